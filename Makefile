@@ -1,0 +1,32 @@
+# 建言 jianyan — 常用命令。第一次运行会自动创建 .venv 并安装。
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install check issue test bench wheelhouse site clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)  ## 创建 .venv 并安装 jianyan
+
+check: $(STAMP)  ## 检查全部建言信息和专刊
+	$(BIN)/jianyan check
+
+issue: $(STAMP)  ## 校验后生成最新一期专刊（build/issues/）
+	$(BIN)/jianyan check
+	$(BIN)/jianyan issue build
+
+test: $(STAMP)  ## 运行测试
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)  ## 性能基准，结果写入 build/bench/results.json
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m jianyan.bench
+
+clean:
+	rm -rf build .jianyan-cache

@@ -1,0 +1,56 @@
+"""Shared fixtures: a temporary copy of the campaign repository and a way to run the real CLI."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# What a campaign repository holds (the tool's own code is installed, not copied).
+CAMPAIGN_PARTS = ("schema", "submissions", "issues", "feedback", "templates")
+
+
+def copy_campaign(dest: Path, parts=CAMPAIGN_PARTS) -> Path:
+    for part in parts:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+    return dest
+
+
+@pytest.fixture
+def campaign(tmp_path: Path) -> Path:
+    """A writable copy of the sample campaign."""
+    return copy_campaign(tmp_path / "campaign")
+
+
+class Result:
+    def __init__(self, proc: subprocess.CompletedProcess):
+        self.code = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+
+    def json(self):
+        return json.loads(self.out)
+
+    def __repr__(self) -> str:
+        return f"<exit {self.code}\nstdout:\n{self.out}\nstderr:\n{self.err}>"
+
+
+def run_cli(cwd: Path, *args: str, env: dict | None = None, input: str | None = None) -> Result:
+    """Run the installed ``jianyan`` command as a user would (``python -m jianyan``)."""
+    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
+    full_env.pop("JIANYAN_ROOT", None)
+    proc = subprocess.run([sys.executable, "-m", "jianyan", *args], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, input=input, timeout=600)
+    return Result(proc)
+
+
+@pytest.fixture
+def cli():
+    return run_cli

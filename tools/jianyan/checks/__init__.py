@@ -1,0 +1,63 @@
+"""All checks. Each family module exposes ``check(campaign, ctx) -> Iterator[Finding]``,
+a pure function of the loaded campaign. ``run`` applies the settings' severity overrides."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Iterator
+
+from ..findings import Finding
+from ..repo import Campaign
+from . import length, refs, status
+
+
+@dataclass
+class Context:
+    """What a check may need besides the campaign: the paths in scope and run options."""
+
+    only: set[str] | None = None  # repository-relative paths to report on (None: all)
+    changed: set[str] | None = None  # paths changed against --base (None: no base)
+    options: dict = field(default_factory=dict)
+
+    def in_scope(self, path: str) -> bool:
+        return self.only is None or path in self.only
+
+
+Check = Callable[[Campaign, Context], Iterable[Finding]]
+
+# Order is the order families run in; a family never depends on another's output.
+FAMILIES: dict[str, Check] = {
+    "ref": refs.check,
+    "length": length.check,
+    "status": status.check,
+}
+
+
+def run(campaign: Campaign, ctx: Context | None = None, families: Iterable[str] | None = None) -> list[Finding]:
+    """Loader findings plus every family's findings, severity-adjusted, sorted, deduplicated."""
+    ctx = ctx or Context()
+    out: list[Finding] = list(campaign.findings)
+    for name, check in FAMILIES.items():
+        if families is not None and name not in families:
+            continue
+        out.extend(check(campaign, ctx))
+    return finalize(campaign, ctx, out)
+
+
+def finalize(campaign: Campaign, ctx: Context, findings: Iterable[Finding]) -> list[Finding]:
+    overrides = campaign.registries.settings.severity if campaign.registries else {}
+    result: set[Finding] = set()
+    for f in findings:
+        if not ctx.in_scope(f.path):
+            continue
+        level = overrides.get(f.code) or overrides.get(f.code.split(".")[0])
+        if level == "off":
+            continue
+        if level:
+            f = replace(f, severity=level)
+        result.add(f)
+    return sorted(result, key=Finding.sort_key)
+
+
+def iter_docs(items) -> Iterator:
+    """Documents whose model validated."""
+    return (d for d in items if d.model is not None)

@@ -1,0 +1,56 @@
+"""Status rules inside one file (schema.*): what each status requires to be recorded."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterator
+
+from ..findings import Finding, error, warning
+from ..model import SUBMISSION_STATUSES
+from ..repo import Campaign
+
+REVIEWED = ("accepted", "rejected", "returned", "adopted")
+
+
+def check(campaign: Campaign, ctx) -> Iterator[Finding]:
+    regs = campaign.registries
+    today = dt.date.today()
+    for doc in campaign.submissions:
+        s = doc.model
+        if s is None:
+            continue
+        p = doc.path
+        label = SUBMISSION_STATUSES[s.status]
+        at_status = doc.line("status")
+        if s.status in REVIEWED and s.review is None:
+            yield error(p, at_status, "schema.needs_review",
+                        f"状态为 {s.status}（{label}）时须有研究室审核记录 review（by、date）。请补上审核人和审核日期")
+        if s.status in ("rejected", "returned") and s.review is not None and not s.review.reason:
+            yield error(p, doc.line("review"), "schema.needs_reason",
+                        f"状态为 {s.status}（{label}）时须在 review 下写明原因代码 reason（见 schema/reasons.yaml），"
+                        "以便向报送单位反馈")
+        unit = regs.units.get(s.unit) if regs else None
+        if (unit is not None and unit.kind == "committee" and s.status in ("accepted", "adopted")
+                and s.committee_review is None):
+            yield error(p, at_status, "schema.needs_committee_review",
+                        "委员信息须先经所联系的专门委员会审核：请补上 committee_review（by、date、opinion）后再设为审核通过")
+        if s.status == "adopted" and not s.adopted_in:
+            yield error(p, at_status, "schema.needs_adopted_in",
+                        "状态为 adopted（已采用）时须写明采用期号 adopted_in，如 2021-001")
+        if s.status != "adopted" and s.adopted_in:
+            yield error(p, doc.line("adopted_in"), "schema.unexpected_adopted_in",
+                        f"只有已采用（adopted）的信息才有 adopted_in；当前状态为 {s.status}。"
+                        "期刊签发后请用 jianyan issue sign 同步状态")
+        if s.date > today:
+            yield warning(p, doc.line("date"), "schema.future_date", f"报送日期 {s.date} 在今天之后。请核对")
+        if regs and s.date < regs.settings.start:
+            yield warning(p, doc.line("date"), "schema.before_start",
+                          f"报送日期 {s.date} 早于活动开始日期 {regs.settings.start}。请核对")
+        if s.committee_review and s.committee_review.date < s.date:
+            yield error(p, doc.line("committee_review", "date"), "schema.date_order",
+                        f"专委会审核日期 {s.committee_review.date} 早于报送日期 {s.date}。请核对日期")
+        if s.review and s.review.date < s.date:
+            yield error(p, doc.line("review", "date"), "schema.date_order",
+                        f"研究室审核日期 {s.review.date} 早于报送日期 {s.date}。请核对日期")
+        if s.review and s.committee_review and s.review.date < s.committee_review.date:
+            yield error(p, doc.line("review", "date"), "schema.date_order",
+                        f"研究室审核日期 {s.review.date} 早于专委会审核日期 {s.committee_review.date}。请核对日期")

@@ -1,0 +1,295 @@
+"""Read a Markdown file with YAML front matter, or a plain YAML file, without ever crashing.
+
+The reader works on bytes and reports every problem as a Finding with a file line and column:
+BOM, non-UTF-8 text (with a GBK hint), missing or unclosed front matter, tabs and U+3000
+indentation, the full-width colon after a key, duplicate keys, YAML syntax errors and YAML 1.1
+implicit-typing traps. Every scalar is kept as a string (implicit resolvers are off): pydantic
+does the typing, so ``no`` stays "no" and ``010`` stays "010".
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .findings import Finding, error, warning
+
+BOM = b"\xef\xbb\xbf"
+FENCE = "---"
+FENCE_END = ("---", "...")
+
+KeyPath = tuple  # e.g. ("review", "by") or ("items", 0)
+
+
+class _StrComposer(yaml.SafeLoader):
+    """A SafeLoader that composes nodes only; every plain scalar resolves to str."""
+
+
+_StrComposer.yaml_implicit_resolvers = {}
+
+# The stock resolver tells what YAML 1.1 tools (editors, other readers) would make of a scalar.
+_YAML11 = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_TRAP_TAGS = {
+    "tag:yaml.org,2002:bool": "布尔值",
+    "tag:yaml.org,2002:int": "整数",
+    "tag:yaml.org,2002:float": "小数",
+    "tag:yaml.org,2002:null": "空值",
+}
+
+# A key followed by a full-width colon, e.g. "标题：值" or "title：值".
+_FULLWIDTH_KEY = re.compile(r"^(?P<indent>[ ]*)(?:-[ ]+)?(?P<key>[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff-]*)[ ]*：")
+
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", "此处不能出现冒号“:”。值里含有冒号时，请给整个值加引号，如 title: \"标题：副标题\""),
+    ("could not find expected ':'", "缺少半角冒号“:”，或上一行的引号没有闭合。每行应写成“键: 值”（冒号为半角，冒号后有一个空格）"),
+    ("found character '\\t'", "不能用 Tab 键缩进，请改用空格"),
+    ("found a tab character", "不能用 Tab 键缩进，请改用空格"),
+    ("found unexpected end of stream", "引号没有闭合：请检查这一行的引号是否成对"),
+    ("found undefined alias", "使用了未定义的别名“*”。值以 * 开头时请加引号"),
+    ("found character that cannot start any token", "这个字符不能出现在值的开头（如 @、`、%）。请给整个值加引号"),
+    ("expected <block end>, but found", "缩进不一致：同一层的键要对齐，列表项前的“-”后要有空格"),
+    ("did not find expected key", "缩进不一致或缺少“-”：同一层的键要对齐"),
+    ("did not find expected '-' indicator", "列表缩进不一致：每一项都以“- ”开头并对齐"),
+    ("while scanning a quoted scalar", "引号没有闭合：请检查这一行的引号是否成对"),
+)
+
+
+@dataclass
+class Parsed:
+    """What the reader got from one file."""
+
+    path: str
+    data: dict[str, Any] | None = None
+    key_pos: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    value_pos: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1  # 1-based file line where the body starts
+    text: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.data is not None
+
+    def line_of(self, path: KeyPath, value: bool = False) -> int:
+        """Best file line for a key path: the key itself, else its nearest present parent."""
+        table = self.value_pos if value else self.key_pos
+        probe = tuple(path)
+        while probe:
+            if probe in table:
+                return table[probe][0]
+            if probe in self.key_pos:
+                return self.key_pos[probe][0]
+            probe = probe[:-1]
+        return 1
+
+    def column_of(self, path: KeyPath, value: bool = False) -> int | None:
+        table = self.value_pos if value else self.key_pos
+        pos = table.get(tuple(path)) or self.key_pos.get(tuple(path))
+        return pos[1] if pos else None
+
+
+def decode(path: str, raw: bytes) -> tuple[str | None, list[Finding]]:
+    """Bytes to text; BOM and encoding problems become findings. Returns (text or None, findings)."""
+    findings: list[Finding] = []
+    if raw.startswith(BOM):
+        findings.append(error(path, 1, "encoding.bom",
+                              "文件开头带有 UTF-8 BOM 标记，部分工具会因此读不到开头的 ---。"
+                              "请在编辑器中另存为“UTF-8（无 BOM）”，或运行 jianyan fix 去掉", column=1))
+        raw = raw[len(BOM):]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = "请用 UTF-8 编码保存（记事本/WPS：另存为 → 编码选 UTF-8；VS Code：右下角编码 → 通过编码保存 → UTF-8）"
+        try:
+            raw.decode("gb18030")
+            msg = "文件不是 UTF-8 编码，看起来是 GBK/GB2312（Windows 中文默认编码）。" + hint
+        except UnicodeDecodeError:
+            msg = "文件不是 UTF-8 编码，也不是可识别的中文编码，可能已损坏。" + hint
+        findings.append(error(path, line, "encoding.not_utf8", msg, column=col))
+        return None, findings
+    if "\x00" in text:
+        findings.append(error(path, text[: text.index("\x00")].count("\n") + 1, "encoding.binary",
+                              "文件含有二进制内容（NUL 字符），不是纯文本。请确认放入的是 .md 文本文件，而不是 Word 文档"))
+        return None, findings
+    # CRLF is accepted (Windows editors); lone CR (old Mac) is treated as a line break too.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, findings
+
+
+def split_front_matter(path: str, text: str) -> tuple[str | None, str, int, list[Finding]]:
+    """Split "---\\nYAML\\n---\\nbody". Returns (yaml_text or None, body, body_line, findings)."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != FENCE:
+        first = lines[0] if lines else ""
+        hint = "文件第 1 行必须是三个半角减号 ---，然后是元数据（如 id: …、title: …），再用一行 --- 结束，之后才是正文"
+        if first.strip().startswith(("—", "－", "――")) or first.strip() in ("- - -", "--", "----"):
+            hint = f"第 1 行“{first.strip()}”不是三个半角减号。" + hint
+        return None, text, 1, [error(path, 1, "yaml.no_front_matter", "缺少文件头元数据（front matter）。" + hint, column=1)]
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in FENCE_END:
+            yaml_text = "\n".join(lines[1:i])
+            body = "\n".join(lines[i + 1:])
+            return yaml_text, body, i + 2, []
+    return None, "", len(lines), [error(path, 1, "yaml.unclosed",
+                                       "文件头元数据没有结束：找不到第二行 ---。请在元数据最后一行之后加一行 ---，再写正文",
+                                       column=1)]
+
+
+def _prescan(path: str, yaml_text: str, line0: int) -> list[Finding]:
+    """Line-level traps that YAML reports badly or not at all."""
+    out: list[Finding] = []
+    for n, line in enumerate(yaml_text.split("\n"), start=line0):
+        stripped = line.lstrip(" ")
+        indent = line[: len(line) - len(stripped)]
+        if stripped.startswith("\t") or "\t" in indent:
+            out.append(error(path, n, "yaml.tab", "行首用了 Tab 键缩进，YAML 只认空格。请把 Tab 换成两个空格",
+                             column=len(indent) + 1))
+        elif stripped.startswith("\u3000"):
+            out.append(error(path, n, "yaml.fullwidth_space",
+                             "行首用了全角空格（中文输入法下的空格）缩进，YAML 只认半角空格。请删除后用英文输入法输入空格",
+                             column=len(indent) + 1))
+        if stripped.startswith("#"):
+            continue
+        m = _FULLWIDTH_KEY.match(line)
+        if m and ":" not in line[: m.end()]:
+            col = m.end()
+            out.append(error(path, n, "yaml.fullwidth_colon",
+                             f"键“{m.group('key')}”后面用了全角冒号“：”，YAML 只认半角冒号。"
+                             f"请改成“{m.group('key')}: ”（英文冒号加一个空格）", column=col))
+    return out
+
+
+def _translate_yaml_error(exc: yaml.MarkedYAMLError) -> str:
+    problem = f"{exc.context or ''} {exc.problem or ''}"
+    for needle, chinese in _YAML_PROBLEMS:
+        if needle in problem:
+            return chinese
+    return f"YAML 格式错误（{(exc.problem or exc.context or '').strip()}）。请对照示例检查本行的冒号、缩进和引号"
+
+
+class _Builder:
+    """Turn composed nodes into plain Python values, recording positions and traps."""
+
+    def __init__(self, path: str, line0: int, parsed: Parsed) -> None:
+        self.path = path
+        self.line0 = line0  # file line of YAML line 0
+        self.parsed = parsed
+
+    def pos(self, node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + self.line0, node.start_mark.column + 1
+
+    def build(self, node: yaml.Node, at: KeyPath) -> Any:
+        self.parsed.value_pos[at] = self.pos(node)
+        if isinstance(node, yaml.ScalarNode):
+            if node.style is None and node.value:
+                self._trap(node, at)
+            return node.value
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, at + (i,)) for i, child in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    line, col = self.pos(key_node)
+                    self.parsed.findings.append(error(self.path, line, "yaml.bad_key",
+                                                      "键必须是简单的文字，如 title", column=col))
+                    continue
+                key = key_node.value
+                line, col = self.pos(key_node)
+                if key in out:
+                    first = self.parsed.key_pos[at + (key,)][0]
+                    self.parsed.findings.append(error(
+                        self.path, line, "yaml.duplicate_key",
+                        f"键“{key}”重复出现（第 {first} 行已有）。YAML 只会保留后一个，前一个会被悄悄丢掉。请删除或合并其中一个",
+                        column=col))
+                    continue
+                self.parsed.key_pos[at + (key,)] = (line, col)
+                out[key] = self.build(value_node, at + (key,))
+            return out
+        return None
+
+    def _trap(self, node: yaml.ScalarNode, at: KeyPath) -> None:
+        """Warn where YAML 1.1 readers (editors, other tools) would not read the text as written."""
+        tag = _YAML11.resolve(yaml.ScalarNode, node.value, (True, False))
+        kind = _TRAP_TAGS.get(tag)
+        if not kind or kind == "空值":
+            return
+        try:
+            typed = _CONSTRUCTOR.construct_object(yaml.ScalarNode(tag, node.value))
+        except Exception:  # noqa: BLE001 - an odd scalar is simply not a trap
+            return
+        if kind == "整数" and str(typed) == node.value:
+            return  # topic: 3 is fine
+        if kind == "小数" and repr(typed) == node.value:
+            return
+        if kind == "布尔值" and node.value in ("true", "false"):
+            return
+        shown = {True: "true", False: "false"}.get(typed, typed) if kind == "布尔值" else typed
+        line, col = self.pos(node)
+        key = ".".join(str(p) for p in at)
+        self.parsed.findings.append(warning(
+            self.path, line, "yaml.implicit_type",
+            f"“{key}: {node.value}”在通用 YAML 规则下会被读成{kind} {shown}，其他工具（编辑器、网页预览）会显示错。"
+            f"本工具按文字“{node.value}”处理；为免歧义请加引号：{at[-1] if at else key}: \"{node.value}\"",
+            column=col))
+
+
+def parse_yaml(path: str, yaml_text: str, line0: int, parsed: Parsed) -> None:
+    """Parse YAML text whose line 0 is file line ``line0`` into ``parsed.data``."""
+    pre = _prescan(path, yaml_text, line0)
+    parsed.findings.extend(pre)
+    try:
+        node = yaml.compose(yaml_text, Loader=_StrComposer)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + line0) if mark else line0
+        col = (mark.column + 1) if mark else None
+        if not any(f.line in (line, line - 1) for f in pre):  # already explained by the prescan
+            parsed.findings.append(error(path, line, "yaml.syntax", _translate_yaml_error(exc), column=col))
+        elif not pre:
+            parsed.findings.append(error(path, line, "yaml.syntax", _translate_yaml_error(exc), column=col))
+        return
+    except yaml.YAMLError as exc:  # reader errors (control characters)
+        parsed.findings.append(error(path, line0, "yaml.syntax", f"YAML 无法读取：{exc}。请删除不可见的控制字符"))
+        return
+    if node is None:
+        parsed.findings.append(error(path, line0, "yaml.empty", "元数据为空。请至少填写 id、title、submitter、unit、topic、status、date"))
+        return
+    if not isinstance(node, yaml.MappingNode):
+        line = node.start_mark.line + line0
+        parsed.findings.append(error(path, line, "yaml.not_mapping",
+                                     "元数据应是“键: 值”的列表，每行一项（冒号为半角，冒号后有空格）"))
+        return
+    parsed.data = _Builder(path, line0, parsed).build(node, ())
+
+
+def read_markdown(path: str, raw: bytes) -> Parsed:
+    """Read a Markdown file with front matter."""
+    parsed = Parsed(path)
+    text, parsed.findings = decode(path, raw)
+    if text is None:
+        return parsed
+    parsed.text = text
+    yaml_text, body, body_line, found = split_front_matter(path, text)
+    parsed.findings.extend(found)
+    parsed.body, parsed.body_line = body, body_line
+    if yaml_text is not None:
+        parse_yaml(path, yaml_text, 2, parsed)
+    return parsed
+
+
+def read_yaml(path: str, raw: bytes) -> Parsed:
+    """Read a plain YAML file (registries, feedback records)."""
+    parsed = Parsed(path)
+    text, parsed.findings = decode(path, raw)
+    if text is None:
+        return parsed
+    parsed.text = text
+    parse_yaml(path, text, 1, parsed)
+    return parsed

@@ -1,0 +1,36 @@
+"""Markdown helpers: plain text for counting and comparing, safe HTML for rendering."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    """CommonMark with raw HTML off: submission text is data, never markup to trust."""
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+
+
+def plain_lines(body: str) -> list[tuple[int, str]]:
+    """(0-based body line, plain text) for each block of the body, markup stripped."""
+    out: list[tuple[int, str]] = []
+    for tok in parser().parse(body):
+        if tok.type == "inline" and tok.map:
+            text = "".join("\n" if child.type in ("softbreak", "hardbreak") else child.content
+                           for child in tok.children or ()
+                           if child.type in ("text", "code_inline", "softbreak", "hardbreak"))
+            out.append((tok.map[0], text))
+        elif tok.type in ("fence", "code_block") and tok.map:
+            out.append((tok.map[0], tok.content))
+    return out
+
+
+def plain_text(body: str) -> str:
+    """The body as plain text, one block a line."""
+    return "\n".join(text for _, text in plain_lines(body))
+
+
+def to_html(body: str) -> str:
+    """Render body Markdown to HTML with raw HTML escaped and unsafe links dropped."""
+    return parser().render(body)

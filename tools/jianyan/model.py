@@ -1,0 +1,341 @@
+"""The data model: submissions, bulletin issues and the registries, as pydantic models.
+
+Front matter reaches these models with every scalar as a string; the field types below do
+the conversion. Field labels and status names in Chinese live here too, so that every
+message, template and report uses the same words.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
+                      field_validator)
+from pydantic_core import PydanticCustomError
+
+# --- statuses ---------------------------------------------------------------------------
+
+SUBMISSION_STATUSES = {
+    "draft": "草稿",
+    "submitted": "已报送",
+    "returned": "退回修改",
+    "accepted": "审核通过",
+    "rejected": "不予采用",
+    "withdrawn": "已撤回",
+    "adopted": "已采用",
+}
+# The contract's transition graph; nothing else is allowed.
+SUBMISSION_TRANSITIONS = {
+    "draft": ("submitted",),
+    "submitted": ("returned", "accepted", "rejected", "withdrawn"),
+    "returned": ("submitted", "withdrawn"),
+    "accepted": ("adopted", "rejected", "withdrawn"),
+    "rejected": (),
+    "withdrawn": (),
+    "adopted": (),
+}
+ISSUE_STATUSES = {
+    "draft": "编辑中",
+    "reviewed": "已审改",
+    "signed": "已签发",
+    "dispatched": "已报送",
+}
+ISSUE_TRANSITIONS = {
+    "draft": ("reviewed",),
+    "reviewed": ("signed", "draft"),
+    "signed": ("dispatched",),
+    "dispatched": (),
+}
+KINDS = {"problem": "反映问题", "suggestion": "意见建议", "practice": "经验做法"}
+UNIT_KINDS = {
+    "party": "民主党派省委会",
+    "federation": "省工商联",
+    "city": "市政协",
+    "liaison": "信息联系点政协",
+    "committee": "省政协专门委员会",
+}
+ROLES = {
+    "research_office": "研究室",
+    "director": "研究室主任",
+    "secretary_general": "秘书长",
+    "secretariat": "办公厅秘书处",
+    "committee_office": "专门委员会办公室",
+}
+
+SubmissionStatus = Literal["draft", "submitted", "returned", "accepted", "rejected", "withdrawn", "adopted"]
+IssueStatus = Literal["draft", "reviewed", "signed", "dispatched"]
+Kind = Literal["problem", "suggestion", "practice"]
+UnitKind = Literal["party", "federation", "city", "liaison", "committee"]
+Role = Literal["research_office", "director", "secretary_general", "secretariat", "committee_office"]
+
+# Field labels for messages, and Chinese keys people type by mistake.
+FIELD_LABELS = {
+    "id": "编号", "title": "标题", "submitter": "作者/报送人", "unit": "报送单位", "topic": "重点选题",
+    "kind": "信息类别", "status": "状态", "date": "报送日期", "public": "是否公开", "contact": "联系方式",
+    "committee_review": "专委会审核", "review": "研究室审核", "adopted_in": "采用期号", "by": "经办人",
+    "opinion": "意见", "reason": "原因代码", "note": "说明", "number": "期号", "total": "总期号",
+    "items": "所用信息", "editor": "责任编辑", "signoff": "签发", "dispatch": "报送",
+    "recipients": "报送范围", "keywords": "关键词", "related": "相关信息", "urgent": "紧急",
+}
+CHINESE_KEYS = {label: key for key, label in FIELD_LABELS.items()}
+CHINESE_KEYS.update({"作者": "submitter", "提交人": "submitter", "单位": "unit", "选题": "topic",
+                     "类别": "kind", "日期": "date", "公开": "public", "联系人": "contact",
+                     "电话": "contact", "编号": "id"})
+
+ID_RE = re.compile(r"^(?P<year>\d{4})-(?P<unit>[a-z0-9]+)-(?P<seq>\d{3,})$")
+ISSUE_ID_RE = re.compile(r"^(?P<year>\d{4})-(?P<seq>\d{3,})$")
+UNIT_CODE_RE = re.compile(r"^[a-z0-9]+$")
+
+
+# --- scalar types -----------------------------------------------------------------------
+
+def _to_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if text in ("true", "是"):
+        return True
+    if text in ("false", "否"):
+        return False
+    raise PydanticCustomError("jianyan_bool", "应填 true（是）或 false（否），现在是“{value}”",
+                              {"value": text})
+
+
+def _to_date(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if not m:
+        raise PydanticCustomError("jianyan_date", "日期应写成 YYYY-MM-DD（如 2021-03-01，月和日都要两位），现在是“{value}”",
+                                  {"value": text})
+    try:
+        return dt.date(*map(int, m.groups()))
+    except ValueError:
+        raise PydanticCustomError("jianyan_date", "“{value}”不是有效日期（请检查月份和日期）", {"value": text}) from None
+
+
+def _to_str_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [value]
+    return value
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _nonempty(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        raise PydanticCustomError("jianyan_empty", "不能为空", {})
+    return _strip(value)
+
+
+Bool = Annotated[bool, BeforeValidator(_to_bool)]
+Date = Annotated[dt.date, BeforeValidator(_to_date), PlainSerializer(lambda d: d.isoformat(), return_type=str)]
+Text = Annotated[str, BeforeValidator(_nonempty)]
+Names = Annotated[list[Text], BeforeValidator(_to_str_list), Field(min_length=1)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a typo must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- submissions --------------------------------------------------------------------------
+
+class CommitteeReview(Strict):
+    """The special committee's review of a member's item (before the research office sees it)."""
+
+    by: Text = Field(description="专委会办公室经办人（姓名或代码，见 schema/roles.yaml）")
+    date: Date = Field(description="审核日期")
+    opinion: Text = Field("同意报送", description="审核意见")
+
+
+class Review(Strict):
+    """The research office's decision on an item."""
+
+    by: Text = Field(description="研究室审核人")
+    date: Date = Field(description="审核日期")
+    reason: str | None = Field(None, description="退回或不予采用的原因代码（见 schema/reasons.yaml）")
+    note: str | None = Field(None, description="补充说明")
+
+
+class Submission(Strict):
+    """One suggestion (建言信息)."""
+
+    id: Text = Field(description="编号：<年份>-<单位代码>-<三位序号>，与文件名一致")
+    title: Text = Field(description="标题，如“关于……的建议”")
+    submitter: Names = Field(description="作者：单位或委员姓名；联名时写成列表")
+    unit: Text = Field(description="报送单位代码（见 schema/units.yaml）；委员信息填所联系的专门委员会")
+    topic: int = Field(description="重点选题编号 1–7（见 schema/topics.yaml）")
+    status: SubmissionStatus = Field(description="状态")
+    date: Date = Field(description="报送日期 YYYY-MM-DD")
+    kind: Kind = Field("suggestion", description="类别：problem 反映问题 / suggestion 意见建议 / practice 经验做法")
+    public: Bool = Field(False, description="是否适宜公开宣传")
+    contact: str | None = Field(None, description="联系方式（不公开，不进入专刊和网站）")
+    keywords: list[Text] = Field(default_factory=list, description="关键词")
+    committee_review: CommitteeReview | None = Field(None, description="专委会审核记录（委员信息必填）")
+    review: Review | None = Field(None, description="研究室审核记录")
+    adopted_in: str | None = Field(None, description="采用该信息的专刊期号，如 2021-001")
+    related: list[Text] = Field(default_factory=list, description="同一事项的前序信息编号（连续报道）")
+
+    @field_validator("id")
+    @classmethod
+    def _id_form(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise PydanticCustomError("jianyan_id", "编号“{value}”格式不对，应为 年份-单位代码-三位序号，如 2021-minge-001",
+                                      {"value": v})
+        return v
+
+    @field_validator("adopted_in")
+    @classmethod
+    def _issue_ref(cls, v: str | None) -> str | None:
+        if v is not None and not ISSUE_ID_RE.match(v):
+            raise PydanticCustomError("jianyan_issue_id", "期号“{value}”格式不对，应为 年份-三位期号，如 2021-001",
+                                      {"value": v})
+        return v
+
+
+# --- bulletin issues --------------------------------------------------------------------
+
+class Step(Strict):
+    """A dated step done by a person: director's review, sign-off, dispatch."""
+
+    by: Text = Field(description="经办人（姓名或代码）")
+    date: Date = Field(description="日期")
+    note: str | None = Field(None, description="说明")
+
+
+class Recipients(Strict):
+    """The 报/送/发 lines of the 版记."""
+
+    bao: list[Text] = Field(default_factory=list, description="报")
+    song: list[Text] = Field(default_factory=list, description="送")
+    fa: list[Text] = Field(default_factory=list, description="发")
+
+
+class Issue(Strict):
+    """One bulletin issue (专刊的一期)."""
+
+    id: Text = Field(description="期号：年份-三位序号，与文件路径 issues/<年份>/<序号>.md 一致")
+    number: int = Field(ge=1, description="本年期号")
+    total: int = Field(ge=1, description="总期号（总第N期）")
+    date: Date = Field(description="出刊日期")
+    status: IssueStatus = Field(description="状态：draft 编辑中 / reviewed 已审改 / signed 已签发 / dispatched 已报送")
+    items: list[Text] = Field(default_factory=list, description="所用建言信息编号")
+    editor: Text = Field(description="责任编辑（研究室）")
+    title: str | None = Field(None, description="本期要目（可选）")
+    review: Step | None = Field(None, description="研究室主任审改")
+    signoff: Step | None = Field(None, description="秘书长签发")
+    dispatch: Step | None = Field(None, description="秘书处报送")
+    recipients: Recipients | None = Field(None, description="报送范围（不填则用活动设置）")
+    public: Bool = Field(False, description="是否在公开网站发布")
+
+    @field_validator("id")
+    @classmethod
+    def _id_form(cls, v: str) -> str:
+        if not ISSUE_ID_RE.match(v):
+            raise PydanticCustomError("jianyan_issue_id", "期号“{value}”格式不对，应为 年份-三位期号，如 2021-001",
+                                      {"value": v})
+        return v
+
+
+# --- registries -------------------------------------------------------------------------
+
+class Topic(Strict):
+    number: int = Field(ge=1)
+    title: Text
+    short: Text
+    key_points: list[Text] = Field(default_factory=list)
+    keywords: list[Text] = Field(default_factory=list)
+
+
+class TopicsFile(Strict):
+    topics: list[Topic]
+
+
+class Unit(Strict):
+    code: Text
+    name: Text
+    full_name: Text
+    kind: UnitKind
+
+    @field_validator("code")
+    @classmethod
+    def _code_form(cls, v: str) -> str:
+        if not UNIT_CODE_RE.match(v):
+            raise PydanticCustomError("jianyan_code", "单位代码“{value}”只能用小写字母和数字", {"value": v})
+        return v
+
+
+class UnitsFile(Strict):
+    units: list[Unit]
+
+
+class Person(Strict):
+    code: Text
+    name: Text
+    roles: list[Role] = Field(min_length=1)
+    title: str | None = None
+    unit: str | None = None
+    email: str | None = None
+    principal: str | None = None
+
+
+class RolesFile(Strict):
+    people: list[Person]
+
+
+class Reason(Strict):
+    code: Text
+    label: Text
+    applies: list[Literal["rejected", "returned"]] = Field(min_length=1)
+
+
+class ReasonsFile(Strict):
+    reasons: list[Reason]
+
+
+class Limits(Strict):
+    title_max: int = Field(40, description="标题最多字数")
+    body_min: int = Field(300, description="正文最少字数")
+    body_max: int = Field(1500, description="正文最多字数")
+    file_max_bytes: int = Field(1_000_000, description="单个文件最大字节数，超过即拒收")
+
+
+class BulletinSettings(Strict):
+    title: Text = Field(description="专刊名称（报头）")
+    compiler: Text = Field(description="编印单位")
+    target_chars: int = Field(500, description="每期目标字数")
+    tolerance: float = Field(0.3, description="字数允许偏差（比例）")
+    per_week_min: int = Field(1, description="每周最少期数")
+    per_week_max: int = Field(2, description="每周最多期数")
+    start: Date | None = Field(None, description="首期日期（此后按周检查出刊节奏）")
+    require_signature: Bool = Field(False, description="签发提交是否必须带 SSH 签名")
+    recipients: Recipients = Field(default_factory=Recipients)
+
+
+class DupSettings(Strict):
+    similarity_warning: float = 0.5
+    similarity_error: float = 0.8
+    copy_ratio_warning: float = 0.3
+    copy_ratio_error: float = 0.5
+    min_span_chars: int = 20
+    reference_dir: str | None = None
+
+
+class Settings(Strict):
+    campaign: Text = Field(description="活动名称")
+    year: int
+    organizer: Text = Field(description="主办单位")
+    notice: str | None = Field(None, description="活动通知文号或日期")
+    start: Date
+    end: Date | None = None
+    limits: Limits = Field(default_factory=Limits)
+    bulletin: BulletinSettings
+    dup: DupSettings = Field(default_factory=DupSettings)
+    severity: dict[str, Literal["error", "warning", "info", "off"]] = Field(
+        default_factory=dict, description="按规则代码调整严重级别，如 quality.empty_talk: warning")

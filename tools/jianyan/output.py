@@ -1,0 +1,122 @@
+"""Print findings: text, json, github (annotations + step summary), gitlab (code quality), sarif."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from typing import Callable, Sequence
+
+from .findings import ERROR, INFO, WARNING, Finding
+
+FORMATS = ("text", "json", "github", "gitlab", "sarif")
+SEVERITY_ZH = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
+
+
+def text(findings: Sequence[Finding]) -> str:
+    """`path:line:col: severity: message [code]`, one a line (the VS Code problem matcher reads this)."""
+    lines = [f"{f.path}:{f.line or 1}:{f.column or 1}: {f.severity}: {f.message} [{f.code}]" for f in findings]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def summary_line(findings: Sequence[Finding], files: int) -> str:
+    c = Counter(f.severity for f in findings)
+    if not findings:
+        return f"检查了 {files} 个文件，没有发现问题。"
+    return (f"检查了 {files} 个文件：{c[ERROR]} 个错误，{c[WARNING]} 个警告，{c[INFO]} 个提示。"
+            + ("有错误须改正后才能合并。" if c[ERROR] else ""))
+
+
+def as_json(findings: Sequence[Finding]) -> str:
+    rows = [{"path": f.path, "line": f.line, "column": f.column, "severity": f.severity,
+             "code": f.code, "message": f.message} for f in findings]
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+
+
+def _gh_escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_escape_prop(s: str) -> str:
+    return _gh_escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(findings: Sequence[Finding]) -> str:
+    """Workflow commands; Gitea shows no annotations, so the plain text line follows each."""
+    out = []
+    level = {ERROR: "error", WARNING: "warning", INFO: "notice"}
+    for f in findings:
+        props = [f"file={_gh_escape_prop(f.path)}"]
+        if f.line:
+            props.append(f"line={f.line}")
+        if f.column:
+            props.append(f"col={f.column}")
+        props.append(f"title={_gh_escape_prop(f.code)}")
+        out.append(f"::{level[f.severity]} {','.join(props)}::{_gh_escape_data(f.message)}")
+    out.append(text(findings).rstrip("\n"))
+    write_step_summary(findings)
+    return "\n".join(x for x in out if x) + "\n"
+
+
+def markdown_table(findings: Sequence[Finding]) -> str:
+    if not findings:
+        return "## jianyan check\n\n没有发现问题。\n"
+    rows = ["## jianyan check", "", summary_line(findings, len({f.path for f in findings})), "",
+            "| 文件 | 行 | 级别 | 代码 | 说明 |", "|---|---|---|---|---|"]
+    for f in findings:
+        msg = f.message.replace("|", "\\|").replace("\n", " ")
+        rows.append(f"| {f.path} | {f.line or ''} | {SEVERITY_ZH[f.severity]} | `{f.code}` | {msg} |")
+    return "\n".join(rows) + "\n"
+
+
+def write_step_summary(findings: Sequence[Finding]) -> None:
+    """GitHub/Gitea show at most 10 annotations per level: the full list goes in the summary."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(markdown_table(findings))
+
+
+def fingerprint(f: Finding) -> str:
+    return hashlib.sha256(f"{f.path}\0{f.code}\0{f.line}\0{f.message}".encode()).hexdigest()[:32]
+
+
+def gitlab(findings: Sequence[Finding]) -> str:
+    """GitLab code-quality report (artifacts:reports:codequality)."""
+    sev = {ERROR: "major", WARNING: "minor", INFO: "info"}
+    rows = [{"description": f"{f.message} [{f.code}]", "check_name": f.code, "fingerprint": fingerprint(f),
+             "severity": sev[f.severity], "location": {"path": f.path, "lines": {"begin": f.line or 1}}}
+            for f in findings]
+    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+
+
+def sarif(findings: Sequence[Finding]) -> str:
+    from . import __version__
+    level = {ERROR: "error", WARNING: "warning", INFO: "note"}
+    rules = sorted({f.code for f in findings})
+    results = []
+    for f in findings:
+        region = {}
+        if f.line:
+            region["startLine"] = f.line
+        if f.column:
+            region["startColumn"] = f.column
+        loc = {"physicalLocation": {"artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"}}}
+        if region:
+            loc["physicalLocation"]["region"] = region
+        results.append({"ruleId": f.code, "ruleIndex": rules.index(f.code), "level": level[f.severity],
+                        "message": {"text": f.message}, "locations": [loc],
+                        "partialFingerprints": {"jianyan/v1": fingerprint(f)}})
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "jianyan", "version": __version__,
+                                      "rules": [{"id": r, "name": r.replace(".", "_")} for r in rules]}},
+                  "results": results}],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+RENDERERS: dict[str, Callable[[Sequence[Finding]], str]] = {
+    "text": text, "json": as_json, "github": github, "gitlab": gitlab, "sarif": sarif,
+}

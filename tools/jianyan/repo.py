@@ -1,0 +1,221 @@
+"""Load a campaign repository: registries, submissions and bulletin issues, with findings.
+
+Data flows one way: files → parsed model (here) → checks and renderers. Loading never
+raises for bad input; every problem becomes a Finding and the other files are still read.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from .findings import Finding, error
+from .frontmatter import Parsed, read_markdown, read_yaml
+from .model import (Issue, Person, Reason, ReasonsFile, RolesFile, Settings, Submission, Topic,
+                    TopicsFile, Unit, UnitsFile)
+from .validate import validate
+
+SUBMISSIONS_DIR = "submissions"
+ISSUES_DIR = "issues"
+SCHEMA_DIR = "schema"
+REGISTRY_FILES = {
+    "settings": ("settings.yaml", Settings),
+    "topics": ("topics.yaml", TopicsFile),
+    "units": ("units.yaml", UnitsFile),
+    "roles": ("roles.yaml", RolesFile),
+    "reasons": ("reasons.yaml", ReasonsFile),
+}
+# Files that may sit in content folders without being content.
+IGNORED_NAMES = {"README.md", "readme.md", ".gitkeep", ".DS_Store", "Thumbs.db"}
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class NotACampaign(Exception):
+    """The folder is not inside a campaign repository."""
+
+
+@dataclass
+class Doc(Generic[M]):
+    """One content file: where it is, what was read, and the model if it validated."""
+
+    path: str  # repository-relative, with /
+    parsed: Parsed
+    model: M | None
+
+    @property
+    def body(self) -> str:
+        return self.parsed.body
+
+    @property
+    def body_line(self) -> int:
+        return self.parsed.body_line
+
+    def line(self, *key: str | int) -> int:
+        return self.parsed.line_of(tuple(key))
+
+
+@dataclass
+class Registries:
+    settings: Settings
+    topics: dict[int, Topic]
+    units: dict[str, Unit]
+    people: list[Person]
+    reasons: dict[str, Reason]
+    paths: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, Parsed] = field(default_factory=dict)
+
+    def person(self, who: str | None) -> Person | None:
+        """A person by name or code."""
+        if not who:
+            return None
+        for p in self.people:
+            if who in (p.name, p.code):
+                return p
+        return None
+
+    def holders(self, role: str, unit: str | None = None) -> list[Person]:
+        return [p for p in self.people if role in p.roles and (unit is None or p.unit == unit)]
+
+
+@dataclass
+class Campaign:
+    root: Path
+    registries: Registries | None
+    submissions: list[Doc[Submission]]
+    issues: list[Doc[Issue]]
+    unknown_files: list[str]
+    findings: list[Finding]
+
+    def submission(self, ident: str) -> Doc[Submission] | None:
+        return self._by_id_sub.get(ident)
+
+    def issue(self, ident: str) -> Doc[Issue] | None:
+        return self._by_id_issue.get(ident)
+
+    def __post_init__(self) -> None:
+        self._by_id_sub = {d.model.id: d for d in self.submissions if d.model}
+        self._by_id_issue = {d.model.id: d for d in self.issues if d.model}
+
+    @property
+    def valid_submissions(self) -> list[Submission]:
+        return [d.model for d in self.submissions if d.model]
+
+    @property
+    def valid_issues(self) -> list[Issue]:
+        return [d.model for d in self.issues if d.model]
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding schema/settings.yaml."""
+    env = os.environ.get("JIANYAN_ROOT")
+    if env:
+        start = Path(env)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SCHEMA_DIR / "settings.yaml").is_file():
+            return folder
+    raise NotACampaign(f"找不到建言活动仓库：{here} 及其上级目录中都没有 schema/settings.yaml。"
+                       "请先 cd 到仓库目录，或用 jianyan init 新建一个活动仓库")
+
+
+def rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def read_bytes(path: Path, limit: int) -> tuple[bytes | None, str | None]:
+    """Read a file, refusing one over ``limit`` bytes without reading it whole."""
+    size = path.stat().st_size
+    if size > limit:
+        return None, (f"文件有 {size / 1_000_000:.1f} MB，超过上限 {limit / 1_000_000:.1f} MB，已拒收。"
+                      "一篇建言信息一般不超过 1500 字（约 5 KB）；请删去粘贴进来的大段材料，附件另行报送")
+    return path.read_bytes(), None
+
+
+def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
+    findings: list[Finding] = []
+    loaded: dict[str, BaseModel] = {}
+    parsed_files: dict[str, Parsed] = {}
+    for key, (name, model) in REGISTRY_FILES.items():
+        path = root / SCHEMA_DIR / name
+        relpath = f"{SCHEMA_DIR}/{name}"
+        if not path.is_file():
+            findings.append(error(relpath, None, "ref.registry_missing",
+                                  f"缺少登记表 {relpath}。请从模板仓库复制一份（jianyan init 会生成全部登记表）"))
+            continue
+        parsed = read_yaml(relpath, path.read_bytes())
+        parsed_files[key] = parsed
+        findings.extend(parsed.findings)
+        if not parsed.ok:
+            continue
+        obj, found = validate(model, parsed, "schema")
+        findings.extend(found)
+        if obj is not None:
+            loaded[key] = obj
+    if len(loaded) != len(REGISTRY_FILES):
+        return None, findings
+    topics = {t.number: t for t in loaded["topics"].topics}
+    units: dict[str, Unit] = {}
+    for i, u in enumerate(loaded["units"].units):
+        if u.code in units:
+            findings.append(error(f"{SCHEMA_DIR}/units.yaml", parsed_files["units"].line_of(("units", i, "code")),
+                                  "ref.duplicate_unit", f"单位代码“{u.code}”重复登记。请给每个单位一个唯一代码"))
+        units[u.code] = u
+    reasons = {r.code: r for r in loaded["reasons"].reasons}
+    regs = Registries(settings=loaded["settings"], topics=topics, units=units,
+                      people=loaded["roles"].people, reasons=reasons,
+                      paths={k: f"{SCHEMA_DIR}/{v[0]}" for k, v in REGISTRY_FILES.items()},
+                      lines=parsed_files)
+    return regs, findings
+
+
+def _load_doc(root: Path, path: Path, model: type[M], limit: int) -> tuple[Doc[M], list[Finding]]:
+    relpath = rel(root, path)
+    raw, too_big = read_bytes(path, limit)
+    if raw is None:
+        parsed = Parsed(relpath)
+        return Doc(relpath, parsed, None), [error(relpath, None, "length.file_too_large", too_big or "")]
+    parsed = read_markdown(relpath, raw)
+    findings = list(parsed.findings)
+    obj = None
+    if parsed.ok:
+        obj, found = validate(model, parsed, "schema")
+        findings.extend(found)
+    return Doc(relpath, parsed, obj), findings
+
+
+def _walk(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def load_campaign(root: Path | None = None) -> Campaign:
+    root = find_root(root)
+    registries, findings = load_registries(root)
+    limit = registries.settings.limits.file_max_bytes if registries else 1_000_000
+    submissions: list[Doc[Submission]] = []
+    issues: list[Doc[Issue]] = []
+    unknown: list[str] = []
+    for path in _walk(root / SUBMISSIONS_DIR):
+        if path.name in IGNORED_NAMES:
+            continue
+        if path.suffix != ".md" or path.is_symlink():
+            unknown.append(rel(root, path))
+            continue
+        doc, found = _load_doc(root, path, Submission, limit)
+        submissions.append(doc)
+        findings.extend(found)
+    for path in _walk(root / ISSUES_DIR):
+        if path.name in IGNORED_NAMES:
+            continue
+        if path.suffix != ".md" or path.is_symlink():
+            unknown.append(rel(root, path))
+            continue
+        doc, found = _load_doc(root, path, Issue, limit)
+        issues.append(doc)
+        findings.extend(found)
+    return Campaign(root, registries, submissions, issues, unknown, findings)
