@@ -56,9 +56,30 @@ def main() -> None:
     """
 
 
-def load(root: Path | None = None):
+# Below this many files a progress bar is more noise than help.
+PROGRESS_MIN_FILES = 200
+
+
+def load(root: Path | None = None, progress: bool = False):
+    """Load the campaign; with ``progress``, show a bar on stderr while reading many files."""
     from .repo import load_campaign
-    return load_campaign(root)
+    if not progress:
+        return load_campaign(root)
+    state: dict = {}
+
+    def tick(done: int, total: int) -> None:
+        if total < PROGRESS_MIN_FILES:
+            return
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label="读取文件", file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(1)
+
+    try:
+        return load_campaign(root, progress=tick)
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
 
 
 @main.command()
@@ -86,7 +107,7 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
     root = find_root()
     only = _scope(root, paths)
     show_progress = sys.stderr.isatty() if progress is None else progress
-    campaign = load(root)
+    campaign = load(root, progress=show_progress)
     ctx = checks.Context(only=only, options={"progress": show_progress})
     wanted = set(families) if families else None
     findings = checks.run(campaign, ctx, families=_families(wanted))
@@ -177,3 +198,15 @@ def new(unit, submitter, topic, kind, title, contact, date_) -> None:
                   kind=kind, date=day, contact=contact)
     click.echo(path.relative_to(campaign.root).as_posix())
     click.echo("已创建。请编辑正文，写好后把 status 改为 submitted，再运行 jianyan check。", err=True)
+
+
+@main.command("schema")
+def schema_cmd() -> None:
+    """根据数据模型重新生成 schema/json/ 下的 JSON Schema（供编辑器提示和校验用）。"""
+    from . import jsonschema
+    from .repo import find_root
+    root = find_root()
+    written = jsonschema.write(root)
+    for p in written:
+        click.echo(p.relative_to(root).as_posix())
+    click.echo(f"已更新 {len(written)} 个文件。" if written else "JSON Schema 已是最新。", err=True)

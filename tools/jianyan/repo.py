@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Callable, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -193,14 +193,19 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
 
 
-def load_campaign(root: Path | None = None) -> Campaign:
+def load_campaign(root: Path | None = None, progress: Callable[[int, int], None] | None = None) -> Campaign:
+    """Read everything. ``progress(done, total)`` is called as files are read (for a progress bar)."""
     root = find_root(root)
     registries, findings = load_registries(root)
     limit = registries.settings.limits.file_max_bytes if registries else 1_000_000
     submissions: list[Doc[Submission]] = []
     issues: list[Doc[Issue]] = []
     unknown: list[str] = []
-    for path in _walk(root / SUBMISSIONS_DIR):
+    sub_paths, issue_paths = _walk(root / SUBMISSIONS_DIR), _walk(root / ISSUES_DIR)
+    total = len(sub_paths) + len(issue_paths)
+    for done, path in enumerate(sub_paths, 1):
+        if progress:
+            progress(done, total)
         if path.name in IGNORED_NAMES:
             continue
         if path.suffix != ".md" or path.is_symlink():
@@ -209,7 +214,7 @@ def load_campaign(root: Path | None = None) -> Campaign:
         doc, found = _load_doc(root, path, Submission, limit)
         submissions.append(doc)
         findings.extend(found)
-    for path in _walk(root / ISSUES_DIR):
+    for path in issue_paths:
         if path.name in IGNORED_NAMES:
             continue
         if path.suffix != ".md" or path.is_symlink():

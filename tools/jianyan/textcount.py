@@ -1,7 +1,8 @@
 """字数: the character count this project uses, documented so anyone can recount by hand.
 
 Rule (close to Word's 字数, which Microsoft does not specify exactly):
-  * text is NFKC-normalised first (full-width Ａ１ become A1);
+  * full-width Latin letters and digits are read as half-width first (Ａ１ is A1); nothing
+    else is normalised (NFKC would turn … into three dots);
   * each Han character counts 1;
   * each Chinese punctuation mark counts 1 (CJK symbols U+3000–303F, full-width forms
     U+FF00–FFEF, and “”‘’—…·《》);
@@ -13,7 +14,6 @@ Example: 2024年，GB/T 9704-2012规定“每面22行”。 → 字数 14.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 _TOKEN = re.compile(
     r"[A-Za-z0-9]+(?:[./%\-][A-Za-z0-9%]+)*%?"   # a Latin/digit run with attached . - / %
@@ -23,9 +23,13 @@ _TOKEN = re.compile(
 )
 
 
+_FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+                    for cp in range(r[0], r[1] + 1)}
+
+
 def count_chars(text: str) -> int:
     """字数 of ``text`` by the rule above."""
-    text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_FULLWIDTH_ALNUM)
     n = 0
     for m in _TOKEN.finditer(text):
         if not m.group().isspace():

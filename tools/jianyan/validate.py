@@ -8,9 +8,10 @@ from pydantic import BaseModel, ValidationError
 
 from .findings import Finding, error
 from .frontmatter import Parsed
-from .model import CHINESE_KEYS, FIELD_LABELS
+from .model import CHINESE_KEYS, FIELD_LABELS, KINDS, ROLES, SUBMISSION_STATUSES, UNIT_KINDS
 
 M = TypeVar("M", bound=BaseModel)
+VALUE_LABELS = {**UNIT_KINDS, **ROLES, **KINDS, **SUBMISSION_STATUSES}
 
 
 def _label(key: object) -> str:
@@ -48,8 +49,11 @@ def _message(model: type[BaseModel], err: dict) -> str:
         hint = f"是不是“{close[0]}”？" if close else ""
         return f"未知字段“{key}”。{hint}可用字段：{'、'.join(allowed)}"
     if kind == "literal_error":
-        expected = ctx.get("expected", "")
-        return f"{_label(key)} 的取值“{value}”无效，只能是：{expected}"
+        options = [x.strip().strip("'") for x in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")]
+        shown = "、".join(f"{o}（{VALUE_LABELS[o]}）" if o in VALUE_LABELS else o for o in options)
+        close = difflib.get_close_matches(str(value), options, n=1)
+        hint = f"是不是“{close[0]}”？" if close else ""
+        return f"{_label(key)} 的取值“{value}”无效。{hint}只能是：{shown}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return f"{_label(key)} 应为整数，现在是“{value}”"
     if kind in ("float_parsing", "float_type"):

@@ -45,9 +45,8 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
         if regs and s.date < regs.settings.start:
             yield warning(p, doc.line("date"), "schema.before_start",
                           f"报送日期 {s.date} 早于活动开始日期 {regs.settings.start}。请核对")
-        if s.committee_review and s.committee_review.date < s.date:
-            yield error(p, doc.line("committee_review", "date"), "schema.date_order",
-                        f"专委会审核日期 {s.committee_review.date} 早于报送日期 {s.date}。请核对日期")
+        # A member's item is reviewed by its committee before the committee office submits it,
+        # so committee_review.date may precede date; the research office decides after both.
         if s.review and s.review.date < s.date:
             yield error(p, doc.line("review", "date"), "schema.date_order",
                         f"研究室审核日期 {s.review.date} 早于报送日期 {s.date}。请核对日期")

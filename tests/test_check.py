@@ -1,0 +1,231 @@
+"""`jianyan check` end to end: the installed CLI on a temporary copy of the repository."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+ITEM = """---
+id: 2021-minge-901
+title: 关于完善黄河滩区居民迁建后续扶持政策的建议
+submitter: 民革山东省委会
+unit: minge
+topic: 1
+kind: suggestion
+status: submitted
+date: 2021-03-10
+---
+{body}
+"""
+BODY = ("黄河滩区居民迁建工程完成后，部分新村产业配套不足，群众就近就业困难。" * 8 + "\n\n"
+        "## 对策建议\n\n一是由省发展改革委牵头制定后续扶持方案。二是由省人力资源社会保障厅组织技能培训。\n")
+
+
+def write(campaign: Path, rel: str, text: str) -> Path:
+    path = campaign / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def item(**changes) -> str:
+    text = ITEM.format(body=changes.pop("body", BODY))
+    for key, value in changes.items():
+        lines = text.split("\n")
+        lines = [f"{key}: {value}" if ln.startswith(f"{key}:") else ln for ln in lines]
+        if not any(ln.startswith(f"{key}:") for ln in lines):
+            lines.insert(2, f"{key}: {value}")
+        text = "\n".join(lines)
+    return text
+
+
+NEW = "submissions/2021/minge/2021-minge-901.md"
+
+
+def findings_for(result, path=NEW):
+    return [(f["code"], f["line"]) for f in result.json() if f["path"] == path]
+
+
+def test_sample_campaign_passes(campaign, cli):
+    r = cli(campaign, "check")
+    assert r.code == 0, r
+    assert "没有发现问题" in r.err or "0 个错误" in r.err
+
+
+def test_json_output_shape(campaign, cli):
+    write(campaign, NEW, item(topic="9"))
+    r = cli(campaign, "check", "--format", "json")
+    assert r.code == 1
+    rows = r.json()
+    bad = [x for x in rows if x["path"] == NEW]
+    assert bad and set(bad[0]) == {"path", "line", "column", "severity", "code", "message"}
+    assert bad[0]["code"] == "ref.unknown_topic" and bad[0]["line"] == 6 and bad[0]["severity"] == "error"
+
+
+def test_text_output_is_one_finding_a_line(campaign, cli):
+    write(campaign, NEW, item(unit="mingee"))
+    r = cli(campaign, "check", NEW)
+    assert r.code == 1
+    lines = r.out.strip().split("\n")
+    assert any(ln.startswith(f"{NEW}:5:") and ln.endswith("[ref.unknown_unit]") and "minge" in ln for ln in lines), r
+
+
+def test_only_given_paths_are_reported(campaign, cli):
+    write(campaign, NEW, item(topic="9"))
+    r = cli(campaign, "check", "submissions/2021/jinan", "--format", "json")
+    assert r.code == 0 and r.json() == []
+
+
+@pytest.mark.parametrize("changes,expected", [
+    ({"status": "approved"}, ("schema.invalid", 8)),
+    ({"date": "2021-3-10"}, ("schema.invalid", 9)),
+    ({"date": "2021-02-30"}, ("schema.invalid", 9)),
+    ({"topic": "九"}, ("schema.invalid", 6)),
+    ({"标题": "重复"}, ("schema.unknown_key", 3)),
+    ({"titel": "拼错"}, ("schema.unknown_key", 3)),
+    ({"public": "no"}, ("schema.invalid", 3)),
+    ({"id": "2021-minge-91"}, ("schema.invalid", 2)),
+])
+def test_schema_findings_at_key_lines(campaign, cli, changes, expected):
+    write(campaign, NEW, item(**changes))
+    r = cli(campaign, "check", "--format", "json")
+    assert expected in findings_for(r), r
+
+
+def test_unknown_key_messages_give_the_fix(campaign, cli):
+    write(campaign, NEW, item(**{"标题": "x", "titel": "y"}))
+    msgs = [f["message"] for f in cli(campaign, "check", "--format", "json").json() if f["path"] == NEW]
+    assert any("请写成英文“title”" in m for m in msgs)
+    assert any("是不是“title”" in m for m in msgs)
+
+
+def test_missing_required_key(campaign, cli):
+    text = item().replace("unit: minge\n", "")
+    write(campaign, NEW, text)
+    r = cli(campaign, "check", "--format", "json")
+    f = [x for x in r.json() if x["path"] == NEW and x["code"] == "schema.missing"]
+    assert f and "unit" in f[0]["message"]
+
+
+def test_path_must_match_id(campaign, cli):
+    write(campaign, "submissions/2021/minge/wrong-name.md", item())
+    r = cli(campaign, "check", "--format", "json")
+    assert ("ref.path", 2) in findings_for(r, "submissions/2021/minge/wrong-name.md")
+
+
+def test_id_unit_and_folder(campaign, cli):
+    write(campaign, "submissions/2021/jinan/2021-minge-901.md", item())
+    r = cli(campaign, "check", "--format", "json")
+    assert ("ref.path", 2) in findings_for(r, "submissions/2021/jinan/2021-minge-901.md")
+
+
+def test_duplicate_id_reported_on_both_files(campaign, cli):
+    write(campaign, NEW, item())
+    write(campaign, "submissions/2021/minge/copy.md", item())
+    r = cli(campaign, "check", "--format", "json")
+    assert ("ref.duplicate_id", 2) in findings_for(r)
+    assert ("ref.duplicate_id", 2) in findings_for(r, "submissions/2021/minge/copy.md")
+
+
+def test_unknown_files_are_errors(campaign, cli):
+    write(campaign, "submissions/2021/minge/notes.txt", "随手记")
+    r = cli(campaign, "check", "--format", "json")
+    assert ("ref.unknown_file", None) in findings_for(r, "submissions/2021/minge/notes.txt")
+    assert r.code == 1
+
+
+def test_status_rules(campaign, cli):
+    write(campaign, NEW, item(status="rejected"))
+    r = cli(campaign, "check", "--format", "json")
+    assert ("schema.needs_review", 8) in findings_for(r)
+    rejected = item(status="rejected").replace("---\n黄河", "review:\n  by: 孙某某\n  date: 2021-03-12\n---\n黄河")
+    write(campaign, NEW, rejected)
+    r = cli(campaign, "check", "--format", "json")
+    assert ("schema.needs_reason", 10) in findings_for(r)
+
+
+def test_member_item_needs_committee_review_before_accepted(campaign, cli):
+    rel = "submissions/2021/jingji/2021-jingji-901.md"
+    text = (item(status="accepted", unit="jingji", id="2021-jingji-901", submitter="刘某某")
+            .replace("---\n黄河", "review:\n  by: 孙某某\n  date: 2021-03-12\n---\n黄河"))
+    write(campaign, rel, text)
+    r = cli(campaign, "check", "--format", "json")
+    assert ("schema.needs_committee_review", 8) in findings_for(r, rel)
+
+
+def test_adopted_needs_its_issue(campaign, cli):
+    text = item(status="adopted").replace("---\n黄河", "review:\n  by: 孙某某\n  date: 2021-03-12\n---\n黄河")
+    write(campaign, NEW, text)
+    r = cli(campaign, "check", "--format", "json")
+    assert ("schema.needs_adopted_in", 8) in findings_for(r)
+    write(campaign, NEW, text.replace("review:", "adopted_in: 2021-099\nreview:"))
+    r = cli(campaign, "check", "--format", "json")
+    assert ("ref.unknown_issue", 10) in findings_for(r)
+
+
+def test_reviewer_must_hold_the_role(campaign, cli):
+    text = item(status="accepted").replace("---\n黄河", "review:\n  by: 周某\n  date: 2021-03-12\n---\n黄河")
+    write(campaign, NEW, text)
+    r = cli(campaign, "check", "--format", "json")
+    assert ("ref.wrong_role", 11) in findings_for(r)
+
+
+def test_lengths(campaign, cli):
+    write(campaign, NEW, item(title="关于" + "很长" * 30 + "的建议", body="太短。"))
+    r = cli(campaign, "check", "--format", "json")
+    got = findings_for(r)
+    assert ("length.title", 3) in got and ("length.body_min", 11) in got
+    # A draft gets warnings only.
+    write(campaign, NEW, item(status="draft", body="太短。"))
+    rows = [f for f in cli(campaign, "check", "--format", "json").json() if f["path"] == NEW]
+    assert rows and all(f["severity"] == "warning" for f in rows if f["code"].startswith("length."))
+
+
+def test_broken_files_do_not_stop_the_others(campaign, cli):
+    write(campaign, "submissions/2021/minge/2021-minge-902.md", "标题：没有文件头\n")
+    write(campaign, "submissions/2021/minge/2021-minge-903.md", "---\nid: x\n")
+    (campaign / "submissions/2021/minge/2021-minge-904.md").write_bytes(item().encode("gbk"))
+    write(campaign, NEW, item(topic="9"))
+    r = cli(campaign, "check", "--format", "json")
+    assert r.code == 1 and "Traceback" not in r.err
+    got = {(f["path"].rsplit("/", 1)[1], f["code"]) for f in r.json()}
+    assert {("2021-minge-902.md", "yaml.no_front_matter"), ("2021-minge-903.md", "yaml.unclosed"),
+            ("2021-minge-904.md", "encoding.not_utf8"), ("2021-minge-901.md", "ref.unknown_topic")} <= got
+
+
+def test_huge_file_rejected_quickly(campaign, cli):
+    write(campaign, NEW, item(body="大段粘贴的材料。" * 700_000))  # about 5 MB
+    start = time.monotonic()
+    r = cli(campaign, "check", "--format", "json")
+    assert time.monotonic() - start < 60  # seconds, not minutes (a generous bound for a slow CI)
+    assert ("length.file_too_large", None) in findings_for(r)
+
+
+def test_exit_2_on_usage_errors(campaign, cli, tmp_path):
+    assert cli(campaign, "check", "--format", "xml").code == 2
+    r = cli(tmp_path, "check")
+    assert r.code == 2 and "schema/settings.yaml" in r.err and "Traceback" not in r.err
+    assert cli(campaign, "check", "no/such/path").code == 2
+
+
+def test_github_format_annotations_and_summary(campaign, cli, tmp_path):
+    write(campaign, NEW, item(topic="9"))
+    summary = tmp_path / "summary.md"
+    r = cli(campaign, "check", "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert f"::error file={NEW},line=6," in r.out
+    assert f"{NEW}:6:" in r.out  # plain text too, for Gitea which shows no annotations
+    assert "ref.unknown_topic" in summary.read_text(encoding="utf-8")
+
+
+def test_gitlab_and_sarif_formats(campaign, cli):
+    write(campaign, NEW, item(topic="9"))
+    gl = json.loads(cli(campaign, "check", "--format", "gitlab").out)
+    row = next(x for x in gl if x["location"]["path"] == NEW)
+    assert row["check_name"] == "ref.unknown_topic" and row["location"]["lines"]["begin"] == 6
+    assert row["severity"] == "major" and len(row["fingerprint"]) == 32
+    sarif = json.loads(cli(campaign, "check", "--format", "sarif").out)
+    res = sarif["runs"][0]["results"]
+    assert any(x["ruleId"] == "ref.unknown_topic" and
+               x["locations"][0]["physicalLocation"]["region"]["startLine"] == 6 for x in res)
