@@ -171,25 +171,25 @@ def new(unit, submitter, topic, kind, title, contact, date_) -> None:
     if regs is None:
         raise Failure("登记表（schema/）有错误，请先运行 jianyan check 并改正")
     if not unit:
-        click.echo("报送单位代码（部分）：" + "、".join(f"{u.code} {u.name}" for u in list(regs.units.values())[:12]) + " …")
-        unit = click.prompt("报送单位代码")
+        click.echo("报送单位代码（部分）：" + "、".join(f"{u.code} {u.name}" for u in list(regs.units.values())[:12]) + " …", err=True)
+        unit = click.prompt("报送单位代码", err=True)
     if unit not in regs.units:
         raise Failure(f"单位代码“{unit}”未登记。请查看 schema/units.yaml")
     if not submitter:
         default = regs.units[unit].name if regs.units[unit].kind != "committee" else None
-        submitter = (click.prompt("作者（单位或委员姓名，联名用顿号分隔）", default=default),)
+        submitter = (click.prompt("作者（单位或委员姓名，联名用顿号分隔）", default=default, err=True),)
     submitters = [s for item in submitter for s in item.replace("，", "、").split("、") if s.strip()]
     if topic is None:
         for t in regs.topics.values():
-            click.echo(f"  {t.number}. {t.title}")
-        topic = click.prompt("重点选题编号", type=click.IntRange(1, max(regs.topics)))
+            click.echo(f"  {t.number}. {t.title}", err=True)
+        topic = click.prompt("重点选题编号", type=click.IntRange(1, max(regs.topics)), err=True)
     if topic not in regs.topics:
         raise Failure(f"重点选题 {topic} 不存在，只能是 1–{max(regs.topics)}")
     if not kind:
         kind = click.prompt("类别（" + " / ".join(f"{k} {v}" for k, v in KINDS.items()) + "）",
-                            type=click.Choice(list(KINDS)), default="suggestion")
+                            type=click.Choice(list(KINDS)), default="suggestion", err=True)
     if not title:
-        title = click.prompt("标题")
+        title = click.prompt("标题", err=True)
     try:
         day = dt.date.fromisoformat(date_) if date_ else dt.date.today()
     except ValueError:

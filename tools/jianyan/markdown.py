@@ -4,12 +4,14 @@ from __future__ import annotations
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
 
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     """CommonMark with raw HTML off: submission text is data, never markup to trust."""
-    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    return md.use(footnote_plugin)  # [^1] footnotes (Word footnotes come in this way via jianyan import)
 
 
 def plain_lines(body: str) -> list[tuple[int, str]]:

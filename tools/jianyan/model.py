@@ -327,6 +327,12 @@ class DupSettings(Strict):
     reference_dir: str | None = None
 
 
+class ImportSettings(Strict):
+    """`jianyan import` (Word intake)."""
+
+    keep_original: Bool = Field(False, description="导入时把 Word/WPS 原件以同一编号保存在建言信息旁（如 2021-minge-001.docx）")
+
+
 class Settings(Strict):
     campaign: Text = Field(description="活动名称")
     year: int
@@ -337,5 +343,6 @@ class Settings(Strict):
     limits: Limits = Field(default_factory=Limits)
     bulletin: BulletinSettings
     dup: DupSettings = Field(default_factory=DupSettings)
+    import_: ImportSettings = Field(default_factory=ImportSettings, alias="import", description="Word 导入设置")
     severity: dict[str, Literal["error", "warning", "info", "off"]] = Field(
         default_factory=dict, description="按规则代码调整严重级别，如 quality.empty_talk: warning")

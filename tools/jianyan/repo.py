@@ -30,6 +30,8 @@ REGISTRY_FILES = {
 }
 # Files that may sit in content folders without being content.
 IGNORED_NAMES = {"README.md", "readme.md", ".gitkeep", ".DS_Store", "Thumbs.db"}
+# A Word/WPS original kept by `jianyan import` beside its submission (same stem, e.g. 2021-minge-001.docx).
+ORIGINAL_SUFFIXES = (".docx", ".doc", ".wps")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -89,6 +91,7 @@ class Campaign:
     issues: list[Doc[Issue]]
     unknown_files: list[str]
     findings: list[Finding]
+    originals: list[str] = field(default_factory=list)  # kept Word originals (companions of a .md)
 
     def submission(self, ident: str) -> Doc[Submission] | None:
         return self._by_id_sub.get(ident)
@@ -201,12 +204,16 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
     submissions: list[Doc[Submission]] = []
     issues: list[Doc[Issue]] = []
     unknown: list[str] = []
+    originals: list[str] = []
     sub_paths, issue_paths = _walk(root / SUBMISSIONS_DIR), _walk(root / ISSUES_DIR)
     total = len(sub_paths) + len(issue_paths)
     for done, path in enumerate(sub_paths, 1):
         if progress:
             progress(done, total)
         if path.name in IGNORED_NAMES:
+            continue
+        if is_original(path):
+            originals.append(rel(root, path))
             continue
         if path.suffix != ".md" or path.is_symlink():
             unknown.append(rel(root, path))
@@ -223,4 +230,11 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
         doc, found = _load_doc(root, path, Issue, limit)
         issues.append(doc)
         findings.extend(found)
-    return Campaign(root, registries, submissions, issues, unknown, findings)
+    return Campaign(root, registries, submissions, issues, unknown, findings, originals)
+
+
+def is_original(path: Path) -> bool:
+    """A kept Word original: a regular file named like an existing submission, with a Word suffix."""
+    md = path.with_suffix(".md")
+    return (path.suffix in ORIGINAL_SUFFIXES and not path.is_symlink() and path.is_file()
+            and md.is_file() and not md.is_symlink())

@@ -31,10 +31,13 @@ BODY_TEMPLATE = """\
 
 
 def next_id(root: Path, year: int, unit: str) -> str:
-    """The next free ``YYYY-unit-NNN``: one past the highest number in use (gaps are never reused)."""
+    """The next free ``YYYY-unit-NNN``: one past the highest number in use (gaps are never reused).
+
+    Any file with that stem counts as in use (a kept Word original too), so nothing is ever overwritten.
+    """
     folder = root / SUBMISSIONS_DIR / str(year) / unit
     pattern = re.compile(rf"^{year}-{re.escape(unit)}-(\d{{3,}})$")
-    used = [int(m.group(1)) for p in folder.glob("*.md") if (m := pattern.match(p.stem))] if folder.is_dir() else []
+    used = [int(m.group(1)) for p in folder.iterdir() if (m := pattern.match(p.stem))] if folder.is_dir() else []
     return f"{year}-{unit}-{max(used, default=0) + 1:03d}"
 
 
@@ -46,8 +49,11 @@ def _yaml_str(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+STATUS_COMMENTS = {"draft": "草稿；写好后改为 submitted（已报送）", "submitted": "已报送"}
+
+
 def render(ident: str, title: str, submitters: list[str], unit: str, topic: int, kind: str,
-           date: dt.date, contact: str | None) -> str:
+           date: dt.date, contact: str | None, status: str = "draft", body: str = BODY_TEMPLATE) -> str:
     sub = _yaml_str(submitters[0]) if len(submitters) == 1 else "[" + ", ".join(map(_yaml_str, submitters)) + "]"
     lines = [
         "---",
@@ -57,24 +63,26 @@ def render(ident: str, title: str, submitters: list[str], unit: str, topic: int,
         f"unit: {unit}",
         f"topic: {topic}",
         f"kind: {kind}  # {KINDS[kind]}",
-        "status: draft  # 草稿；写好后改为 submitted（已报送）",
+        f"status: {status}  # {STATUS_COMMENTS[status]}",
         f"date: {date.isoformat()}",
         "public: false  # 适宜公开宣传的改为 true",
     ]
     if contact:
         lines.append(f"contact: {_yaml_str(contact)}  # 联系方式只写在这里，不会进入专刊和网站")
     lines.append("---")
-    return "\n".join(lines) + "\n" + BODY_TEMPLATE
+    return "\n".join(lines) + "\n" + body
 
 
 def create(root: Path, regs: Registries, *, unit: str, title: str, submitters: list[str], topic: int,
-           kind: str, date: dt.date, contact: str | None = None) -> Path:
+           kind: str, date: dt.date, contact: str | None = None, status: str = "draft",
+           body: str = BODY_TEMPLATE) -> Path:
     """Write the new file and return its path; never overwrites (retries the next id on a race)."""
     for _ in range(100):
         ident = next_id(root, date.year, unit)
         path = root / SUBMISSIONS_DIR / str(date.year) / unit / f"{ident}.md"
         try:
-            write_atomic(path, render(ident, title, submitters, unit, topic, kind, date, contact), exclusive=True)
+            write_atomic(path, render(ident, title, submitters, unit, topic, kind, date, contact, status, body),
+                         exclusive=True)
             return path
         except FileExistsError:
             continue

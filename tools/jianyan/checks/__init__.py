@@ -7,7 +7,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..findings import Finding
 from ..repo import Campaign
-from . import length, refs, status
+from . import feedback, length, refs, status
 
 
 @dataclass
@@ -29,6 +29,7 @@ FAMILIES: dict[str, Check] = {
     "ref": refs.check,
     "length": length.check,
     "status": status.check,
+    "feedback": feedback.check,
 }
 
 

@@ -19,7 +19,8 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
     for path in campaign.unknown_files:
         yield error(path, None, "ref.unknown_file",
                     "submissions/ 和 issues/ 下只能放 .md 文件（建言信息或专刊）。"
-                    "Word 原件请用 jianyan import 导入，其他材料请移出这两个目录")
+                    "Word 原件请用 jianyan import 导入（导入时保留的原件与建言信息同名，如 2021-minge-001.docx，可以留在旁边），"
+                    "其他材料请移出这两个目录")
     regs = campaign.registries
     if regs is None:
         return

@@ -1,0 +1,263 @@
+"""Thin wrappers around the git command line (no library): diffs, file contents, logs, signatures.
+
+Every call runs ``git -c core.quotePath=false`` with NUL-separated output where git offers it,
+so Chinese file names come back as written. Problems a user can fix (not a repository, an
+unknown base ref, a shallow clone) raise :class:`GitError` with a Chinese message.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+SHALLOW_HINT = "请用 git fetch --unshallow 取得完整历史，或在 CI 中设置 fetch-depth: 0（GitLab：GIT_DEPTH: 0）"
+
+# %G? letters (git-log(1)), in Chinese.
+SIGNATURE_STATES = {
+    "G": "有效签名",
+    "B": "签名无效（内容被改动或签名损坏）",
+    "U": "签名有效但签名密钥不在 allowed_signers 中",
+    "X": "签名有效但已过期",
+    "Y": "签名有效但密钥已过期",
+    "R": "签名有效但密钥已吊销",
+    "E": "无法验证签名（缺少密钥或验证程序）",
+    "N": "未签名",
+}
+
+
+class GitError(Exception):
+    """A git problem the user can fix; the message is Chinese and says how."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of ``git diff --name-status``: status letter, old path, new path (repo-relative)."""
+
+    status: str  # A M D R (C and T are reported as M)
+    old: str | None
+    new: str | None
+
+
+@dataclass
+class Commit:
+    sha: str
+    author: str
+    author_email: str
+    date: str  # author date, ISO 8601
+    committer: str
+    committer_email: str
+    subject: str
+    signature: str  # %G? letter
+    signer: str  # %GS principal ("" when none)
+    key: str  # %GK
+    trailers: list[tuple[str, str]] = field(default_factory=list)
+    paths: list[Change] = field(default_factory=list)  # with log --name-status
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+    @property
+    def signature_label(self) -> str:
+        return SIGNATURE_STATES.get(self.signature, self.signature)
+
+    def trailer_values(self, key: str) -> list[str]:
+        return [v for k, v in self.trailers if k.lower() == key.lower()]
+
+
+# Fields of one commit in a log format: unit separator between fields, the record ends with NUL (-z).
+_FIELDS = ("%H", "%an", "%ae", "%aI", "%cn", "%ce", "%s", "%G?", "%GS", "%GK", "%(trailers:only,unfold)")
+_FORMAT = "%x1e" + "%x1f".join(_FIELDS)
+
+
+class Git:
+    """A repository, run through the git CLI."""
+
+    def __init__(self, where: Path, allowed_signers: Path | None = None) -> None:
+        self.where = Path(where)
+        self.allowed_signers = allowed_signers
+        self._top: Path | None = None
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def run(self, *args: str, check: bool = True, input: bytes | None = None) -> subprocess.CompletedProcess:
+        signers = str(self.allowed_signers) if self.allowed_signers else os.devnull
+        cmd = ["git", "-c", "core.quotePath=false", "-c", f"gpg.ssh.allowedSignersFile={signers}",
+               "-C", str(self.where), *args]
+        env = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C"}
+        try:
+            proc = subprocess.run(cmd, capture_output=True, input=input, env=env)
+        except FileNotFoundError:
+            raise GitError("找不到 git 命令。请先安装 git（Debian/Ubuntu：apt-get install git）") from None
+        if check and proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace").strip()
+            raise GitError(f"git {' '.join(args[:2])} 失败：{err}")
+        return proc
+
+    def out(self, *args: str) -> str:
+        return self.run(*args).stdout.decode("utf-8", "replace")
+
+    # --- repository ----------------------------------------------------------------------
+
+    @property
+    def toplevel(self) -> Path:
+        """The work tree root; GitError when ``where`` is not inside a git repository."""
+        if self._top is None:
+            proc = self.run("rev-parse", "--show-toplevel", check=False)
+            if proc.returncode != 0:
+                raise GitError(f"{self.where} 不是 git 仓库（或不在 git 仓库之内），无法检查改动（--base）或查看历史。"
+                               "请在用 git clone 取得的仓库目录中运行")
+            self._top = Path(proc.stdout.decode().strip()).resolve()
+        return self._top
+
+    def is_shallow(self) -> bool:
+        return self.out("rev-parse", "--is-shallow-repository").strip() == "true"
+
+    def resolve(self, ref: str) -> str | None:
+        proc = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+        return proc.stdout.decode().strip() if proc.returncode == 0 else None
+
+    def head(self) -> str | None:
+        return self.resolve("HEAD")
+
+    def require(self, ref: str) -> str:
+        """The commit id of ``ref``, or a Chinese error saying the ref is unknown."""
+        self.toplevel  # noqa: B018 - raises when not a repository
+        sha = self.resolve(ref)
+        if sha is None:
+            hint = "请检查拼写，或先 git fetch origin 取得远程分支"
+            if self.is_shallow():
+                hint += "；当前是浅克隆，" + SHALLOW_HINT
+            raise GitError(f"找不到比较基准“{ref}”（不是已知的分支、标签或提交）。{hint}")
+        return sha
+
+    def merge_base(self, a: str, b: str) -> str:
+        proc = self.run("merge-base", a, b, check=False)
+        if proc.returncode == 0:
+            return proc.stdout.decode().strip()
+        if self.is_shallow():
+            raise GitError(f"找不到 {a[:12]} 与 {b[:12]} 的共同祖先（merge-base）：当前仓库是浅克隆（shallow clone），"
+                           f"历史不完整。{SHALLOW_HINT}")
+        raise GitError(f"{a[:12]} 与 {b[:12]} 没有共同的历史，无法比较。请确认 --base 指向本仓库的主分支（如 origin/main）")
+
+    def is_ancestor(self, a: str, b: str) -> bool:
+        return self.run("merge-base", "--is-ancestor", a, b, check=False).returncode == 0
+
+    # --- contents ------------------------------------------------------------------------
+
+    def show(self, rev: str, path: str) -> bytes | None:
+        """A file's bytes at a revision (path relative to the top level), None if absent."""
+        proc = self.run("cat-file", "blob", f"{rev}:{path}", check=False)
+        return proc.stdout if proc.returncode == 0 else None
+
+    def diff(self, base: str, target: str | None = None, paths: tuple[str, ...] = ()) -> list[Change]:
+        """``git diff --name-status -z -M`` from ``base`` to ``target`` (None: the working tree).
+
+        Against the working tree, untracked files (not ignored) count as added.
+        """
+        args = ["diff", "--name-status", "-z", "-M", "--no-ext-diff", base]
+        if target:
+            args.append(target)
+        args += ["--", *paths] if paths else []
+        changes = parse_name_status(self.run(*args).stdout.decode("utf-8", "replace").split("\0"))
+        if target is None:
+            extra = self.run("ls-files", "-z", "--others", "--exclude-standard", "--", *paths).stdout
+            changes += [Change("A", None, p) for p in extra.decode("utf-8", "replace").split("\0") if p]
+        return changes
+
+    def rev_list(self, range_: str, paths: tuple[str, ...] = ()) -> list[str]:
+        """Commits in ``range_`` (oldest first) touching ``paths``."""
+        args = ["rev-list", "--reverse", range_]
+        if paths:
+            args += ["--", *paths]
+        return self.out(*args).split()
+
+    def commit(self, rev: str) -> Commit:
+        raw = self.run("show", "-s", "-z", f"--format={_FORMAT}", rev).stdout.decode("utf-8", "replace")
+        return _parse_log(raw)[0]
+
+    def log_follow(self, path: str) -> list[Commit]:
+        """Commits touching ``path`` (newest first), following renames, each with its name-status."""
+        proc = self.run("log", "--follow", "-M", "-z", "--name-status", f"--format={_FORMAT}", "--", path)
+        return _parse_log(proc.stdout.decode("utf-8", "replace"))
+
+    def log_paths(self, pathspec: str) -> list[str]:
+        """Every path matching a glob pathspec anywhere in the history of HEAD (newest first)."""
+        proc = self.run("log", "-z", "--format=", "--name-only", "--", f":(glob){pathspec}", check=False)
+        seen: dict[str, None] = {}
+        for p in proc.stdout.decode("utf-8", "replace").split("\0"):
+            p = p.strip("\n")
+            if p:
+                seen.setdefault(p, None)
+        return list(seen)
+
+
+def parse_name_status(tokens: list[str]) -> list[Change]:
+    """Tokens of ``--name-status -z`` output into Changes (R/C take two paths)."""
+    out: list[Change] = []
+    i = 0
+    while i < len(tokens):
+        status = tokens[i].strip("\n")
+        if not status:
+            i += 1
+            continue
+        letter = status[0]
+        if letter in "RC":
+            old, new = tokens[i + 1], tokens[i + 2]
+            out.append(Change("R", old, new) if letter == "R" else Change("A", None, new))
+            i += 3
+            continue
+        path = tokens[i + 1]
+        if letter == "A":
+            out.append(Change("A", None, path))
+        elif letter == "D":
+            out.append(Change("D", path, None))
+        else:  # M, T, U
+            out.append(Change("M", path, path))
+        i += 2
+    return out
+
+
+def _parse_log(raw: str) -> list[Commit]:
+    commits: list[Commit] = []
+    for record in raw.split("\x1e"):
+        if not record.strip("\0\n"):
+            continue
+        header, _, rest = record.partition("\0")
+        parts = header.split("\x1f")
+        parts += [""] * (len(_FIELDS) - len(parts))
+        sha, an, ae, ad, cn, ce, subject, sig, signer, key, trailers = parts[: len(_FIELDS)]
+        commit = Commit(sha=sha, author=an, author_email=ae, date=ad, committer=cn, committer_email=ce,
+                        subject=subject, signature=sig or "N", signer=signer, key=key,
+                        trailers=parse_trailers(trailers))
+        commit.paths = parse_name_status(rest.lstrip("\n").split("\0")) if rest.strip("\0\n") else []
+        commits.append(commit)
+    return commits
+
+
+def parse_trailers(text: str) -> list[tuple[str, str]]:
+    out = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and " " not in key.strip():
+            out.append((key.strip(), value.strip()))
+    return out
+
+
+@contextmanager
+def signers_file(content: bytes | None) -> Iterator[Path | None]:
+    """A temporary allowed_signers file holding ``content`` (None: yields None)."""
+    if content is None:
+        yield None
+        return
+    fd, name = tempfile.mkstemp(prefix="jianyan-signers-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        yield Path(name)
+    finally:
+        os.unlink(name)
