@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer,
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema,
                       field_validator)
 from pydantic_core import PydanticCustomError
 
@@ -135,7 +135,9 @@ def _nonempty(value: Any) -> Any:
 Bool = Annotated[bool, BeforeValidator(_to_bool)]
 Date = Annotated[dt.date, BeforeValidator(_to_date), PlainSerializer(lambda d: d.isoformat(), return_type=str)]
 Text = Annotated[str, BeforeValidator(_nonempty)]
-Names = Annotated[list[Text], BeforeValidator(_to_str_list), Field(min_length=1)]
+Names = Annotated[list[Text], BeforeValidator(_to_str_list), Field(min_length=1),
+                  WithJsonSchema({"anyOf": [{"type": "string", "minLength": 1},
+                                            {"type": "array", "items": {"type": "string"}, "minItems": 1}]})]
 
 
 class Strict(BaseModel):
@@ -333,6 +335,20 @@ class ImportSettings(Strict):
     keep_original: Bool = Field(False, description="导入时把 Word/WPS 原件以同一编号保存在建言信息旁（如 2021-minge-001.docx）")
 
 
+class QualitySettings(Strict):
+    """Thresholds of the writing-quality and personal-data checks (quality.*, pii.*)."""
+
+    phrases: str = Field("schema/phrases.yaml", description="空话套话词表（相对仓库根目录）")
+    empty_talk_per_100: float = Field(1.0, description="空话套话每百字达到此数即提示")
+    empty_talk_min_hits: int = Field(4, description="且至少有这么多处")
+    intensifier_stack: int = Field(3, description="一句话里“进一步、切实、认真……”等修饰语达到此数即提示堆砌")
+    sentence_max: int = Field(150, description="一句话最多字数")
+    paragraph_max: int = Field(450, description="一段最多字数")
+    topic_min_keywords: int = Field(3, description="一个选题的关键词出现几个（不同的）才算涉及该选题")
+    topics_max: int = Field(2, description="涉及的选题超过此数即提示“一文多事”")
+    landline_context: int = Field(8, description="不带区号的电话号码：前面多少字内出现“电话”等词才算电话")
+
+
 class Settings(Strict):
     campaign: Text = Field(description="活动名称")
     year: int
@@ -343,6 +359,7 @@ class Settings(Strict):
     limits: Limits = Field(default_factory=Limits)
     bulletin: BulletinSettings
     dup: DupSettings = Field(default_factory=DupSettings)
+    quality: QualitySettings = Field(default_factory=QualitySettings)
     import_: ImportSettings = Field(default_factory=ImportSettings, alias="import", description="Word 导入设置")
     severity: dict[str, Literal["error", "warning", "info", "off"]] = Field(
         default_factory=dict, description="按规则代码调整严重级别，如 quality.empty_talk: warning")
