@@ -28,5 +28,11 @@ bench: $(STAMP)  ## 性能基准，结果写入 build/bench/results.json
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m jianyan.bench
 
+site: $(STAMP)  ## 生成公开网站（build/site/，可直接打开 index.html）
+	$(BIN)/jianyan site
+
+wheelhouse: $(STAMP)  ## 离线安装包：全部 wheel 和 install.sh 放进 wheelhouse/（需联网一次）
+	$(BIN)/python tools/wheelhouse.py wheelhouse
+
 clean:
 	rm -rf build .jianyan-cache

@@ -109,11 +109,20 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
     show_progress = sys.stderr.isatty() if progress is None else progress
     campaign = load(root, progress=show_progress)
     ctx = checks.Context(only=only, options={"progress": show_progress})
+    if base:  # changed paths first: other families (dup) look at ctx.changed
+        from .workflow import GitError, check_change, prepare
+        try:
+            ctx.options["changeset"] = prepare(campaign, base)
+        except GitError as exc:
+            raise Failure(str(exc)) from None
+        ctx.changed = ctx.options["changeset"].paths
     wanted = set(families) if families else None
     findings = checks.run(campaign, ctx, families=_families(wanted))
     if base:
-        from .workflow import check_change
-        findings = checks.finalize(campaign, ctx, findings + list(check_change(campaign, base, ctx)))
+        try:
+            findings = checks.finalize(campaign, ctx, findings + list(check_change(campaign, base, ctx)))
+        except GitError as exc:
+            raise Failure(str(exc)) from None
     click.echo(output.RENDERERS[fmt](findings), nl=False)
     if fmt == "text":
         files = len(campaign.submissions) + len(campaign.issues)
@@ -210,3 +219,26 @@ def schema_cmd() -> None:
     for p in written:
         click.echo(p.relative_to(root).as_posix())
     click.echo(f"已更新 {len(written)} 个文件。" if written else "JSON Schema 已是最新。", err=True)
+
+from .cli_owners import owners_cmd  # noqa: E402
+main.add_command(owners_cmd)
+from .cli_history import history_cmd  # noqa: E402
+main.add_command(history_cmd)
+from .cli_import import import_cmd  # noqa: E402
+main.add_command(import_cmd)
+from .cli_site import site  # noqa: E402
+main.add_command(site)
+from .cli_tracking import circular, export, feedback, stats  # noqa: E402
+main.add_command(stats)
+main.add_command(export)
+main.add_command(feedback)
+main.add_command(circular)
+from .cli_dup import dup  # noqa: E402
+main.add_command(dup)
+from .cli_fix import fix_cmd  # noqa: E402
+main.add_command(fix_cmd)
+
+from .cli_issue import issue as _issue  # noqa: E402
+main.add_command(_issue)
+from .cli_init import init_cmd  # noqa: E402
+main.add_command(init_cmd)

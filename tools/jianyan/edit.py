@@ -25,7 +25,7 @@ from typing import Any, Mapping, Sequence
 
 import yaml
 
-from .frontmatter import read_markdown
+from .frontmatter import _StrComposer, read_markdown
 
 KeyPath = tuple[str, ...]
 _LINE_SPLIT = re.compile(r"(\r\n|\r|\n)")
@@ -45,14 +45,27 @@ def yaml_scalar(value: str) -> str:
         and text == text.strip()
         and "\n" not in text
         and not re.search(r"[:#]\s|\s#|^[-?:,\[\]{}#&*!|>'\"%@`]|:$", text)
-        and _YAML11.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
+        and _plain_tag_ok(text)
     )
     if plain_ok:
         try:
-            plain_ok = yaml.safe_load(f"k: {text}") == {"k": text}
+            node = yaml.compose(f"k: {text}", Loader=_StrComposer)
+            plain_ok = node.value[0][1].value == text
         except yaml.YAMLError:
             plain_ok = False
     return text if plain_ok else json.dumps(text, ensure_ascii=False)
+
+
+def _plain_tag_ok(text: str) -> bool:
+    """Plain is safe when YAML 1.1 reads it as text, or as a date/number written the usual way."""
+    tag = _YAML11.resolve(yaml.ScalarNode, text, (True, False))
+    if tag == "tag:yaml.org,2002:str":
+        return True
+    if tag == "tag:yaml.org,2002:timestamp":
+        return re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) is not None
+    if tag == "tag:yaml.org,2002:int":
+        return re.fullmatch(r"0|[1-9]\d*", text) is not None
+    return False
 
 
 def _yaml_value(value: Any) -> str:
@@ -155,16 +168,21 @@ class FrontMatter:
 
     # --- editing -------------------------------------------------------------------------
 
-    def set(self, path: Sequence[str], value: Any, after: str | None = None) -> None:
+    def set(self, path: Sequence[str], value: Any, after: str | None = None,
+            keep_comment: bool = True) -> None:
         """Set ``path`` to ``value`` (a scalar, a list of scalars, or a mapping of scalars).
 
         A new key goes after the sibling ``after`` when given and present, else at the end of
-        its mapping. ``None`` removes the key.
+        its mapping. ``None`` removes the key. ``keep_comment=False`` drops a trailing comment on
+        the replaced line (a comment that described the old value, like ``status: draft  # 草稿``).
         """
         path = tuple(path)
         if isinstance(value, Mapping):
+            if self._locate(path) is None and value:
+                first, *_ = value
+                self._insert(path + (first,), _yaml_value(value[first]), after)
             for k, v in value.items():
-                self.set(path + (k,), v)
+                self.set(path + (k,), v, keep_comment=keep_comment)
             return
         where = self._locate(path)
         if value is None:
@@ -181,7 +199,7 @@ class FrontMatter:
             rest = old[m.end():]
             comment = ""
             cm = re.search(r"\s+#.*$", rest) if not rest.strip().startswith(("\"", "'")) else None
-            if cm and end == line + 1:
+            if cm and end == line + 1 and keep_comment:
                 comment = cm.group(0)
             self.lines[line].text = f"{m.group(0)} {rendered}{comment}"
             if end > line + 1:  # the old value spanned several lines (block list or scalar)
@@ -248,10 +266,11 @@ def _apply(data: dict, path: KeyPath, value: Any) -> None:
 
 
 def edit_text(text: str, changes: Sequence[tuple[Sequence[str], Any]], *, path: str = "",
-              after: Mapping[str, str] | None = None) -> str:
+              after: Mapping[str, str] | None = None, drop_comments: Sequence[str] = ("status",)) -> str:
     """Apply ``changes`` [(key path, value)] to the front matter of ``text`` and verify the result.
 
-    ``after`` maps a new top-level key to the key it should follow.
+    ``after`` maps a new top-level key to the key it should follow. A trailing comment on a
+    replaced top-level key listed in ``drop_comments`` is dropped (it described the old value).
     """
     before = read_markdown(path, text.encode("utf-8"))
     if before.data is None:
@@ -260,7 +279,8 @@ def edit_text(text: str, changes: Sequence[tuple[Sequence[str], Any]], *, path: 
     expected = json.loads(json.dumps(before.data))
     for key_path, value in changes:
         key_path = tuple(key_path)
-        fm.set(key_path, value, after=(after or {}).get(key_path[0]) if len(key_path) == 1 else None)
+        fm.set(key_path, value, after=(after or {}).get(key_path[0]),
+               keep_comment=not (len(key_path) == 1 and key_path[0] in drop_comments))
         _apply(expected, key_path, value)
     result = fm.text()
     check = read_markdown(path, result.encode("utf-8"))
@@ -271,11 +291,11 @@ def edit_text(text: str, changes: Sequence[tuple[Sequence[str], Any]], *, path: 
 
 
 def edit_file(file: Path, changes: Sequence[tuple[Sequence[str], Any]], *, path: str = "",
-              after: Mapping[str, str] | None = None) -> str:
+              after: Mapping[str, str] | None = None, drop_comments: Sequence[str] = ("status",)) -> str:
     """The new text of ``file`` with ``changes`` applied (not written: callers write atomically)."""
     raw = Path(file).read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise EditError(f"{path or file}：不是 UTF-8 编码，无法自动修改") from None
-    return edit_text(text, changes, path=path or str(file), after=after)
+    return edit_text(text, changes, path=path or str(file), after=after, drop_comments=drop_comments)

@@ -1,6 +1,7 @@
 """Markdown helpers: plain text for counting and comparing, safe HTML for rendering."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -33,6 +34,28 @@ def plain_text(body: str) -> str:
     return "\n".join(text for _, text in plain_lines(body))
 
 
+# Link targets allowed in rendered HTML: these schemes, or none at all (a relative link or #anchor).
+SAFE_SCHEMES = ("http", "https", "mailto")
+
+
+def is_safe_link(url: str) -> bool:
+    """True for http(s), mailto and relative links; False for javascript:, data:, vbscript:, file: and any other scheme.
+
+    Strict on purpose: anything with a colon before the first / ? # must be one of SAFE_SCHEMES.
+    """
+    text = "".join(ch for ch in url if ch > " " and ch != "\x7f")  # browsers ignore these inside a scheme
+    head = re.split(r"[/?#]", text, maxsplit=1)[0]
+    return ":" not in head or head.split(":", 1)[0].lower() in SAFE_SCHEMES
+
+
+@lru_cache(maxsize=1)
+def html_parser() -> MarkdownIt:
+    """parser() for HTML output: a link or image with an unsafe target stays plain, escaped text."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+    md.validateLink = is_safe_link
+    return md.use(footnote_plugin)
+
+
 def to_html(body: str) -> str:
     """Render body Markdown to HTML with raw HTML escaped and unsafe links dropped."""
-    return parser().render(body)
+    return html_parser().render(body)

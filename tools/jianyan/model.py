@@ -77,6 +77,12 @@ FIELD_LABELS = {
     "opinion": "意见", "reason": "原因代码", "note": "说明", "number": "期号", "total": "总期号",
     "items": "所用信息", "editor": "责任编辑", "signoff": "签发", "dispatch": "报送",
     "recipients": "报送范围", "keywords": "关键词", "related": "相关信息", "urgent": "紧急",
+    # feedback records (tracking.py)
+    "item": "信息编号", "issue": "专刊期号", "instructions": "领导批示", "leader": "批示领导",
+    "text": "批示原文", "summary": "批示要点", "departments": "交办部门", "handling": "部门办理",
+    "department": "承办单位", "role": "主办/协办", "instruction": "所据批示", "assigned": "交办日期",
+    "deadline": "办理时限", "progress": "办理进展", "percent": "办理进度", "state": "办理状态",
+    "closed": "办结日期", "result": "办理结果", "source": "来源",
 }
 CHINESE_KEYS = {label: key for key, label in FIELD_LABELS.items()}
 CHINESE_KEYS.update({"作者": "submitter", "提交人": "submitter", "单位": "unit", "选题": "topic",
@@ -285,6 +291,7 @@ class Person(Strict):
     unit: str | None = None
     email: str | None = None
     principal: str | None = None
+    forge_user: str | None = Field(None, description="代码托管平台（GitHub/Gitea/GitLab）用户名，用于 CODEOWNERS；不填则用 code")
 
 
 class RolesFile(Strict):
@@ -317,6 +324,8 @@ class BulletinSettings(Strict):
     per_week_max: int = Field(2, description="每周最多期数")
     start: Date | None = Field(None, description="首期日期（此后按周检查出刊节奏）")
     require_signature: Bool = Field(False, description="签发提交是否必须带 SSH 签名")
+    allowed_signers: str = Field(".jianyan/allowed_signers",
+                                 description="登记签名公钥的 allowed_signers 文件（从基准分支读取）")
     recipients: Recipients = Field(default_factory=Recipients)
 
 

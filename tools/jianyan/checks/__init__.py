@@ -8,6 +8,11 @@ from typing import Callable, Iterable, Iterator
 from ..findings import Finding
 from ..repo import Campaign
 from . import feedback, length, refs, status
+from . import owners as owners_files
+from . import dup as dup_check
+from . import pii as pii_check
+from . import quality as quality_check
+from . import issues as issue_check
 
 
 @dataclass
@@ -30,6 +35,11 @@ FAMILIES: dict[str, Check] = {
     "length": length.check,
     "status": status.check,
     "feedback": feedback.check,
+    "owners": owners_files.check,
+    "dup": dup_check.check,
+    "quality": quality_check.check,
+    "pii": pii_check.check,
+    "issue": issue_check.check,
 }
 
 
@@ -46,13 +56,20 @@ def run(campaign: Campaign, ctx: Context | None = None, families: Iterable[str] 
 
 def finalize(campaign: Campaign, ctx: Context, findings: Iterable[Finding]) -> list[Finding]:
     overrides = campaign.registries.settings.severity if campaign.registries else {}
+    # With --base, workflow.* severities come from the base revision: a change cannot switch off its own check.
+    protected = ctx.options.get("protected_severity")
+    drafts = {d.path for d in (*campaign.submissions, *campaign.issues)
+              if d.model is not None and d.model.status == "draft"}
     result: set[Finding] = set()
     for f in findings:
         if not ctx.in_scope(f.path):
             continue
-        level = overrides.get(f.code) or overrides.get(f.code.split(".")[0])
+        table = protected if protected is not None and f.code.startswith("workflow.") else overrides
+        level = table.get(f.code) or table.get(f.code.split(".")[0])
         if level == "off":
             continue
+        if level == "error" and f.path in drafts:
+            level = "warning"  # strict at review, loose at draft: an override never makes a draft fail
         if level:
             f = replace(f, severity=level)
         result.add(f)

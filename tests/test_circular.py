@@ -1,0 +1,137 @@
+"""`jianyan circular`: the work circular's figures checked against the sample files read with PyYAML."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import copy_campaign, run_cli
+
+FROM, TO = "2021-02-22", "2021-06-15"
+
+
+def front_matter(path: Path) -> dict:
+    return yaml.load(path.read_text(encoding="utf-8").split("---\n", 2)[1], Loader=yaml.BaseLoader)
+
+
+def expected(root: Path) -> dict:
+    items = [front_matter(p) for p in sorted((root / "submissions").rglob("*.md"))]
+    issues = {i["id"]: i for i in (front_matter(p) for p in sorted((root / "issues").rglob("*.md")))}
+    received = [i for i in items if i["status"] != "draft" and FROM <= i["date"] <= TO]
+    adopted = [i for i in received if i["status"] == "adopted" and issues[i["adopted_in"]]["date"] <= TO]
+    recs = [yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.BaseLoader) for p in (root / "feedback").rglob("*.yaml")]
+    instructions = [ins for r in recs for ins in r.get("instructions", []) if FROM <= ins["date"] <= TO]
+    tasks = [h for r in recs for h in r.get("handling", []) if h["assigned"] <= TO]
+    done = [h for h in tasks if h.get("state") == "done" and h["closed"] <= TO]
+    overdue = [h for h in tasks if h not in done and h.get("deadline") and h["deadline"] < TO]
+    published = [i for i in issues.values() if FROM <= i["date"] <= TO and i["status"] in ("signed", "dispatched")]
+    return {"items": items, "received": received, "adopted": adopted, "instructions": instructions,
+            "tasks": tasks, "done": done, "overdue": overdue, "published": published}
+
+
+def build(campaign, cli) -> Path:
+    result = cli(campaign, "circular", "--from", FROM, "--to", TO, "--number", "2")
+    assert result.code == 0, result
+    return campaign / f"build/circular/{FROM}_{TO}"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    """One campaign copy with the circular built, shared by the read-only tests below."""
+    root = copy_campaign(tmp_path_factory.mktemp("circular") / "campaign")
+    return root, build(root, run_cli)
+
+
+def test_circular_totals_match_the_sample(built):
+    campaign, folder = built
+    want = expected(campaign)
+    md = (folder / "circular.md").read_text(encoding="utf-8")
+    rate = f"{len(want['adopted']) / len(want['received']) * 100:.1f}%"
+    assert f"共编发《为七个求突破建言专刊》{len(want['published'])}期" in md
+    assert f"共收到建言信息{len(want['received'])}条，采用{len(want['adopted'])}条，采用率{rate}" in md
+    assert f"作出批示{len(want['instructions'])}件次" in md
+    assert (f"办理事项{len(want['tasks'])}项，已办结{len(want['done'])}项，正在办理"
+            f"{len(want['tasks']) - len(want['done'])}项") in md
+    assert f"超过办理时限尚未办结{len(want['overdue'])}项" in md
+    for h in want["overdue"]:
+        assert f"{h['department']}办理的《" in md
+
+
+def table_rows(md: str, heading: str) -> list[list[str]]:
+    lines = md.split(heading, 1)[1].splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("|"))
+    table = []
+    for ln in lines[start:]:
+        if not ln.startswith("|"):
+            break
+        table.append([c.strip() for c in ln.strip("|").split("|")])
+    return table[2:]  # without the header and the alignment row
+
+
+def test_circular_unit_and_topic_tables(built):
+    campaign, folder = built
+    want = expected(campaign)
+    units = {u["code"]: u for u in yaml.safe_load((campaign / "schema/units.yaml").read_text())["units"]}
+    topics = {str(t["number"]): t for t in yaml.safe_load((campaign / "schema/topics.yaml").read_text())["topics"]}
+    md = (folder / "circular.md").read_text(encoding="utf-8")
+    got = {r[1]: r for r in table_rows(md, "各单位报送采用情况及排名")}
+    rec_c = Counter(i["unit"] for i in want["received"])
+    ado_c = Counter(i["unit"] for i in want["adopted"])
+    ranked = {c for c in rec_c if units[c]["kind"] != "committee"}
+    assert set(got) == {units[c]["name"] for c in ranked}
+    for code in ranked:
+        row = got[units[code]["name"]]
+        assert (int(row[2]), int(row[3])) == (rec_c[code], ado_c[code])
+    ranks = [(int(r[0]), -int(r[3])) for r in got.values()]
+    assert ranks == sorted(ranks) and ranks[0][0] == 1  # ranked by adoption first
+    topic_rows = table_rows(md, "（四）按重点选题")
+    t_rec = Counter(i["topic"] for i in want["received"])
+    t_ado = Counter(i["topic"] for i in want["adopted"])
+    for row in topic_rows:
+        number = row[0].split(".")[0]
+        assert row[0] == f"{number}. {topics[number]['title']}"
+        assert (int(row[1]), int(row[2])) == (t_rec[number], t_ado[number])
+    committees = {r[0]: r for r in table_rows(md, "（三）委员建言")}
+    for code, n in rec_c.items():
+        if units[code]["kind"] == "committee":
+            assert int(committees[units[code]["name"]][1]) == n
+
+
+def test_circular_word_html_and_charts(built):
+    from docx import Document
+    campaign, folder = built
+    want = expected(campaign)
+    html = (folder / "circular.html").read_text(encoding="utf-8")
+    assert html.count("<svg") == 3 and "图1 各重点选题信息报送和采用情况" in html
+    assert "<script" not in html
+    doc = Document(folder / "circular.docx")
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert text.startswith("为七个求突破建言活动工作通报\n第2期")
+    assert f"共收到建言信息{len(want['received'])}条" in text
+    assert "图3 批示件办理进度" in text
+    # tables: the 4 issue/unit/committee/topic tables, the handling table and 3 bar charts
+    assert len(doc.tables) >= 8
+    svg = (folder / "charts/topics.svg").read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "重大国家战略" in svg
+
+
+def test_circular_is_deterministic_and_rejects_bad_periods(campaign, cli):
+    folder = build(campaign, cli)
+    first = {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    folder = build(campaign, cli)
+    assert {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == first
+    bad = cli(campaign, "circular", "--from", "2021-06-01", "--to", "2021-03-01")
+    assert bad.code == 2 and "晚于" in bad.err
+
+
+def test_campaign_template_override_is_used(campaign, cli):
+    (campaign / "templates").mkdir(exist_ok=True)
+    (campaign / "templates/circular.md.j2").write_text(
+        '{% extends "default/circular.md.j2" %}{% block next_steps %}\n## 五、下一步安排\n\n请各单位于{{ date }}前报送。\n{% endblock %}',
+        encoding="utf-8")
+    md = (build(campaign, cli) / "circular.md").read_text(encoding="utf-8")
+    assert "## 五、下一步安排" in md and "下一步工作要求" not in md
+    assert dt.date.fromisoformat(TO)

@@ -1,0 +1,65 @@
+"""The guide in docs/ quotes `jianyan … --help`: every quoted help must match the real help, word for word.
+
+A quoted help is a fenced block whose info string is ``text`` and whose first line is
+``$ jianyan <command …> --help``; the rest of the block is the output. After changing a command's
+help, refresh the guide with:  JIANYAN_UPDATE_DOCS=1 .venv/bin/python -m pytest -q tests/test_docs.py
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+BLOCK = re.compile(r"^```text\n\$ (jianyan(?: [\w-]+)* --help)\n(.*?)^```$", re.M | re.S)
+PAGES = sorted(DOCS.glob("*.md"))
+
+
+def real_help(command: str) -> str:
+    args = command.split()[1:]
+    env = {**os.environ, "COLUMNS": "100", "PYTHONIOENCODING": "utf-8", "LANG": "C.UTF-8"}
+    # As the installed `jianyan` script shows it (python -m would print "python -m jianyan" as the name).
+    code = "from jianyan.cli import main; main(prog_name='jianyan')"
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, f"{command} 失败：{proc.stderr}"
+    return proc.stdout
+
+
+def quoted(page: Path) -> list[tuple[str, str]]:
+    return [(m.group(1), m.group(2)) for m in BLOCK.finditer(page.read_text(encoding="utf-8"))]
+
+
+def test_guide_has_the_pages():
+    names = {p.name for p in PAGES}
+    assert {"README.md", "submitter.md", "committee-office.md", "research-office.md",
+            "director-and-secretary-general.md", "secretariat.md", "install-intranet.md",
+            "file-format.md"} <= names
+    index = (DOCS / "README.md").read_text(encoding="utf-8")
+    for name in names - {"README.md"}:
+        assert f"]({name}" in index, f"docs/README.md 没有链接 {name}"
+
+
+def test_quoted_commands_exist():
+    """Only real commands are quoted, and the guide does quote some."""
+    commands = {cmd for page in PAGES for cmd, _ in quoted(page)}
+    assert len(commands) >= 8
+    for cmd in commands:
+        real_help(cmd)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_quoted_help_matches_the_program(page: Path):
+    text = page.read_text(encoding="utf-8")
+    if os.environ.get("JIANYAN_UPDATE_DOCS"):
+        new = BLOCK.sub(lambda m: f"```text\n$ {m.group(1)}\n{real_help(m.group(1))}```", text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+        text = new
+    for command, shown in quoted(page):
+        assert shown == real_help(command), (
+            f"docs/{page.name} 中引用的 `{command}` 与实际帮助不一致。"
+            "请运行 JIANYAN_UPDATE_DOCS=1 .venv/bin/python -m pytest -q tests/test_docs.py 更新")

@@ -1,0 +1,229 @@
+"""Feedback records (批示/办理): checks, the spreadsheet import, and the feedback letters."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import yaml
+
+RECORD = "feedback/2021/2021-minge-001.yaml"
+
+
+def load_yaml(path: Path):
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+
+
+def records(root: Path) -> dict[str, dict]:
+    return {p.relative_to(root).as_posix(): load_yaml(p) for p in sorted((root / "feedback").rglob("*.yaml"))}
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted((root / "feedback").rglob("*"))
+            if p.is_file()}
+
+
+def findings(cli, root, *codes):
+    result = cli(root, "check", "--only", "feedback", "--format", "json")
+    return [f for f in result.json() if not codes or f["code"] in codes]
+
+
+def test_sample_records_have_no_errors_and_overdue_tasks_are_warned(campaign, cli):
+    found = findings(cli, campaign)
+    assert [f for f in found if f["severity"] == "error"] == []
+    today = dt.date.today()
+    expected = {(path, h["department"]) for path, rec in records(campaign).items() for h in rec.get("handling", [])
+                if h.get("state") != "done" and dt.date.fromisoformat(h["deadline"]) < today}
+    assert expected, "the sample should show an overdue task"
+    overdue = [f for f in found if f["code"] == "schema.overdue"]
+    assert {(f["path"], next(d for p, d in expected if p == f["path"] and d in f["message"])) for f in overdue} == expected
+    assert all(f["severity"] == "warning" for f in overdue)
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> int:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    return text[: text.index(new)].count("\n") + 1
+
+
+def test_date_before_dispatch_is_an_error_at_its_line(campaign, cli):
+    line = edit(campaign, RECORD, "date: 2021-03-09", "date: 2021-03-01")
+    [f] = findings(cli, campaign, "schema.before_dispatch")
+    assert (f["path"], f["line"], f["severity"]) == (RECORD, line, "error")
+    assert "2021-03-05" in f["message"]  # the dispatch date of issue 2021-001
+
+
+def test_progress_going_backwards_is_an_error(campaign, cli):
+    line = edit(campaign, RECORD, "percent: 60", "percent: 10")
+    [f] = findings(cli, campaign, "schema.progress_backwards")
+    assert (f["path"], f["line"]) == (RECORD, line)
+    assert "20%" in f["message"] and "10%" in f["message"]
+
+
+def test_item_must_be_adopted_in_a_dispatched_issue(campaign, cli):
+    (campaign / "feedback/2021/2021-dezhou-001.yaml").write_text("item: 2021-dezhou-001\n", encoding="utf-8")
+    (campaign / "feedback/2021/2021-zibo-001.yaml").write_text("item: 2021-zibo-001\n", encoding="utf-8")
+    found = {f["path"]: f for f in findings(cli, campaign) if f["severity"] == "error"}
+    assert found["feedback/2021/2021-dezhou-001.yaml"]["code"] == "ref.not_adopted"
+    assert found["feedback/2021/2021-zibo-001.yaml"]["code"] == "ref.not_dispatched"  # issue 004 is only signed
+
+
+def test_bad_yaml_and_unknown_keys_are_reported_with_lines(campaign, cli):
+    line = edit(campaign, RECORD, "    kind: directive", "    kind: directive\n    leadr: 某某")
+    found = findings(cli, campaign, "schema.unknown_key")
+    assert [(f["path"], f["line"]) for f in found] == [(RECORD, line + 1)]  # the line after "kind"
+    assert "leader" in found[0]["message"]
+
+
+# --- import -----------------------------------------------------------------------------
+
+def open_tasks(root: Path) -> list[tuple[str, str]]:
+    return [(rec["item"], h["department"]) for rec in records(root).values() for h in rec.get("handling", [])
+            if h.get("state") != "done"]
+
+
+def test_template_lists_every_open_task(campaign, cli, tmp_path):
+    from openpyxl import load_workbook
+    out = tmp_path / "进展表.xlsx"
+    result = cli(campaign, "feedback", "template", str(out))
+    assert result.code == 0, result
+    ws = load_workbook(out).worksheets[0]
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["信息编号", "信息标题", "承办单位"] and "办理进度(%)" in header
+    rows = [(r[0], r[2]) for r in ws.iter_rows(min_row=2, values_only=True) if r[0]]
+    assert sorted(rows) == sorted(open_tasks(campaign))
+    again = cli(campaign, "feedback", "template", str(out))
+    assert again.code == 2 and "不会覆盖" in again.err
+
+
+def fill(campaign, cli, tmp_path, rows_by_key: dict, name="进展表.xlsx") -> Path:
+    from openpyxl import load_workbook
+    out = tmp_path / name
+    assert cli(campaign, "feedback", "template", str(out)).code == 0
+    wb = load_workbook(out)
+    ws = wb.worksheets[0]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        key = (row[0].value, row[2].value)
+        for col, value in rows_by_key.get(key, {}).items():
+            row[header.index(col)].value = value
+    wb.save(out)
+    return out
+
+
+def test_import_appends_progress_and_keeps_the_rest_of_the_file(campaign, cli, tmp_path):
+    before = (campaign / RECORD).read_text(encoding="utf-8")
+    sheet = fill(campaign, cli, tmp_path, {
+        ("2021-minge-001", "省生态环境厅"): {"进展日期": "2021-06-20", "办理进度(%)": 100, "进展情况": "监测数据已接入省级平台",
+                                        "办理状态": "已办结", "办理结果": "沿黄交界断面自动监测数据全部接入省级平台，按月公布考核结果。"},
+        ("2021-jingji-001", "省发展改革委"): {"进展日期": dt.date(2021, 6, 10), "办理进度(%)": 70, "进展情况": "断供风险清单报省政府"},
+    })
+    result = cli(campaign, "feedback", "import", str(sheet))
+    assert result.code == 0, result
+    assert set(result.out.split()) == {RECORD, "feedback/2021/2021-jingji-001.yaml"}
+    after = (campaign / RECORD).read_text(encoding="utf-8")
+    # every line the user wrote is still there, in order (comments included)
+    lines = iter(after.split("\n"))
+    assert all(any(x == y for y in lines) for x in before.split("\n"))
+    rec = load_yaml(campaign / RECORD)
+    h = next(h for h in rec["handling"] if h["department"] == "省生态环境厅")
+    assert h["progress"][-1] == {"date": "2021-06-20", "percent": "100", "note": "监测数据已接入省级平台",
+                                 "source": f"{sheet.name} 第 {_row_of(sheet, '2021-minge-001', '省生态环境厅')} 行"}
+    assert (h["state"], h["closed"]) == ("done", "2021-06-20")
+    assert [f for f in findings(cli, campaign) if f["severity"] == "error"] == []
+
+
+def _row_of(sheet: Path, item: str, dept: str) -> int:
+    from openpyxl import load_workbook
+    ws = load_workbook(sheet).worksheets[0]
+    return next(r[0].row for r in ws.iter_rows(min_row=2) if r[0].value == item and r[2].value == dept)
+
+
+def test_one_bad_row_changes_nothing_and_names_the_row(campaign, cli, tmp_path):
+    before = snapshot(campaign)
+    sheet = fill(campaign, cli, tmp_path, {
+        ("2021-minge-001", "省生态环境厅"): {"进展日期": "2021-06-20", "办理进度(%)": 80, "进展情况": "正在联调"},
+        ("2021-jingji-001", "省发展改革委"): {"进展日期": "2021-06-10", "办理进度(%)": 30, "进展情况": "进度写错了"},
+    })
+    bad = _row_of(sheet, "2021-jingji-001", "省发展改革委")
+    result = cli(campaign, "feedback", "import", str(sheet))
+    assert result.code == 1
+    assert f"第 {bad} 行" in result.err and "40%" in result.err and "倒退" in result.err
+    assert "没有任何改动" in result.err
+    assert snapshot(campaign) == before
+
+
+def test_csv_import_reports_every_bad_row(campaign, cli, tmp_path):
+    before = snapshot(campaign)
+    sheet = tmp_path / "进展.csv"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["信息编号", "承办单位", "进展日期", "办理进度(%)", "进展情况", "办理状态"])
+        w.writerow(["2021-minge-001", "省生态环境厅", "2021/6/20", "90%", "联调完成", "办理中"])
+        w.writerow(["2021-minge-001", "省环保厅", "2021-06-20", "90", "单位名写错", ""])
+        w.writerow(["2021-minmeng-001", "省科技厅", "2021-06-31", "70", "日期不存在", ""])
+        w.writerow(["2021-minmeng-001", "省财政厅", "2021-06-01", "70", "状态写错", "完成"])
+    result = cli(campaign, "feedback", "import", str(sheet))
+    assert result.code == 1
+    for row, word in ((3, "省环保厅"), (4, "2021-06-31"), (5, "完成")):
+        assert any(f"第 {row} 行" in line and word in line for line in result.err.splitlines()), result.err
+    assert "第 2 行" not in result.err
+    assert snapshot(campaign) == before
+    sheet.write_text("信息编号,承办单位,进展日期,办理进度(%),进展情况\n"
+                     "2021-minge-001,省生态环境厅,2021/6/20,90%,联调完成\n", encoding="utf-8")
+    ok = cli(campaign, "feedback", "import", str(sheet))
+    assert ok.code == 0, ok
+    assert load_yaml(campaign / RECORD)["handling"][1]["progress"][-1]["percent"] == "90"
+
+
+# --- feedback letters -------------------------------------------------------------------
+
+def test_feedback_letters_tell_each_unit_and_member_what_became_of_their_items(campaign, cli):
+    result = cli(campaign, "feedback", "--from", "2021-02-22", "--to", "2021-06-30")
+    assert result.code == 0, result
+    folder = campaign / "build/feedback/2021-02-22_2021-06-30"
+    items = [yaml.load((p.read_text(encoding="utf-8")).split("---\n", 2)[1], Loader=yaml.BaseLoader)
+             for p in sorted((campaign / "submissions").rglob("*.md"))]
+    items = [i for i in items if i["status"] != "draft" and "2021-02-22" <= i["date"] <= "2021-06-30"]
+    units = {i["unit"] for i in items}
+    assert {p.name for p in folder.glob("unit-*.md")} == {f"unit-{u}.md" for u in units}
+    reasons = {r["code"]: r["label"] for r in yaml.safe_load((campaign / "schema/reasons.yaml").read_text())["reasons"]}
+    recs = {r["item"]: r for r in records(campaign).values()}
+    for unit in units:
+        text = (folder / f"unit-{unit}.md").read_text(encoding="utf-8")
+        mine = [i for i in items if i["unit"] == unit]
+        assert f"共报送建言信息{len(mine)}条" in text
+        for i in mine:
+            assert i["title"] in text
+            if i["status"] in ("rejected", "returned"):
+                assert reasons[i["review"]["reason"]] in text
+            for ins in recs.get(i["id"], {}).get("instructions", []):
+                assert f"{ins['leader']}{ins['title']}" in text
+                if "text" in ins:
+                    assert ins["text"] in text
+    # members: the committee items' authors
+    jingji = next(i for i in items if i["id"] == "2021-jingji-001")
+    for name in jingji["submitter"]:
+        letter = (folder / f"member-{name}.md").read_text(encoding="utf-8")
+        assert letter.splitlines()[3] == f"{name}委员："
+        assert jingji["title"] in letter and "省发展改革委" in letter
+    assert (folder / f"unit-{next(iter(units))}.docx").stat().st_size > 5000
+
+
+def test_feedback_for_one_unit_in_word_reads_like_a_letter(campaign, cli):
+    from docx import Document
+    result = cli(campaign, "feedback", "--unit", "gsl", "--to", "2021-06-30")
+    assert result.code == 0, result
+    assert len(result.out.split()) == 3
+    doc = Document(campaign / "build/feedback/start_2021-06-30/unit-gsl.docx")
+    paras = [p.text for p in doc.paragraphs if p.text]
+    assert paras[0].startswith("关于“为七个求突破建言”活动信息采用")
+    assert paras[1] == "省工商联："
+    assert paras[-1] == "2021年6月30日"
+    assert any("陆某某省委副书记于2021年3月8日批示" in p for p in paras)
+    assert any("已于2021年4月28日办结" in p for p in paras)
+    unknown = cli(campaign, "feedback", "--unit", "nosuch")
+    assert unknown.code == 2 and "未登记" in unknown.err

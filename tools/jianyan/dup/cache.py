@@ -1,0 +1,120 @@
+"""On-disk cache of features, keyed by a hash of the text (so a rename or an unchanged file costs nothing).
+
+Layout: ``.jianyan-cache/dup-v<VERSION>/<shard>.<array>.npy``. A shard is written by one run with
+the features it had to compute; its ``keys`` array is written last, so a shard is only seen once
+complete. Arrays are memory-mapped: only the pages of the items actually compared are read. When
+there are many shards they are merged into one. Anything unreadable is treated as a cache miss:
+the cache can always be deleted (``make clean``).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from .features import PERMS, VERSION, Features
+
+CACHE_DIR = ".jianyan-cache"
+MAX_SHARDS = 8
+_ARRAYS = ("tok_ptr", "starts", "ends", "hashes", "quoted", "sig", "fp_ptr", "fp_hash", "fp_pos")
+
+
+def content_key(text: str, markdown: bool) -> bytes:
+    h = hashlib.blake2b(digest_size=16, person=b"jianyan-dup")
+    h.update(f"{VERSION}:{int(markdown)}:".encode())
+    h.update(text.encode("utf-8", "surrogatepass"))
+    return h.digest()
+
+
+class Shard:
+    def __init__(self, folder: Path, name: str):
+        self.name = name
+        self.files = [folder / f"{name}.{a}.npy" for a in (*_ARRAYS, "keys")]
+        arr = {a: np.load(folder / f"{name}.{a}.npy", mmap_mode="r") for a in _ARRAYS}
+        self.__dict__.update(arr)
+        keys = np.load(folder / f"{name}.keys.npy")
+        self.keys = [keys[i].tobytes() for i in range(len(keys))]
+
+    def features(self, row: int) -> Features:
+        a, b = int(self.tok_ptr[row]), int(self.tok_ptr[row + 1])
+        c, d = int(self.fp_ptr[row]), int(self.fp_ptr[row + 1])
+        return Features(self.starts[a:b], self.ends[a:b], self.hashes[a:b], self.quoted[a:b],
+                        self.sig[row], self.fp_hash[c:d], self.fp_pos[c:d])
+
+
+class Store:
+    """Features by content key, backed by shards on disk (or memory only when ``root`` is None)."""
+
+    def __init__(self, root: Path | None):
+        self.folder = (Path(root) / CACHE_DIR / f"dup-v{VERSION}") if root else None
+        self.where: dict[bytes, tuple[Shard, int]] = {}
+        self.shards: list[Shard] = []
+        self.new: dict[bytes, Features] = {}
+        if self.folder and self.folder.is_dir():
+            for keys in sorted(self.folder.glob("*.keys.npy")):
+                name = keys.name[: -len(".keys.npy")]
+                try:
+                    shard = Shard(self.folder, name)
+                except (OSError, ValueError):
+                    continue
+                self.shards.append(shard)
+                for row, key in enumerate(shard.keys):
+                    self.where[key] = (shard, row)
+
+    def get(self, key: bytes) -> Features | None:
+        if key in self.new:
+            return self.new[key]
+        hit = self.where.get(key)
+        return hit[0].features(hit[1]) if hit else None
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self.new or key in self.where
+
+    def put(self, key: bytes, feats: Features) -> None:
+        self.new[key] = feats
+
+    def save(self, used: set[bytes] | None = None) -> None:
+        """Write this run's new features as a shard; merge shards when there are too many."""
+        if not self.folder or not self.new:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if len(self.shards) + 1 > MAX_SHARDS:
+                keep = {k: f for k, f in ((k, self.get(k)) for k in self.where if used is None or k in used)}
+                keep.update(self.new)
+                self._write(keep)
+                for shard in self.shards:
+                    for f in reversed(shard.files):
+                        f.unlink(missing_ok=True)
+            else:
+                self._write(self.new)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    def _write(self, items: dict[bytes, Features]) -> None:
+        name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        order = sorted(items)
+        feats = [items[k] for k in order]
+        data = {
+            "tok_ptr": np.concatenate(([0], np.cumsum([len(f.hashes) for f in feats]))).astype(np.int64),
+            "starts": _cat([f.starts for f in feats], np.int32),
+            "ends": _cat([f.ends for f in feats], np.int32),
+            "hashes": _cat([f.hashes for f in feats], np.uint64),
+            "quoted": _cat([f.quoted for f in feats], bool),
+            "sig": (np.stack([f.sig for f in feats]) if feats else np.zeros((0, PERMS))).astype(np.uint32),
+            "fp_ptr": np.concatenate(([0], np.cumsum([len(f.fp_hash) for f in feats]))).astype(np.int64),
+            "fp_hash": _cat([f.fp_hash for f in feats], np.uint64),
+            "fp_pos": _cat([f.fp_pos for f in feats], np.int32),
+            "keys": np.frombuffer(b"".join(order), dtype=np.uint8).reshape(len(order), 16),
+        }
+        for a, arr in data.items():  # keys last: a shard exists only once complete
+            tmp = self.folder / f".{name}.{a}.tmp.npy"
+            np.save(tmp, arr)
+            os.replace(tmp, self.folder / f"{name}.{a}.npy")
+
+
+def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)

@@ -1,0 +1,275 @@
+"""The duplication engine: corpus → features (cached, in parallel) → index → candidates → exact pairs.
+
+Candidates for a query come from two places and are then verified exactly (compare.py):
+  * banded MinHash LSH over the whole-item signatures (near-duplicates, even when lightly edited);
+  * the winnowed-fingerprint index (a passage copied into an otherwise different text, or a short
+    item wholly inside a long one).
+A fingerprint found in many items is a stock phrase: it does not make a candidate and a span made
+of such fingerprints is dropped.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import multiprocessing
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from . import features as F
+from .cache import Store, content_key
+from .compare import Pair, compare
+from .normalise import Normalised, normalise
+
+EXPORT_FORMAT = "jianyan-dup-index"
+PARALLEL_MIN = 64        # below this many items to tokenise, one process is faster
+MAX_FP_CANDIDATES = 60   # fingerprint candidates verified per query (those sharing most fingerprints)
+MIN_SHARED_FP = 2        # a copied span of min_span_chars (about 12 words) shares at least 2 fingerprints
+PUBLISHED = ("signed", "dispatched")
+
+
+@dataclass
+class Entry:
+    """One text of the corpus: a submission, a published bulletin issue, or a reference text."""
+
+    kind: str                 # submission | issue | reference
+    id: str
+    path: str
+    title: str
+    source: str               # body Markdown, or plain text
+    markdown: bool = True
+    body_line: int = 1        # file line of source line 0
+    date: dt.date | None = None
+    status: str = ""
+    reason: str | None = None
+    related: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()   # for an issue: the submissions it draws on
+    key: bytes = b""
+    _norm: Normalised | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            self.key = content_key(self.source, self.markdown)
+
+    @property
+    def norm(self) -> Normalised:
+        if self._norm is None:
+            self._norm = normalise(self.source, self.markdown)
+        return self._norm
+
+    def file_line(self, norm_offset: int) -> tuple[int, int]:
+        line, col = self.norm.line_col(norm_offset)
+        return self.body_line + line, col
+
+
+@dataclass
+class Match:
+    entry: "Entry"
+    index: int
+    pair: Pair
+
+
+# --- computing features ---------------------------------------------------------------------
+
+def _compute(args: tuple[str, bool]) -> F.Features:
+    source, markdown = args
+    n = normalise(source, markdown)
+    return F.compute(n.text, n.quoted)
+
+
+def compute_many(todo: list[tuple[str, bool]], processes: int | None = None) -> list[F.Features]:
+    """Features of many texts: jieba is initialised once, then the work is forked over the cores."""
+    if not todo:
+        return []
+    F.jieba_ready()
+    procs = processes or os.cpu_count() or 1
+    if procs < 2 or len(todo) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return [_compute(t) for t in todo]
+    ctx = multiprocessing.get_context("fork")
+    chunk = max(8, min(256, len(todo) // (procs * 8)))
+    with ctx.Pool(procs) as pool:
+        return pool.map(_compute, todo, chunksize=chunk)
+
+
+# --- the corpus -------------------------------------------------------------------------------
+
+def campaign_entries(campaign) -> list[Entry]:
+    """Valid submissions and published bulletin issues of a loaded campaign."""
+    out: list[Entry] = []
+    for doc in campaign.submissions:
+        s = doc.model
+        if s is None:
+            continue
+        out.append(Entry("submission", s.id, doc.path, s.title, doc.body, True, doc.body_line, s.date,
+                         s.status, s.review.reason if s.review else None, tuple(s.related)))
+    for doc in campaign.issues:
+        i = doc.model
+        if i is None or i.status not in PUBLISHED:
+            continue
+        title = f"专刊{i.id}" + (f"（{i.title}）" if i.title else "")
+        out.append(Entry("issue", i.id, doc.path, title, doc.body, True, doc.body_line, i.date, i.status,
+                         items=tuple(i.items)))
+    return out
+
+
+def reference_entries(root: Path, folder: str | None) -> tuple[list[Entry], list[str]]:
+    """Outside texts (.md, .txt) and exported indexes (.json.gz) under the reference folder.
+
+    Returns the entries and a list of Chinese problems (unreadable files) to report.
+    """
+    if not folder:
+        return [], []
+    base = (Path(root) / folder)
+    if not base.is_dir():
+        return [], [f"查重参考资料目录 {folder} 不存在。请创建该目录，或删去 schema/settings.yaml 中的 dup.reference_dir"]
+    out: list[Entry] = []
+    problems: list[str] = []
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        try:
+            if path.name.endswith(".json.gz"):
+                out.extend(load_export(path, rel))
+                continue
+            if path.suffix not in (".md", ".txt"):
+                continue
+            text = path.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            problems.append(f"{rel}：无法读取（{type(exc).__name__}）。参考资料须为 UTF-8 编码的 .md/.txt 文件或 jianyan dup export 导出的索引")
+            continue
+        text = text.replace("\r\n", "\n")
+        line = 1
+        if path.suffix == ".md" and text.startswith("---\n"):
+            end = text.find("\n---\n", 4)
+            if end > 0:
+                line = text[: end + 5].count("\n") + 1
+                text = text[end + 5:]
+        title = path.stem
+        out.append(Entry("reference", f"参考:{path.relative_to(base).as_posix()}", rel, title, text,
+                         path.suffix == ".md", line))
+    return out, problems
+
+
+def export_index(entries: Iterable[Entry], campaign_name: str) -> bytes:
+    """A campaign's texts as a gzip JSON file another campaign can use as a reference corpus."""
+    data = {
+        "format": EXPORT_FORMAT, "version": 1, "campaign": campaign_name,
+        "entries": [{"kind": e.kind, "id": e.id, "path": e.path, "title": e.title,
+                     "date": e.date.isoformat() if e.date else None, "text": e.source,
+                     "markdown": e.markdown}
+                    for e in sorted(entries, key=lambda e: (e.kind, e.id, e.path))],
+    }
+    raw = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0).encode("utf-8")
+    return gzip.compress(raw, compresslevel=6, mtime=0)
+
+
+def load_export(path: Path, rel: str) -> list[Entry]:
+    data = json.loads(gzip.decompress(path.read_bytes()).decode("utf-8"))
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise ValueError("not a jianyan index")
+    camp = data.get("campaign") or ""
+    out = []
+    for e in data["entries"]:
+        title = f"{camp}：{e['title']}" if camp else e["title"]
+        out.append(Entry("reference", e["id"], f"{rel}#{e['path']}", title, e["text"],
+                         bool(e.get("markdown", True)), 1,
+                         dt.date.fromisoformat(e["date"]) if e.get("date") else None))
+    return out
+
+
+# --- the index ----------------------------------------------------------------------------------
+
+def _band_hashes(sig: np.ndarray) -> np.ndarray:
+    """(n, BANDS) uint64 hashes of the ROWS-wide bands of MinHash signatures."""
+    s = sig.astype(np.uint64).reshape(len(sig), F.BANDS, F.ROWS)
+    with np.errstate(over="ignore"):
+        h = np.zeros((len(sig), F.BANDS), dtype=np.uint64)
+        for r in range(F.ROWS):
+            h = (h ^ s[:, :, r]) * np.uint64(0x100000001B3)
+    return h
+
+
+class Index:
+    """All entries with their features, the LSH band table and the sorted fingerprint table."""
+
+    def __init__(self, entries: list[Entry], store: Store, min_chars: int):
+        self.entries = entries
+        self.store = store
+        self.min_chars = min_chars
+        self.by_key = {}
+        feats = [store.get(e.key) for e in entries]
+        self.feats = feats
+        n = len(entries)
+        sig = np.stack([f.sig for f in feats]) if n else np.zeros((0, F.PERMS), dtype=np.uint32)
+        self.bands = _band_hashes(sig)
+        counts = np.array([len(f.fp_hash) for f in feats], dtype=np.int64)
+        fp = np.concatenate([f.fp_hash for f in feats]) if n else np.zeros(0, dtype=np.uint64)
+        doc = np.repeat(np.arange(n, dtype=np.int32), counts)
+        # one fingerprint counted once per text (document frequency)
+        order = np.lexsort((doc, fp))
+        fp, doc = fp[order], doc[order]
+        if len(fp):
+            keep = np.ones(len(fp), dtype=bool)
+            keep[1:] = (fp[1:] != fp[:-1]) | (doc[1:] != doc[:-1])
+            fp, doc = fp[keep], doc[keep]
+        self.fp, self.fp_doc = fp, doc
+        self.common_df = max(5, n // 500)
+
+    def common(self, fps: np.ndarray) -> np.ndarray:
+        """Those of ``fps`` that occur in many texts (stock phrases)."""
+        u = np.unique(fps)
+        df = np.searchsorted(self.fp, u, side="right") - np.searchsorted(self.fp, u, side="left")
+        return u[df >= self.common_df]
+
+    def candidates(self, q: F.Features, skip: Callable[[int], bool]) -> list[int]:
+        cand: set[int] = set()
+        if len(self.bands):
+            qb = _band_hashes(q.sig[None, :])[0]
+            cand.update(np.flatnonzero((self.bands == qb).any(axis=1)).tolist())
+        u = np.unique(q.fp_hash)
+        lo = np.searchsorted(self.fp, u, side="left")
+        hi = np.searchsorted(self.fp, u, side="right")
+        rare = (hi - lo) < self.common_df
+        if rare.any():
+            docs = np.concatenate([self.fp_doc[a:b] for a, b in zip(lo[rare], hi[rare])])
+            if len(docs):
+                counts = np.bincount(docs, minlength=len(self.entries))
+                top = np.flatnonzero(counts >= MIN_SHARED_FP)
+                if len(top) > MAX_FP_CANDIDATES:
+                    top = top[np.argsort(-counts[top], kind="stable")[:MAX_FP_CANDIDATES]]
+                cand.update(top.tolist())
+        return sorted(i for i in cand if not skip(i))
+
+    def query(self, q: F.Features, skip: Callable[[int], bool], floor: float = 0.2) -> list[Match]:
+        """Verified matches of ``q``: similarity at least ``floor`` or at least one copied span."""
+        common = self.common(q.fp_hash)
+        sq = F.shingles(q.hashes)
+        uq = np.unique(sq)
+        out = []
+        for i in self.candidates(q, skip):
+            pair = compare(q, self.feats[i], self.min_chars, common, sq=sq, uq=uq)
+            if pair.spans or pair.similarity >= floor:
+                out.append(Match(self.entries[i], i, pair))
+        out.sort(key=lambda m: (-(m.pair.mask.sum() if m.pair.mask is not None else 0),
+                                -m.pair.similarity, m.entry.path))
+        return out
+
+
+def build(entries: list[Entry], root: Path | None, min_chars: int,
+          progress: Callable[[str], None] | None = None, processes: int | None = None) -> Index:
+    """Features for every entry (from the cache, or computed and cached) and the index over them."""
+    store = Store(root)
+    todo: dict[bytes, tuple[str, bool]] = {}
+    for e in entries:
+        if e.key not in store and e.key not in todo:
+            todo[e.key] = (e.source, e.markdown)
+    if todo and progress:
+        progress(f"查重：正在分词 {len(todo)} 篇（其余 {len(entries) - len(todo)} 篇使用缓存）…")
+    keys = list(todo)
+    for key, feats in zip(keys, compute_many([todo[k] for k in keys], processes)):
+        store.put(key, feats)
+    store.save(used={e.key for e in entries})
+    return Index(entries, store, min_chars)

@@ -1,0 +1,84 @@
+"""What a bulletin template sees: plain dicts and lists built from the campaign (no live objects).
+
+The variables are documented in templates/README.md; keep the two in step.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ..markdown import plain_text
+from ..model import ISSUE_STATUSES, Issue, Recipients
+from ..repo import Campaign, Doc
+from ..textcount import count_chars
+from .blocks import articles
+from .env import cn_date
+
+FINAL = ("signed", "dispatched")
+RECIPIENT_LABELS = (("bao", "报"), ("song", "送"), ("fa", "发"))
+
+# Font stacks for HTML/CSS: the names Word documents use first (Windows/WPS have them), then
+# the free fonts fontconfig maps them to on Debian (see jianyan/data/fonts.conf).
+FONTS = {
+    "fang": '"仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "STFangsong", "FandolFang", '
+            '"AR PL KaitiM GB", "Noto Serif CJK SC", serif',
+    "kai": '"楷体_GB2312", "KaiTi_GB2312", "楷体", "KaiTi", "STKaiti", "AR PL KaitiM GB", "FandolKai", '
+           '"Noto Serif CJK SC", serif',
+    "hei": '"黑体", "SimHei", "STHeiti", "Noto Sans CJK SC", "FandolHei", sans-serif',
+    "song": '"宋体", "SimSun", "STSong", "Noto Serif CJK SC", "FandolSong", serif',
+    "title": '"方正小标宋简体", "方正小标宋_GBK", "FZXiaoBiaoSong-B05S", "华文中宋", "STZhongsong", '
+             '"Noto Serif CJK SC", serif',
+}
+
+
+def recipients(issue: Issue, default: Recipients) -> list[dict[str, Any]]:
+    """报/送/发 lines: the issue's own lists where it sets them, else the campaign's."""
+    own = issue.recipients
+    out = []
+    for key, label in RECIPIENT_LABELS:
+        names = getattr(own, key) if own is not None and key in own.model_fields_set else getattr(default, key)
+        if names:
+            out.append({"key": key, "label": label, "names": list(names), "text": "，".join(names)})
+    return out
+
+
+def _step(step) -> dict[str, Any] | None:
+    if step is None:
+        return None
+    return {"by": step.by, "date": step.date.isoformat(), "date_cn": cn_date(step.date), "note": step.note}
+
+
+def issue_context(campaign: Campaign, doc: Doc[Issue]) -> dict[str, Any]:
+    issue = doc.model
+    assert issue is not None
+    regs = campaign.registries
+    assert regs is not None
+    bulletin = regs.settings.bulletin
+    arts = articles(doc.body)
+    items = []
+    for ident in issue.items:
+        sub = campaign.submission(ident)
+        unit = regs.units.get(sub.model.unit) if sub and sub.model else None
+        items.append({"id": ident, "title": sub.model.title if sub and sub.model else None,
+                      "unit": unit.name if unit else None})
+    return {
+        "bulletin": {"title": bulletin.title, "compiler": bulletin.compiler},
+        "campaign": {"name": regs.settings.campaign, "organizer": regs.settings.organizer},
+        "issue": {
+            "id": issue.id, "number": issue.number, "total": issue.total,
+            "date": issue.date.isoformat(), "date_cn": cn_date(issue.date),
+            "status": issue.status, "status_label": ISSUE_STATUSES[issue.status],
+            "final": issue.status in FINAL, "editor": issue.editor, "title": issue.title,
+            "public": issue.public, "review": _step(issue.review), "signoff": _step(issue.signoff),
+            "dispatch": _step(issue.dispatch), "chars": count_chars(plain_text(doc.body)),
+        },
+        "articles": [
+            {"title": a.title, "source": a.source,
+             "blocks": [{"kind": b.kind, "text": b.text, "runs": [asdict(r) for r in b.runs]} for b in a.blocks]}
+            for a in arts
+        ],
+        "items": items,
+        "recipients": recipients(issue, bulletin.recipients),
+        "fonts": dict(FONTS),
+        "paper": {"pages": 1},  # pages the printed issue fills (set by the PDF step)
+    }

@@ -1,0 +1,425 @@
+"""The Word version of an issue, laid out by GB/T 9704-2012 with python-docx.
+
+Page: A4, margins top 37 mm / bottom 35 mm / left 28 mm / right 26 mm (twips 2098/1984/1587/1474),
+text area 156 × 225 mm, a document grid of 22 lines × 28 characters (linePitch 579, charSpace −842
+for 3号). Body 3号 仿宋_GB2312; titles 2号 方正小标宋简体; 一、 headings 黑体, （一） headings 楷体.
+The red masthead (版头) holds the bulletin name, 第N期（总第N期）, compiling unit and date over a red
+rule; the 版记 at the foot of the last page has full-width rules and the 报/送/发 lines in 4号 仿宋;
+page numbers "— 1 —" in 4号 宋体, odd pages right, even pages left (PAGE fields).
+
+python-docx has no East-Asian font API: every style and run gets ``w:rFonts`` with ``eastAsia``,
+``w:hint="eastAsia"`` and ``<w:lang w:eastAsia="zh-CN"/>``, so “”‘’—… render full-width in the Chinese
+font. The zip is rewritten with fixed timestamps so that the same input gives the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from typing import Any
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor, Twips
+
+# --- page geometry (twips) and type sizes (points) -------------------------------------------
+PAGE_W, PAGE_H = 11906, 16838
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 2098, 1984, 1587, 1474
+TEXT_W = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT  # 8845 twips = 156 mm
+LINE_PITCH = 579  # 22 lines in 225 mm
+CHAR_SPACE = -842  # 16 pt − 842/4096 pt = 15.794 pt a character: 28 characters in 156 mm
+# "lines": a 22-line grid; the 28 characters a line come from CHAR_TIGHTEN below, which Word and
+# LibreOffice both honour ("linesAndChars" with a negative charSpace is laid out by LibreOffice 7.x
+# as two grid cells a character, 14 characters a line).
+GRID_TYPE = "lines"
+FOOTER_DISTANCE = 1304  # page number about 7 mm below the text area
+SIZE_3, SIZE_4, SIZE_2, SIZE_SMALL_2 = 16, 14, 22, 18  # 3号, 4号, 2号, 小二
+MASTHEAD_SIZE = 36  # 小初 for the red bulletin name
+RED = RGBColor(0xE6, 0x00, 0x00)
+
+FONTS = {
+    "fang": "仿宋_GB2312",
+    "kai": "楷体_GB2312",
+    "hei": "黑体",
+    "song": "宋体",
+    "title": "方正小标宋简体",
+}
+LATIN = "Times New Roman"
+
+# Element orders required by the WordprocessingML schema (successors of the element we insert).
+_RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
+_RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect",
+                      "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
+                      *_RPR_AFTER_LANG)
+# Character spacing −0.25 pt (in twentieths of a point). Word fits 28 characters a line through the
+# grid anyway; LibreOffice (7.x) cannot compress a character grid and gives a 16 pt glyph in a 15.8 pt
+# cell two cells (14 characters a line), so the glyphs are made to fit the cell instead.
+CHAR_TIGHTEN = -5
+_PPR_AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                   "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
+                   "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                   "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+                   "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
+_PPR_AFTER_SNAP = _PPR_AFTER_PBDR[_PPR_AFTER_PBDR.index("w:snapToGrid") + 1:]
+
+
+# --- low-level helpers -------------------------------------------------------------------------
+
+def _set_fonts(rpr, face: str, size: float | None = None) -> None:
+    """East-Asian-aware fonts on an rPr element (style or run)."""
+    fonts = rpr.get_or_add_rFonts()
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
+    fonts.set(qn("w:ascii"), LATIN)
+    fonts.set(qn("w:hAnsi"), LATIN)
+    fonts.set(qn("w:eastAsia"), FONTS[face])
+    fonts.set(qn("w:cs"), LATIN)
+    fonts.set(qn("w:hint"), "eastAsia")
+    if size is not None:
+        rpr.get_or_add_sz().set(qn("w:val"), str(int(size * 2)))
+        szcs = rpr.find(qn("w:szCs"))
+        if szcs is None:
+            szcs = OxmlElement("w:szCs")
+            rpr.get_or_add_sz().addnext(szcs)
+        szcs.set(qn("w:val"), str(int(size * 2)))
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.insert_element_before(lang, *_RPR_AFTER_LANG)
+    lang.set(qn("w:val"), "en-US")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _snap(ppr, on: bool) -> None:
+    el = ppr.find(qn("w:snapToGrid"))
+    if el is None:
+        el = OxmlElement("w:snapToGrid")
+        ppr.insert_element_before(el, *_PPR_AFTER_SNAP)
+    el.set(qn("w:val"), "1" if on else "0")
+
+
+def _border(ppr, side: str, size: int, color: str = "000000", space: int = 1) -> None:
+    bdr = ppr.find(qn("w:pBdr"))
+    if bdr is None:
+        bdr = OxmlElement("w:pBdr")
+        ppr.insert_element_before(bdr, *_PPR_AFTER_PBDR)
+    el = OxmlElement(f"w:{side}")
+    el.set(qn("w:val"), "single")
+    el.set(qn("w:sz"), str(size))
+    el.set(qn("w:space"), str(space))
+    el.set(qn("w:color"), color)
+    bdr.append(el)
+
+
+def _indent_chars(ppr, first: int = 0, left: int = 0, right: int = 0, hanging: int = 0, size: float = SIZE_3) -> None:
+    """Indents in characters (hundredths, as Word's *Chars attributes) with twip fallbacks."""
+    ind = ppr.get_or_add_ind()
+    one = int(size * 20)
+    for name, chars in (("firstLine", first), ("hanging", hanging), ("left", left), ("right", right)):
+        if chars:
+            ind.set(qn(f"w:{name}Chars"), str(chars * 100))
+            ind.set(qn(f"w:{name}"), str(chars * one))
+
+
+def _exact_lines(paragraph, points: float, before: float = 0, after: float = 0) -> None:
+    fmt = paragraph.paragraph_format
+    fmt.line_spacing = Pt(points)
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.space_before = Pt(before)
+    fmt.space_after = Pt(after)
+    _snap(paragraph._p.get_or_add_pPr(), False)
+
+
+def _run(paragraph, text: str, face: str = "fang", size: float | None = None, bold: bool = False,
+         italic: bool = False, color: RGBColor | None = None):
+    run = paragraph.add_run()
+    if text:
+        run.text = text  # python-docx turns \t into <w:tab/> and \n into <w:br/>
+    rpr = run._r.get_or_add_rPr()
+    if bold:
+        run.bold = True
+    if italic:
+        run.italic = True
+    if color is not None:
+        run.font.color.rgb = color
+    _set_fonts(rpr, face, size)
+    return run
+
+
+def _field(paragraph, instr: str, shown: str, face: str, size: float) -> None:
+    """A complex field (PAGE) with a cached result, as Word writes it."""
+    def char(kind: str):
+        run = _run(paragraph, "", face, size)
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        run._r.append(el)
+    char("begin")
+    run = _run(paragraph, "", face, size)
+    instr_el = OxmlElement("w:instrText")
+    instr_el.set(qn("xml:space"), "preserve")
+    instr_el.text = f" {instr} "
+    run._r.append(instr_el)
+    char("separate")
+    _run(paragraph, shown, face, size)
+    char("end")
+
+
+def _right_tab(paragraph, pos: int) -> None:
+    paragraph.paragraph_format.tab_stops.add_tab_stop(Twips(pos), alignment=2)  # WD_TAB_ALIGNMENT.RIGHT
+
+
+# --- document set-up ---------------------------------------------------------------------------
+
+def _setup(doc) -> None:
+    # Document defaults and Normal: 3号 仿宋, no theme fonts (they would override eastAsia).
+    styles_el = doc.styles.element
+    rpr_default = styles_el.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    _set_fonts(rpr_default, "fang", SIZE_3)
+    tighten = OxmlElement("w:spacing")
+    tighten.set(qn("w:val"), str(CHAR_TIGHTEN))
+    rpr_default.insert_element_before(tighten, *_RPR_AFTER_SPACING)
+    ppr_default = styles_el.find(qn("w:docDefaults")).find(qn("w:pPrDefault"))
+    if ppr_default is not None:
+        ppr = ppr_default.find(qn("w:pPr"))
+        if ppr is not None:
+            for child in list(ppr):
+                ppr.remove(child)
+    normal = doc.styles["Normal"]
+    _set_fonts(normal.element.get_or_add_rPr(), "fang", SIZE_3)
+    normal.paragraph_format.space_after = Pt(0)
+    normal.paragraph_format.space_before = Pt(0)
+    normal.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    normal.paragraph_format.widow_control = False
+
+    def style(name: str, face: str, size: float, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first: int = 0):
+        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        st.base_style = normal
+        st.quick_style = True
+        _set_fonts(st.element.get_or_add_rPr(), face, size)
+        st.paragraph_format.alignment = align
+        if first:
+            _indent_chars(st.element.get_or_add_pPr(), first=first, size=size)
+        return st
+
+    style("专刊正文", "fang", SIZE_3, first=2)
+    style("专刊标题", "title", SIZE_2, WD_ALIGN_PARAGRAPH.CENTER)
+    style("专刊一级标题", "hei", SIZE_3, first=2)
+    style("专刊二级标题", "kai", SIZE_3, first=2)
+    style("专刊编者按", "kai", SIZE_3, first=2)
+    style("专刊版记", "fang", SIZE_4, WD_ALIGN_PARAGRAPH.LEFT)
+
+    section = doc.sections[0]
+    section.page_width, section.page_height = Twips(PAGE_W), Twips(PAGE_H)
+    section.top_margin, section.bottom_margin = Twips(MARGIN_TOP), Twips(MARGIN_BOTTOM)
+    section.left_margin, section.right_margin = Twips(MARGIN_LEFT), Twips(MARGIN_RIGHT)
+    section.header_distance = Twips(851)
+    section.footer_distance = Twips(FOOTER_DISTANCE)
+    section.gutter = Twips(0)
+    sect = section._sectPr
+    grid = sect.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sect.append(grid)
+    for attr in list(grid.attrib):
+        del grid.attrib[attr]
+    grid.set(qn("w:type"), GRID_TYPE)
+    grid.set(qn("w:linePitch"), str(LINE_PITCH))
+    grid.set(qn("w:charSpace"), str(CHAR_SPACE))
+
+    # Page numbers: "— 1 —", 4号 宋体; odd pages right (one character in), even pages left.
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0]
+        p.alignment = align
+        ppr = p._p.get_or_add_pPr()
+        _snap(ppr, False)
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            _indent_chars(ppr, right=1, size=SIZE_4)
+        else:
+            _indent_chars(ppr, left=1, size=SIZE_4)
+        _run(p, "— ", "song", SIZE_4)
+        _field(p, "PAGE", "1", "song", SIZE_4)
+        _run(p, " —", "song", SIZE_4)
+
+
+# --- content -----------------------------------------------------------------------------------
+
+def _masthead(doc, ctx: dict[str, Any]) -> None:
+    issue, bulletin = ctx["issue"], ctx["bulletin"]
+    if not issue["final"] or not issue["public"]:
+        p = doc.add_paragraph()
+        _exact_lines(p, 28.95)
+        if not issue["public"]:
+            _run(p, "内部资料　注意保存", "hei", SIZE_3)
+        if not issue["final"]:
+            _right_tab(p, TEXT_W)
+            _run(p, f"\t校样·{issue['status_label']}（未签发）", "hei", 12, color=RGBColor(0x77, 0x77, 0x77))
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _exact_lines(p, MASTHEAD_SIZE * 1.4, before=18, after=6)
+    _run(p, bulletin["title"], "title", MASTHEAD_SIZE, color=RED)
+    p = doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _exact_lines(p, 28.95, after=6)
+    _run(p, f"第{issue['number']}期（总第{issue['total']}期）", "fang", SIZE_3)
+    p = doc.add_paragraph()
+    _exact_lines(p, 28.95, after=0)
+    ppr = p._p.get_or_add_pPr()
+    _border(ppr, "bottom", 12, "E60000", space=4)
+    _indent_chars(ppr, left=1, right=1)
+    p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    _right_tab(p, TEXT_W - 2 * 320)
+    _run(p, f"{bulletin['compiler']}\t{issue['date_cn']}", "fang", SIZE_3)
+
+
+STYLE_OF = {"para": "专刊正文", "code": "专刊正文", "quote": "专刊编者按", "note": "专刊编者按",
+            "heading1": "专刊一级标题", "heading2": "专刊二级标题", "source": "专刊正文"}
+FACE_OF = {"para": "fang", "code": "fang", "quote": "kai", "note": "kai", "heading1": "hei",
+           "heading2": "kai", "source": "fang"}
+
+
+def _articles(doc, ctx: dict[str, Any]) -> None:
+    first = True
+    several = sum(1 for a in ctx["articles"] if a["title"]) > 1
+    size = SIZE_SMALL_2 if several else SIZE_2  # several items: 小二 titles, one item: 2号
+    for art in ctx["articles"]:
+        if art["title"]:
+            p = doc.add_paragraph(style="专刊标题")
+            _exact_lines(p, size * 1.6, before=28.95, after=14.5 if several else 28.95)
+            p.paragraph_format.keep_with_next = True
+            _run(p, art["title"], "title", size)
+        elif not first:
+            doc.add_paragraph()
+        first = False
+        for block in art["blocks"]:
+            kind = block["kind"]
+            p = doc.add_paragraph(style=STYLE_OF.get(kind, "专刊正文"))
+            if kind == "source":
+                p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+                p.paragraph_format.first_line_indent = Twips(0)
+                _indent_chars(p._p.get_or_add_pPr(), right=1)
+            if kind.startswith("heading"):
+                p.paragraph_format.keep_with_next = True
+            for r in block["runs"]:
+                _run(p, r["text"], FACE_OF.get(kind, "fang"), None, bold=r["bold"], italic=r["italic"])
+
+
+def _cell_borders(tc, top: int | None, bottom: int | None) -> None:
+    tcpr = tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    for side, size in (("top", top), ("left", None), ("bottom", bottom), ("right", None)):
+        el = OxmlElement(f"w:{side}")
+        if size:
+            el.set(qn("w:val"), "single")
+            el.set(qn("w:sz"), str(size))
+            el.set(qn("w:space"), "0")
+            el.set(qn("w:color"), "000000")
+        else:
+            el.set(qn("w:val"), "nil")
+        borders.append(el)
+    tcpr.append(borders)
+
+
+def _table_props(tbl) -> None:
+    """Full width, no side borders, floating at the foot of the text area (Word; LibreOffice 7.x
+    keeps it in the text flow, right after the last paragraph)."""
+    tblpr = tbl.tblPr
+    for child in list(tblpr):
+        tblpr.remove(child)
+
+    def add(tag: str, **attrs: str) -> None:
+        el = OxmlElement(f"w:{tag}")
+        for k, v in attrs.items():
+            el.set(qn(f"w:{k}"), v)
+        tblpr.append(el)
+
+    add("tblpPr", leftFromText="0", rightFromText="0", topFromText="0", bottomFromText="0",
+        vertAnchor="margin", horzAnchor="margin", tblpXSpec="center", tblpYSpec="bottom")
+    add("tblOverlap", val="never")
+    add("tblW", w=str(TEXT_W), type="dxa")
+    add("jc", val="center")
+    add("tblLayout", type="fixed")
+    mar = OxmlElement("w:tblCellMar")
+    for side in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), "40" if side in ("top", "bottom") else "0")
+        el.set(qn("w:type"), "dxa")
+        mar.append(el)
+    tblpr.append(mar)
+    for col in tbl.tblGrid.findall(qn("w:gridCol")):
+        col.set(qn("w:w"), str(TEXT_W))
+
+
+def _banji(doc, ctx: dict[str, Any]) -> None:
+    """The 版记: one full-width column; rules above (0.35 mm), between the lines (0.25 mm) and
+    below (0.35 mm); 报/送/发 lines in 4号 仿宋, one character in from each side; then the
+    compiling unit and the date of issue."""
+    rows = [f"{r['label']}：{r['text']}" for r in ctx["recipients"]]
+    if not rows:
+        return
+    texts = rows + [f"{ctx['bulletin']['compiler']}\t{ctx['issue']['date_cn']}印发"]
+    table = doc.add_table(rows=len(texts), cols=1)
+    _table_props(table._tbl)
+    last = len(texts) - 1
+    for i, (row, text) in enumerate(zip(table.rows, texts)):
+        cell = row.cells[0]
+        cell.width = Twips(TEXT_W)
+        _cell_borders(cell._tc, 8 if i == 0 else 4, 8 if i == last else None)
+        p = cell.paragraphs[0]
+        p.style = doc.styles["专刊版记"]
+        _exact_lines(p, 28)
+        ppr = p._p.get_or_add_pPr()
+        if i == last:
+            _indent_chars(ppr, left=1, right=1, size=SIZE_4)
+            _right_tab(p, TEXT_W - 280)
+        else:
+            _indent_chars(ppr, left=3, hanging=2, right=1, size=SIZE_4)
+        _run(p, text, "fang", SIZE_4)
+    tail = doc.add_paragraph()  # a document must not end with a table
+    _exact_lines(tail, 1)
+
+
+def build_docx(ctx: dict[str, Any]) -> bytes:
+    doc = Document()
+    # The default template's body holds one empty paragraph: start clean.
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    _setup(doc)
+    _masthead(doc, ctx)
+    _articles(doc, ctx)
+    _banji(doc, ctx)
+    issue = ctx["issue"]
+    when = dt.datetime.fromisoformat(issue["date"] + "T00:00:00")
+    props = doc.core_properties
+    props.title = f"{ctx['bulletin']['title']} 第{issue['number']}期（总第{issue['total']}期）"
+    props.author = props.last_modified_by = ctx["bulletin"]["compiler"]
+    props.subject = ctx["campaign"]["name"]
+    props.keywords = issue["id"]
+    props.comments = ""
+    props.created = props.modified = when
+    props.last_printed = when
+    props.revision = 1
+    out = io.BytesIO()
+    doc.save(out)
+    return fixed_zip(out.getvalue(), when)
+
+
+def fixed_zip(data: bytes, when: dt.datetime) -> bytes:
+    """Rewrite a zip with one fixed timestamp and fixed attributes: same content → same bytes."""
+    stamp = (max(when.year, 1980), when.month, when.day, 0, 0, 0)
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=stamp)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.create_system = 0
+            zi.external_attr = 0
+            dst.writestr(zi, src.read(info.filename))
+    return out.getvalue()

@@ -1,0 +1,310 @@
+"""Feedback letters (反馈函) to units and members, and the work circular (工作通报).
+
+Data comes from ledger.item_states (the state of every item on the last day of the period);
+wording lives in templates (feedback.md.j2, circular.md.j2, report.html.j2; a campaign can
+override them in templates/). Each document is rendered to Markdown first; the HTML and the
+Word file are made from that Markdown (docmd.py), so the three always say the same thing.
+Everything is rendered in memory first; nothing is written if a template fails.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .charts import Bar, Chart, svg
+from .docmd import to_docx, to_html
+from .fsutil import write_atomic
+from .ledger import ItemState, Period, handling_note, item_states, percent_text, zh_date
+from .model import KINDS, SUBMISSION_STATUSES, UNIT_KINDS
+from .render.env import TemplateFailure, environment, render
+from .repo import Campaign
+from .tracking import HANDLING_ROLES, INSTRUCTION_KINDS, is_done, is_overdue, percent_on, state_label
+
+_SAFE_NAME = re.compile(r"[^\w\u4e00-\u9fff-]+")
+
+
+class ReportFailure(Exception):
+    """A report could not be rendered (template problem); the message is Chinese."""
+
+
+# --- shared pieces ------------------------------------------------------------------------
+
+def _issue_ref(campaign: Campaign, s: ItemState) -> dict[str, Any] | None:
+    if s.issue is None:
+        return None
+    bulletin = campaign.registries.settings.bulletin.title
+    return {"id": s.issue.id, "number": s.issue.number, "total": s.issue.total,
+            "year": s.issue.date.year, "date": zh_date(s.issue.date), "sent": zh_date(s.sent),
+            "name": f"《{bulletin}》{s.issue.date.year}年第{s.issue.number}期（总第{s.issue.total}期）"}
+
+
+def _md(day: dt.date | None) -> str:
+    return f"{day.month}月{day.day}日" if day else "—"
+
+
+def _instruction(i) -> dict[str, Any]:
+    return {"leader": i.leader, "title": i.title, "date": zh_date(i.date), "kind": i.kind,
+            "kind_label": INSTRUCTION_KINDS[i.kind], "text": i.text or "", "summary": i.summary or "",
+            "departments": list(i.departments)}
+
+
+def _handling(h, day: dt.date) -> dict[str, Any]:
+    return {"department": h.department, "role": HANDLING_ROLES[h.role], "assigned": zh_date(h.assigned),
+            "deadline": zh_date(h.deadline), "assigned_md": _md(h.assigned), "deadline_md": _md(h.deadline),
+            "percent": percent_on(h, day), "done": is_done(h, day),
+            "closed": zh_date(h.closed) if is_done(h, day) else "", "overdue": is_overdue(h, day),
+            "state": state_label(h, day), "note": handling_note(h, day),
+            "result": (h.result or "") if is_done(h, day) else "",
+            "timeline": [{"date": zh_date(p.date), "percent": p.percent, "note": p.note}
+                         for p in h.progress if p.date <= day]}
+
+
+def _item(campaign: Campaign, s: ItemState, day: dt.date) -> dict[str, Any]:
+    regs = campaign.registries
+    sub = s.sub
+    reason = reason_code = note = ""
+    if sub.review is not None:
+        reason_code = sub.review.reason or ""
+        r = regs.reasons.get(reason_code) if reason_code else None
+        reason = r.label if r else reason_code
+        note = sub.review.note or ""
+    topic = regs.topics.get(sub.topic)
+    return {"id": sub.id, "title": sub.title, "date": zh_date(sub.date), "status": s.status,
+            "status_label": SUBMISSION_STATUSES[s.status], "kind_label": KINDS[sub.kind],
+            "topic": topic.title if topic else str(sub.topic), "topic_short": topic.short if topic else "",
+            "unit": s.unit.name if s.unit else sub.unit, "submitters": "、".join(sub.submitter),
+            "reason": reason, "reason_code": reason_code, "note": note,
+            "reviewed": zh_date(sub.review.date) if sub.review else "",
+            "issue": _issue_ref(campaign, s),
+            "instructions": [_instruction(i) for i in s.instructions],
+            "handling": [_handling(h, day) for h in s.handling]}
+
+
+def _render_all(campaign: Campaign, name: str, context: dict, charts: dict[str, Chart]) -> tuple[str, str, bytes]:
+    env = environment(campaign.root)
+    try:
+        md = render(env, name, campaign.root, **context)
+        body = to_html(md, charts)
+        html = render(env, "report.html.j2", campaign.root, title=context["title"], body=body,
+                      kind=context["kind"])
+    except TemplateFailure as exc:
+        raise ReportFailure(str(exc)) from None
+    return md, html, to_docx(md, charts, context["title"])
+
+
+def _office(campaign: Campaign) -> dict[str, str]:
+    regs = campaign.registries
+    staff = regs.holders("research_office")
+    contact = staff[0] if staff else None
+    return {"name": regs.settings.bulletin.compiler, "organizer": regs.settings.organizer,
+            "contact": contact.name if contact else "", "contact_title": contact.title or "" if contact else ""}
+
+
+def file_stem(text: str) -> str:
+    return _SAFE_NAME.sub("_", text).strip("_") or "report"
+
+
+# --- feedback letters ---------------------------------------------------------------------
+
+def feedback_targets(states: list[ItemState]) -> tuple[dict[str, list[ItemState]], dict[str, list[ItemState]]]:
+    """Items per unit code and per member name."""
+    units: dict[str, list[ItemState]] = {}
+    members: dict[str, list[ItemState]] = {}
+    for s in states:
+        units.setdefault(s.sub.unit, []).append(s)
+        for m in s.members:
+            members.setdefault(m, []).append(s)
+    return units, members
+
+
+def letter_context(campaign: Campaign, period: Period, states: list[ItemState], *, unit=None,
+                   member: str | None = None) -> dict[str, Any]:
+    day = period.until
+    items = [_item(campaign, s, day) for s in states]
+    groups = {
+        "adopted": [i for i in items if i["status"] == "adopted"],
+        "pending": [i for i in items if i["status"] in ("submitted", "accepted")],
+        "returned": [i for i in items if i["status"] == "returned"],
+        "rejected": [i for i in items if i["status"] == "rejected"],
+        "withdrawn": [i for i in items if i["status"] == "withdrawn"],
+    }
+    if member:
+        to, you, who = f"{member}委员", "您", f"{member}委员"
+    else:
+        to = unit.name
+        you = "贵委" if unit.kind == "committee" else "贵单位"
+        who = unit.name
+    title = "关于“{}”活动信息采用和办理情况的反馈".format(campaign.registries.settings.campaign)
+    return {
+        "kind": "feedback", "title": title, "to": to, "you": you, "who": who,
+        "is_member": bool(member), "unit_kind": unit.kind if unit else "committee",
+        "campaign": campaign.registries.settings.campaign,
+        "bulletin": campaign.registries.settings.bulletin.title,
+        "period": period.label(), "since": zh_date(period.since) if period.since else "",
+        "until": zh_date(day), "date": zh_date(day),
+        "counts": {"received": len(items), "adopted": len(groups["adopted"]),
+                   "instructed": sum(1 for i in groups["adopted"] if i["instructions"]),
+                   "instructions": sum(len(i["instructions"]) for i in groups["adopted"]),
+                   "handled": sum(1 for i in groups["adopted"] for h in i["handling"] if h["done"]),
+                   "handling": sum(len(i["handling"]) for i in groups["adopted"])},
+        "items": items, **groups, "office": _office(campaign),
+    }
+
+
+def write_feedback(campaign: Campaign, since: dt.date | None, until: dt.date, unit: str | None = None,
+                   member: str | None = None) -> list[Path]:
+    period = Period(since, until)
+    states = [s for s in item_states(campaign, until) if s.received and s.sub.date in period]
+    by_unit, by_member = feedback_targets(states)
+    regs = campaign.registries
+    jobs: list[tuple[str, dict]] = []
+    if member is None:
+        for code in sorted(by_unit):
+            if unit is None or code == unit:
+                ctx = letter_context(campaign, period, by_unit[code], unit=regs.units.get(code))
+                jobs.append((f"unit-{code}", ctx))
+    if unit is None:
+        for name in sorted(by_member):
+            if member is None or name == member:
+                ctx = letter_context(campaign, period, by_member[name], member=name)
+                jobs.append((f"member-{file_stem(name)}", ctx))
+    outputs = []
+    for stem, ctx in jobs:
+        md, html, docx = _render_all(campaign, "feedback.md.j2", ctx, {})
+        outputs.append((stem, md, html, docx))
+    folder = campaign.root / "build" / "feedback" / _period_dir(period)
+    written = []
+    for stem, md, html, docx in outputs:
+        for ext, data in (("md", md), ("html", html), ("docx", docx)):
+            path = folder / f"{stem}.{ext}"
+            write_atomic(path, data)
+            written.append(path)
+    return written
+
+
+def _period_dir(period: Period) -> str:
+    return f"{period.since.isoformat() if period.since else 'start'}_{period.until.isoformat()}"
+
+
+# --- the work circular --------------------------------------------------------------------
+
+def _row(name: str, group: list[ItemState]) -> dict[str, Any]:
+    received = len(group)
+    adopted = sum(1 for s in group if s.adopted)
+    return {"name": name, "received": received, "adopted": adopted, "rate": percent_text(adopted, received),
+            "instructed": sum(1 for s in group if s.instructions),
+            "instructions": sum(len(s.instructions) for s in group)}
+
+
+def rank_units(rows: list[dict]) -> list[dict]:
+    """Rank by items adopted, then items instructed, then items received; ties share a rank."""
+    key = lambda r: (-r["adopted"], -r["instructed"], -r["received"])  # noqa: E731
+    ordered = sorted(rows, key=lambda r: (key(r), r["code"]))
+    rank = 0
+    prev = None
+    for n, r in enumerate(ordered, start=1):
+        if key(r) != prev:
+            rank, prev = n, key(r)
+        r["rank"] = rank
+    return ordered
+
+
+def circular_context(campaign: Campaign, period: Period, number: int | None) -> tuple[dict, dict[str, Chart]]:
+    regs = campaign.registries
+    day = period.until
+    states = [s for s in item_states(campaign, day) if s.received and s.sub.date in period]
+    issues = sorted((d.model for d in campaign.issues if d.model and d.model.date in period
+                     and d.model.status in ("signed", "dispatched")), key=lambda i: i.id)
+    by_unit: dict[str, list[ItemState]] = {}
+    for s in states:
+        by_unit.setdefault(s.sub.unit, []).append(s)
+    unit_rows = []
+    for code, unit in regs.units.items():
+        if code in by_unit:
+            row = _row(unit.name, by_unit[code])
+            row.update(code=code, kind=UNIT_KINDS[unit.kind])
+            unit_rows.append(row)
+    silent = [u.name for c, u in regs.units.items() if c not in by_unit and u.kind != "committee"]
+    ranking = rank_units([r for r in unit_rows if regs.units[r["code"]].kind != "committee"])
+    committees = [r for r in unit_rows if regs.units[r["code"]].kind == "committee"]
+    kinds = [dict(_row(label, [s for s in states if s.unit and s.unit.kind == k]), code=k)
+             for k, label in UNIT_KINDS.items()]
+    topics = [dict(_row(t.title, [s for s in states if s.sub.topic == n]), number=n, short=t.short)
+              for n, t in sorted(regs.topics.items())]
+    content = [_row(label, [s for s in states if s.sub.kind == k]) for k, label in KINDS.items()]
+    # Instructions and handling: on items adopted in issues of the period or before (all tracked).
+    tracked = [s for s in item_states(campaign, day) if s.sent is not None]
+    instructions = []
+    for s in tracked:
+        for i in s.instructions:
+            if i.date in period:
+                instructions.append({**_instruction(i), "item": s.sub.title, "item_id": s.sub.id,
+                                     "unit": s.unit.name if s.unit else s.sub.unit,
+                                     "issue": _issue_ref(campaign, s), "sort": (i.date, s.sub.id)})
+    instructions.sort(key=lambda x: x["sort"])
+    tasks = []
+    for s in tracked:
+        for h in s.handling:
+            tasks.append({**_handling(h, day), "item": s.sub.title, "item_id": s.sub.id,
+                          "unit": s.unit.name if s.unit else s.sub.unit, "deadline_date": h.deadline})
+    overdue = [t for t in tasks if t["overdue"]]
+    for t in overdue:
+        t["days"] = (day - t["deadline_date"]).days
+    received = len(states)
+    adopted = sum(1 for s in states if s.adopted)
+    leaders = Counter(f"{i['leader']}{i['title']}" for i in instructions)
+    charts = {
+        "topics": Chart("topics", "图1 各重点选题信息报送和采用情况",
+                        [Bar(t["short"], t["received"], t["adopted"], f"{t['received']} / {t['adopted']}")
+                         for t in topics], legend=("采用", "报送未采用")),
+        "kinds": Chart("kinds", "图2 各类单位信息报送和采用情况",
+                       [Bar(k["name"], k["received"], k["adopted"], f"{k['received']} / {k['adopted']}")
+                        for k in kinds], legend=("采用", "报送未采用")),
+    }
+    if tasks:
+        charts["handling"] = Chart("handling", "图3 批示件办理进度",
+                                   [Bar(t["department"], 100, t["percent"],
+                                        f"{t['percent']}%{'（逾期）' if t['overdue'] else ''} {t['unit']}") for t in tasks],
+                                   scale=100, legend=("已完成", "未完成"))
+    ctx = {
+        "kind": "circular", "title": f"{regs.settings.campaign}活动工作通报",
+        "campaign": regs.settings.campaign, "bulletin": regs.settings.bulletin.title,
+        "number": number, "organizer": regs.settings.organizer, "office": _office(campaign),
+        "period": period.label(), "date": zh_date(day), "since": zh_date(period.since) if period.since else "",
+        "until": zh_date(day),
+        "issues": [{"id": i.id, "number": i.number, "total": i.total, "date": zh_date(i.date),
+                    "status": i.status, "count": len(i.items), "dispatched": i.status == "dispatched"}
+                   for i in issues],
+        "totals": {"issues": len(issues), "dispatched": sum(1 for i in issues if i.status == "dispatched"),
+                   "received": received, "adopted": adopted, "rate": percent_text(adopted, received),
+                   "instructions": len(instructions), "instructed_items": len({i["item_id"] for i in instructions}),
+                   "leaders": len(leaders), "tasks": len(tasks),
+                   "done": sum(1 for t in tasks if t["done"]), "in_progress": sum(1 for t in tasks if not t["done"]),
+                   "overdue": len(overdue), "units": len([r for r in unit_rows]),
+                   "members": len({m for s in states for m in s.members})},
+        "kinds": kinds, "ranking": ranking, "committees": committees, "topics": topics, "content": content,
+        "silent": silent, "instructions": instructions, "tasks": tasks, "overdue": overdue,
+        "charts": {k: f"charts/{k}.svg" for k in charts},
+    }
+    return ctx, charts
+
+
+def write_circular(campaign: Campaign, since: dt.date | None, until: dt.date, number: int | None) -> list[Path]:
+    period = Period(since, until)
+    ctx, charts = circular_context(campaign, period, number)
+    md, html, docx = _render_all(campaign, "circular.md.j2", ctx, charts)
+    folder = campaign.root / "build" / "circular" / _period_dir(period)
+    stem = "circular"
+    written = []
+    for key, chart in sorted(charts.items()):
+        path = folder / "charts" / f"{key}.svg"
+        write_atomic(path, svg(chart))
+        written.append(path)
+    for ext, data in (("md", md), ("html", html), ("docx", docx)):
+        path = folder / f"{stem}.{ext}"
+        write_atomic(path, data)
+        written.append(path)
+    return written
