@@ -87,10 +87,10 @@ def items_in_issues(campaign: Campaign) -> dict[str, str]:
 
 
 def unused_accepted(campaign: Campaign) -> list[Submission]:
-    """Accepted items no issue uses yet, oldest decision first."""
+    """Accepted items no issue uses yet: urgent ones (急事急报) first, then oldest decision first."""
     used = items_in_issues(campaign)
     subs = [s for s in campaign.valid_submissions if s.status == "accepted" and s.id not in used]
-    return sorted(subs, key=lambda s: (s.review.date if s.review else s.date, s.date, s.id))
+    return sorted(subs, key=lambda s: (not s.urgent, s.review.date if s.review else s.date, s.date, s.id))
 
 
 def short_title(title: str) -> str:

@@ -56,7 +56,7 @@ def list_() -> None:
 
 @issue.command("new")
 @click.option("--item", "items", multiple=True, metavar="ID",
-              help="编入的信息编号（可重复）；不指定时取最早审核通过且未编刊的信息。")
+              help="编入的信息编号（可重复）；不指定时先取紧急信息（urgent），再取最早审核通过且未编刊的信息。")
 @click.option("--count", type=click.IntRange(1, 20), default=1, show_default=True,
               help="未指定 --item 时，取几条最早的信息。")
 @click.option("--date", "date_", metavar="YYYY-MM-DD", help="出刊日期（默认今天）；决定年份和期号。")

@@ -15,12 +15,11 @@ from .model import KINDS, SUBMISSION_STATUSES, UNIT_KINDS, Issue, Submission, Un
 from .repo import Campaign
 
 REVIEWED = ("accepted", "rejected", "returned", "adopted")
-from .tracking import (HANDLING_ROLES, HANDLING_STATES, INSTRUCTION_KINDS, FeedbackRecord, Handling,
+from .members import Credit, MemberIndex, member_index  # noqa: E402
+from .tracking import (HANDLING_ROLES, HANDLING_STATES, INSTRUCTION_KINDS, FeedbackRecord, Forwarding, Handling,
                        Instruction, dispatch_date, is_done, is_overdue, latest_progress, percent_on,
                        state_label, tracking_of)
 
-# Unit names that mark a submitter as the unit itself rather than a person.
-_UNIT_WORDS = ("委会", "政协", "工商联", "委员会", "联合会", "学社", "党", "厅", "局")
 
 
 @dataclass
@@ -43,16 +42,9 @@ def zh_date(day: dt.date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
-def members_of(sub: Submission, unit: Unit | None) -> list[str]:
-    """The members (persons) among an item's submitters.
-
-    Members' items are filed under their special committee; other units' items may name persons
-    as authors too. A registry of members (issue 11) can replace this rule in one place.
-    """
-    if unit is not None and unit.kind == "committee":
-        return list(sub.submitter)
-    names = {unit.name, unit.full_name} if unit else set()
-    return [s for s in sub.submitter if s not in names and not any(w in s for w in _UNIT_WORDS)]
+def members_of(sub: Submission, unit: Unit | None, index: MemberIndex | None = None) -> list[str]:
+    """The members (persons) among an item's submitters (see members.py; joint authors each count)."""
+    return [c.name for c in (index or MemberIndex([])).credits(sub, unit)]
 
 
 @dataclass
@@ -68,6 +60,9 @@ class ItemState:
     record: FeedbackRecord | None = None
     instructions: list[Instruction] = field(default_factory=list)  # given by the day
     handling: list[Handling] = field(default_factory=list)  # assigned by the day
+    credits: list[Credit] | None = None  # the members who wrote it (None: not matched yet)
+    forwarded: list[Forwarding] = field(default_factory=list)  # sent upward by the day
+    as_of: dt.date = dt.date.max  # the day the state is taken on
 
     @property
     def received(self) -> bool:
@@ -79,7 +74,15 @@ class ItemState:
 
     @property
     def members(self) -> list[str]:
+        if self.credits is not None:
+            return [c.name for c in self.credits]
         return members_of(self.sub, self.unit)
+
+    @property
+    def upward_adopted(self) -> list[Forwarding]:
+        """Forwardings adopted by the higher level by the day (``forwarded`` is already cut at it)."""
+        return [f for f in self.forwarded if f.adopted and f.adopted_date is not None
+                and f.adopted_date <= self.as_of]
 
 
 def item_states(campaign: Campaign, until: dt.date) -> list[ItemState]:
@@ -87,10 +90,13 @@ def item_states(campaign: Campaign, until: dt.date) -> list[ItemState]:
     regs = campaign.registries
     units = regs.units if regs else {}
     records = tracking_of(campaign).by_item
+    index = member_index(campaign)
     out: list[ItemState] = []
     for doc in sorted((d for d in campaign.submissions if d.model), key=lambda d: d.model.id):
         sub = doc.model
         state = ItemState(sub=sub, path=doc.path, unit=units.get(sub.unit), status=sub.status)
+        state.as_of = until
+        state.credits = index.credits(sub, state.unit)
         if sub.review is not None and sub.review.date > until and sub.status in REVIEWED:
             state.status = "submitted"  # decided after the day: still under review then
         if sub.status == "adopted" and sub.adopted_in:
@@ -105,6 +111,8 @@ def item_states(campaign: Campaign, until: dt.date) -> list[ItemState]:
                 if state.sent and state.sent > until:
                     state.sent = None
         record = records.get(sub.id)
+        if record is not None:
+            state.forwarded = [f for f in record.forwarded if f.date <= until]
         if record is not None and state.sent is not None:
             state.record = record
             state.instructions = [i for i in record.instructions if i.date <= until]
@@ -145,6 +153,11 @@ def stats(campaign: Campaign, until: dt.date, since: dt.date | None = None) -> d
     tasks = [h for s in states for h in s.handling]
     issues = [d.model for d in campaign.issues if d.model and d.model.date <= until
               and (since is None or d.model.date >= since)]
+    from . import quotas
+    from .reports import rank_units, units_table  # reports builds on this module
+    rows = units_table(campaign, received) if regs else []
+    ranking = rank_units([r for r in rows if r["kind"] != UNIT_KINDS["committee"]])
+    progress = quotas.progress(campaign, item_states(campaign, until), until) if regs else []
     return {
         "as_of": until.isoformat(),
         "since": since.isoformat() if since else None,
@@ -164,6 +177,21 @@ def stats(campaign: Campaign, until: dt.date, since: dt.date | None = None) -> d
         "handling": {"total": len(tasks), "done": sum(1 for h in tasks if is_done(h, until)),
                      "in_progress": sum(1 for h in tasks if not is_done(h, until)),
                      "overdue": sum(1 for h in tasks if is_overdue(h, until))},
+        "upward": {"forwarded": sum(1 for s in states if s.forwarded),
+                   "adopted": sum(1 for s in states if s.upward_adopted),
+                   "items": {s.sub.id: [{"to": f.to, "date": f.date.isoformat(),
+                                         "adopted": f in s.upward_adopted,
+                                         "adopted_date": f.adopted_date.isoformat() if f in s.upward_adopted else None,
+                                         "bulletin": f.bulletin if f in s.upward_adopted else None}
+                                        for f in s.forwarded] for s in states if s.forwarded}},
+        "urgent": sorted(s.sub.id for s in states if s.sub.urgent),
+        "quotas": {"year": until.year,
+                   "units": {q["code"]: {"submitted": {"target": q["target_submitted"], "actual": q["submitted"]},
+                                         "adopted": {"target": q["target_adopted"], "actual": q["adopted"]},
+                                         "done": q["done"]} for q in progress}},
+        "scoring": regs.settings.scoring.model_dump() if regs else {},
+        "ranking": [{"rank": r["rank"], "unit": r["code"], "name": r["name"], "score": r["score"],
+                     "counts": r["counts"], "points": r["points"]} for r in ranking],
     }
 
 
@@ -185,7 +213,19 @@ def stats_text(campaign: Campaign, data: dict) -> str:
         lines.append(f"  {unit.name if unit else code}：{sent} / {counts['adopted']}")
     ins, hd = data["instructions"], data["handling"]
     lines += ["", f"领导批示 {ins['total']} 件次（涉及信息 {ins['items']} 条）；"
-                  f"部门办理 {hd['total']} 项，已办结 {hd['done']} 项，办理中 {hd['in_progress']} 项，逾期 {hd['overdue']} 项"]
+                  f"部门办理 {hd['total']} 项，已办结 {hd['done']} 项，办理中 {hd['in_progress']} 项，逾期 {hd['overdue']} 项",
+              f"向全国政协等上级报送 {data['upward']['forwarded']} 条，被上级采用 {data['upward']['adopted']} 条"]
+    if data["ranking"]:
+        from .quotas import number_text
+        lines += ["", "单位排名（得分；计分办法见 docs/quotas.md）："]
+        lines += [f"  {r['rank']:>2}. {r['name']}  {number_text(r['score'])} 分" for r in data["ranking"]]
+    quota_units = data["quotas"]["units"]
+    if quota_units:
+        lines += ["", f"{data['quotas']['year']} 年量化指标完成进度（报送 已完成/指标，采用 已完成/指标）："]
+        for code, q in quota_units.items():
+            unit = regs.units.get(code) if regs else None
+            lines.append(f"  {unit.name if unit else code}：报送 {q['submitted']['actual']}/{q['submitted']['target']}，"
+                         f"采用 {q['adopted']['actual']}/{q['adopted']['target']}{'  已完成' if q['done'] else ''}")
     return "\n".join(lines) + "\n"
 
 

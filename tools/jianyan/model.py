@@ -83,6 +83,11 @@ FIELD_LABELS = {
     "department": "承办单位", "role": "主办/协办", "instruction": "所据批示", "assigned": "交办日期",
     "deadline": "办理时限", "progress": "办理进展", "percent": "办理进度", "state": "办理状态",
     "closed": "办结日期", "result": "办理结果", "source": "来源",
+    "urgent_reason": "紧急理由", "forwarded": "向上报送", "to": "报送对象", "adopted": "上级是否采用",
+    "adopted_date": "上级采用日期", "bulletin": "上级刊物及期号",
+    # members and quotas (schema/members.yaml, schema/quotas.yaml)
+    "committee": "所在专门委员会", "sector": "界别", "term": "届次", "aliases": "其他写法",
+    "members": "委员", "quotas": "量化指标", "year": "年度", "by_kind": "按单位类别", "units": "单位",
 }
 CHINESE_KEYS = {label: key for key, label in FIELD_LABELS.items()}
 CHINESE_KEYS.update({"作者": "submitter", "提交人": "submitter", "单位": "unit", "选题": "topic",
@@ -189,6 +194,8 @@ class Submission(Strict):
     review: Review | None = Field(None, description="研究室审核记录")
     adopted_in: str | None = Field(None, description="采用该信息的专刊期号，如 2021-001")
     related: list[Text] = Field(default_factory=list, description="同一事项的前序信息编号（连续报道）")
+    urgent: Bool = Field(False, description="急事急报：true 时按紧急信息优先审核、优先编刊（须填 urgent_reason）")
+    urgent_reason: str | None = Field(None, description="紧急的理由（urgent: true 时必填）")
 
     @field_validator("id")
     @classmethod
@@ -298,6 +305,47 @@ class RolesFile(Strict):
     people: list[Person]
 
 
+class Member(Strict):
+    """A CPPCC member (省政协委员) whose items go through a special committee (schema/members.yaml)."""
+
+    code: Text = Field(description="代码：小写字母和数字，如 liumm")
+    name: Text = Field(description="姓名（匿名化，如 刘某某），与建言信息 submitter 中的写法一致")
+    committee: Text = Field(description="所联系的专门委员会（schema/units.yaml 中 kind: committee 的单位代码）")
+    sector: Text = Field(description="界别，如 经济界、科学技术界")
+    term: int = Field(ge=1, description="届次，如 12 表示十二届省政协委员")
+    title: str | None = Field(None, description="工作单位及职务（可选，写入履职档案）")
+    aliases: list[Text] = Field(default_factory=list, description="其他写法（如曾用名、带空格的写法），用于识别作者")
+
+    @field_validator("code")
+    @classmethod
+    def _code_form(cls, v: str) -> str:
+        if not UNIT_CODE_RE.match(v):
+            raise PydanticCustomError("jianyan_code", "委员代码“{value}”只能用小写字母和数字", {"value": v})
+        return v
+
+
+class MembersFile(Strict):
+    members: list[Member] = Field(default_factory=list)
+
+
+class Target(Strict):
+    """A yearly target (量化指标) of one unit."""
+
+    submitted: int = Field(0, ge=0, description="全年报送信息条数（不含草稿）")
+    adopted: int = Field(0, ge=0, description="全年被专刊采用条数")
+
+
+class YearQuotas(Strict):
+    year: int = Field(ge=2000, description="年度")
+    by_kind: dict[UnitKind, Target] = Field(default_factory=dict,
+                                            description="按单位类别的指标（party / federation / city / liaison / committee）")
+    units: dict[str, Target] = Field(default_factory=dict, description="个别单位的指标（单位代码 → 指标），优先于按类别的指标")
+
+
+class QuotasFile(Strict):
+    quotas: list[YearQuotas] = Field(default_factory=list)
+
+
 class Reason(Strict):
     code: Text
     label: Text
@@ -358,6 +406,25 @@ class QualitySettings(Strict):
     landline_context: int = Field(8, description="不带区号的电话号码：前面多少字内出现“电话”等词才算电话")
 
 
+class ScoringSettings(Strict):
+    """Points of the unit ranking (排名计分办法; documented in docs/quotas.md)."""
+
+    submitted: float = Field(1, description="报送一条信息（不含草稿）")
+    adopted: float = Field(3, description="被专刊采用一条")
+    instruction: float = Field(2, description="获省领导批示一件次（指示性、肯定性批示）")
+    circled: float = Field(1, description="获省领导圈阅一件次")
+    forwarded: float = Field(1, description="向上级（全国政协等）报送一条")
+    upward_adopted: float = Field(5, description="被上级（全国政协等）采用一条")
+
+
+class UrgentSettings(Strict):
+    """How long an urgent item (急事急报) may wait at each step, in calendar days."""
+
+    review_days: int = Field(3, ge=0, description="报送后多少天内须审核")
+    adopt_days: int = Field(7, ge=0, description="审核通过后多少天内须编入专刊（以出刊日期为准）")
+    dispatch_days: int = Field(1, ge=0, description="专刊签发后多少天内须报送")
+
+
 class Settings(Strict):
     campaign: Text = Field(description="活动名称")
     year: int
@@ -370,5 +437,7 @@ class Settings(Strict):
     dup: DupSettings = Field(default_factory=DupSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
     import_: ImportSettings = Field(default_factory=ImportSettings, alias="import", description="Word 导入设置")
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings, description="单位排名计分办法")
+    urgent: UrgentSettings = Field(default_factory=UrgentSettings, description="紧急信息各环节时限")
     severity: dict[str, Literal["error", "warning", "info", "off"]] = Field(
         default_factory=dict, description="按规则代码调整严重级别，如 quality.empty_talk: warning")

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 
 from .findings import Finding, error
 from .frontmatter import Parsed, read_markdown, read_yaml
-from .model import (Issue, Person, Reason, ReasonsFile, RolesFile, Settings, Submission, Topic,
-                    TopicsFile, Unit, UnitsFile)
+from .model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,
+                    Submission, Topic, TopicsFile, Unit, UnitsFile)
 from .validate import validate
 
 SUBMISSIONS_DIR = "submissions"
@@ -27,6 +27,11 @@ REGISTRY_FILES = {
     "units": ("units.yaml", UnitsFile),
     "roles": ("roles.yaml", RolesFile),
     "reasons": ("reasons.yaml", ReasonsFile),
+}
+# Registries a campaign may do without (issue 11: members' records, unit quotas): absent means empty.
+OPTIONAL_REGISTRY_FILES = {
+    "members": ("members.yaml", MembersFile),
+    "quotas": ("quotas.yaml", QuotasFile),
 }
 # Files that may sit in content folders without being content.
 IGNORED_NAMES = {"README.md", "readme.md", ".gitkeep", ".DS_Store", "Thumbs.db"}
@@ -69,6 +74,8 @@ class Registries:
     reasons: dict[str, Reason]
     paths: dict[str, str] = field(default_factory=dict)
     lines: dict[str, Parsed] = field(default_factory=dict)
+    members: list[Member] = field(default_factory=list)  # schema/members.yaml (may be absent)
+    quotas: QuotasFile = field(default_factory=QuotasFile)  # schema/quotas.yaml (may be absent)
 
     def person(self, who: str | None) -> Person | None:
         """A person by name or code."""
@@ -160,6 +167,20 @@ def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
             loaded[key] = obj
     if len(loaded) != len(REGISTRY_FILES):
         return None, findings
+    optional: dict[str, BaseModel] = {}
+    for key, (name, model) in OPTIONAL_REGISTRY_FILES.items():
+        path = root / SCHEMA_DIR / name
+        if not path.is_file():
+            continue
+        relpath = f"{SCHEMA_DIR}/{name}"
+        parsed = read_yaml(relpath, path.read_bytes())
+        parsed_files[key] = parsed
+        findings.extend(parsed.findings)
+        if parsed.ok:
+            obj, found = validate(model, parsed, "schema")
+            findings.extend(found)
+            if obj is not None:
+                optional[key] = obj
     topics = {t.number: t for t in loaded["topics"].topics}
     units: dict[str, Unit] = {}
     for i, u in enumerate(loaded["units"].units):
@@ -170,8 +191,10 @@ def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
     reasons = {r.code: r for r in loaded["reasons"].reasons}
     regs = Registries(settings=loaded["settings"], topics=topics, units=units,
                       people=loaded["roles"].people, reasons=reasons,
-                      paths={k: f"{SCHEMA_DIR}/{v[0]}" for k, v in REGISTRY_FILES.items()},
-                      lines=parsed_files)
+                      paths={k: f"{SCHEMA_DIR}/{v[0]}" for k, v in {**REGISTRY_FILES, **OPTIONAL_REGISTRY_FILES}.items()},
+                      lines=parsed_files,
+                      members=optional["members"].members if "members" in optional else [],
+                      quotas=optional.get("quotas") or QuotasFile())
     return regs, findings
 
 

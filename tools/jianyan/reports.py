@@ -19,7 +19,9 @@ from .docmd import to_docx, to_html
 from .fsutil import write_atomic
 from .ledger import ItemState, Period, handling_note, item_states, percent_text, zh_date
 from .model import KINDS, SUBMISSION_STATUSES, UNIT_KINDS
+from . import quotas
 from .render.env import TemplateFailure, environment, render
+from .series import series, series_index
 from .repo import Campaign
 from .tracking import HANDLING_ROLES, INSTRUCTION_KINDS, is_done, is_overdue, percent_on, state_label
 
@@ -62,6 +64,20 @@ def _handling(h, day: dt.date) -> dict[str, Any]:
                          for p in h.progress if p.date <= day]}
 
 
+def _forwarding(f, day: dt.date) -> dict[str, Any]:
+    adopted = bool(f.adopted and f.adopted_date and f.adopted_date <= day)
+    return {"to": f.to, "date": zh_date(f.date), "title": f.title or "", "adopted": adopted,
+            "adopted_date": zh_date(f.adopted_date) if adopted else "", "bulletin": (f.bulletin or "") if adopted else "",
+            "note": f.note or ""}
+
+
+def _series(campaign: Campaign, sub) -> list[dict[str, Any]]:
+    """The series (跟踪连续报道) the item belongs to, in order; empty when it is in none."""
+    chain = series_index(campaign).get(sub.id, [])
+    return [{"id": x.id, "title": x.title, "date": zh_date(x.date), "this": x.id == sub.id,
+             "status_label": SUBMISSION_STATUSES[x.status], "adopted_in": x.adopted_in or ""} for x in chain]
+
+
 def _item(campaign: Campaign, s: ItemState, day: dt.date) -> dict[str, Any]:
     regs = campaign.registries
     sub = s.sub
@@ -80,7 +96,10 @@ def _item(campaign: Campaign, s: ItemState, day: dt.date) -> dict[str, Any]:
             "reviewed": zh_date(sub.review.date) if sub.review else "",
             "issue": _issue_ref(campaign, s),
             "instructions": [_instruction(i) for i in s.instructions],
-            "handling": [_handling(h, day) for h in s.handling]}
+            "handling": [_handling(h, day) for h in s.handling],
+            "urgent": sub.urgent, "urgent_reason": sub.urgent_reason or "",
+            "forwarded": [_forwarding(f, day) for f in s.forwarded],
+            "upward_adopted": bool(s.upward_adopted), "series": _series(campaign, sub)}
 
 
 def _render_all(campaign: Campaign, name: str, context: dict, charts: dict[str, Chart]) -> tuple[str, str, bytes]:
@@ -199,17 +218,25 @@ def _row(name: str, group: list[ItemState]) -> dict[str, Any]:
             "instructions": sum(len(s.instructions) for s in group)}
 
 
+def units_table(campaign: Campaign, states: list[ItemState]) -> list[dict]:
+    """One row per unit with items among ``states`` (registry order): counts, rate and score."""
+    regs = campaign.registries
+    by_unit: dict[str, list[ItemState]] = {}
+    for s in states:
+        by_unit.setdefault(s.sub.unit, []).append(s)
+    rows = []
+    for code, unit in regs.units.items():
+        if code in by_unit:
+            row = _row(unit.name, by_unit[code])
+            row.update(code=code, kind=UNIT_KINDS[unit.kind])
+            row.update(quotas.points(by_unit[code], regs.settings.scoring))
+            rows.append(row)
+    return rows
+
+
 def rank_units(rows: list[dict]) -> list[dict]:
-    """Rank by items adopted, then items instructed, then items received; ties share a rank."""
-    key = lambda r: (-r["adopted"], -r["instructed"], -r["received"])  # noqa: E731
-    ordered = sorted(rows, key=lambda r: (key(r), r["code"]))
-    rank = 0
-    prev = None
-    for n, r in enumerate(ordered, start=1):
-        if key(r) != prev:
-            rank, prev = n, key(r)
-        r["rank"] = rank
-    return ordered
+    """Rank by score (quotas.py, weights in settings), then adopted, instructed, received; ties share a rank."""
+    return quotas.rank(rows)
 
 
 def circular_context(campaign: Campaign, period: Period, number: int | None) -> tuple[dict, dict[str, Chart]]:
@@ -218,15 +245,8 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
     states = [s for s in item_states(campaign, day) if s.received and s.sub.date in period]
     issues = sorted((d.model for d in campaign.issues if d.model and d.model.date in period
                      and d.model.status in ("signed", "dispatched")), key=lambda i: i.id)
-    by_unit: dict[str, list[ItemState]] = {}
-    for s in states:
-        by_unit.setdefault(s.sub.unit, []).append(s)
-    unit_rows = []
-    for code, unit in regs.units.items():
-        if code in by_unit:
-            row = _row(unit.name, by_unit[code])
-            row.update(code=code, kind=UNIT_KINDS[unit.kind])
-            unit_rows.append(row)
+    unit_rows = units_table(campaign, states)
+    by_unit = {r["code"] for r in unit_rows}
     silent = [u.name for c, u in regs.units.items() if c not in by_unit and u.kind != "committee"]
     ranking = rank_units([r for r in unit_rows if regs.units[r["code"]].kind != "committee"])
     committees = [r for r in unit_rows if regs.units[r["code"]].kind == "committee"]
@@ -255,6 +275,14 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
         t["days"] = (day - t["deadline_date"]).days
     received = len(states)
     adopted = sum(1 for s in states if s.adopted)
+    all_states = item_states(campaign, day)
+    upward = _upward(campaign, all_states, period, day)
+    quota_rows = quotas.progress(campaign, all_states, day)
+    chains = [[{"id": x.id, "title": x.title, "date": zh_date(x.date), "unit": _source(campaign, x),
+                "status_label": SUBMISSION_STATUSES[x.status], "adopted_in": x.adopted_in or ""}
+               for x in chain if x.date <= day and x.status != "draft"]
+              for chain in series(campaign.valid_submissions)]
+    chains = [c for c in chains if len(c) > 1]
     leaders = Counter(f"{i['leader']}{i['title']}" for i in instructions)
     charts = {
         "topics": Chart("topics", "图1 各重点选题信息报送和采用情况",
@@ -288,8 +316,34 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
         "kinds": kinds, "ranking": ranking, "committees": committees, "topics": topics, "content": content,
         "silent": silent, "instructions": instructions, "tasks": tasks, "overdue": overdue,
         "charts": {k: f"charts/{k}.svg" for k in charts},
+        "scoring": quotas.weights_text(regs.settings.scoring), "quotas": quota_rows, "quota_year": day.year,
+        "quotas_done": sum(1 for q in quota_rows if q["done"]), "upward": upward, "series": chains,
     }
     return ctx, charts
+
+
+def _source(campaign: Campaign, sub) -> str:
+    unit = campaign.registries.units.get(sub.unit)
+    if unit is not None and unit.kind == "committee":
+        return f"{'、'.join(sub.submitter)}委员"
+    return unit.name if unit else sub.unit
+
+
+def _upward(campaign: Campaign, states: list[ItemState], period: Period, day: dt.date) -> dict[str, Any]:
+    """Forwarding upward in the period: items sent (by forwarding date) and adopted (by adoption date)."""
+    sent, adopted = [], []
+    for s in states:
+        for f in s.forwarded:
+            row = {**_forwarding(f, day), "item": s.sub.title, "item_id": s.sub.id,
+                   "unit": _source(campaign, s.sub), "sort": (f.date, s.sub.id)}
+            if f.date in period:
+                sent.append(row)
+            if row["adopted"] and f.adopted_date in period:
+                adopted.append({**row, "sort": (f.adopted_date, s.sub.id)})
+    sent.sort(key=lambda r: r["sort"])
+    adopted.sort(key=lambda r: r["sort"])
+    return {"sent": sent, "adopted": adopted, "sent_items": len({r["item_id"] for r in sent}),
+            "adopted_items": len({r["item_id"] for r in adopted})}
 
 
 def write_circular(campaign: Campaign, since: dt.date | None, until: dt.date, number: int | None) -> list[Path]:

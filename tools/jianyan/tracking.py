@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from .findings import Finding, error
 from .frontmatter import Parsed, read_yaml
-from .model import ID_RE, ISSUE_ID_RE, Date, Strict, Text
+from .model import ID_RE, ISSUE_ID_RE, Bool, Date, Strict, Text
 from .repo import IGNORED_NAMES, Campaign, Doc, read_bytes, rel
 from .validate import validate
 
@@ -94,13 +94,38 @@ class Handling(Strict):
         return self
 
 
+class Forwarding(Strict):
+    """The item sent on to a higher level (向上报送, e.g. 全国政协) and what became of it there."""
+
+    to: Text = Field(description="报送对象，如 全国政协办公厅")
+    date: Date = Field(description="报送日期")
+    by: str | None = Field(None, description="经办人（研究室）")
+    title: str | None = Field(None, description="报送时的标题（改写后与原标题不同时填写）")
+    adopted: Bool = Field(False, description="上级是否已采用：true / false")
+    adopted_date: Date | None = Field(None, description="上级采用日期（adopted: true 时必填）")
+    bulletin: str | None = Field(None, description="上级采用刊物及期号，如 《全国政协信息专报》第38期（adopted: true 时必填）")
+    note: str | None = Field(None, description="备注，如上级领导批示情况")
+
+    @model_validator(mode="after")
+    def _adopted_has_reference(self) -> "Forwarding":
+        if self.adopted and (self.adopted_date is None or not (self.bulletin or "").strip()):
+            raise PydanticCustomError("jianyan_upward",
+                                      "上级已采用（adopted: true）时须填写采用日期 adopted_date 和采用刊物及期号 bulletin，"
+                                      "如 bulletin: 《全国政协信息专报》第38期", {})
+        if not self.adopted and (self.adopted_date is not None or (self.bulletin or "").strip()):
+            raise PydanticCustomError("jianyan_upward",
+                                      "填写了上级采用日期或刊物，但 adopted 不是 true。上级已采用请写 adopted: true", {})
+        return self
+
+
 class FeedbackRecord(Strict):
-    """Everything that happened to one adopted item after dispatch."""
+    """Everything that happened to one item after dispatch, and its forwarding upward."""
 
     item: Text = Field(description="被采用的建言信息编号，与文件名一致")
     issue: str | None = Field(None, description="采用该信息的专刊期号（不填则取该信息的 adopted_in）")
     instructions: list[Instruction] = Field(default_factory=list, description="领导批示")
     handling: list[Handling] = Field(default_factory=list, description="部门办理")
+    forwarded: list[Forwarding] = Field(default_factory=list, description="向上级（全国政协等）报送及采用情况")
     note: str | None = Field(None, description="备注")
 
     @field_validator("item")

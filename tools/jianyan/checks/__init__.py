@@ -13,6 +13,7 @@ from . import dup as dup_check
 from . import pii as pii_check
 from . import quality as quality_check
 from . import issues as issue_check
+from . import practices
 
 
 @dataclass
@@ -40,6 +41,7 @@ FAMILIES: dict[str, Check] = {
     "quality": quality_check.check,
     "pii": pii_check.check,
     "issue": issue_check.check,
+    "practice": practices.check,
 }
 
 

@@ -49,9 +49,13 @@ def _check_record(campaign: Campaign, doc: Doc[FeedbackRecord], today: dt.date) 
                     f"信息 {r.item} 不存在（应有文件 submissions/{r.item[:4]}/…/{r.item}.md）。请核对编号")
         return
     s = sub_doc.model
+    yield from _check_forwarded(doc, s, today)
     if s.status != "adopted" or not s.adopted_in:
+        if s.status == "accepted" and r.forwarded and not r.instructions and not r.handling:
+            return  # sent upward before (or without) a bulletin of our own: allowed
+        hint = ("；向上级报送（forwarded）须是审核通过（accepted）或已采用的信息" if r.forwarded else "")
         yield error(p, doc.line("item"), "ref.not_adopted",
-                    f"信息 {r.item} 的状态是 {s.status}，尚未被专刊采用。只有已采用并已报送的信息才登记批示和办理情况")
+                    f"信息 {r.item} 的状态是 {s.status}，尚未被专刊采用。只有已采用并已报送的信息才登记批示和办理情况{hint}")
         return
     issue_id = r.issue or s.adopted_in
     if r.issue and r.issue != s.adopted_in:
@@ -69,6 +73,30 @@ def _check_record(campaign: Campaign, doc: Doc[FeedbackRecord], today: dt.date) 
         return
     yield from _check_instructions(doc, sent, today)
     yield from _check_handling(doc, sent, today)
+
+
+def _check_forwarded(doc: Doc[FeedbackRecord], s, today: dt.date) -> Iterator[Finding]:
+    """Forwarding upward: sent after the item was submitted and reviewed, adopted only after sent."""
+    p = doc.path
+    for i, f in enumerate(doc.model.forwarded):
+        def line(key, _i=i):
+            return doc.parsed.line_of(("forwarded", _i, key), value=True)
+
+        if f.date < s.date:
+            yield error(p, line("date"), "schema.date_order",
+                        f"向上报送日期 {f.date} 早于信息报送日期 {s.date}。请核对日期")
+        elif s.review is not None and f.date < s.review.date:
+            yield error(p, line("date"), "schema.date_order",
+                        f"向上报送日期 {f.date} 早于研究室审核日期 {s.review.date}。信息须先经审核再向上报送，请核对日期")
+        if f.date > today:
+            yield warning(p, line("date"), "schema.future_date", f"向上报送日期 {f.date} 在今天之后。请核对")
+        if f.adopted_date is not None:
+            if f.adopted_date < f.date:
+                yield error(p, line("adopted_date"), "schema.date_order",
+                            f"上级采用日期 {f.adopted_date} 早于向上报送日期 {f.date}。只能先报送、后采用，请核对日期")
+            if f.adopted_date > today:
+                yield warning(p, line("adopted_date"), "schema.future_date",
+                              f"上级采用日期 {f.adopted_date} 在今天之后。请核对")
 
 
 def _check_instructions(doc: Doc[FeedbackRecord], sent: dt.date, today: dt.date) -> Iterator[Finding]:
