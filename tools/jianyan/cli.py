@@ -242,3 +242,5 @@ from .cli_issue import issue as _issue  # noqa: E402
 main.add_command(_issue)
 from .cli_init import init_cmd  # noqa: E402
 main.add_command(init_cmd)
+from .cli_records import record as _record  # noqa: E402
+main.add_command(_record)

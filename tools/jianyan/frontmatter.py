@@ -141,28 +141,34 @@ def split_front_matter(path: str, text: str) -> tuple[str | None, str, int, list
                                        column=1)]
 
 
-def _prescan(path: str, yaml_text: str, line0: int) -> list[Finding]:
-    """Line-level traps that YAML reports badly or not at all."""
+def _prescan(path: str, yaml_text: str, line0: int) -> tuple[list[Finding], str]:
+    """Line-level traps that YAML reports badly or not at all.
+
+    Returns the findings and a repaired copy of the text (tabs and full-width spaces in the
+    indentation made spaces, a full-width colon after a key made ": "), so that the rest of
+    the file can still be checked in the same run. The file itself is never changed.
+    """
     out: list[Finding] = []
+    repaired: list[str] = []
     for n, line in enumerate(yaml_text.split("\n"), start=line0):
-        stripped = line.lstrip(" ")
+        stripped = line.lstrip(" \t\u3000")
         indent = line[: len(line) - len(stripped)]
-        if stripped.startswith("\t") or "\t" in indent:
+        if "\t" in indent:
             out.append(error(path, n, "yaml.tab", "行首用了 Tab 键缩进，YAML 只认空格。请把 Tab 换成两个空格",
-                             column=len(indent) + 1))
-        elif stripped.startswith("\u3000"):
+                             column=indent.index("\t") + 1))
+        elif "\u3000" in indent:
             out.append(error(path, n, "yaml.fullwidth_space",
                              "行首用了全角空格（中文输入法下的空格）缩进，YAML 只认半角空格。请删除后用英文输入法输入空格",
-                             column=len(indent) + 1))
-        if stripped.startswith("#"):
-            continue
-        m = _FULLWIDTH_KEY.match(line)
-        if m and ":" not in line[: m.end()]:
-            col = m.end()
+                             column=indent.index("\u3000") + 1))
+        fixed = indent.replace("\t", "  ").replace("\u3000", "  ") + stripped
+        m = _FULLWIDTH_KEY.match(fixed)
+        if m and not stripped.startswith("#") and ":" not in fixed[: m.end()]:
             out.append(error(path, n, "yaml.fullwidth_colon",
                              f"键“{m.group('key')}”后面用了全角冒号“：”，YAML 只认半角冒号。"
-                             f"请改成“{m.group('key')}: ”（英文冒号加一个空格）", column=col))
-    return out
+                             f"请改成“{m.group('key')}: ”（英文冒号加一个空格）", column=len(line) - len(fixed) + m.end()))
+            fixed = fixed[: m.end() - 1].rstrip() + ": " + fixed[m.end():].lstrip()
+        repaired.append(fixed)
+    return out, "\n".join(repaired)
 
 
 def _translate_yaml_error(exc: yaml.MarkedYAMLError) -> str:
@@ -242,7 +248,7 @@ class _Builder:
 
 def parse_yaml(path: str, yaml_text: str, line0: int, parsed: Parsed) -> None:
     """Parse YAML text whose line 0 is file line ``line0`` into ``parsed.data``."""
-    pre = _prescan(path, yaml_text, line0)
+    pre, yaml_text = _prescan(path, yaml_text, line0)
     parsed.findings.extend(pre)
     try:
         node = yaml.compose(yaml_text, Loader=_StrComposer)
@@ -250,9 +256,7 @@ def parse_yaml(path: str, yaml_text: str, line0: int, parsed: Parsed) -> None:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + line0) if mark else line0
         col = (mark.column + 1) if mark else None
-        if not any(f.line in (line, line - 1) for f in pre):  # already explained by the prescan
-            parsed.findings.append(error(path, line, "yaml.syntax", _translate_yaml_error(exc), column=col))
-        elif not pre:
+        if not any(f.line in (line, line - 1) for f in pre):  # else already explained by the prescan
             parsed.findings.append(error(path, line, "yaml.syntax", _translate_yaml_error(exc), column=col))
         return
     except yaml.YAMLError as exc:  # reader errors (control characters)

@@ -75,7 +75,16 @@ def _series(campaign: Campaign, sub) -> list[dict[str, Any]]:
     """The series (跟踪连续报道) the item belongs to, in order; empty when it is in none."""
     chain = series_index(campaign).get(sub.id, [])
     return [{"id": x.id, "title": x.title, "date": zh_date(x.date), "this": x.id == sub.id,
-             "status_label": SUBMISSION_STATUSES[x.status], "adopted_in": x.adopted_in or ""} for x in chain]
+             "status_label": SUBMISSION_STATUSES[x.status], "adopted_in": issue_label(campaign, x.adopted_in)}
+            for x in chain]
+
+
+def issue_label(campaign: Campaign, issue_id: str | None) -> str:
+    """2021-003 → 2021年第3期 (empty when there is none)."""
+    doc = campaign.issue(issue_id) if issue_id else None
+    if doc is None:
+        return ""
+    return f"{doc.model.date.year}年第{doc.model.number}期"
 
 
 def _item(campaign: Campaign, s: ItemState, day: dt.date) -> dict[str, Any]:
@@ -279,7 +288,7 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
     upward = _upward(campaign, all_states, period, day)
     quota_rows = quotas.progress(campaign, all_states, day)
     chains = [[{"id": x.id, "title": x.title, "date": zh_date(x.date), "unit": _source(campaign, x),
-                "status_label": SUBMISSION_STATUSES[x.status], "adopted_in": x.adopted_in or ""}
+                "status_label": SUBMISSION_STATUSES[x.status], "adopted_in": issue_label(campaign, x.adopted_in)}
                for x in chain if x.date <= day and x.status != "draft"]
               for chain in series(campaign.valid_submissions)]
     chains = [c for c in chains if len(c) > 1]

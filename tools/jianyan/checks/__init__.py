@@ -62,8 +62,13 @@ def finalize(campaign: Campaign, ctx: Context, findings: Iterable[Finding]) -> l
     protected = ctx.options.get("protected_severity")
     drafts = {d.path for d in (*campaign.submissions, *campaign.issues)
               if d.model is not None and d.model.status == "draft"}
+    findings = list(findings)
+    # A value that fails validation needs one message, not also the YAML-typing warning.
+    invalid = {(f.path, f.line) for f in findings if f.code == "schema.invalid"}
     result: set[Finding] = set()
     for f in findings:
+        if f.code == "yaml.implicit_type" and (f.path, f.line) in invalid:
+            continue
         if not ctx.in_scope(f.path):
             continue
         table = protected if protected is not None and f.code.startswith("workflow.") else overrides

@@ -147,21 +147,27 @@ def findings_in(text: str, line0: int, report, context: int, where: str, column0
                 yield f
 
 
+def _is_draft(doc) -> bool:
+    """Draft status, read from the raw front matter when the model did not validate."""
+    if doc.model is not None:
+        return doc.model.status == "draft"
+    return (doc.parsed.data or {}).get("status") == "draft"
+
+
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:
     regs = campaign.registries
     context = regs.settings.quality.landline_context if regs else 8
-    for doc in campaign.submissions:
-        if doc.model is None or not ctx.in_scope(doc.path):
+    # Personal data is looked for even in files whose front matter has errors: it must never slip
+    # through while the author fixes something else.
+    for doc in (*campaign.submissions, *campaign.issues):
+        if not doc.parsed.text or not ctx.in_scope(doc.path):
             continue
-        report = Reporter(campaign, doc.path, doc.model.status == "draft")
-        col = doc.parsed.column_of(("title",), value=True) or 1
-        raw = doc.parsed.text.split("\n")[doc.line("title") - 1] if doc.parsed.text else ""
-        if raw[col - 1:col] in ("'", '"'):
-            col += 1  # a quoted title: offsets count from inside the quotes
-        yield from findings_in(doc.model.title, doc.line("title"), report, context, "标题", col)
-        yield from findings_in(doc.body, doc.body_line, report, context, "正文")
-    for doc in campaign.issues:
-        if doc.model is None or not ctx.in_scope(doc.path):
-            continue
-        report = Reporter(campaign, doc.path, doc.model.status == "draft")
+        report = Reporter(campaign, doc.path, _is_draft(doc))
+        title = getattr(doc.model, "title", None)
+        if title:
+            col = doc.parsed.column_of(("title",), value=True) or 1
+            raw = doc.parsed.text.split("\n")[doc.line("title") - 1]
+            if raw[col - 1:col] in ("'", '"'):
+                col += 1  # a quoted title: offsets count from inside the quotes
+            yield from findings_in(title, doc.line("title"), report, context, "标题", col)
         yield from findings_in(doc.body, doc.body_line, report, context, "正文")
