@@ -51,8 +51,13 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 def main() -> None:
     """建言：政协建言活动的“文档即代码”工具。
 
-    每条建言信息是 submissions/ 下的一个 Markdown 文件；专刊在 issues/ 下。
-    常用命令：jianyan new 新建信息；jianyan check 检查；jianyan issue build 生成专刊。
+    每条建言信息是 submissions/ 下的一个 Markdown 文件，专刊在 issues/ 下，批示和办理记录在 feedback/ 下。各岗位的操作说明见 docs/ 目录。
+
+    \b
+    常用命令：
+      jianyan new            新建一条建言信息
+      jianyan check          检查全部文件
+      jianyan issue build    生成最新一期专刊
     """
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .fsutil import write_atomic
-from .model import Issue, ReasonsFile, RolesFile, Settings, Submission, TopicsFile, UnitsFile
+from .model import Issue, MembersFile, QuotasFile, ReasonsFile, RolesFile, Settings, Submission, TopicsFile, UnitsFile
 
 SCHEMA_OUT = "schema/json"
 MODELS: dict[str, type[BaseModel]] = {
@@ -18,6 +18,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "units": UnitsFile,
     "roles": RolesFile,
     "reasons": ReasonsFile,
+    "members": MembersFile,
+    "quotas": QuotasFile,
 }
 
 

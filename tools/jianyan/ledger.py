@@ -217,7 +217,7 @@ def stats_text(campaign: Campaign, data: dict) -> str:
               f"向全国政协等上级报送 {data['upward']['forwarded']} 条，被上级采用 {data['upward']['adopted']} 条"]
     if data["ranking"]:
         from .quotas import number_text
-        lines += ["", "单位排名（得分；计分办法见 docs/quotas.md）："]
+        lines += ["", "单位排名（得分；计分办法见 docs/records-and-quotas.md）："]
         lines += [f"  {r['rank']:>2}. {r['name']}  {number_text(r['score'])} 分" for r in data["ranking"]]
     quota_units = data["quotas"]["units"]
     if quota_units:

@@ -146,6 +146,14 @@ def _nonempty(value: Any) -> Any:
 Bool = Annotated[bool, BeforeValidator(_to_bool)]
 Date = Annotated[dt.date, BeforeValidator(_to_date), PlainSerializer(lambda d: d.isoformat(), return_type=str)]
 Text = Annotated[str, BeforeValidator(_nonempty)]
+def _code(value: Any) -> Any:
+    value = _nonempty(value)
+    if isinstance(value, str) and not UNIT_CODE_RE.match(value):
+        raise PydanticCustomError("jianyan_code", "代码“{value}”只能用小写字母和数字", {"value": value})
+    return value
+
+
+Code = Annotated[str, BeforeValidator(_code)]
 Names = Annotated[list[Text], BeforeValidator(_to_str_list), Field(min_length=1),
                   WithJsonSchema({"anyOf": [{"type": "string", "minLength": 1},
                                             {"type": "array", "items": {"type": "string"}, "minItems": 1}]})]
@@ -308,20 +316,13 @@ class RolesFile(Strict):
 class Member(Strict):
     """A CPPCC member (省政协委员) whose items go through a special committee (schema/members.yaml)."""
 
-    code: Text = Field(description="代码：小写字母和数字，如 liumm")
+    code: Code = Field(description="代码：小写字母和数字，如 liumm")
     name: Text = Field(description="姓名（匿名化，如 刘某某），与建言信息 submitter 中的写法一致")
     committee: Text = Field(description="所联系的专门委员会（schema/units.yaml 中 kind: committee 的单位代码）")
     sector: Text = Field(description="界别，如 经济界、科学技术界")
     term: int = Field(ge=1, description="届次，如 12 表示十二届省政协委员")
     title: str | None = Field(None, description="工作单位及职务（可选，写入履职档案）")
     aliases: list[Text] = Field(default_factory=list, description="其他写法（如曾用名、带空格的写法），用于识别作者")
-
-    @field_validator("code")
-    @classmethod
-    def _code_form(cls, v: str) -> str:
-        if not UNIT_CODE_RE.match(v):
-            raise PydanticCustomError("jianyan_code", "委员代码“{value}”只能用小写字母和数字", {"value": v})
-        return v
 
 
 class MembersFile(Strict):
@@ -407,7 +408,7 @@ class QualitySettings(Strict):
 
 
 class ScoringSettings(Strict):
-    """Points of the unit ranking (排名计分办法; documented in docs/quotas.md)."""
+    """Points of the unit ranking (排名计分办法; documented in docs/records-and-quotas.md)."""
 
     submitted: float = Field(1, description="报送一条信息（不含草稿）")
     adopted: float = Field(3, description="被专刊采用一条")

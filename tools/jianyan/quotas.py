@@ -1,7 +1,7 @@
 """Unit quotas (信息上报量化指标) and the ranking score (排名计分办法).
 
 Pure functions of item states (ledger.item_states). ``stats`` and the work circular both use
-them, so the two always show the same figures. The scoring is documented in docs/quotas.md;
+them, so the two always show the same figures. The scoring is documented in docs/records-and-quotas.md;
 its weights are ``scoring:`` in schema/settings.yaml.
 
 Score of a unit = Σ weight × count over its items in the period:

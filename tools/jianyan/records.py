@@ -96,6 +96,8 @@ def record_context(campaign: Campaign, who: Who, year: int, day: dt.date,
         if credit is not None:
             item = _item(campaign, s, day)
             item.update(signature=_signature(credit, s.sub), joint=credit.joint, lead=credit.position == 1,
+                        signature_short=(f"联名（第{cn_number(credit.position)}署名）" if credit.joint else "独立撰写"),
+                        date_md=f"{s.sub.date.month}月{s.sub.date.day}日",
                         committee_review=zh_date(s.sub.committee_review.date) if s.sub.committee_review else "")
             mine.append(item)
     adopted = [i for i in mine if i["status"] == "adopted"]
