@@ -24,7 +24,6 @@ BODY_FONT = "仿宋_GB2312"
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
 KAI_FONT = "楷体_GB2312"
-LATIN_FONT = "Times New Roman"
 TEXT_WIDTH_MM = 156
 
 
@@ -53,20 +52,8 @@ def to_html(markdown: str, charts: dict[str, Chart]) -> str:
 # --- Word -------------------------------------------------------------------------------
 
 def _fonts(run, east: str, size: float | None = None, bold: bool | None = None) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-    run.font.name = LATIN_FONT
-    rpr = run._element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.insert(0, rfonts)
-    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
-        rfonts.set(qn(attr), LATIN_FONT)
-    rfonts.set(qn("w:eastAsia"), east)
-    rfonts.set(qn("w:hint"), "eastAsia")
-    if size:
-        run.font.size = Pt(size)
+    from .render.docx import set_fonts
+    set_fonts(run._element.get_or_add_rPr(), east, size)
     if bold is not None:
         run.font.bold = bold
 

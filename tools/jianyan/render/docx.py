@@ -68,14 +68,17 @@ _PPR_AFTER_SNAP = _PPR_AFTER_PBDR[_PPR_AFTER_PBDR.index("w:snapToGrid") + 1:]
 
 # --- low-level helpers -------------------------------------------------------------------------
 
-def _set_fonts(rpr, face: str, size: float | None = None) -> None:
-    """East-Asian-aware fonts on an rPr element (style or run)."""
+def set_fonts(rpr, east: str, size: float | None = None) -> None:
+    """East-Asian-aware fonts on an rPr element (style or run): ``east`` for Chinese, Times New Roman for Latin.
+
+    Also sets ``w:hint`` and the zh-CN East-Asian language so that “”‘’—… take the Chinese font.
+    """
     fonts = rpr.get_or_add_rFonts()
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attr), None)
     fonts.set(qn("w:ascii"), LATIN)
     fonts.set(qn("w:hAnsi"), LATIN)
-    fonts.set(qn("w:eastAsia"), FONTS[face])
+    fonts.set(qn("w:eastAsia"), east)
     fonts.set(qn("w:cs"), LATIN)
     fonts.set(qn("w:hint"), "eastAsia")
     if size is not None:
@@ -145,7 +148,7 @@ def _run(paragraph, text: str, face: str = "fang", size: float | None = None, bo
         run.italic = True
     if color is not None:
         run.font.color.rgb = color
-    _set_fonts(rpr, face, size)
+    set_fonts(rpr, FONTS[face], size)
     return run
 
 
@@ -177,7 +180,7 @@ def _setup(doc) -> None:
     # Document defaults and Normal: 3号 仿宋, no theme fonts (they would override eastAsia).
     styles_el = doc.styles.element
     rpr_default = styles_el.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
-    _set_fonts(rpr_default, "fang", SIZE_3)
+    set_fonts(rpr_default, FONTS["fang"], SIZE_3)
     tighten = OxmlElement("w:spacing")
     tighten.set(qn("w:val"), str(CHAR_TIGHTEN))
     rpr_default.insert_element_before(tighten, *_RPR_AFTER_SPACING)
@@ -188,7 +191,7 @@ def _setup(doc) -> None:
             for child in list(ppr):
                 ppr.remove(child)
     normal = doc.styles["Normal"]
-    _set_fonts(normal.element.get_or_add_rPr(), "fang", SIZE_3)
+    set_fonts(normal.element.get_or_add_rPr(), FONTS["fang"], SIZE_3)
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     normal.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -198,7 +201,7 @@ def _setup(doc) -> None:
         st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         st.base_style = normal
         st.quick_style = True
-        _set_fonts(st.element.get_or_add_rPr(), face, size)
+        set_fonts(st.element.get_or_add_rPr(), FONTS[face], size)
         st.paragraph_format.alignment = align
         if first:
             _indent_chars(st.element.get_or_add_pPr(), first=first, size=size)

@@ -50,6 +50,14 @@ def cn_date(value: Any) -> str:
 _CN_DIGITS = "〇一二三四五六七八九"
 
 
+SENTENCE_ENDS = ("。", "！", "？", "…", "；")
+
+
+def full_stop(value: Any) -> str:
+    """"。" unless the text already ends a sentence: 批示：“请研究办理。” needs no second full stop."""
+    return "" if str(value or "").rstrip().endswith(SENTENCE_ENDS) else "。"
+
+
 def cn_number(n: int) -> str:
     """1 → 一, 12 → 十二, 25 → 二十五 (for 一、 headings)."""
     n = int(n)
@@ -77,7 +85,7 @@ def environment(root: Path | None) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=md_escape, cn_date=cn_date, cn_number=cn_number)
+    env.filters.update(md=md_escape, cn_date=cn_date, cn_number=cn_number, full_stop=full_stop)
     return env
 
 
