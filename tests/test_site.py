@@ -36,8 +36,7 @@ def submissions(campaign: Path) -> list[Path]:
 
 @pytest.fixture
 def built(campaign: Path, cli):
-    """The sample campaign with its first issue made public, and its site built."""
-    edit(campaign / "issues/2021/001.md", "public: false", "public: true")
+    """The sample campaign (issues 001 and 002 are public) with its site built."""
     res = cli(campaign, "site")
     assert res.code == 0, res
     return campaign
@@ -74,7 +73,8 @@ def test_private_fields_never_reach_the_site(built: Path):
 def test_public_issue_page_and_indexes(built: Path):
     files = site_files(built)
     assert "issues/2021-001.html" in files
-    assert "issues/2021-002.html" not in files  # not marked public
+    assert "issues/2021-002.html" in files
+    assert "issues/2021-003.html" not in files  # dispatched but not marked public
     issue = files["issues/2021-001.html"]
     assert "第1期（总第1期）" in issue and "建立黄河山东段市际横向生态补偿机制" in issue
     assert "王某某" not in issue  # sign-off is internal
@@ -179,6 +179,12 @@ def test_link_validator(url: str, ok: bool):
     assert is_safe_link(url) is ok
     html = to_html(f"[链接]({url.strip()})")
     assert ("<a href=" in html) is ok
+
+
+def test_images_from_other_servers_are_dropped_but_local_ones_kept():
+    html = to_html("见![示意图](https://cdn.example.com/a.png)与![流程](//cdn.example.com/b.png)及![本地](img/c.png)")
+    assert "cdn.example.com" not in html
+    assert "见示意图与流程及" in html and '<img src="img/c.png" alt="本地" />' in html
 
 
 def test_campaign_template_overrides_the_site(campaign: Path, cli):

@@ -130,11 +130,9 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """The sample campaign's site, with its first bulletin issue marked public."""
+    """The sample campaign's site (its bulletin issues 001 and 002 are public)."""
     from conftest import copy_campaign, run_cli
     campaign = copy_campaign(tmp_path_factory.mktemp("site") / "campaign")
-    issue = campaign / "issues/2021/001.md"
-    issue.write_text(issue.read_text(encoding="utf-8").replace("public: false", "public: true"), encoding="utf-8")
     res = run_cli(campaign, "site")
     assert res.code == 0, res
     return campaign / "build" / "site"

@@ -237,6 +237,9 @@ def test_signed_issue_is_frozen_except_dispatch(cli, repo):
     repo.edit(ISSUE, "date: 2021-03-05\nstatus", "date: 2021-03-06\nstatus")
     f = only(workflow(cli, repo)[1], "workflow.issue_frozen")
     assert f["line"] == 5 and "已报送" in f["message"]
+    # Publishing is a decision of its own, taken after dispatch: public may still change.
+    set_issue(repo, "dispatched", ISSUE_REVIEW + ISSUE_SIGNOFF + ISSUE_DISPATCH + "public: true\n")
+    assert workflow(cli, repo)[1] == []
 
 
 def test_signed_issue_cannot_be_deleted(cli, repo):

@@ -5,6 +5,7 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 
@@ -48,11 +49,31 @@ def is_safe_link(url: str) -> bool:
     return ":" not in head or head.split(":", 1)[0].lower() in SAFE_SCHEMES
 
 
+def _is_remote(url: str) -> bool:
+    return url.startswith("//") or ":" in re.split(r"[/?#]", url, maxsplit=1)[0]
+
+
+def _local_images_only(state) -> None:
+    """Core rule: an image from another server becomes its alt text.
+
+    Pages and bulletins must work on an intranet and must not tell an outside server who reads
+    them; only images shipped beside the page (relative paths) are kept.
+    """
+    for block in state.tokens:
+        for i, tok in enumerate(block.children or ()):
+            if tok.type == "image" and _is_remote(tok.attrGet("src") or ""):
+                text = Token("text", "", 0)
+                text.content = "".join(c.content for c in tok.children or ()) or "（外部图片已略去）"
+                block.children[i] = text
+
+
 @lru_cache(maxsize=1)
 def html_parser() -> MarkdownIt:
-    """parser() for HTML output: a link or image with an unsafe target stays plain, escaped text."""
+    """parser() for HTML output: a link or image with an unsafe target stays plain, escaped text,
+    and images from other servers are dropped (their alt text stays)."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
     md.validateLink = is_safe_link
+    md.core.ruler.push("local_images_only", _local_images_only)
     return md.use(footnote_plugin)
 
 

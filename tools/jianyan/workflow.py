@@ -7,7 +7,7 @@ Rules (each finding sits at the file line of the key concerned and names the all
 - ``workflow.deleted``         a submitted item is never deleted (withdraw it); ``workflow.issue_deleted``;
 - ``workflow.frozen_field``    id, submitter, unit, date do not change once submitted;
 - ``workflow.frozen_body``     the body does not change once accepted;
-- ``workflow.issue_frozen``    a signed or dispatched issue does not change (except signed → dispatched
+- ``workflow.issue_frozen``    a signed or dispatched issue does not change (except ``public``, and signed → dispatched
                                adding ``dispatch``);
 - ``workflow.review_role`` / ``workflow.signoff_missing`` / ``workflow.signoff_role`` /
   ``workflow.dispatch_role``   the recorded step is done by a holder of the right role (roles registry
@@ -361,8 +361,15 @@ def _role(anchors: Anchors, doc: Doc, key: tuple, step, role: str, code: str, hi
                     f"“{step.by}”不是{ROLE_LABEL[role]}（schema/roles.yaml 中该角色为：{names}）。{hint}")
 
 
+# Whether a signed issue may be published is a decision of its own, taken after the sign-off
+# (the notice: items fit for the public are publicised): ``public`` may change at any time.
+PUBLICATION_KEYS = {"public"}
+
+
 def _issue_frozen(path: str, old: Parsed, new: Doc, old_status: str, new_status: str) -> Iterator[Finding]:
-    skip = {"status", "dispatch"} if (old_status, new_status) in (("signed", "signed"), ("signed", "dispatched")) else set()
+    skip = set(PUBLICATION_KEYS)
+    if (old_status, new_status) in (("signed", "signed"), ("signed", "dispatched")):
+        skip |= {"status", "dispatch"}
     allowed = ("只有秘书处报送时可把 status 改为 dispatched 并填写 dispatch（by、date）"
                if old_status == "signed" else "已报送的专刊是最终状态")
     a, b = old.data or {}, new.parsed.data or {}
