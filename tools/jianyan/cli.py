@@ -225,27 +225,19 @@ def schema_cmd() -> None:
         click.echo(p.relative_to(root).as_posix())
     click.echo(f"已更新 {len(written)} 个文件。" if written else "JSON Schema 已是最新。", err=True)
 
-from .cli_owners import owners_cmd  # noqa: E402
-main.add_command(owners_cmd)
-from .cli_history import history_cmd  # noqa: E402
-main.add_command(history_cmd)
-from .cli_import import import_cmd  # noqa: E402
-main.add_command(import_cmd)
-from .cli_site import site  # noqa: E402
-main.add_command(site)
-from .cli_tracking import circular, export, feedback, stats  # noqa: E402
-main.add_command(stats)
-main.add_command(export)
-main.add_command(feedback)
-main.add_command(circular)
-from .cli_dup import dup  # noqa: E402
-main.add_command(dup)
-from .cli_fix import fix_cmd  # noqa: E402
-main.add_command(fix_cmd)
 
-from .cli_issue import issue as _issue  # noqa: E402
-main.add_command(_issue)
+# --- commands defined in their own modules (each module imports ``main``/``Failure`` from here) ---
+from .cli_dup import dup  # noqa: E402
+from .cli_fix import fix_cmd  # noqa: E402
+from .cli_history import history_cmd  # noqa: E402
+from .cli_import import import_cmd  # noqa: E402
 from .cli_init import init_cmd  # noqa: E402
-main.add_command(init_cmd)
-from .cli_records import record as _record  # noqa: E402
-main.add_command(_record)
+from .cli_issue import issue  # noqa: E402
+from .cli_owners import owners_cmd  # noqa: E402
+from .cli_records import record  # noqa: E402
+from .cli_site import site  # noqa: E402
+from .cli_tracking import circular, export, feedback, stats  # noqa: E402
+
+for _command in (issue, dup, fix_cmd, history_cmd, import_cmd, init_cmd, owners_cmd, record, site,
+                 stats, export, feedback, circular):
+    main.add_command(_command)

@@ -224,35 +224,30 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
     root = find_root(root)
     registries, findings = load_registries(root)
     limit = registries.settings.limits.file_max_bytes if registries else 1_000_000
-    submissions: list[Doc[Submission]] = []
-    issues: list[Doc[Issue]] = []
     unknown: list[str] = []
     originals: list[str] = []
-    sub_paths, issue_paths = _walk(root / SUBMISSIONS_DIR), _walk(root / ISSUES_DIR)
-    total = len(sub_paths) + len(issue_paths)
-    for done, path in enumerate(sub_paths, 1):
-        if progress:
-            progress(done, total)
-        if path.name in IGNORED_NAMES:
-            continue
-        if is_original(path):
-            originals.append(rel(root, path))
-            continue
-        if path.suffix != ".md" or path.is_symlink():
-            unknown.append(rel(root, path))
-            continue
-        doc, found = _load_doc(root, path, Submission, limit)
-        submissions.append(doc)
-        findings.extend(found)
-    for path in issue_paths:
-        if path.name in IGNORED_NAMES:
-            continue
-        if path.suffix != ".md" or path.is_symlink():
-            unknown.append(rel(root, path))
-            continue
-        doc, found = _load_doc(root, path, Issue, limit)
-        issues.append(doc)
-        findings.extend(found)
+    folders = {SUBMISSIONS_DIR: (_walk(root / SUBMISSIONS_DIR), Submission),
+               ISSUES_DIR: (_walk(root / ISSUES_DIR), Issue)}
+    total = sum(len(paths) for paths, _ in folders.values())
+    done = 0
+    docs: dict[str, list[Doc]] = {name: [] for name in folders}
+    for name, (paths, model) in folders.items():
+        for path in paths:
+            done += 1
+            if progress:
+                progress(done, total)
+            if path.name in IGNORED_NAMES:
+                continue
+            if model is Submission and is_original(path):
+                originals.append(rel(root, path))
+            elif path.suffix != ".md" or path.is_symlink():
+                unknown.append(rel(root, path))  # reported by checks/refs.py: never silently skipped
+            else:
+                doc, found = _load_doc(root, path, model, limit)
+                docs[name].append(doc)
+                findings.extend(found)
+    submissions: list[Doc[Submission]] = docs[SUBMISSIONS_DIR]
+    issues: list[Doc[Issue]] = docs[ISSUES_DIR]
     return Campaign(root, registries, submissions, issues, unknown, findings, originals)
 
 
