@@ -229,3 +229,31 @@ def test_gitlab_and_sarif_formats(campaign, cli):
     res = sarif["runs"][0]["results"]
     assert any(x["ruleId"] == "ref.unknown_topic" and
                x["locations"][0]["physicalLocation"]["region"]["startLine"] == 6 for x in res)
+
+
+def test_fingerprint_ignores_numbers_that_change_by_themselves():
+    from jianyan.findings import warning
+    from jianyan.output import fingerprint
+    day1 = warning("feedback/2021/a.yaml", 16, "schema.overdue", "省科技厅 办理时限已过（已逾期 12 天）")
+    day2 = warning("feedback/2021/a.yaml", 16, "schema.overdue", "省科技厅 办理时限已过（已逾期 13 天）")
+    other = warning("feedback/2021/a.yaml", 16, "schema.overdue", "省财政厅 办理时限已过（已逾期 12 天）")
+    assert fingerprint(day1) == fingerprint(day2) != fingerprint(other)
+
+
+def test_a_broken_registry_does_not_switch_off_the_other_checks(campaign, cli):
+    (campaign / "schema/reasons.yaml").write_text("reasons: [\n", encoding="utf-8")
+    write(campaign, NEW, item(unit="mingee", topic="9"))
+    r = cli(campaign, "check", "--format", "json")
+    got = {(f["path"], f["code"]) for f in r.json()}
+    assert ("schema/reasons.yaml", "yaml.syntax") in got
+    assert {(NEW, "ref.unknown_unit"), (NEW, "ref.unknown_topic"), (NEW, "ref.id_unit")} <= got
+    # Items that give a reason are not all flagged for "unknown reason" because of the broken file.
+    assert not [f for f in r.json() if f["code"] == "ref.unknown_reason"]
+
+
+def test_an_invalid_issue_file_does_not_cascade(campaign, cli):
+    path = campaign / "issues/2021/002.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("date: 2021-03-12", "date: 2021-3-12", 1),
+                    encoding="utf-8")
+    rows = cli(campaign, "check", "--format", "json").json()
+    assert [(f["path"], f["code"]) for f in rows if f["severity"] == "error"] == [("issues/2021/002.md", "schema.invalid")]

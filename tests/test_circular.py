@@ -135,3 +135,59 @@ def test_campaign_template_override_is_used(campaign, cli):
     md = (build(campaign, cli) / "circular.md").read_text(encoding="utf-8")
     assert "## 五、下一步安排" in md and "下一步工作要求" not in md
     assert dt.date.fromisoformat(TO)
+
+
+def other_campaign(root: Path) -> Path:
+    """The sample turned into another campaign: 3 topics, no 信息联系点 units, forwarding to another
+    body, another length limit and name. Nothing of the 2021 campaign may be left in the wording."""
+    topics = yaml.safe_load((root / "schema/topics.yaml").read_text(encoding="utf-8"))
+    topics["topics"] = topics["topics"][:3]
+    (root / "schema/topics.yaml").write_text(yaml.safe_dump(topics, allow_unicode=True), encoding="utf-8")
+    units = yaml.safe_load((root / "schema/units.yaml").read_text(encoding="utf-8"))
+    units["units"] = [u for u in units["units"] if u["kind"] != "liaison"]
+    (root / "schema/units.yaml").write_text(yaml.safe_dump(units, allow_unicode=True), encoding="utf-8")
+    settings = (root / "schema/settings.yaml").read_text(encoding="utf-8")
+    settings = settings.replace("body_max: 1500", "body_max: 1200").replace("为七个求突破建言", "为高质量发展建言")
+    (root / "schema/settings.yaml").write_text(settings, encoding="utf-8")
+    for rec in (root / "feedback").rglob("*.yaml"):
+        text = rec.read_text(encoding="utf-8")
+        rec.write_text(text.replace("to: 全国政协办公厅", "to: 中共山东省委办公厅"), encoding="utf-8")
+    return root
+
+
+def test_circular_wording_comes_from_the_campaign_not_the_sample(tmp_path, cli):
+    root = other_campaign(copy_campaign(tmp_path / "campaign"))
+    md = (build(root, cli) / "circular.md").read_text(encoding="utf-8")
+    assert "要求，各民主党派省委会、省工商联、各市政协和省政协各专门委员会围绕三个重点选题积极建言。" in md
+    assert "各单位要紧扣三个重点选题" in md and "篇幅一般不超过1200字" in md
+    assert "七个" not in md and "信息联系点" not in md and "全国政协" not in md
+    assert "向中共山东省委办公厅报送信息" in md
+    assert "省政协研究室将定期向报送单位和委员反馈" in md  # the compiler in settings.bulletin
+
+
+def test_circular_of_an_empty_init_campaign_with_three_topics(tmp_path, cli):
+    assert cli(tmp_path, "init", "camp", "--empty").code == 0
+    root = tmp_path / "camp"
+    topics = yaml.safe_load((root / "schema/topics.yaml").read_text(encoding="utf-8"))
+    topics["topics"] = [dict(topics["topics"][0], number=n, title=f"第{n}个选题", short=f"选题{n}")
+                        for n in (1, 2, 3)]
+    (root / "schema/topics.yaml").write_text(yaml.safe_dump(topics, allow_unicode=True), encoding="utf-8")
+    settings = yaml.safe_load((root / "schema/settings.yaml").read_text(encoding="utf-8"))
+    result = cli(root, "circular", "--to", f"{settings['year']}-06-30")
+    assert result.code == 0, result
+    folder = root / f"build/circular/{settings['start']}_{settings['year']}-06-30"  # from the campaign's start
+    md = (folder / "circular.md").read_text(encoding="utf-8")
+    assert "示例单位（请修改）围绕三个重点选题积极建言" in md and "各单位要紧扣三个重点选题" in md
+    assert "七个" not in md and "全国政协" not in md and "省工商联" not in md
+    kinds = [r[0] for r in table_rows(md, "（一）按单位类别")]
+    assert kinds == ["民主党派省委会", "合计"]  # only the kinds the campaign has
+
+
+def test_circular_without_from_starts_at_the_campaign_start(campaign):
+    from jianyan.repo import load_campaign
+    from jianyan.reports import write_circular
+    written = write_circular(load_campaign(campaign), None, dt.date.fromisoformat(TO), None)
+    assert written.period == "统计时段：2021年2月22日（活动开始）至2021年6月15日"
+    assert written[-1] == campaign / f"build/circular/2021-02-22_{TO}/circular.docx"
+    md = (written[-1].parent / "circular.md").read_text(encoding="utf-8")
+    assert "（2021年2月22日至2021年6月15日）" in md and "start" not in str(written[-1])

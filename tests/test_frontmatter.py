@@ -136,3 +136,16 @@ def test_empty_front_matter():
 def test_binary_content():
     p = read_markdown("a.md", b"PK\x03\x04\x00\x00")
     assert codes(p)[0][0] == "encoding.binary"
+
+
+@pytest.mark.parametrize("yaml_text,line,words", [
+    ("id: a\nitems: [2021-minge-001, 2021-minge-002\nunit: minge", 3, "方括号"),
+    ("id: a\nreview: {by: 孙某某\n", 3, "花括号"),
+    ("@id: a", 2, "引号"),
+    ("id: a\n- b", 3, "缩进"),
+])
+def test_yaml_errors_are_explained_in_chinese_at_the_right_line(yaml_text, line, words):
+    p = read_markdown("a.md", f"---\n{yaml_text}\n---\n".encode())
+    (f,) = p.findings
+    assert (f.code, f.line) == ("yaml.syntax", line)
+    assert words in f.message and not any(w in f.message for w in ("expected", "found", "while"))

@@ -123,3 +123,16 @@ def test_build_unknown_issue_is_a_clear_error(campaign, cli):
     assert result.code == 2 and "没有第 2021-099 期" in result.err and "Traceback" not in result.err
     result = cli(campaign, "issue", "build", "第五期", "--no-pdf")
     assert result.code == 2 and "格式不对" in result.err
+
+
+def test_build_without_number_refuses_when_the_newest_issue_file_is_broken(campaign, cli):
+    # 006 is the newest file but its front matter is unreadable: do not fall back to 005 silently.
+    (campaign / "issues/2021/006.md").write_text("---\nid: 2021-006\nnumber: [\n---\n正文\n", encoding="utf-8")
+    result = cli(campaign, "issue", "build", "--no-pdf")
+    assert result.code == 2, result
+    assert "issues/2021/006.md" in result.err and "jianyan check" in result.err
+    assert "2021-005" in result.err and "Traceback" not in result.err  # how to name an issue instead
+    assert not (campaign / "build/issues").exists()
+    # naming an issue explicitly still works
+    named = cli(campaign, "issue", "build", "2021-005", "--no-pdf", "--format", "md")
+    assert named.code == 0, named

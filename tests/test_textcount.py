@@ -1,7 +1,7 @@
 """字数 by the documented rule, on examples one can recount by hand in Word."""
 import pytest
 
-from jianyan.textcount import count_chars, count_nonspace
+from jianyan.textcount import count_chars
 
 
 @pytest.mark.parametrize("text,zi", [
@@ -16,7 +16,3 @@ from jianyan.textcount import count_chars, count_nonspace
 ])
 def test_count_chars(text, zi):
     assert count_chars(text) == zi
-
-
-def test_nonspace_count():
-    assert count_nonspace("2024年，GB/T 9704-2012规定“每面22行”。") == 29

@@ -39,13 +39,43 @@ def normalize_id(text: str) -> str:
     return f"{m.group(1)}-{int(m.group(2)):03d}"
 
 
+_ISSUE_FILE = re.compile(rf"{ISSUES_DIR}/(\d{{4}})/(\d+)\.md")
+
+
+def _file_key(path: str) -> tuple[int, int] | None:
+    """issues/2021/006.md → (2021, 6); None for a file not named like an issue."""
+    m = _ISSUE_FILE.fullmatch(path)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def latest_issue(campaign: Campaign) -> Doc[Issue]:
+    """The newest issue. Refuses when an issue file that is (or may be) newer cannot be read,
+    rather than quietly falling back to an older issue."""
+    docs = sorted_issues(campaign)
+    newest = issue_key(docs[-1].model) if docs else None
+    broken = [d.path for d in campaign.issues if d.model is None
+              and (newest is None or (_file_key(d.path) or newest) >= newest)]
+    if broken:
+        named = f"；或者在命令后写明要用哪一期，如 {docs[-1].model.id}" if docs else ""
+        raise BulletinError(f"不能确定最新一期：{'、'.join(sorted(broken))} 有错误，无法使用：\n"
+                            + "\n".join(_problems(campaign, p) for p in sorted(broken))
+                            + f"\n请先运行 jianyan check 查看并改正{named}")
+    if not docs:
+        raise BulletinError("issues/ 下还没有可用的专刊。请先运行 jianyan issue new 起草第一期")
+    return docs[-1]
+
+
+def _problems(campaign: Campaign, path: str) -> str:
+    """The errors found in one file, one per line (file:line: message)."""
+    problems = [f"{f.path}:{f.line or 1}: {f.message}" for f in campaign.findings
+                if f.path == path and f.severity == "error"]
+    return "\n".join(problems or [f"{path}:1: 元数据无法读取"])
+
+
 def find_issue(campaign: Campaign, ident: str | None) -> Doc[Issue]:
     """The issue ``ident`` (YYYY-NNN), or the latest one; explains invalid files."""
     if ident is None:
-        docs = sorted_issues(campaign)
-        if not docs:
-            raise BulletinError("issues/ 下还没有可用的专刊。请先运行 jianyan issue new 起草第一期")
-        return docs[-1]
+        return latest_issue(campaign)
     ident = normalize_id(ident)
     doc = campaign.issue(ident)
     if doc is not None:
@@ -53,9 +83,7 @@ def find_issue(campaign: Campaign, ident: str | None) -> Doc[Issue]:
     path = f"{ISSUES_DIR}/{ident[:4]}/{ident[5:]}.md"
     for d in campaign.issues:
         if d.path == path:
-            problems = [f"{f.path}:{f.line or 1}: {f.message}" for f in campaign.findings
-                        if f.path == path and f.severity == "error"]
-            raise BulletinError(f"{path} 有错误，无法使用：\n" + "\n".join(problems or ["（元数据无法读取）"]))
+            raise BulletinError(f"{path} 有错误，无法使用：\n" + _problems(campaign, path))
     raise BulletinError(f"没有第 {ident} 期（应有文件 {path}）。用 jianyan issue list 查看已有各期")
 
 

@@ -42,18 +42,22 @@ _TRAP_TAGS = {
 # A key followed by a full-width colon, e.g. "标题：值" or "title：值".
 _FULLWIDTH_KEY = re.compile(r"^(?P<indent>[ ]*)(?:-[ ]+)?(?P<key>[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff-]*)[ ]*：")
 
+# PyYAML's problem texts (regular expressions) and what to tell the user instead.
 _YAML_PROBLEMS = (
-    ("mapping values are not allowed", "此处不能出现冒号“:”。值里含有冒号时，请给整个值加引号，如 title: \"标题：副标题\""),
-    ("could not find expected ':'", "缺少半角冒号“:”，或上一行的引号没有闭合。每行应写成“键: 值”（冒号为半角，冒号后有一个空格）"),
-    ("found character '\\t'", "不能用 Tab 键缩进，请改用空格"),
-    ("found a tab character", "不能用 Tab 键缩进，请改用空格"),
-    ("found unexpected end of stream", "引号没有闭合：请检查这一行的引号是否成对"),
-    ("found undefined alias", "使用了未定义的别名“*”。值以 * 开头时请加引号"),
-    ("found character that cannot start any token", "这个字符不能出现在值的开头（如 @、`、%）。请给整个值加引号"),
-    ("expected <block end>, but found", "缩进不一致：同一层的键要对齐，列表项前的“-”后要有空格"),
-    ("did not find expected key", "缩进不一致或缺少“-”：同一层的键要对齐"),
-    ("did not find expected '-' indicator", "列表缩进不一致：每一项都以“- ”开头并对齐"),
-    ("while scanning a quoted scalar", "引号没有闭合：请检查这一行的引号是否成对"),
+    (r"mapping values are not allowed", "此处不能出现冒号“:”。值里含有冒号时，请给整个值加引号，如 title: \"标题：副标题\""),
+    (r"could not find expected ':'", "缺少半角冒号“:”，或上一行的引号没有闭合。每行应写成“键: 值”（冒号为半角，冒号后有一个空格）"),
+    (r"found character '\\t'|found a tab character", "不能用 Tab 键缩进，请改用空格"),
+    (r"found unexpected end of stream|while scanning a quoted scalar", "引号没有闭合：请检查这一行的引号是否成对"),
+    (r"found undefined alias", "使用了未定义的别名“*”。值以 * 开头时请加引号"),
+    (r"found character .* that cannot start any token", "这个字符不能出现在键或值的开头（如 @、`、%）。请给整个值加引号"),
+    (r"expected ',' or '\]'", "方括号列表没有闭合：请检查“[”是否有对应的“]”，各项之间用半角逗号“,”分隔"),
+    (r"expected ',' or '\}'", "花括号没有闭合：请检查“{”是否有对应的“}”，各项之间用半角逗号“,”分隔"),
+    (r"expected the node content", "这里缺少内容，或有多余的符号（如单独的“-”“[”“{”）。请对照示例改正"),
+    (r"expected <block end>, but found", "缩进不一致：同一层的键要对齐，列表项前的“-”后要有空格"),
+    (r"did not find expected key", "缩进不一致或缺少“-”：同一层的键要对齐"),
+    (r"did not find expected '-' indicator", "列表缩进不一致：每一项都以“- ”开头并对齐"),
+    (r"found unknown escape character", "双引号里的反斜杠“\\”有误：改用单引号，或写成“\\\\”"),
+    (r"unacceptable character|special characters are not allowed", "含有不可见的控制字符，请删除后重新输入"),
 )
 
 
@@ -173,10 +177,10 @@ def _prescan(path: str, yaml_text: str, line0: int) -> tuple[list[Finding], str]
 
 def _translate_yaml_error(exc: yaml.MarkedYAMLError) -> str:
     problem = f"{exc.context or ''} {exc.problem or ''}"
-    for needle, chinese in _YAML_PROBLEMS:
-        if needle in problem:
+    for pattern, chinese in _YAML_PROBLEMS:
+        if re.search(pattern, problem):
             return chinese
-    return f"YAML 格式错误（{(exc.problem or exc.context or '').strip()}）。请对照示例检查本行的冒号、缩进和引号"
+    return "YAML 格式错误。请对照示例检查本行及上一行的冒号（半角“: ”）、缩进（空格对齐）、引号和括号是否成对"
 
 
 class _Builder:
@@ -254,6 +258,8 @@ def parse_yaml(path: str, yaml_text: str, line0: int, parsed: Parsed) -> None:
         node = yaml.compose(yaml_text, Loader=_StrComposer)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and exc.context and "flow" in exc.context:
+            mark = exc.context_mark  # an unclosed [ or {: point at where it was opened
         line = (mark.line + line0) if mark else line0
         col = (mark.column + 1) if mark else None
         if not any(f.line in (line, line - 1) for f in pre):  # else already explained by the prescan

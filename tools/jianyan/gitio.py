@@ -65,9 +65,6 @@ class Commit:
     def signature_label(self) -> str:
         return SIGNATURE_STATES.get(self.signature, self.signature)
 
-    def trailer_values(self, key: str) -> list[str]:
-        return [v for k, v in self.trailers if k.lower() == key.lower()]
-
 
 # Fields of one commit in a log format: unit separator between fields, the record ends with NUL (-z).
 _FIELDS = ("%H", "%an", "%ae", "%aI", "%cn", "%ce", "%s", "%G?", "%GS", "%GK", "%(trailers:only,unfold)")
@@ -143,9 +140,6 @@ class Git:
             raise GitError(f"找不到 {a[:12]} 与 {b[:12]} 的共同祖先（merge-base）：当前仓库是浅克隆（shallow clone），"
                            f"历史不完整。{SHALLOW_HINT}")
         raise GitError(f"{a[:12]} 与 {b[:12]} 没有共同的历史，无法比较。请确认 --base 指向本仓库的主分支（如 origin/main）")
-
-    def is_ancestor(self, a: str, b: str) -> bool:
-        return self.run("merge-base", "--is-ancestor", a, b, check=False).returncode == 0
 
     # --- contents ------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import Counter
 from typing import Callable, Sequence
 
@@ -77,8 +78,16 @@ def write_step_summary(findings: Sequence[Finding]) -> None:
             fh.write(markdown_table(findings))
 
 
+_NUMBER = re.compile(r"\d+")
+
+
 def fingerprint(f: Finding) -> str:
-    return hashlib.sha256(f"{f.path}\0{f.code}\0{f.line}\0{f.message}".encode()).hexdigest()[:32]
+    """A stable identity for CI dashboards (GitLab code quality, SARIF): the same problem keeps its id.
+
+    Numbers in the message are left out: "已逾期 12 天" tomorrow says 13 but is the same finding.
+    """
+    stable = _NUMBER.sub("#", f.message)
+    return hashlib.sha256(f"{f.path}\0{f.code}\0{f.line}\0{stable}".encode()).hexdigest()[:32]
 
 
 def gitlab(findings: Sequence[Finding]) -> str:

@@ -19,7 +19,7 @@ from .ledger import ItemState, item_states, zh_date
 from .members import member_index, normalise
 from .model import Member
 from .render.env import cn_number
-from .reports import _item, _office, _render_all, file_stem
+from .reports import _item, _render_all, bodies, campaign_context, file_stem
 from .repo import Campaign
 
 OUTPUT_DIR = Path("build") / "records"
@@ -111,11 +111,11 @@ def record_context(campaign: Campaign, who: Who, year: int, day: dt.date,
             seen.add(ids)
             series.append(it["series"])
     return {
+        **campaign_context(campaign),
         "kind": "record", "title": f"{who.name}委员{year}年度履职档案", "year": year,
         "member": who.name, "registered": m is not None,
         "term": _term_text(m.term) if m else "", "sector": m.sector if m else "",
         "committee": committee.name if committee else "", "member_title": (m.title or "") if m else "",
-        "campaign": regs.settings.campaign, "bulletin": regs.settings.bulletin.title,
         "until": zh_date(day), "date": zh_date(day),
         "counts": {"total": len(mine), "alone": sum(1 for i in mine if not i["joint"]),
                    "joint": sum(1 for i in mine if i["joint"]), "adopted": len(adopted),
@@ -127,18 +127,18 @@ def record_context(campaign: Campaign, who: Who, year: int, day: dt.date,
                    "not_adopted": sum(1 for i in mine if i["status"] in ("returned", "rejected", "withdrawn"))},
         "via": sorted({i["unit"] for i in mine}),
         "items": mine, "adopted": adopted, "forwarded": forwarded, "series": series,
-        "office": _office(campaign),
+        "forwarded_to": bodies(f["to"] for i in forwarded for f in i["forwarded"]),
     }
 
 
 def _summary_context(campaign: Campaign, year: int, day: dt.date, records: list[dict]) -> dict[str, Any]:
-    regs = campaign.registries
     rows = [{"name": r["member"], "sector": r["sector"], "committee": r["committee"], **r["counts"]} for r in records]
     total = {k: sum(r[k] for r in rows) for k in ("total", "adopted", "instructions", "forwarded", "upward_adopted")}
-    return {"kind": "record", "title": f"{year}年度委员建言信息履职情况汇总", "year": year,
-            "campaign": regs.settings.campaign, "bulletin": regs.settings.bulletin.title,
+    return {**campaign_context(campaign),
+            "kind": "record", "title": f"{year}年度委员建言信息履职情况汇总", "year": year,
             "until": zh_date(day), "date": zh_date(day), "rows": rows, "total": total,
-            "active": sum(1 for r in rows if r["total"]), "office": _office(campaign)}
+            "active": sum(1 for r in rows if r["total"]),
+            "forwarded_to": bodies(f["to"] for r in records for i in r["forwarded"] for f in i["forwarded"])}
 
 
 def write_records(campaign: Campaign, member: str | None, year: int, until: dt.date | None = None) -> list[Path]:

@@ -21,6 +21,8 @@ from .validate import validate
 SUBMISSIONS_DIR = "submissions"
 ISSUES_DIR = "issues"
 SCHEMA_DIR = "schema"
+# The list each registry file holds (used for an empty stand-in when the file is broken).
+REGISTRY_LISTS = {"topics": "topics", "units": "units", "roles": "people", "reasons": "reasons"}
 REGISTRY_FILES = {
     "settings": ("settings.yaml", Settings),
     "topics": ("topics.yaml", TopicsFile),
@@ -75,6 +77,7 @@ class Registries:
     paths: dict[str, str] = field(default_factory=dict)
     lines: dict[str, Parsed] = field(default_factory=dict)
     members: list[Member] = field(default_factory=list)  # schema/members.yaml (may be absent)
+    broken: frozenset[str] = frozenset()  # registries that failed to load (stand-ins are empty)
     quotas: QuotasFile = field(default_factory=QuotasFile)  # schema/quotas.yaml (may be absent)
 
     def person(self, who: str | None) -> Person | None:
@@ -105,6 +108,11 @@ class Campaign:
 
     def issue(self, ident: str) -> Doc[Issue] | None:
         return self._by_id_issue.get(ident)
+
+    def broken_issue(self, ident: str) -> bool:
+        """An issue file for ``ident`` exists but did not validate (its own errors are reported there)."""
+        path = f"{ISSUES_DIR}/{ident[:4]}/{ident[5:]}.md"
+        return any(d.path == path and d.model is None for d in self.issues)
 
     def __post_init__(self) -> None:
         self._by_id_sub = {d.model.id: d for d in self.submissions if d.model}
@@ -165,8 +173,13 @@ def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
         findings.extend(found)
         if obj is not None:
             loaded[key] = obj
-    if len(loaded) != len(REGISTRY_FILES):
-        return None, findings
+    if "settings" not in loaded:
+        return None, findings  # nothing can be checked without the campaign settings
+    # Any other broken registry is replaced by an empty one and marked broken: the other files are
+    # still checked, and findings that would only repeat the registry's own error are withheld.
+    broken = frozenset(key for key in REGISTRY_FILES if key not in loaded)
+    for key in broken:
+        loaded[key] = REGISTRY_FILES[key][1].model_construct(**{REGISTRY_LISTS[key]: []})
     optional: dict[str, BaseModel] = {}
     for key, (name, model) in OPTIONAL_REGISTRY_FILES.items():
         path = root / SCHEMA_DIR / name
@@ -194,7 +207,7 @@ def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
                       paths={k: f"{SCHEMA_DIR}/{v[0]}" for k, v in {**REGISTRY_FILES, **OPTIONAL_REGISTRY_FILES}.items()},
                       lines=parsed_files,
                       members=optional["members"].members if "members" in optional else [],
-                      quotas=optional.get("quotas") or QuotasFile())
+                      quotas=optional.get("quotas") or QuotasFile(), broken=broken)
     return regs, findings
 
 

@@ -20,7 +20,7 @@ from .fsutil import write_atomic
 from .ledger import ItemState, Period, handling_note, item_states, percent_text, zh_date
 from .model import KINDS, SUBMISSION_STATUSES, UNIT_KINDS
 from . import quotas
-from .render.env import TemplateFailure, environment, render
+from .render.env import TemplateFailure, cn_number, environment, render
 from .series import series, series_index
 from .repo import Campaign
 from .tracking import HANDLING_ROLES, INSTRUCTION_KINDS, is_done, is_overdue, percent_on, state_label
@@ -135,6 +135,69 @@ def file_stem(text: str) -> str:
     return _SAFE_NAME.sub("_", text).strip("_") or "report"
 
 
+# How the circular's opening names several units of one kind (one unit is named by its own name).
+_KIND_GROUPS = {"party": "各民主党派省委会", "city": "各市政协", "liaison": "各信息联系点政协",
+                "committee": "省政协各专门委员会"}
+
+
+def count_word(n: int) -> str:
+    """How many, in words: 1 → 一, 2 → 两, 7 → 七 (as in 七个重点选题)."""
+    return "两" if n == 2 else cn_number(n)
+
+
+def join_cn(names: list[str]) -> str:
+    """A、B和C."""
+    return "、".join(names[:-1]) + "和" + names[-1] if len(names) > 1 else "".join(names)
+
+
+def unit_groups(campaign: Campaign) -> str:
+    """The units that report, by the kinds present in schema/units.yaml: 各民主党派省委会、省工商联和……"""
+    by_kind: dict[str, list[str]] = {}
+    for unit in campaign.registries.units.values():
+        by_kind.setdefault(unit.kind, []).append(unit.name)
+    parts = [names[0] if len(names) == 1 else _KIND_GROUPS.get(kind, f"各{UNIT_KINDS[kind]}")
+             for kind in UNIT_KINDS if (names := by_kind.get(kind))]
+    return join_cn(parts)
+
+
+def bodies(names) -> str:
+    """The upper-level bodies items were forwarded to (forwarding records' ``to``), in first-seen order."""
+    return "、".join(dict.fromkeys(n for n in names if n)) or "上级"
+
+
+def campaign_context(campaign: Campaign) -> dict[str, Any]:
+    """What every report says about the campaign itself, taken from schema/ (never fixed text)."""
+    settings = campaign.registries.settings
+    return {"campaign": settings.campaign, "bulletin": settings.bulletin.title, "organizer": settings.organizer,
+            "topic_count": count_word(len(campaign.registries.topics)), "body_max": settings.limits.body_max,
+            "office": _office(campaign)}
+
+
+class Outputs(list):
+    """The files written (in order), and ``period``: the period used, in words, for the user to see."""
+
+    def __init__(self, paths: list[Path], period: str) -> None:
+        super().__init__(paths)
+        self.period = period
+
+
+def report_period(campaign: Campaign, since: dt.date | None, until: dt.date) -> Period:
+    """The period a report covers: without --from, from the campaign's start (settings.start; from the
+    earliest item instead if one is dated before it, so that none is left out)."""
+    if since is None:
+        dates = [s.date for s in campaign.valid_submissions if s.status != "draft"]
+        since = min([campaign.registries.settings.start, *dates])
+    return Period(since, until)
+
+
+def period_text(campaign: Campaign, period: Period, since_given: bool) -> str:
+    start = zh_date(period.since)
+    if not since_given:
+        start += "（活动开始）" if period.since == campaign.registries.settings.start else "（最早一条信息）"
+    end = zh_date(period.until) + ("（今天）" if period.until == dt.date.today() else "")
+    return f"统计时段：{start}至{end}"
+
+
 # --- feedback letters ---------------------------------------------------------------------
 
 def feedback_targets(states: list[ItemState]) -> tuple[dict[str, list[ItemState]], dict[str, list[ItemState]]]:
@@ -167,10 +230,9 @@ def letter_context(campaign: Campaign, period: Period, states: list[ItemState], 
         who = unit.name
     title = "关于“{}”活动信息采用和办理情况的反馈".format(campaign.registries.settings.campaign)
     return {
+        **campaign_context(campaign),
         "kind": "feedback", "title": title, "to": to, "you": you, "who": who,
         "is_member": bool(member), "unit_kind": unit.kind if unit else "committee",
-        "campaign": campaign.registries.settings.campaign,
-        "bulletin": campaign.registries.settings.bulletin.title,
         "period": period.label(), "since": zh_date(period.since) if period.since else "",
         "until": zh_date(day), "date": zh_date(day),
         "counts": {"received": len(items), "adopted": len(groups["adopted"]),
@@ -178,13 +240,13 @@ def letter_context(campaign: Campaign, period: Period, states: list[ItemState], 
                    "instructions": sum(len(i["instructions"]) for i in groups["adopted"]),
                    "handled": sum(1 for i in groups["adopted"] for h in i["handling"] if h["done"]),
                    "handling": sum(len(i["handling"]) for i in groups["adopted"])},
-        "items": items, **groups, "office": _office(campaign),
+        "items": items, **groups,
     }
 
 
 def write_feedback(campaign: Campaign, since: dt.date | None, until: dt.date, unit: str | None = None,
-                   member: str | None = None) -> list[Path]:
-    period = Period(since, until)
+                   member: str | None = None) -> Outputs:
+    period = report_period(campaign, since, until)
     states = [s for s in item_states(campaign, until) if s.received and s.sub.date in period]
     by_unit, by_member = feedback_targets(states)
     regs = campaign.registries
@@ -210,11 +272,11 @@ def write_feedback(campaign: Campaign, since: dt.date | None, until: dt.date, un
             path = folder / f"{stem}.{ext}"
             write_atomic(path, data)
             written.append(path)
-    return written
+    return Outputs(written, period_text(campaign, period, since is not None))
 
 
 def _period_dir(period: Period) -> str:
-    return f"{period.since.isoformat() if period.since else 'start'}_{period.until.isoformat()}"
+    return f"{period.since.isoformat()}_{period.until.isoformat()}"
 
 
 # --- the work circular --------------------------------------------------------------------
@@ -259,8 +321,9 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
     silent = [u.name for c, u in regs.units.items() if c not in by_unit and u.kind != "committee"]
     ranking = rank_units([r for r in unit_rows if regs.units[r["code"]].kind != "committee"])
     committees = [r for r in unit_rows if regs.units[r["code"]].kind == "committee"]
+    present = {u.kind for u in regs.units.values()}
     kinds = [dict(_row(label, [s for s in states if s.unit and s.unit.kind == k]), code=k)
-             for k, label in UNIT_KINDS.items()]
+             for k, label in UNIT_KINDS.items() if k in present]
     topics = [dict(_row(t.title, [s for s in states if s.sub.topic == n]), number=n, short=t.short)
               for n, t in sorted(regs.topics.items())]
     content = [_row(label, [s for s in states if s.sub.kind == k]) for k, label in KINDS.items()]
@@ -307,9 +370,9 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
                                         f"{t['percent']}%{'（逾期）' if t['overdue'] else ''} {t['unit']}") for t in tasks],
                                    scale=100, legend=("已完成", "未完成"))
     ctx = {
+        **campaign_context(campaign),
         "kind": "circular", "title": f"{regs.settings.campaign}活动工作通报",
-        "campaign": regs.settings.campaign, "bulletin": regs.settings.bulletin.title,
-        "number": number, "organizer": regs.settings.organizer, "office": _office(campaign),
+        "number": number, "units_text": unit_groups(campaign),
         "period": period.label(), "date": zh_date(day), "since": zh_date(period.since) if period.since else "",
         "until": zh_date(day),
         "issues": [{"id": i.id, "number": i.number, "total": i.total, "date": zh_date(i.date),
@@ -352,11 +415,12 @@ def _upward(campaign: Campaign, states: list[ItemState], period: Period, day: dt
     sent.sort(key=lambda r: r["sort"])
     adopted.sort(key=lambda r: r["sort"])
     return {"sent": sent, "adopted": adopted, "sent_items": len({r["item_id"] for r in sent}),
-            "adopted_items": len({r["item_id"] for r in adopted})}
+            "adopted_items": len({r["item_id"] for r in adopted}),
+            "to": bodies(r["to"] for r in sent + adopted)}
 
 
-def write_circular(campaign: Campaign, since: dt.date | None, until: dt.date, number: int | None) -> list[Path]:
-    period = Period(since, until)
+def write_circular(campaign: Campaign, since: dt.date | None, until: dt.date, number: int | None) -> Outputs:
+    period = report_period(campaign, since, until)
     ctx, charts = circular_context(campaign, period, number)
     md, html, docx = _render_all(campaign, "circular.md.j2", ctx, charts)
     folder = campaign.root / "build" / "circular" / _period_dir(period)
@@ -370,4 +434,4 @@ def write_circular(campaign: Campaign, since: dt.date | None, until: dt.date, nu
         path = folder / f"{stem}.{ext}"
         write_atomic(path, data)
         written.append(path)
-    return written
+    return Outputs(written, period_text(campaign, period, since is not None))

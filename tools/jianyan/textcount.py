@@ -35,8 +35,3 @@ def count_chars(text: str) -> int:
         if not m.group().isspace():
             n += 1
     return n
-
-
-def count_nonspace(text: str) -> int:
-    """字符数（不计空格）: every non-space character."""
-    return sum(1 for ch in text if not ch.isspace())

@@ -2,45 +2,70 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from .findings import Finding, error
 from .frontmatter import Parsed
-from .model import CHINESE_KEYS, FIELD_LABELS, KINDS, ROLES, SUBMISSION_STATUSES, UNIT_KINDS
+from .model import CHINESE_KEYS, KINDS, ROLES, SUBMISSION_STATUSES, UNIT_KINDS
 
 M = TypeVar("M", bound=BaseModel)
 VALUE_LABELS = {**UNIT_KINDS, **ROLES, **KINDS, **SUBMISSION_STATUSES}
 
 
-def _label(key: object) -> str:
-    return f"{key}（{FIELD_LABELS[key]}）" if key in FIELD_LABELS else str(key)
+def _submodel(annotation) -> type[BaseModel] | None:
+    """The pydantic model inside an annotation such as ``Review | None`` or ``list[Topic]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _submodel(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _walk(model: type[BaseModel], loc: tuple):
+    """(model holding the last named field, that field's name, its FieldInfo or None, trailing list index)."""
+    current: type[BaseModel] | None = model
+    holder, name, info, index = model, "", None, None
+    for part in loc:
+        if isinstance(part, int):
+            index = part
+            continue
+        index = None
+        field = current.model_fields.get(str(part)) if current is not None else None
+        holder, name, info = current, str(part), field
+        current = _submodel(field.annotation) if field is not None else None
+    return holder, name, info, index
+
+
+def _label(model: type[BaseModel], loc: tuple) -> str:
+    """“review.date（审核日期）”, “submitter（作者）第 2 项”: the field as the user sees it, in this file's words."""
+    _, name, info, index = _walk(model, loc)
+    text = ".".join(str(p) for p in loc if not isinstance(p, int)) or name
+    short = re.split(r"[：:（(，,；; ]", info.description, maxsplit=1)[0] if info and info.description else ""
+    label = f"{text}（{short}）" if short else text
+    return label + (f" 第 {index + 1} 项" if index is not None else "")
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     """Field names of the (sub)model that ``loc`` points into."""
-    current: type[BaseModel] | None = model
-    for part in loc[:-1]:
-        if current is None or isinstance(part, int):
-            continue
-        field = current.model_fields.get(str(part))
-        if field is None:
-            return []
-        ann = field.annotation
-        current = next((a for a in getattr(ann, "__args__", (ann,))
-                        if isinstance(a, type) and issubclass(a, BaseModel)), None)
-    return list(current.model_fields) if current else []
+    _, _, info, _ = _walk(model, loc[:-1]) if len(loc) > 1 else (model, "", None, None)
+    target = model if len(loc) <= 1 else (_submodel(info.annotation) if info else None)
+    return list(target.model_fields) if target else []
 
 
-def _message(model: type[BaseModel], err: dict) -> str:
+def _message(model: type[BaseModel], err: dict, is_content: bool = True) -> str:
     loc = err["loc"]
     key = loc[-1] if loc else ""
     kind = err["type"]
     ctx = err.get("ctx") or {}
     value = err.get("input")
     if kind == "missing":
-        return f"缺少必填字段 {_label(key)}。请在文件头元数据中补上“{key}: …”"
+        where = "在这一项下" if len(loc) > 1 else ("在文件头元数据中" if is_content else "")
+        return f"缺少必填字段 {_label(model, loc)}。请{where}补上“{key}: …”"
     if kind == "extra_forbidden":
         allowed = _allowed_keys(model, loc)
         if key in CHINESE_KEYS and CHINESE_KEYS[key] in allowed:
@@ -53,24 +78,24 @@ def _message(model: type[BaseModel], err: dict) -> str:
         shown = "、".join(f"{o}（{VALUE_LABELS[o]}）" if o in VALUE_LABELS else o for o in options)
         close = difflib.get_close_matches(str(value), options, n=1)
         hint = f"是不是“{close[0]}”？" if close else ""
-        return f"{_label(key)} 的取值“{value}”无效。{hint}只能是：{shown}"
+        return f"{_label(model, loc)} 的取值“{value}”无效。{hint}只能是：{shown}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"{_label(key)} 应为整数，现在是“{value}”"
+        return f"{_label(model, loc)} 应为整数，现在是“{value}”"
     if kind in ("float_parsing", "float_type"):
-        return f"{_label(key)} 应为数字，现在是“{value}”"
+        return f"{_label(model, loc)} 应为数字，现在是“{value}”"
     if kind in ("greater_than_equal", "greater_than"):
-        return f"{_label(key)} 应不小于 {ctx.get('ge', ctx.get('gt'))}，现在是“{value}”"
+        return f"{_label(model, loc)} 应不小于 {ctx.get('ge', ctx.get('gt'))}，现在是“{value}”"
     if kind == "too_short":
-        return f"{_label(key)} 不能为空，至少要有 {ctx.get('min_length', 1)} 项"
+        return f"{_label(model, loc)} 不能为空，至少要有 {ctx.get('min_length', 1)} 项"
     if kind in ("list_type",):
-        return f"{_label(key)} 应是列表，如 [a, b] 或每行一个“- a”"
+        return f"{_label(model, loc)} 应是列表，如 [a, b] 或每行一个“- a”"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"{_label(key)} 应是下一级的“键: 值”（缩进两个空格），现在是“{value}”"
+        return f"{_label(model, loc)} 应是下一级的“键: 值”（缩进两个空格），现在是“{value}”"
     if kind in ("string_type",):
-        return f"{_label(key)} 应是文字，现在是“{value}”"
+        return f"{_label(model, loc)} 应是文字，现在是“{value}”"
     if kind.startswith("jianyan_"):
-        return f"{_label(key)}：{err['msg']}"
-    return f"{_label(key)}：{err['msg']}"
+        return f"{_label(model, loc)}：{err['msg']}"
+    return f"{_label(model, loc)}：{err['msg']}"
 
 
 def validate(model: type[M], parsed: Parsed, code_prefix: str = "schema",
@@ -87,12 +112,17 @@ def validate(model: type[M], parsed: Parsed, code_prefix: str = "schema",
             loc = tuple(err["loc"])
             kind = err["type"]
             if kind == "missing":
-                line = parsed.line_of(loc[:-1]) if len(loc) > 1 else (parsed.body_line - 1 if parsed.body_line > 2 else 1)
+                parent = loc[:-1]
+                if parent:  # the entry that lacks the key: a list item's own line, or the parent key
+                    line = parsed.line_of(parent, value=isinstance(parent[-1], int))
+                else:  # the closing --- of the front matter, or line 1 of a YAML file
+                    line = parsed.body_line - 1 if parsed.body_line > 2 else 1
                 col = None
             else:
                 on_value = kind != "extra_forbidden"
                 line = parsed.line_of(loc, value=on_value)
                 col = parsed.column_of(loc, value=on_value)
             rule = {"missing": "missing", "extra_forbidden": "unknown_key"}.get(kind, "invalid")
-            findings.append(error(parsed.path, line, f"{code_prefix}.{rule}", _message(model, err), column=col))
+            message = _message(model, err, is_content=not parsed.path.startswith("schema/"))
+            findings.append(error(parsed.path, line, f"{code_prefix}.{rule}", message, column=col))
         return None, findings

@@ -56,6 +56,18 @@ def run(campaign: Campaign, ctx: Context | None = None, families: Iterable[str] 
     return finalize(campaign, ctx, out)
 
 
+# Findings that only make sense when a registry loaded: withheld while that registry is broken
+# (its own error is reported), so one bad registry does not bury every file in false errors.
+NEEDS_REGISTRY = {
+    "units": ("ref.unknown_unit", "ref.wrong_committee", "ref.committee_review_unexpected",
+              "ref.codeowners_outdated", "ref.member_committee"),
+    "topics": ("ref.unknown_topic", "quality.multi_topic"),
+    "roles": ("ref.unknown_person", "ref.wrong_role", "ref.wrong_committee", "ref.codeowners_outdated",
+              "issue.role", "workflow.review_role", "workflow.signoff_role", "workflow.dispatch_role"),
+    "reasons": ("ref.unknown_reason", "ref.reason_status"),
+}
+
+
 def finalize(campaign: Campaign, ctx: Context, findings: Iterable[Finding]) -> list[Finding]:
     overrides = campaign.registries.settings.severity if campaign.registries else {}
     # With --base, workflow.* severities come from the base revision: a change cannot switch off its own check.
@@ -63,6 +75,10 @@ def finalize(campaign: Campaign, ctx: Context, findings: Iterable[Finding]) -> l
     drafts = {d.path for d in (*campaign.submissions, *campaign.issues)
               if d.model is not None and d.model.status == "draft"}
     findings = list(findings)
+    broken = campaign.registries.broken if campaign.registries else frozenset()
+    withheld = {code for key in broken for code in NEEDS_REGISTRY.get(key, ())}
+    if withheld:
+        findings = [f for f in findings if f.code not in withheld]
     # A value that fails validation needs one message, not also the YAML-typing warning.
     invalid = {(f.path, f.line) for f in findings if f.code == "schema.invalid"}
     result: set[Finding] = set()

@@ -62,6 +62,8 @@ def _check_record(campaign: Campaign, doc: Doc[FeedbackRecord], today: dt.date) 
         yield error(p, doc.line("issue"), "ref.issue_mismatch",
                     f"期号 {r.issue} 与信息的采用期号 adopted_in: {s.adopted_in} 不一致。请改正其一，或删去本行（默认取采用期号）")
     issue = campaign.issue(issue_id)
+    if issue is None and campaign.broken_issue(issue_id):
+        return  # the issue file has errors of its own, reported there
     if issue is None:
         yield error(p, doc.line("issue") if r.issue else doc.line("item"), "ref.unknown_issue",
                     f"第 {issue_id} 期专刊不存在。请核对期号")

@@ -85,7 +85,9 @@ def _check_submission(campaign: Campaign, doc: Doc) -> Iterator[Finding]:
                                ("committee_office",), unit=s.unit)
     if s.adopted_in is not None:
         issue = campaign.issue(s.adopted_in)
-        if issue is None:
+        if campaign.broken_issue(s.adopted_in):
+            pass  # the issue file exists but has errors of its own, reported there
+        elif issue is None:
             yield error(p, doc.line("adopted_in"), "ref.unknown_issue",
                         f"采用期号 {s.adopted_in} 不存在（应有文件 issues/{s.adopted_in[:4]}/{s.adopted_in[5:]}.md）")
         elif s.id not in issue.model.items:
