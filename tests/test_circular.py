@@ -151,7 +151,7 @@ def other_campaign(root: Path) -> Path:
     (root / "schema/settings.yaml").write_text(settings, encoding="utf-8")
     for rec in (root / "feedback").rglob("*.yaml"):
         text = rec.read_text(encoding="utf-8")
-        rec.write_text(text.replace("to: 全国政协办公厅", "to: 中共山东省委办公厅"), encoding="utf-8")
+        rec.write_text(text.replace("全国政协", "中共山东省委"), encoding="utf-8")  # to: 中共山东省委办公厅
     return root
 
 

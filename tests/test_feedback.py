@@ -7,6 +7,8 @@ from pathlib import Path
 
 import yaml
 
+from conftest import copy_campaign
+
 RECORD = "feedback/2021/2021-minge-001.yaml"
 
 
@@ -242,12 +244,24 @@ def test_feedback_for_one_unit_in_word_reads_like_a_letter(campaign, cli):
     result = cli(campaign, "feedback", "--unit", "gsl", "--to", "2021-06-30")
     assert result.code == 0, result
     assert len(result.out.split()) == 3
-    doc = Document(campaign / "build/feedback/start_2021-06-30/unit-gsl.docx")
+    # without --from the period starts at the campaign's start (settings.start), named so in the folder
+    doc = Document(campaign / "build/feedback/2021-02-22_2021-06-30/unit-gsl.docx")
     paras = [p.text for p in doc.paragraphs if p.text]
     assert paras[0].startswith("关于“为七个求突破建言”活动信息采用")
     assert paras[1] == "省工商联："
+    assert paras[2].startswith("感谢贵单位对“为七个求突破建言”活动的支持。2021年2月22日至2021年6月30日，贵单位共报送")
     assert paras[-1] == "2021年6月30日"
     assert any("陆某某省委副书记于2021年3月8日批示" in p for p in paras)
     assert any("已于2021年4月28日办结" in p for p in paras)
     unknown = cli(campaign, "feedback", "--unit", "nosuch")
     assert unknown.code == 2 and "未登记" in unknown.err
+
+
+def test_feedback_letter_names_the_campaign_s_own_number_of_topics(tmp_path, cli):
+    from test_circular import other_campaign
+    root = other_campaign(copy_campaign(tmp_path / "campaign"))
+    result = cli(root, "feedback", "--unit", "gsl", "--to", "2021-06-30")
+    assert result.code == 0, result
+    letter = (root / "build/feedback/2021-02-22_2021-06-30/unit-gsl.md").read_text(encoding="utf-8")
+    assert "希望贵单位继续围绕活动确定的三个重点选题" in letter
+    assert "七个" not in letter

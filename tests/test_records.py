@@ -164,3 +164,24 @@ def test_registry_problems_are_reported(campaign, cli):
     found = [f for f in cli(campaign, "check", "--format", "json").json() if f["path"] == "schema/members.yaml"]
     assert [f["code"] for f in found] == ["ref.unknown_unit"]
     assert found[0]["line"] == text.split("\n").index("    committee: gangao") + 1
+
+
+def test_upward_bodies_come_from_the_forwarding_records(tmp_path, cli):
+    from test_circular import other_campaign
+    root = other_campaign(copy_campaign(tmp_path / "campaign"))  # forwarded to 中共山东省委办公厅 instead
+    result = cli(root, "record", "--all", "--year", YEAR)
+    assert result.code == 0, result
+    folder = root / "build/records" / YEAR
+    summary = (folder / "汇总.md").read_text(encoding="utf-8")
+    assert "；向中共山东省委办公厅报送2条，被上级采用2条。" in summary
+    record = (folder / "刘某某.md").read_text(encoding="utf-8")
+    assert "；向中共山东省委办公厅报送" in record
+    assert "全国政协" not in summary + record
+    # a year without any forwarding does not claim 0 items sent upward
+    for rec in (root / "feedback").rglob("*.yaml"):
+        lines = rec.read_text(encoding="utf-8").split("\nforwarded:", 1)[0]
+        rec.write_text(lines.rstrip("\n") + "\n", encoding="utf-8")
+    assert cli(root, "record", "--all", "--year", YEAR).code == 0
+    summary = (folder / "汇总.md").read_text(encoding="utf-8")
+    opening = summary.split("| 序号", 1)[0]
+    assert "获省领导批示" in opening and "报送0条" not in opening and "上级采用0条" not in opening

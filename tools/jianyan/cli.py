@@ -1,6 +1,7 @@
 """The command line. It only wires the modules together: load → check/render → print."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import difflib
 import os
@@ -72,7 +73,7 @@ def _range(text: str) -> str:
 def _no_such_command(name: str, ctx: click.Context | None) -> str:
     group = ctx.command if ctx is not None else None
     commands = group.list_commands(ctx) if isinstance(group, click.Group) else []
-    return f"没有 {name} 这个命令。" + _maybe(difflib.get_close_matches(name, commands, n=3))
+    return f"没有 {name} 这个命令。" + _maybe(difflib.get_close_matches(name, commands, n=1))
 
 
 _KINDS = {"Path": "路径", "File": "文件", "Directory": "目录"}
@@ -102,12 +103,12 @@ _VALUE_RULES: list[tuple[str, Callable[[re.Match], str]]] = [
 
 
 def _value(text: str) -> str:
-    if re.search(r"[\u4e00-\u9fff]", text):  # already Chinese (our own parameter types)
-        return text
     for pattern, say in _VALUE_RULES:
         m = re.fullmatch(pattern, text, re.S)
         if m:
             return say(m)
+    if re.match(r"[“\u4e00-\u9fff]", text):  # already Chinese: our own parameter types (DATE)
+        return text
     return f"值有误（{text}）"
 
 
@@ -152,10 +153,11 @@ def chinese_usage(message: str, ctx: click.Context | None = None) -> str:
     return text if text.endswith(("。", "？")) else text + "。"
 
 
-def _chinese(exc: click.UsageError) -> click.UsageError:
+def _chinese(exc: click.UsageError, ctx: click.Context | None = None) -> click.UsageError:
     if isinstance(exc, (UsageFailure, click.exceptions.NoArgsIsHelpError)):
         return exc
-    return UsageFailure(chinese_usage(exc.format_message(), exc.ctx), exc.ctx)
+    ctx = exc.ctx or ctx  # click's parser raises some errors without the context
+    return UsageFailure(chinese_usage(exc.format_message(), ctx), ctx)
 
 
 HELP_OPTION_TEXT = "显示本帮助并退出。"
@@ -211,6 +213,12 @@ class _Chinese:
     def get_help_option(self, ctx):
         return _localize_help_option(super().get_help_option(ctx))
 
+    def parse_args(self, ctx, args):
+        try:  # options and arguments: `jianyan --x`, `jianyan issue sign` without --by
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _chinese(exc, ctx) from None
+
 
 class Command(_Chinese, click.Command):
     """Use for every command: ``@click.command("name", cls=Command)``."""
@@ -225,20 +233,17 @@ class Group(_Chinese, click.Group):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.subcommand_metavar = self.subcommand_metavar.replace("COMMAND", "命令").replace("ARGS", "参数")
-
-    def make_context(self, info_name, args, parent=None, **extra):
-        try:  # the group's own options: `jianyan --x`
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.UsageError as exc:
-            raise _chinese(exc) from None
+        _localize_metavars(self)
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except click.UsageError as exc:  # subcommands: "No such command", their options and arguments
+        except click.UsageError as exc:  # "No such command"; usage errors of cli_dup.py's plain click commands
             raise _chinese(exc) from None
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+        except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C, or input ended while asking
+            click.echo("\n已中止。", err=True)
+            raise click.exceptions.Exit(EXIT_FINDINGS) from None
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001
             from .repo import NotACampaign
@@ -251,12 +256,18 @@ class Group(_Chinese, click.Group):
                           "设置环境变量 JIANYAN_DEBUG=1 可显示详细信息") from None
 
 
+def _localize_metavars(group: click.Group) -> None:
+    group.subcommand_metavar = group.subcommand_metavar.replace("COMMAND", "命令").replace("ARGS", "参数")
+
+
 def localize(command: click.Command) -> None:
     """Chinese help for commands made with plain click classes (cli_dup.py), recursively."""
     if not isinstance(command, _Chinese):
         command.context_class = Context
         if command.options_metavar == "[OPTIONS]":
             command.options_metavar = OPTIONS_METAVAR
+        if isinstance(command, click.Group):
+            _localize_metavars(command)
         _localize_help_option(command.get_help_option(Context(command, **CONTEXT)))
     for sub in getattr(command, "commands", {}).values():
         localize(sub)
@@ -335,10 +346,14 @@ class DateType(click.ParamType):
         m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", str(value).strip())
         if not m:
             self.fail(f"“{value}”格式不对，日期应写成 YYYY-MM-DD，如 2021-03-01", param, ctx)
-        try:
-            return dt.date(*map(int, m.groups()))
-        except ValueError:
-            self.fail(f"“{value}”不是有效日期：月份为 01–12，日不能超过当月天数", param, ctx)
+        year, month, day = map(int, m.groups())
+        if not 1 <= month <= 12:
+            self.fail(f"“{value}”不是有效日期：月份只能是 01–12", param, ctx)
+        days = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= days or year < 1:
+            self.fail(f"“{value}”不是有效日期：{year} 年 {month} 月只有 {days} 天" if year else
+                      f"“{value}”不是有效日期：没有 0 年", param, ctx)
+        return dt.date(year, month, day)
 
 
 DATE = DateType()
@@ -375,6 +390,18 @@ def submission_options(*, unit: str, submitter: str, topic: str, kind: str, titl
     return decorate
 
 
+def ask(text: str, type: click.ParamType | None = None, default: str | None = None):
+    """Ask on stderr until the answer fits ``type``; a wrong answer gets a Chinese message (click's is English)."""
+    while True:
+        answer = click.prompt(text, default=default, err=True)
+        if type is None:
+            return answer
+        try:
+            return type.convert(answer, None, None)
+        except click.BadParameter as exc:
+            click.echo(f"错误：{_value(exc.message)}。请重新输入。", err=True)
+
+
 def split_names(values) -> list[str]:
     """--submitter values, each possibly a list joined with 、 or ，."""
     return [s for item in values for s in item.replace("，", "、").split("、") if s.strip()]
@@ -386,7 +413,9 @@ def split_names(values) -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "gitlab", "sarif"]),
               default="text", show_default=True, help="输出格式。")
 @click.option("--only", "families", multiple=True, metavar="CATEGORY",
-              help="只运行某类检查（可重复），如 --only dup。")
+              help="只运行某类检查（可重复），如 --only dup。检查有 ref length status feedback owners dup quality "
+                   "pii issue practice。也可写问题类别（问题代码“类别.规则”的前半），只报告该类问题： encoding yaml "
+                   "schema ref length dup quality pii workflow issue。")
 @click.option("--progress/--no-progress", default=None, help="在终端显示进度（默认：终端上自动显示）。")
 def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[str, ...],
           progress: bool | None) -> None:
@@ -414,13 +443,16 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
         except GitError as exc:
             raise Failure(str(exc)) from None
         ctx.changed = ctx.options["changeset"].paths
-    wanted = set(families) if families else None
-    findings = checks.run(campaign, ctx, families=_families(wanted))
+    run_families, categories = _selection(families)
+    findings = checks.run(campaign, ctx, families=None if categories else run_families)
     if base:
         try:
             findings = checks.finalize(campaign, ctx, findings + list(check_change(campaign, base, ctx)))
         except GitError as exc:
             raise Failure(str(exc)) from None
+    if categories:  # keep a category's findings, plus what the named families found
+        from_families = set(checks.run(campaign, ctx, families=run_families)) if run_families else set()
+        findings = [f for f in findings if f.code.split(".")[0] in categories or f in from_families]
     click.echo(output.RENDERERS[fmt](findings), nl=False)
     if fmt == "text":
         files = len(campaign.submissions) + len(campaign.issues)
@@ -428,44 +460,45 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
     sys.exit(EXIT_FINDINGS if any(f.severity == ERROR for f in findings) else EXIT_OK)
 
 
-def _families(wanted: set[str] | None) -> set[str] | None:
-    if wanted is None:
-        return None
+def _selection(wanted: tuple[str, ...]) -> tuple[set[str] | None, set[str]]:
+    """--only names → (check families to run or None for all, finding categories to keep).
+
+    A name that is both a family and a category (dup, pii…) is the family."""
+    if not wanted:
+        return None, set()
     from . import checks
-    names = set(checks.FAMILIES)
-    bad = wanted - names
+    from .findings import CATEGORIES
+    families = set(checks.FAMILIES)
+    bad = set(wanted) - families - set(CATEGORIES)
     if bad:
-        raise Failure(f"没有这类检查：{'、'.join(sorted(bad))}。可选：{'、'.join(sorted(names))}")
-    return wanted
+        raise Failure(f"没有这类检查：{'、'.join(sorted(bad))}。可选的检查：{'、'.join(checks.FAMILIES)}；"
+                      f"问题类别：{'、'.join(CATEGORIES)}")
+    return set(wanted) & families, set(wanted) - families
 
 
 def _scope(root: Path, paths: tuple[Path, ...]) -> set[str] | None:
     """Repository-relative files under the given paths (None: everything)."""
     if not paths:
         return None
+    existing_paths(paths, root)
     out: set[str] = set()
     for p in paths:
         full = p.resolve()
-        if not full.exists():
-            raise Failure(f"路径不存在：{p}")
-        try:
-            full.relative_to(root)
-        except ValueError:
-            raise Failure(f"{p} 不在活动仓库 {root} 之内") from None
         files = [full] if full.is_file() else [x for x in full.rglob("*") if x.is_file()]
         out.update(x.relative_to(root).as_posix() for x in files)
     return out
 
 
 @main.command()
-@click.option("--unit", help="报送单位代码，如 minge（见 schema/units.yaml）。")
-@click.option("--submitter", multiple=True, help="作者：单位名称或委员姓名；联名可重复此项。")
-@click.option("--topic", type=int, help="重点选题编号 1–7。")
-@click.option("--kind", type=click.Choice(["problem", "suggestion", "practice"]),
-              help="类别：problem 反映问题 / suggestion 意见建议 / practice 经验做法。")
-@click.option("--title", help="标题，如“关于……的建议”。")
-@click.option("--contact", help="联系方式（不公开）。")
-@click.option("--date", "date_", help="报送日期 YYYY-MM-DD（默认今天）。")
+@submission_options(
+    unit="报送单位代码，如 minge（见 schema/units.yaml）。",
+    submitter="作者：单位名称或委员姓名；联名可重复此项。",
+    topic="重点选题编号 1–7。",
+    kind="类别：problem 反映问题 / suggestion 意见建议 / practice 经验做法。",
+    title="标题，如“关于……的建议”。",
+    contact="联系方式（不公开）。",
+    date="报送日期 YYYY-MM-DD（默认今天）。",
+)
 def new(unit, submitter, topic, kind, title, contact, date_) -> None:
     """新建一条建言信息：自动取下一个编号，生成“问题—原因—建议”正文模板。
 
@@ -474,35 +507,29 @@ def new(unit, submitter, topic, kind, title, contact, date_) -> None:
     from .model import KINDS
     from .scaffold import create
     campaign = load()
-    regs = campaign.registries
-    if regs is None:
-        raise Failure("登记表（schema/）有错误，请先运行 jianyan check 并改正")
+    regs = require_registries(campaign)
     if not unit:
         click.echo("报送单位代码（部分）：" + "、".join(f"{u.code} {u.name}" for u in list(regs.units.values())[:12]) + " …", err=True)
-        unit = click.prompt("报送单位代码", err=True)
+        unit = ask("报送单位代码")
     if unit not in regs.units:
         raise Failure(f"单位代码“{unit}”未登记。请查看 schema/units.yaml")
     if not submitter:
         default = regs.units[unit].name if regs.units[unit].kind != "committee" else None
-        submitter = (click.prompt("作者（单位或委员姓名，联名用顿号分隔）", default=default, err=True),)
-    submitters = [s for item in submitter for s in item.replace("，", "、").split("、") if s.strip()]
+        submitter = (ask("作者（单位或委员姓名，联名用顿号分隔）", default=default),)
+    submitters = split_names(submitter)
     if topic is None:
         for t in regs.topics.values():
             click.echo(f"  {t.number}. {t.title}", err=True)
-        topic = click.prompt("重点选题编号", type=click.IntRange(1, max(regs.topics)), err=True)
+        topic = ask("重点选题编号", click.IntRange(1, max(regs.topics)))
     if topic not in regs.topics:
         raise Failure(f"重点选题 {topic} 不存在，只能是 1–{max(regs.topics)}")
     if not kind:
-        kind = click.prompt("类别（" + " / ".join(f"{k} {v}" for k, v in KINDS.items()) + "）",
-                            type=click.Choice(list(KINDS)), default="suggestion", err=True)
+        kind = ask("类别（" + " / ".join(f"{k} {v}" for k, v in KINDS.items()) + "）", click.Choice(list(KINDS)),
+                   default="suggestion")
     if not title:
-        title = click.prompt("标题", err=True)
-    try:
-        day = dt.date.fromisoformat(date_) if date_ else dt.date.today()
-    except ValueError:
-        raise Failure(f"日期“{date_}”格式不对，应为 YYYY-MM-DD") from None
+        title = ask("标题")
     path = create(campaign.root, regs, unit=unit, title=title, submitters=submitters, topic=topic,
-                  kind=kind, date=day, contact=contact)
+                  kind=kind, date=date_ or dt.date.today(), contact=contact)
     click.echo(path.relative_to(campaign.root).as_posix())
     click.echo("已创建。请编辑正文，写好后把 status 改为 submitted，再运行 jianyan check。", err=True)
 
@@ -534,3 +561,4 @@ from .cli_tracking import circular, export, feedback, stats  # noqa: E402
 for _command in (issue, dup, fix_cmd, history_cmd, import_cmd, init_cmd, owners_cmd, record, site,
                  stats, export, feedback, circular):
     main.add_command(_command)
+localize(main)  # last: commands made with plain click classes get the Chinese help too

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import click
 
-from .cli import Failure
+from .cli import Command, existing_paths
 
 
-@click.command("fix")
+@click.command("fix", cls=Command)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--apply", "do_apply", is_flag=True, help="写入修改（默认只显示将做的修改）。")
 def fix_cmd(paths: tuple[Path, ...], do_apply: bool) -> None:
@@ -28,13 +28,7 @@ def fix_cmd(paths: tuple[Path, ...], do_apply: bool) -> None:
     from . import fix
     from .repo import find_root
     root = find_root()
-    for p in paths:
-        if not p.exists():
-            raise Failure(f"路径不存在：{p}")
-        try:
-            p.resolve().relative_to(root)
-        except ValueError:
-            raise Failure(f"{p} 不在活动仓库 {root} 之内") from None
+    existing_paths(paths, root)
     changed = manual = 0
     for path in fix.markdown_files(root, list(paths)):
         result = fix.fix_file(root, path)

@@ -5,8 +5,10 @@ import json
 
 import click
 
+from .cli import Command
 
-@click.command("history")
+
+@click.command("history", cls=Command)
 @click.argument("ident", metavar="编号")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="输出格式。")

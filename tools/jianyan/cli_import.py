@@ -1,25 +1,26 @@
 """`jianyan import`: Word/WPS documents → Markdown submissions (see importer.py)."""
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 
 import click
 
-from .cli import EXIT_FINDINGS, EXIT_OK, Failure, load
+from .cli import (EXIT_FINDINGS, EXIT_OK, Command, Failure, existing_paths, load, require_registries, split_names,
+                  submission_options)
 
 
-@click.command("import")
+@click.command("import", cls=Command)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--unit", help="报送单位代码，如 minge（不填则按文件中的“报送单位：……”）。")
-@click.option("--submitter", multiple=True, help="作者：单位名称或委员姓名；联名可重复此项（不填则按文件中的“作者：……”）。")
-@click.option("--topic", type=int, help="重点选题编号 1–7（不填则按文件中的“选题：……”）。")
-@click.option("--kind", type=click.Choice(["problem", "suggestion", "practice"]),
-              help="类别（不填则按文件中的“类别：……”，再不然按标题推断）。")
-@click.option("--title", help="标题（只导入一个文件时可用；不填则取文件中的标题）。")
-@click.option("--contact", help="联系方式（不公开；不填则取文件中的联系人、联系电话）。")
-@click.option("--date", "date_", help="报送日期 YYYY-MM-DD（不填则按文件中的日期，再不然用今天）。")
+@submission_options(
+    unit="报送单位代码，如 minge（不填则按文件中的“报送单位：……”）。",
+    submitter="作者：单位名称或委员姓名；联名可重复此项（不填则按文件中的“作者：……”）。",
+    topic="重点选题编号 1–7（不填则按文件中的“选题：……”）。",
+    kind="类别（不填则按文件中的“类别：……”，再不然按标题推断）。",
+    title="标题（只导入一个文件时可用；不填则取文件中的标题）。",
+    contact="联系方式（不公开；不填则取文件中的联系人、联系电话）。",
+    date="报送日期 YYYY-MM-DD（不填则按文件中的日期，再不然用今天）。",
+)
 @click.option("--status", type=click.Choice(["draft", "submitted"]), default="draft", show_default=True,
               help="导入后的状态：draft 草稿 / submitted 已报送。")
 @click.option("--keep-original/--no-keep-original", default=None,
@@ -43,25 +44,16 @@ def import_cmd(paths, unit, submitter, topic, kind, title, contact, date_, statu
     from .findings import ERROR
     from .importer import ImportFailure, Options, collect, plan, preview, write
     campaign = load()
-    regs = campaign.registries
-    if regs is None:
-        raise Failure("登记表（schema/）有错误，请先运行 jianyan check 并改正")
-    for p in paths:
-        if not p.exists():
-            raise Failure(f"路径不存在：{p}")
+    regs = require_registries(campaign)
+    existing_paths(paths)
     files = collect(list(paths))
     if not files:
         raise Failure("没有找到 Word 文件（.docx、.doc、.wps）")
     if title and len(files) > 1:
         raise Failure("--title 只能在导入一个文件时使用")
-    try:
-        day = dt.date.fromisoformat(date_) if date_ else None
-    except ValueError:
-        raise Failure(f"日期“{date_}”格式不对，应为 YYYY-MM-DD") from None
     keep = regs.settings.import_.keep_original if keep_original is None else keep_original
-    opts = Options(unit=unit, submitters=[s for item in submitter for s in item.replace("，", "、").split("、")
-                                          if s.strip()],
-                   topic=topic, kind=kind, title=title, date=day, status=status, contact=contact,
+    opts = Options(unit=unit, submitters=split_names(submitter),
+                   topic=topic, kind=kind, title=title, date=date_, status=status, contact=contact,
                    keep_original=keep, force=force)
     root = campaign.root
     titles = {(s.unit, s.title.strip()): s.id for s in campaign.valid_submissions}

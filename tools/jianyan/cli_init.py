@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from .cli import EXIT_FINDINGS, Failure
+from .cli import EXIT_FINDINGS, Command, Failure
 
 
-@click.command("init")
+@click.command("init", cls=Command)
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--empty", is_flag=True,
               help="用空白样例登记表（一个示例选题、单位、人员，均标明“请修改”），不沿用当前活动的登记表。")

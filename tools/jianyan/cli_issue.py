@@ -8,17 +8,8 @@ from pathlib import Path
 
 import click
 
-from .cli import EXIT_FINDINGS, Failure, load
+from .cli import DATE, EXIT_FINDINGS, Failure, Group, load, load_with_registries
 from .model import ISSUE_STATUSES
-
-
-def _date(text: str | None) -> dt.date:
-    if not text:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise Failure(f"日期“{text}”格式不对，应为 YYYY-MM-DD，如 2021-03-05") from None
 
 
 def _call(fn, *args, **kwargs):
@@ -29,7 +20,7 @@ def _call(fn, *args, **kwargs):
         raise Failure(str(exc)) from None
 
 
-@click.group("issue")
+@click.group("issue", cls=Group)
 def issue() -> None:
     """专刊：起草、生成（Word/PDF/网页/Markdown）、审改、签发、报送。
 
@@ -59,16 +50,16 @@ def list_() -> None:
               help="编入的信息编号（可重复）；不指定时先取紧急信息（urgent），再取最早审核通过且未编刊的信息。")
 @click.option("--count", type=click.IntRange(1, 20), default=1, show_default=True,
               help="未指定 --item 时，取几条最早的信息。")
-@click.option("--date", "date_", metavar="YYYY-MM-DD", help="出刊日期（默认今天）；决定年份和期号。")
+@click.option("--date", "date_", type=DATE, help="出刊日期（默认今天）；决定年份和期号。")
 @click.option("--editor", help="责任编辑（姓名或代码；默认按 git 邮箱在 schema/roles.yaml 中查找）。")
-def new(items: tuple[str, ...], count: int, date_: str | None, editor: str | None) -> None:
+def new(items: tuple[str, ...], count: int, date_: dt.date | None, editor: str | None) -> None:
     """起草下一期专刊：自动取下一个期号和总期号，用所选信息生成正文初稿。
 
     已有的期号（包括已删除文件留下的空号之前的）绝不重复使用，已签发的各期不会被改动。
     """
     from .bulletin import create_issue
     campaign = load()
-    draft = _call(create_issue, campaign, list(items), _date(date_), editor, count)
+    draft = _call(create_issue, campaign, list(items), date_ or dt.date.today(), editor, count)
     click.echo(draft.path.relative_to(campaign.root).as_posix())
     click.echo(f"已起草第 {draft.ident} 期，所用信息：{'、'.join(draft.items)}。"
                f"请把正文压缩到{draft.chars_hint}，再运行 jianyan check 和 jianyan issue build 查看校样。", err=True)
@@ -93,9 +84,7 @@ def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Pa
     """
     from .bulletin import find_issue
     from .render import FORMATS, TemplateFailure, build_issue
-    campaign = load()
-    if campaign.registries is None:
-        raise Failure("登记表（schema/）有错误，请先运行 jianyan check 并改正")
+    campaign = load_with_registries()
     doc = _call(find_issue, campaign, ident)
     wanted = tuple(f for f in (formats or FORMATS) if not (no_pdf and f == "pdf"))
     start = time.perf_counter()
@@ -117,13 +106,11 @@ def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Pa
     click.echo(f"已生成第 {m.id} 期{state}，用时 {time.perf_counter() - start:.1f} 秒。", err=True)
 
 
-def _step(step: str, ident: str, by: str, date_: str | None, note: str | None, dry_run: bool) -> None:
+def _step(step: str, ident: str, by: str, date_: dt.date | None, note: str | None, dry_run: bool) -> None:
     from .bulletin import apply, find_issue, record_step
-    campaign = load()
-    if campaign.registries is None:
-        raise Failure("登记表（schema/）有错误，请先运行 jianyan check 并改正")
+    campaign = load_with_registries()
     doc = _call(find_issue, campaign, ident)
-    changes = _call(record_step, campaign, doc, step, by, _date(date_), note)
+    changes = _call(record_step, campaign, doc, step, by, date_ or dt.date.today(), note)
     if not dry_run:
         apply(changes)
     for c in changes:
@@ -135,7 +122,7 @@ def _step(step: str, ident: str, by: str, date_: str | None, note: str | None, d
 
 
 _by = click.option("--by", required=True, help="经办人姓名或代码（须在 schema/roles.yaml 中有相应角色）。")
-_on = click.option("--date", "date_", metavar="YYYY-MM-DD", help="日期（默认今天）。")
+_on = click.option("--date", "date_", type=DATE, help="日期（默认今天）。")
 _note = click.option("--note", help="说明（可选）。")
 _dry = click.option("--dry-run", is_flag=True, help="只显示将要做的修改，不改文件。")
 
@@ -146,7 +133,7 @@ _dry = click.option("--dry-run", is_flag=True, help="只显示将要做的修改
 @_on
 @_note
 @_dry
-def review(ident: str, by: str, date_: str | None, note: str | None, dry_run: bool) -> None:
+def review(ident: str, by: str, date_: dt.date | None, note: str | None, dry_run: bool) -> None:
     """研究室主任审改：记录 review（审改人、日期），状态改为 reviewed（已审改）。"""
     _step("review", ident, by, date_, note, dry_run)
 
@@ -157,7 +144,7 @@ def review(ident: str, by: str, date_: str | None, note: str | None, dry_run: bo
 @_on
 @_note
 @_dry
-def sign(ident: str, by: str, date_: str | None, note: str | None, dry_run: bool) -> None:
+def sign(ident: str, by: str, date_: dt.date | None, note: str | None, dry_run: bool) -> None:
     """秘书长签发：记录 signoff，状态改为 signed；所用信息改为 adopted（已采用）并写上 adopted_in。
 
     所有文件先在内存中改好并逐一核对，任何一条信息不能采用时，一个文件也不改。
@@ -171,6 +158,6 @@ def sign(ident: str, by: str, date_: str | None, note: str | None, dry_run: bool
 @_on
 @_note
 @_dry
-def dispatch(ident: str, by: str, date_: str | None, note: str | None, dry_run: bool) -> None:
+def dispatch(ident: str, by: str, date_: dt.date | None, note: str | None, dry_run: bool) -> None:
     """办公厅秘书处报送：记录 dispatch，状态改为 dispatched（已报送）。"""
     _step("dispatch", ident, by, date_, note, dry_run)

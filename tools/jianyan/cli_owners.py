@@ -5,8 +5,10 @@ import sys
 
 import click
 
+from .cli import Command, load, require_registries
 
-@click.command("owners")
+
+@click.command("owners", cls=Command)
 @click.option("--check", "check_only", is_flag=True, help="只检查是否过期，不写文件（过期时退出码 1）。")
 def owners_cmd(check_only: bool) -> None:
     """根据 schema/roles.yaml 和 schema/units.yaml 生成审核分工文件 CODEOWNERS。
@@ -20,11 +22,8 @@ def owners_cmd(check_only: bool) -> None:
       jianyan owners --check   只检查（CI 中使用）
     """
     from . import owners
-    from .cli import Failure, load
     campaign = load()
-    regs = campaign.registries
-    if regs is None:
-        raise Failure("登记表（schema/）有错误，请先运行 jianyan check 并改正")
+    regs = require_registries(campaign)
     if check_only:
         stale = owners.outdated(campaign.root, regs)
         for path, line in sorted(stale.items()):

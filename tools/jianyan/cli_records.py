@@ -5,15 +5,15 @@ import datetime as dt
 
 import click
 
-from .cli import Failure, load
+from .cli import DATE, Command, Failure, load_with_registries
 
 
-@click.command("record")
+@click.command("record", cls=Command)
 @click.argument("member", required=False, metavar="[委员]")
 @click.option("--all", "all_", is_flag=True, help="为全部委员各生成一份，并生成汇总表。")
 @click.option("--year", type=int, help="年度（默认取 schema/settings.yaml 的 year）。")
-@click.option("--to", "until", metavar="YYYY-MM-DD", help="状态截至日期（默认该年12月31日，未到则今天）。")
-def record(member: str | None, all_: bool, year: int | None, until: str | None) -> None:
+@click.option("--to", "until", type=DATE, help="状态截至日期（默认该年12月31日，未到则今天）。")
+def record(member: str | None, all_: bool, year: int | None, until: dt.date | None) -> None:
     """委员履职档案：委员一年内报送的建言信息及其采用、批示、办理、向上报送情况。
 
     \b
@@ -28,20 +28,12 @@ def record(member: str | None, all_: bool, year: int | None, until: str | None) 
     from .reports import ReportFailure
     if bool(member) == all_:
         raise Failure("请指定一位委员（姓名或代码），或用 --all 生成全部委员的档案")
-    campaign = load()
-    if campaign.registries is None:
-        raise Failure("登记表（schema/）有错误，无法生成履职档案。请先运行 jianyan check 并改正")
+    campaign = load_with_registries(unable="无法生成履职档案")
     year = year or campaign.registries.settings.year
-    day = None
-    if until:
-        try:
-            day = dt.date.fromisoformat(until)
-        except ValueError:
-            raise Failure(f"截止日期 --to “{until}”格式不对，应为 YYYY-MM-DD，如 2021-12-31") from None
-        if day.year != year:
-            raise Failure(f"截止日期 {day} 不在 {year} 年内。履职档案按年度生成，请用 --year 指定年度")
+    if until and until.year != year:
+        raise Failure(f"截止日期 {until} 不在 {year} 年内。履职档案按年度生成，请用 --year 指定年度")
     try:
-        written = write_records(campaign, member, year, day)
+        written = write_records(campaign, member, year, until)
     except (RecordFailure, ReportFailure) as exc:
         raise Failure(str(exc)) from None
     root = campaign.root

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from .cli import EXIT_FINDINGS, Failure, load
+from .cli import EXIT_FINDINGS, Command, Failure, load_with_registries
 
 
-@click.command("site")
+@click.command("site", cls=Command)
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="输出目录（默认 build/site）。原目录会被整体替换。")
 def site(out: Path | None) -> None:
@@ -24,9 +24,7 @@ def site(out: Path | None) -> None:
     from . import output
     from .render.env import TemplateFailure
     from .site import SiteRefused, build
-    campaign = load()
-    if campaign.registries is None:
-        raise Failure("登记表（schema/）有错误，请先运行 jianyan check 并改正")
+    campaign = load_with_registries()
     try:
         result = build(campaign, out.resolve() if out else None)
     except SiteRefused as exc:

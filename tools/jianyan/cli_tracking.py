@@ -8,41 +8,29 @@ from pathlib import Path
 
 import click
 
-from .cli import Failure, load
-
-
-def _day(value: str | None, what: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Failure(f"{what}“{value}”格式不对，应为 YYYY-MM-DD，如 2021-04-30") from None
+from .cli import DATE, Command, Failure, Group, load_with_registries
 
 
 def _campaign():
-    campaign = load()
-    if campaign.registries is None:
-        raise Failure("登记表（schema/）有错误，无法统计。请先运行 jianyan check 并改正")
-    return campaign
+    return load_with_registries(unable="无法统计")
 
 
-def _period(since: str | None, until: str | None) -> tuple[dt.date | None, dt.date]:
-    start, end = _day(since, "开始日期 --from "), _day(until, "截止日期 --to ") or dt.date.today()
+def _period(since: dt.date | None, until: dt.date | None) -> tuple[dt.date | None, dt.date]:
+    start, end = since, until or dt.date.today()
     if start and start > end:
         raise Failure(f"开始日期 {start} 晚于截止日期 {end}")
     return start, end
 
 
-FROM = click.option("--from", "since", metavar="YYYY-MM-DD", help="起始日期（含），默认从活动开始。")
-TO = click.option("--to", "until", metavar="YYYY-MM-DD", help="截止日期（含），默认今天。")
+FROM = click.option("--from", "since", type=DATE, help="起始日期（含），默认从活动开始。")
+TO = click.option("--to", "until", type=DATE, help="截止日期（含），默认今天。")
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
 @FROM
 @TO
-def stats(fmt: str, since: str | None, until: str | None) -> None:
+def stats(fmt: str, since: dt.date | None, until: dt.date | None) -> None:
     """统计：信息总数、按状态、按重点选题、按单位（单位 → 状态 → 条数）、批示和办理。
 
     \b
@@ -59,11 +47,11 @@ def stats(fmt: str, since: str | None, until: str | None) -> None:
         click.echo(stats_text(campaign, data), nl=False)
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="xlsx", show_default=True)
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="输出文件（默认 build/export/台账.<格式>）。")
 @TO
-def export(fmt: str, output: Path | None, until: str | None) -> None:
+def export(fmt: str, output: Path | None, until: dt.date | None) -> None:
     """导出台账：每条信息一行，含审核、采用、批示、办理的全部情况。"""
     from .exporting import write_ledger
     campaign = _campaign()
@@ -83,7 +71,7 @@ def _shown(root: Path, path: Path) -> str:
         return str(path)
 
 
-@click.group(invoke_without_command=True)
+@click.group(cls=Group, invoke_without_command=True)
 @FROM
 @TO
 @click.option("--unit", metavar="CODE", help="只生成该单位的反馈（单位代码，如 minge）。")
@@ -167,11 +155,11 @@ def feedback_import(file: Path, dry_run: bool) -> None:
     click.echo(("检查通过（--dry-run，未写入）。" if dry_run else "") + summary(outcome), err=True)
 
 
-@click.command()
+@click.command(cls=Command)
 @FROM
 @TO
 @click.option("--number", type=int, help="通报期号（第N期）。")
-def circular(since: str | None, until: str | None, number: int | None) -> None:
+def circular(since: dt.date | None, until: dt.date | None, number: int | None) -> None:
     """生成《工作通报》（build/circular/，Word、HTML、Markdown）：出刊、报送采用、批示办理、逾期、排名。
 
     示例：jianyan circular --from 2021-03-01 --to 2021-04-30 --number 1

@@ -28,7 +28,8 @@ from .normalise import Normalised, normalise
 EXPORT_FORMAT = "jianyan-dup-index"
 PARALLEL_MIN = 64        # below this many items to tokenise, one process is faster
 MAX_FP_CANDIDATES = 60   # fingerprint candidates verified per query (those sharing most fingerprints)
-MIN_SHARED_FP = 2        # a copied span of min_span_chars (about 12 words) shares at least 2 fingerprints
+MIN_SHARED_FP = 3        # fingerprints a text must share with the query to be verified (besides LSH) …
+MIN_SHARED_SHARE = 0.05  # … and at least this share of the query's fingerprints (about 40 characters)
 PUBLISHED = ("signed", "dispatched")
 
 
@@ -192,6 +193,9 @@ def _band_hashes(sig: np.ndarray) -> np.ndarray:
     return h
 
 
+_BAND_SALT = (np.arange(F.BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+
+
 class Index:
     """All entries with their features, the LSH band table and the sorted fingerprint table."""
 
@@ -204,7 +208,11 @@ class Index:
         self.feats = feats
         n = len(entries)
         sig = np.stack([f.sig for f in feats]) if n else np.zeros((0, F.PERMS), dtype=np.uint32)
-        self.bands = _band_hashes(sig)
+        # LSH buckets: one sorted array of (band hash mixed with band number) → text
+        keys = (_band_hashes(sig) ^ _BAND_SALT[None, :]).ravel()
+        order = np.argsort(keys, kind="stable")
+        self.band_keys = keys[order]
+        self.band_doc = (order // F.BANDS).astype(np.int32)
         counts = np.array([len(f.fp_hash) for f in feats], dtype=np.int64)
         fp = np.concatenate([f.fp_hash for f in feats]) if n else np.zeros(0, dtype=np.uint64)
         doc = np.repeat(np.arange(n, dtype=np.int32), counts)
@@ -218,38 +226,37 @@ class Index:
         self.fp, self.fp_doc = fp, doc
         self.common_df = max(5, n // 500)
 
-    def common(self, fps: np.ndarray) -> np.ndarray:
-        """Those of ``fps`` that occur in many texts (stock phrases)."""
-        u = np.unique(fps)
-        df = np.searchsorted(self.fp, u, side="right") - np.searchsorted(self.fp, u, side="left")
-        return u[df >= self.common_df]
-
-    def candidates(self, q: F.Features, skip: Callable[[int], bool]) -> list[int]:
+    def candidates(self, q: F.Features, skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
+        """Texts to verify, and the query's fingerprints that are stock phrases (common)."""
         cand: set[int] = set()
-        if len(self.bands):
-            qb = _band_hashes(q.sig[None, :])[0]
-            cand.update(np.flatnonzero((self.bands == qb).any(axis=1)).tolist())
+        qk = _band_hashes(q.sig[None, :])[0] ^ _BAND_SALT
+        lo = np.searchsorted(self.band_keys, qk, side="left")
+        hi = np.searchsorted(self.band_keys, qk, side="right")
+        for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist()):
+            cand.update(self.band_doc[a:b].tolist())
         u = np.unique(q.fp_hash)
         lo = np.searchsorted(self.fp, u, side="left")
         hi = np.searchsorted(self.fp, u, side="right")
-        rare = (hi - lo) < self.common_df
+        df = hi - lo
+        common = u[df >= self.common_df]
+        rare = (df > 0) & (df < self.common_df)
         if rare.any():
-            docs = np.concatenate([self.fp_doc[a:b] for a, b in zip(lo[rare], hi[rare])])
-            if len(docs):
-                counts = np.bincount(docs, minlength=len(self.entries))
-                top = np.flatnonzero(counts >= MIN_SHARED_FP)
-                if len(top) > MAX_FP_CANDIDATES:
-                    top = top[np.argsort(-counts[top], kind="stable")[:MAX_FP_CANDIDATES]]
-                cand.update(top.tolist())
-        return sorted(i for i in cand if not skip(i))
+            docs = np.concatenate([self.fp_doc[a:b] for a, b in zip(lo[rare].tolist(), hi[rare].tolist())])
+            counts = np.bincount(docs, minlength=len(self.entries))
+            need = max(MIN_SHARED_FP, int(np.ceil(MIN_SHARED_SHARE * len(u))))
+            top = np.flatnonzero(counts >= need)
+            if len(top) > MAX_FP_CANDIDATES:
+                top = top[np.argsort(-counts[top], kind="stable")[:MAX_FP_CANDIDATES]]
+            cand.update(top.tolist())
+        return sorted(i for i in cand if not skip(i)), common
 
     def query(self, q: F.Features, skip: Callable[[int], bool], floor: float = 0.2) -> list[Match]:
         """Verified matches of ``q``: similarity at least ``floor`` or at least one copied span."""
-        common = self.common(q.fp_hash)
+        cands, common = self.candidates(q, skip)
         sq = F.shingles(q.hashes)
         uq = np.unique(sq)
         out = []
-        for i in self.candidates(q, skip):
+        for i in cands:
             pair = compare(q, self.feats[i], self.min_chars, common, sq=sq, uq=uq)
             if pair.spans or pair.similarity >= floor:
                 out.append(Match(self.entries[i], i, pair))
