@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .cli import Failure, load
+from .cli import Failure, load_with_registries
 
 
 class _DupGroup(click.Group):
@@ -45,9 +45,7 @@ def report_cmd(ident: str, html: bool) -> None:
     from .dup import Analysis
     from .dup.report import context, html_report, text_report
     from .fsutil import write_atomic
-    campaign = load()
-    if campaign.registries is None:
-        raise Failure("登记表（schema/）有错误，请先运行 jianyan check 并改正")
+    campaign = load_with_registries()
     analysis = Analysis.run(campaign, progress=_progress)
     entry = analysis.entry(ident)
     if entry is None:
@@ -76,9 +74,7 @@ def export_cmd(file: Path) -> None:
     """导出本活动的查重索引（全部信息和已签发专刊的正文），供其他活动作参考资料。"""
     from .dup.engine import campaign_entries, export_index
     from .fsutil import write_atomic
-    campaign = load()
-    if campaign.registries is None:
-        raise Failure("登记表（schema/）有错误，请先运行 jianyan check 并改正")
+    campaign = load_with_registries()
     if not file.name.endswith(".json.gz"):
         raise Failure(f"导出文件名须以 .json.gz 结尾（如 {file.stem}.json.gz），参考资料目录按此识别索引文件")
     entries = campaign_entries(campaign)

@@ -23,7 +23,7 @@ def _period(since: dt.date | None, until: dt.date | None) -> tuple[dt.date | Non
 
 
 FROM = click.option("--from", "since", type=DATE, help="起始日期（含），默认从活动开始。")
-TO = click.option("--to", "until", type=DATE, help="截止日期（含），默认今天。")
+TO = click.option("--to", "until", type=DATE, help="截止日期（含），默认今天；生成后显示所用的统计时段。要重复生成相同文件，请写明截止日期。")
 
 
 @click.command(cls=Command)
@@ -105,6 +105,7 @@ def feedback(ctx, since, until, unit, member) -> None:
         raise Failure(f"没有找到{'委员 ' + member if member else '单位 ' + unit if unit else ''}在此期间报送的信息")
     for p in written:
         click.echo(_shown(campaign.root, p))
+    click.echo(written.period, err=True)
     click.echo(f"已生成 {len(written) // 3} 份反馈函。", err=True)
 
 
@@ -173,3 +174,4 @@ def circular(since: dt.date | None, until: dt.date | None, number: int | None) -
         raise Failure(str(exc)) from None
     for p in written:
         click.echo(_shown(campaign.root, p))
+    click.echo(written.period, err=True)
