@@ -49,6 +49,8 @@ SNIPPETS = [
     ("1,944.7 亿元，增长 0.5%", []),
     ("邮箱 wangmm@example.com", ["pii.email"]),
     ("zhao.mm@lab.sdu.edu.cn", ["pii.email"]),
+    ("邮箱wangmou1978@163.com。", ["pii.email"]),  # an address touching Chinese text
+    ("请发至x@163.com索取", ["pii.email"]),
     ("@山东发布 微博", []),
     ("a@b", []),
     ("王某（13912345678，wang@sd.cn）", ["pii.mobile", "pii.email"]),

@@ -137,7 +137,14 @@ def _spaces(m: str) -> list[Edit]:
     if not any(ch in m for ch in "，。；！？") and not _punct(m):
         return []
     return [Edit(sm.start(), sm.end(), "", "quality.cjk_space", True, "汉字间空格")
-            for sm in _CJK_SPACE.finditer(m) if sm.start() > 0 and m[:sm.start()].strip()]
+            for sm in _CJK_SPACE.finditer(m)
+            if sm.start() > 0 and m[:sm.start()].strip() and not _inside_title(m, sm.start())]
+
+
+def _inside_title(m: str, pos: int) -> bool:
+    """Inside 《…》: a document or standard title is quoted as published, spaces included
+    (《信息技术 互联网内容无障碍可访问性技术要求与测试方法》)."""
+    return m.rfind("《", 0, pos) > m.rfind("》", 0, pos)
 
 
 def _fullwidth(m: str) -> list[Edit]:

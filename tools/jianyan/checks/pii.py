@@ -34,7 +34,9 @@ LANDLINE = re.compile(r"(?<![0-9A-Za-z.\-/])(?:\(0(?:10|2\d|[3-9]\d{2})\)|（0(?
                       r"|0(?:10|2\d|[3-9]\d{2})[- ]?)[2-9]\d{2,3}[- ]?\d{4}(?:-\d{1,5})?(?![0-9A-Za-z])")
 BARE_LOCAL = re.compile(r"(?<![0-9A-Za-z.\-/])[2-9]\d{6,7}(?![0-9A-Za-z])")
 PHONE_WORDS = re.compile(r"电话|座机|手机|热线|联系方式|联系|致电|拨打|传真|Tel|TEL|tel|Phone|phone")
-EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+# Boundaries are Latin-only: in Chinese text an address touches Han characters (邮箱x@163.com索取).
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+                   r"(?![A-Za-z0-9-])")
 # A number followed by a unit is an amount or a statistic, not a phone number.
 UNIT_AFTER = re.compile(r"\s?(?:万|亿|千|百|元|吨|人|个|户|家|台|辆|件|次|平方|亩|公里|米|%|‰)")
 
