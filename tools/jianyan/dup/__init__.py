@@ -7,6 +7,8 @@ its verified matches, how each relates to it, and the CNKI-style figures.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -63,6 +65,7 @@ class Analysis:
         self.index = index
         self.problems = problems
         self.position = {id(e): i for i, e in enumerate(index.entries)}
+        self._found: dict[int, list[Match]] = {}  # matches found ahead by prefetch()
 
     @classmethod
     def run(cls, campaign, root: Path | None = None, progress: Callable[[str], None] | None = None,
@@ -81,22 +84,57 @@ class Analysis:
         return None
 
     def submissions(self, paths: Iterable[str] | None = None) -> list[Entry]:
+        """The submissions to query; when there are many, their matches are found on all cores now."""
         wanted = None if paths is None else set(paths)
-        return [e for e in self.index.entries
-                if e.kind == "submission" and (wanted is None or e.path in wanted)]
+        out = [e for e in self.index.entries
+               if e.kind == "submission" and (wanted is None or e.path in wanted)]
+        if len(out) >= PARALLEL_QUERIES:
+            self.prefetch(out)
+        return out
 
-    def result(self, q: Entry) -> ItemResult:
-        i = self.position[id(q)]
-        feats = self.index.feats[i]
+    def _matches(self, i: int) -> list[Match]:
+        q = self.index.entries[i]
         entries = self.index.entries
 
         def skip(j: int) -> bool:
             return j == i or relation(q, entries[j]) in (SELF,)
 
-        matches = [(m, relation(q, m.entry)) for m in self.index.query(feats, skip)]
+        return self.index.query(self.index.feats[i], skip)
+
+    def prefetch(self, queries: list[Entry], processes: int | None = None) -> None:
+        """Find the matches of many queries over forked processes (the index is shared, not copied)."""
+        global _WORKER
+        procs = processes or os.cpu_count() or 1
+        if procs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        todo = [self.position[id(q)] for q in queries if self.position[id(q)] not in self._found]
+        chunk = max(16, min(512, len(todo) // (procs * 8) or 1))
+        _WORKER = self
+        try:
+            with multiprocessing.get_context("fork").Pool(procs) as pool:
+                for i, found in pool.imap_unordered(_find, todo, chunksize=chunk):
+                    self._found[i] = [Match(self.index.entries[j], j, pair) for j, pair in found]
+        except OSError:
+            pass  # no processes to be had: results() computes them one by one
+        finally:
+            _WORKER = None
+
+    def result(self, q: Entry) -> ItemResult:
+        i = self.position[id(q)]
+        feats = self.index.feats[i]
+        found = self._found.pop(i, None)
+        matches = [(m, relation(q, m.entry)) for m in (found if found is not None else self._matches(i))]
         res = ItemResult(q, matches, figures(feats, [m.pair.mask for m, rel in matches if rel == SOURCE]))
         res.feats = feats
         return res
+
+
+PARALLEL_QUERIES = 400  # below this many queries, forking costs more than it saves
+_WORKER: Analysis | None = None
+
+
+def _find(i: int) -> tuple[int, list]:
+    return i, [(m.index, m.pair) for m in _WORKER._matches(i)]
 
 
 def span_source(entry: Entry, feats, lo: int, hi: int) -> tuple[int, int]:

@@ -196,6 +196,16 @@ def _band_hashes(sig: np.ndarray) -> np.ndarray:
 _BAND_SALT = (np.arange(F.BANDS, dtype=np.uint64) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
 
 
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The indices lo[0]..hi[0]-1, lo[1]..hi[1]-1, … concatenated (one vectorised step)."""
+    n = hi - lo
+    total = int(n.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.repeat(lo - np.concatenate(([0], np.cumsum(n)[:-1])), n)
+    return starts + np.arange(total)
+
+
 class Index:
     """All entries with their features, the LSH band table and the sorted fingerprint table."""
 
@@ -241,8 +251,7 @@ class Index:
         common = u[df >= self.common_df]
         rare = (df > 0) & (df < self.common_df)
         if rare.any():
-            docs = np.concatenate([self.fp_doc[a:b] for a, b in zip(lo[rare].tolist(), hi[rare].tolist())])
-            counts = np.bincount(docs, minlength=len(self.entries))
+            counts = np.bincount(self.fp_doc[_ranges(lo[rare], hi[rare])], minlength=len(self.entries))
             need = max(MIN_SHARED_FP, int(np.ceil(MIN_SHARED_SHARE * len(u))))
             top = np.flatnonzero(counts >= need)
             if len(top) > MAX_FP_CANDIDATES:

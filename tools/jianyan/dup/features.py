@@ -44,10 +44,14 @@ def jieba_ready():
 
 
 class _TokenHashes(dict):
-    """token → stable 64-bit hash, computed once per distinct token."""
+    """token → stable 64-bit hash, computed once per distinct token; 0 for a token that is dropped
+    (no letter, digit or Han character), so one lookup per token both hashes and filters."""
 
     def __missing__(self, tok: str) -> int:
-        h = int.from_bytes(hashlib.blake2b(tok.encode("utf-8"), digest_size=8).digest(), "little")
+        if tok.isalnum() or _WORDISH.search(tok):
+            h = int.from_bytes(hashlib.blake2b(tok.encode("utf-8"), digest_size=8).digest(), "little") or 1
+        else:
+            h = 0
         if len(self) < 2_000_000:
             self[tok] = h
         return h
@@ -83,17 +87,10 @@ def tokenise(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return empty, empty, np.zeros(0, dtype=np.uint64)
     lens = np.fromiter(map(len, toks), dtype=np.int32, count=n)
     ends = np.cumsum(lens, dtype=np.int32)
-    keep = np.fromiter(map(str.isalnum, toks), dtype=bool, count=n)
-    for i in np.flatnonzero(~keep).tolist():  # punctuation and spaces, or mixed like "3.5"
-        if _WORDISH.search(toks[i]):
-            keep[i] = True
-    if keep.all():
-        kept = toks
-    else:
-        idx = np.flatnonzero(keep)
-        kept = [toks[i] for i in idx.tolist()]
-        lens, ends = lens[idx], ends[idx]
-    hashes = np.fromiter(map(_HASHES.__getitem__, kept), dtype=np.uint64, count=len(kept))
+    hashes = np.fromiter(map(_HASHES.__getitem__, toks), dtype=np.uint64, count=n)
+    keep = hashes != 0
+    if not keep.all():  # punctuation and spaces
+        lens, ends, hashes = lens[keep], ends[keep], hashes[keep]
     return ends - lens, ends, hashes
 
 

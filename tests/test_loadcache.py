@@ -1,0 +1,132 @@
+"""The load cache (.jianyan-cache/load-v*): a warm check gives exactly what a cold one gives."""
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+from jianyan import loadcache
+from jianyan.repo import load_campaign
+
+ITEM = "submissions/2021/minge/2021-minge-001.md"
+
+
+def ignore_cache(root: Path) -> Path:
+    (root / ".gitignore").write_text("build/\n.jianyan-cache/\n", encoding="utf-8")
+    return root
+
+
+def shards(root: Path) -> list[Path]:
+    return sorted((root / loadcache.CACHE_DIR).glob(f"load-v{loadcache.FORMAT}/*/*.bin"))
+
+
+def check_json(cli, root: Path, cache: bool = True) -> str:
+    res = cli(root, "check", "--format", "json", env=None if cache else {"JIANYAN_CACHE": "0"})
+    assert res.code in (0, 1), res
+    return res.out
+
+
+def test_warm_check_gives_the_same_findings_as_a_cold_one(campaign, cli):
+    root = ignore_cache(campaign)
+    cold = check_json(cli, root)
+    assert shards(root), "the first run fills the cache"
+    assert check_json(cli, root) == cold
+    assert check_json(cli, root, cache=False) == cold
+
+
+def test_after_editing_one_file_only_its_findings_change(campaign, cli):
+    root = ignore_cache(campaign)
+    before = {(f["path"], f["code"], f["line"], f["message"]) for f in json.loads(check_json(cli, root))}
+    path = root / ITEM
+    text = path.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    path.write_text(text.replace(title, f"{title}\n{title}", 1), encoding="utf-8")  # a duplicate key
+    warm = check_json(cli, root)
+    assert warm == check_json(cli, root, cache=False)  # identical to reading everything afresh
+    after = {(f["path"], f["code"], f["line"], f["message"]) for f in json.loads(warm)}
+    changed = {f[0] for f in before ^ after}
+    assert changed == {ITEM}
+    assert {f[1] for f in after - before} == {"yaml.duplicate_key"}
+
+
+def test_cached_load_reads_only_changed_files(campaign):
+    root = ignore_cache(campaign)
+    load_campaign(root)
+    store = loadcache.LoadCache(root)
+    warm = load_campaign(root)
+    for doc in warm.submissions:
+        store.read_markdown(doc.path, (root / doc.path).read_bytes())
+    assert store.misses == 0 and store.hits == len(warm.submissions)
+    (root / ITEM).write_text((root / ITEM).read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    store = loadcache.LoadCache(root)
+    for doc in warm.submissions:
+        store.read_markdown(doc.path, (root / doc.path).read_bytes())
+    assert store.misses == 1
+    fresh = load_campaign(root, cache=False).submission("2021-minge-001")
+    cached = load_campaign(root).submission("2021-minge-001")
+    assert cached.parsed == fresh.parsed and cached.model == fresh.model
+    assert cached.body.endswith("补充一句。\n")
+
+
+def test_corrupt_or_foreign_cache_is_ignored_and_rebuilt(campaign, cli):
+    root = ignore_cache(campaign)
+    cold = check_json(cli, root)
+    files = shards(root)
+    files[0].write_bytes(b"not a cache")
+    files[1].write_bytes(files[1].read_bytes()[:-7])  # truncated
+    files[2].write_bytes(files[2].read_bytes()[:16] + b"\x00" + files[2].read_bytes()[17:])  # bit rot
+    assert check_json(cli, root) == cold
+    store = loadcache.LoadCache(root)
+    for f in files[:3]:
+        assert store._read(int(f.stem, 16)), f"{f.name} rewritten"
+
+
+def test_deleted_files_leave_the_cache(campaign):
+    root = ignore_cache(campaign)
+    load_campaign(root)
+    (root / ITEM).unlink()
+    load_campaign(root)
+    store = loadcache.LoadCache(root)
+    assert ITEM not in store._shard(loadcache._shard_of(ITEM))
+
+
+def test_no_cache_written_where_it_is_not_git_ignored(campaign):
+    load_campaign(campaign)
+    assert not (campaign / loadcache.CACHE_DIR).exists()
+
+
+def _load(root: str) -> int:
+    return len(load_campaign(Path(root)).submissions)
+
+
+def test_concurrent_runs_leave_a_valid_cache(campaign):
+    root = ignore_cache(campaign)
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        counts = pool.map(_load, [str(root)] * 6)
+    assert len(set(counts)) == 1
+    assert not list((root / loadcache.CACHE_DIR).rglob("*.tmp")), "no half-written files left"
+    store = loadcache.LoadCache(root)
+    load = load_campaign(root)
+    for doc in load.submissions:
+        store.read_markdown(doc.path, (root / doc.path).read_bytes())
+    assert store.misses == 0
+
+
+def test_registry_change_recomputes_cached_findings(campaign, cli):
+    root = ignore_cache(campaign)
+    before = check_json(cli, root)
+    assert any((root / loadcache.CACHE_DIR).glob("findings-v*/quality.bin"))
+    settings = root / "schema" / "settings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("body_min: 300", "body_min: 1400"),
+                        encoding="utf-8")
+    warm = check_json(cli, root)
+    assert warm != before and '"length.body_min"' in warm
+    assert warm == check_json(cli, root, cache=False)
+
+
+def test_a_scoped_run_does_not_leave_findings_out_of_a_later_full_run(campaign, cli):
+    root = ignore_cache(campaign)
+    cold = check_json(cli, root, cache=False)
+    res = cli(root, "check", "--format", "json", "submissions/2021/minge")
+    assert res.code in (0, 1), res
+    assert check_json(cli, root) == cold
