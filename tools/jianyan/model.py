@@ -402,7 +402,7 @@ class QualitySettings(Strict):
     intensifier_stack: int = Field(3, description="一句话里“进一步、切实、认真……”等修饰语达到此数即提示堆砌")
     sentence_max: int = Field(150, description="一句话最多字数")
     paragraph_max: int = Field(450, description="一段最多字数")
-    topic_min_keywords: int = Field(3, description="一个选题的关键词出现几个（不同的）才算涉及该选题")
+    topic_min_keywords: int = Field(2, description="一个选题的关键词出现几个（不同的）才算涉及该选题")
     topics_max: int = Field(2, description="涉及的选题超过此数即提示“一文多事”")
     landline_context: int = Field(8, description="不带区号的电话号码：前面多少字内出现“电话”等词才算电话")
 
