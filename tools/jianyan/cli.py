@@ -435,7 +435,8 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
     only = _scope(root, paths)
     show_progress = sys.stderr.isatty() if progress is None else progress
     campaign = load(root, progress=show_progress)
-    ctx = checks.Context(only=only, options={"progress": show_progress})
+    say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
+    ctx = checks.Context(only=only, options={"progress": say})
     if base:  # changed paths first: other families (dup) look at ctx.changed
         from .workflow import GitError, check_change, prepare
         try:

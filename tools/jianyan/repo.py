@@ -124,10 +124,6 @@ class Campaign:
     def valid_submissions(self) -> list[Submission]:
         return [d.model for d in self.submissions if d.model]
 
-    @property
-    def valid_issues(self) -> list[Issue]:
-        return [d.model for d in self.issues if d.model]
-
 
 def find_root(start: Path | None = None) -> Path:
     """The nearest folder at or above ``start`` holding schema/settings.yaml."""

@@ -98,8 +98,3 @@ def finalize(campaign: Campaign, ctx: Context, findings: Iterable[Finding]) -> l
             f = replace(f, severity=level)
         result.add(f)
     return sorted(result, key=Finding.sort_key)
-
-
-def iter_docs(items) -> Iterator:
-    """Documents whose model validated."""
-    return (d for d in items if d.model is not None)

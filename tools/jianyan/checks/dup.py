@@ -13,7 +13,6 @@ A draft gets warnings at most (strict at review, loose at draft).
 """
 from __future__ import annotations
 
-import sys
 from typing import Iterator
 
 from ..dup import SERIES, Analysis, ItemResult, describe, first_span, pct
@@ -50,10 +49,7 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
         queries_paths = set(ctx.only)
     wanted = [d for d in campaign.submissions if d.model is not None
               and (queries_paths is None or d.path in queries_paths)]
-    progress = None
-    if ctx.options.get("progress"):
-        def progress(msg: str) -> None:
-            print(msg, file=sys.stderr, flush=True)
+    progress = ctx.options.get("progress")  # a callable from the CLI (stderr on a terminal), or None
     settings_path = regs.paths.get("settings", "schema/settings.yaml")
     line = regs.lines["settings"].line_of(("dup", "reference_dir")) if "settings" in regs.lines else None
     if not wanted:  # nothing to compare: jieba is not even loaded
