@@ -248,3 +248,14 @@ def test_accuracy_on_labelled_set(tmp_path, capsys):
         assert tp + fn > 0, f"{rule} has no labelled positive"
         assert tp / (tp + fp) >= 0.9 if tp + fp else True, (rule, tp, fp)
         assert tp / (tp + fn) >= 0.9, (rule, tp, fn)
+
+
+def test_measures_run_together_in_one_paragraph_need_numbers(campaign):
+    crowded = OPEN + PROBLEMS + ("## 三、对策建议\n\n建议省发展改革委年底前制定滩区产业清单；省财政厅安排专项资金 2 亿元；"
+                                 "省人力资源社会保障厅每年培训 1 万人次。\n")
+    _, found = run_one(campaign, crowded)
+    assert [f.code for f in found if f.code == "quality.unnumbered"] == ["quality.unnumbered"]
+    assert "3 项措施" in next(f.message for f in found if f.code == "quality.unnumbered")
+    two = OPEN + PROBLEMS + "## 三、对策建议\n\n建议省发展改革委年底前制定滩区产业清单；省财政厅安排专项资金 2 亿元。\n"
+    _, found = run_one(campaign, two)
+    assert "quality.unnumbered" not in {f.code for f in found}

@@ -313,6 +313,9 @@ def is_vague(text: str, book: phrase_list.PhraseBook | None) -> bool:
             or sum(text.count(p.text) for p in book.intensifiers) >= 2)
 
 
+# Measures separated by "；" in one unnumbered paragraph that count as a list needing numbers.
+MEASURES_IN_ONE_PARAGRAPH = 3
+
 # Parts each kind of item must have. A cause analysis is optional in a suggestion (FORMATS.md)
 # but a 反映问题 item should say where the problem comes from.
 NEEDED_PARTS = {"suggestion": ("problem", "suggestion"), "problem": ("problem", "cause", "suggestion"),
@@ -336,10 +339,14 @@ def _check_structure(doc, body: Body, kind: str, book, report) -> Iterator[Findi
         heading, blocks = None, [b for b in body.paragraphs[1:] if SECTION_WORDS["suggestion"].search(b.text)]
     pts = points(blocks)
     paragraphs = [b for b in blocks if not b.heading]
+    measures = paragraphs[0].text.count("；") + 1 if len(paragraphs) == 1 else 0
     if not pts and len(paragraphs) >= 2:
         at = heading or paragraphs[0]
         yield report("quality.unnumbered", doc.body_line + at.line,
                      f"建议部分有 {len(paragraphs)} 段，但没有分条编号")
+    elif not pts and measures >= MEASURES_IN_ONE_PARAGRAPH:
+        yield report("quality.unnumbered", doc.body_line + paragraphs[0].line,
+                     f"建议部分把 {measures} 项措施用分号写在一段里，没有分条编号")
     for p in pts:
         if is_vague(p.text, book):
             snippet = p.text.strip().split("\n")[0][:24]
