@@ -5,7 +5,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
 
 from jianyan.dup.normalise import normalise
 

@@ -215,15 +215,24 @@ def _load_doc(root: Path, path: Path, model: type[M], limit: int, cache: LoadCac
     relpath = rel(root, path)
     raw, too_big = read if read is not None else read_bytes(path, limit)
     if raw is None:
-        parsed = Parsed(relpath)
-        return Doc(relpath, parsed, None), [error(relpath, None, "length.file_too_large", too_big or "")]
+        return too_large(relpath, too_big or "")
     parsed = cache.read_markdown(relpath, raw) if cache is not None else read_markdown(relpath, raw)
+    return to_doc(parsed, model)
+
+
+def too_large(relpath: str, message: str) -> tuple[Doc, list[Finding]]:
+    """A file refused for its size: no model, one finding."""
+    return Doc(relpath, Parsed(relpath), None), [error(relpath, None, "length.file_too_large", message)]
+
+
+def to_doc(parsed: Parsed, model: type[M]) -> tuple[Doc[M], list[Finding]]:
+    """A read file validated against ``model``: the document and all its findings (reader's and model's)."""
     findings = list(parsed.findings)
     obj = None
     if parsed.ok:
         obj, found = validate(model, parsed, "schema")
         findings.extend(found)
-    return Doc(relpath, parsed, obj), findings
+    return Doc(parsed.path, parsed, obj), findings
 
 
 def _scan(folder: Path) -> list[tuple[Path, bool]]:

@@ -15,11 +15,10 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .findings import Finding, error
-from .frontmatter import Parsed, read_yaml
+from .findings import Finding
+from .frontmatter import read_yaml
 from .model import ID_RE, ISSUE_ID_RE, Bool, Date, Strict, Text
-from .repo import IGNORED_NAMES, Campaign, Doc, read_bytes, rel
-from .validate import validate
+from .repo import IGNORED_NAMES, Campaign, Doc, read_bytes, rel, to_doc, too_large
 
 FEEDBACK_DIR = "feedback"
 RECORD_SUFFIX = ".yaml"
@@ -178,18 +177,12 @@ def load_record(root: Path, path: Path, limit: int) -> tuple[Doc[FeedbackRecord]
     relpath = rel(root, path)
     raw, too_big = read_bytes(path, limit)
     if raw is None:
-        return Doc(relpath, Parsed(relpath), None), [error(relpath, None, "length.file_too_large", too_big or "")]
+        return too_large(relpath, too_big or "")
     return parse_record(relpath, raw)
 
 
 def parse_record(relpath: str, raw: bytes) -> tuple[Doc[FeedbackRecord], list[Finding]]:
-    parsed = read_yaml(relpath, raw)
-    findings = list(parsed.findings)
-    model = None
-    if parsed.ok:
-        model, found = validate(FeedbackRecord, parsed, "schema")
-        findings.extend(found)
-    return Doc(relpath, parsed, model), findings
+    return to_doc(read_yaml(relpath, raw), FeedbackRecord)
 
 
 def load_tracking(campaign: Campaign) -> Tracking:

@@ -30,7 +30,7 @@ from .findings import Finding, error, info
 from .frontmatter import Parsed, read_markdown, read_yaml
 from .gitio import Change, Git, GitError, signers_file
 from .model import (ISSUE_STATUSES, ISSUE_TRANSITIONS, SUBMISSION_STATUSES, SUBMISSION_TRANSITIONS,
-                    Issue, RolesFile, Settings, Submission)
+                    RolesFile, Settings)
 from .repo import IGNORED_NAMES, ISSUES_DIR, SUBMISSIONS_DIR, Campaign, Doc
 from .validate import validate
 

@@ -3,7 +3,7 @@ a pure function of the loaded campaign. ``run`` applies the settings' severity o
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from ..findings import Finding
 from ..loadcache import cached_family

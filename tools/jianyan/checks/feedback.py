@@ -6,12 +6,12 @@ timeline runs forward in dates and in progress; a deadline passed without 办结
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Iterator
 
 from ..findings import Finding, error, info, warning
 from ..repo import Campaign, Doc
 from ..tracking import FeedbackRecord, dispatch_date, record_path, tracking_of
+from .common import repeated
 
 
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:
@@ -22,18 +22,12 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
                     "feedback/ 下只能放批示办理记录 <信息编号>.yaml。部门报回的表格请用 jianyan feedback import 导入，"
                     "不要存放在此目录")
     today = ctx.options.get("today") or dt.date.today()
-    seen: dict[str, list[Doc]] = defaultdict(list)
     for doc in tracking.records:
-        if doc.model is None:
-            continue
-        seen[doc.model.item].append(doc)
-        yield from _check_record(campaign, doc, today)
-    for item, docs in seen.items():
-        if len(docs) > 1:
-            for doc in docs:
-                others = "、".join(d.path for d in docs if d is not doc)
-                yield error(doc.path, doc.line("item"), "ref.duplicate_feedback",
-                            f"信息 {item} 已有批示办理记录 {others}。一条信息只建一个记录文件，请合并")
+        if doc.model is not None:
+            yield from _check_record(campaign, doc, today)
+    for item, doc, others in repeated(tracking.records, lambda d: d.model.item):
+        yield error(doc.path, doc.line("item"), "ref.duplicate_feedback",
+                    f"信息 {item} 已有批示办理记录 {others}。一条信息只建一个记录文件，请合并")
 
 
 def _check_record(campaign: Campaign, doc: Doc[FeedbackRecord], today: dt.date) -> Iterator[Finding]:

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
 from typing import Iterator
 
 from ..findings import Finding, error, warning
 from ..model import ID_RE, ROLES
 from ..repo import SUBMISSIONS_DIR, Campaign, Doc
+from .common import repeated
 
 
 def _close(word: str, options) -> str:
@@ -24,18 +24,12 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
     regs = campaign.registries
     if regs is None:
         return
-    seen: dict[str, list[Doc]] = defaultdict(list)
     for doc in campaign.submissions:
-        if doc.model is None:
-            continue
-        seen[doc.model.id].append(doc)
-        yield from _check_submission(campaign, doc)
-    for ident, docs in seen.items():
-        if len(docs) > 1:
-            for doc in docs:
-                others = "、".join(d.path for d in docs if d is not doc)
-                yield error(doc.path, doc.line("id"), "ref.duplicate_id",
-                            f"编号 {ident} 与 {others} 重复。请用 jianyan new 取得下一个可用编号")
+        if doc.model is not None:
+            yield from _check_submission(campaign, doc)
+    for ident, doc, others in repeated(campaign.submissions, lambda d: d.model.id):
+        yield error(doc.path, doc.line("id"), "ref.duplicate_id",
+                    f"编号 {ident} 与 {others} 重复。请用 jianyan new 取得下一个可用编号")
 
 
 def _check_submission(campaign: Campaign, doc: Doc) -> Iterator[Finding]:

@@ -1,0 +1,19 @@
+"""Small helpers shared by check families."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Callable, Iterable, Iterator
+
+from ..repo import Doc
+
+
+def repeated(docs: Iterable[Doc], key: Callable[[Doc], str]) -> Iterator[tuple[str, Doc, str]]:
+    """For every value of ``key`` held by more than one valid document: (value, document, the others' paths)."""
+    seen: dict[str, list[Doc]] = defaultdict(list)
+    for doc in docs:
+        if doc.model is not None:
+            seen[key(doc)].append(doc)
+    for value, group in seen.items():
+        if len(group) > 1:
+            for doc in group:
+                yield value, doc, "、".join(d.path for d in group if d is not doc)
