@@ -85,6 +85,30 @@ class Chain:
         return "".join(out)
 
 
+# Full-width digits and letters of the 1998 newspaper text as today's official texts write them (GB/T 15835),
+# and quotation marks dropped: a word chain would leave them unpaired.
+_TEXT_FIXES = {**{0xFF10 + k: 0x30 + k for k in range(10)}, **{0xFF21 + k: 0x41 + k for k in range(26)},
+               **{0xFF41 + k: 0x61 + k for k in range(26)}, **{ord(q): None for q in "“”‘’\"「」『』"}}
+SECTIONS = (("存在的问题", 2), ("原因分析", 1), ("对策建议", 3))
+ORDINALS = "一二三"
+
+
+def structured(chain: Chain, rng: random.Random, chars: int) -> str:
+    """An item laid out as the notice asks (problem, cause, numbered suggestions) in real newspaper prose."""
+    paragraphs = sum(n for _, n in SECTIONS) + 1
+    size = max(60, chars // paragraphs)
+
+    def para() -> str:
+        text = "".join(chain.text(rng, size).split()).translate(_TEXT_FIXES).rstrip("，、；：")
+        return text if text.endswith(("。", "！", "？")) else text + "。"
+
+    out = [para()]
+    for k, (heading, n) in enumerate(SECTIONS):
+        out.append(f"## {ORDINALS[k]}、{heading}")
+        out.extend(f"{ORDINALS[j]}是{para()}" if n > 1 else para() for j in range(n))
+    return "\n\n".join(out)
+
+
 def light_edit(text: str, rng: random.Random) -> str:
     from .dup.evaluate import edit
     kind = rng.choice(["deleted_chars", "reordered", "synonyms", "traditional", "none"])
@@ -114,7 +138,7 @@ def generate(folder: Path, n: int, chain: Chain | None, seed: int = 1998,
             body = light_edit(bodies[orig], rng)
             planted.append((ident, orig))
         elif chain is not None:
-            body = chain.text(rng, rng.randint(500, 1200))
+            body = structured(chain, rng, rng.randint(500, 1200))
         else:
             body = rng.choice(passages or ["（空）"]) + f"\n\n编号{i}。"
         bodies[ident] = body

@@ -429,34 +429,44 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
       jianyan check --base origin/main    拉取请求：另查本次改动
       jianyan check --format json         机器可读输出
     """
-    from . import checks, output
+    from . import checks, output, snapshot
     from .repo import find_root
+    from .workflow import GitError, check_change, diff, pair_renames
     root = find_root()
     only = _scope(root, paths)
+    run_families, categories = _selection(families)
     show_progress = sys.stderr.isatty() if progress is None else progress
-    campaign = load(root, progress=show_progress)
     say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
     ctx = checks.Context(only=only, options={"progress": say})
-    if base:  # changed paths first: other families (dup) look at ctx.changed
-        from .workflow import GitError, check_change, prepare
-        try:
-            ctx.options["changeset"] = prepare(campaign, base)
-        except GitError as exc:
-            raise Failure(str(exc)) from None
-        ctx.changed = ctx.options["changeset"].paths
-    run_families, categories = _selection(families)
-    findings = checks.run(campaign, ctx, families=None if categories else run_families)
-    if base:
-        try:
-            findings = checks.finalize(campaign, ctx, findings + list(check_change(campaign, base, ctx)))
-        except GitError as exc:
-            raise Failure(str(exc)) from None
+    part = None
+    try:
+        if base:  # changed paths first: other families (dup) look at ctx.changed
+            cs = diff(root, base)
+            if only is None and not families:  # a stored check of the merge-base (or HEAD) spares reading the rest
+                part = snapshot.partial(root, [(cs.merge_base, cs.changes), (cs.head, None)] if cs.head
+                                        else [(cs.merge_base, cs.changes)], cs.git, cs.prefix, progress=say)
+        campaign = part.campaign if part else load(root, progress=show_progress)
+        if base:
+            ctx.options["changeset"] = pair_renames(campaign, cs)
+            ctx.changed = cs.paths
+            ctx.options["partial"] = part
+        raw = checks.collect(campaign, ctx, families=None if categories else run_families)
+        if base:
+            raw += list(check_change(campaign, base, ctx))
+    except GitError as exc:
+        raise Failure(str(exc)) from None
+    drafts: set[str] = set()
+    if part:
+        raw, drafts = part.merge(raw)
+    elif only is None and not families:
+        snapshot.save(campaign, raw)
+    findings = checks.finalize(campaign, ctx, raw, drafts)
     if categories:  # keep a category's findings, plus what the named families found
         from_families = set(checks.run(campaign, ctx, families=run_families)) if run_families else set()
         findings = [f for f in findings if f.code.split(".")[0] in categories or f in from_families]
     click.echo(output.RENDERERS[fmt](findings), nl=False)
     if fmt == "text":
-        files = len(campaign.submissions) + len(campaign.issues)
+        files = part.files if part else len(campaign.submissions) + len(campaign.issues)
         click.echo(output.summary_line(findings, files), err=True)
     sys.exit(EXIT_FINDINGS if any(f.severity == ERROR for f in findings) else EXIT_OK)
 

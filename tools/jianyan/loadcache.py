@@ -161,11 +161,12 @@ class LoadCache:
         except OSError:
             pass  # no processes to be had: parsed one by one
 
-    def save(self) -> None:
-        """Write the shards that changed, dropping entries of files no longer there. Never raises."""
+    def save(self, prune: bool = True) -> None:
+        """Write the shards that changed, dropping entries of files no longer there (``prune``: this run
+        saw every file). Never raises."""
         if self.folder is None:
             return
-        for k in range(SHARDS):  # a shard holding files that are gone is rewritten too
+        for k in range(SHARDS if prune else 0):  # a shard holding files that are gone is rewritten too
             shard = self.shards[k]
             if shard is not None and any(p not in self.seen for p in shard):
                 for p in [p for p in shard if p not in self.seen]:
@@ -215,7 +216,7 @@ def cached_family(name: str, check, campaign, ctx):
     tool changed (and are in scope); findings that are not about a document (e.g. a broken phrase
     list) come from that run every time. Same findings as ``check(campaign, ctx)``."""
     from .repo import Campaign, cache_enabled
-    if name not in PER_FILE_FAMILIES or not cache_enabled(campaign.root):
+    if name not in PER_FILE_FAMILIES or campaign.partial or not cache_enabled(campaign.root):
         return list(check(campaign, ctx))
     folder = Path(campaign.root) / CACHE_DIR / f"findings-v{FORMAT}"
     path = folder / f"{name}.bin"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Generic, TypeVar
+from typing import Callable, Generic, Iterable, TypeVar
 
 from pydantic import BaseModel
 
@@ -104,9 +104,15 @@ class Campaign:
     unknown_files: list[str]
     findings: list[Finding]
     originals: list[str] = field(default_factory=list)  # kept Word originals (companions of a .md)
+    # A partial campaign (snapshot.py) holds only some submissions; ``lookup`` reads any other by id.
+    partial: bool = False
+    lookup: Callable[[str], "Doc[Submission] | None"] | None = None
 
     def submission(self, ident: str) -> Doc[Submission] | None:
-        return self._by_id_sub.get(ident)
+        doc = self._by_id_sub.get(ident)
+        if doc is None and self.lookup is not None:
+            doc = self.lookup(ident)
+        return doc
 
     def issue(self, ident: str) -> Doc[Issue] | None:
         return self._by_id_issue.get(ident)
@@ -273,19 +279,27 @@ def cache_enabled(root: Path) -> bool:
 
 
 def load_campaign(root: Path | None = None, progress: Callable[[int, int], None] | None = None,
-                  cache: bool | None = None) -> Campaign:
+                  cache: bool | None = None, submissions: Iterable[str] | None = None,
+                  registries: tuple[Registries | None, list[Finding]] | None = None) -> Campaign:
     """Read everything. ``progress(done, total)`` is called as files are read (for a progress bar).
 
     ``cache``: keep front-matter parses in .jianyan-cache/ (loadcache.py); None decides by
-    ``cache_enabled``. Cached or not, the result is the same."""
+    ``cache_enabled``. Cached or not, the result is the same. ``submissions``: read only these
+    submission files (repository-relative paths) and mark the campaign partial (snapshot.py);
+    ``registries``: what ``load_registries`` gave for this root already."""
     root = find_root(root)
     use_cache = cache_enabled(root) if cache is None else cache
     store = LoadCache(root if use_cache else None)  # without a cache on disk: only the parallel parse
-    registries, findings = load_registries(root)
+    registries, findings = load_registries(root) if registries is None else (registries[0], list(registries[1]))
     limit = registries.settings.limits.file_max_bytes if registries else 1_000_000
     unknown: list[str] = []
     originals: list[str] = []
-    folders = {SUBMISSIONS_DIR: (_scan(root / SUBMISSIONS_DIR), Submission),
+    if submissions is None:
+        sub_paths = _scan(root / SUBMISSIONS_DIR)
+    else:
+        sub_paths = sorted((root / p, (root / p).is_symlink()) for p in set(submissions)
+                           if (root / p).is_file() or (root / p).is_symlink())
+    folders = {SUBMISSIONS_DIR: (sub_paths, Submission),
                ISSUES_DIR: (_scan(root / ISSUES_DIR), Issue)}
     total = sum(len(paths) for paths, _ in folders.values())
     done = 0
@@ -312,11 +326,26 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
                     doc, found = _load_doc(root, path, model, limit, store, reads[path])
                     docs[name].append(doc)
                     findings.extend(found)
-    if store is not None:
-        store.save()
-    submissions: list[Doc[Submission]] = docs[SUBMISSIONS_DIR]
-    issues: list[Doc[Issue]] = docs[ISSUES_DIR]
-    return Campaign(root, registries, submissions, issues, unknown, findings, originals)
+    store.save(prune=submissions is None)
+    return Campaign(root, registries, docs[SUBMISSIONS_DIR], docs[ISSUES_DIR], unknown, findings, originals,
+                    partial=submissions is not None)
+
+
+def doc_reader(root: Path, registries: Registries | None) -> Callable[[str], Doc[Submission] | None]:
+    """Read one submission file by path, for a partial campaign's lookups."""
+    limit = registries.settings.limits.file_max_bytes if registries else 1_000_000
+
+    def read(relpath: str) -> Doc[Submission] | None:
+        path = root / relpath
+        if path.is_symlink() or not path.is_file():
+            return None
+        try:
+            doc, _ = _load_doc(root, path, Submission, limit)
+        except OSError:
+            return None
+        return doc
+
+    return read
 
 
 def is_original(path: Path) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 
 from .findings import Finding, error, info
@@ -40,7 +41,7 @@ BODY_FROZEN_FROM = ("accepted", "adopted")
 LABELS = {"id": "编号", "submitter": "作者", "unit": "报送单位", "date": "报送日期"}
 ROLE_LABEL = {"director": "研究室主任", "secretary_general": "秘书长", "secretariat": "办公厅秘书处"}
 
-__all__ = ["ChangeSet", "prepare", "check_change", "GitError"]
+__all__ = ["ChangeSet", "prepare", "diff", "pair_renames", "check_change", "GitError"]
 
 
 @dataclass
@@ -72,9 +73,20 @@ class ChangeSet:
 
 def prepare(campaign: Campaign, base: str) -> ChangeSet:
     """Resolve the base and diff the campaign folder; GitError with a Chinese message on problems."""
-    top = Git(campaign.root).toplevel
+    return pair_renames(campaign, diff(campaign.root, base))
+
+
+def pair_renames(campaign: Campaign, cs: ChangeSet) -> ChangeSet:
+    """``cs`` with a deleted item whose id reappears in an added file counted as moved."""
+    cs.changes = _pair_renames(campaign, cs)
+    return cs
+
+
+def diff(root: Path, base: str) -> ChangeSet:
+    """The change from the merge-base of ``base`` to the work tree, as git reports it."""
+    top = Git(root).toplevel
     git = Git(top)
-    root = campaign.root.resolve()
+    root = Path(root).resolve()
     prefix = "" if root == top else root.relative_to(top).as_posix() + "/"
     base_sha = git.require(base)
     head = git.head()
@@ -88,9 +100,7 @@ def prepare(campaign: Campaign, base: str) -> ChangeSet:
             changes.append(Change(c.status, old, new))
         elif old or new:
             changes.append(Change("A" if new else "D", old, new))
-    cs = ChangeSet(git, prefix, base, base_sha, head, mb, changes)
-    cs.changes = _pair_renames(campaign, cs)
-    return cs
+    return ChangeSet(git, prefix, base, base_sha, head, mb, changes)
 
 
 def _kind(path: str | None) -> str | None:

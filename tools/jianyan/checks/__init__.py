@@ -49,12 +49,17 @@ FAMILIES: dict[str, Check] = {
 def run(campaign: Campaign, ctx: Context | None = None, families: Iterable[str] | None = None) -> list[Finding]:
     """Loader findings plus every family's findings, severity-adjusted, sorted, deduplicated."""
     ctx = ctx or Context()
+    return finalize(campaign, ctx, collect(campaign, ctx, families))
+
+
+def collect(campaign: Campaign, ctx: Context, families: Iterable[str] | None = None) -> list[Finding]:
+    """Loader findings plus every family's findings, as the checks yield them (before ``finalize``)."""
     out: list[Finding] = list(campaign.findings)
     for name, check in FAMILIES.items():
         if families is not None and name not in families:
             continue
         out.extend(cached_family(name, check, campaign, ctx))  # per-file families reuse unchanged files' findings
-    return finalize(campaign, ctx, out)
+    return out
 
 
 # Findings that only make sense when a registry loaded: withheld while that registry is broken
@@ -69,12 +74,15 @@ NEEDS_REGISTRY = {
 }
 
 
-def finalize(campaign: Campaign, ctx: Context, findings: Iterable[Finding]) -> list[Finding]:
+def finalize(campaign: Campaign, ctx: Context, findings: Iterable[Finding],
+             drafts: Iterable[str] = ()) -> list[Finding]:
+    """Severity overrides, withheld and repeated findings, scope, sorting. ``drafts``: paths of drafts
+    besides the loaded ones (files whose findings come from a snapshot)."""
     overrides = campaign.registries.settings.severity if campaign.registries else {}
     # With --base, workflow.* severities come from the base revision: a change cannot switch off its own check.
     protected = ctx.options.get("protected_severity")
     drafts = {d.path for d in (*campaign.submissions, *campaign.issues)
-              if d.model is not None and d.model.status == "draft"}
+              if d.model is not None and d.model.status == "draft"} | set(drafts)
     findings = list(findings)
     broken = campaign.registries.broken if campaign.registries else frozenset()
     withheld = {code for key in broken for code in NEEDS_REGISTRY.get(key, ())}

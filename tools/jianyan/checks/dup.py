@@ -57,7 +57,8 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
             for problem in reference_entries(campaign.root, settings.reference_dir)[1]:
                 yield Finding(settings_path, line, None, ERROR, "dup.reference_dir", problem)
         return
-    analysis = Analysis.run(campaign, progress=progress)
+    part = ctx.options.get("partial")  # snapshot.Partial: the other texts are in its stored index
+    analysis = Analysis.run(campaign, progress=progress, stored=part.dup if part is not None else None)
     for problem in analysis.problems:
         yield Finding(settings_path, line, None, ERROR, "dup.reference_dir", problem)
     for q in analysis.submissions(queries_paths):

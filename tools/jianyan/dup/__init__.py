@@ -64,21 +64,27 @@ class Analysis:
     def __init__(self, index: Index, problems: list[str]):
         self.index = index
         self.problems = problems
-        self.position = {id(e): i for i, e in enumerate(index.entries)}
+        self.position = {id(e): i for i, e in index.own()}
         self._found: dict[int, list[Match]] = {}  # matches found ahead by prefetch()
 
     @classmethod
     def run(cls, campaign, root: Path | None = None, progress: Callable[[str], None] | None = None,
-            processes: int | None = None) -> "Analysis":
+            processes: int | None = None, stored=None) -> "Analysis":
+        """``stored``: a snapshot's index and the paths it must not offer (snapshot.py); the campaign
+        then holds only the texts read this run, which are indexed beside it."""
         settings = campaign.registries.settings.dup
         entries = campaign_entries(campaign)
         refs, problems = reference_entries(campaign.root, settings.reference_dir)
         entries.extend(refs)
         root = campaign.root if root is None else root
-        return cls(build(entries, root, settings.min_span_chars, progress, processes), problems)
+        index = build(entries, root, settings.min_span_chars, progress, processes, prune=not campaign.partial)
+        if stored is not None:
+            from .stored import Layered
+            index = Layered(stored[0], stored[1], index)
+        return cls(index, problems)
 
     def entry(self, ident: str) -> Entry | None:
-        for e in self.index.entries:
+        for _, e in self.index.own():
             if e.id == ident and e.kind == "submission":
                 return e
         return None
@@ -86,7 +92,7 @@ class Analysis:
     def submissions(self, paths: Iterable[str] | None = None) -> list[Entry]:
         """The submissions to query; when there are many, their matches are found on all cores now."""
         wanted = None if paths is None else set(paths)
-        out = [e for e in self.index.entries
+        out = [e for _, e in self.index.own()
                if e.kind == "submission" and (wanted is None or e.path in wanted)]
         if len(out) >= PARALLEL_QUERIES:
             self.prefetch(out)

@@ -211,9 +211,7 @@ class Index:
 
     def __init__(self, entries: list[Entry], store: Store, min_chars: int):
         self.entries = entries
-        self.store = store
         self.min_chars = min_chars
-        self.by_key = {}
         feats = [store.get(e.key) for e in entries]
         self.feats = feats
         n = len(entries)
@@ -259,24 +257,36 @@ class Index:
             cand.update(top.tolist())
         return sorted(i for i in cand if not skip(i)), common
 
+    def own(self) -> Iterable[tuple[int, Entry]]:
+        """The entries of this run's texts, with their positions (all of them here)."""
+        return enumerate(self.entries)
+
     def query(self, q: F.Features, skip: Callable[[int], bool], floor: float = 0.2) -> list[Match]:
         """Verified matches of ``q``: similarity at least ``floor`` or at least one copied span."""
         cands, common = self.candidates(q, skip)
-        sq = F.shingles(q.hashes)
-        uq = np.unique(sq)
-        out = []
-        for i in cands:
-            pair = compare(q, self.feats[i], self.min_chars, common, sq=sq, uq=uq)
-            if pair.spans or pair.similarity >= floor:
-                out.append(Match(self.entries[i], i, pair))
-        out.sort(key=lambda m: (-(m.pair.mask.sum() if m.pair.mask is not None else 0),
-                                -m.pair.similarity, m.entry.path))
-        return out
+        return verify(self, q, cands, common, floor)
+
+
+def verify(index, q: F.Features, cands: Iterable[int], common: np.ndarray, floor: float) -> list[Match]:
+    """Compare ``q`` exactly with each candidate of ``index``; the matches, most copied text first."""
+    sq = F.shingles(q.hashes)
+    uq = np.unique(sq)
+    out = []
+    for i in cands:
+        pair = compare(q, index.feats[i], index.min_chars, common, sq=sq, uq=uq)
+        if pair.spans or pair.similarity >= floor:
+            out.append(Match(index.entries[i], i, pair))
+    out.sort(key=lambda m: (-(m.pair.mask.sum() if m.pair.mask is not None else 0),
+                            -m.pair.similarity, m.entry.path))
+    return out
 
 
 def build(entries: list[Entry], root: Path | None, min_chars: int,
-          progress: Callable[[str], None] | None = None, processes: int | None = None) -> Index:
-    """Features for every entry (from the cache, or computed and cached) and the index over them."""
+          progress: Callable[[str], None] | None = None, processes: int | None = None,
+          prune: bool = True) -> Index:
+    """Features for every entry (from the cache, or computed and cached) and the index over them.
+
+    ``prune``: the entries are the whole corpus, so cached features of other texts may be dropped."""
     store = Store(root)
     todo: dict[bytes, tuple[str, bool]] = {}
     for e in entries:
@@ -287,5 +297,5 @@ def build(entries: list[Entry], root: Path | None, min_chars: int,
     keys = list(todo)
     for key, feats in zip(keys, compute_many([todo[k] for k in keys], processes)):
         store.put(key, feats)
-    store.save(used={e.key for e in entries})
+    store.save(used={e.key for e in entries} if prune else None)
     return Index(entries, store, min_chars)

@@ -1,0 +1,145 @@
+"""`check --base` from a stored check of main (snapshot.py) gives exactly what a full check gives.
+
+Each case changes the sample campaign on a branch the way a pull request would, then runs
+`jianyan check --base main` twice: with the snapshot main's check stored (reading only the changed
+files and those depending on them), and with every cache off (reading everything). The two outputs
+must be identical, byte for byte."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import copy_campaign, run_cli
+from gitrepo import git
+
+A = "submissions/2021/minge/2021-minge-001.md"          # adopted in 2021-001
+B = "submissions/2021/jiusan/2021-jiusan-001.md"        # adopted in 2021-003
+SERIES_ROOT = "submissions/2021/jingji/2021-jingji-001.md"  # 2021-jingji-003 names it in `related`
+SERIES_NEXT = "submissions/2021/jingji/2021-jingji-003.md"
+ISSUE = "issues/2021/003.md"
+FEEDBACK = "feedback/2021/2021-jiusan-001.yaml"
+
+
+def _edit(root: Path, rel: str, old: str, new: str, count: int = 1) -> None:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {rel}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def _body(root: Path, rel: str) -> str:
+    return (root / rel).read_text(encoding="utf-8").split("\n---\n", 1)[1]
+
+
+def _new_item(root: Path, ident: str, body: str, extra: str = "") -> None:
+    unit = ident.split("-")[1]
+    path = root / "submissions" / "2021" / unit / f"{ident}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\nid: {ident}\ntitle: 关于进一步做好有关工作的建议\nsubmitter: 某单位\nunit: {unit}\n"
+                    f"topic: 1\nkind: suggestion\nstatus: submitted\ndate: 2021-04-20\n{extra}---\n{body}",
+                    encoding="utf-8")
+
+
+CASES = {
+    "body_edit": lambda r: _edit(r, A, "目前沿黄9市之间", "目前沿黄9市之间确实非常"),
+    "same_id_as_unchanged": lambda r: _edit(r, B, "id: 2021-jiusan-001", "id: 2021-minge-001"),
+    "delete_series_root": lambda r: (r / SERIES_ROOT).unlink(),
+    "series_root_later_date": lambda r: _edit(r, SERIES_ROOT, "date: 2021-", "date: 2022-"),
+    "issue_drops_an_item": lambda r: _edit(r, ISSUE, "items: [2021-jiusan-001, ", "items: ["),
+    "feedback_other_item": lambda r: _edit(r, FEEDBACK, "2021-jiusan-001", "2021-minge-001"),
+    "rename_item": lambda r: (r / A).rename(r / "submissions/2021/minge/2021-minge-099.md"),
+    "broken_yaml": lambda r: _edit(r, B, "status: adopted", "status: [adopted"),
+    "near_copy_added": lambda r: _new_item(r, "2021-jinan-031", _body(r, A).replace("的", "之", 3)),
+    "new_item_in_series": lambda r: _new_item(r, "2021-jingji-031", _body(r, SERIES_NEXT)[:200] + "\n",
+                                              "related: [2021-jingji-001, 2021-minge-099]\n"),
+    "registry_change_runs_full": lambda r: _edit(r, "schema/settings.yaml", "campaign:", "# 改动\ncampaign:"),
+}
+
+
+@pytest.fixture(scope="module")
+def main_repo(tmp_path_factory) -> Path:
+    """The sample campaign committed on main, checked once so that its snapshot is stored."""
+    root = copy_campaign(tmp_path_factory.mktemp("snap") / "c")
+    (root / ".gitignore").write_text("build/\n.jianyan-cache/\n", encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "main")
+    res = run_cli(root, "check", "--format", "json")
+    assert res.code in (0, 1), res
+    assert list((root / ".jianyan-cache" / "snapshot-v1").glob("*/meta.bin")), "main's check stored no snapshot"
+    return root
+
+
+def _branch(main_repo: Path, dest: Path, change) -> Path:
+    shutil.copytree(main_repo, dest, symlinks=True)
+    git(dest, "checkout", "-q", "-b", "pr")
+    change(dest)
+    git(dest, "add", "-A")
+    git(dest, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "pr")
+    return dest
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_snapshot_check_equals_full_check(main_repo, tmp_path, case):
+    root = _branch(main_repo, tmp_path / "pr", CASES[case])
+    quick = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
+    full = run_cli(root, "check", "--base", "main", "--format", "json", env={"JIANYAN_CACHE": "0"})
+    assert quick.code == full.code, (quick, full)
+    assert quick.out == full.out
+    used = "增量检查" in quick.err
+    assert used == (case != "registry_change_runs_full"), quick.err
+    assert json.loads(quick.out) is not None
+
+
+def test_dependants_are_read_and_findings_follow_the_change(main_repo, tmp_path):
+    """Deleting the first item of a series: the unchanged follow-up is read again and now names the gap."""
+    root = _branch(main_repo, tmp_path / "pr", CASES["delete_series_root"])
+    res = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
+    m = re.search(r"读取改动的 (\d+) 篇和受影响的 (\d+) 篇", res.err)
+    assert m and int(m[2]) >= 1, res.err
+    codes = {(f["path"], f["code"]) for f in res.json()}
+    assert (SERIES_NEXT, "ref.unknown_related") in codes
+    assert any(c == "workflow.deleted" for _, c in codes)
+
+
+def test_near_copy_found_against_the_stored_index(main_repo, tmp_path):
+    root = _branch(main_repo, tmp_path / "pr", CASES["near_copy_added"])
+    res = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
+    assert "增量检查" in res.err
+    dup = [f for f in res.json() if f["code"] == "dup.near_duplicate"]
+    assert dup and dup[0]["severity"] == "error" and "2021-minge-001" in dup[0]["message"]
+    assert dup[0]["path"] == "submissions/2021/jinan/2021-jinan-031.md"
+
+
+def test_no_snapshot_of_a_dirty_work_tree(tmp_path):
+    root = copy_campaign(tmp_path / "c")
+    (root / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "main")
+    _edit(root, A, "目前", "目前确实")
+    run_cli(root, "check", "--format", "json")
+    assert not list((root / ".jianyan-cache").glob("snapshot-v1/*/meta.bin"))
+
+
+def test_a_new_day_reads_the_date_dependent_items_again(main_repo, tmp_path):
+    """Findings that depend on the date (an urgent item's waiting time, a date after today) are not
+    taken from a snapshot stored on another day."""
+    from jianyan import snapshot
+    root = tmp_path / "pr"
+    shutil.copytree(main_repo, root, symlinks=True)
+    meta_file = next((root / ".jianyan-cache" / "snapshot-v1").glob("*/meta.bin"))
+    meta = snapshot._unblob(meta_file)
+    git(root, "checkout", "-q", "-b", "pr")
+    CASES["body_edit"](root)
+    same_day = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
+    meta["day"] = "2000-01-01"
+    meta["timely"] = [SERIES_NEXT]
+    meta_file.write_bytes(snapshot._blob(meta))
+    other_day = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
+    full = run_cli(root, "check", "--base", "main", "--format", "json", env={"JIANYAN_CACHE": "0"})
+    assert "受影响的 0 篇" in same_day.err and "受影响的 1 篇" in other_day.err, (same_day.err, other_day.err)
+    assert other_day.out == same_day.out == full.out

@@ -1,0 +1,135 @@
+"""A snapshot's duplication index on disk (see snapshot.py), and the index a pull request queries.
+
+``save_index`` writes the arrays of an ``engine.Index`` over a campaign's submissions (LSH band table,
+fingerprint table) as .npy files, and each entry's metadata as one marshal record with an offsets
+array. ``StoredIndex`` memory-maps them: a query reads only the pages it searches and the records of
+its candidates, whose features come from the feature cache (cache.py) by content key. ``Layered``
+puts the texts read in this run beside it and hides the stored rows of files changed or deleted since.
+Texts are not kept: a stored entry's ``source`` is empty (only a query's own text is ever shown).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import marshal
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from . import features as F
+from .cache import Store
+from .engine import Entry, Index, Match, build, campaign_entries, verify
+
+ARRAYS = ("band_keys", "band_doc", "fp", "fp_doc")
+
+
+def _record(e: Entry) -> tuple:
+    return (e.kind, e.id, e.path, e.title, e.markdown, e.body_line, e.date.isoformat() if e.date else None,
+            e.status, e.reason, tuple(e.related), tuple(e.items), e.key)
+
+
+def save_index(campaign, folder: Path) -> None:
+    """The index over the campaign's valid submissions, under ``folder`` (which must not exist)."""
+    settings = campaign.registries.settings.dup
+    entries = [e for e in campaign_entries(campaign) if e.kind == "submission"]
+    index = build(entries, campaign.root, settings.min_span_chars, prune=False)
+    folder.mkdir(parents=True)
+    for name in ARRAYS:
+        np.save(folder / f"{name}.npy", getattr(index, name))
+    rows = [marshal.dumps(_record(e)) for e in entries]
+    np.save(folder / "rows_off.npy", np.cumsum([0] + [len(r) for r in rows], dtype=np.int64))
+    (folder / "rows.bin").write_bytes(b"".join(rows))
+    (folder / "info.bin").write_bytes(marshal.dumps({"version": F.VERSION, "n": len(entries),
+                                                     "common_df": index.common_df}))
+
+
+class _Rows:
+    """The stored entries, each decoded when first asked for."""
+
+    def __init__(self, folder: Path, n: int):
+        self.off = np.load(folder / "rows_off.npy", mmap_mode="r")
+        self.blob = (folder / "rows.bin").read_bytes()
+        self.n = n
+        self.cache: dict[int, Entry] = {}
+        if len(self.off) != n + 1:
+            raise ValueError("damaged index")
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> Entry:
+        e = self.cache.get(i)
+        if e is None:
+            a, b = int(self.off[i]), int(self.off[i + 1])
+            kind, ident, path, title, markdown, line, date, status, reason, related, items, key = \
+                marshal.loads(self.blob[a:b])
+            e = self.cache[i] = Entry(kind, ident, path, title, "", markdown, line,
+                                      dt.date.fromisoformat(date) if date else None, status, reason,
+                                      tuple(related), tuple(items), key)
+        return e
+
+
+class _Features:
+    def __init__(self, rows: _Rows, store: Store):
+        self.rows, self.store = rows, store
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> F.Features | None:
+        return self.store.get(self.rows[i].key)  # None: dropped from the feature cache since
+
+
+class StoredIndex(Index):
+    """An ``Index`` read from a snapshot folder (memory-mapped)."""
+
+    def __init__(self, folder: Path, root: Path, min_chars: int):  # noqa: D107 - not Index.__init__
+        info = marshal.loads((folder / "info.bin").read_bytes())
+        if info.get("version") != F.VERSION:
+            raise ValueError("index of other features")
+        self.min_chars = min_chars
+        for name in ARRAYS:
+            setattr(self, name, np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")))
+        self.common_df = info["common_df"]
+        self.entries = _Rows(folder, info["n"])
+        self.feats = _Features(self.entries, Store(root))
+
+
+class _Chain:
+    """Two sequences read as one."""
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+    def __len__(self) -> int:
+        return len(self.a) + len(self.b)
+
+    def __getitem__(self, i: int):
+        n = len(self.a)
+        return self.a[i] if i < n else self.b[i - n]
+
+
+class Layered:
+    """The stored index (minus ``hidden`` paths) with the index of this run's texts after it."""
+
+    def __init__(self, stored: StoredIndex, hidden: set[str], fresh: Index):
+        self.stored, self.fresh, self.hidden = stored, fresh, hidden
+        self.n = len(stored.entries)
+        self.min_chars = fresh.min_chars
+        self.entries = _Chain(stored.entries, fresh.entries)
+        self.feats = _Chain(stored.feats, fresh.feats)
+
+    def own(self) -> Iterable[tuple[int, Entry]]:
+        return ((self.n + i, e) for i, e in enumerate(self.fresh.entries))
+
+    def candidates(self, q: F.Features, skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
+        def hide(j: int) -> bool:
+            return self.stored.entries[j].path in self.hidden or skip(j) or self.stored.feats[j] is None
+
+        old, common = self.stored.candidates(q, hide)
+        new, _ = self.fresh.candidates(q, lambda j: skip(self.n + j))
+        return old + [self.n + j for j in new], common
+
+    def query(self, q: F.Features, skip: Callable[[int], bool], floor: float = 0.2) -> list[Match]:
+        cands, common = self.candidates(q, skip)
+        return verify(self, q, cands, common, floor)
