@@ -246,7 +246,7 @@ class Group(_Chinese, click.Group):
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001
-            from .repo import NotACampaign
+            from .where import NotACampaign
             if isinstance(exc, NotACampaign):
                 raise Failure(str(exc)) from None
             if os.environ.get("JIANYAN_DEBUG"):
@@ -413,8 +413,8 @@ def split_names(values) -> list[str]:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "gitlab", "sarif"]),
               default="text", show_default=True, help="输出格式。")
 @click.option("--only", "families", multiple=True, metavar="CATEGORY",
-              help="只运行某类检查（可重复），如 --only dup。检查有 ref length status feedback owners dup quality "
-                   "pii issue practice。也可写问题类别（问题代码“类别.规则”的前半），只报告该类问题： encoding yaml "
+              help="只运行某类检查（可重复），如 --only dup。检查有 ref length status feedback owners quality pii issue "
+                   "practice dup。也可写问题类别（问题代码“类别.规则”的前半），只报告该类问题： encoding yaml "
                    "schema ref length dup quality pii workflow issue。")
 @click.option("--progress/--no-progress", default=None, help="在终端显示进度（默认：终端上自动显示）。")
 def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[str, ...],
@@ -429,22 +429,32 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
       jianyan check --base origin/main    拉取请求：另查本次改动
       jianyan check --format json         机器可读输出
     """
-    from . import checks, output, snapshot
-    from .repo import find_root
-    from .workflow import GitError, check_change, diff, pair_renames
+    from .where import find_root, snapshot_stored
     root = find_root()
+    quick = base and not paths and not families and snapshot_stored(root)
+    if quick:  # jieba loads in a helper process from now on (dup/warmup.py)
+        from .dup import warmup
+        warmup.begin()
+    from . import snapshot
+    from .workflow import GitError, check_change, diff, pair_renames
     only = _scope(root, paths)
-    run_families, categories = _selection(families)
     show_progress = sys.stderr.isatty() if progress is None else progress
     say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
-    ctx = checks.Context(only=only, options={"progress": say})
     part = None
     try:
         if base:  # changed paths first: other families (dup) look at ctx.changed
             cs = diff(root, base)
-            if only is None and not families:  # a stored check of the merge-base (or HEAD) spares reading the rest
-                part = snapshot.partial(root, [(cs.merge_base, cs.changes), (cs.head, None)] if cs.head
-                                        else [(cs.merge_base, cs.changes)], cs.git, cs.prefix, progress=say)
+            # a stored check of the merge-base (or HEAD) spares reading the rest
+            commits = [(cs.merge_base, cs.changes)] + ([(cs.head, None)] if cs.head else [])
+            if quick:
+                part = snapshot.partial(root, commits, cs.git, cs.prefix, progress=say)
+                if part:
+                    warmup.start(root, [c.new for c in cs.changes if c.new and c.new.endswith(".md")])
+                else:
+                    warmup.stop()
+        from . import checks, output
+        run_families, categories = _selection(families)
+        ctx = checks.Context(only=only, options={"progress": say})
         campaign = part.campaign if part else load(root, progress=show_progress)
         if base:
             ctx.options["changeset"] = pair_renames(campaign, cs)
@@ -549,7 +559,7 @@ def new(unit, submitter, topic, kind, title, contact, date_) -> None:
 def schema_cmd() -> None:
     """根据数据模型重新生成 schema/json/ 下的 JSON Schema（供编辑器提示和校验用）。"""
     from . import jsonschema
-    from .repo import find_root
+    from .where import find_root
     root = find_root()
     written = jsonschema.write(root)
     for p in written:

@@ -26,7 +26,7 @@ def fix_cmd(paths: tuple[Path, ...], do_apply: bool) -> None:
       jianyan fix submissions/2021/minge --apply    修正该目录下的文件
     """
     from . import fix
-    from .repo import find_root
+    from .where import find_root
     root = find_root()
     existing_paths(paths, root)
     changed = manual = 0

@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from .cli import DATE, EXIT_FINDINGS, Failure, Group, load, load_with_registries
-from .model import ISSUE_STATUSES
 
 
 def _call(fn, *args, **kwargs):
@@ -35,6 +34,7 @@ def issue() -> None:
 def list_() -> None:
     """列出各期专刊：期号、日期、状态、所用信息。"""
     from .bulletin import sorted_issues
+    from .model import ISSUE_STATUSES
     campaign = load()
     for d in sorted_issues(campaign):
         m = d.model
@@ -86,6 +86,7 @@ def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Pa
     from .render import FORMATS, TemplateFailure, build_issue
     campaign = load_with_registries()
     doc = _call(find_issue, campaign, ident)
+    from .model import ISSUE_STATUSES
     wanted = tuple(f for f in (formats or FORMATS) if not (no_pdf and f == "pdf"))
     start = time.perf_counter()
     try:

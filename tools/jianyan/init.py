@@ -17,7 +17,8 @@ from pathlib import Path
 
 from .fsutil import write_atomic
 from .render.env import PACKAGE_TEMPLATES, environment, render
-from .repo import SCHEMA_DIR, NotACampaign, find_root, load_registries
+from .repo import load_registries
+from .where import SCHEMA_DIR, NotACampaign, find_root
 
 INIT_TEMPLATES = PACKAGE_TEMPLATES / "init"
 # Registries every campaign has; the skeleton supplies each (settings is a template: it needs the year).

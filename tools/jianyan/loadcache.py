@@ -28,8 +28,8 @@ from pathlib import Path
 
 from .findings import Finding
 from .frontmatter import Parsed, decode, read_markdown
+from .where import CACHE_DIR
 
-CACHE_DIR = ".jianyan-cache"
 FORMAT = 1
 SHARDS = 16
 _PKG = Path(__file__).resolve().parent
@@ -215,7 +215,8 @@ def cached_family(name: str, check, campaign, ctx):
     The family runs on a copy of the campaign holding just the documents whose text, registries or
     tool changed (and are in scope); findings that are not about a document (e.g. a broken phrase
     list) come from that run every time. Same findings as ``check(campaign, ctx)``."""
-    from .repo import Campaign, cache_enabled
+    from .repo import Campaign
+    from .where import cache_enabled
     if name not in PER_FILE_FAMILIES or campaign.partial or not cache_enabled(campaign.root):
         return list(check(campaign, ctx))
     folder = Path(campaign.root) / CACHE_DIR / f"findings-v{FORMAT}"

@@ -14,14 +14,14 @@ from pydantic import BaseModel
 
 from .findings import Finding, error
 from .frontmatter import Parsed, read_markdown, read_yaml
-from .loadcache import CACHE_DIR, LoadCache
+from .loadcache import LoadCache
 from .model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,
                     Submission, Topic, TopicsFile, Unit, UnitsFile)
 from .validate import validate
+from .where import SCHEMA_DIR, cache_enabled, find_root
 
 SUBMISSIONS_DIR = "submissions"
 ISSUES_DIR = "issues"
-SCHEMA_DIR = "schema"
 # The list each registry file holds (used for an empty stand-in when the file is broken).
 REGISTRY_LISTS = {"topics": "topics", "units": "units", "roles": "people", "reasons": "reasons"}
 REGISTRY_FILES = {
@@ -43,10 +43,6 @@ IGNORED_NAMES = {"README.md", "readme.md", ".gitkeep", ".DS_Store", "Thumbs.db"}
 ORIGINAL_SUFFIXES = (".docx", ".doc", ".wps")
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class NotACampaign(Exception):
-    """The folder is not inside a campaign repository."""
 
 
 @dataclass
@@ -129,19 +125,6 @@ class Campaign:
     @property
     def valid_submissions(self) -> list[Submission]:
         return [d.model for d in self.submissions if d.model]
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The nearest folder at or above ``start`` holding schema/settings.yaml."""
-    env = os.environ.get("JIANYAN_ROOT")
-    if env:
-        start = Path(env)
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / SCHEMA_DIR / "settings.yaml").is_file():
-            return folder
-    raise NotACampaign(f"找不到建言活动仓库：{here} 及其上级目录中都没有 schema/settings.yaml。"
-                       "请先 cd 到仓库目录，或用 jianyan init 新建一个活动仓库")
 
 
 def rel(root: Path, path: Path) -> str:
@@ -264,18 +247,6 @@ def _scan(folder: Path) -> list[tuple[Path, bool]]:
         except OSError:
             continue
     return sorted(out)
-
-
-def cache_enabled(root: Path) -> bool:
-    """The load cache is used where .jianyan-cache/ is git-ignored (every campaign made by jianyan init),
-    so it never shows up as a change; JIANYAN_CACHE=0 switches it off."""
-    if os.environ.get("JIANYAN_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
-        return False
-    try:
-        ignore = (root / ".gitignore").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return any(line.strip().strip("/") == CACHE_DIR for line in ignore.splitlines())
 
 
 def load_campaign(root: Path | None = None, progress: Callable[[int, int], None] | None = None,

@@ -20,7 +20,7 @@ changes). Two things are the snapshot's, by design: dup.* findings are only work
 items under --base anyway; a fingerprint's document frequency (what counts as a stock phrase) is the
 snapshot's.
 
-Layout: ``.jianyan-cache/snapshot-v<FORMAT>/<commit>/`` with ``meta.bin`` (commit, day, tool
+Layout: ``.jianyan-cache/snapshot-v<SNAPSHOT_FORMAT>/<commit>/`` with ``meta.bin`` (commit, day, tool
 fingerprint, issue and feedback keys, ids that differ from file names, date-dependent files),
 ``rdeps.bin`` (key → files depending on it), ``findings.bin`` (file → whether a draft, findings) and
 ``dup/`` (dup/stored.py). Each .bin is a blake2b digest + marshal; a folder is written under a temporary
@@ -39,11 +39,10 @@ from pathlib import Path
 
 from .findings import Finding
 from .gitio import Change, Git, GitError
-from .loadcache import CACHE_DIR, fingerprint
-from .repo import (ISSUES_DIR, SUBMISSIONS_DIR, Campaign, cache_enabled, doc_reader, load_campaign,
-                   load_registries)
+from .loadcache import fingerprint
+from .repo import ISSUES_DIR, SUBMISSIONS_DIR, Campaign, doc_reader, load_campaign, load_registries
+from .where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled
 
-FORMAT = 1
 KEEP = 3
 MAX_READ = 2000        # files to read beyond which a full check is as quick
 FEEDBACK_DIR = "feedback"
@@ -54,7 +53,7 @@ INERT = ("docs/", "README.md")
 
 
 def folder_of(root: Path) -> Path:
-    return Path(root) / CACHE_DIR / f"snapshot-v{FORMAT}"
+    return Path(root) / CACHE_DIR / SNAPSHOT_DIR
 
 
 def canonical_path(ident: str) -> str | None:

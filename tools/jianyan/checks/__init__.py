@@ -31,18 +31,19 @@ class Context:
 
 Check = Callable[[Campaign, Context], Iterable[Finding]]
 
-# Order is the order families run in; a family never depends on another's output.
+# Order is the order families run in; a family never depends on another's output. Duplication runs
+# last: under --base its texts are being tokenised meanwhile in another process (dup/warmup.py).
 FAMILIES: dict[str, Check] = {
     "ref": refs.check,
     "length": length.check,
     "status": status.check,
     "feedback": feedback.check,
     "owners": owners_files.check,
-    "dup": dup_check.check,
     "quality": quality_check.check,
     "pii": pii_check.check,
     "issue": issue_check.check,
     "practice": practices.check,
+    "dup": dup_check.check,
 }
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..where import CACHE_DIR
 from .features import PERMS, VERSION, Features
 
-CACHE_DIR = ".jianyan-cache"
 MAX_SHARDS = 8
 _ARRAYS = ("tok_ptr", "starts", "ends", "hashes", "quoted", "sig", "fp_ptr", "fp_hash", "fp_pos")
 

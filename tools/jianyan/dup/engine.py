@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import features as F
+from . import warmup
 from .cache import Store, content_key
 from .compare import Pair, compare
 from .normalise import Normalised, normalise
@@ -292,6 +293,11 @@ def build(entries: list[Entry], root: Path | None, min_chars: int,
     for e in entries:
         if e.key not in store and e.key not in todo:
             todo[e.key] = (e.source, e.markdown)
+    if todo:  # the texts a pull request changed may have been tokenised ahead (warmup.py)
+        for key, feats in warmup.take().items():
+            if key in todo:
+                store.put(key, feats)
+                del todo[key]
     if todo and progress:
         progress(f"查重：正在分词 {len(todo)} 篇（其余 {len(entries) - len(todo)} 篇使用缓存）…")
     keys = list(todo)

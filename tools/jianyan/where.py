@@ -1,0 +1,45 @@
+"""Where things are: the campaign root and the cache folder. Kept free of heavy imports, because
+`check --base` asks these questions before anything else (see dup/warmup.py)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SCHEMA_DIR = "schema"
+CACHE_DIR = ".jianyan-cache"
+SNAPSHOT_FORMAT = 1
+SNAPSHOT_DIR = f"snapshot-v{SNAPSHOT_FORMAT}"  # under CACHE_DIR (snapshot.py)
+
+
+class NotACampaign(Exception):
+    """The folder is not inside a campaign repository."""
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` holding schema/settings.yaml."""
+    env = os.environ.get("JIANYAN_ROOT")
+    if env:
+        start = Path(env)
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / SCHEMA_DIR / "settings.yaml").is_file():
+            return folder
+    raise NotACampaign(f"找不到建言活动仓库：{here} 及其上级目录中都没有 schema/settings.yaml。"
+                       "请先 cd 到仓库目录，或用 jianyan init 新建一个活动仓库")
+
+
+def cache_enabled(root: Path) -> bool:
+    """The caches are used where .jianyan-cache/ is git-ignored (every campaign made by jianyan init),
+    so they never show up as a change; JIANYAN_CACHE=0 switches them off."""
+    if os.environ.get("JIANYAN_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
+        return False
+    try:
+        ignore = (Path(root) / ".gitignore").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(line.strip().strip("/") == CACHE_DIR for line in ignore.splitlines())
+
+
+def snapshot_stored(root: Path) -> bool:
+    """Whether any stored check (snapshot.py) is there to be tried."""
+    return cache_enabled(root) and any((Path(root) / CACHE_DIR / SNAPSHOT_DIR).glob("*/meta.bin"))
