@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q tools/jianyan  # as an installed wheel has it: no compiling at start-up
 	touch $(STAMP)
 
 install: $(STAMP)  ## 创建 .venv 并安装 jianyan

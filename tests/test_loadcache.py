@@ -17,7 +17,7 @@ def ignore_cache(root: Path) -> Path:
 
 
 def shards(root: Path) -> list[Path]:
-    return sorted((root / loadcache.CACHE_DIR).glob(f"load-v{loadcache.FORMAT}/*/*.bin"))
+    return sorted((root / loadcache.CACHE_DIR).glob(f"load-v{loadcache.FORMAT}/*/content/*.bin"))
 
 
 def check_json(cli, root: Path, cache: bool = True) -> str:

@@ -429,14 +429,10 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
       jianyan check --base origin/main    拉取请求：另查本次改动
       jianyan check --format json         机器可读输出
     """
-    from .where import find_root, snapshot_stored
-    root = find_root()
-    quick = base and not paths and not families and snapshot_stored(root)
-    if quick:  # jieba loads in a helper process from now on (dup/warmup.py)
-        from .dup import warmup
-        warmup.begin()
     from . import snapshot
+    from .where import find_root
     from .workflow import GitError, check_change, diff, pair_renames
+    root = find_root()
     only = _scope(root, paths)
     show_progress = sys.stderr.isatty() if progress is None else progress
     say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
@@ -446,12 +442,8 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
             cs = diff(root, base)
             # a stored check of the merge-base (or HEAD) spares reading the rest
             commits = [(cs.merge_base, cs.changes)] + ([(cs.head, None)] if cs.head else [])
-            if quick:
+            if only is None and not families:
                 part = snapshot.partial(root, commits, cs.git, cs.prefix, progress=say)
-                if part:
-                    warmup.start(root, [c.new for c in cs.changes if c.new and c.new.endswith(".md")])
-                else:
-                    warmup.stop()
         from . import checks, output
         run_families, categories = _selection(families)
         ctx = checks.Context(only=only, options={"progress": say})
@@ -460,17 +452,14 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
             ctx.options["changeset"] = pair_renames(campaign, cs)
             ctx.changed = cs.paths
             ctx.options["partial"] = part
+        change = list(check_change(campaign, base, ctx)) if base else []
+        stored, drafts = part.rest() if part else ([], set())
         raw = checks.collect(campaign, ctx, families=None if categories else run_families)
-        if base:
-            raw += list(check_change(campaign, base, ctx))
     except GitError as exc:
         raise Failure(str(exc)) from None
-    drafts: set[str] = set()
-    if part:
-        raw, drafts = part.merge(raw)
-    elif only is None and not families:
+    if not part and only is None and not families:
         snapshot.save(campaign, raw)
-    findings = checks.finalize(campaign, ctx, raw, drafts)
+    findings = checks.finalize(campaign, ctx, raw + change + stored, drafts)
     if categories:  # keep a category's findings, plus what the named families found
         from_families = set(checks.run(campaign, ctx, families=run_families)) if run_families else set()
         findings = [f for f in findings if f.code.split(".")[0] in categories or f in from_families]

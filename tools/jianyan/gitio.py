@@ -157,11 +157,27 @@ class Git:
         if target:
             args.append(target)
         args += ["--", *paths] if paths else []
-        changes = parse_name_status(self.run(*args).stdout.decode("utf-8", "replace").split("\0"))
-        if target is None:
-            extra = self.run("ls-files", "-z", "--others", "--exclude-standard", "--", *paths).stdout
-            changes += [Change("A", None, p) for p in extra.decode("utf-8", "replace").split("\0") if p]
-        return changes
+        if target is not None:
+            return parse_name_status(self.out(*args).split("\0"))
+        # both walk the work tree (a stat of every file): run them side by side
+        untracked = self._start("ls-files", "-z", "--others", "--exclude-standard", "--", *paths)
+        changes = parse_name_status(self.out(*args).split("\0"))
+        extra = self._finish(untracked, ("ls-files", "--others")).decode("utf-8", "replace")
+        return changes + [Change("A", None, p) for p in extra.split("\0") if p]
+
+    def _start(self, *args: str) -> subprocess.Popen:
+        try:
+            return subprocess.Popen(["git", "-c", "core.quotePath=false", "-C", str(self.where), *args],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"})
+        except FileNotFoundError:
+            raise GitError("找不到 git 命令。请先安装 git（Debian/Ubuntu：apt-get install git）") from None
+
+    def _finish(self, proc: subprocess.Popen, what: tuple[str, ...]) -> bytes:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise GitError(f"git {' '.join(what)} 失败：{err.decode('utf-8', 'replace').strip()}")
+        return out
 
     def rev_list(self, range_: str, paths: tuple[str, ...] = ()) -> list[str]:
         """Commits in ``range_`` (oldest first) touching ``paths``."""

@@ -8,7 +8,7 @@ on every run (cheap, and never stale when the models change).
 
 Key: the file's repository path and a hash of its bytes, under a fingerprint of the reader's code
 (the package's source files, the PyYAML and Python versions): a change to the tool makes a fresh
-cache. Layout: ``.jianyan-cache/load-v<FORMAT>/<fingerprint>/<shard>.bin`` with SHARDS shards by
+cache. Layout: ``.jianyan-cache/load-v<FORMAT>/<fingerprint>/<part>/<shard>.bin`` with SHARDS shards by
 path, each ``blake2b digest + marshal(payload)``, written to a temporary file and renamed (atomic:
 concurrent runs never see half a file; the last writer wins, and either version is correct). A
 shard that is unreadable, fails its digest or has an unexpected shape is ignored and rebuilt, and
@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 from .findings import Finding
 from .frontmatter import Parsed, decode, read_markdown
@@ -89,8 +90,10 @@ PARALLEL_MIN = 256  # below this many files to parse, forking costs more than it
 class LoadCache:
     """Parses by path and content hash for one campaign root; ``None`` root keeps nothing."""
 
-    def __init__(self, root: Path | None):
-        self.folder = Path(root) / CACHE_DIR / f"load-v{FORMAT}" / fingerprint() if root else None
+    def __init__(self, root: Path | None, part: str = "content"):
+        """``part``: a separate set of shards (the registries are read on every run, the content
+        files not always: each run reads only the shards it needs)."""
+        self.folder = Path(root) / CACHE_DIR / f"load-v{FORMAT}" / fingerprint() / part if root else None
         self.shards: list[dict | None] = [None] * SHARDS  # loaded lazily
         self.dirty: set[int] = set()
         self.seen: set[str] = set()
@@ -118,6 +121,10 @@ class LoadCache:
 
     def read_markdown(self, relpath: str, raw: bytes) -> Parsed:
         """``frontmatter.read_markdown`` through the cache."""
+        return self.read(relpath, raw, read_markdown)
+
+    def read(self, relpath: str, raw: bytes, reader: Callable[[str, bytes], Parsed]) -> Parsed:
+        """``reader(relpath, raw)`` through the cache (one reader per cache)."""
         self.seen.add(relpath)
         k = _shard_of(relpath)
         shard = self._shard(k)
@@ -132,7 +139,7 @@ class LoadCache:
                 self.hits += 1
                 return parsed
         self.misses += 1
-        parsed = read_markdown(relpath, raw)
+        parsed = reader(relpath, raw)
         rec = _record(parsed)
         if rec is not None:
             shard[relpath] = (digest, rec)
@@ -178,8 +185,8 @@ class LoadCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             for k in sorted(self.dirty):
                 _write(self.folder / f"{k:02x}.bin", marshal.dumps(self.shards[k] or {}))
-            for old in self.folder.parent.iterdir():  # caches of other code versions
-                if old.is_dir() and old.name != self.folder.name:
+            for old in self.folder.parent.parent.iterdir():  # caches of other code versions
+                if old.is_dir() and old.name != self.folder.parent.name:
                     shutil.rmtree(old, ignore_errors=True)
         except (OSError, ValueError):
             pass  # a cache that cannot be written only costs time

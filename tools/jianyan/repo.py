@@ -142,6 +142,14 @@ def read_bytes(path: Path, limit: int) -> tuple[bytes | None, str | None]:
 
 
 def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
+    store = LoadCache(root if cache_enabled(root) else None, part="schema")
+    try:
+        return _load_registries(root, lambda relpath, raw: store.read(relpath, raw, read_yaml))
+    finally:
+        store.save()
+
+
+def _load_registries(root: Path, read: Callable[[str, bytes], Parsed]) -> tuple[Registries | None, list[Finding]]:
     findings: list[Finding] = []
     loaded: dict[str, BaseModel] = {}
     parsed_files: dict[str, Parsed] = {}
@@ -152,7 +160,7 @@ def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
             findings.append(error(relpath, None, "ref.registry_missing",
                                   f"缺少登记表 {relpath}。请从模板仓库复制一份（jianyan init 会生成全部登记表）"))
             continue
-        parsed = read_yaml(relpath, path.read_bytes())
+        parsed = read(relpath, path.read_bytes())
         parsed_files[key] = parsed
         findings.extend(parsed.findings)
         if not parsed.ok:
@@ -174,7 +182,7 @@ def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
         if not path.is_file():
             continue
         relpath = f"{SCHEMA_DIR}/{name}"
-        parsed = read_yaml(relpath, path.read_bytes())
+        parsed = read(relpath, path.read_bytes())
         parsed_files[key] = parsed
         findings.extend(parsed.findings)
         if parsed.ok:

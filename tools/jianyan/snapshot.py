@@ -13,7 +13,7 @@ texts. A later `check --base REF` whose merge-base (or HEAD) has a snapshot then
    ones adopted in a changed issue, the item of a changed feedback record, any file with the same id —
    and, when the day changed, the ones whose findings depend on the date (future dates, urgent items);
 4. runs every check on that partial campaign (other submissions are read on demand when a check looks
-   one up by id) and takes the stored findings for every file it did not read.
+   one up by id) and takes the stored findings for every file it did not read (``Partial.rest``).
 
 The findings are the same as a full `check --base` (tests/test_snapshot.py compares them on many
 changes). Two things are the snapshot's, by design: dup.* findings are only worked out for changed
@@ -202,9 +202,9 @@ class Partial:
         they are gone)."""
         return self.index, self.read | self.gone
 
-    def merge(self, fresh: list[Finding]) -> tuple[list[Finding], set[str]]:
-        """``fresh`` plus the stored findings of every file not read; and the drafts among those files."""
-        out = list(fresh)
+    def rest(self) -> tuple[list[Finding], set[str]]:
+        """The stored findings of every file not read this run, and the drafts among those files."""
+        out: list[Finding] = []
         drafts: set[str] = set()
         for path, (draft, found) in self.findings.items():
             if path in self.read or path in self.gone:

@@ -1,5 +1,5 @@
-"""Where things are: the campaign root and the cache folder. Kept free of heavy imports, because
-`check --base` asks these questions before anything else (see dup/warmup.py)."""
+"""Where things are: the campaign root and the cache folder (no heavy imports: modules that are loaded
+for one quick question, such as dup/cache.py and dup/tokens.py, use it)."""
 from __future__ import annotations
 
 import os
@@ -39,7 +39,3 @@ def cache_enabled(root: Path) -> bool:
         return False
     return any(line.strip().strip("/") == CACHE_DIR for line in ignore.splitlines())
 
-
-def snapshot_stored(root: Path) -> bool:
-    """Whether any stored check (snapshot.py) is there to be tried."""
-    return cache_enabled(root) and any((Path(root) / CACHE_DIR / SNAPSHOT_DIR).glob("*/meta.bin"))

@@ -31,8 +31,7 @@ class Context:
 
 Check = Callable[[Campaign, Context], Iterable[Finding]]
 
-# Order is the order families run in; a family never depends on another's output. Duplication runs
-# last: under --base its texts are being tokenised meanwhile in another process (dup/warmup.py).
+# Order is the order families run in; a family never depends on another's output.
 FAMILIES: dict[str, Check] = {
     "ref": refs.check,
     "length": length.check,

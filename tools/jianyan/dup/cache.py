@@ -19,6 +19,7 @@ from ..where import CACHE_DIR
 from .features import PERMS, VERSION, Features
 
 MAX_SHARDS = 8
+DICT_AFTER = 2000  # lookups by binary search before one dictionary of every key is built
 _ARRAYS = ("tok_ptr", "starts", "ends", "hashes", "quoted", "sig", "fp_ptr", "fp_hash", "fp_pos")
 
 
@@ -36,8 +37,29 @@ class Shard:
         # plain ndarray views of the maps: slicing a np.memmap costs ~4 µs of subclass bookkeeping each time
         arr = {a: np.asarray(np.load(folder / f"{name}.{a}.npy", mmap_mode="r")) for a in _ARRAYS}
         self.__dict__.update(arr)
-        keys = np.load(folder / f"{name}.keys.npy")
-        self.keys = [keys[i].tobytes() for i in range(len(keys))]
+        keys = np.load(folder / f"{name}.keys.npy", mmap_mode="r")
+        if keys.ndim != 2 or keys.shape[1] != 16 or len(keys) + 1 != len(self.tok_ptr):
+            raise ValueError("damaged shard")
+        self.n = len(keys)
+        self.raw_keys = keys
+        # keys are written sorted; as big-endian 64-bit halves they sort the same way, so one is
+        # found by binary search without reading every key (a PR run looks up a handful)
+        halves = np.asarray(keys).view(">u8").reshape(self.n, 2)
+        self.hi, self.lo = halves[:, 0], halves[:, 1]
+        if self.n > 1 and not bool(np.all(self.hi[1:] >= self.hi[:-1])):
+            raise ValueError("unsorted shard")
+
+    def row(self, key: bytes) -> int | None:
+        hi, lo = int.from_bytes(key[:8], "big"), int.from_bytes(key[8:], "big")
+        i = int(np.searchsorted(self.hi, hi))
+        while i < self.n and int(self.hi[i]) == hi:
+            if int(self.lo[i]) == lo:
+                return i
+            i += 1
+        return None
+
+    def keys(self) -> list[bytes]:
+        return [self.raw_keys[i].tobytes() for i in range(self.n)]
 
     def features(self, row: int) -> Features:
         a, b = int(self.tok_ptr[row]), int(self.tok_ptr[row + 1])
@@ -51,28 +73,43 @@ class Store:
 
     def __init__(self, root: Path | None):
         self.folder = (Path(root) / CACHE_DIR / f"dup-v{VERSION}") if root else None
-        self.where: dict[bytes, tuple[Shard, int]] = {}
         self.shards: list[Shard] = []
         self.new: dict[bytes, Features] = {}
+        self._where: dict[bytes, tuple[Shard, int]] | None = None  # built once lookups are many
+        self._lookups = 0
         if self.folder and self.folder.is_dir():
             for keys in sorted(self.folder.glob("*.keys.npy")):
                 name = keys.name[: -len(".keys.npy")]
                 try:
-                    shard = Shard(self.folder, name)
+                    self.shards.append(Shard(self.folder, name))
                 except (OSError, ValueError):
                     continue
-                self.shards.append(shard)
-                for row, key in enumerate(shard.keys):
-                    self.where[key] = (shard, row)
+
+    @property
+    def where(self) -> dict[bytes, tuple[Shard, int]]:
+        """Every stored key → (shard, row); a later shard wins (the features are the same)."""
+        if self._where is None:
+            self._where = {key: (shard, row) for shard in self.shards for row, key in enumerate(shard.keys())}
+        return self._where
+
+    def _find(self, key: bytes) -> tuple[Shard, int] | None:
+        if self._where is None and self._lookups < DICT_AFTER:
+            self._lookups += 1
+            for shard in reversed(self.shards):
+                row = shard.row(key)
+                if row is not None:
+                    return shard, row
+            return None
+        return self.where.get(key)
 
     def get(self, key: bytes) -> Features | None:
         if key in self.new:
             return self.new[key]
-        hit = self.where.get(key)
+        hit = self._find(key)
         return hit[0].features(hit[1]) if hit else None
 
     def __contains__(self, key: bytes) -> bool:
-        return key in self.new or key in self.where
+        return key in self.new or self._find(key) is not None
 
     def put(self, key: bytes, feats: Features) -> None:
         self.new[key] = feats

@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import features as F
-from . import warmup
+from .tokens import jieba_ready, prepare
 from .cache import Store, content_key
 from .compare import Pair, compare
 from .normalise import Normalised, normalise
@@ -87,10 +87,10 @@ def compute_many(todo: list[tuple[str, bool]], processes: int | None = None) -> 
     """Features of many texts: jieba is initialised once, then the work is forked over the cores."""
     if not todo:
         return []
-    F.jieba_ready()
     procs = processes or os.cpu_count() or 1
     if procs < 2 or len(todo) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        return [_compute(t) for t in todo]
+        return [_compute(t) for t in todo]  # cut as tokens.prepare chose
+    jieba_ready()  # before forking: the workers share it
     ctx = multiprocessing.get_context("fork")
     chunk = max(8, min(256, len(todo) // (procs * 8)))
     with ctx.Pool(procs) as pool:
@@ -238,14 +238,12 @@ class Index:
     def candidates(self, q: F.Features, skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
         """Texts to verify, and the query's fingerprints that are stock phrases (common)."""
         cand: set[int] = set()
-        qk = _band_hashes(q.sig[None, :])[0] ^ _BAND_SALT
-        lo = np.searchsorted(self.band_keys, qk, side="left")
-        hi = np.searchsorted(self.band_keys, qk, side="right")
+        qk = np.sort(_band_hashes(q.sig[None, :])[0] ^ _BAND_SALT)
+        lo, hi = self._search("band_keys", qk)
         for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist()):
             cand.update(self.band_doc[a:b].tolist())
         u = np.unique(q.fp_hash)
-        lo = np.searchsorted(self.fp, u, side="left")
-        hi = np.searchsorted(self.fp, u, side="right")
+        lo, hi = self._search("fp", u)
         df = hi - lo
         common = u[df >= self.common_df]
         rare = (df > 0) & (df < self.common_df)
@@ -257,6 +255,11 @@ class Index:
                 top = top[np.argsort(-counts[top], kind="stable")[:MAX_FP_CANDIDATES]]
             cand.update(top.tolist())
         return sorted(i for i in cand if not skip(i)), common
+
+    def _search(self, table: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each of ``values`` starts and ends in the sorted array ``table``."""
+        arr = getattr(self, table)
+        return np.searchsorted(arr, values, side="left"), np.searchsorted(arr, values, side="right")
 
     def own(self) -> Iterable[tuple[int, Entry]]:
         """The entries of this run's texts, with their positions (all of them here)."""
@@ -293,11 +296,8 @@ def build(entries: list[Entry], root: Path | None, min_chars: int,
     for e in entries:
         if e.key not in store and e.key not in todo:
             todo[e.key] = (e.source, e.markdown)
-    if todo:  # the texts a pull request changed may have been tokenised ahead (warmup.py)
-        for key, feats in warmup.take().items():
-            if key in todo:
-                store.put(key, feats)
-                del todo[key]
+    if todo:
+        prepare(root, len(todo))  # a few texts: jieba's dictionary read from the cache's table
     if todo and progress:
         progress(f"查重：正在分词 {len(todo)} 篇（其余 {len(entries) - len(todo)} 篇使用缓存）…")
     keys = list(todo)

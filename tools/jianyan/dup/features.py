@@ -1,8 +1,6 @@
 """Tokens, shingles, MinHash signatures and winnowed fingerprints of one normalised text.
 
-Tokens come from jieba (HMM off: new-word guessing costs 15-20 % speed and does not help matching),
-loaded lazily from its bundled dictionary and only when there is something to tokenise. A token
-that holds no letter, digit or Han character (punctuation, spaces) is dropped. Each token gets a
+Tokens come from jieba (tokens.py), loaded only when there is something to tokenise. A token that holds no letter, digit or Han character (punctuation, spaces) is dropped. Each token gets a
 stable 64-bit hash (blake2b, the same in every process and run); a shingle is K consecutive token
 hashes combined; a fingerprint is a winnowed shingle (the minimum of every window of W shingles),
 so any run of W+K-1 shared tokens yields at least one shared fingerprint.
@@ -14,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+
+from .tokens import cut
 
 K = 3            # tokens per shingle
 W = 4            # winnowing window (in shingles)
@@ -27,20 +27,6 @@ _MUL1 = np.uint64(0x9E3779B97F4A7C15)
 _MUL2 = np.uint64(0xC2B2AE3D27D4EB4F)
 _MUL3 = np.uint64(0x165667B19E3779F9)
 
-_jieba = None
-
-
-def jieba_ready():
-    """Import and initialise jieba once (offline, from its bundled dictionary)."""
-    global _jieba
-    if _jieba is None:
-        import logging
-
-        import jieba
-        jieba.setLogLevel(logging.WARNING)
-        jieba.initialize()
-        _jieba = jieba
-    return _jieba
 
 
 class _TokenHashes(dict):
@@ -78,9 +64,9 @@ class Features:
         return int((self.ends - self.starts).sum())
 
 
-def tokenise(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(starts, ends, hashes) of the word tokens of ``text``."""
-    toks = jieba_ready().lcut(text, HMM=False)
+def tokenise(text: str, toks: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(starts, ends, hashes) of the word tokens of ``text`` (``toks``: its jieba cut, if made already)."""
+    toks = cut(text) if toks is None else toks
     n = len(toks)
     if not n:
         empty = np.zeros(0, dtype=np.int32)
@@ -158,9 +144,9 @@ def quoted_mask(starts: np.ndarray, ends: np.ndarray, ranges: list[tuple[int, in
     return mask
 
 
-def compute(text: str, quoted: list[tuple[int, int]] | None = None) -> Features:
-    """Features of a normalised text."""
-    starts, ends, hashes = tokenise(text)
+def compute(text: str, quoted: list[tuple[int, int]] | None = None, toks: list[str] | None = None) -> Features:
+    """Features of a normalised text (``toks``: its jieba cut, if made already)."""
+    starts, ends, hashes = tokenise(text, toks)
     sh = shingles(hashes)
     fh, fp = winnow(sh)
     return Features(starts, ends, hashes, quoted_mask(starts, ends, quoted or []), minhash(sh), fh, fp)

@@ -1,0 +1,58 @@
+"""The on-disk pieces a pull-request check reads instead of the whole corpus: fenced search in the
+stored index and key lookup in the feature cache give what the in-memory versions give."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jianyan.dup import cache as C
+from jianyan.dup import features as F
+from jianyan.dup.stored import FENCE, StoredIndex
+
+
+@pytest.mark.parametrize("n", [0, 1, FENCE - 1, FENCE, FENCE + 1, 5 * FENCE + 17])
+def test_fenced_search_equals_searchsorted(n):
+    rng = np.random.default_rng(n)
+    arr = np.sort(rng.integers(0, 3 * n + 10, size=n).astype(np.uint64))  # many repeated values
+    probe = StoredIndex.__new__(StoredIndex)
+    probe.fp = arr
+    probe.fences = {"fp": arr[::FENCE].copy()}
+    values = np.unique(np.concatenate([rng.integers(0, 3 * n + 12, size=200).astype(np.uint64),
+                                       arr[::FENCE], arr[-1:] if n else arr, np.array([0], dtype=np.uint64)]))
+    lo, hi = probe._search("fp", values)
+    assert lo.tolist() == np.searchsorted(arr, values, side="left").tolist()
+    assert hi.tolist() == np.searchsorted(arr, values, side="right").tolist()
+
+
+def _features(seed: int) -> F.Features:
+    rng = np.random.default_rng(seed)
+    n = 12
+    starts = np.arange(n, dtype=np.int32) * 2
+    return F.Features(starts, starts + 2, rng.integers(1, 2**63, size=n).astype(np.uint64), np.zeros(n, bool),
+                      rng.integers(0, 2**32, size=F.PERMS).astype(np.uint32),
+                      rng.integers(1, 2**63, size=3).astype(np.uint64), np.arange(3, dtype=np.int32))
+
+
+def test_feature_cache_lookup_by_search_equals_lookup_by_dictionary(tmp_path, monkeypatch):
+    (tmp_path / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
+    keys = [C.content_key(f"文本{i}", True) for i in range(300)]
+    first = C.Store(tmp_path)
+    for i, k in enumerate(keys[:200]):
+        first.put(k, _features(i))
+    first.save()
+    second = C.Store(tmp_path)
+    for i, k in enumerate(keys[200:], 200):
+        second.put(k, _features(i))
+    second.save()  # two shards
+    monkeypatch.setattr(C, "DICT_AFTER", 10**9)
+    searched = C.Store(tmp_path)
+    absent = C.content_key("不在缓存中", True)
+    assert absent not in searched and searched.get(absent) is None
+    for i in (0, 57, 199, 200, 299):
+        got = searched.get(keys[i])
+        assert got is not None and got.sig.tolist() == _features(i).sig.tolist()
+    assert searched._where is None  # no dictionary was needed
+    monkeypatch.setattr(C, "DICT_AFTER", 0)
+    by_dict = C.Store(tmp_path)
+    assert all(by_dict.get(k).sig.tolist() == searched.get(k).sig.tolist() for k in keys)
+    assert by_dict._where is not None and len(by_dict.where) == 300

@@ -1,0 +1,203 @@
+"""jieba, and the one way texts are cut (HMM off: new-word guessing costs 15-20 % speed and does not
+help matching).
+
+Loading jieba's prefix dictionary (about 350 000 words and their prefixes, unmarshalled into a dict)
+takes half a second, longer than a pull request's check spends on everything else. A check that cuts
+only a few texts therefore reads the same dictionary from a memory-mapped hash table in the cache
+(``.jianyan-cache/lexicon-v<FORMAT>/``): jieba's own algorithm runs unchanged over it, looking up only
+the words of those texts, so the cut is the same (tests/test_dup_tokens.py compares them). The table is
+written from the real dictionary whenever jieba has been loaded anyway (a cold check), and is keyed by
+jieba's version and dictionary file; without it, jieba is loaded as usual.
+
+Table file: a 64-byte header (magic, words, slots, total), then ``slots`` uint32 (word number + 1,
+0 for empty; open addressing on crc32 of the UTF-8 word, linear probing, at most half full), the
+word offsets (int64, words + 1), the frequencies (int64) and the UTF-8 words.
+"""
+from __future__ import annotations
+
+import logging
+import mmap
+import os
+import struct
+import sys
+import tempfile
+import zlib
+from pathlib import Path
+
+from ..where import CACHE_DIR
+
+FORMAT = 1
+MAGIC = b"jianyan-lexicon\0"
+HEADER = struct.Struct("<16sQQQ")  # magic, words, slots, total (padded to 64 bytes)
+HEADER_SIZE = 64
+FEW = 50  # texts to cut at most for the mapped table to be worth it over loading jieba
+
+_jieba = None
+_cutter = None  # a jieba Tokenizer over the mapped table, when one is in use
+
+
+def jieba_module():
+    """The jieba module, imported once (its dictionary not loaded)."""
+    global _jieba
+    if _jieba is None:
+        # jieba imports pkg_resources (setuptools: 70 ms, deprecated) only to open its bundled
+        # dictionary, and opens the file directly when that import fails: let it fail, for jieba only.
+        hidden = "pkg_resources" not in sys.modules
+        if hidden:
+            sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+        try:
+            import jieba
+        finally:
+            if hidden:
+                del sys.modules["pkg_resources"]
+        jieba.setLogLevel(logging.WARNING)
+        _jieba = jieba
+    return _jieba
+
+
+def jieba_ready():
+    """jieba with its dictionary loaded (the usual way)."""
+    jieba = jieba_module()
+    jieba.initialize()
+    return jieba
+
+
+def prepare(root: Path | None, texts: int) -> None:
+    """Choose how the coming ``texts`` are cut: over the mapped table when they are few and the table
+    is in the cache; otherwise with jieba loaded, writing the table for next time."""
+    global _cutter
+    folder = _folder(root)
+    if folder is not None and texts <= FEW:
+        table = _open(folder / _name())
+        if table is not None:
+            tk = jieba_module().Tokenizer()
+            tk.FREQ, tk.total, tk.initialized = table, table.total, True
+            _cutter = tk
+            return
+    _cutter = None
+    jieba_ready()
+    if folder is not None and not (folder / _name()).is_file():
+        write_table(folder / _name())
+
+
+def cut(text: str) -> list[str]:
+    """jieba's words of ``text``, in order, covering it exactly."""
+    return (_cutter or jieba_ready()).lcut(text, HMM=False)
+
+
+def _folder(root: Path | None) -> Path | None:
+    from ..where import cache_enabled
+    if root is None or not cache_enabled(Path(root)):
+        return None
+    return Path(root) / CACHE_DIR / f"lexicon-v{FORMAT}"
+
+
+def _name() -> str:
+    """The table's file name: jieba's version and its dictionary file's size and time."""
+    jieba = jieba_module()
+    path = Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME
+    try:
+        st = path.stat()
+        stamp = f"{st.st_size}-{st.st_mtime_ns}"
+    except OSError:
+        stamp = "nodict"
+    return f"jieba-{jieba.__version__}-{stamp}.bin"
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+def write_table(path: Path) -> None:
+    """Write jieba's loaded dictionary as a table (atomically). Never raises."""
+    tk = jieba_ready().dt
+    words = list(tk.FREQ)
+    enc = [w.encode("utf-8") for w in words]
+    n = len(enc)
+    size = 1 << max(1, (2 * n).bit_length())
+    mask = size - 1
+    slots = [0] * size
+    for k, b in enumerate(enc):
+        i = zlib.crc32(b) & mask
+        while slots[i]:
+            i = (i + 1) & mask
+        slots[i] = k + 1
+    offsets = [0]
+    for b in enc:
+        offsets.append(offsets[-1] + len(b))
+    parts = [HEADER.pack(MAGIC, n, size, int(tk.total)).ljust(HEADER_SIZE, b"\0"),
+             struct.pack(f"<{size}I", *slots), struct.pack(f"<{n + 1}q", *offsets),
+             struct.pack(f"<{n}q", *(int(tk.FREQ[w]) for w in words)), b"".join(enc)]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            for part in parts:
+                fh.write(part)
+        os.replace(tmp, path)
+    except OSError:
+        Path(locals().get("tmp", path.with_suffix(".tmp"))).unlink(missing_ok=True)
+
+
+class MappedFreq:
+    """jieba's ``FREQ`` dict (word or prefix → frequency, 0 for a prefix only), read from the table."""
+
+    def __init__(self, mm: mmap.mmap):
+        magic, n, size, total = HEADER.unpack_from(mm, 0)
+        if magic != MAGIC or size & (size - 1):
+            raise ValueError("not a lexicon table")
+        view = memoryview(mm)
+        a = HEADER_SIZE
+        b = a + 4 * size
+        c = b + 8 * (n + 1)
+        d = c + 8 * n
+        self.slots = view[a:b].cast("I")
+        self.offsets = view[b:c].cast("q")
+        self.freqs = view[c:d].cast("q")
+        self.words = mm
+        self.base = d
+        self.mask = size - 1
+        self.total = total
+        if len(mm) != d + self.offsets[n]:
+            raise ValueError("truncated lexicon table")
+        self.memo: dict[str, int | None] = {}
+        self._mm = mm
+
+    def _find(self, word: str) -> int | None:
+        hit = self.memo.get(word, -1)
+        if hit != -1:
+            return hit
+        b = word.encode("utf-8", "surrogatepass")
+        i = zlib.crc32(b) & self.mask
+        found = None
+        while True:
+            k = self.slots[i]
+            if not k:
+                break
+            start = self.base + self.offsets[k - 1]
+            if self.words[start:self.base + self.offsets[k]] == b:
+                found = self.freqs[k - 1]
+                break
+            i = (i + 1) & self.mask
+        self.memo[word] = found
+        return found
+
+    def get(self, word: str, default=None):
+        found = self._find(word)
+        return default if found is None else found
+
+    def __contains__(self, word: str) -> bool:
+        return self._find(word) is not None
+
+    def __getitem__(self, word: str) -> int:
+        found = self._find(word)
+        if found is None:
+            raise KeyError(word)
+        return found
+
+
+def _open(path: Path) -> MappedFreq | None:
+    try:
+        with open(path, "rb") as fh:
+            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        return MappedFreq(mm)
+    except (OSError, ValueError, struct.error, TypeError):
+        return None
