@@ -59,12 +59,28 @@ def test_prepare_uses_the_table_for_a_few_texts_and_writes_it_otherwise(tmp_path
     (tmp_path / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
     folder = tmp_path / ".jianyan-cache" / f"lexicon-v{tokens.FORMAT}"
     tokens.prepare(tmp_path, 1)  # no table yet: jieba is loaded, and the table written
-    assert tokens._cutter is None and list(folder.glob("jieba-*.bin"))
+    assert tokens._cutter is tokens._fast and list(folder.glob("jieba-*.bin"))
     tokens.prepare(tmp_path, 1)
     assert tokens._cutter is not None and isinstance(tokens._cutter.FREQ, tokens.MappedFreq)
     assert tokens.cut("建议加快黄河流域生态保护") == tokens.jieba_ready().lcut("建议加快黄河流域生态保护", HMM=False)
-    tokens.prepare(tmp_path, tokens.FEW + 1)  # many texts: jieba itself
-    assert tokens._cutter is None
+    tokens.prepare(tmp_path, tokens.FEW + 1)  # many texts: jieba's dictionary, loaded
+    assert tokens._cutter is tokens._fast
     monkeypatch.setenv("JIANYAN_CACHE", "0")
-    tokens.prepare(tmp_path, 1)  # caches off: jieba itself
-    assert tokens._cutter is None
+    tokens.prepare(tmp_path, 1)  # caches off: the same
+    assert tokens._cutter is tokens._fast
+
+
+def test_fast_tokenizer_cuts_like_jieba():
+    """Every sample text, the edge cases, and 600 random slices of the sample texts (odd starts and
+    ends: half words, lone Latin letters, digits and punctuation)."""
+    import random
+    jieba = tokens.jieba_ready()
+    fast = tokens.fast()
+    texts = _texts()
+    joined = "".join(texts)
+    rng = random.Random(2021)
+    for _ in range(600):
+        a = rng.randrange(len(joined))
+        texts.append(joined[a:a + rng.randint(1, 300)])
+    for text in texts:
+        assert fast.lcut(text, HMM=False) == jieba.lcut(text, HMM=False), text

@@ -130,3 +130,28 @@ def test_a_scoped_run_does_not_leave_findings_out_of_a_later_full_run(campaign, 
     res = cli(root, "check", "--format", "json", "submissions/2021/minge")
     assert res.code in (0, 1), res
     assert check_json(cli, root) == cold
+
+
+def test_per_file_families_over_all_cores_find_the_same(campaign, monkeypatch):
+    """length, quality and pii split over forked processes (as for a large campaign) give the same
+    findings as one process. The sample campaign is small, so the split is forced."""
+    from jianyan import checks
+    root = ignore_cache(campaign)
+    (root / ITEM).write_text((root / ITEM).read_text(encoding="utf-8") + "\n联系电话13800138000,谢谢.\n", encoding="utf-8")
+    camp = load_campaign(root, cache=False)
+    monkeypatch.setenv("JIANYAN_CACHE", "0")
+    families = ("length", "quality", "pii")
+    one = checks.run(camp, checks.Context(), families=families)
+    monkeypatch.setattr(loadcache, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(loadcache.os, "cpu_count", lambda: 2)  # as on this 2-core machine, whatever runs the test
+    calls = []
+    real = multiprocessing.get_context
+
+    def spy(method=None):
+        calls.append(method)
+        return real(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", spy)
+    split = checks.run(camp, checks.Context(), families=families)
+    assert calls.count("fork") == len(families)
+    assert split == one and any(f.code.startswith("pii.") for f in one)

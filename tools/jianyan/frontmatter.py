@@ -29,6 +29,15 @@ class _StrComposer(yaml.SafeLoader):
 
 _StrComposer.yaml_implicit_resolvers = {}
 
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastComposer(yaml.CSafeLoader):  # type: ignore[name-defined]
+        """The same composer over libyaml (about 5 times as fast); on an error the pure-Python one
+        runs again, for its exact problem texts and marks."""
+
+    _FastComposer.yaml_implicit_resolvers = {}
+else:  # PyYAML built without libyaml
+    _FastComposer = _StrComposer
+
 # The stock resolver tells what YAML 1.1 tools (editors, other readers) would make of a scalar.
 _YAML11 = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -197,7 +206,7 @@ class _Builder:
     def build(self, node: yaml.Node, at: KeyPath) -> Any:
         self.parsed.value_pos[at] = self.pos(node)
         if isinstance(node, yaml.ScalarNode):
-            if node.style is None and node.value:
+            if not node.style and node.value:  # plain: None (PyYAML) or "" (libyaml)
                 self._trap(node, at)
             return node.value
         if isinstance(node, yaml.SequenceNode):
@@ -255,7 +264,10 @@ def parse_yaml(path: str, yaml_text: str, line0: int, parsed: Parsed) -> None:
     pre, yaml_text = _prescan(path, yaml_text, line0)
     parsed.findings.extend(pre)
     try:
-        node = yaml.compose(yaml_text, Loader=_StrComposer)
+        try:
+            node = yaml.compose(yaml_text, Loader=_FastComposer)
+        except yaml.YAMLError:
+            node = yaml.compose(yaml_text, Loader=_StrComposer)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and exc.context and "flow" in exc.context:

@@ -224,8 +224,10 @@ def cached_family(name: str, check, campaign, ctx):
     list) come from that run every time. Same findings as ``check(campaign, ctx)``."""
     from .repo import Campaign
     from .where import cache_enabled
-    if name not in PER_FILE_FAMILIES or campaign.partial or not cache_enabled(campaign.root):
+    if name not in PER_FILE_FAMILIES:
         return list(check(campaign, ctx))
+    if campaign.partial or not cache_enabled(campaign.root):
+        return per_file(check, campaign, ctx)
     folder = Path(campaign.root) / CACHE_DIR / f"findings-v{FORMAT}"
     path = folder / f"{name}.bin"
     context = _context_fingerprint(Path(campaign.root), campaign.registries, name)
@@ -256,7 +258,7 @@ def cached_family(name: str, check, campaign, ctx):
         todo.append(doc)
     part = Campaign(campaign.root, campaign.registries, todo_subs, todo_issues, campaign.unknown_files, [],
                     campaign.originals)
-    found = list(check(part, type(ctx)(only=None, changed=ctx.changed, options=ctx.options)))
+    found = per_file(check, part, type(ctx)(only=None, changed=ctx.changed, options=ctx.options))
     out.extend(found)
     fresh = {d.path: [] for d in (*todo_subs, *todo_issues)}
     for f in found:
@@ -273,6 +275,39 @@ def cached_family(name: str, check, campaign, ctx):
         except (OSError, ValueError):
             pass
     return out
+
+
+_JOB = None  # (check, campaign, ctx, chunks) shared with forked workers
+
+
+def per_file(check, campaign, ctx) -> list[Finding]:
+    """``check(campaign, ctx)`` for a family whose findings on a document depend on that document
+    alone: over all cores in slices of the documents when there are many (same findings, in slice
+    order; findings about no document come once from each slice and are merged by ``finalize``)."""
+    global _JOB
+    docs = [*campaign.submissions, *campaign.issues]
+    procs = os.cpu_count() or 1
+    if len(docs) < PARALLEL_MIN or procs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return list(check(campaign, ctx))
+    n = procs * 4
+    chunks = [(campaign.submissions[k::n], campaign.issues[k::n]) for k in range(n)]
+    _JOB = (check, campaign, ctx, chunks)
+    try:
+        with multiprocessing.get_context("fork").Pool(procs) as pool:
+            return [f for part in pool.map(_per_file_chunk, range(n)) for f in part]
+    except OSError:
+        return list(check(campaign, ctx))
+    finally:
+        _JOB = None
+
+
+def _per_file_chunk(k: int) -> list[Finding]:
+    from .repo import Campaign
+    check, campaign, ctx, chunks = _JOB
+    subs, issues = chunks[k]
+    part = Campaign(campaign.root, campaign.registries, subs, issues, campaign.unknown_files if k == 0 else [],
+                    [], campaign.originals if k == 0 else [])
+    return list(check(part, ctx))
 
 
 def _write(path: Path, payload: bytes) -> None:

@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import features as F
-from .tokens import jieba_ready, prepare
+from .tokens import fast, prepare
 from .cache import Store, content_key
 from .compare import Pair, compare
 from .normalise import Normalised, normalise
@@ -90,7 +90,7 @@ def compute_many(todo: list[tuple[str, bool]], processes: int | None = None) -> 
     procs = processes or os.cpu_count() or 1
     if procs < 2 or len(todo) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
         return [_compute(t) for t in todo]  # cut as tokens.prepare chose
-    jieba_ready()  # before forking: the workers share it
+    fast()  # before forking: the workers share jieba's dictionary and the score table
     ctx = multiprocessing.get_context("fork")
     chunk = max(8, min(256, len(todo) // (procs * 8)))
     with ctx.Pool(procs) as pool:
