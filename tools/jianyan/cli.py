@@ -429,11 +429,12 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
       jianyan check --base origin/main    拉取请求：另查本次改动
       jianyan check --format json         机器可读输出
     """
-    from . import snapshot
+    from . import checks, output, snapshot
     from .where import find_root
     from .workflow import GitError, check_change, diff, pair_renames
     root = find_root()
     only = _scope(root, paths)
+    run_families, categories = _selection(families)
     show_progress = sys.stderr.isatty() if progress is None else progress
     say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
     part = None
@@ -442,10 +443,8 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
             cs = diff(root, base)
             # a stored check of the merge-base (or HEAD) spares reading the rest
             commits = [(cs.merge_base, cs.changes)] + ([(cs.head, None)] if cs.head else [])
-            if only is None and not families:
+            if only is None and not categories and (run_families is None or run_families <= snapshot.SAME_NAMED):
                 part = snapshot.partial(root, commits, cs.git, cs.prefix, progress=say)
-        from . import checks, output
-        run_families, categories = _selection(families)
         ctx = checks.Context(only=only, options={"progress": say})
         campaign = part.campaign if part else load(root, progress=show_progress)
         if base:
@@ -453,11 +452,11 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
             ctx.changed = cs.paths
             ctx.options["partial"] = part
         change = list(check_change(campaign, base, ctx)) if base else []
-        stored, drafts = part.rest() if part else ([], set())
+        stored, drafts = part.rest(run_families) if part else ([], set())
         raw = checks.collect(campaign, ctx, families=None if categories else run_families)
     except GitError as exc:
         raise Failure(str(exc)) from None
-    if not part and only is None and not families:
+    if not part and only is None and not families:  # a full check of everything
         snapshot.save(campaign, raw)
     findings = checks.finalize(campaign, ctx, raw + change + stored, drafts)
     if categories:  # keep a category's findings, plus what the named families found

@@ -22,7 +22,8 @@ snapshot's.
 
 Layout: ``.jianyan-cache/snapshot-v<SNAPSHOT_FORMAT>/<commit>/`` with ``meta.bin`` (commit, day, tool
 fingerprint, issue and feedback keys, ids that differ from file names, date-dependent files),
-``rdeps.bin`` (key → files depending on it), ``findings.bin`` (file → whether a draft, findings) and
+``rdeps.bin`` (key → files depending on it), ``findings.bin`` (file → whether a draft, the loader's
+findings, the check families' findings) and
 ``dup/`` (dup/stored.py). Each .bin is a blake2b digest + marshal; a folder is written under a temporary
 name and renamed; the newest KEEP snapshots are kept. Anything unreadable means: no snapshot.
 """
@@ -46,6 +47,9 @@ from .where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_ena
 KEEP = 3
 MAX_READ = 2000        # files to read beyond which a full check is as quick
 FEEDBACK_DIR = "feedback"
+# Check families whose findings are exactly those of the category of the same name: a --base run of
+# only these can take the rest from a snapshot too.
+SAME_NAMED = frozenset({"dup", "length", "quality", "pii"})
 # Findings worked out again on every --base run: duplication of the changed items, the change itself.
 NOT_STORED = ("dup.", "workflow.")
 # Changes that cannot alter any check's findings.
@@ -152,11 +156,13 @@ def save(campaign: Campaign, raw: list[Finding], today: dt.date | None = None) -
         for rec in tracking_of(campaign).records:
             if rec.model is not None:
                 provides[rec.path] = [f"id:{rec.model.item}"]
-        stored: dict[str, tuple[bool, list]] = {}
+        # per file: whether a draft, the loader's findings, the check families' findings
+        stored: dict[str, tuple[bool, list, list]] = {}
         prefix = SUBMISSIONS_DIR + "/"
+        loader = set(campaign.findings)
         for f in raw:
             if f.path.startswith(prefix) and not f.code.startswith(NOT_STORED):
-                stored.setdefault(f.path, (f.path in drafts, []))[1].append(
+                stored.setdefault(f.path, (f.path in drafts, [], []))[1 if f in loader else 2].append(
                     (f.path, f.line, f.column, f.severity, f.code, f.message))
         meta = {"format": FORMAT, "commit": commit, "tool": fingerprint(), "day": day.isoformat(),
                 "files": len(campaign.submissions) + len(campaign.issues),
@@ -202,14 +208,16 @@ class Partial:
         they are gone)."""
         return self.index, self.read | self.gone
 
-    def rest(self) -> tuple[list[Finding], set[str]]:
-        """The stored findings of every file not read this run, and the drafts among those files."""
+    def rest(self, families: set[str] | None = None) -> tuple[list[Finding], set[str]]:
+        """The stored findings of every file not read this run, and the drafts among those files.
+        ``families``: only these check families ran (each of SAME_NAMED), besides the loader."""
         out: list[Finding] = []
         drafts: set[str] = set()
-        for path, (draft, found) in self.findings.items():
+        for path, (draft, loaded, found) in self.findings.items():
             if path in self.read or path in self.gone:
                 continue
-            out.extend(Finding(*f) for f in found)
+            out.extend(Finding(*f) for f in loaded)
+            out.extend(Finding(*f) for f in found if families is None or f[4].split(".", 1)[0] in families)
             if draft:
                 drafts.add(path)
         return out, drafts
