@@ -17,6 +17,7 @@ def test_fenced_search_equals_searchsorted(n):
     probe = StoredIndex.__new__(StoredIndex)
     probe.fp = arr
     probe.fences = {"fp": arr[::FENCE].copy()}
+    probe.step = FENCE
     values = np.unique(np.concatenate([rng.integers(0, 3 * n + 12, size=200).astype(np.uint64),
                                        arr[::FENCE], arr[-1:] if n else arr, np.array([0], dtype=np.uint64)]))
     lo, hi = probe._search("fp", values)

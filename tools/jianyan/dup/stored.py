@@ -21,8 +21,8 @@ from .cache import Store
 from .engine import Entry, Index, Match, build, campaign_entries, verify
 
 ARRAYS = ("band_keys", "band_doc", "fp", "fp_doc")
-SORTED = ("band_keys", "fp")  # searched: each gets a fence, every FENCE-th value, kept in memory
-FENCE = 512                   # values of a block (4 KB of uint64: one page)
+SORTED = ("band_keys", "fp")  # searched: each gets a fence, every FENCE-th value, read whole
+FENCE = 64                    # values of a block (512 bytes: within one page)
 
 
 def _record(e: Entry) -> tuple:
@@ -44,7 +44,7 @@ def save_index(campaign, folder: Path) -> None:
     np.save(folder / "rows_off.npy", np.cumsum([0] + [len(r) for r in rows], dtype=np.int64))
     (folder / "rows.bin").write_bytes(b"".join(rows))
     (folder / "info.bin").write_bytes(marshal.dumps({"version": F.VERSION, "n": len(entries),
-                                                     "common_df": index.common_df}))
+                                                     "common_df": index.common_df, "fence": FENCE}))
 
 
 class _Rows:
@@ -85,9 +85,9 @@ class _Features:
 
 
 class StoredIndex(Index):
-    """An ``Index`` read from a snapshot folder (memory-mapped)."""
+    """An ``Index`` read from a snapshot folder (memory-mapped), not built: ``Index.__init__`` is not called."""
 
-    def __init__(self, folder: Path, root: Path, min_chars: int):  # noqa: D107 - not Index.__init__
+    def __init__(self, folder: Path, root: Path, min_chars: int):
         info = marshal.loads((folder / "info.bin").read_bytes())
         if info.get("version") != F.VERSION:
             raise ValueError("index of other features")
@@ -95,6 +95,7 @@ class StoredIndex(Index):
         for name in ARRAYS:
             setattr(self, name, np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")))
         self.fences = {name: np.load(folder / f"{name}.fence.npy") for name in SORTED}
+        self.step = info["fence"]
         self.common_df = info["common_df"]
         self.entries = _Rows(folder, info["n"])
         self.feats = _Features(self.entries, Store(root))
@@ -103,15 +104,20 @@ class StoredIndex(Index):
         """As ``Index._search``, reading one block of the memory-mapped table a value: the fence
         says which block, so a query touches a few pages instead of a binary search's dozens."""
         arr, fence = getattr(self, table), self.fences[table]
+        n = len(arr)
         out = []
         for side in ("left", "right"):
+            if n == 0 or len(values) == 0:
+                out.append(np.zeros(len(values), dtype=np.int64))
+                continue
             k = np.searchsorted(fence, values, side=side)
-            res = np.empty(len(values), dtype=np.int64)
-            for j, (kk, v) in enumerate(zip(k.tolist(), values)):
-                lo = max(kk - 1, 0) * FENCE
-                hi = min(kk * FENCE, len(arr))
-                res[j] = lo + int(np.searchsorted(arr[lo:hi], v, side=side))
-            out.append(res)
+            lo = np.maximum(k - 1, 0) * self.step       # the answer lies in [lo, hi]
+            hi = np.minimum(k * self.step, n)
+            idx = lo[:, None] + np.arange(self.step)    # each value's block, gathered at once
+            block = arr[np.minimum(idx, n - 1)]
+            inside = idx < hi[:, None]
+            below = block < values[:, None] if side == "left" else block <= values[:, None]
+            out.append(lo + (below & inside).sum(axis=1))
         return out[0], out[1]
 
 
