@@ -194,12 +194,10 @@ class Partial:
     """A partial campaign ready to check, and what the snapshot adds to its findings."""
 
     campaign: Campaign
-    folder: Path                        # the snapshot (its dup/ index is used by the dup check)
     read: set[str]                      # submission files read this run
     gone: set[str]                      # submission files deleted or renamed since the snapshot
     findings: dict = field(default_factory=dict)
     files: int = 0                      # submission and issue files in the work tree
-
     index: object = None                # dup.stored.StoredIndex of the snapshot
 
     @property
@@ -334,7 +332,7 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
     campaign.lookup = _lookup(root, campaign, odd_ids, read | gone, by_odd_id)
     files = meta["files"] + sum((c.new is not None and kinds[c.new] in ("submission", "issue"))
                                 - (c.old is not None and kinds[c.old] in ("submission", "issue")) for c in changes)
-    return Partial(campaign, where, read, gone, _unblob(where / "findings.bin"), index=index, files=files)
+    return Partial(campaign, read, gone, _unblob(where / "findings.bin"), index=index, files=files)
 
 
 def _lookup(root: Path, campaign: Campaign, odd_ids: dict[str, str], skip: set[str],
