@@ -143,6 +143,7 @@ def test_a_new_day_reads_the_date_dependent_items_again(main_repo, tmp_path):
     """Findings that depend on the date (an urgent item's waiting time, a date after today) are not
     taken from a snapshot stored on another day."""
     from jianyan import snapshot
+    from jianyan.loadcache import write_blob
     root = tmp_path / "pr"
     shutil.copytree(main_repo, root, symlinks=True)
     meta_file = next((root / ".jianyan-cache" / "snapshot-v1").glob("*/meta.bin"))
@@ -152,7 +153,8 @@ def test_a_new_day_reads_the_date_dependent_items_again(main_repo, tmp_path):
     same_day = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
     meta["day"] = "2000-01-01"
     meta["timely"] = [SERIES_NEXT]
-    meta_file.write_bytes(snapshot._blob(meta))
+    meta_file.unlink()
+    write_blob(meta_file, meta)
     other_day = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
     full = run_cli(root, "check", "--base", "main", "--format", "json", env={"JIANYAN_CACHE": "0"})
     assert "受影响的 0 篇" in same_day.err and "受影响的 1 篇" in other_day.err, (same_day.err, other_day.err)

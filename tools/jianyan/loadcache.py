@@ -108,16 +108,8 @@ class LoadCache:
     def _read(self, k: int) -> dict:
         if self.folder is None:
             return {}
-        try:
-            blob = (self.folder / f"{k:02x}.bin").read_bytes()
-            if len(blob) < 16 or _digest(blob[16:]) != blob[:16]:
-                return {}
-            payload = marshal.loads(blob[16:])
-            if isinstance(payload, dict):
-                return payload
-        except (OSError, ValueError, EOFError, TypeError):
-            pass
-        return {}
+        payload = read_blob(self.folder / f"{k:02x}.bin")
+        return payload if isinstance(payload, dict) else {}
 
     def read_markdown(self, relpath: str, raw: bytes) -> Parsed:
         """``frontmatter.read_markdown`` through the cache."""
@@ -184,7 +176,7 @@ class LoadCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for k in sorted(self.dirty):
-                _write(self.folder / f"{k:02x}.bin", marshal.dumps(self.shards[k] or {}))
+                write_blob(self.folder / f"{k:02x}.bin", self.shards[k] or {})
             for old in self.folder.parent.parent.iterdir():  # caches of other code versions
                 if old.is_dir() and old.name != self.folder.parent.name:
                     shutil.rmtree(old, ignore_errors=True)
@@ -231,15 +223,10 @@ def cached_family(name: str, check, campaign, ctx):
     folder = Path(campaign.root) / CACHE_DIR / f"findings-v{FORMAT}"
     path = folder / f"{name}.bin"
     context = _context_fingerprint(Path(campaign.root), campaign.registries, name)
+    payload = read_blob(path)
     stored: dict = {}
-    try:
-        blob = path.read_bytes()
-        if len(blob) >= 16 and _digest(blob[16:]) == blob[:16]:
-            payload = marshal.loads(blob[16:])
-            if type(payload) is tuple and len(payload) == 2 and payload[0] == context and type(payload[1]) is dict:
-                stored = payload[1]
-    except (OSError, ValueError, EOFError, TypeError):
-        stored = {}
+    if type(payload) is tuple and len(payload) == 2 and payload[0] == context and type(payload[1]) is dict:
+        stored = payload[1]
     docs = [*campaign.submissions, *campaign.issues]
     out: list[Finding] = []
     todo_subs, todo_issues, keys = [], [], {}
@@ -271,7 +258,7 @@ def cached_family(name: str, check, campaign, ctx):
         merged.update({p: (keys[p], v) for p, v in fresh.items()})
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            _write(path, marshal.dumps((context, merged)))
+            write_blob(path, (context, merged))
         except (OSError, ValueError):
             pass
     return out
@@ -310,8 +297,20 @@ def _per_file_chunk(k: int) -> list[Finding]:
     return list(check(part, ctx))
 
 
-def _write(path: Path, payload: bytes) -> None:
-    """``digest + payload`` to ``path`` via a temporary file and a rename."""
+def read_blob(path: Path):
+    """What ``write_blob`` stored at ``path``; None when it is missing, damaged or unreadable."""
+    try:
+        blob = path.read_bytes()
+        if len(blob) >= 16 and _digest(blob[16:]) == blob[:16]:
+            return marshal.loads(blob[16:])
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    return None
+
+
+def write_blob(path: Path, obj) -> None:
+    """``digest + marshal(obj)`` to ``path`` via a temporary file and a rename (atomic)."""
+    payload = marshal.dumps(obj)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -23,15 +23,13 @@ snapshot's.
 Layout: ``.jianyan-cache/snapshot-v<SNAPSHOT_FORMAT>/<commit>/`` with ``meta.bin`` (commit, day, tool
 fingerprint, issue and feedback keys, ids that differ from file names, date-dependent files),
 ``rdeps.bin`` (key → files depending on it), ``findings.bin`` (file → whether a draft, the loader's
-findings, the check families' findings) and
-``dup/`` (dup/stored.py). Each .bin is a blake2b digest + marshal; a folder is written under a temporary
-name and renamed; the newest KEEP snapshots are kept. Anything unreadable means: no snapshot.
+findings, the check families' findings) and ``dup/`` (dup/stored.py). Each .bin is a digest-checked
+marshal blob (loadcache.write_blob); a folder is written under a temporary name and renamed; the newest
+KEEP snapshots are kept. Anything unreadable means: no snapshot.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import marshal
 import os
 import shutil
 import tempfile
@@ -40,7 +38,7 @@ from pathlib import Path
 
 from .findings import Finding
 from .gitio import Change, Git, GitError
-from .loadcache import fingerprint
+from .loadcache import fingerprint, read_blob, write_blob
 from .repo import ISSUES_DIR, SUBMISSIONS_DIR, Campaign, doc_reader, load_campaign, load_registries
 from .where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled
 
@@ -93,16 +91,12 @@ def _timely(model, day: dt.date) -> bool:
 
 # --- writing ---------------------------------------------------------------------------------------
 
-def _blob(obj) -> bytes:
-    payload = marshal.dumps(obj)
-    return hashlib.blake2b(payload, digest_size=16).digest() + payload
-
-
 def _unblob(path: Path):
-    raw = path.read_bytes()
-    if len(raw) < 16 or hashlib.blake2b(raw[16:], digest_size=16).digest() != raw[:16]:
-        raise ValueError("damaged")
-    return marshal.loads(raw[16:])
+    """A stored part of the snapshot; ValueError when it is missing or damaged."""
+    obj = read_blob(path)
+    if obj is None:
+        raise ValueError(f"unreadable {path.name}")
+    return obj
 
 
 def clean_commit(root: Path) -> str | None:
@@ -167,11 +161,11 @@ def save(campaign: Campaign, raw: list[Finding], today: dt.date | None = None) -
         meta = {"format": FORMAT, "commit": commit, "tool": fingerprint(), "day": day.isoformat(),
                 "files": len(campaign.submissions) + len(campaign.issues),
                 "provides": provides, "odd_ids": odd_ids, "timely": timely}
-        (tmp / "rdeps.bin").write_bytes(_blob(rdeps))
-        (tmp / "findings.bin").write_bytes(_blob(stored))
+        write_blob(tmp / "rdeps.bin", rdeps)
+        write_blob(tmp / "findings.bin", stored)
         from .dup.stored import save_index
         save_index(campaign, tmp / "dup")
-        (tmp / "meta.bin").write_bytes(_blob(meta))  # last: a snapshot exists only once complete
+        write_blob(tmp / "meta.bin", meta)  # last: a snapshot exists only once complete
         if final.exists():
             shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
@@ -324,7 +318,8 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
         return None
     if progress:
         progress(f"增量检查：读取改动的 {len(changed)} 篇和受影响的 {len(read) - len(changed)} 篇，其余使用快照")
-    campaign = load_campaign(root, submissions=read, cache=False, registries=regs)
+    # phase 2: the dependants too (usually there are none and phase 1's campaign is the one)
+    campaign = first if read == changed else load_campaign(root, submissions=read, cache=False, registries=regs)
     if campaign.registries is None:
         return None
     from .dup.stored import StoredIndex

@@ -77,7 +77,8 @@ class Analysis:
         refs, problems = reference_entries(campaign.root, settings.reference_dir)
         entries.extend(refs)
         root = campaign.root if root is None else root
-        index = build(entries, root, settings.min_span_chars, progress, processes, prune=not campaign.partial)
+        index = build(entries, root, settings.min_span_chars, progress, processes, prune=not campaign.partial,
+                      store=stored[0].feats.store if stored is not None else None)
         if stored is not None:
             from .stored import Layered
             index = Layered(stored[0], stored[1], index)

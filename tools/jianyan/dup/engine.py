@@ -287,11 +287,12 @@ def verify(index, q: F.Features, cands: Iterable[int], common: np.ndarray, floor
 
 def build(entries: list[Entry], root: Path | None, min_chars: int,
           progress: Callable[[str], None] | None = None, processes: int | None = None,
-          prune: bool = True) -> Index:
+          prune: bool = True, store: Store | None = None) -> Index:
     """Features for every entry (from the cache, or computed and cached) and the index over them.
 
-    ``prune``: the entries are the whole corpus, so cached features of other texts may be dropped."""
-    store = Store(root)
+    ``prune``: the entries are the whole corpus, so cached features of other texts may be dropped;
+    ``store``: the feature cache of ``root``, if opened already."""
+    store = Store(root) if store is None else store
     todo: dict[bytes, tuple[str, bool]] = {}
     for e in entries:
         if e.key not in store and e.key not in todo:
