@@ -277,14 +277,18 @@ def baselines(folder: Path, planted: list[tuple[str, str]], pairs_sample: int = 
     import difflib
     import pickle
 
-    from .dup.engine import campaign_entries, compute_many
+    from .dup.cache import Store
+    from .dup.engine import campaign_entries
+    from .dup.parallel import fill
     from .dup.features import shingles
     from .repo import load_campaign
     out: dict = {}
     camp = load_campaign(folder)
     entries = campaign_entries(camp)
     ids = [e.id for e in entries]
-    feats = compute_many([(e.source, True) for e in entries])
+    store = Store(None)
+    fill(store, {e.key: (e.source, True) for e in entries}, None)
+    feats = [store.get(e.key) for e in entries]
     queries = [c for c, _ in planted]
     try:
         from datasketch import MinHash, MinHashLSH

@@ -296,11 +296,12 @@ def main() -> None:
 PROGRESS_MIN_FILES = 200
 
 
-def load(root: Path | None = None, progress: bool = False):
-    """Load the campaign; with ``progress``, show a bar on stderr while reading many files."""
+def load(root: Path | None = None, progress: bool = False, parallel: bool = True):
+    """Load the campaign; with ``progress``, show a bar on stderr while reading many files;
+    ``parallel``: parse over all cores (repo.load_campaign)."""
     from .repo import load_campaign
     if not progress:
-        return load_campaign(root)
+        return load_campaign(root, parallel=parallel)
     state: dict = {}
 
     def tick(done: int, total: int) -> None:
@@ -312,7 +313,7 @@ def load(root: Path | None = None, progress: bool = False):
         state["bar"].update(1)
 
     try:
-        return load_campaign(root, progress=tick)
+        return load_campaign(root, progress=tick, parallel=parallel)
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
@@ -437,7 +438,8 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
     run_families, categories = _selection(families)
     show_progress = sys.stderr.isatty() if progress is None else progress
     say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
-    part = None
+    part = warm = None
+    collected = None if categories else run_families
     try:
         if base:  # changed paths first: other families (dup) look at ctx.changed
             cs = diff(root, base)
@@ -446,16 +448,22 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
             if only is None and not categories and (run_families is None or run_families <= snapshot.SAME_NAMED):
                 part = snapshot.partial(root, commits, cs.git, cs.prefix, progress=say)
         ctx = checks.Context(only=only, options={"progress": say})
-        campaign = part.campaign if part else load(root, progress=show_progress)
+        if part is None and (collected is None or "dup" in collected):
+            ctx.options["dup_warmup"] = warm = checks.dup_check.warm_up(root)  # overlaps the reading
+        # while the warm-up's workers keep the cores busy, parsing in this process saves the pool's pickling
+        campaign = part.campaign if part else load(root, progress=show_progress, parallel=not (warm and warm.workers))
         if base:
             ctx.options["changeset"] = pair_renames(campaign, cs)
             ctx.changed = cs.paths
             ctx.options["partial"] = part
         change = list(check_change(campaign, base, ctx)) if base else []
         stored, drafts = part.rest(run_families) if part else ([], set())
-        raw = checks.collect(campaign, ctx, families=None if categories else run_families)
+        raw = checks.collect(campaign, ctx, families=collected)
     except GitError as exc:
         raise Failure(str(exc)) from None
+    finally:
+        if warm is not None:
+            warm.stop()  # still running only when the duplication check did not need it
     if not part and only is None and not families:  # a full check of everything
         snapshot.save(campaign, raw)
     findings = checks.finalize(campaign, ctx, raw + change + stored, drafts)

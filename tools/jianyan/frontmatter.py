@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -235,21 +236,10 @@ class _Builder:
 
     def _trap(self, node: yaml.ScalarNode, at: KeyPath) -> None:
         """Warn where YAML 1.1 readers (editors, other tools) would not read the text as written."""
-        tag = _YAML11.resolve(yaml.ScalarNode, node.value, (True, False))
-        kind = _TRAP_TAGS.get(tag)
-        if not kind or kind == "空值":
+        trap = _implicit(node.value)
+        if trap is None:
             return
-        try:
-            typed = _CONSTRUCTOR.construct_object(yaml.ScalarNode(tag, node.value))
-        except Exception:  # noqa: BLE001 - an odd scalar is simply not a trap
-            return
-        if kind == "整数" and str(typed) == node.value:
-            return  # topic: 3 is fine
-        if kind == "小数" and repr(typed) == node.value:
-            return
-        if kind == "布尔值" and node.value in ("true", "false"):
-            return
-        shown = {True: "true", False: "false"}.get(typed, typed) if kind == "布尔值" else typed
+        kind, shown = trap
         line, col = self.pos(node)
         key = ".".join(str(p) for p in at)
         self.parsed.findings.append(warning(
@@ -257,6 +247,26 @@ class _Builder:
             f"“{key}: {node.value}”在通用 YAML 规则下会被读成{kind} {shown}，其他工具（编辑器、网页预览）会显示错。"
             f"本工具按文字“{node.value}”处理；为免歧义请加引号：{at[-1] if at else key}: \"{node.value}\"",
             column=col))
+
+
+@lru_cache(maxsize=4096)  # the same few values (units, statuses, dates) fill every file
+def _implicit(value: str) -> tuple[str, Any] | None:
+    """(kind, value read) when YAML 1.1 would read plain ``value`` as something other than this text."""
+    tag = _YAML11.resolve(yaml.ScalarNode, value, (True, False))
+    kind = _TRAP_TAGS.get(tag)
+    if not kind or kind == "空值":
+        return None
+    try:
+        typed = _CONSTRUCTOR.construct_object(yaml.ScalarNode(tag, value))
+    except Exception:  # noqa: BLE001 - an odd scalar is simply not a trap
+        return None
+    if kind == "整数" and str(typed) == value:
+        return None  # topic: 3 is fine
+    if kind == "小数" and repr(typed) == value:
+        return None
+    if kind == "布尔值" and value in ("true", "false"):
+        return None
+    return kind, ({True: "true", False: "false"}.get(typed, typed) if kind == "布尔值" else typed)
 
 
 def parse_yaml(path: str, yaml_text: str, line0: int, parsed: Parsed) -> None:

@@ -259,13 +259,15 @@ def _scan(folder: Path) -> list[tuple[Path, bool]]:
 
 def load_campaign(root: Path | None = None, progress: Callable[[int, int], None] | None = None,
                   cache: bool | None = None, submissions: Iterable[str] | None = None,
-                  registries: tuple[Registries | None, list[Finding]] | None = None) -> Campaign:
+                  registries: tuple[Registries | None, list[Finding]] | None = None,
+                  parallel: bool = True) -> Campaign:
     """Read everything. ``progress(done, total)`` is called as files are read (for a progress bar).
 
     ``cache``: keep front-matter parses in .jianyan-cache/ (loadcache.py); None decides by
     ``cache_enabled``. Cached or not, the result is the same. ``submissions``: read only these
     submission files (repository-relative paths) and mark the campaign partial (snapshot.py);
-    ``registries``: what ``load_registries`` gave for this root already."""
+    ``registries``: what ``load_registries`` gave for this root already; ``parallel``: parse the front
+    matter over all cores (False when other work keeps them busy already)."""
     root = find_root(root)
     use_cache = cache_enabled(root) if cache is None else cache
     store = LoadCache(root if use_cache else None)  # without a cache on disk: only the parallel parse
@@ -289,7 +291,7 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
             # read a chunk, then parse what the cache does not hold over all cores, then build the docs
             reads = {path: read_bytes(path, limit) for path, symlink in chunk
                      if path.suffix == ".md" and not symlink and path.name not in IGNORED_NAMES}
-            if store is not None:
+            if store is not None and parallel:
                 store.prefetch([(rel(root, p), raw) for p, (raw, _) in reads.items() if raw is not None])
             for path, symlink in chunk:
                 done += 1

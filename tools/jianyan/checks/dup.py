@@ -13,6 +13,7 @@ A draft gets warnings at most (strict at review, loose at draft).
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterator
 
 from ..dup import SERIES, Analysis, ItemResult, describe, first_span, pct
@@ -58,11 +59,21 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
                 yield Finding(settings_path, line, None, ERROR, "dup.reference_dir", problem)
         return
     part = ctx.options.get("partial")  # snapshot.Partial: the other texts are in its stored index
-    analysis = Analysis.run(campaign, progress=progress, stored=part.dup if part is not None else None)
+    analysis = Analysis.run(campaign, progress=progress, stored=part.dup if part is not None else None,
+                            warmup=ctx.options.get("dup_warmup"))
     for problem in analysis.problems:
         yield Finding(settings_path, line, None, ERROR, "dup.reference_dir", problem)
     for q in analysis.submissions(queries_paths):
         yield from item_findings(analysis.result(q), settings)
+
+
+def warm_up(root: Path):
+    """Start computing the submissions' features into the cache while the repository is being read
+    (dup/parallel.py); give the result to ``check`` as ``ctx.options["dup_warmup"]``."""
+    from ..dup.parallel import Warmup
+    from ..repo import SUBMISSIONS_DIR
+    folder = root / SUBMISSIONS_DIR
+    return Warmup(root, sorted(folder.rglob("*.md")) if folder.is_dir() else [])
 
 
 def item_findings(res: ItemResult, settings) -> Iterator[Finding]:

@@ -69,16 +69,17 @@ class Analysis:
 
     @classmethod
     def run(cls, campaign, root: Path | None = None, progress: Callable[[str], None] | None = None,
-            processes: int | None = None, stored=None) -> "Analysis":
+            processes: int | None = None, stored=None, warmup=None) -> "Analysis":
         """``stored``: a snapshot's index and the paths it must not offer (snapshot.py); the campaign
-        then holds only the texts read this run, which are indexed beside it."""
+        then holds only the texts read this run, which are indexed beside it. ``warmup``: a
+        ``parallel.Warmup`` started before the campaign was read."""
         settings = campaign.registries.settings.dup
         entries = campaign_entries(campaign)
         refs, problems = reference_entries(campaign.root, settings.reference_dir)
         entries.extend(refs)
         root = campaign.root if root is None else root
         index = build(entries, root, settings.min_span_chars, progress, processes, prune=not campaign.partial,
-                      store=stored[0].feats.store if stored is not None else None)
+                      store=stored[0].feats.store if stored is not None else None, warmup=warmup)
         if stored is not None:
             from .stored import Layered
             index = Layered(stored[0], stored[1], index)
@@ -106,6 +107,8 @@ class Analysis:
         def skip(j: int) -> bool:
             return j == i or relation(q, entries[j]) in (SELF,)
 
+        if hasattr(self.index, "query_own"):  # a whole campaign's index: its tables say where i is
+            return self.index.query_own(i, skip)
         return self.index.query(self.index.feats[i], skip)
 
     def prefetch(self, queries: list[Entry], processes: int | None = None) -> None:
@@ -116,6 +119,8 @@ class Analysis:
             return
         todo = [self.position[id(q)] for q in queries if self.position[id(q)] not in self._found]
         chunk = max(16, min(512, len(todo) // (procs * 8) or 1))
+        if hasattr(self.index, "own_tables"):
+            self.index.own_tables()  # built once here, shared by the forked processes
         _WORKER = self
         try:
             with multiprocessing.get_context("fork").Pool(procs) as pool:

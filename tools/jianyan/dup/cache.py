@@ -18,7 +18,7 @@ import numpy as np
 from ..where import CACHE_DIR
 from .features import PERMS, VERSION, Features
 
-MAX_SHARDS = 8
+MAX_SHARDS = 32  # a cold run writes one shard per worker and SHARD_ITEMS texts; merged beyond this
 DICT_AFTER = 2000  # lookups by binary search before one dictionary of every key is built
 _ARRAYS = ("tok_ptr", "starts", "ends", "hashes", "quoted", "sig", "fp_ptr", "fp_hash", "fp_pos")
 
@@ -32,7 +32,7 @@ def content_key(text: str, markdown: bool) -> bytes:
 
 class Shard:
     def __init__(self, folder: Path, name: str):
-        self.name = name
+        self.folder, self.name = folder, name
         self.files = [folder / f"{name}.{a}.npy" for a in (*_ARRAYS, "keys")]
         # plain ndarray views of the maps: slicing a np.memmap costs ~4 µs of subclass bookkeeping each time
         arr = {a: np.asarray(np.load(folder / f"{name}.{a}.npy", mmap_mode="r")) for a in _ARRAYS}
@@ -77,13 +77,23 @@ class Store:
         self.new: dict[bytes, Features] = {}
         self._where: dict[bytes, tuple[Shard, int]] | None = None  # built once lookups are many
         self._lookups = 0
-        if self.folder and self.folder.is_dir():
-            for keys in sorted(self.folder.glob("*.keys.npy")):
-                name = keys.name[: -len(".keys.npy")]
-                try:
-                    self.shards.append(Shard(self.folder, name))
-                except (OSError, ValueError):
-                    continue
+        if self.folder:
+            self.adopt(self.folder)
+
+    def adopt(self, folder: Path) -> None:
+        """Open the complete shards in ``folder`` not open yet (written by worker processes)."""
+        if not folder.is_dir():
+            return
+        have = {(s.folder, s.name) for s in self.shards}
+        for keys in sorted(folder.glob("*.keys.npy")):
+            name = keys.name[: -len(".keys.npy")]
+            if (folder, name) in have:
+                continue
+            try:
+                self.shards.append(Shard(folder, name))
+            except (OSError, ValueError):
+                continue
+        self._where, self._lookups = None, 0
 
     @property
     def where(self) -> dict[bytes, tuple[Shard, int]]:
@@ -116,42 +126,45 @@ class Store:
 
     def save(self, used: set[bytes] | None = None) -> None:
         """Write this run's new features as a shard; merge shards when there are too many."""
-        if not self.folder or not self.new:
+        if not self.folder or (not self.new and len(self.shards) <= MAX_SHARDS):
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            if len(self.shards) + 1 > MAX_SHARDS:
+            if len(self.shards) + bool(self.new) > MAX_SHARDS:
                 keep = {k: f for k, f in ((k, self.get(k)) for k in self.where if used is None or k in used)}
                 keep.update(self.new)
-                self._write(keep)
+                write_shard(self.folder, keep)
                 for shard in self.shards:
                     for f in reversed(shard.files):
                         f.unlink(missing_ok=True)
             else:
-                self._write(self.new)
+                write_shard(self.folder, self.new)
         except OSError:
             pass  # a cache that cannot be written only costs time
 
-    def _write(self, items: dict[bytes, Features]) -> None:
-        name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        order = sorted(items)
-        feats = [items[k] for k in order]
-        data = {
-            "tok_ptr": np.concatenate(([0], np.cumsum([len(f.hashes) for f in feats]))).astype(np.int64),
-            "starts": _cat([f.starts for f in feats], np.int32),
-            "ends": _cat([f.ends for f in feats], np.int32),
-            "hashes": _cat([f.hashes for f in feats], np.uint64),
-            "quoted": _cat([f.quoted for f in feats], bool),
-            "sig": (np.stack([f.sig for f in feats]) if feats else np.zeros((0, PERMS))).astype(np.uint32),
-            "fp_ptr": np.concatenate(([0], np.cumsum([len(f.fp_hash) for f in feats]))).astype(np.int64),
-            "fp_hash": _cat([f.fp_hash for f in feats], np.uint64),
-            "fp_pos": _cat([f.fp_pos for f in feats], np.int32),
-            "keys": np.frombuffer(b"".join(order), dtype=np.uint8).reshape(len(order), 16),
-        }
-        for a, arr in data.items():  # keys last: a shard exists only once complete
-            tmp = self.folder / f".{name}.{a}.tmp.npy"
-            np.save(tmp, arr)
-            os.replace(tmp, self.folder / f"{name}.{a}.npy")
+
+def write_shard(folder: Path, items: dict[bytes, Features]) -> None:
+    """Write ``items`` as one new shard of ``folder`` (its keys array last: seen only once complete)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    order = sorted(items)
+    feats = [items[k] for k in order]
+    data = {
+        "tok_ptr": np.concatenate(([0], np.cumsum([len(f.hashes) for f in feats]))).astype(np.int64),
+        "starts": _cat([f.starts for f in feats], np.int32),
+        "ends": _cat([f.ends for f in feats], np.int32),
+        "hashes": _cat([f.hashes for f in feats], np.uint64),
+        "quoted": _cat([f.quoted for f in feats], bool),
+        "sig": (np.stack([f.sig for f in feats]) if feats else np.zeros((0, PERMS))).astype(np.uint32),
+        "fp_ptr": np.concatenate(([0], np.cumsum([len(f.fp_hash) for f in feats]))).astype(np.int64),
+        "fp_hash": _cat([f.fp_hash for f in feats], np.uint64),
+        "fp_pos": _cat([f.fp_pos for f in feats], np.int32),
+        "keys": np.frombuffer(b"".join(order), dtype=np.uint8).reshape(len(order), 16),
+    }
+    for a, arr in data.items():  # keys last: a shard exists only once complete
+        tmp = folder / f".{name}.{a}.tmp.npy"
+        np.save(tmp, arr)
+        os.replace(tmp, folder / f"{name}.{a}.npy")
 
 
 def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:

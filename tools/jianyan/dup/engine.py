@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
-import multiprocessing
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -21,13 +19,11 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import features as F
-from .tokens import fast, prepare
 from .cache import Store, content_key
 from .compare import Pair, compare
 from .normalise import Normalised, normalise
 
 EXPORT_FORMAT = "jianyan-dup-index"
-PARALLEL_MIN = 64        # below this many items to tokenise, one process is faster
 MAX_FP_CANDIDATES = 60   # fingerprint candidates verified per query (those sharing most fingerprints)
 MIN_SHARED_FP = 3        # fingerprints a text must share with the query to be verified (besides LSH) …
 MIN_SHARED_SHARE = 0.05  # … and at least this share of the query's fingerprints (about 40 characters)
@@ -73,28 +69,6 @@ class Match:
     entry: "Entry"
     index: int
     pair: Pair
-
-
-# --- computing features ---------------------------------------------------------------------
-
-def _compute(args: tuple[str, bool]) -> F.Features:
-    source, markdown = args
-    n = normalise(source, markdown)
-    return F.compute(n.text, n.quoted)
-
-
-def compute_many(todo: list[tuple[str, bool]], processes: int | None = None) -> list[F.Features]:
-    """Features of many texts: jieba is initialised once, then the work is forked over the cores."""
-    if not todo:
-        return []
-    procs = processes or os.cpu_count() or 1
-    if procs < 2 or len(todo) < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        return [_compute(t) for t in todo]  # cut as tokens.prepare chose
-    fast()  # before forking: the workers share jieba's dictionary and the score table
-    ctx = multiprocessing.get_context("fork")
-    chunk = max(8, min(256, len(todo) // (procs * 8)))
-    with ctx.Pool(procs) as pool:
-        return pool.map(_compute, todo, chunksize=chunk)
 
 
 # --- the corpus -------------------------------------------------------------------------------
@@ -237,22 +211,53 @@ class Index:
 
     def candidates(self, q: F.Features, skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
         """Texts to verify, and the query's fingerprints that are stock phrases (common)."""
-        cand: set[int] = set()
-        qk = np.sort(_band_hashes(q.sig[None, :])[0] ^ _BAND_SALT)
-        lo, hi = self._search("band_keys", qk)
-        for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist()):
-            cand.update(self.band_doc[a:b].tolist())
+        blo, bhi = self._search("band_keys", np.sort(_band_hashes(q.sig[None, :])[0] ^ _BAND_SALT))
         u = np.unique(q.fp_hash)
         lo, hi = self._search("fp", u)
+        return self._pick(blo, bhi, u, lo, hi, skip)
+
+    def candidates_of(self, i: int, skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
+        """``candidates(self.feats[i], skip)`` for an entry of this index: where its band keys and
+        fingerprints sit in the tables is known (``own_tables``), so nothing is searched."""
+        own = self.own_tables()
+        g = own["band_group"][own["band_rows"][i * F.BANDS:(i + 1) * F.BANDS]]  # BANDS rows an entry
+        rows = own["fp_rows"][own["fp_ptr"][i]:own["fp_ptr"][i + 1]]
+        h = own["fp_group"][rows]
+        return self._pick(own["band_start"][g], own["band_start"][g + 1], self.fp[rows],
+                          own["fp_start"][h], own["fp_start"][h + 1], skip)
+
+    def own_tables(self) -> dict[str, np.ndarray]:
+        """For every entry: the rows of its band keys and of its fingerprints, and the bounds of the
+        runs of equal values those rows are in (built once, before queries are forked)."""
+        if getattr(self, "_own_tables", None) is None:
+            out = {}
+            for name, keys, docs in (("band", self.band_keys, self.band_doc), ("fp", self.fp, self.fp_doc)):
+                first = np.ones(len(keys), dtype=bool)
+                first[1:] = keys[1:] != keys[:-1]
+                out[f"{name}_group"] = np.cumsum(first, dtype=np.int32) - 1  # row → its run
+                out[f"{name}_start"] = np.append(np.flatnonzero(first), len(keys)).astype(np.int32)  # run → rows
+                out[f"{name}_rows"] = np.argsort(docs, kind="stable").astype(np.int32)  # by entry, in table order
+            out["fp_ptr"] = np.concatenate(([0], np.cumsum(np.bincount(self.fp_doc, minlength=len(self.entries)))))
+            self._own_tables = out
+        return self._own_tables
+
+    def _pick(self, blo: np.ndarray, bhi: np.ndarray, u: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+              skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
+        """Candidates from the query's LSH buckets [blo, bhi) and from the rare ones among its
+        fingerprints ``u`` (sorted, distinct), found at [lo, hi) of the fingerprint table."""
+        cand: set[int] = set()
+        for a, b in zip(blo[bhi > blo].tolist(), bhi[bhi > blo].tolist()):
+            cand.update(self.band_doc[a:b].tolist())
         df = hi - lo
         common = u[df >= self.common_df]
         rare = (df > 0) & (df < self.common_df)
         if rare.any():
-            counts = np.bincount(self.fp_doc[_ranges(lo[rare], hi[rare])], minlength=len(self.entries))
+            docs, counts = np.unique(self.fp_doc[_ranges(lo[rare], hi[rare])], return_counts=True)
             need = max(MIN_SHARED_FP, int(np.ceil(MIN_SHARED_SHARE * len(u))))
-            top = np.flatnonzero(counts >= need)
+            keep = counts >= need
+            top, counts = docs[keep], counts[keep]
             if len(top) > MAX_FP_CANDIDATES:
-                top = top[np.argsort(-counts[top], kind="stable")[:MAX_FP_CANDIDATES]]
+                top = top[np.argsort(-counts, kind="stable")[:MAX_FP_CANDIDATES]]
             cand.update(top.tolist())
         return sorted(i for i in cand if not skip(i)), common
 
@@ -269,6 +274,11 @@ class Index:
         """Verified matches of ``q``: similarity at least ``floor`` or at least one copied span."""
         cands, common = self.candidates(q, skip)
         return verify(self, q, cands, common, floor)
+
+    def query_own(self, i: int, skip: Callable[[int], bool], floor: float = 0.2) -> list[Match]:
+        """``query(self.feats[i], skip)`` for entry ``i`` of this index."""
+        cands, common = self.candidates_of(i, skip)
+        return verify(self, self.feats[i], cands, common, floor)
 
 
 def verify(index, q: F.Features, cands: Iterable[int], common: np.ndarray, floor: float) -> list[Match]:
@@ -287,22 +297,22 @@ def verify(index, q: F.Features, cands: Iterable[int], common: np.ndarray, floor
 
 def build(entries: list[Entry], root: Path | None, min_chars: int,
           progress: Callable[[str], None] | None = None, processes: int | None = None,
-          prune: bool = True, store: Store | None = None) -> Index:
+          prune: bool = True, store: Store | None = None, warmup=None) -> Index:
     """Features for every entry (from the cache, or computed and cached) and the index over them.
 
     ``prune``: the entries are the whole corpus, so cached features of other texts may be dropped;
-    ``store``: the feature cache of ``root``, if opened already."""
+    ``store``: the feature cache of ``root``, if opened already; ``warmup``: a ``parallel.Warmup``
+    computing features into the cache, waited for before the cache is opened."""
+    from .parallel import fill
+    if warmup is not None:
+        warmup.wait()
     store = Store(root) if store is None else store
     todo: dict[bytes, tuple[str, bool]] = {}
     for e in entries:
         if e.key not in store and e.key not in todo:
             todo[e.key] = (e.source, e.markdown)
-    if todo:
-        prepare(root, len(todo))  # a few texts: jieba's dictionary read from the cache's table
     if todo and progress:
         progress(f"查重：正在分词 {len(todo)} 篇（其余 {len(entries) - len(todo)} 篇使用缓存）…")
-    keys = list(todo)
-    for key, feats in zip(keys, compute_many([todo[k] for k in keys], processes)):
-        store.put(key, feats)
+    fill(store, todo, root, processes)
     store.save(used={e.key for e in entries} if prune else None)
     return Index(entries, store, min_chars)

@@ -34,7 +34,7 @@ _INLINE = re.compile(
     r"|\*{1,3}|_{2,3}|~~|`+"                     # emphasis, strike, code ticks: drop
 )
 _QUOTED = re.compile(r"“[^“”\n]{1,600}”|「[^「」\n]{1,600}」|『[^『』\n]{1,600}』")
-_ASCII_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(65, 91)})
+_ASCII_UPPER = re.compile("[A-Z]+")
 
 
 @dataclass
@@ -161,14 +161,27 @@ def _expanding() -> re.Pattern:
     return re.compile("[" + "".join(re.escape(c) for c in chars) + "]")
 
 
+@lru_cache(maxsize=1)
+def _changing() -> re.Pattern:
+    """Characters whose NFKC form differs from them (full-width ，：（）, ①, ㎡ …), and every character
+    outside the Basic Multilingual Plane (rare: left to ``_NFKC``)."""
+    chars = [chr(c) for c in range(0x80, 0x10000) if not 0xD800 <= c < 0xE000
+             and unicodedata.normalize("NFKC", chr(c)) != chr(c)]
+    return re.compile("[" + "".join(re.escape(c) for c in chars) + "\U00010000-\U0010FFFF]")
+
+
+def _nfkc_char(m: re.Match) -> str:
+    return _NFKC[ord(m.group())]
+
+
 def _nfkc(piece: str, src: int, out: int, segs: list[Segment], parts: list[str]) -> int:
     """Append ``piece`` (from source offset ``src``) NFKC-normalised character by character.
 
     Characters are normalised one at a time (not composed with their neighbours): that keeps a
     one-to-one position map, and Chinese text has no combining sequences to compose.
     """
-    if not piece.isascii():
-        norm = piece.translate(_NFKC)
+    if not piece.isascii() and not unicodedata.is_normalized("NFKC", piece):  # the quick check first
+        norm = _changing().sub(_nfkc_char, piece)  # = piece.translate(_NFKC), calling Python only for changes
         if len(norm) != len(piece):  # an expansion (…… → ......, ㎡ → m2): separate segments
             pos = 0
             start_out = out
@@ -224,10 +237,14 @@ def normalise(source: str, markdown: bool = True) -> Normalised:
         parts.append("\n")
         out += 1
         offset += len(line) + 1
-    text = "".join(parts).translate(_ASCII_LOWER)
+    text = _ASCII_UPPER.sub(_lower, "".join(parts))
     text = to_simplified(text)
     quoted = sorted(quote_lines + [m.span() for m in _QUOTED.finditer(text)])
     return Normalised(text, _merge(segs), source, quoted)
+
+
+def _lower(m: re.Match) -> str:
+    return m.group().lower()  # ASCII letters only: other scripts are compared as written
 
 
 def _merge(segs: list[Segment]) -> list[Segment]:

@@ -33,6 +33,7 @@ MAGIC = b"jianyan-lexicon\0"
 HEADER = struct.Struct("<16sQQQ")  # magic, words, slots, total (padded to 64 bytes)
 HEADER_SIZE = 64
 FEW = 50  # texts to cut at most for the mapped table to be worth it over loading jieba
+MEMO_BLOCKS = 100_000  # Han blocks whose words the fast tokenizer remembers (about 20 MB)
 
 _jieba = None
 _cutter = None  # the tokenizer in use: jieba's over the mapped table, or the fast one
@@ -67,7 +68,8 @@ def jieba_ready():
 
 def prepare(root: Path | None, texts: int) -> None:
     """Choose how the coming ``texts`` are cut: over the mapped table when they are few and the table
-    is in the cache; otherwise with jieba loaded (writing the table for next time) and ``fast()``."""
+    is in the cache; otherwise with jieba loaded and ``fast()`` (``keep_table`` then writes the table
+    for next time)."""
     global _cutter
     folder = _folder(root)
     if folder is not None and texts <= FEW:
@@ -78,7 +80,13 @@ def prepare(root: Path | None, texts: int) -> None:
             _cutter = tk
             return
     fast()
-    if folder is not None and not (folder / _name()).is_file():
+
+
+def keep_table(root: Path | None) -> None:
+    """Write the table into the cache if jieba's dictionary is loaded in this process and the table
+    is not there yet (done after cutting, so that it overlaps other work)."""
+    folder = _folder(root)
+    if folder is not None and _fast is not None and not (folder / _name()).is_file():
         write_table(folder / _name())
 
 
@@ -96,7 +104,7 @@ def cut(text: str) -> list[str]:
     return (_cutter or fast()).lcut(text, HMM=False)
 
 
-_MISSING = object()
+_NO_WORD = float("-inf")
 
 
 def _fast_class():
@@ -112,29 +120,56 @@ def _fast_class():
             super().__init__()
             self.FREQ, self.total, self.initialized = base.FREQ, base.total, True
             logtotal = log(base.total)
-            # word or prefix → its score, None for a prefix that is not a word
-            self.score = {w: (log(f) - logtotal if f else None) for w, f in base.FREQ.items()}
+            # word or prefix → its score, -inf for a prefix that is not a word
+            self.score = {w: (log(f) - logtotal if f else _NO_WORD) for w, f in base.FREQ.items()}
             self.unknown = log(1) - logtotal  # a character that is not a word on its own
+            self.memo: dict[str, list[str]] = {}
+
+        def lcut(self, sentence, cut_all=False, HMM=True, use_paddle=False):
+            if cut_all or HMM or use_paddle:
+                return super().lcut(sentence, cut_all, HMM, use_paddle)
+            return self.words(sentence)
+
+        def words(self, text: str) -> list[str]:
+            """``lcut(text, HMM=False)``, without the generators; a Han block (a run of characters
+            between punctuation) seen before is not routed again."""
+            out: list[str] = []
+            memo, han, skip = self.memo, jieba.re_han_default, jieba.re_skip_default
+            for i, blk in enumerate(han.split(text)):
+                if not blk:
+                    continue
+                if i & 1:  # split's captured pieces: the blocks jieba's cut matches with re_han
+                    ws = memo.get(blk)
+                    if ws is None:
+                        ws = list(self._Tokenizer__cut_DAG_NO_HMM(blk))
+                        if len(memo) < MEMO_BLOCKS:
+                            memo[blk] = ws
+                    out.extend(ws)
+                else:
+                    for x in skip.split(blk):
+                        if skip.match(x):
+                            out.append(x)
+                        else:
+                            out.extend(x)  # one character at a time
+            return out
 
         def _Tokenizer__cut_DAG_NO_HMM(self, sentence):  # overrides jieba's private method
             score, n = self.score, len(sentence)
             best = [0.0] * (n + 1)
             end = [0] * (n + 1)
+            get = score.get
             for k in range(n - 1, -1, -1):
-                top, at, i, frag = None, k, k, sentence[k]
-                while True:
-                    sc = score.get(frag, _MISSING)
-                    if sc is _MISSING:
-                        break
-                    if sc is not None:
-                        v = sc + best[i + 1]
-                        if top is None or v >= top:
-                            top, at = v, i
-                    i += 1
+                top, at, i = _NO_WORD, k, k + 1
+                sc = get(sentence[k])
+                while sc is not None:  # a word (its score) or a prefix only (-inf)
+                    v = sc + best[i]
+                    if v >= top:
+                        top, at = v, i - 1
                     if i >= n:
                         break
-                    frag = sentence[k:i + 1]
-                if top is None:
+                    i += 1
+                    sc = get(sentence[k:i])
+                if top == _NO_WORD:
                     top, at = self.unknown + best[k + 1], k
                 best[k], end[k] = top, at
             x, buf = 0, ""

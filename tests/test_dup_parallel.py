@@ -1,0 +1,111 @@
+"""Features computed over forked workers that write the cache themselves, the warm-up that overlaps
+reading the repository, and the index's search-free candidates for its own entries."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from jianyan.dup import Analysis
+from jianyan.dup import cache as C
+from jianyan.dup import features as F
+from jianyan.dup import parallel as P
+from jianyan.repo import load_campaign
+
+from conftest import run_cli
+from test_dup import body_of, item, near_copy
+
+FIELDS = ("starts", "ends", "hashes", "quoted", "sig", "fp_hash", "fp_pos")
+
+
+def same(a: F.Features, b: F.Features) -> bool:
+    return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in FIELDS)
+
+
+def bodies(root: Path) -> dict[bytes, str]:
+    out = {}
+    for path in sorted((root / "submissions").rglob("*.md")):
+        body = body_of(path)
+        out[C.content_key(body, True)] = body
+    return out
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    if "fork" not in __import__("multiprocessing").get_all_start_methods():
+        pytest.skip("no fork on this system")  # the code then computes in one process (tested below)
+    monkeypatch.setattr(P, "PARALLEL_MIN", 1)
+
+
+def test_warmup_workers_write_every_submissions_features_into_the_cache(campaign, forking):
+    (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
+    warm = P.Warmup(campaign, sorted((campaign / "submissions").rglob("*.md")), processes=2)
+    assert len(warm.workers) == 2
+    warm.wait()
+    store = C.Store(campaign)
+    assert len(store.shards) == 2 and not store.new  # one shard a worker, nothing passed back
+    texts = bodies(campaign)
+    for key, body in texts.items():
+        assert key in store and same(store.get(key), P.compute(body, True))
+    # a second warm-up finds them all cached: its workers write nothing
+    P.Warmup(campaign, sorted((campaign / "submissions").rglob("*.md")), processes=2).wait()
+    assert len(C.Store(campaign).shards) == 2
+
+
+def test_fill_over_workers_equals_one_process(campaign, forking):
+    texts = bodies(campaign)
+    todo = {k: (b, True) for k, b in texts.items()}
+    serial = C.Store(None)
+    P.fill(serial, todo, None, processes=1)
+    forked = C.Store(None)  # no cache folder: the workers write to a scratch folder, removed at once
+    P.fill(forked, todo, None, processes=2)
+    assert len(forked.shards) == 2 and not forked.new and len(serial.new) == len(todo)
+    assert not forked.shards[0].folder.exists()
+    for key in todo:
+        assert same(forked.get(key), serial.get(key))
+
+
+def test_a_failing_worker_leaves_only_work_for_the_parent(campaign, forking, monkeypatch, capfd):
+    def boom(texts):
+        raise MemoryError("worker out of memory")
+
+    monkeypatch.setattr(P, "compute_all", boom)  # the workers fail; the parent computes text by text
+    texts = bodies(campaign)
+    store = C.Store(None)
+    P.fill(store, {k: (b, True) for k, b in texts.items()}, None, processes=2)
+    assert all(same(store.get(k), P.compute(b, True)) for k, b in texts.items())
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_candidates_of_an_own_entry_equal_the_searched_candidates(campaign):
+    item(campaign, "2021-minjin-901", near_copy(campaign))
+    index = Analysis.run(load_campaign(campaign), root=campaign).index
+    assert len(index.entries) > 30
+    for i in range(len(index.entries)):
+        own, own_common = index.candidates_of(i, lambda j: j == i)
+        searched, common = index.candidates(index.feats[i], lambda j: j == i)
+        assert own == searched and own_common.tolist() == common.tolist()
+    copy = next(i for i, e in enumerate(index.entries) if e.id == "2021-minjin-901")
+    assert any(index.entries[j].id == "2021-minge-001" for j in index.candidates_of(copy, lambda j: j == copy)[0])
+
+
+def test_a_cold_check_with_the_warmup_reports_what_a_check_without_caches_does(campaign):
+    """80 submissions (the warm-up starts at 64): the same findings, and the cache written by workers."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: no workers are started")
+    (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
+    sources = [body_of(p) for p in sorted((campaign / "submissions").rglob("*.md"))]
+    for k in range(55):
+        body = sources[k % len(sources)]
+        cut = len(body) // 3 + k  # a third left out: partial copies, some flagged, some not
+        item(campaign, f"2021-minjin-{500 + k:03d}", body[cut:] + f"\n\n补充第{k}条。\n", date="2021-05-01")
+    assert len(list((campaign / "submissions").rglob("*.md"))) >= 80
+    warm = run_cli(campaign, "check", "--format", "json")
+    plain = run_cli(campaign, "check", "--format", "json", env={"JIANYAN_CACHE": "0"})
+    assert warm.code == plain.code and warm.out == plain.out, warm
+    assert any(f["code"].startswith("dup.") for f in json.loads(warm.out))
+    shards = list((campaign / ".jianyan-cache" / f"dup-v{F.VERSION}").glob("*.keys.npy"))
+    assert len(shards) >= 2  # one a worker

@@ -1,0 +1,180 @@
+"""Features of many texts over all cores, written by the worker processes straight into the cache.
+
+Each worker is forked with its share of the texts (every ``procs``-th one, so the shares are even),
+computes their features and writes them as shards of the feature cache (cache.py); the parent only
+waits and then opens the new shards, memory-mapped. Nothing is sent back through a pipe: pickling
+12 KB of arrays a text cost a fifth of the tokenising time.
+
+A cold ``jianyan check`` starts a ``Warmup`` before it reads the repository: its workers read the
+submission files themselves and compute the features while the parent parses the front matter and
+validates, so the two overlap instead of one waiting for the other. A body the worker splits off
+differently from the loader (a broken file) is simply a cache miss that ``fill`` computes later.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .. import frontmatter
+from . import features as F
+from .cache import Store, content_key, write_shard
+from .normalise import normalise
+from .tokens import cut, keep_table, prepare
+
+PARALLEL_MIN = 64     # below this many texts to tokenise, one process is faster
+SHARD_ITEMS = 8192    # texts a worker holds before writing them as a shard (bounds its memory)
+MAX_FILE_BYTES = 1_000_000  # the warm-up leaves larger files to the loader (it refuses them anyway)
+
+# One job's text: (content key, source, is Markdown), or None to skip it.
+Text = tuple[bytes, str, bool]
+
+
+STEP = 1024           # texts taken through each stage together (jieba's dictionary stays in the CPU cache)
+
+
+def compute(source: str, markdown: bool) -> F.Features:
+    n = normalise(source, markdown)
+    return F.compute(n.text, n.quoted)
+
+
+def compute_all(texts: list[tuple[str, bool]]) -> list[F.Features]:
+    """``compute`` of each text, stage by stage: all normalised, then all cut, then all features
+    (a sixth faster than text by text, measured on 5000 texts)."""
+    norms = [normalise(source, markdown) for source, markdown in texts]
+    words = [cut(n.text) for n in norms]
+    return [F.compute(n.text, n.quoted, w) for n, w in zip(norms, words)]
+
+
+def _can_fork(procs: int, jobs: int) -> bool:
+    return procs >= 2 and jobs >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _work(jobs: list, read: Callable[[object], Text | None], known: Store, folder: Path,
+          root: Path | None, table: bool) -> None:
+    """A worker's share: features of the jobs not in ``known``, written to ``folder`` as shards."""
+    batch: dict[bytes, F.Features] = {}
+    for start in range(0, len(jobs), STEP):
+        step: dict[bytes, tuple[str, bool]] = {}
+        for job in jobs[start:start + STEP]:
+            got = read(job)
+            if got is not None and got[0] not in batch and got[0] not in step and got[0] not in known:
+                step[got[0]] = got[1:]
+        batch.update(zip(step, compute_all(list(step.values()))))
+        if len(batch) >= SHARD_ITEMS:
+            write_shard(folder, batch)
+            batch = {}
+    if batch:
+        write_shard(folder, batch)
+    if table:
+        keep_table(root)  # jieba's dictionary as a mapped table, for the next pull request's check
+
+
+def _child(*args) -> None:
+    try:
+        _work(*args)
+    except BaseException:  # noqa: BLE001 - a worker's failure only leaves cache misses: no traceback
+        os._exit(1)
+    os._exit(0)
+
+
+def _spawn(jobs: list, read, known: Store, folder: Path, root: Path | None, procs: int,
+           table: bool = True) -> list:
+    """Fork ``procs`` workers over ``jobs``; worker 0 also writes jieba's table when done (``table``)."""
+    ctx = multiprocessing.get_context("fork")
+    out = []
+    for k in range(procs):
+        p = ctx.Process(target=_child, args=(jobs[k::procs], read, known, folder, root, table and k == 0),
+                        daemon=True)
+        p.start()
+        out.append(p)
+    return out
+
+
+def fill(store: Store, todo: dict[bytes, tuple[str, bool]], root: Path | None,
+         processes: int | None = None) -> None:
+    """Compute the features of ``todo`` (content key → source, is Markdown) into ``store``."""
+    if not todo:
+        return
+    procs = processes or os.cpu_count() or 1
+    prepare(root, len(todo))  # before forking: the workers share jieba's dictionary
+    if not _can_fork(procs, len(todo)):
+        for key, feats in zip(todo, compute_all(list(todo.values()))):
+            store.put(key, feats)
+        keep_table(root)
+        return
+    scratch = None if store.folder else Path(tempfile.mkdtemp(prefix="jianyan-dup-"))
+    folder = store.folder or scratch
+    try:
+        workers = _spawn([(k, s, m) for k, (s, m) in todo.items()], _as_is, Store(None), folder, root, procs,
+                         table=False)
+        keep_table(root)  # while the workers cut
+        for p in workers:
+            p.join()
+        store.adopt(folder)  # memory-mapped: the scratch folder can go at once (Linux keeps the pages)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    for key, (source, markdown) in todo.items():  # what a failed worker left undone
+        if key not in store:
+            store.put(key, compute(source, markdown))
+
+
+def _as_is(job: Text) -> Text:
+    return job
+
+
+def read_submission(path: Path) -> Text | None:
+    """The body of a submission file as the loader splits it (frontmatter.py), with its key."""
+    try:
+        if path.is_symlink() or path.stat().st_size > MAX_FILE_BYTES:
+            return None
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    text, _ = frontmatter.decode("", raw)
+    if text is None:
+        return None
+    yaml_text, body, _, _ = frontmatter.split_front_matter("", text)
+    return None if yaml_text is None else (content_key(body, True), body, True)
+
+
+class Warmup:
+    """Features of submission files computed in the background while the repository is read.
+
+    With an empty feature cache jieba is loaded here first, so that the workers share its dictionary
+    and this process writes the mapped table while it waits for them; otherwise most texts are
+    cached and a worker loads jieba only if it meets one that is not."""
+
+    def __init__(self, root: Path, paths: Iterable[Path], processes: int | None = None):
+        self.workers: list = []
+        self.root = root
+        store = Store(root)
+        jobs = [p for p in paths if p.suffix == ".md"]
+        procs = processes or os.cpu_count() or 1
+        if store.folder is None or not _can_fork(procs, len(jobs)):
+            return
+        cold = not store.shards
+        if cold:
+            prepare(root, len(jobs))
+        try:
+            self.workers = _spawn(jobs, read_submission, store, store.folder, root, procs, table=not cold)
+        except OSError:
+            self.workers = []  # no processes to be had: the check computes them itself
+
+    def wait(self) -> None:
+        """Let the workers finish (the check then finds their features in the cache)."""
+        if self.workers:
+            keep_table(self.root)  # meanwhile: jieba's table, if jieba was loaded here
+        for p in self.workers:
+            p.join()
+        self.workers = []
+
+    def stop(self) -> None:
+        """The features are not needed after all: end the workers."""
+        for p in self.workers:
+            p.terminate()
+        self.wait()
