@@ -41,6 +41,9 @@ else:  # PyYAML built without libyaml
 
 # The stock resolver tells what YAML 1.1 tools (editors, other readers) would make of a scalar.
 _YAML11 = yaml.resolver.Resolver()
+# First characters a YAML 1.1 implicit type (number, date, boolean, null…) can start with (a
+# resolver for any first character is filed under None: then every value must be resolved)
+_TYPED_FIRST = frozenset(_YAML11.yaml_implicit_resolvers)
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _TRAP_TAGS = {
     "tag:yaml.org,2002:bool": "布尔值",
@@ -236,6 +239,8 @@ class _Builder:
 
     def _trap(self, node: yaml.ScalarNode, at: KeyPath) -> None:
         """Warn where YAML 1.1 readers (editors, other tools) would not read the text as written."""
+        if node.value[0] not in _TYPED_FIRST and None not in _TYPED_FIRST:  # a title, a name…: text
+            return
         trap = _implicit(node.value)
         if trap is None:
             return

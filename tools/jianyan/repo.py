@@ -254,7 +254,7 @@ def _scan(folder: Path) -> list[tuple[Path, bool]]:
                         continue
         except OSError:
             continue
-    return sorted(out)
+    return sorted(out, key=lambda item: (item[0].parts, item[1]))  # Path order, without Path.__lt__
 
 
 def load_campaign(root: Path | None = None, progress: Callable[[int, int], None] | None = None,

@@ -214,24 +214,29 @@ def _name() -> str:
 
 def write_table(path: Path) -> None:
     """Write jieba's loaded dictionary as a table (atomically). Never raises."""
+    import numpy as np
     tk = jieba_ready().dt
-    words = list(tk.FREQ)
-    enc = [w.encode("utf-8") for w in words]
+    enc = [w.encode("utf-8") for w in tk.FREQ]
     n = len(enc)
     size = 1 << max(1, (2 * n).bit_length())
     mask = size - 1
-    slots = [0] * size
-    for k, b in enumerate(enc):
-        i = zlib.crc32(b) & mask
+    # Linear probing, laid out at once: by home slot, each word at its home or just after the word
+    # before it (pos_i = max(home_i, pos_{i-1} + 1)); the few pushed past the end wrap round one by one.
+    home = np.fromiter((zlib.crc32(b) for b in enc), dtype=np.int64, count=n) & mask
+    order = np.argsort(home, kind="stable")
+    pos = np.maximum.accumulate(home[order] - np.arange(n)) + np.arange(n)
+    slots = np.zeros(size, dtype=np.uint32)
+    inside = pos < size
+    slots[pos[inside]] = order[inside] + 1
+    for k in order[~inside].tolist():
+        i = int(home[k])
         while slots[i]:
             i = (i + 1) & mask
         slots[i] = k + 1
-    offsets = [0]
-    for b in enc:
-        offsets.append(offsets[-1] + len(b))
+    lengths = np.fromiter(map(len, enc), dtype=np.int64, count=n)
     parts = [HEADER.pack(MAGIC, n, size, int(tk.total)).ljust(HEADER_SIZE, b"\0"),
-             struct.pack(f"<{size}I", *slots), struct.pack(f"<{n + 1}q", *offsets),
-             struct.pack(f"<{n}q", *(int(tk.FREQ[w]) for w in words)), b"".join(enc)]
+             slots.astype("<u4").tobytes(), np.concatenate(([0], np.cumsum(lengths))).astype("<i8").tobytes(),
+             np.fromiter(tk.FREQ.values(), dtype=np.int64, count=n).astype("<i8").tobytes(), b"".join(enc)]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
