@@ -109,3 +109,15 @@ def test_a_cold_check_with_the_warmup_reports_what_a_check_without_caches_does(c
     assert any(f["code"].startswith("dup.") for f in json.loads(warm.out))
     shards = list((campaign / ".jianyan-cache" / f"dup-v{F.VERSION}").glob("*.keys.npy"))
     assert len(shards) >= 2  # one a worker
+
+
+def test_no_feature_cache_where_caches_are_off(campaign):
+    """Where .jianyan-cache/ is not git-ignored it would show up as a change: nothing is written
+    there, by the duplication check either; JIANYAN_CACHE=0 switches the caches off everywhere."""
+    assert run_cli(campaign, "check").code in (0, 1)
+    assert not (campaign / ".jianyan-cache").exists()
+    (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
+    assert run_cli(campaign, "check", env={"JIANYAN_CACHE": "0"}).code in (0, 1)
+    assert not (campaign / ".jianyan-cache").exists()
+    assert run_cli(campaign, "check").code in (0, 1)
+    assert (campaign / ".jianyan-cache" / f"dup-v{F.VERSION}").is_dir()

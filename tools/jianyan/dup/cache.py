@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..where import CACHE_DIR
+from ..where import CACHE_DIR, cache_enabled
 from .features import PERMS, VERSION, Features
 
 MAX_SHARDS = 32  # a cold run writes one shard per worker and SHARD_ITEMS texts; merged beyond this
@@ -69,10 +69,12 @@ class Shard:
 
 
 class Store:
-    """Features by content key, backed by shards on disk (or memory only when ``root`` is None)."""
+    """Features by content key, backed by shards on disk (or memory only: ``root`` None, or the
+    caches off for it, see ``where.cache_enabled``)."""
 
     def __init__(self, root: Path | None):
-        self.folder = (Path(root) / CACHE_DIR / f"dup-v{VERSION}") if root else None
+        use = root is not None and cache_enabled(Path(root))
+        self.folder = (Path(root) / CACHE_DIR / f"dup-v{VERSION}") if use else None
         self.shards: list[Shard] = []
         self.new: dict[bytes, Features] = {}
         self._where: dict[bytes, tuple[Shard, int]] | None = None  # built once lookups are many
