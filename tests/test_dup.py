@@ -193,6 +193,7 @@ def test_missing_reference_dir_is_reported(campaign, cli):
 # --- cache ---------------------------------------------------------------------------------
 
 def test_cache_gives_the_same_findings(campaign, cli):
+    (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")  # as jianyan init writes it
     item(campaign, "2021-jinan-009", near_copy(campaign))
     cold = dup_findings(cli, campaign)
     assert any((campaign / ".jianyan-cache").rglob("*.keys.npy"))

@@ -35,6 +35,9 @@ _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _PAREN_PAIR = re.compile(r"\(([^()\n]*)\)")
 _CJK_SPACE = re.compile(f"(?<=[{HAN}{CJK_PUNCT}])[ \t\u3000]+(?=[{HAN}{CJK_PUNCT}])")
 _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]+")
+_HALF_MARK = re.compile(r"[,;:?!.]")
+_CORNER_RE = re.compile("[" + "".join(CORNER) + "]")
+_CURLY = re.compile("[“”]")
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ def is_han(ch: str) -> bool:
 
 def masked(line: str) -> str:
     """``line`` with code, URLs, e-mail addresses and link targets replaced by NUL (same length)."""
+    if not _PROTECTED.search(line):
+        return line
     out = list(line)
     for m in _PROTECTED.finditer(line):
         out[m.start():m.end()] = MASK * (m.end() - m.start())
@@ -78,9 +83,8 @@ def _punct(m: str) -> list[Edit]:
             paired.update((a, b))
             edits.append(Edit(a, a + 1, "（", "quality.halfwidth_punct", True, "(→（"))
             edits.append(Edit(b, b + 1, "）", "quality.halfwidth_punct", True, ")→）"))
-    for i, ch in enumerate(m):
-        if ch not in ",;:?!.":
-            continue
+    for pm in _HALF_MARK.finditer(m):
+        i, ch = pm.start(), pm.group()
         prev, nxt = m[i - 1:i], m[i + 1:i + 2]
         if ch == ".":
             if not (is_han(prev) or (prev and prev in CLOSERS)) or nxt == ".":
@@ -96,6 +100,8 @@ def _punct(m: str) -> list[Edit]:
 
 
 def _pair_straight(m: str, quote: str, left: str, right: str) -> list[Edit]:
+    if quote not in m:
+        return []
     pos = [i for i, ch in enumerate(m) if ch == quote]
     if not pos:
         return []
@@ -114,12 +120,13 @@ def _pair_straight(m: str, quote: str, left: str, right: str) -> list[Edit]:
 
 def _quotes(m: str) -> list[Edit]:
     edits = _pair_straight(m, '"', "“", "”") + _pair_straight(m, "'", "‘", "’")
-    for i, ch in enumerate(m):
-        if ch in CORNER:
-            edits.append(Edit(i, i + 1, CORNER[ch], "quality.quotes", True, f"{ch}→{CORNER[ch]}"))
+    for cm in _CORNER_RE.finditer(m):
+        i, ch = cm.start(), cm.group()
+        edits.append(Edit(i, i + 1, CORNER[ch], "quality.quotes", True, f"{ch}→{CORNER[ch]}"))
     # Curly quotes out of order: an opening “ inside an open quote, or a ” with nothing open.
     depth = 0
-    for i, ch in enumerate(m):
+    for qm in _CURLY.finditer(m):
+        i, ch = qm.start(), qm.group()
         if ch == "“":
             if depth:
                 edits.append(Edit(i, i + 1, ch, "quality.quotes", False, "前引号“重复，后引号应为”"))

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterator
 
+from ..dup.normalise import nfkc_chars
 from ..findings import Finding
 from ..repo import Campaign
 from .rules import Reporter
@@ -51,6 +52,9 @@ class Match:
 
 def normalise(text: str) -> tuple[str, list[int]]:
     """NFKC text and, for each of its characters, the index of the original character."""
+    same = nfkc_chars(text)
+    if same is not None:  # no character expands: positions stay
+        return same, list(range(len(text) + 1))
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):

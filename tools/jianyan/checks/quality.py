@@ -183,7 +183,7 @@ def empty_talk(body: Body, book: phrase_list.PhraseBook) -> tuple[list[Hit], lis
     stacks: list[list[Hit]] = []
     for i, line in typography.text_lines(body.text):
         taken: set[int] = set()
-        for w in words:
+        for w in (w for w in words if w in line):  # most phrases are in no line: one C-level test each
             for at in _find_all(line, w):
                 if not taken.intersection(range(at, at + len(w))):
                     taken.update(range(at, at + len(w)))
@@ -191,7 +191,7 @@ def empty_talk(body: Body, book: phrase_list.PhraseBook) -> tuple[list[Hit], lis
         for off, sentence in _sentences(line):
             found: list[Hit] = []
             used: set[int] = set()
-            for w in boosters:
+            for w in (w for w in boosters if w in sentence):
                 for at in _find_all(sentence, w):
                     before, after = sentence[at - 1:at], sentence[at + len(w):at + len(w) + 1]
                     if before == _NOT_INTENSIFIER_BEFORE or after == _NOT_INTENSIFIER_AFTER:

@@ -174,6 +174,15 @@ def _nfkc_char(m: re.Match) -> str:
     return _NFKC[ord(m.group())]
 
 
+def nfkc_chars(text: str) -> str | None:
+    """``text`` with every character NFKC-normalised on its own, when each stays one character
+    (positions then line up); None when one expands (…… → ......, ㎡ → m2)."""
+    if text.isascii():
+        return text
+    out = _changing().sub(_nfkc_char, text)
+    return out if len(out) == len(text) else None  # NFKC never maps a character to nothing
+
+
 def _nfkc(piece: str, src: int, out: int, segs: list[Segment], parts: list[str]) -> int:
     """Append ``piece`` (from source offset ``src``) NFKC-normalised character by character.
 
