@@ -451,7 +451,7 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
         if part is None and (collected is None or "dup" in collected):
             ctx.options["dup_warmup"] = warm = checks.dup_check.warm_up(root)  # overlaps the reading
         # while the warm-up's workers keep the cores busy, parsing in this process saves the pool's pickling
-        campaign = part.campaign if part else load(root, progress=show_progress, parallel=not (warm and warm.workers))
+        campaign = part.campaign if part else load(root, progress=show_progress, parallel=not (warm and warm.busy))
         if base:
             ctx.options["changeset"] = pair_renames(campaign, cs)
             ctx.changed = cs.paths

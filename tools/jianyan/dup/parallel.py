@@ -165,6 +165,11 @@ class Warmup:
         except OSError:
             self.workers = []  # no processes to be had: the check computes them itself
 
+    @property
+    def busy(self) -> bool:
+        """Workers were started and not yet waited for."""
+        return bool(self.workers)
+
     def wait(self) -> None:
         """Let the workers finish (the check then finds their features in the cache)."""
         if self.workers:
