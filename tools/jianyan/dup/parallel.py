@@ -29,11 +29,10 @@ PARALLEL_MIN = 64     # below this many texts to tokenise, one process is faster
 SHARD_ITEMS = 8192    # texts a worker holds before writing them as a shard (bounds its memory)
 MAX_FILE_BYTES = 1_000_000  # the warm-up leaves larger files to the loader (it refuses them anyway)
 
+STEP = 1024           # texts taken through each stage together (jieba's dictionary stays in the CPU cache)
+
 # One job's text: (content key, source, is Markdown), or None to skip it.
 Text = tuple[bytes, str, bool]
-
-
-STEP = 1024           # texts taken through each stage together (jieba's dictionary stays in the CPU cache)
 
 
 def compute(source: str, markdown: bool) -> F.Features:
@@ -109,8 +108,11 @@ def fill(store: Store, todo: dict[bytes, tuple[str, bool]], root: Path | None,
     scratch = None if store.folder else Path(tempfile.mkdtemp(prefix="jianyan-dup-"))
     folder = store.folder or scratch
     try:
-        workers = _spawn([(k, s, m) for k, (s, m) in todo.items()], _as_is, Store(None), folder, root, procs,
-                         table=False)
+        try:
+            workers = _spawn([(k, s, m) for k, (s, m) in todo.items()], _as_is, Store(None), folder, root,
+                             procs, table=False)
+        except OSError:
+            workers = []  # no processes to be had: computed below, in this process
         keep_table(root)  # while the workers cut
         for p in workers:
             p.join()
