@@ -239,8 +239,6 @@ class _Builder:
 
     def _trap(self, node: yaml.ScalarNode, at: KeyPath) -> None:
         """Warn where YAML 1.1 readers (editors, other tools) would not read the text as written."""
-        if node.value[0] not in _TYPED_FIRST and None not in _TYPED_FIRST:  # a title, a name…: text
-            return
         trap = _implicit(node.value)
         if trap is None:
             return
@@ -254,9 +252,15 @@ class _Builder:
             column=col))
 
 
-@lru_cache(maxsize=4096)  # the same few values (units, statuses, dates) fill every file
 def _implicit(value: str) -> tuple[str, Any] | None:
     """(kind, value read) when YAML 1.1 would read plain ``value`` as something other than this text."""
+    if value[0] not in _TYPED_FIRST and None not in _TYPED_FIRST:  # a title, a name…: text for YAML 1.1 too
+        return None
+    return _resolved(value)
+
+
+@lru_cache(maxsize=4096)  # the same few values (units, statuses, dates) fill every file
+def _resolved(value: str) -> tuple[str, Any] | None:
     tag = _YAML11.resolve(yaml.ScalarNode, value, (True, False))
     kind = _TRAP_TAGS.get(tag)
     if not kind or kind == "空值":

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable
 
 from .findings import Finding
+from .forking import processes
 from .frontmatter import Parsed, decode, read_markdown
 from .where import CACHE_DIR
 
@@ -147,11 +148,11 @@ class LoadCache:
             hit = self._shard(_shard_of(relpath)).get(relpath)
             if not (type(hit) is tuple and len(hit) == 2 and hit[0] == _digest(raw)):
                 todo.append((relpath, raw))
-        if len(todo) < PARALLEL_MIN or (os.cpu_count() or 1) < 2 \
-                or "fork" not in multiprocessing.get_all_start_methods():
+        procs = processes(len(todo), PARALLEL_MIN)
+        if not procs:
             return  # read_markdown parses them one by one
         try:
-            with multiprocessing.get_context("fork").Pool(os.cpu_count()) as pool:
+            with multiprocessing.get_context("fork").Pool(procs) as pool:
                 for relpath, digest, rec in pool.imap(_parse, todo, chunksize=64):
                     k = _shard_of(relpath)
                     if rec is not None:
@@ -273,8 +274,8 @@ def per_file(check, campaign, ctx) -> list[Finding]:
     order; findings about no document come once from each slice and are merged by ``finalize``)."""
     global _JOB
     docs = [*campaign.submissions, *campaign.issues]
-    procs = os.cpu_count() or 1
-    if len(docs) < PARALLEL_MIN or procs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    procs = processes(len(docs), PARALLEL_MIN)
+    if not procs:
         return list(check(campaign, ctx))
     n = procs * 4
     chunks = [(campaign.submissions[k::n], campaign.issues[k::n]) for k in range(n)]

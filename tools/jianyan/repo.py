@@ -232,7 +232,7 @@ def to_doc(parsed: Parsed, model: type[M]) -> tuple[Doc[M], list[Finding]]:
     return Doc(parsed.path, parsed, obj), findings
 
 
-def _scan(folder: Path) -> list[tuple[Path, bool]]:
+def scan(folder: Path) -> list[tuple[Path, bool]]:
     """Every file and symlink below ``folder``, sorted, each with whether it is a symlink (one scandir
     pass, no extra stat); symlinked folders are listed, not entered."""
     if not folder.is_dir():
@@ -276,12 +276,12 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
     unknown: list[str] = []
     originals: list[str] = []
     if submissions is None:
-        sub_paths = _scan(root / SUBMISSIONS_DIR)
+        sub_paths = scan(root / SUBMISSIONS_DIR)
     else:
         sub_paths = sorted((root / p, (root / p).is_symlink()) for p in set(submissions)
                            if (root / p).is_file() or (root / p).is_symlink())
     folders = {SUBMISSIONS_DIR: (sub_paths, Submission),
-               ISSUES_DIR: (_scan(root / ISSUES_DIR), Issue)}
+               ISSUES_DIR: (scan(root / ISSUES_DIR), Issue)}
     total = sum(len(paths) for paths, _ in folders.values())
     done = 0
     docs: dict[str, list[Doc]] = {name: [] for name in folders}

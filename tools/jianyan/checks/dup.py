@@ -71,9 +71,8 @@ def warm_up(root: Path):
     """Start computing the submissions' features into the cache while the repository is being read
     (dup/parallel.py); give the result to ``check`` as ``ctx.options["dup_warmup"]``."""
     from ..dup.parallel import Warmup
-    from ..repo import SUBMISSIONS_DIR
-    folder = root / SUBMISSIONS_DIR
-    return Warmup(root, sorted(folder.rglob("*.md")) if folder.is_dir() else [])
+    from ..repo import SUBMISSIONS_DIR, scan
+    return Warmup(root, [path for path, symlink in scan(root / SUBMISSIONS_DIR) if not symlink])
 
 
 def item_findings(res: ItemResult, settings) -> Iterator[Finding]:

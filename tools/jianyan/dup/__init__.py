@@ -8,11 +8,11 @@ its verified matches, how each relates to it, and the CNKI-style figures.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .. import forking
 from .compare import Figures, copied_chars, figures
 from .engine import Entry, Index, Match, build, campaign_entries, reference_entries
 
@@ -114,8 +114,8 @@ class Analysis:
     def prefetch(self, queries: list[Entry], processes: int | None = None) -> None:
         """Find the matches of many queries over forked processes (the index is shared, not copied)."""
         global _WORKER
-        procs = processes or os.cpu_count() or 1
-        if procs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        procs = forking.processes(len(queries), 1, processes)
+        if not procs:
             return
         todo = [self.position[id(q)] for q in queries if self.position[id(q)] not in self._found]
         chunk = max(16, min(512, len(todo) // (procs * 8) or 1))

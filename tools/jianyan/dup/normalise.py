@@ -174,12 +174,17 @@ def _nfkc_char(m: re.Match) -> str:
     return _NFKC[ord(m.group())]
 
 
+def _per_char(text: str) -> str:
+    """``text.translate(_NFKC)``, calling Python only for the characters that change."""
+    return _changing().sub(_nfkc_char, text)
+
+
 def nfkc_chars(text: str) -> str | None:
     """``text`` with every character NFKC-normalised on its own, when each stays one character
     (positions then line up); None when one expands (…… → ......, ㎡ → m2)."""
     if text.isascii():
         return text
-    out = _changing().sub(_nfkc_char, text)
+    out = _per_char(text)
     return out if len(out) == len(text) else None  # NFKC never maps a character to nothing
 
 
@@ -190,14 +195,14 @@ def _nfkc(piece: str, src: int, out: int, segs: list[Segment], parts: list[str])
     one-to-one position map, and Chinese text has no combining sequences to compose.
     """
     if not piece.isascii() and not unicodedata.is_normalized("NFKC", piece):  # the quick check first
-        norm = _changing().sub(_nfkc_char, piece)  # = piece.translate(_NFKC), calling Python only for changes
+        norm = _per_char(piece)
         if len(norm) != len(piece):  # an expansion (…… → ......, ㎡ → m2): separate segments
             pos = 0
             start_out = out
             for m in _expanding().finditer(piece):
                 j = m.start()
                 if j > pos:
-                    run = piece[pos:j].translate(_NFKC)
+                    run = _per_char(piece[pos:j])
                     segs.append((out, src + pos, len(run), 1))
                     parts.append(run)
                     out += len(run)
@@ -206,7 +211,7 @@ def _nfkc(piece: str, src: int, out: int, segs: list[Segment], parts: list[str])
                 parts.append(c)
                 out += len(c)
                 pos = j + 1
-            run = piece[pos:].translate(_NFKC)
+            run = _per_char(piece[pos:])
             if run:
                 segs.append((out, src + pos, len(run), 1))
                 parts.append(run)

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .. import frontmatter
+from .. import forking, frontmatter
 from . import features as F
 from .cache import Store, content_key, write_shard
 from .normalise import normalise
@@ -46,10 +46,6 @@ def compute_all(texts: list[tuple[str, bool]]) -> list[F.Features]:
     norms = [normalise(source, markdown) for source, markdown in texts]
     words = [cut(n.text) for n in norms]
     return [F.compute(n.text, n.quoted, w) for n, w in zip(norms, words)]
-
-
-def _can_fork(procs: int, jobs: int) -> bool:
-    return procs >= 2 and jobs >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _work(jobs: list, read: Callable[[object], Text | None], known: Store, folder: Path,
@@ -98,9 +94,9 @@ def fill(store: Store, todo: dict[bytes, tuple[str, bool]], root: Path | None,
     """Compute the features of ``todo`` (content key → source, is Markdown) into ``store``."""
     if not todo:
         return
-    procs = processes or os.cpu_count() or 1
+    procs = forking.processes(len(todo), PARALLEL_MIN, processes)
     prepare(root, len(todo))  # before forking: the workers share jieba's dictionary
-    if not _can_fork(procs, len(todo)):
+    if not procs:
         for key, feats in zip(todo, compute_all(list(todo.values()))):
             store.put(key, feats)
         keep_table(root)
@@ -156,8 +152,8 @@ class Warmup:
         self.root = root
         store = Store(root)
         jobs = [p for p in paths if p.suffix == ".md"]
-        procs = processes or os.cpu_count() or 1
-        if store.folder is None or not _can_fork(procs, len(jobs)):
+        procs = forking.processes(len(jobs), PARALLEL_MIN, processes)
+        if store.folder is None or not procs:
             return
         cold = not store.shards
         if cold:
