@@ -15,6 +15,8 @@ import pytest
 from conftest import copy_campaign, run_cli
 from gitrepo import git
 
+from jianyan.where import SNAPSHOT_DIR
+
 A = "submissions/2021/minge/2021-minge-001.md"          # adopted in 2021-001
 B = "submissions/2021/jiusan/2021-jiusan-001.md"        # adopted in 2021-003
 SERIES_ROOT = "submissions/2021/jingji/2021-jingji-001.md"  # 2021-jingji-003 names it in `related`
@@ -71,7 +73,7 @@ def main_repo(tmp_path_factory) -> Path:
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "main")
     res = run_cli(root, "check", "--format", "json")
     assert res.code in (0, 1), res
-    assert list((root / ".jianyan-cache" / "snapshot-v1").glob("*/meta.bin")), "main's check stored no snapshot"
+    assert list((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/meta.bin")), "main's check stored no snapshot"
     return root
 
 
@@ -136,7 +138,7 @@ def test_no_snapshot_of_a_dirty_work_tree(tmp_path):
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "main")
     _edit(root, A, "目前", "目前确实")
     run_cli(root, "check", "--format", "json")
-    assert not list((root / ".jianyan-cache").glob("snapshot-v1/*/meta.bin"))
+    assert not list((root / ".jianyan-cache").glob(f"{SNAPSHOT_DIR}/*/meta.bin"))
 
 
 def test_a_new_day_reads_the_date_dependent_items_again(main_repo, tmp_path):
@@ -146,7 +148,7 @@ def test_a_new_day_reads_the_date_dependent_items_again(main_repo, tmp_path):
     from jianyan.loadcache import write_blob
     root = tmp_path / "pr"
     shutil.copytree(main_repo, root, symlinks=True)
-    meta_file = next((root / ".jianyan-cache" / "snapshot-v1").glob("*/meta.bin"))
+    meta_file = next((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/meta.bin"))
     meta = snapshot._unblob(meta_file)
     git(root, "checkout", "-q", "-b", "pr")
     CASES["body_edit"](root)

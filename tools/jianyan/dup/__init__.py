@@ -66,6 +66,7 @@ class Analysis:
         self.problems = problems
         self.position = {id(e): i for i, e in index.own()}
         self._found: dict[int, list[Match]] = {}  # matches found ahead by prefetch()
+        self._queries = 0
 
     @classmethod
     def run(cls, campaign, root: Path | None = None, progress: Callable[[str], None] | None = None,
@@ -100,7 +101,15 @@ class Analysis:
             self.prefetch(out)
         return out
 
+    def _tick(self) -> None:
+        """Count a query; now and then give back the mapped pages read (tables.release), else every
+        page of the index and of the features would end up in this process's memory."""
+        self._queries += 1
+        if self._queries % RELEASE_EVERY == 0 and hasattr(self.index, "release"):
+            self.index.release()
+
     def _matches(self, i: int) -> list[Match]:
+        self._tick()
         q = self.index.entries[i]
         entries = self.index.entries
 
@@ -133,6 +142,7 @@ class Analysis:
 
     def result(self, q: Entry) -> ItemResult:
         i = self.position[id(q)]
+        self._tick()
         feats = self.index.feats[i]
         found = self._found.pop(i, None)
         matches = [(m, relation(q, m.entry)) for m in (found if found is not None else self._matches(i))]
@@ -142,6 +152,7 @@ class Analysis:
 
 
 PARALLEL_QUERIES = 400  # below this many queries, forking costs more than it saves
+RELEASE_EVERY = 1000   # queries between giving back the mapped pages they read (tables.release)
 _WORKER: Analysis | None = None
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..where import CACHE_DIR, cache_enabled
 from .features import PERMS, VERSION, Features
+from .tables import release
 
 MAX_SHARDS = 32  # a cold run writes one shard per worker and SHARD_ITEMS texts; merged beyond this
 DICT_AFTER = 2000  # lookups by binary search before one dictionary of every key is built
@@ -35,8 +36,8 @@ class Shard:
         self.folder, self.name = folder, name
         self.files = [folder / f"{name}.{a}.npy" for a in (*_ARRAYS, "keys")]
         # plain ndarray views of the maps: slicing a np.memmap costs ~4 µs of subclass bookkeeping each time
-        arr = {a: np.asarray(np.load(folder / f"{name}.{a}.npy", mmap_mode="r")) for a in _ARRAYS}
-        self.__dict__.update(arr)
+        self.maps = [np.load(folder / f"{name}.{a}.npy", mmap_mode="r") for a in _ARRAYS]
+        self.__dict__.update({a: np.asarray(m) for a, m in zip(_ARRAYS, self.maps)})
         keys = np.load(folder / f"{name}.keys.npy", mmap_mode="r")
         if keys.ndim != 2 or keys.shape[1] != 16 or len(keys) + 1 != len(self.tok_ptr):
             raise ValueError("damaged shard")
@@ -122,6 +123,10 @@ class Store:
 
     def __contains__(self, key: bytes) -> bool:
         return key in self.new or self._find(key) is not None
+
+    def release(self) -> None:
+        """Give back the pages of the shards read so far (they stay in the page cache)."""
+        release(m for shard in self.shards for m in shard.maps)
 
     def put(self, key: bytes, feats: Features) -> None:
         self.new[key] = feats

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -22,6 +24,7 @@ from . import features as F
 from .cache import Store, content_key
 from .compare import Pair, compare
 from .normalise import Normalised, normalise
+from .tables import Writer, open_tables, release, rows_by_doc, sort_rows
 
 EXPORT_FORMAT = "jianyan-dup-index"
 MAX_FP_CANDIDATES = 60   # fingerprint candidates verified per query (those sharing most fingerprints)
@@ -181,33 +184,88 @@ def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return starts + np.arange(total)
 
 
-class Index:
-    """All entries with their features, the LSH band table and the sorted fingerprint table."""
+class FeatureList:
+    """The features of entries by position, taken from the feature store when asked and not held
+    (a text's array views are 1 KB; the arrays themselves are mapped from the cache)."""
 
-    def __init__(self, entries: list[Entry], store: Store, min_chars: int):
+    def __init__(self, entries, store: Store):
+        self.entries, self.store = entries, store
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, i: int) -> F.Features | None:
+        return self.store.get(self.entries[i].key)  # None: a stored entry dropped from the cache since
+
+
+ENTRY_CHUNK = 4096  # texts whose rows are gathered at a time while the tables are built
+OWN_TABLES = ("band_group", "band_start", "band_rows", "fp_group", "fp_start", "fp_rows", "fp_ptr")
+
+
+def build_tables(feats: FeatureList, folder: Path) -> dict[str, np.ndarray]:
+    """The LSH band table and the fingerprint table of ``feats`` under ``folder`` (tables.py), mapped.
+
+    Band table: (band hash mixed with band number, text), sorted. Fingerprint table: (fingerprint,
+    text), sorted, each pair once (a fingerprint counts once per text: document frequency). With
+    each the runs of equal keys and every text's rows (``Index.candidates_of``)."""
+    out = Writer(folder)
+    n = len(feats)
+    total = [0]
+
+    def bands():
+        for a in range(0, n, ENTRY_CHUNK):
+            got = [feats[i] for i in range(a, min(n, a + ENTRY_CHUNK))]
+            total[0] += sum(len(f.fp_hash) for f in got)
+            keys = (_band_hashes(np.stack([f.sig for f in got])) ^ _BAND_SALT[None, :]).ravel()
+            yield keys, np.repeat(np.arange(a, a + len(got), dtype=np.int32), F.BANDS)
+
+    def fingerprints():
+        for a in range(0, n, ENTRY_CHUNK):
+            got = [feats[i].fp_hash for i in range(a, min(n, a + ENTRY_CHUNK))]
+            counts = np.fromiter(map(len, got), dtype=np.int64, count=len(got))
+            yield (np.concatenate(got) if got else np.zeros(0, dtype=np.uint64),
+                   np.repeat(np.arange(a, a + len(got), dtype=np.int32), counts))
+
+    sort_rows(out, bands(), n * F.BANDS, 64, values="band_doc", keys="band_keys", runs="band")
+    sort_rows(out, fingerprints(), total[0], 64, values="fp_doc", keys="fp", runs="fp", unique=True)
+    feats.store.release()
+    for name in ("band", "fp"):
+        rows_by_doc(out, out.read(f"{name}_doc"), n, name)
+    out.close()
+    return open_tables(folder)
+
+
+class Index:
+    """All entries with their features, the LSH band table and the sorted fingerprint table.
+
+    The tables are files (tables.py), memory-mapped: under ``folder`` when given (a snapshot keeps
+    them), else in a scratch folder that is removed at once (the maps keep the files' pages)."""
+
+    def __init__(self, entries: list[Entry], store: Store, min_chars: int, folder: Path | None = None):
         self.entries = entries
         self.min_chars = min_chars
-        feats = [store.get(e.key) for e in entries]
-        self.feats = feats
-        n = len(entries)
-        sig = np.stack([f.sig for f in feats]) if n else np.zeros((0, F.PERMS), dtype=np.uint32)
-        # LSH buckets: one sorted array of (band hash mixed with band number) → text
-        keys = (_band_hashes(sig) ^ _BAND_SALT[None, :]).ravel()
-        order = np.argsort(keys, kind="stable")
-        self.band_keys = keys[order]
-        self.band_doc = (order // F.BANDS).astype(np.int32)
-        counts = np.array([len(f.fp_hash) for f in feats], dtype=np.int64)
-        fp = np.concatenate([f.fp_hash for f in feats]) if n else np.zeros(0, dtype=np.uint64)
-        doc = np.repeat(np.arange(n, dtype=np.int32), counts)
-        # one fingerprint counted once per text (document frequency)
-        order = np.lexsort((doc, fp))
-        fp, doc = fp[order], doc[order]
-        if len(fp):
-            keep = np.ones(len(fp), dtype=bool)
-            keep[1:] = (fp[1:] != fp[:-1]) | (doc[1:] != doc[:-1])
-            fp, doc = fp[keep], doc[keep]
-        self.fp, self.fp_doc = fp, doc
-        self.common_df = max(5, n // 500)
+        self.feats = FeatureList(entries, store)
+        self.common_df = max(5, len(entries) // 500)
+        scratch = folder is None
+        if scratch:
+            where = store.folder.parent if store.folder else None
+            if where is not None:
+                where.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix="index-", dir=where))
+        else:
+            folder.mkdir(parents=True)
+        try:
+            self.tables = build_tables(self.feats, folder)
+        finally:
+            if scratch:
+                shutil.rmtree(folder, ignore_errors=True)
+        for name in ("band_keys", "band_doc", "fp", "fp_doc"):
+            setattr(self, name, self.tables[name])
+
+    def release(self) -> None:
+        """Give back the pages of the tables and features read so far (they stay in the page cache)."""
+        release(self.tables.values())
+        self.feats.store.release()
 
     def candidates(self, q: F.Features, skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
         """Texts to verify, and the query's fingerprints that are stock phrases (common)."""
@@ -227,19 +285,9 @@ class Index:
                           own["fp_start"][h], own["fp_start"][h + 1], skip)
 
     def own_tables(self) -> dict[str, np.ndarray]:
-        """For every entry: the rows of its band keys and of its fingerprints, and the bounds of the
-        runs of equal values those rows are in (built once, before queries are forked)."""
-        if getattr(self, "_own_tables", None) is None:
-            out = {}
-            for name, keys, docs in (("band", self.band_keys, self.band_doc), ("fp", self.fp, self.fp_doc)):
-                first = np.ones(len(keys), dtype=bool)
-                first[1:] = keys[1:] != keys[:-1]
-                out[f"{name}_group"] = np.cumsum(first, dtype=np.int32) - 1  # row → its run
-                out[f"{name}_start"] = np.append(np.flatnonzero(first), len(keys)).astype(np.int32)  # run → rows
-                out[f"{name}_rows"] = np.argsort(docs, kind="stable").astype(np.int32)  # by entry, in table order
-            out["fp_ptr"] = np.concatenate(([0], np.cumsum(np.bincount(self.fp_doc, minlength=len(self.entries)))))
-            self._own_tables = out
-        return self._own_tables
+        """For every entry: the rows of its band keys and of its fingerprints (``*_rows`` from
+        ``*_ptr``), and the bounds of the runs of equal values those rows are in (built with the tables)."""
+        return self.tables
 
     def _pick(self, blo: np.ndarray, bhi: np.ndarray, u: np.ndarray, lo: np.ndarray, hi: np.ndarray,
               skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
@@ -297,12 +345,13 @@ def verify(index, q: F.Features, cands: Iterable[int], common: np.ndarray, floor
 
 def build(entries: list[Entry], root: Path | None, min_chars: int,
           progress: Callable[[str], None] | None = None, processes: int | None = None,
-          prune: bool = True, store: Store | None = None, warmup=None) -> Index:
+          prune: bool = True, store: Store | None = None, warmup=None, folder: Path | None = None) -> Index:
     """Features for every entry (from the cache, or computed and cached) and the index over them.
 
     ``prune``: the entries are the whole corpus, so cached features of other texts may be dropped;
     ``store``: the feature cache of ``root``, if opened already; ``warmup``: a ``parallel.Warmup``
-    computing features into the cache, waited for before the cache is opened."""
+    computing features into the cache, waited for before the cache is opened; ``folder``: where the
+    index's tables are kept (default: nowhere, see ``Index``)."""
     from .parallel import fill
     if warmup is not None:
         warmup.wait()
@@ -315,4 +364,4 @@ def build(entries: list[Entry], root: Path | None, min_chars: int,
         progress(f"查重：正在分词 {len(todo)} 篇（其余 {len(entries) - len(todo)} 篇使用缓存）…")
     fill(store, todo, root, processes)
     store.save(used={e.key for e in entries} if prune else None)
-    return Index(entries, store, min_chars)
+    return Index(entries, store, min_chars, folder)

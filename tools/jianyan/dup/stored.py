@@ -1,8 +1,8 @@
 """A snapshot's duplication index on disk (see snapshot.py), and the index a pull request queries.
 
-``save_index`` writes the arrays of an ``engine.Index`` over a campaign's submissions (LSH band table,
-fingerprint table) as .npy files, and each entry's metadata as one marshal record with an offsets
-array. ``StoredIndex`` memory-maps them: a query reads only the pages it searches and the records of
+``save_index`` builds an ``engine.Index`` over a campaign's submissions with its tables (LSH band table,
+fingerprint table: tables.py) in the snapshot folder, and writes each entry's metadata as one marshal
+record with an offsets array. ``StoredIndex`` memory-maps them: a query reads only the pages it searches and the records of
 its candidates, whose features come from the feature cache (cache.py) by content key. ``Layered``
 puts the texts read in this run beside it and hides the stored rows of files changed or deleted since.
 Texts are not kept: a stored entry's ``source`` is empty (only a query's own text is ever shown).
@@ -18,11 +18,10 @@ import numpy as np
 
 from . import features as F
 from .cache import Store
-from .engine import Entry, Index, Match, build, campaign_entries, verify
+from .engine import Entry, FeatureList, Index, Match, build, campaign_entries, verify
+from .tables import FENCE, open_tables
 
-ARRAYS = ("band_keys", "band_doc", "fp", "fp_doc")
-SORTED = ("band_keys", "fp")  # searched: each gets a fence, every FENCE-th value, read whole
-FENCE = 64                    # values of a block (512 bytes: within one page)
+FENCES = {"band_keys": "band_fence", "fp": "fp_fence"}  # searched tables: every FENCE-th value (tables.py)
 
 
 def _record(e: Entry) -> tuple:
@@ -32,19 +31,15 @@ def _record(e: Entry) -> tuple:
 
 def save_index(campaign, folder: Path) -> None:
     """The index over the campaign's valid submissions, under ``folder`` (which must not exist)."""
+    folder.mkdir(parents=True)
     settings = campaign.registries.settings.dup
     entries = [e for e in campaign_entries(campaign) if e.kind == "submission"]
-    index = build(entries, campaign.root, settings.min_span_chars, prune=False)
-    folder.mkdir(parents=True)
-    for name in ARRAYS:
-        np.save(folder / f"{name}.npy", getattr(index, name))
-    for name in SORTED:
-        np.save(folder / f"{name}.fence.npy", np.ascontiguousarray(getattr(index, name)[::FENCE]))
+    index = build(entries, campaign.root, settings.min_span_chars, prune=False, folder=folder / "tables")
     rows = [marshal.dumps(_record(e)) for e in entries]
     np.save(folder / "rows_off.npy", np.cumsum([0] + [len(r) for r in rows], dtype=np.int64))
     (folder / "rows.bin").write_bytes(b"".join(rows))
     (folder / "info.bin").write_bytes(marshal.dumps({"version": F.VERSION, "n": len(entries),
-                                                     "common_df": index.common_df, "fence": FENCE}))
+                                                     "common_df": index.common_df}))
 
 
 class _Rows:
@@ -73,17 +68,6 @@ class _Rows:
         return e
 
 
-class _Features:
-    def __init__(self, rows: _Rows, store: Store):
-        self.rows, self.store = rows, store
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def __getitem__(self, i: int) -> F.Features | None:
-        return self.store.get(self.rows[i].key)  # None: dropped from the feature cache since
-
-
 class StoredIndex(Index):
     """An ``Index`` read from a snapshot folder (memory-mapped), not built: ``Index.__init__`` is not called."""
 
@@ -92,13 +76,14 @@ class StoredIndex(Index):
         if info.get("version") != F.VERSION:
             raise ValueError("index of other features")
         self.min_chars = min_chars
-        for name in ARRAYS:
-            setattr(self, name, np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")))
-        self.fences = {name: np.load(folder / f"{name}.fence.npy") for name in SORTED}
-        self.step = info["fence"]
+        self.tables = open_tables(folder / "tables")
+        for name in ("band_keys", "band_doc", "fp", "fp_doc"):
+            setattr(self, name, self.tables[name])
+        self.fences = {name: np.asarray(self.tables[fence]) for name, fence in FENCES.items()}
+        self.step = FENCE
         self.common_df = info["common_df"]
         self.entries = _Rows(folder, info["n"])
-        self.feats = _Features(self.entries, Store(root))
+        self.feats = FeatureList(self.entries, Store(root))
 
     def _search(self, table: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """As ``Index._search``, reading one block of the memory-mapped table a value: the fence
