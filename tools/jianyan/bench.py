@@ -419,7 +419,7 @@ def run(scales: list[int], runs: int, out_dir: Path, passages: list[str] | None 
                                                                            ignore_errors=True), log=log), raw)
             say(f"[{n}] 加载活动仓库（jianyan check --only ref）：无缓存 1 次，有缓存 {runs} 次 …")
             put(f"load_cold_{n}", measure(check + ["--only", "ref"], folder, 1,
-                                          before=lambda: shutil.rmtree(cache / "load-v1", ignore_errors=True)))
+                                          before=lambda: shutil.rmtree(cache / f"load-v{_load_format()}", ignore_errors=True)))
             put(f"load_only_{n}", measure(check + ["--only", "ref"], folder, runs, log=log), f"load_cold_{n}")
             say(f"[{n}] 主分支的完整检查（CI 在主分支上运行，其缓存含快照）…")
             subprocess.run(check, cwd=folder, capture_output=True)
@@ -475,6 +475,11 @@ def _dup_count(out: str) -> int:
 def _dup_version() -> int:
     from .dup.features import VERSION
     return VERSION
+
+
+def _load_format() -> int:
+    from .loadcache import FORMAT
+    return FORMAT
 
 
 # The dup engine alone (reading the files, cutting, indexing, comparing every item), without loading

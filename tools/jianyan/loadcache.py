@@ -32,7 +32,7 @@ from .forking import processes
 from .frontmatter import Parsed, decode, read_markdown
 from .where import CACHE_DIR
 
-FORMAT = 1
+FORMAT = 2
 SHARDS = 16
 _PKG = Path(__file__).resolve().parent
 _fingerprint: str | None = None
@@ -65,19 +65,20 @@ def _shard_of(relpath: str) -> int:
 
 def _record(parsed: Parsed):
     """What is kept of a parse (marshal-able builtins only), or None when it is not worth keeping."""
-    if not parsed.text or not parsed.text.endswith(parsed.body):
+    packed = parsed.packed() if parsed.text and parsed.text.endswith(parsed.body) else None
+    if packed is None:
         return None
-    return (parsed.data, parsed.key_pos, parsed.value_pos, len(parsed.text) - len(parsed.body),
-            parsed.body_line, [(f.path, f.line, f.column, f.severity, f.code, f.message) for f in parsed.findings])
+    return (packed, len(parsed.text) - len(parsed.body), parsed.body_line,
+            [(f.path, f.line, f.column, f.severity, f.code, f.message) for f in parsed.findings])
 
 
 def _restore(relpath: str, raw: bytes, rec) -> Parsed | None:
-    data, key_pos, value_pos, body_start, body_line, findings = rec
+    packed, body_start, body_line, findings = rec
     text, _ = decode(relpath, raw)  # deterministic; its findings are among the cached ones
-    if text is None or not (isinstance(data, dict) or data is None):
+    if text is None or type(packed) is not bytes:
         return None
-    return Parsed(relpath, data, key_pos, value_pos, text[body_start:], body_line, text,
-                  [Finding(*f) for f in findings])
+    return Parsed(relpath, body=text[body_start:], body_line=body_line, text=text,
+                  findings=[Finding(*f) for f in findings], packed=packed)
 
 
 def _parse(item: tuple[str, bytes]):

@@ -229,6 +229,7 @@ def to_doc(parsed: Parsed, model: type[M]) -> tuple[Doc[M], list[Finding]]:
     if parsed.ok:
         obj, found = validate(model, parsed, "schema")
         findings.extend(found)
+    parsed.pack()  # validated: the values live on in the model, the record keeps them for the checks
     return Doc(parsed.path, parsed, obj), findings
 
 
