@@ -128,8 +128,6 @@ class Analysis:
             return
         todo = [self.position[id(q)] for q in queries if self.position[id(q)] not in self._found]
         chunk = max(16, min(512, len(todo) // (procs * 8) or 1))
-        if hasattr(self.index, "own_tables"):
-            self.index.own_tables()  # built once here, shared by the forked processes
         _WORKER = self
         try:
             with multiprocessing.get_context("fork").Pool(procs) as pool:

@@ -199,7 +199,6 @@ class FeatureList:
 
 
 ENTRY_CHUNK = 4096  # texts whose rows are gathered at a time while the tables are built
-OWN_TABLES = ("band_group", "band_start", "band_rows", "fp_group", "fp_start", "fp_rows", "fp_ptr")
 
 
 def build_tables(feats: FeatureList, folder: Path) -> dict[str, np.ndarray]:
@@ -276,18 +275,14 @@ class Index:
 
     def candidates_of(self, i: int, skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
         """``candidates(self.feats[i], skip)`` for an entry of this index: where its band keys and
-        fingerprints sit in the tables is known (``own_tables``), so nothing is searched."""
-        own = self.own_tables()
-        g = own["band_group"][own["band_rows"][i * F.BANDS:(i + 1) * F.BANDS]]  # BANDS rows an entry
+        fingerprints sit in the tables is known (``*_rows`` from ``*_ptr``; ``*_group``: the run of
+        equal keys a row is in, ``*_start``: where each run starts), so nothing is searched."""
+        own = self.tables
+        g = own["band_group"][own["band_rows"][own["band_ptr"][i]:own["band_ptr"][i + 1]]]
         rows = own["fp_rows"][own["fp_ptr"][i]:own["fp_ptr"][i + 1]]
         h = own["fp_group"][rows]
         return self._pick(own["band_start"][g], own["band_start"][g + 1], self.fp[rows],
                           own["fp_start"][h], own["fp_start"][h + 1], skip)
-
-    def own_tables(self) -> dict[str, np.ndarray]:
-        """For every entry: the rows of its band keys and of its fingerprints (``*_rows`` from
-        ``*_ptr``), and the bounds of the runs of equal values those rows are in (built with the tables)."""
-        return self.tables
 
     def _pick(self, blo: np.ndarray, bhi: np.ndarray, u: np.ndarray, lo: np.ndarray, hi: np.ndarray,
               skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:

@@ -97,7 +97,7 @@ def sort_rows(out: Writer, pieces: Iterable[tuple[np.ndarray, np.ndarray]], tota
     files = [open(p, "wb") for p in names]
     try:
         for k, v in pieces:
-            part = (k.astype(np.uint64) >> shift).astype(np.intp)
+            part = (k.astype(np.uint64) >> shift).astype(np.intp) if pbits else np.zeros(len(k), dtype=np.intp)
             order = np.argsort(part, kind="stable")
             bounds = np.searchsorted(part[order], np.arange(len(files) + 1))
             rec = np.empty(len(k), dtype=_REC)
