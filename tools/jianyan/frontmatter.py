@@ -93,11 +93,11 @@ class Parsed:
         self.body_line = body_line  # 1-based file line where the body starts
         self.text = text
         self.findings = [] if findings is None else findings
-        self._data, self._key_pos, self._value_pos = data, {} if key_pos is None else key_pos, \
-            {} if value_pos is None else value_pos
         self._packed = packed  # marshal of (data, key_pos, value_pos) when those are not held
         self._ok = None
-        if packed is not None:
+        if packed is None:
+            self._data, self._key_pos, self._value_pos = data, key_pos or {}, value_pos or {}
+        else:
             self._data = self._key_pos = self._value_pos = None
         self.body = body
 

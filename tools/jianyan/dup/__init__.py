@@ -102,14 +102,14 @@ class Analysis:
         return out
 
     def _tick(self) -> None:
-        """Count a query; now and then give back the mapped pages read (tables.release), else every
-        page of the index and of the features would end up in this process's memory."""
+        """Count a query (in ``result``, or in a worker's ``_find``); now and then give back the mapped
+        pages read (tables.release), else every page of the index and of the features would end up in
+        this process's memory."""
         self._queries += 1
         if self._queries % RELEASE_EVERY == 0 and hasattr(self.index, "release"):
             self.index.release()
 
     def _matches(self, i: int) -> list[Match]:
-        self._tick()
         q = self.index.entries[i]
         entries = self.index.entries
 
@@ -155,6 +155,7 @@ _WORKER: Analysis | None = None
 
 
 def _find(i: int) -> tuple[int, list]:
+    _WORKER._tick()
     return i, [(m.index, m.pair) for m in _WORKER._matches(i)]
 
 

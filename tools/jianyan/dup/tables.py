@@ -137,13 +137,13 @@ def rows_by_doc(out: Writer, docs: np.ndarray, n: int, name: str) -> None:
     """``<name>_rows``: the rows of a table ordered by their text (``docs``, the table's text column),
     each text's rows in table order, as ``np.argsort(docs, kind="stable")`` orders them; and
     ``<name>_ptr``: where each of the ``n`` texts' rows start, then their count."""
+    counts = np.zeros(n, dtype=np.int64)
+
     def pieces() -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for a in range(0, len(docs), CHUNK_ROWS):
             d = np.asarray(docs[a:a + CHUNK_ROWS])
+            counts[:] += np.bincount(d, minlength=n)[:n]  # in the same pass: the column is read once
             yield d.astype(np.uint64), np.arange(a, a + len(d), dtype=np.int32)
 
     sort_rows(out, pieces(), len(docs), max(1, int(n).bit_length()), values=f"{name}_rows")
-    counts = np.zeros(n, dtype=np.int64)
-    for a in range(0, len(docs), CHUNK_ROWS):
-        counts += np.bincount(np.asarray(docs[a:a + CHUNK_ROWS]), minlength=n)[:n]
     out.append(f"{name}_ptr", np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
