@@ -107,7 +107,7 @@ def test_a_cold_check_with_the_warmup_reports_what_a_check_without_caches_does(c
     plain = run_cli(campaign, "check", "--format", "json", env={"JIANYAN_CACHE": "0"})
     assert warm.code == plain.code and warm.out == plain.out, warm
     assert any(f["code"].startswith("dup.") for f in json.loads(warm.out))
-    shards = list((campaign / ".jianyan-cache" / f"dup-v{F.VERSION}").glob("*.keys.npy"))
+    shards = list((campaign / ".jianyan-cache" / C.FOLDER).glob("*.keys.npy"))
     assert len(shards) >= 2  # one a worker
 
 
@@ -120,4 +120,43 @@ def test_no_feature_cache_where_caches_are_off(campaign):
     assert run_cli(campaign, "check", env={"JIANYAN_CACHE": "0"}).code in (0, 1)
     assert not (campaign / ".jianyan-cache").exists()
     assert run_cli(campaign, "check").code in (0, 1)
-    assert (campaign / ".jianyan-cache" / f"dup-v{F.VERSION}").is_dir()
+    assert (campaign / ".jianyan-cache" / C.FOLDER).is_dir()
+
+
+# --- the cache's shards: one record a text, read with pread, merged record by record -------------
+
+def test_shards_give_back_the_features_written_and_merge_without_change(campaign, monkeypatch):
+    (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
+    texts = bodies(campaign)
+    feats = {k: P.compute(b, True) for k, b in texts.items()}
+    keys = sorted(feats)
+    store = C.Store(campaign)
+    for i, k in enumerate(keys):  # one shard a text
+        store.put(k, feats[k])
+        store.save()
+        store = C.Store(campaign)
+        assert len(store.shards) == i + 1
+    for k in keys:
+        got = store.get(k)
+        assert same(got, feats[k]) and got.sig.shape == (F.PERMS,) and got.quoted.dtype == bool
+    # beyond MAX_SHARDS they are merged into one shard, keeping only the texts still in use
+    monkeypatch.setattr(C, "MAX_SHARDS", 2)
+    extra = P.compute("另一段完全不同的文字，讲的是乡村振兴。", True)
+    store.put(b"x" * 16, extra)
+    store.save(used=set(keys[1:]) | {b"x" * 16})
+    merged = C.Store(campaign)
+    assert len(merged.shards) == 1 and keys[0] not in merged
+    assert all(same(merged.get(k), feats[k]) for k in keys[1:]) and same(merged.get(b"x" * 16), extra)
+    assert not list((campaign / ".jianyan-cache" / C.FOLDER).glob(".*"))  # no temporary files left
+
+
+def test_a_damaged_shard_is_a_cache_miss(campaign):
+    (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
+    body = next(iter(bodies(campaign).values()))
+    store = C.Store(campaign)
+    key = C.content_key(body, True)
+    store.put(key, P.compute(body, True))
+    store.save()
+    data = next((campaign / ".jianyan-cache" / C.FOLDER).glob("*.data.bin"))
+    data.write_bytes(data.read_bytes()[:-8])  # cut short
+    assert key not in C.Store(campaign)

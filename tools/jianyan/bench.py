@@ -415,7 +415,7 @@ def run(scales: list[int], runs: int, out_dir: Path, passages: list[str] | None 
             put(f"cold_check_dup_{n}", cold, raw)
             say(f"[{n}] 冷启动查重内核（不含加载仓库：读文件、分词、建索引、全部比对；1 次）…")
             put(f"cold_dup_core_{n}", measure([PY, "-c", CORE, str(folder)], folder, 1,
-                                              before=lambda: shutil.rmtree(cache / f"dup-v{_dup_version()}",
+                                              before=lambda: shutil.rmtree(cache / _dup_folder(),
                                                                            ignore_errors=True), log=log), raw)
             say(f"[{n}] 加载活动仓库（jianyan check --only ref）：无缓存 1 次，有缓存 {runs} 次 …")
             put(f"load_cold_{n}", measure(check + ["--only", "ref"], folder, 1,
@@ -472,9 +472,9 @@ def _dup_count(out: str) -> int:
         return -1
 
 
-def _dup_version() -> int:
-    from .dup.features import VERSION
-    return VERSION
+def _dup_folder() -> str:
+    from .dup.cache import FOLDER
+    return FOLDER
 
 
 def _load_format() -> int:

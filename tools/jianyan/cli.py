@@ -246,8 +246,9 @@ class Group(_Chinese, click.Group):
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001
+            from .frontmatter import ChangedWhileChecking
             from .where import NotACampaign
-            if isinstance(exc, NotACampaign):
+            if isinstance(exc, (NotACampaign, ChangedWhileChecking)):
                 raise Failure(str(exc)) from None
             if os.environ.get("JIANYAN_DEBUG"):
                 traceback.print_exc()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import marshal
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -82,8 +83,8 @@ class Parsed:
     marshal record (under 1 KB, against 5 KB of dictionaries and tuples), decoded again when a check
     asks for them. What was read is never changed afterwards (the reader alone builds it)."""
 
-    __slots__ = ("path", "body_line", "text", "findings", "_data", "_key_pos", "_value_pos", "_packed",
-                 "_ok", "_body", "_body_start")
+    __slots__ = ("path", "body_line", "_text", "findings", "_data", "_key_pos", "_value_pos", "_packed",
+                 "_ok", "_body", "_body_start", "_root", "_digest")
 
     def __init__(self, path: str, data: dict[str, Any] | None = None,
                  key_pos: dict[KeyPath, tuple[int, int]] | None = None,
@@ -91,6 +92,7 @@ class Parsed:
                  text: str = "", findings: list[Finding] | None = None, packed: bytes | None = None):
         self.path = path
         self.body_line = body_line  # 1-based file line where the body starts
+        self._root = self._digest = None  # set by ``forget``
         self.text = text
         self.findings = [] if findings is None else findings
         self._packed = packed  # marshal of (data, key_pos, value_pos) when those are not held
@@ -112,6 +114,30 @@ class Parsed:
         return self._fields() == other._fields() if isinstance(other, Parsed) else NotImplemented
 
     __hash__ = None  # mutable while being read, as the dataclass it was
+
+    @property
+    def text(self) -> str:
+        """The file's text as read (read again from the file when ``forget`` let it go)."""
+        if self._root is None:
+            return self._text
+        try:
+            raw = (self._root / self.path).read_bytes()
+        except OSError:
+            raise ChangedWhileChecking(self.path) from None
+        text, _ = decode(self.path, raw)
+        if text is None or hash(text) != self._digest:
+            raise ChangedWhileChecking(self.path)
+        return text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text, self._root = value, None
+
+    def forget(self, root: Path) -> None:
+        """Let the text go: it is read again from ``root / path`` when asked for (a campaign of many
+        thousand files is not held in memory twice). A file changed since raises ChangedWhileChecking."""
+        if self._text and self._root is None:
+            self._digest, self._root, self._text = hash(self._text), root, ""
 
     @property
     def body(self) -> str:
@@ -185,6 +211,14 @@ class Parsed:
         table = self.value_pos if value else self.key_pos
         pos = table.get(tuple(path)) or self.key_pos.get(tuple(path))
         return pos[1] if pos else None
+
+
+class ChangedWhileChecking(Exception):
+    """A file let go by ``Parsed.forget`` is not what it was when read."""
+
+    def __init__(self, path: str):
+        super().__init__(f"{path} 在检查过程中被修改（或删除）了，结果会前后不一致。"
+                         "请等文件保存完毕、不再有人改动后重新运行")
 
 
 def decode(path: str, raw: bytes) -> tuple[str | None, list[Finding]]:

@@ -1,27 +1,48 @@
 """On-disk cache of features, keyed by a hash of the text (so a rename or an unchanged file costs nothing).
 
-Layout: ``.jianyan-cache/dup-v<VERSION>/<shard>.<array>.npy``. A shard is written by one run with
-the features it had to compute; its ``keys`` array is written last, so a shard is only seen once
-complete. Arrays are memory-mapped: only the pages of the items actually compared are read. When
-there are many shards they are merged into one. Anything unreadable is treated as a cache miss:
-the cache can always be deleted (``make clean``).
+Layout: ``.jianyan-cache/<FOLDER>/<shard>.{data.bin,index.npy,keys.npy}``. A shard is written by one run
+with the features it had to compute: ``data.bin`` holds each text's arrays one after another (one
+record a text), ``index.npy`` each record's offset and sizes, ``keys.npy`` (written last, so a shard is
+only seen once complete) the sorted content keys. A text's features are one ``pread`` of its record:
+nothing is mapped, so reading the features of a whole corpus leaves them in the page cache, not in the
+process's memory. When there are many shards they are merged into one (records copied as they are).
+Anything unreadable is treated as a cache miss: the cache can always be deleted (``make clean``).
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import uuid
+from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
 from ..where import CACHE_DIR, cache_enabled
 from .features import PERMS, VERSION, Features
-from .tables import release
 
-MAX_SHARDS = 32  # a cold run writes one shard per worker and SHARD_ITEMS texts; merged beyond this
+LAYOUT = 2         # bump when the shard files change (the folder name carries it)
+FOLDER = f"dup-v{VERSION}.{LAYOUT}"
+MAX_SHARDS = 32    # a cold run writes one shard per worker and SHARD_ITEMS texts; merged beyond this
 DICT_AFTER = 2000  # lookups by binary search before one dictionary of every key is built
-_ARRAYS = ("tok_ptr", "starts", "ends", "hashes", "quoted", "sig", "fp_ptr", "fp_hash", "fp_pos")
+# A record: (name, dtype, length as a multiple of (tokens, fingerprints, 1)); the 8-byte arrays first,
+# so that each array is aligned when the record starts on a multiple of 8.
+_RECORD = tuple((name, np.dtype(dtype), per) for name, dtype, per in (
+    ("hashes", np.uint64, (1, 0, 0)), ("fp_hash", np.uint64, (0, 1, 0)), ("sig", np.uint32, (0, 0, PERMS)),
+    ("starts", np.int32, (1, 0, 0)), ("ends", np.int32, (1, 0, 0)), ("fp_pos", np.int32, (0, 1, 0)),
+    ("quoted", np.bool_, (1, 0, 0))))
+
+
+@lru_cache(maxsize=8192)
+def _layout(tokens: int, fps: int) -> tuple[tuple[tuple[str, np.dtype, int, int], ...], int]:
+    """Each array of a record as (name, dtype, count, byte offset), and the record's padded size."""
+    out, at = [], 0
+    for name, dtype, (a, b, c) in _RECORD:
+        count = a * tokens + b * fps + c
+        out.append((name, dtype, count, at))
+        at += count * dtype.itemsize
+    return tuple(out), -(-at // 8) * 8
 
 
 def content_key(text: str, markdown: bool) -> bytes:
@@ -32,23 +53,34 @@ def content_key(text: str, markdown: bool) -> bytes:
 
 
 class Shard:
+    """One shard's records, read with ``os.pread``; keys and index held (24 B a text)."""
+
     def __init__(self, folder: Path, name: str):
         self.folder, self.name = folder, name
-        self.files = [folder / f"{name}.{a}.npy" for a in (*_ARRAYS, "keys")]
-        # plain ndarray views of the maps: slicing a np.memmap costs ~4 µs of subclass bookkeeping each time
-        self.maps = [np.load(folder / f"{name}.{a}.npy", mmap_mode="r") for a in _ARRAYS]
-        self.__dict__.update({a: np.asarray(m) for a, m in zip(_ARRAYS, self.maps)})
-        keys = np.load(folder / f"{name}.keys.npy", mmap_mode="r")
-        if keys.ndim != 2 or keys.shape[1] != 16 or len(keys) + 1 != len(self.tok_ptr):
+        self.files = [folder / f"{name}.{part}" for part in ("data.bin", "index.npy", "keys.npy")]
+        keys = np.load(self.files[2])
+        self.index = np.load(self.files[1])
+        self.fd = os.open(self.files[0], os.O_RDONLY)
+        size = os.fstat(self.fd).st_size
+        if keys.ndim != 2 or keys.shape[1] != 16 or self.index.shape != (len(keys), 3) \
+                or (len(keys) and int(self.index[-1, 0]) + _layout(*map(int, self.index[-1, 1:]))[1] != size):
+            os.close(self.fd)
             raise ValueError("damaged shard")
         self.n = len(keys)
         self.raw_keys = keys
         # keys are written sorted; as big-endian 64-bit halves they sort the same way, so one is
-        # found by binary search without reading every key (a PR run looks up a handful)
-        halves = np.asarray(keys).view(">u8").reshape(self.n, 2)
+        # found by binary search (a PR run looks up a handful)
+        halves = keys.view(">u8").reshape(self.n, 2)
         self.hi, self.lo = halves[:, 0], halves[:, 1]
         if self.n > 1 and not bool(np.all(self.hi[1:] >= self.hi[:-1])):
+            os.close(self.fd)
             raise ValueError("unsorted shard")
+
+    def __del__(self) -> None:
+        try:
+            os.close(self.fd)
+        except (AttributeError, OSError):
+            pass
 
     def row(self, key: bytes) -> int | None:
         hi, lo = int.from_bytes(key[:8], "big"), int.from_bytes(key[8:], "big")
@@ -62,11 +94,19 @@ class Shard:
     def keys(self) -> list[bytes]:
         return [self.raw_keys[i].tobytes() for i in range(self.n)]
 
+    def record(self, row: int) -> tuple[bytes, int, int]:
+        """The raw record of ``row``, its token and fingerprint counts."""
+        at, tokens, fps = (int(x) for x in self.index[row])
+        size = _layout(tokens, fps)[1]
+        data = os.pread(self.fd, size, at)
+        if len(data) != size:
+            raise ValueError("damaged shard")
+        return data, tokens, fps
+
     def features(self, row: int) -> Features:
-        a, b = int(self.tok_ptr[row]), int(self.tok_ptr[row + 1])
-        c, d = int(self.fp_ptr[row]), int(self.fp_ptr[row + 1])
-        return Features(self.starts[a:b], self.ends[a:b], self.hashes[a:b], self.quoted[a:b],
-                        self.sig[row], self.fp_hash[c:d], self.fp_pos[c:d])
+        data, tokens, fps = self.record(row)
+        arrays = {name: np.frombuffer(data, dtype, count, at) for name, dtype, count, at in _layout(tokens, fps)[0]}
+        return Features(**arrays)
 
 
 class Store:
@@ -75,7 +115,7 @@ class Store:
 
     def __init__(self, root: Path | None):
         use = root is not None and cache_enabled(Path(root))
-        self.folder = (Path(root) / CACHE_DIR / f"dup-v{VERSION}") if use else None
+        self.folder = (Path(root) / CACHE_DIR / FOLDER) if use else None
         self.shards: list[Shard] = []
         self.new: dict[bytes, Features] = {}
         self._where: dict[bytes, tuple[Shard, int]] | None = None  # built once lookups are many
@@ -90,6 +130,8 @@ class Store:
         have = {(s.folder, s.name) for s in self.shards}
         for keys in sorted(folder.glob("*.keys.npy")):
             name = keys.name[: -len(".keys.npy")]
+            if name.startswith("."):
+                continue
             if (folder, name) in have:
                 continue
             try:
@@ -124,10 +166,6 @@ class Store:
     def __contains__(self, key: bytes) -> bool:
         return key in self.new or self._find(key) is not None
 
-    def release(self) -> None:
-        """Give back the pages of the shards read so far (they stay in the page cache)."""
-        release(m for shard in self.shards for m in shard.maps)
-
     def put(self, key: bytes, feats: Features) -> None:
         self.new[key] = feats
 
@@ -138,9 +176,10 @@ class Store:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             if len(self.shards) + bool(self.new) > MAX_SHARDS:
-                keep = {k: f for k, f in ((k, self.get(k)) for k in self.where if used is None or k in used)}
-                keep.update(self.new)
-                write_shard(self.folder, keep)
+                where = {k: hit for k, hit in self.where.items() if k not in self.new and (used is None or k in used)}
+                records = ((k, self.new[k]) if k in self.new else (k, where[k][0].record(where[k][1]))
+                           for k in sorted(where.keys() | self.new.keys()))
+                write_records(self.folder, records)
                 for shard in self.shards:
                     for f in reversed(shard.files):
                         f.unlink(missing_ok=True)
@@ -151,28 +190,41 @@ class Store:
 
 
 def write_shard(folder: Path, items: dict[bytes, Features]) -> None:
-    """Write ``items`` as one new shard of ``folder`` (its keys array last: seen only once complete)."""
+    """Write ``items`` as one new shard of ``folder``."""
+    write_records(folder, ((k, items[k]) for k in sorted(items)))
+
+
+def _record(feats: Features) -> tuple[bytes, int, int]:
+    layout, size = _layout(len(feats.hashes), len(feats.fp_hash))
+    buf = bytearray(size)
+    for name, dtype, count, at in layout:
+        arr = np.asarray(getattr(feats, name), dtype=dtype)
+        if len(arr) != count:
+            raise ValueError(f"features: {name} has {len(arr)} values, not {count}")
+        buf[at:at + arr.nbytes] = arr.tobytes()
+    return bytes(buf), len(feats.hashes), len(feats.fp_hash)
+
+
+def write_records(folder: Path, items: Iterable[tuple[bytes, Features | tuple[bytes, int, int]]]) -> None:
+    """A new shard of ``folder`` from (key, features or raw record) in key order, written as it comes
+    (a merge copies records without holding them); its keys file last: seen only once complete."""
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-    order = sorted(items)
-    feats = [items[k] for k in order]
-    data = {
-        "tok_ptr": np.concatenate(([0], np.cumsum([len(f.hashes) for f in feats]))).astype(np.int64),
-        "starts": _cat([f.starts for f in feats], np.int32),
-        "ends": _cat([f.ends for f in feats], np.int32),
-        "hashes": _cat([f.hashes for f in feats], np.uint64),
-        "quoted": _cat([f.quoted for f in feats], bool),
-        "sig": (np.stack([f.sig for f in feats]) if feats else np.zeros((0, PERMS))).astype(np.uint32),
-        "fp_ptr": np.concatenate(([0], np.cumsum([len(f.fp_hash) for f in feats]))).astype(np.int64),
-        "fp_hash": _cat([f.fp_hash for f in feats], np.uint64),
-        "fp_pos": _cat([f.fp_pos for f in feats], np.int32),
-        "keys": np.frombuffer(b"".join(order), dtype=np.uint8).reshape(len(order), 16),
-    }
-    for a, arr in data.items():  # keys last: a shard exists only once complete
-        tmp = folder / f".{name}.{a}.tmp.npy"
+    keys: list[bytes] = []
+    index: list[tuple[int, int, int]] = []
+    at = 0
+    data = folder / f".{name}.data.bin"
+    with open(data, "wb") as fh:
+        for key, item in items:
+            record, tokens, fps = _record(item) if isinstance(item, Features) else item
+            fh.write(record)
+            keys.append(key)
+            index.append((at, tokens, fps))
+            at += len(record)
+    os.replace(data, folder / f"{name}.data.bin")
+    parts = {"index": np.array(index, dtype=np.int64).reshape(len(index), 3),
+             "keys": np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 16)}
+    for part, arr in parts.items():  # keys last
+        tmp = folder / f".{name}.{part}.tmp.npy"
         np.save(tmp, arr)
-        os.replace(tmp, folder / f"{name}.{a}.npy")
-
-
-def _cat(parts: list[np.ndarray], dtype) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+        os.replace(tmp, folder / f"{name}.{part}.npy")

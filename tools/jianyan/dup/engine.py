@@ -41,7 +41,7 @@ class Entry:
     id: str
     path: str
     title: str
-    source: str               # body Markdown, or plain text
+    text: str | Callable[[], str]  # body Markdown or plain text, or what reads it when asked (not held)
     markdown: bool = True
     body_line: int = 1        # file line of source line 0
     date: dt.date | None = None
@@ -55,6 +55,10 @@ class Entry:
     def __post_init__(self) -> None:
         if not self.key:
             self.key = content_key(self.source, self.markdown)
+
+    @property
+    def source(self) -> str:
+        return self.text if isinstance(self.text, str) else self.text()
 
     @property
     def norm(self) -> Normalised:
@@ -83,14 +87,14 @@ def campaign_entries(campaign) -> list[Entry]:
         s = doc.model
         if s is None:
             continue
-        out.append(Entry("submission", s.id, doc.path, s.title, doc.body, True, doc.body_line, s.date,
+        out.append(Entry("submission", s.id, doc.path, s.title, doc.read_body, True, doc.body_line, s.date,
                          s.status, s.review.reason if s.review else None, tuple(s.related)))
     for doc in campaign.issues:
         i = doc.model
         if i is None or i.status not in PUBLISHED:
             continue
         title = f"专刊{i.id}" + (f"（{i.title}）" if i.title else "")
-        out.append(Entry("issue", i.id, doc.path, title, doc.body, True, doc.body_line, i.date, i.status,
+        out.append(Entry("issue", i.id, doc.path, title, doc.read_body, True, doc.body_line, i.date, i.status,
                          items=tuple(i.items)))
     return out
 
@@ -227,7 +231,6 @@ def build_tables(feats: FeatureList, folder: Path) -> dict[str, np.ndarray]:
 
     sort_rows(out, bands(), n * F.BANDS, 64, values="band_doc", keys="band_keys", runs="band")
     sort_rows(out, fingerprints(), total[0], 64, values="fp_doc", keys="fp", runs="fp", unique=True)
-    feats.store.release()
     for name in ("band", "fp"):
         rows_by_doc(out, out.read(f"{name}_doc"), n, name)
     out.close()
@@ -262,9 +265,8 @@ class Index:
             setattr(self, name, self.tables[name])
 
     def release(self) -> None:
-        """Give back the pages of the tables and features read so far (they stay in the page cache)."""
+        """Give back the pages of the tables read so far (they stay in the page cache)."""
         release(self.tables.values())
-        self.feats.store.release()
 
     def candidates(self, q: F.Features, skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
         """Texts to verify, and the query's fingerprints that are stock phrases (common)."""

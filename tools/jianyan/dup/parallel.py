@@ -27,6 +27,7 @@ from .tokens import cut, keep_table, prepare
 
 PARALLEL_MIN = 64     # below this many texts to tokenise, one process is faster
 SHARD_ITEMS = 8192    # texts a worker holds before writing them as a shard (bounds its memory)
+SHARE_JIEBA_MAX = 20_000  # files beyond which the warm-up's workers load jieba themselves (Warmup)
 MAX_FILE_BYTES = 1_000_000  # the warm-up leaves larger files to the loader (it refuses them anyway)
 
 STEP = 1024           # texts taken through each stage together (jieba's dictionary stays in the CPU cache)
@@ -145,7 +146,9 @@ class Warmup:
 
     With an empty feature cache jieba is loaded here first, so that the workers share its dictionary
     and this process writes the mapped table while it waits for them; otherwise most texts are
-    cached and a worker loads jieba only if it meets one that is not."""
+    cached and a worker loads jieba only if it meets one that is not. Above SHARE_JIEBA_MAX files
+    each worker loads it (a second of work against minutes): this process, which holds the campaign,
+    then does not carry the dictionary's 80 MB as well."""
 
     def __init__(self, root: Path, paths: Iterable[Path], processes: int | None = None):
         self.workers: list = []
@@ -155,11 +158,11 @@ class Warmup:
         procs = forking.processes(len(jobs), PARALLEL_MIN, processes)
         if store.folder is None or not procs:
             return
-        cold = not store.shards
-        if cold:
+        shared = not store.shards and len(jobs) <= SHARE_JIEBA_MAX
+        if shared:
             prepare(root, len(jobs))
         try:
-            self.workers = _spawn(jobs, read_submission, store, store.folder, root, procs, table=not cold)
+            self.workers = _spawn(jobs, read_submission, store, store.folder, root, procs, table=not shared)
         except OSError:
             self.workers = []  # no processes to be had: the check computes them itself
 

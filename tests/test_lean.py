@@ -1,0 +1,61 @@
+"""A campaign of many files is loaded without holding the texts (repo.LEAN_FILES): the checks read a
+file again when they want its text, and give the same findings; a file changed meanwhile stops the
+run with a clear message instead of mixing two versions."""
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from jianyan import checks, cli, repo
+from jianyan.frontmatter import ChangedWhileChecking
+
+from test_check import item as check_item
+from test_dup import item, near_copy
+
+
+def broken_campaign(campaign):
+    (campaign / "submissions/2021/minge/2021-minge-902.md").write_text("标题：没有文件头\n", encoding="utf-8")
+    (campaign / "submissions/2021/minge/2021-minge-904.md").write_bytes(check_item().encode("gbk"))
+    (campaign / "submissions/2021/minge/2021-minge-905.md").write_text(
+        check_item(topic="9", body="联系电话13912345678。" + "很好的建议。" * 30).replace("\n", "\r\n"),
+        encoding="utf-8-sig")
+    item(campaign, "2021-jinan-009", near_copy(campaign))
+    return campaign
+
+
+def test_a_campaign_loaded_lean_is_checked_the_same(campaign, monkeypatch):
+    broken_campaign(campaign)
+    held = repo.load_campaign(campaign, cache=False)
+    assert all(d.parsed.text for d in held.submissions if d.model)
+    expected = checks.run(held)
+    monkeypatch.setattr(repo, "LEAN_FILES", 0)
+    lean = repo.load_campaign(campaign, cache=False)
+    assert all(d.parsed._text == "" for d in lean.submissions if d.model)  # not held …
+    assert [d.body for d in lean.submissions] == [d.body for d in held.submissions]  # … but there when asked
+    got = checks.run(lean)
+    assert got == expected
+    codes = {f.code.split(".")[0] for f in got}
+    assert {"yaml", "encoding", "ref", "pii", "dup", "length"} <= codes  # the families that read texts ran
+
+
+def test_a_file_changed_during_the_check_stops_it(campaign, monkeypatch):
+    monkeypatch.setattr(repo, "LEAN_FILES", 0)
+    lean = repo.load_campaign(campaign, cache=False)
+    doc = lean.submissions[0]
+    path = campaign / doc.path
+    path.write_text(path.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    with pytest.raises(ChangedWhileChecking) as exc:
+        doc.body
+    assert doc.path in str(exc.value) and "重新运行" in str(exc.value)
+    path.unlink()
+    with pytest.raises(ChangedWhileChecking):
+        doc.body
+
+    def changed(*args, **kwargs):
+        raise ChangedWhileChecking(doc.path)
+
+    monkeypatch.setattr(checks, "collect", changed)
+    monkeypatch.chdir(campaign)
+    result = CliRunner().invoke(cli.main, ["check"])
+    assert result.exit_code == 2 and doc.path in result.output and "重新运行" in result.output
+    assert "Traceback" not in result.output
