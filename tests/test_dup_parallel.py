@@ -85,11 +85,11 @@ def test_candidates_of_an_own_entry_equal_the_searched_candidates(campaign):
     index = Analysis.run(load_campaign(campaign), root=campaign).index
     assert len(index.entries) > 30
     for i in range(len(index.entries)):
-        own, own_common = index.candidates_of(i, lambda j: j == i)
+        own, own_common = index.candidates_of(i, index.feats[i], lambda j: j == i)
         searched, common = index.candidates(index.feats[i], lambda j: j == i)
         assert own == searched and own_common.tolist() == common.tolist()
     copy = next(i for i, e in enumerate(index.entries) if e.id == "2021-minjin-901")
-    assert any(index.entries[j].id == "2021-minge-001" for j in index.candidates_of(copy, lambda j: j == copy)[0])
+    assert any(index.entries[j].id == "2021-minge-001" for j in index.candidates_of(copy, index.feats[copy], lambda j: j == copy)[0])
 
 
 def test_a_cold_check_with_the_warmup_reports_what_a_check_without_caches_does(campaign):
@@ -139,6 +139,11 @@ def test_shards_give_back_the_features_written_and_merge_without_change(campaign
     for k in keys:
         got = store.get(k)
         assert same(got, feats[k]) and got.sig.shape == (F.PERMS,) and got.quoted.dtype == bool
+    # many keys located at once: the shard and row of each, -1 for a key in no shard
+    asked = keys[::-1] + [b"y" * 16]
+    shard, row = store.locate(asked)
+    assert shard[-1] == -1 and (shard[:-1] >= 0).all()
+    assert all(same(store.shards[s].features(r), feats[k]) for k, s, r in zip(asked[:-1], shard.tolist(), row.tolist()))
     # beyond MAX_SHARDS they are merged into one shard, keeping only the texts still in use
     monkeypatch.setattr(C, "MAX_SHARDS", 2)
     extra = P.compute("另一段完全不同的文字，讲的是乡村振兴。", True)
@@ -160,3 +165,42 @@ def test_a_damaged_shard_is_a_cache_miss(campaign):
     data = next((campaign / ".jianyan-cache" / C.FOLDER).glob("*.data.bin"))
     data.write_bytes(data.read_bytes()[:-8])  # cut short
     assert key not in C.Store(campaign)
+
+
+# --- query workers: forked, or fresh processes that open the index's files -------------------------
+
+def _results(analysis, **kw):
+    out = []
+    for res in analysis.results(analysis.queries(), **kw):
+        out.append((res.entry.id, [(m.entry.id, rel, round(m.pair.similarity, 6), m.pair.spans) for m, rel in res.matches],
+                    res.figures))
+    return out
+
+
+def test_query_workers_fresh_or_forked_answer_as_one_process(campaign, forking, monkeypatch):
+    from jianyan import dup
+    (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
+    item(campaign, "2021-minjin-901", near_copy(campaign))
+    analysis = Analysis.run(load_campaign(campaign), root=campaign)
+    alone = _results(analysis, processes=1)
+    assert any(m for _, m, _ in alone)  # the near copy is found
+    monkeypatch.setattr(dup, "PARALLEL_QUERIES", 1)
+    assert _results(analysis, processes=2) == alone  # forked
+    monkeypatch.setattr(dup, "FRESH_WORKERS_MIN", 1)
+    monkeypatch.setattr(Analysis, "_forked", lambda *a: pytest.fail("forked, not fresh workers"))
+    state = analysis.index.worker_state()
+    assert state is not None and Path(state[0]).is_dir()
+    assert _results(analysis, processes=2) == alone  # fresh processes
+    folder = analysis.index.folder
+    del analysis, state
+    import gc
+    gc.collect()
+    assert not folder.exists()  # the scratch tables go with the index
+
+
+def test_a_scratch_folder_left_by_a_killed_run_is_removed(campaign):
+    (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
+    stale = campaign / ".jianyan-cache" / "index-999999999-abc"
+    stale.mkdir(parents=True)
+    Analysis.run(load_campaign(campaign), root=campaign)
+    assert not stale.exists()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from jianyan.dup import tables
-from jianyan.dup.tables import FENCE, Writer, open_tables, release, rows_by_doc, sort_rows
+from jianyan.dup.tables import FENCE, Writer, open_tables, release, runs_by_doc, sort_rows
 
 
 def _pieces(keys, docs, size):
@@ -30,7 +30,7 @@ def test_sorted_table_equals_in_memory_sort(tmp_path, small_parts, unique):
     docs = rng.integers(0, n_docs, size=20000).astype(np.int32)
     out = Writer(tmp_path)
     sort_rows(out, _pieces(keys, docs, 3001), len(keys), 64, values="t_doc", keys="t", runs="t", unique=unique)
-    rows_by_doc(out, out.read("t_doc"), n_docs, "t")
+    runs_by_doc(out, "t", n_docs)
     out.close()
     got = open_tables(tmp_path)
 
@@ -41,13 +41,14 @@ def test_sorted_table_equals_in_memory_sort(tmp_path, small_parts, unique):
         keep[1:] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])
         k, d = k[keep], d[keep]
     assert np.array_equal(got["t"], k) and np.array_equal(got["t_doc"], d)
-    first = np.ones(len(k), dtype=bool)
-    first[1:] = k[1:] != k[:-1]
-    assert np.array_equal(got["t_group"], np.cumsum(first) - 1)
-    assert np.array_equal(got["t_start"], np.append(np.flatnonzero(first), len(k)))
     assert np.array_equal(got["t_fence"], k[::FENCE])
-    assert np.array_equal(got["t_rows"], np.argsort(d, kind="stable"))
+    # each text's rows in table order: the run of its key (first row, length)
+    lo = np.searchsorted(k, k, side="left")
+    df = np.searchsorted(k, k, side="right") - lo
+    rows = np.argsort(d, kind="stable")
+    assert np.array_equal(got["t_lo"], lo[rows]) and np.array_equal(got["t_df"], df[rows])
     assert np.array_equal(got["t_ptr"], np.concatenate(([0], np.cumsum(np.bincount(d, minlength=n_docs)))))
+    assert not {"t_group", "t_start"} & set(got)  # steps of the build, dropped
     release(got.values())  # pages given back: the values read again are the same
     assert np.array_equal(got["t"], k)
     assert not list(tmp_path.glob(".*")), "partition files left behind"
@@ -56,11 +57,11 @@ def test_sorted_table_equals_in_memory_sort(tmp_path, small_parts, unique):
 def test_empty_table(tmp_path):
     out = Writer(tmp_path)
     sort_rows(out, iter(()), 0, 64, values="t_doc", keys="t", runs="t", unique=True)
-    rows_by_doc(out, out.read("t_doc"), 0, "t")
+    runs_by_doc(out, "t", 0)
     out.close()
     got = open_tables(tmp_path)
-    assert len(got["t"]) == len(got["t_doc"]) == len(got["t_rows"]) == 0
-    assert got["t_start"].tolist() == [0] and got["t_ptr"].tolist() == [0]
+    assert len(got["t"]) == len(got["t_doc"]) == len(got["t_lo"]) == len(got["t_df"]) == 0
+    assert got["t_ptr"].tolist() == [0]
 
 
 def test_damaged_table_is_refused(tmp_path):
@@ -87,5 +88,5 @@ def test_index_in_partitions_finds_the_same_candidates(campaign, tmp_path, monke
     for name, arr in whole.tables.items():
         assert np.array_equal(arr, parts.tables[name]), name
     for i in range(len(entries)):
-        (a, common_a), (b, common_b) = (x.candidates_of(i, lambda j: j == i) for x in (parts, whole))
+        (a, common_a), (b, common_b) = (x.candidates_of(i, x.feats[i], lambda j: j == i) for x in (parts, whole))
         assert a == b and np.array_equal(common_a, common_b)

@@ -496,8 +496,8 @@ for p in sorted((root / "submissions").rglob("*.md")):
     entries.append(Entry("submission", p.stem, p.relative_to(root).as_posix(), p.stem, body, True,
                          head.count("\n") + 3, dt.date.fromisoformat(date)))
 analysis = Analysis(build(entries, root, 20), [])
-for q in analysis.submissions():
-    analysis.result(q)
+for res in analysis.results(analysis.queries()):
+    pass
 """
 
 

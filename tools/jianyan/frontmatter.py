@@ -9,6 +9,7 @@ does the typing, so ``no`` stays "no" and ``010`` stays "010".
 from __future__ import annotations
 
 import marshal
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -121,7 +122,8 @@ class Parsed:
         if self._root is None:
             return self._text
         try:
-            raw = (self._root / self.path).read_bytes()
+            with open(os.path.join(self._root, self.path), "rb") as fh:  # not pathlib: it interns every part
+                raw = fh.read()
         except OSError:
             raise ChangedWhileChecking(self.path) from None
         text, _ = decode(self.path, raw)
@@ -137,7 +139,7 @@ class Parsed:
         """Let the text go: it is read again from ``root / path`` when asked for (a campaign of many
         thousand files is not held in memory twice). A file changed since raises ChangedWhileChecking."""
         if self._text and self._root is None:
-            self._digest, self._root, self._text = hash(self._text), root, ""
+            self._digest, self._root, self._text = hash(self._text), os.fspath(root), ""
 
     @property
     def body(self) -> str:

@@ -5,6 +5,7 @@ raises for bad input; every problem becomes a Finding and the other files are st
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from .findings import Finding, error
 from .frontmatter import Parsed, read_markdown, read_yaml
 from .loadcache import LoadCache
+from .memory import trim
 from .model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,
                     Submission, Topic, TopicsFile, Unit, UnitsFile)
 from .validate import validate
@@ -48,7 +50,7 @@ ORIGINAL_SUFFIXES = (".docx", ".doc", ".wps")
 M = TypeVar("M", bound=BaseModel)
 
 
-@dataclass
+@dataclass(slots=True)
 class Doc(Generic[M]):
     """One content file: where it is, what was read, and the model if it validated."""
 
@@ -236,8 +238,32 @@ def to_doc(parsed: Parsed, model: type[M]) -> tuple[Doc[M], list[Finding]]:
     if parsed.ok:
         obj, found = validate(model, parsed, "schema")
         findings.extend(found)
+        if obj is not None:
+            share(obj)
     parsed.pack()  # validated: the values live on in the model, the record keeps them for the checks
     return Doc(parsed.path, parsed, obj), findings
+
+
+SHARED_MAX_CHARS = 12  # strings up to this long (units, statuses, kinds, names; not ids) are kept once
+_SHARED: dict = {}
+
+
+def share(model: BaseModel) -> None:
+    """Let a validated model hold the values many models have (short strings, dates, the set of fields
+    given) as one object each instead of a copy each: 1 KB less a submission. Models are read-only
+    once loaded; the set of fields given becomes a frozenset, so an attribute set later fails loudly
+    instead of changing every model's set."""
+    fields = frozenset(model.__pydantic_fields_set__)
+    object.__setattr__(model, "__pydantic_fields_set__", _SHARED.setdefault(fields, fields))
+    values = model.__dict__
+    for name, value in values.items():
+        if isinstance(value, (str, dt.date)) and not (isinstance(value, str) and len(value) > SHARED_MAX_CHARS):
+            values[name] = _SHARED.setdefault((type(value), value), value)
+        elif isinstance(value, list):
+            values[name] = [_SHARED.setdefault((str, v), v) if isinstance(v, str) and len(v) <= SHARED_MAX_CHARS
+                            else v for v in value]
+        elif isinstance(value, BaseModel):
+            share(value)
 
 
 def scan(folder: Path) -> list[tuple[Path, bool]]:
@@ -319,6 +345,8 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
                     docs[name].append(doc)
                     findings.extend(found)
     store.save(prune=submissions is None)
+    if lean:
+        trim()  # the texts and parse temporaries freed: give the pages back
     return Campaign(root, registries, docs[SUBMISSIONS_DIR], docs[ISSUES_DIR], unknown, findings, originals,
                     partial=submissions is not None)
 

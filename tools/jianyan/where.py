@@ -7,7 +7,7 @@ from pathlib import Path
 
 SCHEMA_DIR = "schema"
 CACHE_DIR = ".jianyan-cache"
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 SNAPSHOT_DIR = f"snapshot-v{SNAPSHOT_FORMAT}"  # under CACHE_DIR (snapshot.py)
 
 

@@ -63,8 +63,8 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
                             warmup=ctx.options.get("dup_warmup"))
     for problem in analysis.problems:
         yield Finding(settings_path, line, None, ERROR, "dup.reference_dir", problem)
-    for q in analysis.submissions(queries_paths):
-        yield from item_findings(analysis.result(q), settings)
+    for res in analysis.results(analysis.queries(queries_paths)):
+        yield from item_findings(res, settings)
 
 
 def warm_up(root: Path):

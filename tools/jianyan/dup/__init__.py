@@ -1,16 +1,16 @@
 """Duplication and plagiarism detection (查重).
 
 Public API used by the check family (checks/dup.py), the ``jianyan dup`` command and the benchmark:
-``Analysis.run(campaign, queries)`` builds the corpus (submissions, published bulletin issues,
-reference texts), computes or loads the features, and gives each query item an ``ItemResult``:
-its verified matches, how each relates to it, and the CNKI-style figures.
+``Analysis.run(campaign)`` builds the corpus (submissions, published bulletin issues, reference
+texts), computes or loads the features and indexes them; ``results(queries())`` then gives each query
+item an ``ItemResult``: its verified matches, how each relates to it, and the CNKI-style figures.
 """
 from __future__ import annotations
 
 import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .. import forking
 from .compare import Figures, copied_chars, figures
@@ -64,8 +64,7 @@ class Analysis:
     def __init__(self, index: Index, problems: list[str]):
         self.index = index
         self.problems = problems
-        self.position = {id(e): i for i, e in index.own()}
-        self._found: dict[int, list[Match]] = {}  # matches found ahead by prefetch()
+        self._position: dict[int, int] | None = None  # id(entry) → position, for ``result``
         self._queries = 0
 
     @classmethod
@@ -92,70 +91,112 @@ class Analysis:
                 return e
         return None
 
-    def submissions(self, paths: Iterable[str] | None = None) -> list[Entry]:
-        """The submissions to query; when there are many, their matches are found on all cores now."""
+    def queries(self, paths: Iterable[str] | None = None) -> list[int]:
+        """Where in the index the submissions to query are (all of this run's, or those at ``paths``)."""
         wanted = None if paths is None else set(paths)
-        out = [e for _, e in self.index.own()
-               if e.kind == "submission" and (wanted is None or e.path in wanted)]
-        if len(out) >= PARALLEL_QUERIES:
-            self.prefetch(out)
-        return out
+        return [i for i, e in self.index.own() if e.kind == "submission" and (wanted is None or e.path in wanted)]
 
     def _tick(self) -> None:
-        """Count a query (in ``result``, or in a worker's ``_find``); now and then give back the mapped
-        pages read (tables.release), else every page of the index and of the features would end up in
-        this process's memory."""
+        """Count a query; now and then give back the mapped pages read (tables.release), else every
+        page of the index would end up in this process's memory."""
         self._queries += 1
         if self._queries % RELEASE_EVERY == 0 and hasattr(self.index, "release"):
             self.index.release()
 
     def _matches(self, i: int) -> list[Match]:
-        q = self.index.entries[i]
+        self._tick()
+        return _query(self.index, i)
+
+    def results(self, todo: list[int], processes: int | None = None) -> Iterator[ItemResult]:
+        """The result of each query (positions in the index, ``queries``), in order. Many queries are answered over all cores, and each
+        result is given as soon as it is in (nothing piles up). Over a large campaign the workers
+        are fresh processes that open the index's files (``_fresh``) rather than forks of this one,
+        which holds the campaign."""
+        procs = forking.processes(len(todo), PARALLEL_QUERIES, processes)
+        found = None
+        if procs:
+            chunk = max(16, min(512, len(todo) // (procs * 8) or 1))
+            found = self._fresh(todo, procs, chunk) if len(self.index.entries) >= FRESH_WORKERS_MIN else None
+            if found is None:
+                found = self._forked(todo, procs, chunk)
         entries = self.index.entries
+        for i in todo:
+            got = next(found, None) if found is not None else None
+            if got is None:  # one process, or no processes to be had
+                matches = self._matches(i)
+            else:
+                matches = [Match(entries[j], j, pair) for j, pair in got[1]]
+            yield self._result(entries[i], i, matches)
 
-        def skip(j: int) -> bool:
-            return j == i or relation(q, entries[j]) in (SELF,)
-
-        if hasattr(self.index, "query_own"):  # a whole campaign's index: its tables say where i is
-            return self.index.query_own(i, skip)
-        return self.index.query(self.index.feats[i], skip)
-
-    def prefetch(self, queries: list[Entry], processes: int | None = None) -> None:
-        """Find the matches of many queries over forked processes (the index is shared, not copied)."""
+    def _forked(self, todo: list[int], procs: int, chunk: int) -> Iterator | None:
         global _WORKER
-        procs = forking.processes(len(queries), 1, processes)
-        if not procs:
-            return
-        todo = [self.position[id(q)] for q in queries if self.position[id(q)] not in self._found]
-        chunk = max(16, min(512, len(todo) // (procs * 8) or 1))
-        _WORKER = self
+        _WORKER = self  # the forked workers see it; this process does not need it after forking
         try:
-            with multiprocessing.get_context("fork").Pool(procs) as pool:
-                for i, found in pool.imap_unordered(_find, todo, chunksize=chunk):
-                    self._found[i] = [Match(self.index.entries[j], j, pair) for j, pair in found]
+            pool = multiprocessing.get_context("fork").Pool(procs)
         except OSError:
-            pass  # no processes to be had: results() computes them one by one
+            return None
         finally:
             _WORKER = None
+        return _answers(pool, todo, chunk)
+
+    def _fresh(self, todo: list[int], procs: int, chunk: int) -> Iterator | None:
+        state = self.index.worker_state() if hasattr(self.index, "worker_state") else None
+        if state is None:
+            return None
+        try:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload([__name__])  # the server imports only this package, not the CLI
+            pool = ctx.Pool(procs, initializer=_open_worker, initargs=(state,))
+        except (OSError, ValueError):
+            return None
+        return _answers(pool, todo, chunk)
 
     def result(self, q: Entry) -> ItemResult:
-        i = self.position[id(q)]
-        self._tick()
+        if self._position is None:
+            self._position = {id(e): i for i, e in self.index.own()}
+        i = self._position[id(q)]
+        return self._result(q, i, self._matches(i))
+
+    def _result(self, q: Entry, i: int, matches: list[Match]) -> ItemResult:
         feats = self.index.feats[i]
-        found = self._found.pop(i, None)
-        matches = [(m, relation(q, m.entry)) for m in (found if found is not None else self._matches(i))]
-        res = ItemResult(q, matches, figures(feats, [m.pair.mask for m, rel in matches if rel == SOURCE]))
+        rels = [(m, relation(q, m.entry)) for m in matches]
+        res = ItemResult(q, rels, figures(feats, [m.pair.mask for m, rel in rels if rel == SOURCE]))
         res.feats = feats
         return res
 
 
 PARALLEL_QUERIES = 400  # below this many queries, forking costs more than it saves
+FRESH_WORKERS_MIN = 20_000  # texts from which the query workers are fresh processes (Analysis.results)
 RELEASE_EVERY = 1000   # queries between giving back the mapped pages they read (tables.release)
 _WORKER: Analysis | None = None
 
 
+def _query(index, i: int) -> list[Match]:
+    """Verified matches of text ``i`` of ``index`` with every other text except its own earlier
+    versions (same id)."""
+    entries = index.entries
+    ident = entries[i].id
+
+    def skip(j: int) -> bool:
+        return j == i or entries[j].id == ident
+
+    if hasattr(index, "query_own"):  # a whole campaign's index: its tables say where i is
+        return index.query_own(i, skip)
+    return index.query(index.feats[i], skip)
+
+
+def _answers(pool, todo: list[int], chunk: int) -> Iterator[tuple[int, list]]:
+    with pool:
+        yield from pool.imap(_find, todo, chunksize=chunk)
+
+
+def _open_worker(state) -> None:
+    """A fresh query worker: the index opened from its files (engine.Index.worker_state)."""
+    global _WORKER
+    _WORKER = Analysis(Index.from_state(state), [])
+
+
 def _find(i: int) -> tuple[int, list]:
-    _WORKER._tick()
     return i, [(m.index, m.pair) for m in _WORKER._matches(i)]
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -34,7 +33,6 @@ _RECORD = tuple((name, np.dtype(dtype), per) for name, dtype, per in (
     ("quoted", np.bool_, (1, 0, 0))))
 
 
-@lru_cache(maxsize=8192)
 def _layout(tokens: int, fps: int) -> tuple[tuple[tuple[str, np.dtype, int, int], ...], int]:
     """Each array of a record as (name, dtype, count, byte offset), and the record's padded size."""
     out, at = [], 0
@@ -123,6 +121,14 @@ class Store:
         if self.folder:
             self.adopt(self.folder)
 
+    @classmethod
+    def opened(cls, folder: Path) -> "Store":
+        """The store whose shards are in ``folder`` (a fresh query worker's: engine.Index.from_state)."""
+        store = cls(None)
+        store.folder = folder
+        store.adopt(folder)
+        return store
+
     def adopt(self, folder: Path) -> None:
         """Open the complete shards in ``folder`` not open yet (written by worker processes)."""
         if not folder.is_dir():
@@ -156,6 +162,31 @@ class Store:
                     return shard, row
             return None
         return self.where.get(key)
+
+    def locate(self, keys: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """Where the features of many keys are: (shard number, row) arrays, shard -1 for a key in no
+        shard. One sorted pass over every shard's keys, no dictionary (16 MB at 100 000 texts)."""
+        shard = np.full(len(keys), -1, dtype=np.int32)
+        row = np.zeros(len(keys), dtype=np.int64)
+        if not keys or not self.shards:
+            return shard, row
+        hi = np.concatenate([s.hi for s in self.shards])
+        lo = np.concatenate([s.lo for s in self.shards])
+        owner = np.repeat(np.arange(len(self.shards), dtype=np.int32), [s.n for s in self.shards])
+        rows = np.concatenate([np.arange(s.n) for s in self.shards])
+        order = np.lexsort((lo, hi))
+        hi, lo, owner, rows = hi[order], lo[order], owner[order], rows[order]
+        want = np.frombuffer(b"".join(keys), dtype=">u8").reshape(len(keys), 2)
+        at = np.searchsorted(hi, want[:, 0])  # then lo among equal hi (equal hi: about never)
+        at = np.minimum(at, len(hi) - 1)
+        for k in np.flatnonzero((hi[at] == want[:, 0]) & (lo[at] != want[:, 1])).tolist():
+            j = at[k]
+            while j < len(hi) - 1 and hi[j] == want[k, 0] and lo[j] != want[k, 1]:
+                j += 1
+            at[k] = j
+        found = (hi[at] == want[:, 0]) & (lo[at] == want[:, 1])
+        shard[found], row[found] = owner[at[found]], rows[at[found]]
+        return shard, row
 
     def get(self, key: bytes) -> Features | None:
         if key in self.new:

@@ -12,19 +12,22 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import os
 import shutil
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
 
+from ..memory import trim
 from . import features as F
 from .cache import Store, content_key
 from .compare import Pair, compare
 from .normalise import Normalised, normalise
-from .tables import Writer, open_tables, release, rows_by_doc, sort_rows
+from .tables import Writer, open_tables, release, runs_by_doc, sort_rows
 
 EXPORT_FORMAT = "jianyan-dup-index"
 MAX_FP_CANDIDATES = 60   # fingerprint candidates verified per query (those sharing most fingerprints)
@@ -33,7 +36,7 @@ MIN_SHARED_SHARE = 0.05  # … and at least this share of the query's fingerprin
 PUBLISHED = ("signed", "dispatched")
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One text of the corpus: a submission, a published bulletin issue, or a reference text."""
 
@@ -189,20 +192,52 @@ def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 class FeatureList:
-    """The features of entries by position, taken from the feature store when asked and not held
-    (a text's array views are 1 KB; the arrays themselves are mapped from the cache)."""
+    """The features of entries by position, taken from the feature store when asked and not held.
 
-    def __init__(self, entries, store: Store):
+    ``located``: find where every entry's features are at the first access, in one pass (an index of
+    this run's texts, which reads them all); otherwise each is looked up by key when asked (a stored
+    index, of which a query reads a few)."""
+
+    def __init__(self, entries, store: Store, located: bool = False):
         self.entries, self.store = entries, store
+        self._where = None if located else False
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def __getitem__(self, i: int) -> F.Features | None:
+        if self._where is None:
+            self._where = self.store.locate([e.key for e in self.entries])
+        if self._where is not False:
+            shard = int(self._where[0][i])
+            if shard >= 0:
+                return self.store.shards[shard].features(int(self._where[1][i]))
         return self.store.get(self.entries[i].key)  # None: a stored entry dropped from the cache since
 
 
 ENTRY_CHUNK = 4096  # texts whose rows are gathered at a time while the tables are built
+SCRATCH = "index-"  # an index's scratch folder: index-<pid>-<random> beside the feature cache
+
+
+class _Ref:
+    """What a query worker knows of a text: its id (a text is not compared with its own earlier
+    version), path (orders matches) and content key (its features)."""
+
+    __slots__ = ("id", "path", "key")
+
+    def __init__(self, ident: str, path: str, key: bytes):
+        self.id, self.path, self.key = ident, path, key
+
+
+def _sweep(where: Path) -> None:
+    """Remove the scratch folders of runs that ended without removing them (killed)."""
+    for folder in where.glob(f"{SCRATCH}*"):
+        try:
+            os.kill(int(folder.name.split("-")[1]), 0)
+        except (ValueError, IndexError, ProcessLookupError):
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass  # a live process of another user
 
 
 def build_tables(feats: FeatureList, folder: Path) -> dict[str, np.ndarray]:
@@ -210,7 +245,7 @@ def build_tables(feats: FeatureList, folder: Path) -> dict[str, np.ndarray]:
 
     Band table: (band hash mixed with band number, text), sorted. Fingerprint table: (fingerprint,
     text), sorted, each pair once (a fingerprint counts once per text: document frequency). With
-    each the runs of equal keys and every text's rows (``Index.candidates_of``)."""
+    each, every text's runs of equal keys (tables.runs_by_doc, read by ``Index.candidates_of``)."""
     out = Writer(folder)
     n = len(feats)
     total = [0]
@@ -232,7 +267,7 @@ def build_tables(feats: FeatureList, folder: Path) -> dict[str, np.ndarray]:
     sort_rows(out, bands(), n * F.BANDS, 64, values="band_doc", keys="band_keys", runs="band")
     sort_rows(out, fingerprints(), total[0], 64, values="fp_doc", keys="fp", runs="fp", unique=True)
     for name in ("band", "fp"):
-        rows_by_doc(out, out.read(f"{name}_doc"), n, name)
+        runs_by_doc(out, name, n)
     out.close()
     return open_tables(folder)
 
@@ -241,28 +276,51 @@ class Index:
     """All entries with their features, the LSH band table and the sorted fingerprint table.
 
     The tables are files (tables.py), memory-mapped: under ``folder`` when given (a snapshot keeps
-    them), else in a scratch folder that is removed at once (the maps keep the files' pages)."""
+    them), else in a scratch folder kept while the index lives (fresh query workers open it:
+    ``worker_state``) and removed with it; one left by a killed run is removed by the next."""
 
     def __init__(self, entries: list[Entry], store: Store, min_chars: int, folder: Path | None = None):
         self.entries = entries
         self.min_chars = min_chars
-        self.feats = FeatureList(entries, store)
+        self.feats = FeatureList(entries, store, located=True)
         self.common_df = max(5, len(entries) // 500)
         scratch = folder is None
         if scratch:
             where = store.folder.parent if store.folder else None
             if where is not None:
                 where.mkdir(parents=True, exist_ok=True)
-            folder = Path(tempfile.mkdtemp(prefix="index-", dir=where))
+                _sweep(where)
+            folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-", dir=where))
+            weakref.finalize(self, shutil.rmtree, folder, True)
         else:
             folder.mkdir(parents=True)
-        try:
-            self.tables = build_tables(self.feats, folder)
-        finally:
-            if scratch:
-                shutil.rmtree(folder, ignore_errors=True)
+        self.folder = folder
+        self.tables = build_tables(self.feats, folder)
         for name in ("band_keys", "band_doc", "fp", "fp_doc"):
             setattr(self, name, self.tables[name])
+
+    def worker_state(self) -> tuple | None:
+        """What a fresh process needs to answer queries of this index's own texts (``from_state``):
+        where the tables and the features are, each text's id, path and content key; None when the
+        features are not all in the cache's files."""
+        store = self.feats.store
+        if store.folder is None or (store.new and not all(k in Store.opened(store.folder) for k in store.new)):
+            return None
+        return (str(self.folder), str(store.folder), b"".join(e.key for e in self.entries),
+                [(e.id, e.path) for e in self.entries], self.min_chars, self.common_df)
+
+    @classmethod
+    def from_state(cls, state: tuple) -> "Index":
+        """The index ``worker_state`` describes, opened (not built) in this process."""
+        folder, store, keys, names, min_chars, common_df = state
+        self = cls.__new__(cls)
+        self.entries = [_Ref(ident, path, keys[16 * k:16 * k + 16]) for k, (ident, path) in enumerate(names)]
+        self.min_chars, self.common_df, self.folder = min_chars, common_df, Path(folder)
+        self.feats = FeatureList(self.entries, Store.opened(Path(store)), located=True)
+        self.tables = open_tables(self.folder)
+        for name in ("band_keys", "band_doc", "fp", "fp_doc"):
+            setattr(self, name, self.tables[name])
+        return self
 
     def release(self) -> None:
         """Give back the pages of the tables read so far (they stay in the page cache)."""
@@ -275,16 +333,15 @@ class Index:
         lo, hi = self._search("fp", u)
         return self._pick(blo, bhi, u, lo, hi, skip)
 
-    def candidates_of(self, i: int, skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
-        """``candidates(self.feats[i], skip)`` for an entry of this index: where its band keys and
-        fingerprints sit in the tables is known (``*_rows`` from ``*_ptr``; ``*_group``: the run of
-        equal keys a row is in, ``*_start``: where each run starts), so nothing is searched."""
-        own = self.tables
-        g = own["band_group"][own["band_rows"][own["band_ptr"][i]:own["band_ptr"][i + 1]]]
-        rows = own["fp_rows"][own["fp_ptr"][i]:own["fp_ptr"][i + 1]]
-        h = own["fp_group"][rows]
-        return self._pick(own["band_start"][g], own["band_start"][g + 1], self.fp[rows],
-                          own["fp_start"][h], own["fp_start"][h + 1], skip)
+    def candidates_of(self, i: int, q: F.Features, skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
+        """``candidates(q, skip)`` for entry ``i`` of this index (``q``: its features): where its band
+        keys' and fingerprints' runs lie in the tables is stored by text (``*_lo``, ``*_df`` from
+        ``*_ptr``: tables.runs_by_doc), its fingerprints in key order, so nothing is searched."""
+        t = self.tables
+        band = slice(int(t["band_ptr"][i]), int(t["band_ptr"][i + 1]))
+        fp = slice(int(t["fp_ptr"][i]), int(t["fp_ptr"][i + 1]))
+        blo, lo = t["band_lo"][band], t["fp_lo"][fp]
+        return self._pick(blo, blo + t["band_df"][band], np.unique(q.fp_hash), lo, lo + t["fp_df"][fp], skip)
 
     def _pick(self, blo: np.ndarray, bhi: np.ndarray, u: np.ndarray, lo: np.ndarray, hi: np.ndarray,
               skip: Callable[[int], bool]) -> tuple[list[int], np.ndarray]:
@@ -322,8 +379,9 @@ class Index:
 
     def query_own(self, i: int, skip: Callable[[int], bool], floor: float = 0.2) -> list[Match]:
         """``query(self.feats[i], skip)`` for entry ``i`` of this index."""
-        cands, common = self.candidates_of(i, skip)
-        return verify(self, self.feats[i], cands, common, floor)
+        q = self.feats[i]
+        cands, common = self.candidates_of(i, q, skip)
+        return verify(self, q, cands, common, floor)
 
 
 def verify(index, q: F.Features, cands: Iterable[int], common: np.ndarray, floor: float) -> list[Match]:
@@ -354,9 +412,11 @@ def build(entries: list[Entry], root: Path | None, min_chars: int,
         warmup.wait()
     store = Store(root) if store is None else store
     todo: dict[bytes, tuple[str, bool]] = {}
-    for e in entries:
-        if e.key not in store and e.key not in todo:
+    shard, _ = store.locate([e.key for e in entries])
+    for e, s in zip(entries, shard.tolist()):
+        if s < 0 and e.key not in store.new and e.key not in todo:
             todo[e.key] = (e.source, e.markdown)
+    trim()  # the texts read for the entries' keys are freed: give their pages back
     if todo and progress:
         progress(f"查重：正在分词 {len(todo)} 篇（其余 {len(entries) - len(todo)} 篇使用缓存）…")
     fill(store, todo, root, processes)

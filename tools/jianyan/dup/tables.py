@@ -22,7 +22,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-PART_ROWS = 1 << 20   # rows sorted in memory at a time (about 12 MB of records)
+PART_ROWS = 1 << 18   # rows sorted in memory at a time (3 MB of records, 15 MB with the sort's temporaries)
 CHUNK_ROWS = 1 << 20  # rows read at a time when a table is passed over again
 FENCE = 64            # every FENCE-th key of a searched table is kept in a small array (stored.py)
 INFO = "tables.bin"
@@ -51,6 +51,14 @@ class Writer:
         if fh is not None:
             fh.close()
         return _map(self.folder / f"{name}.bin", *self.meta[name])
+
+    def drop(self, name: str) -> None:
+        """Remove the array ``name`` (a step of the build, not part of the result)."""
+        fh = self.files.pop(name, None)
+        if fh is not None:
+            fh.close()
+        del self.meta[name]
+        (self.folder / f"{name}.bin").unlink()
 
     def close(self) -> None:
         for fh in self.files.values():
@@ -83,14 +91,15 @@ def release(arrays: Iterable[np.ndarray]) -> None:
 
 
 def sort_rows(out: Writer, pieces: Iterable[tuple[np.ndarray, np.ndarray]], total: int, bits: int, *,
-              values: str, keys: str | None = None, runs: str | None = None, unique: bool = False) -> None:
+              values: str, keys: str | None = None, runs: str | None = None, unique: bool = False,
+              low_keys: str | None = None) -> None:
     """Sort (key, value) rows by key, then value, and write the values as ``values``.
 
     ``pieces``: (keys below 2**bits, int32 values) arrays; ``total``: about how many rows they hold
     (sets the number of partitions); ``keys``: also write the sorted keys (uint64) under this name;
     ``unique``: drop repeated (key, value) rows; ``runs``: also write ``<runs>_group`` (row → its run
     of equal keys), ``<runs>_start`` (run → its first row, then the row count) and ``<runs>_fence``
-    (every FENCE-th key)."""
+    (every FENCE-th key); ``low_keys``: write the low 32 bits of the sorted keys (int32) under this name."""
     pbits = min(bits, max(0, int(np.ceil(np.log2(max(total, 1) / PART_ROWS)))))
     shift = np.uint64(bits - pbits)
     names = [out.folder / f".{values}.part{p}" for p in range(1 << pbits)]
@@ -121,6 +130,8 @@ def sort_rows(out: Writer, pieces: Iterable[tuple[np.ndarray, np.ndarray]], tota
         out.append(values, v.astype(np.int32))
         if keys:
             out.append(keys, k.astype(np.uint64))
+        if low_keys:
+            out.append(low_keys, (k & np.uint64(0xFFFFFFFF)).astype(np.int32))
         if runs:
             first = np.ones(len(k), dtype=bool)
             first[1:] = k[1:] != k[:-1]
@@ -133,17 +144,29 @@ def sort_rows(out: Writer, pieces: Iterable[tuple[np.ndarray, np.ndarray]], tota
         out.append(f"{runs}_start", np.array([rows], dtype=np.int32))
 
 
-def rows_by_doc(out: Writer, docs: np.ndarray, n: int, name: str) -> None:
-    """``<name>_rows``: the rows of a table ordered by their text (``docs``, the table's text column),
-    each text's rows in table order, as ``np.argsort(docs, kind="stable")`` orders them; and
-    ``<name>_ptr``: where each of the ``n`` texts' rows start, then their count."""
+def runs_by_doc(out: Writer, name: str, n: int) -> None:
+    """For each of the ``n`` texts, in text order, the runs of equal keys its rows of table ``name``
+    are in: ``<name>_lo`` (the run's first row) and ``<name>_df`` (its length: how many texts share the
+    key), each text's in table order (by key), and ``<name>_ptr`` (where each text's runs start, then
+    their count). A query of the index's own text reads three short contiguous slices instead of
+    gathering a row's run across the whole table. ``<name>_group`` and ``<name>_start``, needed only
+    for this, are dropped."""
+    docs, group, start = out.read(f"{name}_doc"), out.read(f"{name}_group"), out.read(f"{name}_start")
     counts = np.zeros(n, dtype=np.int64)
+    bits = max(1, int(n).bit_length())
 
     def pieces() -> Iterator[tuple[np.ndarray, np.ndarray]]:
         for a in range(0, len(docs), CHUNK_ROWS):
             d = np.asarray(docs[a:a + CHUNK_ROWS])
-            counts[:] += np.bincount(d, minlength=n)[:n]  # in the same pass: the column is read once
-            yield d.astype(np.uint64), np.arange(a, a + len(d), dtype=np.int32)
+            g = np.asarray(group[a:a + CHUNK_ROWS])
+            lo = start[g].astype(np.uint64)  # ascending: the runs are read in order
+            df = (start[g + 1] - start[g]).astype(np.int32)
+            counts[:] += np.bincount(d, minlength=n)[:n]
+            keys = (d.astype(np.uint64) << np.uint64(32)) | lo
+            release((docs, group, start))  # read once, in order: not kept in this process
+            yield keys, df
 
-    sort_rows(out, pieces(), len(docs), max(1, int(n).bit_length()), values=f"{name}_rows")
+    sort_rows(out, pieces(), len(docs), bits + 32, values=f"{name}_df", low_keys=f"{name}_lo")
     out.append(f"{name}_ptr", np.concatenate(([0], np.cumsum(counts))).astype(np.int64))
+    out.drop(f"{name}_group")
+    out.drop(f"{name}_start")
