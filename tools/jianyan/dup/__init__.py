@@ -127,6 +127,7 @@ class Analysis:
             else:
                 matches = [Match(entries[j], j, pair) for j, pair in got[1]]
             yield self._result(entries[i], i, matches)
+            entries[i].forget()  # its normalised text, made for the findings' lines: not needed again
 
     def _forked(self, todo: list[int], procs: int, chunk: int) -> Iterator | None:
         global _WORKER

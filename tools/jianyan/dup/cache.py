@@ -101,6 +101,19 @@ class Shard:
             raise ValueError("damaged shard")
         return data, tokens, fps
 
+    def part(self, row: int, name: str, count: bool = False):
+        """One array of ``row``'s record (``count``: its length only, nothing read)."""
+        at, tokens, fps = (int(x) for x in self.index[row])
+        for array, dtype, n, offset in _layout(tokens, fps)[0]:
+            if array == name:
+                if count:
+                    return n
+                data = os.pread(self.fd, n * dtype.itemsize, at + offset)
+                if len(data) != n * dtype.itemsize:
+                    raise ValueError("damaged shard")
+                return np.frombuffer(data, dtype, n)
+        raise KeyError(name)
+
     def features(self, row: int) -> Features:
         data, tokens, fps = self.record(row)
         arrays = {name: np.frombuffer(data, dtype, count, at) for name, dtype, count, at in _layout(tokens, fps)[0]}

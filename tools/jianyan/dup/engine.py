@@ -69,6 +69,10 @@ class Entry:
             self._norm = normalise(self.source, self.markdown)
         return self._norm
 
+    def forget(self) -> None:
+        """Drop the normalised text (made again when asked for)."""
+        self._norm = None
+
     def file_line(self, norm_offset: int) -> tuple[int, int]:
         line, col = self.norm.line_col(norm_offset)
         return self.body_line + line, col
@@ -205,17 +209,31 @@ class FeatureList:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def __getitem__(self, i: int) -> F.Features | None:
+    def _located(self, i: int) -> tuple[object, int] | None:
         if self._where is None:
             self._where = self.store.locate([e.key for e in self.entries])
         if self._where is not False:
             shard = int(self._where[0][i])
             if shard >= 0:
-                return self.store.shards[shard].features(int(self._where[1][i]))
+                return self.store.shards[shard], int(self._where[1][i])
+        return None
+
+    def __getitem__(self, i: int) -> F.Features | None:
+        at = self._located(i)
+        if at is not None:
+            return at[0].features(at[1])
         return self.store.get(self.entries[i].key)  # None: a stored entry dropped from the cache since
 
+    def part(self, i: int, name: str, count: bool = False):
+        """One array of text ``i``'s features (``count``: only its length), reading no more than it."""
+        at = self._located(i)
+        if at is not None:
+            return at[0].part(at[1], name, count)
+        arr = getattr(self[i], name)
+        return len(arr) if count else arr
 
-ENTRY_CHUNK = 4096  # texts whose rows are gathered at a time while the tables are built
+
+ENTRY_CHUNK = 2048  # texts whose rows are gathered at a time while the tables are built
 SCRATCH = "index-"  # an index's scratch folder: index-<pid>-<random> beside the feature cache
 
 
@@ -252,14 +270,14 @@ def build_tables(feats: FeatureList, folder: Path) -> dict[str, np.ndarray]:
 
     def bands():
         for a in range(0, n, ENTRY_CHUNK):
-            got = [feats[i] for i in range(a, min(n, a + ENTRY_CHUNK))]
-            total[0] += sum(len(f.fp_hash) for f in got)
-            keys = (_band_hashes(np.stack([f.sig for f in got])) ^ _BAND_SALT[None, :]).ravel()
+            got = [feats.part(i, "sig") for i in range(a, min(n, a + ENTRY_CHUNK))]
+            total[0] += sum(feats.part(i, "fp_hash", count=True) for i in range(a, a + len(got)))
+            keys = (_band_hashes(np.stack(got)) ^ _BAND_SALT[None, :]).ravel()
             yield keys, np.repeat(np.arange(a, a + len(got), dtype=np.int32), F.BANDS)
 
     def fingerprints():
         for a in range(0, n, ENTRY_CHUNK):
-            got = [feats[i].fp_hash for i in range(a, min(n, a + ENTRY_CHUNK))]
+            got = [feats.part(i, "fp_hash") for i in range(a, min(n, a + ENTRY_CHUNK))]
             counts = np.fromiter(map(len, got), dtype=np.int64, count=len(got))
             yield (np.concatenate(got) if got else np.zeros(0, dtype=np.uint64),
                    np.repeat(np.arange(a, a + len(got), dtype=np.int32), counts))
@@ -269,6 +287,7 @@ def build_tables(feats: FeatureList, folder: Path) -> dict[str, np.ndarray]:
     for name in ("band", "fp"):
         runs_by_doc(out, name, n)
     out.close()
+    trim()  # the sort's temporaries
     return open_tables(folder)
 
 

@@ -20,16 +20,18 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .. import forking, frontmatter
+from ..memory import trim
 from . import features as F
 from .cache import Store, content_key, write_shard
 from .normalise import normalise
-from .tokens import cut, keep_table, prepare
+from .tokens import cut, fast, keep_table, prepare
 
 PARALLEL_MIN = 64     # below this many texts to tokenise, one process is faster
 SHARD_ITEMS = 4096    # texts a worker holds before writing them as a shard (bounds its memory: ~60 MB)
 SHARE_JIEBA_MAX = 20_000  # files beyond which the warm-up's workers load jieba themselves (Warmup)
 MAX_FILE_BYTES = 1_000_000  # the warm-up leaves larger files to the loader (it refuses them anyway)
 
+BEFORE, AFTER = "before", "after"  # when a worker writes jieba's table (_work)
 STEP = 1024           # texts taken through each stage together (jieba's dictionary stays in the CPU cache)
 
 # One job's text: (content key, source, is Markdown), or None to skip it.
@@ -50,8 +52,21 @@ def compute_all(texts: list[tuple[str, bool]]) -> list[F.Features]:
 
 
 def _work(jobs: list, read: Callable[[object], Text | None], known: Store, folder: Path,
-          root: Path | None, table: bool) -> None:
-    """A worker's share: features of the jobs not in ``known``, written to ``folder`` as shards."""
+          root: Path | None, table: str | None) -> None:
+    """A worker's share: features of the jobs not in ``known``, written to ``folder`` as shards.
+    ``table``: also write jieba's dictionary as a mapped table (for the next pull request's check),
+    BEFORE the work (jieba is loaded for it: a cold cache), or AFTER it if jieba was loaded then."""
+    if table == BEFORE:  # while this process is small: building the table takes 90 MB
+        fast()
+        keep_table(root)
+        trim()
+    _features(jobs, read, known, folder)
+    if table == AFTER:  # the features and texts freed, their pages given back
+        trim()
+        keep_table(root)
+
+
+def _features(jobs: list, read: Callable[[object], Text | None], known: Store, folder: Path) -> None:
     batch: dict[bytes, F.Features] = {}
     for start in range(0, len(jobs), STEP):
         step: dict[bytes, tuple[str, bool]] = {}
@@ -65,8 +80,6 @@ def _work(jobs: list, read: Callable[[object], Text | None], known: Store, folde
             batch = {}
     if batch:
         write_shard(folder, batch)
-    if table:
-        keep_table(root)  # jieba's dictionary as a mapped table, for the next pull request's check
 
 
 def _child(k: int, procs: int, *args) -> None:
@@ -83,8 +96,8 @@ _JOBS: list = []  # the jobs being handed to forked workers (_spawn); empty othe
 
 
 def _spawn(jobs: list, read, known: Store, folder: Path, root: Path | None, procs: int,
-           table: bool = True) -> list:
-    """Fork ``procs`` workers over ``jobs``; worker 0 also writes jieba's table when done (``table``).
+           table: str | None = AFTER) -> list:
+    """Fork ``procs`` workers over ``jobs``; worker 0 also writes jieba's table (``table``: _work).
     The jobs reach the workers through the fork, not as the processes' arguments, so that this process
     does not keep them (100 000 paths: 20 MB) while the workers run."""
     ctx = multiprocessing.get_context("fork")
@@ -92,7 +105,7 @@ def _spawn(jobs: list, read, known: Store, folder: Path, root: Path | None, proc
     _JOBS[:] = jobs
     try:
         for k in range(procs):
-            p = ctx.Process(target=_child, args=(k, procs, read, known, folder, root, table and k == 0),
+            p = ctx.Process(target=_child, args=(k, procs, read, known, folder, root, table if k == 0 else None),
                             daemon=True)
             p.start()
             out.append(p)
@@ -118,7 +131,7 @@ def fill(store: Store, todo: dict[bytes, tuple[str, bool]], root: Path | None,
     try:
         try:
             workers = _spawn([(k, s, m) for k, (s, m) in todo.items()], _as_is, Store(None), folder, root,
-                             procs, table=False)
+                             procs, table=None)
         except OSError:
             workers = []  # no processes to be had: computed below, in this process
         keep_table(root)  # while the workers cut
@@ -173,7 +186,8 @@ class Warmup:
         if shared:
             prepare(root, len(jobs))
         try:
-            self.workers = _spawn(jobs, read_submission, store, store.folder, root, procs, table=not shared)
+            table = None if shared else BEFORE if not store.shards else AFTER
+            self.workers = _spawn(jobs, read_submission, store, store.folder, root, procs, table=table)
         except OSError:
             self.workers = []  # no processes to be had: the check computes them itself
 

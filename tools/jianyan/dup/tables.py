@@ -23,7 +23,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 PART_ROWS = 1 << 18   # rows sorted in memory at a time (3 MB of records, 15 MB with the sort's temporaries)
-CHUNK_ROWS = 1 << 20  # rows read at a time when a table is passed over again
+CHUNK_ROWS = 1 << 18  # rows read at a time when a table is passed over again
 FENCE = 64            # every FENCE-th key of a searched table is kept in a small array (stored.py)
 INFO = "tables.bin"
 _REC = np.dtype([("k", "<u8"), ("v", "<i4")])
