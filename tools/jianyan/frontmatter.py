@@ -76,6 +76,9 @@ _YAML_PROBLEMS = (
 )
 
 
+_DECODED: list = [None, None]  # the packed Parsed decoded last, and its values (Parsed._values)
+
+
 class Parsed:
     """What the reader got from one file.
 
@@ -152,29 +155,36 @@ class Parsed:
         else:
             self._body, self._body_start = value, None
 
-    def _unpack(self) -> None:
-        if self._key_pos is None:
-            self._data, self._key_pos, self._value_pos = marshal.loads(self._packed)
+    def _values(self) -> tuple:
+        """(data, key_pos, value_pos): held, or decoded from the record. The last file decoded is kept
+        (checks ask for several lines of one file in a row), not every file: decoded, they are 3 KB."""
+        if self._key_pos is not None:
+            return self._data, self._key_pos, self._value_pos
+        if _DECODED[0] is not self:
+            _DECODED[:] = [self, marshal.loads(self._packed)]
+        return _DECODED[1]
 
     @property
     def data(self) -> dict[str, Any] | None:
-        self._unpack()
-        return self._data
+        return self._values()[0]
 
     @data.setter
     def data(self, value: dict[str, Any] | None) -> None:
-        self._unpack()
+        _, self._key_pos, self._value_pos = self._values()
         self._data, self._packed = value, None
+        self._forget_decoded()
+
+    def _forget_decoded(self) -> None:
+        if _DECODED[0] is self:
+            _DECODED[:] = [None, None]
 
     @property
     def key_pos(self) -> dict[KeyPath, tuple[int, int]]:
-        self._unpack()
-        return self._key_pos
+        return self._values()[1]
 
     @property
     def value_pos(self) -> dict[KeyPath, tuple[int, int]]:
-        self._unpack()
-        return self._value_pos
+        return self._values()[2]
 
     def packed(self) -> bytes | None:
         """The record ``pack`` keeps (made now if need be); None when the values are not all builtins."""
@@ -190,6 +200,7 @@ class Parsed:
         if self.packed() is not None:
             self._ok = self.ok
             self._data = self._key_pos = self._value_pos = None
+            self._forget_decoded()
 
     @property
     def ok(self) -> bool:
