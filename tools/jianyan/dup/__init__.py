@@ -108,10 +108,10 @@ class Analysis:
         return _query(self.index, i)
 
     def results(self, todo: list[int], processes: int | None = None) -> Iterator[ItemResult]:
-        """The result of each query (positions in the index, ``queries``), in order. Many queries are answered over all cores, and each
-        result is given as soon as it is in (nothing piles up). Over a large campaign the workers
-        are fresh processes that open the index's files (``_fresh``) rather than forks of this one,
-        which holds the campaign."""
+        """The result of each query (positions in the index: ``queries``), in order. Many queries are
+        answered over all cores, each result given as soon as it is in (nothing piles up). Over a
+        large campaign the workers are fresh processes that open the index's files (``_fresh``)
+        rather than forks of this one, which holds the campaign."""
         procs = forking.processes(len(todo), PARALLEL_QUERIES, processes)
         found = None
         if procs:

@@ -5,10 +5,10 @@ in memory with their temporaries that was 0.8 GB. Here rows are sorted the way a
 big table: they are spread by the top bits of their key over partition files of about PART_ROWS rows,
 then each partition is sorted in memory and appended to the table (the partitions follow each other
 in key order, so the appended runs make one sorted table). What a query needs besides the sorted
-keys — the run of equal keys a row is in, where each run starts, each text's rows — is written in the
-same passes. Everything is a flat file under a folder, mapped read-only afterwards: a query reads
-only the pages it touches, and ``release`` gives those back (they stay in the page cache, not in this
-process's memory).
+keys — for each text, where the runs of its keys start and how long they are, stored text by text
+(``runs_by_doc``) — is written by a second sort of the same kind. Everything is a flat file under a
+folder, mapped read-only afterwards: a query reads only the pages it touches, and ``release`` gives
+those back (they stay in the page cache, not in this process's memory).
 
 Files: ``<name>.bin`` (raw little-endian values) and ``tables.bin`` (marshal: name → dtype, length).
 """
