@@ -59,3 +59,18 @@ def test_a_file_changed_during_the_check_stops_it(campaign, monkeypatch):
     result = CliRunner().invoke(cli.main, ["check"])
     assert result.exit_code == 2 and doc.path in result.output and "重新运行" in result.output
     assert "Traceback" not in result.output
+
+
+def test_loaded_models_share_their_repeated_values(campaign):
+    loaded = repo.load_campaign(campaign, cache=False)
+    models = [d.model for d in loaded.submissions if d.model]
+    pairs = [(x, y) for x in models for y in models if x is not y]
+    a, b = next((x, y) for x, y in pairs if x.status == y.status and x.model_fields_set == y.model_fields_set)
+    assert a.status is b.status and a.__pydantic_fields_set__ is b.__pydantic_fields_set__
+    c, d = next((x, y) for x, y in pairs if x.unit == y.unit)
+    assert c.unit is d.unit and c.id is not d.id  # ids are not kept once: they all differ
+    e, f = next((x, y) for x, y in pairs if x.date == y.date)
+    assert e.date is f.date
+    assert "title" in a.model_fields_set
+    with pytest.raises(AttributeError):  # read-only once loaded: a change fails loudly, not for every model
+        a.title = "改过的标题"
