@@ -119,8 +119,11 @@ def test_no_feature_cache_where_caches_are_off(campaign):
     (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
     assert run_cli(campaign, "check", env={"JIANYAN_CACHE": "0"}).code in (0, 1)
     assert not (campaign / ".jianyan-cache").exists()
+    old = campaign / ".jianyan-cache" / "dup-v1"  # a cache of an earlier layout: removed, not kept for ever
+    old.mkdir(parents=True)
+    (old / "a.keys.npy").write_bytes(b"")
     assert run_cli(campaign, "check").code in (0, 1)
-    assert (campaign / ".jianyan-cache" / C.FOLDER).is_dir()
+    assert (campaign / ".jianyan-cache" / C.FOLDER).is_dir() and not old.exists()
 
 
 # --- the cache's shards: one record a text, read with pread, merged record by record -------------

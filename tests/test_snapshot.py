@@ -71,9 +71,12 @@ def main_repo(tmp_path_factory) -> Path:
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "main")
+    stale = root / ".jianyan-cache" / "snapshot-v1" / "0123abcd"  # snapshots of an earlier format
+    stale.mkdir(parents=True)
     res = run_cli(root, "check", "--format", "json")
     assert res.code in (0, 1), res
     assert list((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/meta.bin")), "main's check stored no snapshot"
+    assert not stale.parent.exists(), "an old format's snapshots were kept"
     return root
 
 

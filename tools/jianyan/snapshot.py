@@ -40,7 +40,7 @@ from .findings import Finding
 from .gitio import Change, Git, GitError
 from .loadcache import fingerprint, read_blob, write_blob
 from .repo import ISSUES_DIR, SUBMISSIONS_DIR, Campaign, doc_reader, load_campaign, load_registries
-from .where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled
+from .where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, drop_old_versions
 
 KEEP = 3
 MAX_READ = 2000        # files to read beyond which a full check is as quick
@@ -175,6 +175,7 @@ def save(campaign: Campaign, raw: list[Finding], today: dt.date | None = None) -
 
 
 def _prune(top: Path) -> None:
+    drop_old_versions(top, "snapshot-v")
     snaps = sorted((p for p in top.iterdir() if p.is_dir() and not p.name.startswith(".")),
                    key=lambda p: p.stat().st_mtime, reverse=True)
     for old in snaps[KEEP:]:

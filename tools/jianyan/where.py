@@ -11,6 +11,18 @@ SNAPSHOT_FORMAT = 3
 SNAPSHOT_DIR = f"snapshot-v{SNAPSHOT_FORMAT}"  # under CACHE_DIR (snapshot.py)
 
 
+def drop_old_versions(current: Path, prefix: str) -> None:
+    """Remove the folders beside ``current`` named ``prefix``… that an earlier version of the tool wrote
+    (a feature cache or snapshots of another layout: hundreds of MB in a large campaign)."""
+    import shutil
+    try:
+        for old in current.parent.glob(f"{prefix}*"):
+            if old.is_dir() and old.name != current.name:
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        pass
+
+
 class NotACampaign(Exception):
     """The folder is not inside a campaign repository."""
 

@@ -18,7 +18,7 @@ from typing import Iterable
 
 import numpy as np
 
-from ..where import CACHE_DIR, cache_enabled
+from ..where import CACHE_DIR, cache_enabled, drop_old_versions
 from .features import PERMS, VERSION, Features
 
 LAYOUT = 2         # bump when the shard files change (the folder name carries it)
@@ -132,6 +132,7 @@ class Store:
         self._where: dict[bytes, tuple[Shard, int]] | None = None  # built once lookups are many
         self._lookups = 0
         if self.folder:
+            drop_old_versions(self.folder, "dup-v")
             self.adopt(self.folder)
 
     @classmethod

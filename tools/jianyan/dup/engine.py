@@ -314,17 +314,24 @@ class Index:
         else:
             folder.mkdir(parents=True)
         self.folder = folder
-        self.tables = build_tables(self.feats, folder)
+        self._use(build_tables(self.feats, folder))
+
+    def _use(self, tables: dict[str, np.ndarray]) -> None:
+        self.tables = tables
         for name in ("band_keys", "band_doc", "fp", "fp_doc"):
-            setattr(self, name, self.tables[name])
+            setattr(self, name, tables[name])
 
     def worker_state(self) -> tuple | None:
         """What a fresh process needs to answer queries of this index's own texts (``from_state``):
         where the tables and the features are, each text's id, path and content key; None when the
         features are not all in the cache's files."""
         store = self.feats.store
-        if store.folder is None or (store.new and not all(k in Store.opened(store.folder) for k in store.new)):
+        if store.folder is None:
             return None
+        if store.new:  # computed in this process: written to the cache by ``build``, unless that failed
+            on_disk = Store.opened(store.folder)
+            if not all(k in on_disk for k in store.new):
+                return None
         return (str(self.folder), str(store.folder), b"".join(e.key for e in self.entries),
                 [(e.id, e.path) for e in self.entries], self.min_chars, self.common_df)
 
@@ -336,9 +343,7 @@ class Index:
         self.entries = [_Ref(ident, path, keys[16 * k:16 * k + 16]) for k, (ident, path) in enumerate(names)]
         self.min_chars, self.common_df, self.folder = min_chars, common_df, Path(folder)
         self.feats = FeatureList(self.entries, Store.opened(Path(store)), located=True)
-        self.tables = open_tables(self.folder)
-        for name in ("band_keys", "band_doc", "fp", "fp_doc"):
-            setattr(self, name, self.tables[name])
+        self._use(open_tables(self.folder))
         return self
 
     def release(self) -> None:

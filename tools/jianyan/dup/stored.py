@@ -76,9 +76,7 @@ class StoredIndex(Index):
         if info.get("version") != F.VERSION:
             raise ValueError("index of other features")
         self.min_chars = min_chars
-        self.tables = open_tables(folder / "tables")
-        for name in ("band_keys", "band_doc", "fp", "fp_doc"):
-            setattr(self, name, self.tables[name])
+        self._use(open_tables(folder / "tables"))
         self.fences = {name: np.asarray(self.tables[fence]) for name, fence in FENCES.items()}
         self.step = FENCE
         self.common_df = info["common_df"]
