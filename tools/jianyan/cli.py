@@ -297,12 +297,13 @@ def main() -> None:
 PROGRESS_MIN_FILES = 200
 
 
-def load(root: Path | None = None, progress: bool = False, parallel: bool = True):
+def load(root: Path | None = None, progress: bool = False, parallel: bool = True, lean: bool = False):
     """Load the campaign; with ``progress``, show a bar on stderr while reading many files;
-    ``parallel``: parse over all cores (repo.load_campaign)."""
+    ``parallel``: parse over all cores; ``lean``: a large campaign's texts not held (repo.load_campaign:
+    for commands that only read, as ``check``)."""
     from .repo import load_campaign
     if not progress:
-        return load_campaign(root, parallel=parallel)
+        return load_campaign(root, parallel=parallel, lean=lean)
     state: dict = {}
 
     def tick(done: int, total: int) -> None:
@@ -314,7 +315,7 @@ def load(root: Path | None = None, progress: bool = False, parallel: bool = True
         state["bar"].update(1)
 
     try:
-        return load_campaign(root, progress=tick, parallel=parallel)
+        return load_campaign(root, progress=tick, parallel=parallel, lean=lean)
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
@@ -452,7 +453,8 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
         if part is None and (collected is None or "dup" in collected):
             ctx.options["dup_warmup"] = warm = checks.dup_check.warm_up(root)  # overlaps the reading
         # while the warm-up's workers keep the cores busy, parsing in this process saves the pool's pickling
-        campaign = part.campaign if part else load(root, progress=show_progress, parallel=not (warm and warm.busy))
+        campaign = part.campaign if part else load(root, progress=show_progress, parallel=not (warm and warm.busy),
+                                                           lean=True)
         if base:
             ctx.options["changeset"] = pair_renames(campaign, cs)
             ctx.changed = cs.paths

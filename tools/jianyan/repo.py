@@ -39,8 +39,8 @@ OPTIONAL_REGISTRY_FILES = {
     "quotas": ("quotas.yaml", QuotasFile),
 }
 LOAD_CHUNK = 2048  # files read (and their bytes held) at a time while loading
-# Beyond this many content files the texts are not held once read: a check that wants one reads the
-# file again (frontmatter.Parsed.forget), 2.3 KB a file less — 230 MB at 100 000 files.
+# Beyond this many content files `check` does not hold the texts once read: a check that wants one reads
+# the file again (frontmatter.Parsed.forget), 2.3 KB a file less — 230 MB at 100 000 files.
 LEAN_FILES = 20_000
 # Files that may sit in content folders without being content.
 IGNORED_NAMES = {"README.md", "readme.md", ".gitkeep", ".DS_Store", "Thumbs.db"}
@@ -294,14 +294,16 @@ def scan(folder: Path) -> list[tuple[Path, bool]]:
 def load_campaign(root: Path | None = None, progress: Callable[[int, int], None] | None = None,
                   cache: bool | None = None, submissions: Iterable[str] | None = None,
                   registries: tuple[Registries | None, list[Finding]] | None = None,
-                  parallel: bool = True) -> Campaign:
+                  parallel: bool = True, lean: bool = False) -> Campaign:
     """Read everything. ``progress(done, total)`` is called as files are read (for a progress bar).
 
     ``cache``: keep front-matter parses in .jianyan-cache/ (loadcache.py); None decides by
     ``cache_enabled``. Cached or not, the result is the same. ``submissions``: read only these
     submission files (repository-relative paths) and mark the campaign partial (snapshot.py);
     ``registries``: what ``load_registries`` gave for this root already; ``parallel``: parse the front
-    matter over all cores (False when other work keeps them busy already)."""
+    matter over all cores (False when other work keeps them busy already); ``lean``: beyond LEAN_FILES
+    files, do not hold the texts (``Parsed.forget``) — for a command that only reads (``check``): one
+    that writes files and then looks at them again would find them changed."""
     root = find_root(root)
     use_cache = cache_enabled(root) if cache is None else cache
     store = LoadCache(root if use_cache else None)  # without a cache on disk: only the parallel parse
@@ -317,7 +319,7 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
     folders = {SUBMISSIONS_DIR: (sub_paths, Submission),
                ISSUES_DIR: (scan(root / ISSUES_DIR), Issue)}
     total = sum(len(paths) for paths, _ in folders.values())
-    lean = total > LEAN_FILES
+    lean = lean and total > LEAN_FILES
     done = 0
     docs: dict[str, list[Doc]] = {name: [] for name in folders}
     for name, (paths, model) in folders.items():
