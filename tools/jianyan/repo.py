@@ -60,7 +60,7 @@ class Doc(Generic[M]):
 
     @property
     def body(self) -> str:
-        return self.parsed.body
+        return self.read_body()
 
     def read_body(self) -> str:
         """``body``, as a function to call when the text is wanted (dup.engine.Entry does not hold it)."""
@@ -257,13 +257,19 @@ def share(model: BaseModel) -> None:
     object.__setattr__(model, "__pydantic_fields_set__", _SHARED.setdefault(fields, fields))
     values = model.__dict__
     for name, value in values.items():
-        if isinstance(value, (str, dt.date)) and not (isinstance(value, str) and len(value) > SHARED_MAX_CHARS):
-            values[name] = _SHARED.setdefault((type(value), value), value)
-        elif isinstance(value, list):
-            values[name] = [_SHARED.setdefault((str, v), v) if isinstance(v, str) and len(v) <= SHARED_MAX_CHARS
-                            else v for v in value]
+        if isinstance(value, list):
+            values[name] = [_shared(v) for v in value]
         elif isinstance(value, BaseModel):
             share(value)
+        else:
+            values[name] = _shared(value)
+
+
+def _shared(value):
+    """The one object kept for ``value`` when it is a date or a short string; else ``value``."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and len(value) <= SHARED_MAX_CHARS):
+        return _SHARED.setdefault((type(value), value), value)
+    return value
 
 
 def scan(folder: Path) -> list[tuple[Path, bool]]:

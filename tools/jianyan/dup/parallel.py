@@ -182,11 +182,12 @@ class Warmup:
         procs = forking.processes(len(jobs), PARALLEL_MIN, processes)
         if store.folder is None or not procs:
             return
-        shared = not store.shards and len(jobs) <= SHARE_JIEBA_MAX
+        cold = not store.shards
+        shared = cold and len(jobs) <= SHARE_JIEBA_MAX
         if shared:
             prepare(root, len(jobs))
+        table = None if shared else (BEFORE if cold else AFTER)
         try:
-            table = None if shared else BEFORE if not store.shards else AFTER
             self.workers = _spawn(jobs, read_submission, store, store.folder, root, procs, table=table)
         except OSError:
             self.workers = []  # no processes to be had: the check computes them itself

@@ -2,8 +2,9 @@
 
 ``save_index`` builds an ``engine.Index`` over a campaign's submissions with its tables (LSH band table,
 fingerprint table: tables.py) in the snapshot folder, and writes each entry's metadata as one marshal
-record with an offsets array. ``StoredIndex`` memory-maps them: a query reads only the pages it searches and the records of
-its candidates, whose features come from the feature cache (cache.py) by content key. ``Layered``
+record with an offsets array. ``StoredIndex`` memory-maps them: a query reads only the pages it
+searches and the records of its candidates, whose features come from the feature cache (cache.py) by
+content key. ``Layered``
 puts the texts read in this run beside it and hides the stored rows of files changed or deleted since.
 Texts are not kept: a stored entry's ``source`` is empty (only a query's own text is ever shown).
 """

@@ -113,8 +113,9 @@ def _fast_class():
     class Fast(jieba.Tokenizer):
         """jieba's tokenizer with its no-HMM path (the words of the most probable route through the
         dictionary, jieba's ``get_DAG`` + ``calc`` + ``__cut_DAG_NO_HMM``) done in one backward pass over
-        precomputed log probabilities, repeated blocks remembered: 1.9 times as fast, the same words (ties go to the longer word,
-        as jieba's ``max`` over (score, end) does). Block splitting and everything else is jieba's."""
+        precomputed log probabilities, repeated blocks remembered: 1.9 times as fast, the same words
+        (ties go to the longer word, as jieba's ``max`` over (score, end) does). Block splitting and
+        everything else is jieba's."""
 
         def __init__(self, base):
             super().__init__()
