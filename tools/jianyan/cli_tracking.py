@@ -140,8 +140,9 @@ def feedback_import(file: Path, dry_run: bool) -> None:
     campaign = _campaign()
     try:
         rows = read_sheet(file)
-    except ImportError_ as exc:
-        raise Failure(str(exc)) from None
+    except ImportError_ as exc:  # the file's content: exit 1 like a bad row, not a usage error
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
     outcome = import_rows(campaign, rows, file.name)
     if outcome.errors:
         for e in outcome.errors:

@@ -6,6 +6,16 @@ every row is checked first (row numbers as the spreadsheet shows them, header = 
 row is bad nothing is written. Records are edited line by line, so comments, order and
 everything else in a record file stay as they were; the result is read back and checked
 before anything is written.
+
+Hostile sheets (issue 18): the template's cells are written through office.py, so a title or a
+department that looks like a formula stays text. On import a formula (an .xlsx formula cell, or
+text a spreadsheet would run: ``formula_like``) in a column whose value is taken is a row error
+naming the column. A CSV is read by the standard library's parser in strict mode: a quote that
+does not pair up is an error with its row, and a cell may run over several lines only if none of
+them is itself a row (so the rows read are the rows the file holds, or nothing is imported).
+An .xlsx is checked before openpyxl opens it (office.check_package: sizes, ratio, macros); the
+rows read are capped in number, width and time. A file that cannot be read at all is one
+Chinese line and exit status 1.
 """
 from __future__ import annotations
 
@@ -14,6 +24,7 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +35,8 @@ from .checks.feedback import check as check_feedback
 from .edit import yaml_scalar
 from .findings import ERROR
 from .fsutil import write_atomic
-from .office import xlsx_bytes
+from .model import ID_RE
+from .office import MACRO_SUFFIXES, PackageRefused, check_package, csv_text, formula_like, xlsx_bytes
 from .repo import Campaign
 from .tracking import (HANDLING_STATES, STATE_WORDS, FeedbackRecord, dispatch_date, parse_record,
                        percent_on, record_path, tracking_of)
@@ -68,11 +80,25 @@ class Outcome:
 
 # --- reading ------------------------------------------------------------------------------
 
+# What a progress sheet may be: a department's sheet has tens of rows and a dozen columns.
+MAX_CSV_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 20_000
+MAX_COLUMNS = 200
+READ_SECONDS = 60
+# Columns read from the sheet; the title and the last progress are pre-filled for people and ignored.
+IMPORTED = tuple(k for k, _ in COLUMNS if k not in ("title", "last"))
+HEADER_OF = dict(COLUMNS)
+
+
+class Formula(str):
+    """The text of a spreadsheet cell that holds a formula (refused on import, see ``_row_change``)."""
+
+
 def read_sheet(path: Path) -> list[Row]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path)
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix == ".xlsx" or suffix in MACRO_SUFFIXES:
         return _read_xlsx(path)
     raise ImportError_(f"只能导入 .xlsx 或 .csv 文件，{path.name} 不是。旧版 .xls 请在 Excel/WPS 中另存为 .xlsx")
 
@@ -91,6 +117,12 @@ def _header_map(header: list, name: str) -> dict[int, str]:
 
 
 def _read_csv(path: Path) -> list[Row]:
+    """The standard library's parser in strict mode: a quote that does not pair up is an error with its
+    row, never a cell that silently runs on over the following rows."""
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise ImportError_(f"{path.name} 有 {size // (1024 * 1024)} MB，超过办理进展表的上限 "
+                           f"{MAX_CSV_BYTES // (1024 * 1024)} MB，不像是填报表。请核对文件")
     raw = path.read_bytes()
     for enc in ("utf-8-sig", "gb18030"):
         try:
@@ -100,41 +132,133 @@ def _read_csv(path: Path) -> list[Row]:
             continue
     else:
         raise ImportError_(f"{path.name} 既不是 UTF-8 也不是 GBK 编码，无法读取")
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    starts: list[int] = []  # the file's line on which each row begins
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ImportError_(_csv_problem(path.name, len(rows) + 1, start, exc)) from None
+        rows.append(row)
+        starts.append(start)
     if not rows:
         raise ImportError_(f"{path.name} 是空文件")
     cols = _header_map(rows[0], path.name)
+    _check_swallowed(path.name, rows, starts, next(i for i, k in cols.items() if k == "item"))
     return [Row(n, {cols[i]: v for i, v in enumerate(r) if i in cols}) for n, r in enumerate(rows[1:], start=2)]
 
 
+def _where(row: int, line: int) -> str:
+    return f"第 {row} 行" + (f"（文件第 {line} 行）" if line != row else "")
+
+
+def _csv_problem(name: str, row: int, line: int, exc: csv.Error) -> str:
+    """csv's English error as one Chinese line naming the row."""
+    what = str(exc)
+    at = f"{name} {_where(row, line)}"
+    tail = "。请改正后重新导入；整个表格未导入，记录文件没有任何改动"
+    if "unexpected end of data" in what:
+        return (f"{at}有一个英文双引号 \" 没有配对：从这里到文件末尾都成了一个单元格，"
+                "后面的行会被吞掉。请在该单元格末尾补上 \"，或删去多余的 \"" + tail)
+    if "expected after" in what:
+        return (f"{at}：英文双引号 \" 后面紧跟着其他文字（引号没有配对，"
+                "或单元格里的 \" 没有写成两个 \"\"）" + tail)
+    if "field larger than field limit" in what:
+        return (f"{at}起有一个单元格超过 {csv.field_size_limit()} 个字符（上限），不像是办理进展，"
+                "多半是引号没有配对" + tail)
+    if "NUL" in what:
+        return f"{at}含有空字符（NUL），不是正常的文本表格。请用 Excel/WPS 打开后另存为 .csv 或 .xlsx 再导入"
+    if "new-line character" in what:
+        return f"{at}的单元格中有单独的回车符。请用 Excel/WPS 打开后另存为 .csv 或 .xlsx 再导入"
+    return f"{at}无法按 CSV 读取（{what}）。请用 Excel/WPS 打开后另存为 .csv 或 .xlsx 再导入"
+
+
+def _check_swallowed(name: str, rows: list[list[str]], starts: list[int], item_col: int) -> None:
+    """Every line of the file that is a row of the sheet was read as a row: a cell running over several
+    lines (Excel writes those, quoted) must not hold a line that is itself a row (信息编号 in its place),
+    which is what an unclosed quote closed again by another one rows later produces."""
+    for n, (row, start) in enumerate(zip(rows, starts), start=1):
+        for col, cell in enumerate(row):
+            if "\n" not in cell and "\r" not in cell:
+                continue
+            for piece in cell.splitlines()[1:]:
+                try:
+                    fields = next(csv.reader([piece]))
+                except (csv.Error, StopIteration):
+                    continue
+                if len(fields) >= 3 and item_col < len(fields) and ID_RE.match(fields[item_col].strip()):
+                    head = rows[0][col].strip() if col < len(rows[0]) else ""
+                    raise ImportError_(
+                        f"{name} {_where(n, start)}的“{head or f'第 {col + 1} 列'}”单元格里夹着像是另一行的内容"
+                        f"（“{_shown(piece)}”）：多半是这个单元格少了一个英文双引号 \"，把后面的行并了进来。"
+                        "请改正后重新导入；整个表格未导入，记录文件没有任何改动")
+
+
 def _read_xlsx(path: Path) -> list[Row]:
+    """Formulas are read as formulas (not their cached values) so that they can be refused; the package
+    is checked before openpyxl opens it, and the rows read are capped in number, width and time."""
     from openpyxl import load_workbook
     try:
-        wb = load_workbook(path, data_only=True, read_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file, not our bug
-        raise ImportError_(f"{path.name} 无法作为 Excel 文件打开（{type(exc).__name__}）。请确认文件未损坏、未加密") from None
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows()
+        check_package(path, "excel")
+    except PackageRefused as exc:
+        raise ImportError_(f"{path.name} {exc}") from None
+    damaged = f"{path.name} 无法作为 Excel 文件打开（{{}}）。请确认文件未损坏、未加密"
     try:
-        header = [c.value for c in next(rows)]
-    except StopIteration:
-        raise ImportError_(f"{path.name} 的第一个工作表是空的") from None
-    cols = _header_map(header, path.name)
+        wb = load_workbook(path, read_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file, not our bug
+        raise ImportError_(damaged.format(type(exc).__name__)) from None
+    try:
+        return _xlsx_rows(wb, path.name)
+    except ImportError_:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the sheet's XML is read lazily, row by row
+        raise ImportError_(damaged.format(type(exc).__name__)) from None
+    finally:
+        wb.close()
+
+
+def _xlsx_rows(wb, name: str) -> list[Row]:
+    if not wb.worksheets:
+        raise ImportError_(f"{name} 中没有工作表")
+    ws = wb.worksheets[0]
+    header = next(ws.iter_rows(max_row=1, max_col=MAX_COLUMNS), None)
+    if not header:
+        raise ImportError_(f"{name} 的第一个工作表是空的")
+    cols = _header_map([c.value for c in header], name)
+    deadline = time.monotonic() + READ_SECONDS
     out = []
-    for n, cells in enumerate(rows, start=2):
+    for n, cells in enumerate(ws.iter_rows(min_row=2, max_col=max(cols) + 1), start=2):
         values = {}
         for i, c in enumerate(cells):
-            if i in cols:
+            if i in cols and c.value is not None:
                 v = c.value
-                if cols[i] == "percent" and isinstance(v, float) and "%" in (c.number_format or "") and v <= 1:
+                if c.data_type == "f":
+                    v = Formula(getattr(v, "text", None) or (v if isinstance(v, str) else "=…"))
+                elif cols[i] == "percent" and isinstance(v, float) and "%" in (c.number_format or "") and v <= 1:
                     v = v * 100
                 values[cols[i]] = v
+        if time.monotonic() > deadline:
+            raise ImportError_(f"{name} 读取超过 {READ_SECONDS} 秒（上限），不像是办理进展表。请核对文件，"
+                               "或另存为新的 .xlsx 再导入")
+        if n > MAX_ROWS:  # empty rows far down (formatting) are passed over; a value there is refused
+            if values:
+                raise ImportError_(f"{name} 的第 {n} 行超出上限（最多 {MAX_ROWS} 行），不像是办理进展表。请核对文件")
+            continue
         out.append(Row(n, values))
-    wb.close()
     return out
 
 
 # --- cell values --------------------------------------------------------------------------
+
+def _shown(value: Any, width: int = 40) -> str:
+    """A cell's text for a message: control characters as spaces, long text cut."""
+    t = re.sub(r"[\x00-\x1f\x7f]+", " ", str(value)).strip()
+    return t if len(t) <= width else t[:width] + "…"
+
 
 def _text(v: Any) -> str:
     if v is None:
@@ -194,11 +318,7 @@ def write_template(campaign: Campaign, out: Path, include_done: bool = False, de
     rows = template_rows(campaign, include_done, department)
     header = [h for _, h in COLUMNS]
     if out.suffix.lower() == ".csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(header)
-        w.writerows(rows)
-        write_atomic(out, "\ufeff" + buf.getvalue())  # BOM: Excel opens UTF-8 Chinese correctly
+        write_atomic(out, csv_text(header, rows))
         return len(rows)
     if out.suffix.lower() != ".xlsx":
         raise ImportError_(f"模板只能生成 .xlsx 或 .csv，{out.name} 不是")
@@ -266,6 +386,11 @@ def import_rows(campaign: Campaign, rows: list[Row], source: str) -> Outcome:
 
 def _row_change(campaign, row: Row, tracking, broken, reached, source) -> _Change:
     v = row.values
+    for key in IMPORTED:
+        value = v.get(key)
+        if isinstance(value, Formula) or (isinstance(value, str) and formula_like(value)):
+            raise ValueError(f"“{HEADER_OF[key]}”一栏是公式“{_shown(value)}”。表格中的公式不导入（打开表格时会被执行，"
+                             "可能外传数据）。请直接填写文字或数字；确需以 = + - @ 开头的文字，请在开头加一个汉字或英文单引号 '")
     item = _text(v.get("item"))
     dept = _text(v.get("department"))
     if not item:
