@@ -54,3 +54,13 @@ def run_cli(cwd: Path, *args: str, env: dict | None = None, input: str | None = 
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# Accuracy tables a test adds (config.stash[SUMMARIES].append(text)), printed after the run.
+SUMMARIES = pytest.StashKey[list]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    for text in config.stash.get(SUMMARIES, []):
+        terminalreporter.write_sep("-", "accuracy")
+        terminalreporter.write_line(text)

@@ -9,7 +9,8 @@ import pytest
 import lintdata
 from conftest import ROOT
 from jianyan import checks
-from jianyan.checks.pii import id15_valid, id18_valid, mask, scan
+from jianyan.personal_data import find_personal_data as scan
+from jianyan.personal_data import id15_valid, id18_valid, mask
 from jianyan.repo import load_campaign
 
 # Occurrence-level labelled snippets: text → the codes it holds (one per occurrence, in order).
