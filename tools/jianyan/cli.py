@@ -462,6 +462,7 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
         change = list(check_change(campaign, base, ctx)) if base else []
         stored, drafts = part.rest(run_families) if part else ([], set())
         raw = checks.collect(campaign, ctx, families=collected)
+        campaign.verify_unchanged()  # a file saved during the run: its findings would mix two versions
     except GitError as exc:
         raise Failure(str(exc)) from None
     finally:

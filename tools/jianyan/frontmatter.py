@@ -4,7 +4,28 @@ The reader works on bytes and reports every problem as a Finding with a file lin
 BOM, non-UTF-8 text (with a GBK hint), missing or unclosed front matter, tabs and U+3000
 indentation, the full-width colon after a key, duplicate keys, YAML syntax errors and YAML 1.1
 implicit-typing traps. Every scalar is kept as a string (implicit resolvers are off): pydantic
-does the typing, so ``no`` stays "no" and ``010`` stays "010".
+does the typing, so ``no`` stays "no" and ``010`` stays "010"; a plain ``~`` or ``null`` is the
+empty text, as an empty value is (every YAML reader takes it for "nothing", not for the word).
+
+A file is data from anyone, so the reader has limits, checked as each node is composed, before
+any value is built from it (``_Limited``): no anchors or aliases (``&a``/``*a``: a 3 KB alias bomb
+expands to 9^9 values, and front matter and registries never need them), no type tags other than
+``!!str`` (``!!python/name:…`` and ``!foo`` are refused, never constructed), at most MAX_DEPTH
+levels of nesting and a bounded number of values. Each is a finding on the file at its line; the
+other files are read as usual. PyYAML has no such limits (its composer recurses once a level and
+follows aliases), hence our composer over its parsers: libyaml's events where it is installed, the
+pure-Python parser for exact problem texts on a syntax error.
+
+Codes:
+  encoding.bom / encoding.not_utf8 / encoding.binary   the bytes are not plain UTF-8 text
+  yaml.no_front_matter / yaml.unclosed   no front matter, or no closing ---
+  yaml.tab / yaml.fullwidth_space / yaml.fullwidth_colon   indentation and colons typed wrongly
+  yaml.syntax / yaml.empty / yaml.not_mapping / yaml.bad_key / yaml.duplicate_key   the YAML itself
+  yaml.implicit_type   a plain value other YAML readers would take for a number, date or boolean (warning)
+  yaml.anchor          an anchor or alias (& or *): refused, the file's values are not used
+  yaml.tag             a type tag (!!python/name:…, !foo…): refused, the value is read as the text written
+  yaml.too_deep        more than MAX_DEPTH levels of nesting: the file is read no further
+  yaml.too_large       more values than a front matter or YAML file may hold: the file is read no further
 """
 from __future__ import annotations
 
@@ -26,16 +47,79 @@ FENCE_END = ("---", "...")
 KeyPath = tuple  # e.g. ("review", "by") or ("items", 0)
 
 
-class _StrComposer(yaml.SafeLoader):
-    """A SafeLoader that composes nodes only; every plain scalar resolves to str."""
+# Limits of the reader (see the module docstring). Front matter uses two levels (review.by) and
+# about 30 values; a registry four levels, and 14 values a member (40 000 for 3 000 members).
+MAX_DEPTH = 20
+FRONT_MATTER_VALUES = 10_000
+YAML_FILE_VALUES = 200_000
+_TEXT_TAGS = (None, "!", "tag:yaml.org,2002:str")  # no tag, the non-specific "!", and !!str
+_NULLS = frozenset(("~", "null", "Null", "NULL"))  # YAML's plain spellings of "nothing"
+
+
+class _Refused(Exception):
+    """A limit of the reader was reached at ``mark``: the file is read no further."""
+
+    def __init__(self, code: str, mark: yaml.Mark) -> None:
+        super().__init__(code)
+        self.code, self.mark = code, mark
+
+
+class _Limited(yaml.composer.Composer):
+    """PyYAML's composer with the reader's limits, checked on each node before it is composed.
+
+    Depth and the number of values stop the reading (``_Refused``). Anchors, aliases and tags are
+    noted in ``refused`` (code, mark, what was written) and the reading goes on, so that each is
+    reported: an alias becomes an empty text (nothing is ever expanded), an anchor is not kept, a
+    tag is ignored (the value stays the text written). A node is composed from its events once,
+    recursing once a level, so depth and count bound both time and memory."""
+
+    max_values = YAML_FILE_VALUES
+    refused: list | tuple = ()  # (a stream without a document composes none)
+
+    def compose_document(self):
+        self.depth = self.values = 0
+        self.refused: list[tuple[str, yaml.Mark, str]] = []
+        return super().compose_document()
+
+    def compose_node(self, parent, index):
+        # PyYAML's compose_node without anchors and path resolvers (none are registered), plus the limits
+        event = self.peek_event()
+        self.values += 1
+        if self.values > self.max_values:
+            raise _Refused("yaml.too_large", event.start_mark)
+        kind = type(event)
+        if kind is yaml.AliasEvent:
+            self.get_event()
+            self.refused.append(("yaml.anchor", event.start_mark, f"*{event.anchor}"))
+            return yaml.ScalarNode("tag:yaml.org,2002:str", "", event.start_mark, event.end_mark)
+        if event.anchor is not None:
+            self.refused.append(("yaml.anchor", event.start_mark, f"&{event.anchor}"))
+        if event.tag not in _TEXT_TAGS:
+            self.refused.append(("yaml.tag", event.start_mark, event.tag))
+        if kind is yaml.ScalarEvent:
+            return self.compose_scalar_node(None)
+        if self.depth >= MAX_DEPTH:
+            raise _Refused("yaml.too_deep", event.start_mark)
+        self.depth += 1
+        node = (self.compose_sequence_node if kind is yaml.SequenceStartEvent else self.compose_mapping_node)(None)
+        self.depth -= 1
+        return node
+
+
+class _StrComposer(_Limited, yaml.SafeLoader):
+    """Composes nodes only, with the limits, over the pure-Python parser; every plain scalar resolves to str."""
 
 
 _StrComposer.yaml_implicit_resolvers = {}
 
 if getattr(yaml, "__with_libyaml__", False):
-    class _FastComposer(yaml.CSafeLoader):  # type: ignore[name-defined]
-        """The same composer over libyaml (about 5 times as fast); on an error the pure-Python one
-        runs again, for its exact problem texts and marks."""
+    class _FastComposer(_Limited, yaml.CSafeLoader):  # type: ignore[name-defined]
+        """The same composer over libyaml's events (about 5 times as fast as the pure-Python parser's);
+        on an error the pure-Python one runs again, for its exact problem texts and marks."""
+
+        def __init__(self, stream) -> None:
+            yaml.CSafeLoader.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
 
     _FastComposer.yaml_implicit_resolvers = {}
 else:  # PyYAML built without libyaml
@@ -336,6 +420,8 @@ class _Builder:
         self.parsed.value_pos[at] = self.pos(node)
         if isinstance(node, yaml.ScalarNode):
             if not node.style and node.value:  # plain: None (PyYAML) or "" (libyaml)
+                if node.value in _NULLS:
+                    return ""
                 self._trap(node, at)
             return node.value
         if isinstance(node, yaml.SequenceNode):
@@ -403,15 +489,51 @@ def _resolved(value: str) -> tuple[str, Any] | None:
     return kind, ({True: "true", False: "false"}.get(typed, typed) if kind == "布尔值" else typed)
 
 
-def parse_yaml(path: str, yaml_text: str, line0: int, parsed: Parsed) -> None:
-    """Parse YAML text whose line 0 is file line ``line0`` into ``parsed.data``."""
+def _compose(yaml_text: str, loader: type[_Limited], max_values: int) -> tuple[yaml.Node | None, list]:
+    """The document's root node (None when empty) and what the composer refused along the way."""
+    composer = loader(yaml_text)
+    composer.max_values = max_values
+    try:
+        return composer.get_single_node(), composer.refused
+    finally:
+        composer.dispose()
+
+
+def _shown_tag(tag: str) -> str:
+    """A tag as it was written: ``!!python/name:x`` rather than ``tag:yaml.org,2002:python/name:x``."""
+    return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _refusal(code: str, what: str, where: str, max_values: int) -> str:
+    """The message for a limit of the reader reached (``_Limited``)."""
+    if code == "yaml.anchor":
+        return (f"{where}不支持 YAML 锚点和别名（& 和 *），请直接写出取值（这里写的是“{what}”）。"
+                "取值本身以 & 或 * 开头时，请给整个值加引号")
+    if code == "yaml.tag":
+        return (f"{where}不支持 YAML 类型标记“{_shown_tag(what)}”：取值一律按文字读取，标记不会被执行。"
+                "请删去这个以 ! 开头的标记；取值本身以 ! 开头时，请给整个值加引号")
+    if code == "yaml.too_deep":
+        return (f"这里的嵌套超过 {MAX_DEPTH} 层（“[”“{{”或缩进一层套一层），{where}没有再往下读。"
+                f"{where}只需要两三层：请检查是否多写了“[”“{{”，或缩进是否错位")
+    return (f"{where}的取值超过 {max_values} 个，到这里停止读取。正常的内容远没有这么多：请检查是否误粘贴了大段列表，"
+            "或把内容拆成几个文件")
+
+
+def parse_yaml(path: str, yaml_text: str, line0: int, parsed: Parsed, front_matter: bool = False) -> None:
+    """Parse YAML text whose line 0 is file line ``line0`` into ``parsed.data``; ``front_matter``: the
+    text is a Markdown file's front matter (fewer values allowed, messages say 文件头)."""
     pre, yaml_text = _prescan(path, yaml_text, line0)
     parsed.findings.extend(pre)
+    where, max_values = ("文件头", FRONT_MATTER_VALUES) if front_matter else ("本文件", YAML_FILE_VALUES)
     try:
         try:
-            node = yaml.compose(yaml_text, Loader=_FastComposer)
+            node, refused = _compose(yaml_text, _FastComposer, max_values)
         except yaml.YAMLError:
-            node = yaml.compose(yaml_text, Loader=_StrComposer)
+            node, refused = _compose(yaml_text, _StrComposer, max_values)
+    except _Refused as exc:
+        parsed.findings.append(error(path, exc.mark.line + line0, exc.code,
+                                     _refusal(exc.code, "", where, max_values), column=exc.mark.column + 1))
+        return
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and exc.context and "flow" in exc.context:
@@ -424,6 +546,11 @@ def parse_yaml(path: str, yaml_text: str, line0: int, parsed: Parsed) -> None:
     except yaml.YAMLError as exc:  # reader errors (control characters)
         parsed.findings.append(error(path, line0, "yaml.syntax", f"YAML 无法读取：{exc}。请删除不可见的控制字符"))
         return
+    for code, mark, what in refused:
+        parsed.findings.append(error(path, mark.line + line0, code, _refusal(code, what, where, max_values),
+                                     column=mark.column + 1))
+    if any(code == "yaml.anchor" for code, _, _ in refused):
+        return  # the values an alias stood for are not there: checking them would only mislead
     if node is None:
         parsed.findings.append(error(path, line0, "yaml.empty", "元数据为空。请至少填写 id、title、submitter、unit、topic、status、date"))
         return
@@ -446,7 +573,7 @@ def read_markdown(path: str, raw: bytes) -> Parsed:
     parsed.findings.extend(found)
     parsed.body, parsed.body_line = body, body_line
     if yaml_text is not None:
-        parse_yaml(path, yaml_text, 2, parsed)
+        parse_yaml(path, yaml_text, 2, parsed, front_matter=True)
     return parsed
 
 

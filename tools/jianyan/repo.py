@@ -2,11 +2,22 @@
 
 Data flows one way: files → parsed model (here) → checks and renderers. Loading never
 raises for bad input; every problem becomes a Finding and the other files are still read.
+A file is opened only when it is a regular file (a pipe or device in a content folder is
+reported, never opened: reading it could wait for ever), and never read past its size limit.
+
+Codes:
+  encoding.unreadable      a file or folder that cannot be read (permissions, disk error, gone meanwhile)
+  length.file_too_large    a content file or registry over its size limit, refused unread
+  ref.registry_missing     a registry file of schema/ is absent
+  ref.duplicate_unit       a unit code registered twice
 """
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import stat
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Generic, Iterable, TypeVar
@@ -14,7 +25,7 @@ from typing import Callable, Generic, Iterable, TypeVar
 from pydantic import BaseModel
 
 from .findings import Finding, error
-from .frontmatter import Parsed, read_markdown, read_yaml
+from .frontmatter import ChangedWhileChecking, Parsed, read_markdown, read_yaml
 from .loadcache import LoadCache
 from .memory import trim
 from .model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,
@@ -38,6 +49,8 @@ OPTIONAL_REGISTRY_FILES = {
     "members": ("members.yaml", MembersFile),
     "quotas": ("quotas.yaml", QuotasFile),
 }
+# A registry is a few KB (3 000 members: about 500 KB); anything far larger is refused unread.
+REGISTRY_MAX_BYTES = 5_000_000
 LOAD_CHUNK = 2048  # files read (and their bytes held) at a time while loading
 # Beyond this many content files `check` does not hold the texts once read: a check that wants one reads
 # the file again (frontmatter.Parsed.forget), 2.3 KB a file less — 230 MB at 100 000 files.
@@ -112,6 +125,9 @@ class Campaign:
     # A partial campaign (snapshot.py) holds only some submissions; ``lookup`` reads any other by id.
     partial: bool = False
     lookup: Callable[[str], "Doc[Submission] | None"] | None = None
+    # (size, mtime_ns) of each document's file as read, flat, in the order of [*submissions, *issues]
+    # (-1 where it was not read): ``verify_unchanged`` tells an edit made during the run.
+    stamps: array | None = None
 
     def submission(self, ident: str) -> Doc[Submission] | None:
         doc = self._by_id_sub.get(ident)
@@ -135,19 +151,81 @@ class Campaign:
     def valid_submissions(self) -> list[Submission]:
         return [d.model for d in self.submissions if d.model]
 
+    def verify_unchanged(self) -> None:
+        """Raise ChangedWhileChecking when a file read is no longer as it was (size or modification
+        time; one stat a file, nothing read again): findings made from two versions would not agree."""
+        if self.stamps is None:
+            return
+        for i, doc in enumerate([*self.submissions, *self.issues]):
+            size, mtime = self.stamps[2 * i], self.stamps[2 * i + 1]
+            if size < 0:
+                continue
+            try:
+                now = os.stat(os.path.join(self.root, doc.path))
+            except OSError:
+                raise ChangedWhileChecking(doc.path) from None
+            if (now.st_size, now.st_mtime_ns) != (size, mtime):
+                raise ChangedWhileChecking(doc.path)
+
 
 def rel(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
 def read_bytes(path: Path, limit: int) -> tuple[bytes | None, str | None]:
-    """Read a file, refusing one over ``limit`` bytes without reading it whole."""
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
+    """Read a file, refusing one over ``limit`` bytes without reading it whole (OSError when it cannot be read)."""
+    raw, too_big, _ = read_stamped(path, limit)
+    return raw, too_big
+
+
+def read_stamped(path: Path, limit: int) -> tuple[bytes | None, str | None, tuple[int, int]]:
+    """``read_bytes`` and the file's (size, mtime_ns) as opened. Opened without waiting (a pipe put in
+    place of the file would block the run) and refused unless a regular file."""
+    with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        size = st.st_size
         if size > limit:
             return None, (f"文件有 {size / 1_000_000:.1f} MB，超过上限 {limit / 1_000_000:.1f} MB，已拒收。"
-                          "一篇建言信息一般不超过 1500 字（约 5 KB）；请删去粘贴进来的大段材料，附件另行报送")
-        return fh.read(), None
+                          "一篇建言信息一般不超过 1500 字（约 5 KB）；请删去粘贴进来的大段材料，附件另行报送"), (size, st.st_mtime_ns)
+        return fh.read(), None, (size, st.st_mtime_ns)
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file or folder could not be read, in Chinese."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "没有读取权限"
+    if exc.errno == errno.ENOENT:
+        return "读取时已不存在，可能正被移动或删除"
+    if exc.errno == errno.EIO:
+        return "磁盘读写出错"
+    if exc.errno == errno.EINVAL:
+        return "不是普通文件"
+    return exc.strerror or type(exc).__name__
+
+
+def unreadable(relpath: str, exc: OSError, folder: bool = False) -> Finding:
+    if folder:
+        return error(relpath, None, "encoding.unreadable",
+                     f"无法读取这个文件夹（{os_reason(exc)}），其中的文件都没有检查。"
+                     "请把文件夹的权限改为所有人可读，或移走不属于活动的文件夹")
+    return error(relpath, None, "encoding.unreadable",
+                 f"无法读取这个文件（{os_reason(exc)}），没有检查。请把文件权限改为所有人可读，"
+                 "或等文件操作完成后重新运行检查")
+
+
+def _read_registry(root: Path, relpath: str) -> tuple[bytes | None, Finding | None]:
+    """A registry's bytes, or the finding that refuses it (unreadable, over REGISTRY_MAX_BYTES)."""
+    try:
+        raw, too_big, _ = read_stamped(root / relpath, REGISTRY_MAX_BYTES)
+    except OSError as exc:
+        return None, unreadable(relpath, exc)
+    if raw is None:
+        return None, error(relpath, None, "length.file_too_large",
+                           f"登记表超过上限 {REGISTRY_MAX_BYTES / 1_000_000:.0f} MB，已拒收（正常只有几十 KB）。"
+                           "请检查是否误粘贴了大段内容")
+    return raw, None
 
 
 def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
@@ -169,7 +247,11 @@ def _load_registries(root: Path, read: Callable[[str, bytes], Parsed]) -> tuple[
             findings.append(error(relpath, None, "ref.registry_missing",
                                   f"缺少登记表 {relpath}。请从模板仓库复制一份（jianyan init 会生成全部登记表）"))
             continue
-        parsed = read(relpath, path.read_bytes())
+        raw, refused = _read_registry(root, relpath)
+        if raw is None:
+            findings.append(refused)
+            continue
+        parsed = read(relpath, raw)
         parsed_files[key] = parsed
         findings.extend(parsed.findings)
         if not parsed.ok:
@@ -191,7 +273,11 @@ def _load_registries(root: Path, read: Callable[[str, bytes], Parsed]) -> tuple[
         if not path.is_file():
             continue
         relpath = f"{SCHEMA_DIR}/{name}"
-        parsed = read(relpath, path.read_bytes())
+        raw, refused = _read_registry(root, relpath)
+        if raw is None:
+            findings.append(refused)
+            continue
+        parsed = read(relpath, raw)
         parsed_files[key] = parsed
         findings.extend(parsed.findings)
         if parsed.ok:
@@ -216,12 +302,24 @@ def _load_registries(root: Path, read: Callable[[str, bytes], Parsed]) -> tuple[
     return regs, findings
 
 
-def _load_doc(root: Path, path: Path, model: type[M], limit: int, cache: LoadCache | None = None,
-              read: tuple[bytes | None, str | None] | None = None) -> tuple[Doc[M], list[Finding]]:
-    relpath = rel(root, path)
-    raw, too_big = read if read is not None else read_bytes(path, limit)
+def read_content(root: Path, path: Path, limit: int) -> tuple[bytes | None, Finding | None, tuple[int, int]]:
+    """A content file's bytes, or the finding that refuses it (over ``limit``, unreadable), and its
+    (size, mtime_ns) as read ((-1, -1) when it could not be read)."""
+    try:
+        raw, too_big, stamp = read_stamped(path, limit)
+    except OSError as exc:
+        return None, unreadable(rel(root, path), exc), (-1, -1)
     if raw is None:
-        return too_large(relpath, too_big or "")
+        return None, error(rel(root, path), None, "length.file_too_large", too_big or ""), stamp
+    return raw, None, stamp
+
+
+def _load_doc(root: Path, path: Path, model: type[M], limit: int, cache: LoadCache | None = None,
+              read: tuple[bytes | None, Finding | None, tuple[int, int]] | None = None) -> tuple[Doc[M], list[Finding]]:
+    relpath = rel(root, path)
+    raw, refused, _ = read if read is not None else read_content(root, path, limit)
+    if raw is None:
+        return Doc(relpath, Parsed(relpath), None), [refused]
     parsed = cache.read_markdown(relpath, raw) if cache is not None else read_markdown(relpath, raw)
     return to_doc(parsed, model)
 
@@ -272,28 +370,30 @@ def _shared(value):
     return value
 
 
-def scan(folder: Path) -> list[tuple[Path, bool]]:
-    """Every file and symlink below ``folder``, sorted, each with whether it is a symlink (one scandir
-    pass, no extra stat); symlinked folders are listed, not entered."""
+def scan(folder: Path, unreadable: list[tuple[Path, OSError]] | None = None) -> list[tuple[Path, bool]]:
+    """Every file below ``folder``, sorted, each with whether it is something other than a regular file
+    (a symlink, a pipe, a device: listed, never opened or entered); one scandir pass, no extra stat.
+    Folders and entries that cannot be read are added to ``unreadable`` with their error."""
     if not folder.is_dir():
         return []
     out: list[tuple[Path, bool]] = []
     stack = [str(folder)]
     while stack:
+        here = stack.pop()
         try:
-            with os.scandir(stack.pop()) as it:
+            with os.scandir(here) as it:
                 for entry in it:
                     try:
                         if entry.is_dir(follow_symlinks=False):
                             stack.append(entry.path)
-                        elif entry.is_symlink():
-                            out.append((Path(entry.path), True))
-                        elif entry.is_file():
-                            out.append((Path(entry.path), False))
-                    except OSError:
-                        continue
-        except OSError:
-            continue
+                        else:
+                            out.append((Path(entry.path), entry.is_symlink() or not entry.is_file()))
+                    except OSError as exc:
+                        if unreadable is not None:
+                            unreadable.append((Path(entry.path), exc))
+        except OSError as exc:
+            if unreadable is not None:
+                unreadable.append((Path(here), exc))
     return sorted(out, key=lambda item: (item[0].parts, item[1]))  # Path order, without Path.__lt__
 
 
@@ -317,26 +417,29 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
     limit = registries.settings.limits.file_max_bytes if registries else 1_000_000
     unknown: list[str] = []
     originals: list[str] = []
+    unreadable_folders: list[tuple[Path, OSError]] = []
     if submissions is None:
-        sub_paths = scan(root / SUBMISSIONS_DIR)
+        sub_paths = scan(root / SUBMISSIONS_DIR, unreadable_folders)
     else:
         sub_paths = sorted((root / p, (root / p).is_symlink()) for p in set(submissions)
                            if (root / p).is_file() or (root / p).is_symlink())
     folders = {SUBMISSIONS_DIR: (sub_paths, Submission),
-               ISSUES_DIR: (scan(root / ISSUES_DIR), Issue)}
+               ISSUES_DIR: (scan(root / ISSUES_DIR, unreadable_folders), Issue)}
+    findings.extend(unreadable(rel(root, path), exc, folder=True) for path, exc in unreadable_folders)
     total = sum(len(paths) for paths, _ in folders.values())
     lean = lean and total > LEAN_FILES
     done = 0
     docs: dict[str, list[Doc]] = {name: [] for name in folders}
+    stamps = array("q")  # (size, mtime_ns) of each document as read, submissions then issues
     for name, (paths, model) in folders.items():
         for start in range(0, len(paths), LOAD_CHUNK):
             chunk = paths[start:start + LOAD_CHUNK]
             # read a chunk, then parse what the cache does not hold over all cores, then build the docs
-            reads = {path: read_bytes(path, limit) for path, symlink in chunk
-                     if path.suffix == ".md" and not symlink and path.name not in IGNORED_NAMES}
+            reads = {path: read_content(root, path, limit) for path, special in chunk
+                     if path.suffix == ".md" and not special and path.name not in IGNORED_NAMES}
             if store is not None and parallel:
-                store.prefetch([(rel(root, p), raw) for p, (raw, _) in reads.items() if raw is not None])
-            for path, symlink in chunk:
+                store.prefetch([(rel(root, p), raw) for p, (raw, _, _) in reads.items() if raw is not None])
+            for path, special in chunk:
                 done += 1
                 if progress:
                     progress(done, total)
@@ -344,19 +447,20 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
                     continue
                 if model is Submission and is_original(path):
                     originals.append(rel(root, path))
-                elif path.suffix != ".md" or symlink:
+                elif path.suffix != ".md" or special:
                     unknown.append(rel(root, path))  # reported by checks/refs.py: never silently skipped
                 else:
                     doc, found = _load_doc(root, path, model, limit, store, reads[path])
                     if lean:
                         doc.parsed.forget(root)
                     docs[name].append(doc)
+                    stamps.extend(reads[path][2])
                     findings.extend(found)
     store.save(prune=submissions is None)
     if lean:
         trim()  # the texts and parse temporaries freed: give the pages back
     return Campaign(root, registries, docs[SUBMISSIONS_DIR], docs[ISSUES_DIR], unknown, findings, originals,
-                    partial=submissions is not None)
+                    partial=submissions is not None, stamps=stamps)
 
 
 def doc_reader(root: Path, registries: Registries | None) -> Callable[[str], Doc[Submission] | None]:
@@ -367,10 +471,7 @@ def doc_reader(root: Path, registries: Registries | None) -> Callable[[str], Doc
         path = root / relpath
         if path.is_symlink() or not path.is_file():
             return None
-        try:
-            doc, _ = _load_doc(root, path, Submission, limit)
-        except OSError:
-            return None
+        doc, _ = _load_doc(root, path, Submission, limit)
         return doc
 
     return read
