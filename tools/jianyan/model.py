@@ -1,8 +1,12 @@
 """The data model: submissions, bulletin issues and the registries, as pydantic models.
 
 Front matter reaches these models with every scalar as a string; the field types below do
-the conversion. Field labels and status names in Chinese live here too, so that every
-message, template and report uses the same words.
+the conversion, as written: a number is digits (``Int``, ``Number``), so ``topic: 7.0``,
+``7_0`` or a full-width ７ is refused rather than read as 7 (pydantic's lax parsing would take
+them, and ``nan``/``inf`` as numbers), and the settings have sane ranges (a similarity is a
+ratio from 0 to 1; a warning threshold is not above its error threshold). Field labels and
+status names in Chinese live here too, so that every message, template and report uses the
+same words.
 """
 from __future__ import annotations
 
@@ -10,8 +14,8 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema,
-                      field_validator)
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationInfo,
+                      WithJsonSchema, field_validator)
 from pydantic_core import PydanticCustomError
 
 # --- statuses ---------------------------------------------------------------------------
@@ -127,6 +131,39 @@ def _to_date(value: Any) -> Any:
         raise PydanticCustomError("jianyan_date", "“{value}”不是有效日期（请检查月份和日期）", {"value": text}) from None
 
 
+_INT_RE = re.compile(r"-?[0-9]+")
+_NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def _to_int(value: Any) -> Any:
+    """A whole number written with ASCII digits (leading zeros allowed); other values go to pydantic."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not _INT_RE.fullmatch(text):
+        raise PydanticCustomError("jianyan_int", "应为整数，只写阿拉伯数字（如 3），现在是“{value}”", {"value": text})
+    return int(text)
+
+
+def _to_number(value: Any) -> Any:
+    """A number written as digits with an optional decimal part (no nan, inf, 1e3 or 1_0)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not _NUMBER_RE.fullmatch(text):
+        raise PydanticCustomError("jianyan_number", "应为数字，只写阿拉伯数字和小数点（如 0.8），现在是“{value}”",
+                                  {"value": text})
+    return float(text)
+
+
+def _to_ratio(value: Any) -> Any:
+    number = _to_number(value)
+    if isinstance(number, float) and not 0 <= number <= 1:
+        raise PydanticCustomError("jianyan_ratio", "应是 0 到 1 之间的比例（如 0.8 表示 80%），现在是“{value}”",
+                                  {"value": str(value).strip()})
+    return number
+
+
 def _to_str_list(value: Any) -> Any:
     if isinstance(value, str):
         return [value]
@@ -144,6 +181,9 @@ def _nonempty(value: Any) -> Any:
 
 
 Bool = Annotated[bool, BeforeValidator(_to_bool)]
+Int = Annotated[int, BeforeValidator(_to_int)]
+Number = Annotated[float, BeforeValidator(_to_number)]
+Ratio = Annotated[float, BeforeValidator(_to_ratio), Field(ge=0, le=1)]
 Date = Annotated[dt.date, BeforeValidator(_to_date), PlainSerializer(lambda d: d.isoformat(), return_type=str)]
 Text = Annotated[str, BeforeValidator(_nonempty)]
 def _code(value: Any) -> Any:
@@ -163,6 +203,19 @@ class Strict(BaseModel):
     """Unknown keys are errors: a typo must not be silently ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def not_below(low: str):
+    """A field validator: the value is not below the field ``low`` (validated before it), e.g. an error
+    threshold not below its warning threshold, an end not before the start; reported on this field's line."""
+    def check(cls, value, info: ValidationInfo):
+        other = info.data.get(low)
+        if value is not None and other is not None and value < other:
+            words = "不能早于" if isinstance(value, dt.date) else "不能小于"
+            raise PydanticCustomError("jianyan_order", "{words} {low}（{other}），现在是“{value}”。请改正其中之一",
+                                      {"words": words, "low": low, "other": str(other), "value": str(value)})
+        return value
+    return check
 
 
 # --- submissions --------------------------------------------------------------------------
@@ -191,7 +244,7 @@ class Submission(Strict):
     title: Text = Field(description="标题，如“关于……的建议”")
     submitter: Names = Field(description="作者：单位或委员姓名；联名时写成列表")
     unit: Text = Field(description="报送单位代码（见 schema/units.yaml）；委员信息填所联系的专门委员会")
-    topic: int = Field(description="重点选题编号 1–7（见 schema/topics.yaml）")
+    topic: Int = Field(description="重点选题编号 1–7（见 schema/topics.yaml）")
     status: SubmissionStatus = Field(description="状态")
     date: Date = Field(description="报送日期 YYYY-MM-DD")
     kind: Kind = Field("suggestion", description="类别：problem 反映问题 / suggestion 意见建议 / practice 经验做法")
@@ -244,8 +297,8 @@ class Issue(Strict):
     """One bulletin issue (专刊的一期)."""
 
     id: Text = Field(description="期号：年份-三位序号，与文件路径 issues/<年份>/<序号>.md 一致")
-    number: int = Field(ge=1, description="本年期号")
-    total: int = Field(ge=1, description="总期号（总第N期）")
+    number: Int = Field(ge=1, description="本年期号")
+    total: Int = Field(ge=1, description="总期号（总第N期）")
     date: Date = Field(description="出刊日期")
     status: IssueStatus = Field(description="状态：draft 编辑中 / reviewed 已审改 / signed 已签发 / dispatched 已报送")
     items: list[Text] = Field(default_factory=list, description="所用建言信息编号")
@@ -269,7 +322,7 @@ class Issue(Strict):
 # --- registries -------------------------------------------------------------------------
 
 class Topic(Strict):
-    number: int = Field(ge=1)
+    number: Int = Field(ge=1)
     title: Text
     short: Text
     key_points: list[Text] = Field(default_factory=list)
@@ -320,7 +373,7 @@ class Member(Strict):
     name: Text = Field(description="姓名（匿名化，如 刘某某），与建言信息 submitter 中的写法一致")
     committee: Text = Field(description="所联系的专门委员会（schema/units.yaml 中 kind: committee 的单位代码）")
     sector: Text = Field(description="界别，如 经济界、科学技术界")
-    term: int = Field(ge=1, description="届次，如 12 表示十二届省政协委员")
+    term: Int = Field(ge=1, description="届次，如 12 表示十二届省政协委员")
     title: str | None = Field(None, description="工作单位及职务（可选，写入履职档案）")
     aliases: list[Text] = Field(default_factory=list, description="其他写法（如曾用名、带空格的写法），用于识别作者")
 
@@ -332,12 +385,12 @@ class MembersFile(Strict):
 class Target(Strict):
     """A yearly target (量化指标) of one unit."""
 
-    submitted: int = Field(0, ge=0, description="全年报送信息条数（不含草稿）")
-    adopted: int = Field(0, ge=0, description="全年被专刊采用条数")
+    submitted: Int = Field(0, ge=0, description="全年报送信息条数（不含草稿）")
+    adopted: Int = Field(0, ge=0, description="全年被专刊采用条数")
 
 
 class YearQuotas(Strict):
-    year: int = Field(ge=2000, description="年度")
+    year: Int = Field(ge=2000, le=2100, description="年度")
     by_kind: dict[UnitKind, Target] = Field(default_factory=dict,
                                             description="按单位类别的指标（party / federation / city / liaison / committee）")
     units: dict[str, Target] = Field(default_factory=dict, description="个别单位的指标（单位代码 → 指标），优先于按类别的指标")
@@ -358,32 +411,39 @@ class ReasonsFile(Strict):
 
 
 class Limits(Strict):
-    title_max: int = Field(40, description="标题最多字数")
-    body_min: int = Field(300, description="正文最少字数")
-    body_max: int = Field(1500, description="正文最多字数")
-    file_max_bytes: int = Field(1_000_000, description="单个文件最大字节数，超过即拒收")
+    title_max: Int = Field(40, ge=1, description="标题最多字数")
+    body_min: Int = Field(300, ge=0, description="正文最少字数")
+    body_max: Int = Field(1500, ge=1, validate_default=True, description="正文最多字数")
+    file_max_bytes: Int = Field(1_000_000, ge=1000, le=50_000_000, description="单个文件最大字节数，超过即拒收")
+
+    _body_max = field_validator("body_max")(not_below("body_min"))
 
 
 class BulletinSettings(Strict):
     title: Text = Field(description="专刊名称（报头）")
     compiler: Text = Field(description="编印单位")
-    target_chars: int = Field(500, description="每期目标字数")
-    tolerance: float = Field(0.3, description="字数允许偏差（比例）")
-    per_week_min: int = Field(1, description="每周最少期数")
-    per_week_max: int = Field(2, description="每周最多期数")
+    target_chars: Int = Field(500, ge=1, description="每期目标字数")
+    tolerance: Ratio = Field(0.3, description="字数允许偏差（比例）")
+    per_week_min: Int = Field(1, ge=0, description="每周最少期数")
+    per_week_max: Int = Field(2, ge=1, validate_default=True, description="每周最多期数")
     start: Date | None = Field(None, description="首期日期（此后按周检查出刊节奏）")
     require_signature: Bool = Field(False, description="签发提交是否必须带 SSH 签名")
     allowed_signers: str = Field(".jianyan/allowed_signers",
                                  description="登记签名公钥的 allowed_signers 文件（从基准分支读取）")
     recipients: Recipients = Field(default_factory=Recipients)
 
+    _per_week_max = field_validator("per_week_max")(not_below("per_week_min"))
+
 
 class DupSettings(Strict):
-    similarity_warning: float = 0.5
-    similarity_error: float = 0.8
-    copy_ratio_warning: float = 0.3
-    copy_ratio_error: float = 0.5
-    min_span_chars: int = 20
+    similarity_warning: Ratio = 0.5
+    similarity_error: Ratio = Field(0.8, validate_default=True)  # checked against a warning written alone
+    copy_ratio_warning: Ratio = 0.3
+    copy_ratio_error: Ratio = Field(0.5, validate_default=True)
+    min_span_chars: Int = Field(20, ge=1)
+
+    _similarity_error = field_validator("similarity_error")(not_below("similarity_warning"))
+    _copy_ratio_error = field_validator("copy_ratio_error")(not_below("copy_ratio_warning"))
     reference_dir: str | None = None
 
 
@@ -397,38 +457,38 @@ class QualitySettings(Strict):
     """Thresholds of the writing-quality and personal-data checks (quality.*, pii.*)."""
 
     phrases: str = Field("schema/phrases.yaml", description="空话套话词表（相对仓库根目录）")
-    empty_talk_per_100: float = Field(1.0, description="空话套话每百字达到此数即提示")
-    empty_talk_min_hits: int = Field(4, description="且至少有这么多处")
-    intensifier_stack: int = Field(3, description="一句话里“进一步、切实、认真……”等修饰语达到此数即提示堆砌")
-    sentence_max: int = Field(150, description="一句话最多字数")
-    paragraph_max: int = Field(450, description="一段最多字数")
-    topic_min_keywords: int = Field(2, description="一个选题的关键词出现几个（不同的）才算涉及该选题")
-    topics_max: int = Field(2, description="涉及的选题超过此数即提示“一文多事”")
-    landline_context: int = Field(8, description="不带区号的电话号码：前面多少字内出现“电话”等词才算电话")
+    empty_talk_per_100: Number = Field(1.0, ge=0, description="空话套话每百字达到此数即提示")
+    empty_talk_min_hits: Int = Field(4, ge=1, description="且至少有这么多处")
+    intensifier_stack: Int = Field(3, ge=1, description="一句话里“进一步、切实、认真……”等修饰语达到此数即提示堆砌")
+    sentence_max: Int = Field(150, ge=1, description="一句话最多字数")
+    paragraph_max: Int = Field(450, ge=1, description="一段最多字数")
+    topic_min_keywords: Int = Field(2, ge=1, description="一个选题的关键词出现几个（不同的）才算涉及该选题")
+    topics_max: Int = Field(2, ge=1, description="涉及的选题超过此数即提示“一文多事”")
+    landline_context: Int = Field(8, ge=0, description="不带区号的电话号码：前面多少字内出现“电话”等词才算电话")
 
 
 class ScoringSettings(Strict):
     """Points of the unit ranking (排名计分办法; documented in docs/records-and-quotas.md)."""
 
-    submitted: float = Field(1, description="报送一条信息（不含草稿）")
-    adopted: float = Field(3, description="被专刊采用一条")
-    instruction: float = Field(2, description="获省领导批示一件次（指示性、肯定性批示）")
-    circled: float = Field(1, description="获省领导圈阅一件次")
-    forwarded: float = Field(1, description="向上级（全国政协等）报送一条")
-    upward_adopted: float = Field(5, description="被上级（全国政协等）采用一条")
+    submitted: Number = Field(1, ge=0, description="报送一条信息（不含草稿）")
+    adopted: Number = Field(3, ge=0, description="被专刊采用一条")
+    instruction: Number = Field(2, ge=0, description="获省领导批示一件次（指示性、肯定性批示）")
+    circled: Number = Field(1, ge=0, description="获省领导圈阅一件次")
+    forwarded: Number = Field(1, ge=0, description="向上级（全国政协等）报送一条")
+    upward_adopted: Number = Field(5, ge=0, description="被上级（全国政协等）采用一条")
 
 
 class UrgentSettings(Strict):
     """How long an urgent item (急事急报) may wait at each step, in calendar days."""
 
-    review_days: int = Field(3, ge=0, description="报送后多少天内须审核")
-    adopt_days: int = Field(7, ge=0, description="审核通过后多少天内须编入专刊（以出刊日期为准）")
-    dispatch_days: int = Field(1, ge=0, description="专刊签发后多少天内须报送")
+    review_days: Int = Field(3, ge=0, description="报送后多少天内须审核")
+    adopt_days: Int = Field(7, ge=0, description="审核通过后多少天内须编入专刊（以出刊日期为准）")
+    dispatch_days: Int = Field(1, ge=0, description="专刊签发后多少天内须报送")
 
 
 class Settings(Strict):
     campaign: Text = Field(description="活动名称")
-    year: int
+    year: Int = Field(ge=2000, le=2100)
     organizer: Text = Field(description="主办单位")
     notice: str | None = Field(None, description="活动通知文号或日期")
     start: Date
@@ -442,3 +502,5 @@ class Settings(Strict):
     urgent: UrgentSettings = Field(default_factory=UrgentSettings, description="紧急信息各环节时限")
     severity: dict[str, Literal["error", "warning", "info", "off"]] = Field(
         default_factory=dict, description="按规则代码调整严重级别，如 quality.empty_talk: warning")
+
+    _end = field_validator("end")(not_below("start"))

@@ -85,6 +85,8 @@ def _message(model: type[BaseModel], err: dict, is_content: bool = True) -> str:
         return f"{_label(model, loc)} 应为数字，现在是“{value}”"
     if kind in ("greater_than_equal", "greater_than"):
         return f"{_label(model, loc)} 应不小于 {ctx.get('ge', ctx.get('gt'))}，现在是“{value}”"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{_label(model, loc)} 应不大于 {ctx.get('le', ctx.get('lt'))}，现在是“{value}”"
     if kind == "too_short":
         return f"{_label(model, loc)} 不能为空，至少要有 {ctx.get('min_length', 1)} 项"
     if kind in ("list_type",):

@@ -1,10 +1,17 @@
 """Small helpers shared by check families."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 
 from ..repo import Doc
+
+
+def today(ctx) -> dt.date:
+    """The day a check judges dates against: ``ctx.options["today"]`` when the caller fixes it (tests,
+    a check replayed for a past day), else the clock's."""
+    return ctx.options.get("today") or dt.date.today()
 
 
 def repeated(docs: Iterable[Doc], key: Callable[[Doc], str]) -> Iterator[tuple[str, Doc, str]]:

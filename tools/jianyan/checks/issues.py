@@ -1,5 +1,11 @@
 """Bulletin issue rules (issue.*): file path, length, items, roles and dates, numbering, cadence,
-and adoption of the items of signed issues."""
+and adoption of the items of signed issues.
+
+Codes (items):
+  issue.no_items / issue.unknown_item / issue.item_status / issue.item_not_adopted / issue.item_date
+  issue.duplicate_item   an item listed twice in one issue (at the second; it is checked once)
+  issue.item_reused      an item already used by an earlier issue
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -108,8 +114,17 @@ def _items(campaign: Campaign, doc) -> Iterator[Finding]:
     if not m.items:
         yield error(p, doc.line("items"), "issue.no_items",
                     "items 为空：每期专刊须列出所用的建言信息编号。请填写，如 items: [2021-minge-001]")
+    seen: dict[str, int] = {}
     for i, ident in enumerate(m.items):
         line = doc.line("items", i)
+        if ident in seen:
+            first = seen[ident]
+            here, there = (doc.parsed.line_of(("items", k), value=True) for k in (i, first))
+            where = f"第 {there} 行已有" if there != here else f"第 {first + 1} 项已有"
+            yield error(p, here, "issue.duplicate_item",
+                        f"所用信息 {ident} 在 items 中列了两次（第 {i + 1} 项，{where}）。请删去重复的一项")
+            continue
+        seen[ident] = i
         sub_doc = campaign.submission(ident)
         if sub_doc is None:
             yield error(p, line, "issue.unknown_item",

@@ -1,4 +1,17 @@
-"""Status rules inside one file (schema.*): what each status requires to be recorded."""
+"""Status rules inside one file (schema.*): what each status requires to be recorded, and dates
+that cannot be right.
+
+A submission's date and its reviews' dates are days that have happened: one after the day of the
+check (``common.today``) is an error. The day after is only a warning: a file dated in Beijing
+just after midnight is checked on a CI machine whose clock (UTC) is still on the day before.
+
+Codes:
+  schema.needs_review / schema.needs_reason / schema.needs_committee_review / schema.needs_adopted_in
+  schema.unexpected_adopted_in
+  schema.future_date   a date after the day of the check (the day after: warning)
+  schema.before_start  submitted before the campaign started (warning)
+  schema.date_order    a review dated before what it reviews
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,14 +19,27 @@ from typing import Iterator
 
 from ..findings import Finding, error, warning
 from ..model import SUBMISSION_STATUSES
-from ..repo import Campaign
+from ..repo import Campaign, Doc
+from .common import today as day_of_check
 
 REVIEWED = ("accepted", "rejected", "returned", "adopted")
+# Days after the day of the check a date may be and still only warn (time zones).
+FUTURE_GRACE_DAYS = 1
+
+
+def _future(doc: Doc, key: tuple, day: dt.date, today: dt.date, what: str) -> Iterator[Finding]:
+    if day <= today:
+        return
+    far = day > today + dt.timedelta(days=FUTURE_GRACE_DAYS)
+    make = error if far else warning
+    yield make(doc.path, doc.line(*key), "schema.future_date",
+               f"{what} {day} 在今天（{today}）之后，{'不可能是已经发生的日期' if far else '可能是时区造成的'}。"
+               "请核对并改为实际日期（YYYY-MM-DD）")
 
 
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:
     regs = campaign.registries
-    today = dt.date.today()
+    today = day_of_check(ctx)
     for doc in campaign.submissions:
         s = doc.model
         if s is None:
@@ -40,8 +66,11 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
             yield error(p, doc.line("adopted_in"), "schema.unexpected_adopted_in",
                         f"只有已采用（adopted）的信息才有 adopted_in；当前状态为 {s.status}。"
                         "期刊签发后请用 jianyan issue sign 同步状态")
-        if s.date > today:
-            yield warning(p, doc.line("date"), "schema.future_date", f"报送日期 {s.date} 在今天之后。请核对")
+        yield from _future(doc, ("date",), s.date, today, "报送日期")
+        if s.review is not None:
+            yield from _future(doc, ("review", "date"), s.review.date, today, "研究室审核日期")
+        if s.committee_review is not None:
+            yield from _future(doc, ("committee_review", "date"), s.committee_review.date, today, "专委会审核日期")
         if regs and s.date < regs.settings.start:
             yield warning(p, doc.line("date"), "schema.before_start",
                           f"报送日期 {s.date} 早于活动开始日期 {regs.settings.start}。请核对")
