@@ -12,13 +12,21 @@ What is published (a CPPCC publicises items fit for the public, never its intern
 Never published: contact, committee_review, review (reviewers, reasons, notes), editor, sign-off,
 dispatch, recipients, keywords, related ids.
 
-The build refuses, writing nothing, when the ``pii`` rules (checks/pii.py) find personal data in any
-published text (title, submitter or body of a published file), naming file and line. The scanner is
-called directly, so a campaign setting that turns a pii rule ``off`` does not apply to the public
-site. Output is deterministic and replaces build/site/ in one rename.
+The build refuses, writing nothing and leaving the previous build/site/ as it was, when personal data
+is found (personal_data.py: the body as rendered, every number however written):
+1. in any published text (title, submitter or body of a published file), naming file and line. The
+   scanner is called directly, so a campaign setting that turns a pii rule ``off`` does not apply to
+   the public site;
+2. in the finished pages and search index themselves (the last gate, trusting no earlier step: a
+   template, the settings or a registry can carry a number too), naming the page and its line.
+Output is deterministic and replaces build/site/ in one rename. Its scratch folders are named
+``.site.<pid>-…`` beside it; a later run removes those of runs that were killed, and puts back the
+old site when one was killed between moving the old site aside and moving the new one in.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -29,9 +37,11 @@ from pathlib import Path
 from jinja2 import TemplateNotFound
 from markupsafe import Markup
 
+from .checks.rules import RULES
 from .findings import Finding, error
 from .markdown import plain_text, to_html
 from .model import FIELD_LABELS, KINDS, SUBMISSION_STATUSES, UNIT_KINDS
+from .personal_data import LABELS, Match, find_personal_data, find_personal_data_in_html, line_col, mask
 from .render.env import TemplateFailure, environment, render
 from .repo import Campaign, Doc
 
@@ -161,7 +171,6 @@ def privacy_findings(campaign: Campaign, docs: list[Doc]) -> list[Finding]:
     to what goes on a public site, and the submitter and issue title are scanned here too.
     """
     from .checks import pii
-    from .checks.rules import RULES
     context = campaign.registries.settings.quality.landline_context if campaign.registries else 8
     out: list[Finding] = []
     for doc in docs:
@@ -174,9 +183,73 @@ def privacy_findings(campaign: Campaign, docs: list[Doc]) -> list[Finding]:
             for i, value in enumerate(values):
                 if isinstance(value, str):
                     where = (key, i) if isinstance(data.get(key), list) else (key,)
-                    out.extend(pii.findings_in(value, doc.line(*where), report, context, FIELD_LABELS[key],
-                                               doc.parsed.column_of(where, value=True) or 1))
-        out.extend(pii.findings_in(doc.body, doc.body_line, report, context, "正文"))
+                    out.extend(pii.in_text(value, doc.line(*where), report, context, FIELD_LABELS[key],
+                                           doc.parsed.column_of(where, value=True) or 1))
+        out.extend(pii.in_markdown(doc.body, doc.body_line, report, context))
+    return sorted(set(out), key=Finding.sort_key)
+
+
+def _strings(value) -> list[str]:
+    """Every string in a JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    return [s for v in value for s in _strings(v)] if isinstance(value, list) else []
+
+
+def _page_matches(rel: str, text: str) -> list[tuple[int | None, int | None, Match]]:
+    """(line, column, match) of personal data in one finished file, read as a reader or a program
+    reads it: an HTML page's text and attributes, a JSON (or script-wrapped JSON) file's strings,
+    a CSV file's cells, any other text as it is."""
+    if rel.endswith((".html", ".htm", ".svg")):
+        return [(line + 1, col, m) for m, (line, col) in _located(text, find_personal_data_in_html(text))]
+    if rel.endswith((".json", ".js")):
+        body = text.strip()
+        if body.startswith("window.") and "=" in body:  # window.NAME = {...};
+            body = body.split("=", 1)[1].strip().rstrip(";")
+        try:
+            value = json.loads(body)
+        except ValueError:
+            value = None
+        if value is not None:
+            out = []
+            for string in _strings(value):
+                found = find_personal_data(string)
+                if found:
+                    at = max(text.find(json.dumps(string, ensure_ascii=False)[1:-1]), 0)
+                    out.extend((text.count("\n", 0, at) + 1, None, m) for m in found)
+            return out
+    if rel.endswith(".csv"):
+        rows = csv.reader(io.StringIO(text, newline=""))
+        return [(rows.line_num, None, m) for row in rows for cell in row for m in find_personal_data(cell)]
+    return [(line + 1, col, m) for m, (line, col) in _located(text, find_personal_data(text))]
+
+
+def _located(text: str, matches: list[Match]):
+    return zip(matches, line_col(text, [m.start for m in matches]))
+
+
+def published_findings(pages: dict[str, bytes], sources: dict[str, str], prefix: str = SITE_DIR) -> list[Finding]:
+    """The last gate: personal data in the finished site (page path → content), by the same normaliser.
+
+    It trusts no earlier step: whatever put a number on a page (a published file the first scan
+    misread, a template, the settings, a registry), the page is refused. Findings name the page as
+    ``prefix``/path and its line; ``sources`` (page path → repository file) names the file a page
+    shows, other pages are made from several files, the templates and the settings.
+    """
+    out: list[Finding] = []
+    for rel in sorted(pages):
+        try:
+            text = pages[rel].decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # an image: no text a reader reads
+        for line, col, m in _page_matches(rel, text):
+            origin = (f"该页内容来自 {sources[rel]}" if rel in sources else
+                      "该页由多份公开文件的标题和摘要、模板（templates/site/）、设置（schema/settings.yaml）和登记表生成")
+            out.append(error(f"{prefix}/{rel}", line, m.code,
+                             f"公开网站页面含有{LABELS[m.code]} {mask(m.value)}（网站未写出）。{origin}，"
+                             f"请在其中删去这一{LABELS[m.code]}。{RULES[m.code].hint}", col))
     return sorted(set(out), key=Finding.sort_key)
 
 
@@ -256,18 +329,47 @@ def render_pages(campaign: Campaign, sel: Selection) -> dict[str, bytes]:
     return pages
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # a live process of another user
+    return True
+
+
+def sweep(out: Path) -> None:
+    """Remove the scratch folders (``.<name>.<pid>-…``) of runs that were killed, and those of
+    versions that did not name them by process; a killed run's old site (``….old``) is put back
+    when no site is there (it was killed between its two renames)."""
+    if not out.parent.is_dir():
+        return
+    prefix = f".{out.name}."
+    for folder in sorted(out.parent.glob(f"{prefix}*")):
+        rest = folder.name[len(prefix):]
+        pid, dash, _ = rest.partition("-")
+        if dash and pid.isdigit():
+            if _alive(int(pid)):
+                continue
+        elif not (rest == "old" or (len(rest) == 8 and rest.replace("_", "").isalnum())):
+            continue  # not a scratch folder (e.g. .site.x.y.z of something else)
+        if (rest == "old" or rest.endswith(".old")) and not out.exists() and folder.is_dir():
+            os.rename(folder, out)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def write_tree(out: Path, pages: dict[str, bytes]) -> None:
     """Write every page into a fresh folder, then swap it in: stale pages (an item no longer public) vanish."""
     from .fsutil import write_atomic
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    old = out.parent / f".{out.name}.old"
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}-", dir=out.parent))
+    old = tmp.with_name(tmp.name + ".old")
     try:
         for rel in sorted(pages):
             write_atomic(tmp / rel, pages[rel])
         os.chmod(tmp, 0o755)
-        if old.exists():
-            shutil.rmtree(old)
         if out.exists():
             os.rename(out, old)
         os.rename(tmp, out)
@@ -277,16 +379,26 @@ def write_tree(out: Path, pages: dict[str, bytes]) -> None:
 
 
 def build(campaign: Campaign, out: Path | None = None) -> SiteResult:
-    """Select, check for personal data, render and write the site.
+    """Select, check for personal data, render, check the result again and write the site.
 
     Raises SiteRefused (personal data) or render.env.TemplateFailure (a broken template), writing nothing.
     """
+    out = out or campaign.root / SITE_DIR
+    sweep(out)
     sel = select(campaign)
     refused = privacy_findings(campaign, sel.docs)
     if refused:
         raise SiteRefused(refused)
     pages = render_pages(campaign, sel)
-    out = out or campaign.root / SITE_DIR
+    sources = {f"{'issues' if doc.path.startswith('issues/') else 'items'}/{doc.model.id}.html": doc.path
+               for doc in sel.docs}
+    try:
+        prefix = out.relative_to(campaign.root).as_posix()
+    except ValueError:
+        prefix = out.as_posix()
+    leaked = published_findings(pages, sources, prefix)
+    if leaked:
+        raise SiteRefused(leaked)
     write_tree(out, pages)
     return SiteResult(out, sum(p.endswith(".html") for p in pages), len(sel.items), len(sel.issues),
                       sel.skipped_invalid)
