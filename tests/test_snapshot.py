@@ -71,7 +71,7 @@ def main_repo(tmp_path_factory) -> Path:
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "main")
-    stale = root / ".jianyan-cache" / "snapshot-v1" / "0123abcd"  # snapshots of an earlier format
+    stale = root / ".jianyan-cache" / "snapshot-v3" / "0123abcd"  # snapshots of an earlier format
     stale.mkdir(parents=True)
     res = run_cli(root, "check", "--format", "json")
     assert res.code in (0, 1), res
@@ -152,14 +152,15 @@ def test_a_new_day_reads_the_date_dependent_items_again(main_repo, tmp_path):
     root = tmp_path / "pr"
     shutil.copytree(main_repo, root, symlinks=True)
     meta_file = next((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/meta.bin"))
-    meta = snapshot._unblob(meta_file)
+    signed_as = snapshot.label(meta_file.parent.name, "", "meta")
+    meta = snapshot._unblob(meta_file, signed_as)
     git(root, "checkout", "-q", "-b", "pr")
     CASES["body_edit"](root)
     same_day = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
     meta["day"] = "2000-01-01"
     meta["timely"] = [SERIES_NEXT]
     meta_file.unlink()
-    write_blob(meta_file, meta)
+    write_blob(meta_file, meta, signed_as)
     other_day = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
     full = run_cli(root, "check", "--base", "main", "--format", "json", env={"JIANYAN_CACHE": "0"})
     assert "受影响的 0 篇" in same_day.err and "受影响的 1 篇" in other_day.err, (same_day.err, other_day.err)

@@ -322,7 +322,7 @@ def baselines(folder: Path, planted: list[tuple[str, str]], pairs_sample: int = 
                              "planted_found": found, "planted": len(planted), "_q": len(results)}
     # ours, same items, same process: the index main's check stored (snapshot), opened and queried
     # (candidates and the exact comparison of each), against datasketch's pickled index queried
-    from .dup.stored import StoredIndex
+    from .snapshot import stored_index
     min_chars = camp.registries.settings.dup.min_span_chars
     stored = sorted((folder / ".jianyan-cache").glob("snapshot-v*/*/dup"))
     if stored:
@@ -331,9 +331,9 @@ def baselines(folder: Path, planted: list[tuple[str, str]], pairs_sample: int = 
         def matches(index, q: str) -> set[str]:
             return {m.entry.id for m in index.query(feats[pos[q]], lambda j: index.entries[j].id == q)}
 
-        matches(StoredIndex(stored[0], folder, min_chars), queries[-1])  # warm-up, as datasketch's import
+        matches(stored_index(stored[0].parent, folder, min_chars), queries[-1])  # warm-up, as datasketch's import
         t0 = time.perf_counter()
-        index = StoredIndex(stored[0], folder, min_chars)
+        index = stored_index(stored[0].parent, folder, min_chars)
         for q in queries[:5]:
             matches(index, q)
         out["ours_index_plus_query5_s"] = round(time.perf_counter() - t0, 4)

@@ -1,12 +1,65 @@
-"""Atomic, deterministic file writing."""
+"""Atomic, deterministic file writing; bounded reading of the files the tool wrote itself.
+
+The caches under .jianyan-cache/ sit in the work tree, where a pull request or a restored CI cache can
+put anything: a symlink to /dev/zero (read without end), a FIFO (an open that never returns), a
+folder, a file of many GB. ``open_regular`` opens without following a final symlink and without
+blocking, and accepts a regular file only; ``read_regular`` then reads at most a given size. The
+standard library has the pieces (``O_NOFOLLOW``, ``O_NONBLOCK``, ``fstat``) but no call that puts them
+together, hence these few lines.
+"""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
+_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
-def write_atomic(path: Path, data: bytes | str, *, exclusive: bool = False) -> None:
+
+class NotRegular(ValueError):
+    """A path that should hold a file the tool wrote holds something else (or too much)."""
+
+
+def open_regular(path: Path, *, follow: bool = False) -> int:
+    """A read-only descriptor of the regular file at ``path``. FileNotFoundError when nothing is there;
+    NotRegular (or OSError: a symlink when ``follow`` is off) for anything else. Never blocks."""
+    flags = _FLAGS & ~(getattr(os, "O_NOFOLLOW", 0) if follow else 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegular(f"{path} is not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_exactly(fd: int, size: int, offset: int = 0) -> bytes:
+    """``size`` bytes of ``fd`` from ``offset``; NotRegular when the file is shorter."""
+    parts, got = [], 0
+    while got < size:
+        part = os.pread(fd, size - got, offset + got)
+        if not part:
+            raise NotRegular("file shorter than expected")
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def read_regular(path: Path, limit: int, *, follow: bool = False) -> bytes:
+    """The whole regular file at ``path`` when it holds at most ``limit`` bytes (see ``open_regular``)."""
+    fd = open_regular(path, follow=follow)
+    try:
+        size = os.fstat(fd).st_size
+        if size > limit:
+            raise NotRegular(f"{path}: {size} bytes, more than {limit}")
+        return read_exactly(fd, size)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes | str, *, exclusive: bool = False, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` via a temporary file and rename, so readers never see half a file.
 
     With ``exclusive`` the call fails with FileExistsError instead of replacing an existing file.
@@ -21,7 +74,7 @@ def write_atomic(path: Path, data: bytes | str, *, exclusive: bool = False) -> N
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         if exclusive:
             os.link(tmp, path)  # fails if path exists: never overwrite a user's file
             os.unlink(tmp)

@@ -9,15 +9,23 @@ on every run (cheap, and never stale when the models change).
 Key: the file's repository path and a hash of its bytes, under a fingerprint of the reader's code
 (the package's source files, the PyYAML and Python versions): a change to the tool makes a fresh
 cache. Layout: ``.jianyan-cache/load-v<FORMAT>/<fingerprint>/<part>/<shard>.bin`` with SHARDS shards by
-path, each ``blake2b digest + marshal(payload)``, written to a temporary file and renamed (atomic:
+path, each a signed blob (``write_blob``), written to a temporary file and renamed (atomic:
 concurrent runs never see half a file; the last writer wins, and either version is correct). A
-shard that is unreadable, fails its digest or has an unexpected shape is ignored and rebuilt, and
-an entry is only used when the file's bytes hash to the stored value: the cache is never trusted
-blindly and can always be deleted (``make clean``).
+shard that is not a regular file, is too large, fails its signature or has an unexpected shape is
+discarded with a note and rebuilt, and an entry is only used when the file's bytes hash to the stored
+value: the cache is never trusted blindly and can always be deleted (``make clean``).
+
+A blob (``write_blob``, also the findings cache below and the snapshots, snapshot.py): a header
+(MAGIC, the payload's length, a keyed BLAKE2b of a label, the length and the payload) and
+``marshal(obj)``. The key is this machine's (where.cache_key), so a blob copied from another machine or
+edited, even with a digest recomputed, is not taken; the label says what the blob is (which snapshot,
+which part), so a genuine blob moved to another place is not taken either. marshal is only ever
+given bytes that this machine signed.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import marshal
 import multiprocessing
 import os
@@ -30,9 +38,10 @@ from typing import Callable
 from .findings import Finding
 from .forking import processes
 from .frontmatter import Parsed, decode, read_markdown
-from .where import CACHE_DIR
+from .fsutil import NotRegular, open_regular, read_exactly
+from .where import CACHE_DIR, cache_key, discard, drop_old_versions
 
-FORMAT = 2
+FORMAT = 3
 SHARDS = 16
 _PKG = Path(__file__).resolve().parent
 _fingerprint: str | None = None
@@ -110,8 +119,14 @@ class LoadCache:
     def _read(self, k: int) -> dict:
         if self.folder is None:
             return {}
-        payload = read_blob(self.folder / f"{k:02x}.bin")
+        path = self.folder / f"{k:02x}.bin"
+        payload = read_blob(path, self._label(k))
+        if payload is not None and not isinstance(payload, dict):
+            discard(path)
         return payload if isinstance(payload, dict) else {}
+
+    def _label(self, k: int) -> str:
+        return "/".join(self.folder.parts[-3:] + (f"{k:02x}",))
 
     def read_markdown(self, relpath: str, raw: bytes) -> Parsed:
         """``frontmatter.read_markdown`` through the cache."""
@@ -178,10 +193,11 @@ class LoadCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for k in sorted(self.dirty):
-                write_blob(self.folder / f"{k:02x}.bin", self.shards[k] or {})
+                write_blob(self.folder / f"{k:02x}.bin", self.shards[k] or {}, self._label(k))
             for old in self.folder.parent.parent.iterdir():  # caches of other code versions
                 if old.is_dir() and old.name != self.folder.parent.name:
                     shutil.rmtree(old, ignore_errors=True)
+            drop_old_versions(self.folder.parent.parent, "load-v")
         except (OSError, ValueError):
             pass  # a cache that cannot be written only costs time
 
@@ -225,10 +241,13 @@ def cached_family(name: str, check, campaign, ctx):
     folder = Path(campaign.root) / CACHE_DIR / f"findings-v{FORMAT}"
     path = folder / f"{name}.bin"
     context = _context_fingerprint(Path(campaign.root), campaign.registries, name)
-    payload = read_blob(path)
+    label = f"findings-v{FORMAT}/{name}"
+    payload = read_blob(path, label)
     stored: dict = {}
     if type(payload) is tuple and len(payload) == 2 and payload[0] == context and type(payload[1]) is dict:
         stored = payload[1]
+    elif payload is not None and not (type(payload) is tuple and len(payload) == 2):
+        discard(path)
     docs = [*campaign.submissions, *campaign.issues]
     out: list[Finding] = []
     todo_subs, todo_issues, keys = [], [], {}
@@ -260,7 +279,8 @@ def cached_family(name: str, check, campaign, ctx):
         merged.update({p: (keys[p], v) for p, v in fresh.items()})
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            write_blob(path, (context, merged))
+            write_blob(path, (context, merged), label)
+            drop_old_versions(folder, "findings-v")
         except (OSError, ValueError):
             pass
     return out
@@ -299,24 +319,60 @@ def _per_file_chunk(k: int) -> list[Finding]:
     return list(check(part, ctx))
 
 
-def read_blob(path: Path):
-    """What ``write_blob`` stored at ``path``; None when it is missing, damaged or unreadable."""
+MAGIC = b"jianyan-blob-1\0\0"
+_HEAD = len(MAGIC) + 8 + 32
+MAX_BLOB = 1 << 30  # larger is damage: a load shard of 100 000 files holds about 10 MB, a finding about 300 B
+
+
+def _sign(key: bytes, label: str, payload: bytes) -> bytes:
+    h = hashlib.blake2b(key=key, digest_size=32, person=b"jianyan-blob")
+    h.update(label.encode("utf-8", "surrogatepass") + b"\0")
+    h.update(len(payload).to_bytes(8, "little"))
+    h.update(payload)
+    return h.digest()
+
+
+def read_blob(path: Path, label: str, limit: int = MAX_BLOB):
+    """What ``write_blob`` stored at ``path`` under ``label``; None when it is missing, and also (after
+    ``where.discard``: removed, with a note) when it is not a regular file, too large, damaged or not
+    signed with this machine's key. Never reads more than the header says, nor more than ``limit``."""
+    key = cache_key()
+    if key is None:
+        return None
     try:
-        blob = path.read_bytes()
-        if len(blob) >= 16 and _digest(blob[16:]) == blob[:16]:
-            return marshal.loads(blob[16:])
+        fd = open_regular(path)
+    except FileNotFoundError:
+        return None
+    except (OSError, NotRegular):
+        discard(path)
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        head = read_exactly(fd, _HEAD) if _HEAD <= size <= limit else b""
+        length = int.from_bytes(head[len(MAGIC):len(MAGIC) + 8], "little") if head else -1
+        if head[:len(MAGIC)] == MAGIC and length == size - _HEAD:
+            payload = read_exactly(fd, length, _HEAD)
+            if hmac.compare_digest(head[-32:], _sign(key, label, payload)):
+                return marshal.loads(payload)
     except (OSError, ValueError, EOFError, TypeError):
         pass
+    finally:
+        os.close(fd)
+    discard(path)
     return None
 
 
-def write_blob(path: Path, obj) -> None:
-    """``digest + marshal(obj)`` to ``path`` via a temporary file and a rename (atomic)."""
+def write_blob(path: Path, obj, label: str) -> None:
+    """``obj`` (marshal-able) signed under ``label`` to ``path``, via a temporary file and a rename
+    (atomic); ValueError when there is no key to sign with."""
+    key = cache_key()
+    if key is None:
+        raise ValueError("no cache key")
     payload = marshal.dumps(obj)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(_digest(payload) + payload)
+            fh.write(MAGIC + len(payload).to_bytes(8, "little") + _sign(key, label, payload) + payload)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

@@ -23,14 +23,18 @@ snapshot's.
 Layout: ``.jianyan-cache/snapshot-v<SNAPSHOT_FORMAT>/<commit>/`` with ``meta.bin`` (commit, day, tool
 fingerprint, issue and feedback keys, ids that differ from file names, date-dependent files),
 ``rdeps.bin`` (key → files depending on it), ``findings.bin`` (file → whether a draft, the loader's
-findings, the check families' findings) and ``dup/`` (dup/stored.py). Each .bin is a digest-checked
-marshal blob (loadcache.write_blob); a folder is written under a temporary name and renamed; the newest
-KEEP snapshots are kept. Anything unreadable means: no snapshot.
+findings, the check families' findings) and ``dup/`` (dup/stored.py). Each .bin is a blob signed with
+this machine's key (loadcache.write_blob) under a label naming the commit, a random id of this
+snapshot (kept in meta.bin) and the part, so parts of two snapshots cannot be mixed; a folder is
+written under a temporary name and renamed; the newest KEEP snapshots are kept. Anything unreadable,
+unsigned or damaged means: no snapshot (it is removed with a note, and the full check that runs
+instead stores a new one).
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -40,7 +44,7 @@ from .findings import Finding
 from .gitio import Change, Git, GitError
 from .loadcache import fingerprint, read_blob, write_blob
 from .repo import ISSUES_DIR, SUBMISSIONS_DIR, Campaign, doc_reader, load_campaign, load_registries
-from .where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, drop_old_versions
+from .where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, discard, drop_old_versions
 
 KEEP = 3
 MAX_READ = 2000        # files to read beyond which a full check is as quick
@@ -91,9 +95,14 @@ def _timely(model, day: dt.date) -> bool:
 
 # --- writing ---------------------------------------------------------------------------------------
 
-def _unblob(path: Path):
-    """A stored part of the snapshot; ValueError when it is missing or damaged."""
-    obj = read_blob(path)
+def label(commit: str, ident: str, part: str) -> str:
+    """What a part of snapshot ``ident`` of ``commit`` is signed as (meta.bin: ``ident`` empty)."""
+    return f"{SNAPSHOT_DIR}/{commit}/{ident}/{part}"
+
+
+def _unblob(path: Path, name: str):
+    """A stored part of the snapshot signed as ``name``; ValueError when it is missing or damaged."""
+    obj = read_blob(path, name)
     if obj is None:
         raise ValueError(f"unreadable {path.name}")
     return obj
@@ -158,14 +167,15 @@ def save(campaign: Campaign, raw: list[Finding], today: dt.date | None = None) -
             if f.path.startswith(prefix) and not f.code.startswith(NOT_STORED):
                 stored.setdefault(f.path, (f.path in drafts, [], []))[1 if f in loader else 2].append(
                     (f.path, f.line, f.column, f.severity, f.code, f.message))
+        ident = secrets.token_hex(8)
         meta = {"format": FORMAT, "commit": commit, "tool": fingerprint(), "day": day.isoformat(),
-                "files": len(campaign.submissions) + len(campaign.issues),
+                "files": len(campaign.submissions) + len(campaign.issues), "id": ident,
                 "provides": provides, "odd_ids": odd_ids, "timely": timely}
-        write_blob(tmp / "rdeps.bin", rdeps)
-        write_blob(tmp / "findings.bin", stored)
+        write_blob(tmp / "rdeps.bin", rdeps, label(commit, ident, "rdeps"))
+        write_blob(tmp / "findings.bin", stored, label(commit, ident, "findings"))
         from .dup.stored import save_index
-        save_index(campaign, tmp / "dup")
-        write_blob(tmp / "meta.bin", meta)  # last: a snapshot exists only once complete
+        save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
+        write_blob(tmp / "meta.bin", meta, label(commit, "", "meta"))  # last: a snapshot exists only once complete
         if final.exists():
             shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
@@ -245,25 +255,35 @@ def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: 
     root = Path(root)
     if not cache_enabled(root):
         return None
+    # the submissions the change under check touches are read whatever the snapshot (HEAD's has them
+    # unchanged, but the change's own checks compare them with the base)
+    base = {c.new for c in candidates[0][1] or () if c.new and _kind(c.new) == "submission"} if candidates else set()
     for commit, changes in candidates:
         where = folder_of(root) / commit
+        if not os.path.lexists(where):
+            continue
         try:
-            meta = _unblob(where / "meta.bin")
-        except (OSError, ValueError, EOFError, TypeError):
+            meta = _unblob(where / "meta.bin", label(commit, "", "meta"))
+        except ValueError:
+            discard(where)  # incomplete, damaged or not this machine's
             continue
         if not (isinstance(meta, dict) and meta.get("format") == FORMAT and meta.get("tool") == fingerprint()
-                and meta.get("commit") == commit):
+                and meta.get("commit") == commit and type(meta.get("id")) is str):
             continue
         try:
             if changes is None:
                 changes = _changes_since(git, prefix, commit)
-            return _plan(root, where, meta, changes, progress, today or dt.date.today())
-        except (OSError, ValueError, EOFError, TypeError, KeyError, GitError):
+            return _plan(root, where, meta, changes, progress, today or dt.date.today(), base)
+        except GitError:
+            return None
+        except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError, AttributeError):
+            discard(where)
             return None
     return None
 
 
-def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, day: dt.date) -> Partial | None:
+def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, day: dt.date,
+          base: set[str]) -> Partial | None:
     kinds: dict[str, str] = {}
     for c in changes:
         for p in (c.old, c.new):
@@ -299,7 +319,7 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
         if k == "feedback":
             touched.update(provides.get(p, ()))
             touched.add(f"id:{_stem_id(p)}")
-    rdeps: dict[str, list[str]] = _unblob(where / "rdeps.bin")
+    rdeps: dict[str, list[str]] = _unblob(where / "rdeps.bin", label(meta["commit"], meta["id"], "rdeps"))
     by_odd_id: dict[str, list[str]] = {}
     for p, ident in odd_ids.items():
         by_odd_id.setdefault(ident, []).append(p)
@@ -314,6 +334,7 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
             read.update(by_odd_id.get(ident, ()))
     if meta["day"] != day.isoformat():
         read.update(meta["timely"])
+    read.update(p for p in base if (root / p).is_file())
     read -= gone
     if len(read) > MAX_READ:
         return None
@@ -323,12 +344,21 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
     campaign = first if read == changed else load_campaign(root, submissions=read, cache=False, registries=regs)
     if campaign.registries is None:
         return None
-    from .dup.stored import StoredIndex
-    index = StoredIndex(where / "dup", root, campaign.registries.settings.dup.min_span_chars)
+    index = stored_index(where, root, campaign.registries.settings.dup.min_span_chars, meta)
     campaign.lookup = _lookup(root, campaign, odd_ids, read | gone, by_odd_id)
     files = meta["files"] + sum((c.new is not None and kinds[c.new] in ("submission", "issue"))
                                 - (c.old is not None and kinds[c.old] in ("submission", "issue")) for c in changes)
-    return Partial(campaign, read, gone, _unblob(where / "findings.bin"), index=index, files=files)
+    findings = _unblob(where / "findings.bin", label(meta["commit"], meta["id"], "findings"))
+    return Partial(campaign, read, gone, findings, index=index, files=files)
+
+
+def stored_index(where: Path, root: Path, min_chars: int, meta: dict | None = None):
+    """The duplication index (dup.stored.StoredIndex) of the snapshot at ``where``, whose ``meta`` is read
+    when not given; ValueError when the snapshot is damaged or not this machine's."""
+    from .dup.stored import StoredIndex
+    if meta is None:
+        meta = _unblob(where / "meta.bin", label(where.name, "", "meta"))
+    return StoredIndex(where / "dup", root, min_chars, label(meta["commit"], meta["id"], "dup"))
 
 
 def _lookup(root: Path, campaign: Campaign, odd_ids: dict[str, str], skip: set[str],

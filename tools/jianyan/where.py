@@ -1,20 +1,96 @@
-"""Where things are: the campaign root and the cache folder (no heavy imports: modules that are loaded
-for one quick question, such as dup/cache.py and dup/tokens.py, use it)."""
+"""Where things are: the campaign root, the cache folder and the key that signs the caches (no heavy
+imports: modules that are loaded for one quick question, such as dup/cache.py and dup/tokens.py, use it).
+
+The cache folder is in the work tree, where a pull request or a CI cache restored from another run can
+put files of its making. So what the caches say is signed (a keyed BLAKE2b, hashlib's MAC) with a key
+that lives outside the repository, one per machine and user: ``$JIANYAN_CACHE_KEY`` (a file path, for
+CI runners that share one), else ``$XDG_CACHE_HOME/jianyan/key``, else ``~/.cache/jianyan/key``; 32
+random bytes made on first use (mode 0600, linked into place atomically: two runs at once agree on one
+key). A cache signed with another key, or not signed, is treated as missing. No key to be had (a
+read-only home, a key file that is not one): the caches are off, which only costs time.
+"""
 from __future__ import annotations
 
 import os
+import secrets
+import shutil
+import sys
 from pathlib import Path
 
 SCHEMA_DIR = "schema"
 CACHE_DIR = ".jianyan-cache"
-SNAPSHOT_FORMAT = 3
+SNAPSHOT_FORMAT = 4
 SNAPSHOT_DIR = f"snapshot-v{SNAPSHOT_FORMAT}"  # under CACHE_DIR (snapshot.py)
+KEY_ENV = "JIANYAN_CACHE_KEY"
+KEY_SIZE = 32
+_keys: dict[str, bytes | None] = {}   # key file → its key (None: none to be had), read once a process
+_noted: set[str] = set()              # caches already reported as discarded in this process
+
+
+def key_file() -> Path | None:
+    """Where the caches' key is (see the module docstring); None when there is no home folder."""
+    env = os.environ.get(KEY_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    try:
+        base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    except RuntimeError:  # no HOME and no password entry
+        return None
+    return base / "jianyan" / "key"
+
+
+def cache_key() -> bytes | None:
+    """This machine's key for signing caches, made on first use; None when it cannot be had."""
+    path = key_file()
+    if path is None:
+        return None
+    if str(path) not in _keys:
+        _keys[str(path)] = _load_key(path)
+    return _keys[str(path)]
+
+
+def _load_key(path: Path) -> bytes | None:
+    from .fsutil import NotRegular, read_regular, write_atomic
+    for _ in range(2):
+        try:
+            key = read_regular(path, KEY_SIZE, follow=True)  # a symlink to a shared key is fine
+            return key if len(key) == KEY_SIZE else None
+        except FileNotFoundError:
+            pass
+        except (OSError, NotRegular):
+            return None
+        try:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_atomic(path, secrets.token_bytes(KEY_SIZE), exclusive=True, mode=0o600)
+        except FileExistsError:
+            pass  # another run made it first: read that one
+        except OSError:
+            return None
+    return None
+
+
+def discard(path: Path) -> None:
+    """Remove the damaged or untrusted cache entry ``path`` (a file, a symlink or a folder; nothing it
+    points to) and say so once per cache folder: the check goes on without it and writes it anew."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass
+    parts = Path(path).parts
+    name = "/".join(parts[parts.index(CACHE_DIR):][:2]) if CACHE_DIR in parts else str(path)
+    if name not in _noted:
+        _noted.add(name)
+        print(f"注意：缓存 {name} 已损坏或不可信（可能来自别的机器或被改动过），已弃用并重新建立；检查结果不受影响",
+              file=sys.stderr)
 
 
 def drop_old_versions(current: Path, prefix: str) -> None:
     """Remove the folders beside ``current`` named ``prefix``… that an earlier version of the tool wrote
     (a feature cache or snapshots of another layout: hundreds of MB in a large campaign)."""
-    import shutil
     try:
         for old in current.parent.glob(f"{prefix}*"):
             if old.is_dir() and old.name != current.name:
@@ -42,12 +118,20 @@ def find_root(start: Path | None = None) -> Path:
 
 def cache_enabled(root: Path) -> bool:
     """The caches are used where .jianyan-cache/ is git-ignored (every campaign made by jianyan init),
-    so they never show up as a change; JIANYAN_CACHE=0 switches them off."""
+    so they never show up as a change, is a folder (not a symlink taking the writes elsewhere) and a
+    key signs them; JIANYAN_CACHE=0 switches them off."""
     if os.environ.get("JIANYAN_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
         return False
     try:
         ignore = (Path(root) / ".gitignore").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    return any(line.strip().strip("/") == CACHE_DIR for line in ignore.splitlines())
+    if not any(line.strip().strip("/") == CACHE_DIR for line in ignore.splitlines()):
+        return False
+    folder = Path(root) / CACHE_DIR
+    if os.path.lexists(folder) and (folder.is_symlink() or not folder.is_dir()):
+        discard(folder)
+        if os.path.lexists(folder):
+            return False
+    return cache_key() is not None
 

@@ -2,8 +2,14 @@
 
 Layout: ``.jianyan-cache/<FOLDER>/<shard>.{data.bin,index.npy,keys.npy}``. A shard is written by one run
 with the features it had to compute: ``data.bin`` holds each text's arrays one after another (one
-record a text), ``index.npy`` each record's offset and sizes, ``keys.npy`` (written last, so a shard is
-only seen once complete) the sorted content keys. A text's features are one ``pread`` of its record:
+record a text), ``index.npy`` each record's offset, sizes and signature (a keyed BLAKE2b of its content
+key, sizes and bytes, with this machine's key: where.cache_key), ``keys.npy`` (written last, so a shard
+is only seen once complete) the sorted content keys and, as a last row, the signature of the keys and
+the index. Opening a shard checks that its files are regular
+files whose sizes agree with their headers and with each other, without reading the records; a
+record's signature is checked the first time this process reads it, or ``locate`` finds it. A shard
+that fails is discarded with a note (where.discard) and its texts computed again: edited, damaged or
+foreign features are never used. A text's features are one ``pread`` of its record:
 nothing is mapped, so reading the features of a whole corpus leaves them in the page cache, not in the
 process's memory. When there are many shards they are merged into one (records copied as they are).
 Anything unreadable is treated as a cache miss: the cache can always be deleted (``make clean``).
@@ -11,17 +17,20 @@ Anything unreadable is treated as a cache miss: the cache can always be deleted 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
+import secrets
 import uuid
 from pathlib import Path
 from typing import Iterable
 
 import numpy as np
 
-from ..where import CACHE_DIR, cache_enabled, drop_old_versions
+from ..fsutil import NotRegular, open_regular, read_exactly
+from ..where import CACHE_DIR, cache_enabled, cache_key, discard, drop_old_versions
 from .features import PERMS, VERSION, Features
 
-LAYOUT = 2         # bump when the shard files change (the folder name carries it)
+LAYOUT = 3         # bump when the shard files change (the folder name carries it)
 FOLDER = f"dup-v{VERSION}.{LAYOUT}"
 MAX_SHARDS = 32    # a cold run writes one shard per worker and SHARD_ITEMS texts; merged beyond this
 DICT_AFTER = 2000  # lookups by binary search before one dictionary of every key is built
@@ -43,6 +52,57 @@ def _layout(tokens: int, fps: int) -> tuple[tuple[tuple[str, np.dtype, int, int]
     return tuple(out), -(-at // 8) * 8
 
 
+_SCRATCH_KEY = secrets.token_bytes(32)  # signs shards that only this run's processes (forked) read
+
+
+def signing_key() -> bytes:
+    """This machine's key for the caches (where.cache_key); without one, a key of this run, for the
+    scratch shards of a run whose caches are off."""
+    return cache_key() or _SCRATCH_KEY
+
+
+def _sizes(tokens: np.ndarray, fps: np.ndarray) -> np.ndarray:
+    """``_layout(t, f)[1]`` for arrays of token and fingerprint counts."""
+    per = [sum(dtype.itemsize * p[k] for _, dtype, p in _RECORD) for k in range(3)]
+    return -(-(per[0] * tokens + per[1] * fps + per[2]) // 8) * 8
+
+
+def _sign(key: bytes, content: bytes, tokens: int, fps: int, record: bytes) -> np.ndarray:
+    """A record's signature, as the two int64 it is stored as in ``index.npy``."""
+    h = hashlib.blake2b(key=key, digest_size=16, person=b"jianyan-feat")
+    h.update(content + tokens.to_bytes(8, "little") + fps.to_bytes(8, "little"))
+    h.update(record)
+    return np.frombuffer(h.digest(), dtype="<i8")
+
+
+def _sign_shard(key: bytes, keys: np.ndarray, index: np.ndarray) -> bytes:
+    """The signature of a shard's keys and index (the last row of ``keys.npy``)."""
+    h = hashlib.blake2b(key=key, digest_size=16, person=b"jianyan-shard")
+    h.update(np.ascontiguousarray(keys).tobytes())
+    h.update(np.ascontiguousarray(index).tobytes())
+    return h.digest()
+
+
+def read_npy(path: Path, dtype: str, shape: tuple[int | None, int]) -> np.ndarray:
+    """A 2-D .npy file written by ``np.save``, read whole: a regular file whose header gives ``dtype``
+    and ``shape`` (None: any number of rows) and whose size agrees with it, or ValueError. np.load
+    would read a FIFO, follow a symlink to /dev/zero, or take a huge shape on trust."""
+    fd = open_regular(path)
+    with os.fdopen(fd, "rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError("unknown .npy version")
+        read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        got, fortran, got_dtype = read(fh)
+        if got_dtype != np.dtype(dtype) or fortran or len(got) != 2 or got[1] != shape[1] \
+                or shape[0] is not None and got[0] != shape[0]:
+            raise ValueError("unexpected .npy shape")
+        count = got[0] * got[1]
+        if os.fstat(fd).st_size - fh.tell() != count * got_dtype.itemsize:
+            raise ValueError("damaged .npy file")
+        return np.frombuffer(read_exactly(fd, count * got_dtype.itemsize, fh.tell()), dtype=got_dtype).reshape(got)
+
+
 def content_key(text: str, markdown: bool) -> bytes:
     h = hashlib.blake2b(digest_size=16, person=b"jianyan-dup")
     h.update(f"{VERSION}:{int(markdown)}:".encode())
@@ -51,21 +111,29 @@ def content_key(text: str, markdown: bool) -> bytes:
 
 
 class Shard:
-    """One shard's records, read with ``os.pread``; keys and index held (24 B a text)."""
+    """One shard's records, read with ``os.pread``; keys and index held (56 B a text)."""
 
-    def __init__(self, folder: Path, name: str):
-        self.folder, self.name = folder, name
+    def __init__(self, folder: Path, name: str, key: bytes, trusted: bool = False):
+        """ValueError (or OSError) when the shard's files are not regular files of agreeing sizes.
+        ``trusted``: the records need no checking (the process that started this one checked them)."""
+        self.folder, self.name, self.key = folder, name, key
         self.files = [folder / f"{name}.{part}" for part in ("data.bin", "index.npy", "keys.npy")]
-        keys = np.load(self.files[2])
-        self.index = np.load(self.files[1])
-        self.fd = os.open(self.files[0], os.O_RDONLY)
+        keys = read_npy(self.files[2], "u1", (None, 16))
+        keys, sign = keys[:-1], keys[-1:].tobytes()
+        self.index = read_npy(self.files[1], "<i8", (len(keys), 5))
+        if not hmac.compare_digest(sign, _sign_shard(key, keys, self.index)):
+            raise ValueError("shard not signed here")
+        self.fd = open_regular(self.files[0])
         size = os.fstat(self.fd).st_size
-        if keys.ndim != 2 or keys.shape[1] != 16 or self.index.shape != (len(keys), 3) \
-                or (len(keys) and int(self.index[-1, 0]) + _layout(*map(int, self.index[-1, 1:]))[1] != size):
+        at, tokens, fps = self.index[:, 0], self.index[:, 1], self.index[:, 2]
+        ends = at + _sizes(tokens, fps)
+        if len(keys) and (np.any(tokens < 0) or np.any(fps < 0) or np.any(tokens > size) or np.any(fps > size)
+                          or at[0] != 0 or np.any(at[1:] != ends[:-1]) or ends[-1] != size) or not len(keys) and size:
             os.close(self.fd)
             raise ValueError("damaged shard")
         self.n = len(keys)
         self.raw_keys = keys
+        self.checked = np.full(self.n, trusted, dtype=bool)  # records whose signature was checked
         # keys are written sorted; as big-endian 64-bit halves they sort the same way, so one is
         # found by binary search (a PR run looks up a handful)
         halves = keys.view(">u8").reshape(self.n, 2)
@@ -93,21 +161,33 @@ class Shard:
         return [self.raw_keys[i].tobytes() for i in range(self.n)]
 
     def record(self, row: int) -> tuple[bytes, int, int]:
-        """The raw record of ``row``, its token and fingerprint counts."""
-        at, tokens, fps = (int(x) for x in self.index[row])
-        size = _layout(tokens, fps)[1]
-        data = os.pread(self.fd, size, at)
-        if len(data) != size:
-            raise ValueError("damaged shard")
+        """The raw record of ``row``, its token and fingerprint counts; ValueError when it is not the
+        one signed."""
+        at, tokens, fps = (int(x) for x in self.index[row, :3])
+        data = os.pread(self.fd, _layout(tokens, fps)[1], at)
+        if not self.checked[row]:
+            sign = _sign(self.key, self.raw_keys[row].tobytes(), tokens, fps, data)
+            if not hmac.compare_digest(sign.tobytes(), self.index[row, 3:].tobytes()):
+                raise ValueError("damaged shard")
+            self.checked[row] = True
         return data, tokens, fps
+
+    def check(self, row: int) -> bool:
+        """Whether ``row``'s record is the one signed (read once a process)."""
+        try:
+            return self.checked[row] or self.record(row) is not None
+        except (OSError, ValueError):
+            return False
 
     def part(self, row: int, name: str, count: bool = False):
         """One array of ``row``'s record (``count``: its length only, nothing read)."""
-        at, tokens, fps = (int(x) for x in self.index[row])
+        at, tokens, fps = (int(x) for x in self.index[row, :3])
         for array, dtype, n, offset in _layout(tokens, fps)[0]:
             if array == name:
                 if count:
                     return n
+                if not self.checked[row]:
+                    self.record(row)
                 data = os.pread(self.fd, n * dtype.itemsize, at + offset)
                 if len(data) != n * dtype.itemsize:
                     raise ValueError("damaged shard")
@@ -127,6 +207,8 @@ class Store:
     def __init__(self, root: Path | None):
         use = root is not None and cache_enabled(Path(root))
         self.folder = (Path(root) / CACHE_DIR / FOLDER) if use else None
+        self.key = signing_key()
+        self.trusted = False
         self.shards: list[Shard] = []
         self.new: dict[bytes, Features] = {}
         self._where: dict[bytes, tuple[Shard, int]] | None = None  # built once lookups are many
@@ -137,9 +219,10 @@ class Store:
 
     @classmethod
     def opened(cls, folder: Path) -> "Store":
-        """The store whose shards are in ``folder`` (a fresh query worker's: engine.Index.from_state)."""
+        """The store whose shards are in ``folder`` (a fresh query worker's: engine.Index.from_state),
+        opened by a process that located, and so checked, the records this one reads."""
         store = cls(None)
-        store.folder = folder
+        store.folder, store.trusted = folder, True
         store.adopt(folder)
         return store
 
@@ -155,10 +238,18 @@ class Store:
             if (folder, name) in have:
                 continue
             try:
-                self.shards.append(Shard(folder, name))
-            except (OSError, ValueError):
-                continue
+                self.shards.append(Shard(folder, name, self.key, self.trusted))
+            except FileNotFoundError:
+                continue  # removed meanwhile by a run merging the shards
+            except (OSError, NotRegular, ValueError):
+                self.drop(folder, name)
         self._where, self._lookups = None, 0
+
+    @staticmethod
+    def drop(folder: Path, name: str) -> None:
+        """Discard a damaged shard (its texts' features are computed again)."""
+        for part in ("keys.npy", "index.npy", "data.bin"):  # keys first: the shard is no longer seen
+            discard(folder / f"{name}.{part}")
 
     @property
     def where(self) -> dict[bytes, tuple[Shard, int]]:
@@ -200,12 +291,20 @@ class Store:
             at[k] = j
         found = (hi[at] == want[:, 0]) & (lo[at] == want[:, 1])
         shard[found], row[found] = owner[at[found]], rows[at[found]]
+        for k in np.flatnonzero(found).tolist():  # a record that is not the one signed is not there
+            s = self.shards[shard[k]]
+            if not s.checked[row[k]] and not s.check(int(row[k])):
+                shard[k] = -1
+                self.drop(s.folder, s.name)
         return shard, row
 
     def get(self, key: bytes) -> Features | None:
         if key in self.new:
             return self.new[key]
         hit = self._find(key)
+        if hit and not hit[0].check(hit[1]):
+            self.drop(hit[0].folder, hit[0].name)
+            return None
         return hit[0].features(hit[1]) if hit else None
 
     def __contains__(self, key: bytes) -> bool:
@@ -224,19 +323,19 @@ class Store:
                 where = {k: hit for k, hit in self.where.items() if k not in self.new and (used is None or k in used)}
                 records = ((k, self.new[k]) if k in self.new else (k, where[k][0].record(where[k][1]))
                            for k in sorted(where.keys() | self.new.keys()))
-                write_records(self.folder, records)
+                write_records(self.folder, records, self.key)
                 for shard in self.shards:
                     for f in reversed(shard.files):
                         f.unlink(missing_ok=True)
             else:
-                write_shard(self.folder, self.new)
+                write_shard(self.folder, self.new, self.key)
         except OSError:
             pass  # a cache that cannot be written only costs time
 
 
-def write_shard(folder: Path, items: dict[bytes, Features]) -> None:
-    """Write ``items`` as one new shard of ``folder``."""
-    write_records(folder, ((k, items[k]) for k in sorted(items)))
+def write_shard(folder: Path, items: dict[bytes, Features], key: bytes | None = None) -> None:
+    """Write ``items`` as one new shard of ``folder``, signed with ``key`` (default: ``signing_key()``)."""
+    write_records(folder, ((k, items[k]) for k in sorted(items)), key)
 
 
 def _record(feats: Features) -> tuple[bytes, int, int]:
@@ -250,25 +349,30 @@ def _record(feats: Features) -> tuple[bytes, int, int]:
     return bytes(buf), len(feats.hashes), len(feats.fp_hash)
 
 
-def write_records(folder: Path, items: Iterable[tuple[bytes, Features | tuple[bytes, int, int]]]) -> None:
-    """A new shard of ``folder`` from (key, features or raw record) in key order, written as it comes
-    (a merge copies records without holding them); its keys file last: seen only once complete."""
+def write_records(folder: Path, items: Iterable[tuple[bytes, Features | tuple[bytes, int, int]]],
+                  key: bytes | None = None) -> None:
+    """A new shard of ``folder`` from (content key, features or raw record) in key order, written as it
+    comes (a merge copies records without holding them), signed with ``key`` (default:
+    ``signing_key()``); its keys file last: seen only once complete."""
+    key = key or signing_key()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
     keys: list[bytes] = []
-    index: list[tuple[int, int, int]] = []
+    index: list[tuple[int, int, int, int, int]] = []
     at = 0
     data = folder / f".{name}.data.bin"
     with open(data, "wb") as fh:
-        for key, item in items:
+        for content, item in items:
             record, tokens, fps = _record(item) if isinstance(item, Features) else item
             fh.write(record)
-            keys.append(key)
-            index.append((at, tokens, fps))
+            keys.append(content)
+            index.append((at, tokens, fps, *_sign(key, content, tokens, fps, record).tolist()))
             at += len(record)
     os.replace(data, folder / f"{name}.data.bin")
-    parts = {"index": np.array(index, dtype=np.int64).reshape(len(index), 3),
-             "keys": np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 16)}
+    index_arr = np.array(index, dtype=np.int64).reshape(len(index), 5)
+    keys_arr = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 16)
+    sign = np.frombuffer(_sign_shard(key, keys_arr, index_arr), dtype=np.uint8).reshape(1, 16)
+    parts = {"index": index_arr, "keys": np.concatenate([keys_arr, sign])}  # signature: the last row
     for part, arr in parts.items():  # keys last
         tmp = folder / f".{name}.{part}.tmp.npy"
         np.save(tmp, arr)

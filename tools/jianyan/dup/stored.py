@@ -7,11 +7,19 @@ searches and the records of its candidates, whose features come from the feature
 content key. ``Layered``
 puts the texts read in this run beside it and hides the stored rows of files changed or deleted since.
 Texts are not kept: a stored entry's ``source`` is empty (only a query's own text is ever shown).
+
+``info.bin`` is a signed blob (loadcache.write_blob, under the snapshot's label) that lists the size and
+BLAKE2b digest of every file a query reads; ``StoredIndex`` checks them all before mapping anything
+(about 1 s a GB, read with ``pread``: nothing stays mapped), so a damaged, edited or foreign index is
+refused as a whole (ValueError: the snapshot is not used) instead of failing or lying halfway through a
+check.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import marshal
+import os
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -20,9 +28,29 @@ import numpy as np
 from . import features as F
 from .cache import Store
 from .engine import Entry, FeatureList, Index, Match, build, campaign_entries, verify
-from .tables import FENCE, open_tables
+from ..fsutil import NotRegular, open_regular
+from ..loadcache import read_blob, write_blob
+from .tables import FENCE, INFO, open_tables
 
 FENCES = {"band_keys": "band_fence", "fp": "fp_fence"}  # searched tables: every FENCE-th value (tables.py)
+SEARCHED = ("band_keys", "band_doc", "fp", "fp_doc", *FENCES.values())  # the tables a query reads
+CHECKED = ("rows_off.npy", "rows.bin", f"tables/{INFO}", *(f"tables/{t}.bin" for t in SEARCHED))
+
+
+def _digest(path: Path, size: int | None = None) -> tuple[int, bytes]:
+    """Size and BLAKE2b digest of the regular file ``path``, read in pieces (see fsutil); when it is
+    not ``size`` bytes long, that size and no digest (nothing read)."""
+    fd = open_regular(path)
+    try:
+        if size is not None and os.fstat(fd).st_size != size:
+            return os.fstat(fd).st_size, b""
+        h, at = hashlib.blake2b(digest_size=32), 0
+        while chunk := os.pread(fd, 1 << 20, at):
+            h.update(chunk)
+            at += len(chunk)
+        return at, h.digest()
+    finally:
+        os.close(fd)
 
 
 def _record(e: Entry) -> tuple:
@@ -30,8 +58,9 @@ def _record(e: Entry) -> tuple:
             e.status, e.reason, tuple(e.related), tuple(e.items), e.key)
 
 
-def save_index(campaign, folder: Path) -> None:
-    """The index over the campaign's valid submissions, under ``folder`` (which must not exist)."""
+def save_index(campaign, folder: Path, label: str) -> None:
+    """The index over the campaign's valid submissions, under ``folder`` (which must not exist), its
+    list of files signed as ``label``."""
     folder.mkdir(parents=True)
     settings = campaign.registries.settings.dup
     entries = [e for e in campaign_entries(campaign) if e.kind == "submission"]
@@ -39,8 +68,8 @@ def save_index(campaign, folder: Path) -> None:
     rows = [marshal.dumps(_record(e)) for e in entries]
     np.save(folder / "rows_off.npy", np.cumsum([0] + [len(r) for r in rows], dtype=np.int64))
     (folder / "rows.bin").write_bytes(b"".join(rows))
-    (folder / "info.bin").write_bytes(marshal.dumps({"version": F.VERSION, "n": len(entries),
-                                                     "common_df": index.common_df}))
+    write_blob(folder / "info.bin", {"version": F.VERSION, "n": len(entries), "common_df": index.common_df,
+                                     "files": {name: _digest(folder / name) for name in CHECKED}}, label)
 
 
 class _Rows:
@@ -72,12 +101,18 @@ class _Rows:
 class StoredIndex(Index):
     """An ``Index`` read from a snapshot folder (memory-mapped), not built: ``Index.__init__`` is not called."""
 
-    def __init__(self, folder: Path, root: Path, min_chars: int):
-        info = marshal.loads((folder / "info.bin").read_bytes())
-        if info.get("version") != F.VERSION:
-            raise ValueError("index of other features")
+    def __init__(self, folder: Path, root: Path, min_chars: int, label: str):
+        """ValueError when the index at ``folder`` is not the one signed as ``label``, whole."""
+        info = read_blob(folder / "info.bin", label)
+        if not isinstance(info, dict) or info.get("version") != F.VERSION:
+            raise ValueError("index of other features, damaged or not signed here")
+        try:
+            if any(_digest(folder / name, info["files"][name][0]) != tuple(info["files"][name]) for name in CHECKED):
+                raise ValueError("damaged index")
+        except (OSError, NotRegular, KeyError, TypeError):
+            raise ValueError("damaged index") from None
         self.min_chars = min_chars
-        self._use(open_tables(folder / "tables"))
+        self._use(open_tables(folder / "tables", SEARCHED))
         self.fences = {name: np.asarray(self.tables[fence]) for name, fence in FENCES.items()}
         self.step = FENCE
         self.common_df = info["common_df"]

@@ -11,6 +11,8 @@ folder, mapped read-only afterwards: a query reads only the pages it touches, an
 those back (they stay in the page cache, not in this process's memory).
 
 Files: ``<name>.bin`` (raw little-endian values) and ``tables.bin`` (marshal: name → dtype, length).
+They are opened as regular files of exactly the size ``tables.bin`` gives; a snapshot's tables are
+also checked against its signed list of files first (stored.py), as ``tables.bin`` is marshal.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
+
+from ..fsutil import open_regular, read_regular
 
 PART_ROWS = 1 << 18   # rows sorted in memory at a time (3 MB of records, 15 MB with the sort's temporaries)
 CHUNK_ROWS = 1 << 18  # rows read at a time when a table is passed over again
@@ -67,16 +71,30 @@ class Writer:
         (self.folder / INFO).write_bytes(marshal.dumps(self.meta))
 
 
+MAX_INFO = 1 << 20  # tables.bin names a few dozen arrays
+
+
 def _map(path: Path, dtype: str, n: int) -> np.ndarray:
-    if os.path.getsize(path) != n * np.dtype(dtype).itemsize:
-        raise ValueError(f"damaged table {path.name}")
-    return np.memmap(path, dtype=dtype, mode="r", shape=(n,)) if n else np.zeros(0, dtype=dtype)
+    """``path`` mapped as ``n`` values of ``dtype``: a regular file of exactly that size (ValueError else)."""
+    dtype = np.dtype(dtype)
+    fd = open_regular(path)  # never a symlink to a device or a FIFO (fsutil)
+    with os.fdopen(fd, "rb") as fh:
+        if os.fstat(fd).st_size != n * dtype.itemsize:
+            raise ValueError(f"damaged table {path.name}")
+        return np.memmap(fh, dtype=dtype, mode="r", shape=(n,)) if n else np.zeros(0, dtype=dtype)
 
 
-def open_tables(folder: Path) -> dict[str, np.ndarray]:
-    """The arrays under ``folder``, memory-mapped read-only (an empty one as an empty array)."""
-    meta = marshal.loads((folder / INFO).read_bytes())
-    return {name: _map(folder / f"{name}.bin", dtype, n) for name, (dtype, n) in meta.items()}
+def open_tables(folder: Path, names: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+    """The arrays under ``folder`` (``names``: only these), memory-mapped read-only (an empty one as an
+    empty array); ValueError (or OSError) when one is missing, damaged or not a regular file."""
+    meta = marshal.loads(read_regular(folder / INFO, MAX_INFO))
+    if not isinstance(meta, dict):
+        raise ValueError("damaged table list")
+    wanted = meta if names is None else {name: meta[name] for name in names}
+    try:
+        return {name: _map(folder / f"{name}.bin", dtype, n) for name, (dtype, n) in wanted.items()}
+    except (TypeError, KeyError) as exc:
+        raise ValueError(f"damaged table list: {exc}") from None
 
 
 def release(arrays: Iterable[np.ndarray]) -> None:

@@ -10,12 +10,17 @@ the words of those texts, so the cut is the same (tests/test_dup_tokens.py compa
 written from the real dictionary whenever jieba has been loaded anyway (a cold check), and is keyed by
 jieba's version and dictionary file; without it, jieba is loaded as usual.
 
-Table file: a 64-byte header (magic, words, slots, total), then ``slots`` uint32 (word number + 1,
-0 for empty; open addressing on crc32 of the UTF-8 word, linear probing, at most half full), the
-word offsets (int64, words + 1), the frequencies (int64) and the UTF-8 words.
+Table file: a 64-byte header (magic, words, slots, total, signature), then ``slots`` uint32 (word
+number + 1, 0 for empty; open addressing on crc32 of the UTF-8 word, linear probing, at most half
+full), the word offsets (int64, words + 1), the frequencies (int64) and the UTF-8 words. The signature
+is a keyed BLAKE2b of the rest with this machine's key (where.cache_key), checked when the table is
+opened (15 ms): an edited table would change the cut, and so what counts as copied. A table that is
+not a regular file, is damaged or not signed here is discarded with a note and jieba loaded instead.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import mmap
 import os
@@ -26,11 +31,14 @@ import zlib
 from math import log
 from pathlib import Path
 
-from ..where import CACHE_DIR
+from ..fsutil import NotRegular, open_regular
+from ..where import CACHE_DIR, cache_key, discard, drop_old_versions
 
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"jianyan-lexicon\0"
-HEADER = struct.Struct("<16sQQQ")  # magic, words, slots, total (padded to 64 bytes)
+HEADER = struct.Struct("<16sQQQ")  # magic, words, slots, total; then the signature (padded to 64 bytes)
+SIGNED = slice(HEADER.size, HEADER.size + 16)
+MAX_TABLE = 1 << 28  # jieba 0.42's dictionary makes a table of 25 MB
 HEADER_SIZE = 64
 FEW = 50  # texts to cut at most for the mapped table to be worth it over loading jieba
 MEMO_BLOCKS = 100_000  # Han blocks whose words the fast tokenizer remembers (about 20 MB)
@@ -88,6 +96,7 @@ def keep_table(root: Path | None) -> None:
     folder = _folder(root)
     if folder is not None and _fast is not None and not (folder / _name()).is_file():
         write_table(folder / _name())
+        drop_old_versions(folder, "lexicon-v")
 
 
 def fast():
@@ -235,9 +244,13 @@ def write_table(path: Path) -> None:
             i = (i + 1) & mask
         slots[i] = k + 1
     lengths = np.fromiter(map(len, enc), dtype=np.int64, count=n)
-    parts = [HEADER.pack(MAGIC, n, size, int(tk.total)).ljust(HEADER_SIZE, b"\0"),
-             slots.astype("<u4").tobytes(), np.concatenate(([0], np.cumsum(lengths))).astype("<i8").tobytes(),
+    head = HEADER.pack(MAGIC, n, size, int(tk.total))
+    parts = [slots.astype("<u4").tobytes(), np.concatenate(([0], np.cumsum(lengths))).astype("<i8").tobytes(),
              np.fromiter(tk.FREQ.values(), dtype=np.int64, count=n).astype("<i8").tobytes(), b"".join(enc)]
+    key = cache_key()
+    if key is None:
+        return
+    parts.insert(0, (head + _sign(key, head, parts)).ljust(HEADER_SIZE, b"\0"))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -247,6 +260,14 @@ def write_table(path: Path) -> None:
         os.replace(tmp, path)
     except OSError:
         Path(locals().get("tmp", path.with_suffix(".tmp"))).unlink(missing_ok=True)
+
+
+def _sign(key: bytes, head: bytes, parts) -> bytes:
+    h = hashlib.blake2b(key=key, digest_size=16, person=b"jianyan-lexicon")
+    h.update(head)
+    for part in parts:
+        h.update(part)
+    return h.digest()
 
 
 class MappedFreq:
@@ -307,9 +328,31 @@ class MappedFreq:
 
 
 def _open(path: Path) -> MappedFreq | None:
+    """The table at ``path`` when it is a regular file signed with this machine's key (else None:
+    discarded with a note when it is there)."""
+    key = cache_key()
     try:
-        with open(path, "rb") as fh:
-            mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        return MappedFreq(mm)
-    except (OSError, ValueError, struct.error, TypeError):
+        fd = open_regular(path)
+    except (FileNotFoundError, NotADirectoryError):
         return None
+    except (OSError, NotRegular):
+        discard(path)
+        return None
+    try:
+        if not HEADER_SIZE <= os.fstat(fd).st_size <= MAX_TABLE:
+            raise ValueError("not a lexicon table")
+        mm = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        view = memoryview(mm)
+        try:
+            ok = key is not None and len(mm) >= HEADER_SIZE and hmac.compare_digest(
+                bytes(view[SIGNED]), _sign(key, view[:HEADER.size], (view[HEADER_SIZE:],)))
+        finally:
+            view.release()
+        if ok:
+            return MappedFreq(mm)
+    except (OSError, ValueError, struct.error, TypeError, IndexError):
+        pass
+    finally:
+        os.close(fd)
+    discard(path)
+    return None

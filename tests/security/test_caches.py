@@ -1,0 +1,368 @@
+"""Attacks on .jianyan-cache/ (issue 18): a cache or snapshot file that is a special file, damaged,
+edited or copied from another machine never fails a check, never changes its findings, and heals.
+
+Each case: the sample campaign committed on main and checked (caches and snapshot stored), a pull
+request branch changing one item; then the attack, and `check` / `check --base main` in this process
+must give exactly the output of a run without caches, say once on stderr that a cache was discarded,
+and give no such note on the next run."""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import shutil
+import stat
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import copy_campaign
+from gitrepo import git
+
+from jianyan import where
+from jianyan.cli import main
+
+NOTE = "已损坏或不可信"
+A = "submissions/2021/minge/2021-minge-001.md"            # the pull request edits it
+PHONE = "submissions/2021/jiusan/2021-jiusan-001.md"       # unchanged; holds a mobile number on main
+CACHE = ".jianyan-cache"
+
+
+def _commit(root: Path, msg: str) -> None:
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", msg)
+
+
+@pytest.fixture(scope="module")
+def key_file(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("key") / "key"
+
+
+@pytest.fixture(autouse=True)
+def own_key(key_file, monkeypatch):
+    """Every run of this module signs with one key of its own (not the user's), and reports afresh."""
+    monkeypatch.setenv(where.KEY_ENV, str(key_file))
+    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
+    monkeypatch.delenv("JIANYAN_CACHE", raising=False)
+    where._noted.clear()
+
+
+def run(root: Path, *args: str, cache: bool = True) -> tuple[int, str, str]:
+    """The CLI in this process: (exit code, stdout, stderr)."""
+    mp = pytest.MonkeyPatch()
+    try:
+        mp.chdir(root)
+        if not cache:
+            mp.setenv("JIANYAN_CACHE", "0")
+        where._noted.clear()
+        res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    finally:
+        mp.undo()
+    return res.exit_code, res.stdout, res.stderr
+
+
+@pytest.fixture(scope="module")
+def main_repo(tmp_path_factory, key_file) -> Path:
+    """main with a pii.mobile error on an item the pull request leaves alone, checked (snapshot and
+    caches stored); branch pr edits another item."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv(where.KEY_ENV, str(key_file))
+    try:
+        root = copy_campaign(tmp_path_factory.mktemp("caches") / "c")
+        (root / ".gitignore").write_text("build/\n.jianyan-cache/\n", encoding="utf-8")
+        path = root / PHONE
+        path.write_text(path.read_text(encoding="utf-8") + "\n联系人手机13912345678。\n", encoding="utf-8")
+        git(root, "init", "-q", "-b", "main")
+        _commit(root, "main")
+        code, out, err = run(root, "check", "--format", "json")
+        assert code == 1 and '"pii.mobile"' in out, err
+        git(root, "checkout", "-q", "-b", "pr")
+        path = root / A
+        path.write_text(path.read_text(encoding="utf-8").replace("目前沿黄9市之间", "目前沿黄9市之间确实"),
+                        encoding="utf-8")
+        _commit(root, "pr")
+        assert list((root / CACHE / where.SNAPSHOT_DIR).glob("*/meta.bin"))
+    finally:
+        mp.undo()
+    return root
+
+
+@pytest.fixture(scope="module")
+def expected(main_repo) -> dict:
+    """Outputs without any cache: the truth every attacked run must give."""
+    return {"full": run(main_repo, "check", "--format", "json", cache=False)[:2],
+            "base": run(main_repo, "check", "--base", "main", "--format", "json", cache=False)[:2]}
+
+
+@pytest.fixture
+def repo(main_repo, tmp_path) -> Path:
+    dest = tmp_path / "c"
+    shutil.copytree(main_repo, dest, symlinks=True)
+    return dest
+
+
+def snap(root: Path) -> Path:
+    return next((root / CACHE / where.SNAPSHOT_DIR).glob("*/meta.bin")).parent
+
+
+# where each attacked file is, and which command reads it
+PLACES = {
+    "load shard": ("full", lambda r: sorted((r / CACHE).glob("load-v*/*/content/*.bin"))[0]),
+    "findings cache": ("full", lambda r: next((r / CACHE).glob("findings-v*/pii.bin"))),
+    "dup keys.npy": ("full", lambda r: next((r / CACHE).glob("dup-v*/*.keys.npy"))),
+    "dup index.npy": ("full", lambda r: next((r / CACHE).glob("dup-v*/*.index.npy"))),
+    "dup data.bin": ("full", lambda r: next((r / CACHE).glob("dup-v*/*.data.bin"))),
+    "lexicon": ("base", lambda r: next((r / CACHE).glob("lexicon-v*/*.bin"))),
+    "snapshot meta": ("base", lambda r: snap(r) / "meta.bin"),
+    "snapshot findings": ("base", lambda r: snap(r) / "findings.bin"),
+    "snapshot rdeps": ("base", lambda r: snap(r) / "rdeps.bin"),
+    "snapshot dup info": ("base", lambda r: snap(r) / "dup" / "info.bin"),
+    "snapshot dup rows": ("base", lambda r: snap(r) / "dup" / "rows.bin"),
+    "snapshot dup rows_off": ("base", lambda r: snap(r) / "dup" / "rows_off.npy"),
+    "snapshot tables list": ("base", lambda r: snap(r) / "dup" / "tables" / "tables.bin"),
+    "snapshot fp table": ("base", lambda r: snap(r) / "dup" / "tables" / "fp.bin"),
+}
+ARGS = {"full": ("check", "--format", "json"), "base": ("check", "--base", "main", "--format", "json")}
+
+
+def attacked_run(root: Path, kind: str, expected: dict, note: bool = True) -> None:
+    """The run reads past the attack: same output as without caches, a note, none the next time."""
+    code, out, err = run(root, *ARGS[kind])
+    assert (code, out) == expected[kind], err
+    assert "Traceback" not in err
+    if note:
+        assert err.count(NOTE) >= 1 and all(len(line) < 200 for line in err.splitlines() if NOTE in line), err
+    again = run(root, *ARGS[kind])
+    assert again[:2] == expected[kind] and NOTE not in again[2], again[2]
+
+
+# --- special files where a cache file should be -------------------------------------------------
+
+def _dev_zero(path: Path) -> None:
+    path.unlink()
+    path.symlink_to("/dev/zero")
+
+
+def _fifo(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+    def release():  # an open that blocks on the FIFO is let go after a while: the test then fails on time
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            os.close(fd)
+        except OSError:
+            pass
+    timer = threading.Timer(30, release)
+    timer.daemon = True
+    timer.start()
+
+
+def _folder(path: Path) -> None:
+    path.unlink()
+    path.mkdir()
+    (path / "x").write_text("x")
+
+
+def _huge(path: Path) -> None:
+    with open(path, "r+b") as fh:  # a sparse file of 8 GB: reading it whole would take minutes and the memory
+        fh.truncate(8 << 30)
+
+
+SPECIAL = {"symlink to /dev/zero": _dev_zero, "FIFO": _fifo, "folder": _folder, "8 GB sparse file": _huge}
+# one place for each way of reading (blob, .npy, record file, mapped table, table list, mapped table file)
+READERS = ("load shard", "dup keys.npy", "dup data.bin", "lexicon", "snapshot meta", "snapshot fp table")
+CASES = [(p, "symlink to /dev/zero") for p in sorted(PLACES)] + [
+    (p, s) for s in sorted(SPECIAL) if s != "symlink to /dev/zero" for p in READERS]
+
+
+@pytest.mark.parametrize(("place", "special"), CASES)
+def test_special_file_instead_of_a_cache_file(repo, expected, place, special):
+    kind, find = PLACES[place]
+    path = find(repo)
+    SPECIAL[special](path)
+    start = time.monotonic()
+    attacked_run(repo, kind, expected)
+    assert time.monotonic() - start < 25  # a blocked open or a read of /dev/zero never returns this soon
+    assert not path.is_symlink() and not stat.S_ISFIFO(os.lstat(path).st_mode if os.path.lexists(path) else 0)
+
+
+def test_cache_folder_that_is_a_symlink(repo, expected, tmp_path):
+    """.jianyan-cache committed as a symlink: not followed (nothing written elsewhere)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(repo / CACHE)
+    (repo / CACHE).symlink_to(elsewhere)
+    attacked_run(repo, "full", expected)
+    assert not any(elsewhere.iterdir())
+
+
+# --- damaged files --------------------------------------------------------------------------------
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _half(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+
+
+def _flip(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) * 2 // 3] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def _longer(path: Path) -> None:
+    path.write_bytes(path.read_bytes() + b"\0" * 24)
+
+
+DAMAGE = {"empty": _empty, "truncated": _half, "one byte changed": _flip, "bytes appended": _longer}
+DAMAGED = [(p, d) for p in sorted(PLACES) for d in ("truncated", "one byte changed")] + [
+    (p, d) for p in READERS[:4] for d in ("empty", "bytes appended")]
+
+
+@pytest.mark.parametrize(("place", "damage"), DAMAGED)
+def test_damaged_cache_file_is_discarded_and_rebuilt(repo, expected, place, damage):
+    kind, find = PLACES[place]
+    DAMAGE[damage](find(repo))
+    attacked_run(repo, kind, expected)
+
+
+# --- caches that lie --------------------------------------------------------------------------------
+
+def _old_blob(obj) -> bytes:
+    """A blob as the tool wrote it before issue 18: an unkeyed digest anyone can recompute."""
+    payload = marshal.dumps(obj)
+    return hashlib.blake2b(payload, digest_size=16).digest() + payload
+
+
+def _payload(path: Path):
+    from jianyan.loadcache import MAGIC, _HEAD
+    data = path.read_bytes()
+    assert data.startswith(MAGIC)
+    return marshal.loads(data[_HEAD:])
+
+
+def test_rewritten_snapshot_cannot_drop_an_error(repo, expected):
+    """The issue's attack: the snapshot's findings without the pii.mobile error, digest recomputed."""
+    path = snap(repo) / "findings.bin"
+    findings = _payload(path)
+    draft, loaded, found = findings[PHONE]
+    assert any(f[4] == "pii.mobile" for f in found)
+    findings[PHONE] = (draft, loaded, [f for f in found if f[4] != "pii.mobile"])
+    path.write_bytes(_old_blob(findings))
+    code, out, err = run(repo, *ARGS["base"])
+    assert code == 1 and '"pii.mobile"' in out and (code, out) == expected["base"], err
+    assert NOTE in err
+
+
+def test_snapshot_signed_by_another_key_is_not_taken(repo, expected, tmp_path, monkeypatch):
+    """The whole cache folder from another machine (a CI cache restored on another runner): rebuilt."""
+    monkeypatch.setenv(where.KEY_ENV, str(tmp_path / "other-machine" / "key"))
+    attacked_run(repo, "base", expected)
+    attacked_run(repo, "full", expected, note=False)
+
+
+def test_parts_of_two_snapshots_cannot_be_mixed(repo):
+    """A genuine findings.bin of another commit's snapshot moved into this one is refused."""
+    head = snap(repo)
+    other = repo / CACHE / where.SNAPSHOT_DIR / ("f" * 40)
+    shutil.copytree(head, other)
+    git(repo, "checkout", "-q", "main")
+    path = repo / PHONE
+    path.write_text(path.read_text(encoding="utf-8").replace("13912345678", "某某"), encoding="utf-8")
+    _commit(repo, "no phone")
+    assert run(repo, "check", "--format", "json")[0] in (0, 1)  # a snapshot without the error
+    clean = next(p for p in (repo / CACHE / where.SNAPSHOT_DIR).iterdir() if p.name not in (head.name, other.name))
+    shutil.rmtree(other)
+    git(repo, "checkout", "-q", "pr")
+    shutil.copy(clean / "findings.bin", head / "findings.bin")
+    code, out, err = run(repo, *ARGS["base"])
+    assert (code, out) == run(repo, *ARGS["base"], cache=False)[:2] and NOTE in err
+    assert '"pii.mobile"' in out
+
+
+def test_edited_findings_cache_cannot_drop_an_error(repo, expected):
+    path = next((repo / CACHE).glob("findings-v*/pii.bin"))
+    context, stored = _payload(path)
+    key, found = stored[PHONE]
+    stored[PHONE] = (key, [f for f in found if f[4] != "pii.mobile"])
+    path.write_bytes(_old_blob((context, stored)))
+    attacked_run(repo, "full", expected)
+
+
+def test_edited_load_cache_cannot_hide_a_file(repo, expected):
+    """The load cache's record of a file, with its status changed and its findings removed."""
+    from jianyan import loadcache
+    for path in (repo / CACHE).glob("load-v*/*/content/*.bin"):
+        shard = _payload(path)
+        shard = {p: (d, (rec[0], rec[1], rec[2], [])) for p, (d, rec) in shard.items()}
+        path.write_bytes(_old_blob(shard))
+    attacked_run(repo, "full", expected)
+    assert loadcache.FORMAT >= 3
+
+
+def test_edited_feature_record_is_not_used(repo, expected):
+    """A text's duplication features rewritten (sizes kept): its signature fails, it is computed again."""
+    path = next((repo / CACHE).glob("dup-v*/*.data.bin"))
+    data = bytearray(path.read_bytes())
+    data[8:4096] = bytes(4088)
+    path.write_bytes(bytes(data))
+    attacked_run(repo, "full", expected)
+
+
+def test_edited_lexicon_is_not_used(repo, expected):
+    path = next((repo / CACHE).glob("lexicon-v*/*.bin"))
+    data = bytearray(path.read_bytes())
+    data[-100:] = b"\x80" * 100  # words of the dictionary changed
+    path.write_bytes(bytes(data))
+    attacked_run(repo, "base", expected)
+
+
+# --- the key ----------------------------------------------------------------------------------------
+
+def test_key_made_once_private_and_atomically(tmp_path, monkeypatch):
+    monkeypatch.delenv(where.KEY_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    where._keys.clear()
+    key = where.cache_key()
+    path = tmp_path / "xdg" / "jianyan" / "key"
+    assert key is not None and len(key) == 32 and path.read_bytes() == key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not [p for p in path.parent.iterdir() if p.name != "key"], "no temporary file left"
+    where._keys.clear()
+    assert where.cache_key() == key  # read, not made again
+
+
+def test_concurrent_first_runs_agree_on_one_key(tmp_path):
+    code = ("import os, sys; from jianyan import where; "
+            "sys.stdout.write(where.cache_key().hex())")
+    env = {**os.environ, where.KEY_ENV: str(tmp_path / "k" / "key")}
+    procs = [subprocess.Popen([os.sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+             for _ in range(6)]
+    keys = {p.communicate(timeout=60)[0] for p in procs}
+    assert len(keys) == 1 and len(keys.pop()) == 64
+
+
+@pytest.mark.parametrize("bad", ["no folder can be made", "a folder", "too short", "a FIFO"])
+def test_no_key_to_be_had_means_no_caches_not_a_failure(repo, expected, tmp_path, monkeypatch, bad):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    path = {"no folder can be made": blocker / "sub" / "key", "a folder": tmp_path / "dir",
+            "too short": tmp_path / "short", "a FIFO": tmp_path / "fifo"}[bad]
+    if bad == "a folder":
+        path.mkdir()
+    elif bad == "too short":
+        path.write_bytes(b"123")
+    elif bad == "a FIFO":
+        os.mkfifo(path)
+    monkeypatch.setenv(where.KEY_ENV, str(path))
+    shutil.rmtree(repo / CACHE)
+    for kind in ("full", "base"):
+        code, out, err = run(repo, *ARGS[kind])
+        assert (code, out) == expected[kind], err
+    assert not (repo / CACHE).exists() or not any((repo / CACHE).rglob("*.bin"))
