@@ -87,6 +87,11 @@ class Repo:
         self.git(*args, "-m", message)
         return self.git("rev-parse", "HEAD").strip()
 
+    def merge(self, branch: str, *options: str, who: str = "孙某某") -> None:
+        """``git merge --no-ff`` of ``branch`` as ``who`` (``--no-commit`` among options: commit it yourself)."""
+        self.git("-c", f"user.name={who}", "-c", f"user.email={PEOPLE.get(who, 'someone@sdzx.example')}",
+                 "merge", "-q", "--no-ff", "--no-edit", *options, branch)
+
     def head(self) -> str:
         return self.git("rev-parse", "HEAD").strip()
 
@@ -134,3 +139,34 @@ def make_campaign(dest: Path, *, require_signature: bool = False, signers: str |
     git(dest, "init", "-q", "-b", "main")
     repo.commit("初始化活动仓库")
     return repo
+
+
+def in_process(monkeypatch):
+    """``run(cwd, *args) -> Result``: the real CLI in this process (git-history tests make many calls;
+    a process start-up each would dominate)."""
+    from click.testing import CliRunner
+    from conftest import Result
+
+    from jianyan.cli import main
+    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
+
+    def run(cwd: Path, *args: str):
+        monkeypatch.chdir(cwd)
+        res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        return Result(subprocess.CompletedProcess(args, res.exit_code, res.stdout, res.stderr))
+    return run
+
+
+def make_signed_campaign(tmp: Path) -> tuple[Repo, dict]:
+    """A campaign with ``require_signature: true``, the secretary-general's (wangmm) and the director's (limm)
+    keys in the allowed_signers file, and issue 2021-001 reviewed on main. Keys (private key paths): wang, li,
+    rogue (not listed; its public line is rogue_pub)."""
+    keys = tmp / "keys"
+    found = {name: keygen(keys, name) for name in ("wangmm", "limm", "rogue")}
+    signers = (signers_line("wangmm@sdzx.example", found["wangmm"][1])
+               + signers_line("limm@sdzx.example", found["limm"][1]))
+    repo = make_campaign(tmp / "c", require_signature=True, signers=signers)
+    repo.write("issues/2021/001.md", issue("reviewed", extra=ISSUE_REVIEW))
+    repo.commit("主任审改", who="李某某")
+    return repo, {"wang": found["wangmm"][0], "li": found["limm"][0], "rogue": found["rogue"][0],
+                  "rogue_pub": found["rogue"][1], "keys": keys}

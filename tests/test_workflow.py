@@ -2,17 +2,13 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import Result, run_cli
+from conftest import run_cli
 
-from jianyan.cli import main
-
-from gitrepo import (ISSUE_DISPATCH, ISSUE_REVIEW, ISSUE_SIGNOFF, REVIEW, Repo, git, issue, keygen,
-                     make_campaign, signers_line, submission)
+from gitrepo import (ISSUE_DISPATCH, ISSUE_REVIEW, ISSUE_SIGNOFF, REVIEW, Repo, git, in_process, issue,
+                     make_campaign, make_signed_campaign, signers_line, submission)
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
 ISSUE = "issues/2021/001.md"
@@ -22,13 +18,7 @@ ISSUE = "issues/2021/001.md"
 def cli(monkeypatch):
     """The real CLI, run in this process (these tests make dozens of calls; start-up would dominate).
     test_workflow_e2e and the text-output test below run it as a separate process."""
-    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
-
-    def run(cwd: Path, *args: str) -> Result:
-        monkeypatch.chdir(cwd)
-        res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-        return Result(subprocess.CompletedProcess(args, res.exit_code, res.stdout, res.stderr))
-    return run
+    return in_process(monkeypatch)
 
 
 @pytest.fixture
@@ -252,16 +242,10 @@ def test_signed_issue_cannot_be_deleted(cli, repo):
 
 @pytest.fixture
 def signed_repo(tmp_path: Path):
-    keys = tmp_path / "keys"
-    wang, wang_pub = keygen(keys, "wangmm")
-    li, li_pub = keygen(keys, "limm")
-    signers = signers_line("wangmm@sdzx.example", wang_pub) + signers_line("limm@sdzx.example", li_pub)
-    repo = make_campaign(tmp_path / "c", require_signature=True, signers=signers)
-    set_issue(repo, "reviewed", ISSUE_REVIEW)
-    repo.commit("主任审改", who="李某某")
+    repo, keys = make_signed_campaign(tmp_path)
     repo.git("checkout", "-q", "-b", "pr")
     set_issue(repo, "signed", ISSUE_REVIEW + ISSUE_SIGNOFF)
-    return repo, {"wang": wang, "li": li, "keys": keys}
+    return repo, keys
 
 
 def test_signature_by_the_secretary_general_passes(cli, signed_repo):
@@ -288,12 +272,11 @@ def test_good_signature_by_someone_else_is_refused(cli, signed_repo):
 def test_allowed_signers_and_roles_come_from_the_base(cli, signed_repo):
     """A branch cannot add its own key, nor make itself secretary-general, nor switch the rule off."""
     repo, keys = signed_repo
-    rogue, rogue_pub = keygen(keys["keys"], "rogue")
     with (repo.path / ".jianyan/allowed_signers").open("a") as fh:
-        fh.write(signers_line("wangmm@sdzx.example", rogue_pub))
+        fh.write(signers_line("wangmm@sdzx.example", keys["rogue_pub"]))
     repo.edit("schema/settings.yaml", "require_signature: true", "require_signature: false")
     repo.edit("schema/settings.yaml", '  issue: "off"\n', '  issue: "off"\n  workflow: "off"\n')
-    repo.commit("签发第1期", who="王某某", key=rogue)
+    repo.commit("签发第1期", who="王某某", key=keys["rogue"])
     code, found = workflow(cli, repo)
     assert code == 1 and "不在 allowed_signers 中" in only(found, "workflow.signature_invalid")["message"]
 

@@ -42,6 +42,15 @@ class Change:
     new: str | None
 
 
+@dataclass(frozen=True)
+class BlobChange:
+    """One file of ``git diff-tree --raw``: its path and the blob ids before and after (None: absent)."""
+
+    path: str
+    old: str | None
+    new: str | None
+
+
 @dataclass
 class Commit:
     sha: str
@@ -185,6 +194,71 @@ class Git:
         if paths:
             args += ["--", *paths]
         return self.out(*args).split()
+
+    def parent_pairs(self, range_: str) -> list[tuple[str, str | None]]:
+        """Every commit of ``range_``, parents before children, once for each of its parents
+        (a merge twice; a root commit once, with None)."""
+        out: list[tuple[str, str | None]] = []
+        for line in self.out("rev-list", "--topo-order", "--reverse", "--parents", range_).splitlines():
+            sha, *parents = line.split()
+            out.extend((sha, p) for p in parents) if parents else out.append((sha, None))
+        return out
+
+    def blob_changes(self, pairs: list[tuple[str, str | None]], paths: tuple[str, ...] = ()) -> list[list[BlobChange]]:
+        """For each (commit, parent) pair, the files under ``paths`` that differ between the parent and the
+        commit (a root commit: against nothing), as blob ids; renames are a deletion and an addition.
+        One ``git diff-tree --stdin`` for all pairs: ``--always`` prints a header for every pair, so the
+        answer is matched to the question by position."""
+        if not pairs:
+            return []
+        lines = "".join(f"{sha} {parent}\n" if parent else f"{sha}\n" for sha, parent in pairs)
+        args = ["diff-tree", "--stdin", "--always", "--root", "-r", "-z", "--no-renames", "--raw", "--no-abbrev",
+                "--no-ext-diff", *(["--", *paths] if paths else [])]
+        tokens = self.run(*args, input=lines.encode()).stdout.decode("utf-8", "replace").split("\0")
+        out: list[list[BlobChange]] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i].strip("\n")
+            if token.startswith(":"):
+                _, _, old, new, _ = token[1:].split(" ", 4)
+                out[-1].append(BlobChange(tokens[i + 1], None if set(old) == {"0"} else old,
+                                          None if set(new) == {"0"} else new))
+                i += 2
+                continue
+            if token:
+                out.append([])  # the header of the next pair
+            i += 1
+        if len(out) != len(pairs):
+            raise GitError(f"git diff-tree 的输出无法解读（{len(pairs)} 组提交，{len(out)} 组结果）")
+        return out
+
+    def objects(self, names: list[str]) -> dict[str, bytes]:
+        """The contents of the named blobs (ids, or ``rev:path``) that exist, by name; one
+        ``git cat-file --batch`` for all. A name holding a line break cannot be asked this way: ``show``."""
+        wanted = list(dict.fromkeys(names))
+        out: dict[str, bytes] = {}
+        batch = [n for n in wanted if "\n" not in n]
+        for name in wanted:
+            if "\n" in name:
+                rev, _, path = name.partition(":")
+                found = self.show(rev, path)
+                if found is not None:
+                    out[name] = found
+        if not batch:
+            return out
+        raw = self.run("cat-file", "--batch", input="".join(f"{n}\n" for n in batch).encode()).stdout
+        pos = 0
+        for name in batch:
+            end = raw.index(b"\n", pos)
+            header = raw[pos:end]
+            pos = end + 1
+            if header.endswith((b" missing", b" ambiguous")):
+                continue
+            _, kind, size = header.rsplit(b" ", 2)
+            if kind == b"blob":
+                out[name] = raw[pos:pos + int(size)]
+            pos += int(size) + 1
+        return out
 
     def commit(self, rev: str) -> Commit:
         raw = self.run("show", "-s", "-z", f"--format={_FORMAT}", rev).stdout.decode("utf-8", "replace")

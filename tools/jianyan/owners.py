@@ -17,8 +17,10 @@ A person's forge user name is ``forge_user`` in schema/roles.yaml (default: ``co
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 from .fsutil import write_atomic
 from .repo import Registries
@@ -38,6 +40,15 @@ class Rule:
     general: tuple[str, ...] = ()  # owners of the enclosing general rule (GitHub: last match wins)
 
 
+class Staff(Protocol):
+    """What routing reads of the registries: who holds a role, and the units. The working tree's
+    ``Registries``, or the base revision's registries that ``jianyan check --base`` trusts."""
+
+    units: dict
+
+    def holders(self, role: str, unit: str | None = None) -> list: ...
+
+
 def handle(person) -> str:
     return "@" + (person.forge_user or person.code)
 
@@ -46,7 +57,7 @@ def _handles(people) -> tuple[str, ...]:
     return tuple(dict.fromkeys(handle(p) for p in people))
 
 
-def rules(regs: Registries) -> tuple[list[Rule], list[str]]:
+def rules(regs: Staff) -> tuple[list[Rule], list[str]]:
     """The ownership rules, general first; and Chinese warnings for folders nobody owns."""
     research = _handles(regs.holders("research_office"))
     secretariat = _handles(regs.holders("secretariat"))
@@ -96,12 +107,28 @@ def _regexp(folder: str) -> str:
     return "/".join(parts) + "/.*"
 
 
+def _github_owners(rule: Rule) -> tuple[str, ...]:
+    """A rule's owners on GitHub, where the last matching line wins: the enclosing rule's owners too."""
+    return rule.owners + tuple(o for o in rule.general if o not in rule.owners)
+
+
 def render_github(rules_: list[Rule]) -> str:
     lines = [HEADER, "# GitHub：路径为 gitignore 通配符，后面的行优先；任一负责人批准即可。\n"]
     for r in rules_:
-        owners = r.owners + tuple(o for o in r.general if o not in r.owners)
-        lines.append(f"# {r.note}\n{_glob(r.folder)} {' '.join(owners)}\n")
+        lines.append(f"# {r.note}\n{_glob(r.folder)} {' '.join(_github_owners(r))}\n")
     return "\n".join(lines)
+
+
+def approvers(regs: Staff, path: str) -> tuple[str, ...]:
+    """The forge handles whose approval a change of ``path`` needs, as .github/CODEOWNERS rendered from
+    ``regs`` says (the last matching rule; empty when no rule matches)."""
+    segments = path.split("/")
+    found: tuple[str, ...] = ()
+    for rule in rules(regs)[0]:
+        parts = rule.folder.rstrip("/").split("/")
+        if len(segments) > len(parts) and all(fnmatchcase(s, p) for s, p in zip(segments, parts)):
+            found = _github_owners(rule)
+    return found
 
 
 def render_gitea(rules_: list[Rule]) -> str:

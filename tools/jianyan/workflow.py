@@ -6,19 +6,35 @@ Rules (each finding sits at the file line of the key concerned and names the all
 - ``workflow.new_status``      a new item starts as draft or submitted, a new issue as draft;
 - ``workflow.deleted``         a submitted item is never deleted (withdraw it); ``workflow.issue_deleted``;
 - ``workflow.frozen_field``    id, submitter, unit, date do not change once submitted;
-- ``workflow.frozen_body``     the body does not change once accepted;
+- ``workflow.frozen_body``     the body does not change once accepted — in the net change, and in every
+                               commit of the pull request (an item accepted in one commit is frozen for the next);
 - ``workflow.issue_frozen``    a signed or dispatched issue does not change (except ``public``, and signed → dispatched
-                               adding ``dispatch``);
+                               adding ``dispatch``) — in the net change, and in every commit of the pull request
+                               after the one that signed it (a change made and undone again stays in the history);
 - ``workflow.review_role`` / ``workflow.signoff_missing`` / ``workflow.signoff_role`` /
-  ``workflow.dispatch_role``   the recorded step is done by a holder of the right role (roles registry
-                               read from the base revision);
-- ``workflow.signature_*``     with ``bulletin.require_signature``, the commit (or a tag on it) that signs
-                               an issue carries a good SSH signature by a key in the allowed_signers file
-                               of the base revision, whose principal is the secretary-general's;
+  ``workflow.dispatch_role``   the recorded step is done by a holder of the right role: an issue's review by the
+                               director, an item's review decision by the research office (or the director);
+- ``workflow.committee_role``  a member's item's ``committee_review`` by the office of that item's committee;
+- ``workflow.signature_*``     with ``bulletin.require_signature``, every commit of the pull request that makes an
+                               issue signed (or a tag on it) carries a good SSH signature by a key in the
+                               allowed_signers file of the base revision, whose principal is the secretary-general's;
+- ``workflow.registry_change`` (warning) the pull request changes a trust registry (roles, units, settings, the
+                               allowed_signers file, CODEOWNERS): named with the people whose approval it needs;
 - ``workflow.base_not_ancestor`` (info) the base is not an ancestor: the change is taken from the merge-base.
 
-The trust anchors (allowed_signers, roles, require_signature, severity of workflow rules) come from the
-base revision, so a pull request cannot weaken the rules that judge it.
+The trust anchors (roles and units, allowed_signers, require_signature, severity of workflow rules) come from
+the base revision for every rule, so a pull request cannot weaken or use its own change of the rules that
+judge it; a registry missing or unreadable there grants nobody a role. They are read at the tip of the base
+branch, not at the merge-base: that is what the pull request is merged into, and a key or role withdrawn on
+main after the branch was made must no longer count. A change of the registries themselves cannot be refused
+by the tool (an honest one must be mergeable); ``workflow.registry_change`` makes it visible, and the forge's
+required review by the code owners (read by the forge from the base branch too) decides.
+
+Why each commit and not only the net change: a signature covers one commit's tree. The net change of a pull
+request that signs an issue and then edits it looks like one signing step; only the walk over its commits
+(``_history``: ``git rev-list --parents`` and one ``git diff-tree --stdin`` for all of them, merges against each
+parent, then the uncommitted working tree against HEAD) sees that the signed text is not what is merged.
+A merge's version of a file that equals one parent's came from that parent's side, which the walk visits.
 """
 from __future__ import annotations
 
@@ -27,11 +43,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .findings import Finding, error, info
+from . import owners
+from .findings import Finding, error, info, warning
 from .frontmatter import Parsed, read_markdown, read_yaml
 from .gitio import Change, Git, GitError, signers_file
 from .model import (ISSUE_STATUSES, ISSUE_TRANSITIONS, SUBMISSION_STATUSES, SUBMISSION_TRANSITIONS,
-                    RolesFile, Settings)
+                    RolesFile, Settings, UnitsFile)
 from .repo import IGNORED_NAMES, ISSUES_DIR, SUBMISSIONS_DIR, Campaign, Doc
 from .validate import validate
 
@@ -39,7 +56,12 @@ DEFAULT_ALLOWED_SIGNERS = ".jianyan/allowed_signers"
 FROZEN_ONCE_SUBMITTED = ("id", "submitter", "unit", "date")
 BODY_FROZEN_FROM = ("accepted", "adopted")
 LABELS = {"id": "编号", "submitter": "作者", "unit": "报送单位", "date": "报送日期"}
-ROLE_LABEL = {"director": "研究室主任", "secretary_general": "秘书长", "secretariat": "办公厅秘书处"}
+ROLE_LABEL = {"director": "研究室主任", "secretary_general": "秘书长", "secretariat": "办公厅秘书处",
+              "research_office": "研究室人员", "committee_office": "该专门委员会办公室人员"}
+FROZEN_ISSUE = ("signed", "dispatched")
+# Files that decide who may do what; a change of one is reported (workflow.registry_change) and not used.
+TRUST_FILES = {"schema/roles.yaml": "人员和角色登记表", "schema/units.yaml": "报送单位登记表",
+               "schema/settings.yaml": "活动设置", **{p: "审核分工文件" for p in owners.FILES}}
 
 __all__ = ["ChangeSet", "prepare", "diff", "pair_renames", "check_change", "GitError"]
 
@@ -150,51 +172,50 @@ def _parse(raw: bytes | None, path: str) -> Parsed:
 
 @dataclass
 class Anchors:
-    people: list  # Person models from the base roles registry
+    """The base revision's registries and settings, which every workflow rule reads (also ``owners.Staff``)."""
+
+    people: list | None  # Person models of the base roles registry; None: missing or unreadable there
+    units: dict  # code → Unit of the base units registry
     require_signature: bool
     signers_path: str
     signers: bytes | None  # the allowed_signers file at the base
     severity: dict[str, str]
 
     def person(self, who: str | None):
-        return next((p for p in self.people if who and who in (p.name, p.code)), None)
+        return next((p for p in self.people or () if who and who in (p.name, p.code)), None)
 
-    def holders(self, role: str) -> list:
-        return [p for p in self.people if role in p.roles]
+    def holders(self, role: str, unit: str | None = None) -> list:
+        return [p for p in self.people or () if role in p.roles and (unit is None or p.unit == unit)]
 
 
-def _settings_at(cs: ChangeSet, rev: str) -> Settings | None:
-    raw = cs.at(rev, "schema/settings.yaml")
+def _model_at(cs: ChangeSet, rev: str, path: str, model):
+    """The registry file ``path`` at ``rev`` as a validated model; None when absent or invalid there."""
+    raw = cs.at(rev, path)
     if raw is None:
         return None
-    parsed = read_yaml("schema/settings.yaml", raw)
-    return validate(Settings, parsed)[0] if parsed.ok else None
+    parsed = read_yaml(path, raw)
+    return validate(model, parsed)[0] if parsed.ok else None
 
 
 def _anchors(campaign: Campaign, cs: ChangeSet) -> Anchors:
-    regs = campaign.registries
-    people = list(regs.people) if regs else []
-    raw = cs.at(cs.base, "schema/roles.yaml")
-    if raw is not None:
-        parsed = read_yaml("schema/roles.yaml", raw)
-        roles = validate(RolesFile, parsed)[0] if parsed.ok else None
-        if roles is not None:
-            people = list(roles.people)
-    old_settings = _settings_at(cs, cs.base)
-    new_settings = regs.settings if regs else None
-    require = any(s is not None and s.bulletin.require_signature for s in (old_settings, new_settings))
-    anchor = old_settings or new_settings
-    signers_path = _signers_setting(anchor)
-    severity = dict(old_settings.severity) if old_settings else {}
-    return Anchors(people, require, signers_path, cs.at(cs.base, signers_path), severity)
-
-
-def _signers_setting(settings: Settings | None) -> str:
-    value = getattr(settings.bulletin, "allowed_signers", None) if settings else None
-    return value or DEFAULT_ALLOWED_SIGNERS
+    roles = _model_at(cs, cs.base, "schema/roles.yaml", RolesFile)
+    units = _model_at(cs, cs.base, "schema/units.yaml", UnitsFile)
+    settings = _model_at(cs, cs.base, "schema/settings.yaml", Settings)
+    new_settings = campaign.registries.settings if campaign.registries else None
+    # the pull request may switch signatures on (stricter), never off
+    require = any(s is not None and s.bulletin.require_signature for s in (settings, new_settings))
+    signers_path = (settings.bulletin.allowed_signers if settings else None) or DEFAULT_ALLOWED_SIGNERS
+    return Anchors(people=list(roles.people) if roles else None,
+                   units={u.code: u for u in units.units} if units else {},
+                   require_signature=require, signers_path=signers_path, signers=cs.at(cs.base, signers_path),
+                   severity=dict(settings.severity) if settings else {})
 
 
 # --- the check -------------------------------------------------------------------------------
+
+# Net-change findings that give way to the walk's finding for the same file: the walk names the commit.
+SUPERSEDED = {"workflow.issue_frozen", "workflow.issue_deleted", "workflow.frozen_body"}
+
 
 def check_change(campaign: Campaign, base: str, ctx) -> Iterator[Finding]:
     """Findings for the change from the merge-base of ``base`` to the working tree."""
@@ -208,16 +229,39 @@ def check_change(campaign: Campaign, base: str, ctx) -> Iterator[Finding]:
         yield info(".", None, "workflow.base_not_ancestor",
                    f"{base} 不是当前提交的祖先（分支落后于或偏离了基准分支）：改动从二者的分叉点 "
                    f"{cs.merge_base[:12]} 算起。如需按最新基准检查，请先 git merge 或 git rebase {base}")
+    yield from _registry_changes(campaign, cs, anchors)
+    history = _history(campaign, cs, anchors)
+    yield from history.findings
     for c in cs.changes:
         kind = _kind(c.new) or _kind(c.old)
         if kind is None:
             continue
         old = _parse(cs.old(c.old), c.old) if c.old else None
         new = _doc_at(campaign, c.new) if c.new else None
-        if kind == "submission":
-            yield from _submission(c, old, new)
-        else:
-            yield from _issue(cs, anchors, c, old, new)
+        found = _submission(anchors, c, old, new) if kind == "submission" else _issue(anchors, history, c, old, new)
+        walked = {c.old, c.new} & history.frozen
+        yield from (f for f in found if not (walked and f.code in SUPERSEDED))
+
+
+def _registry_changes(campaign: Campaign, cs: ChangeSet, anchors: Anchors) -> Iterator[Finding]:
+    files = {**TRUST_FILES, anchors.signers_path: "签名公钥文件（allowed_signers）"}
+    for path in sorted({p for c in cs.changes for p in (c.old, c.new) if p in files}):
+        file = campaign.root / path
+        now = file.read_bytes() if file.is_file() else None
+        line = None if now is None else _first_line_difference(cs.old(path), now)
+        who = "、".join(owners.approvers(anchors, path)) or (
+            "研究室（基准分支的 schema/roles.yaml 无法读取，请核对）" if anchors.people is None else "研究室")
+        done = "删除了" if now is None else "修改了"
+        yield warning(path, line, "workflow.registry_change",
+                      f"本拉取请求{done}{files[path]} {path}。它决定谁能做哪一步，所以本次检查仍按基准分支上的版本判断"
+                      f"各项流程步骤，改动合并后才生效；合并前须由 {who} 在平台上审核批准（基准分支的审核分工，"
+                      "平台按 CODEOWNERS 要求他们批准）。请在拉取请求中请他们审核")
+
+
+def _first_line_difference(old: bytes | None, new: bytes) -> int:
+    a = (old or b"").decode("utf-8", "replace").split("\n")
+    b = new.decode("utf-8", "replace").split("\n")
+    return next((i + 1 for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
 
 
 def _status(parsed: Parsed | None) -> str | None:
@@ -259,7 +303,7 @@ def _step(old: Parsed | None, new: Doc, graph: dict, labels: dict, starts: tuple
     return ([found] if found else []), new_status
 
 
-def _submission(c: Change, old: Parsed | None, new: Doc | None) -> Iterator[Finding]:
+def _submission(anchors: Anchors, c: Change, old: Parsed | None, new: Doc | None) -> Iterator[Finding]:
     old_status = _status(old)
     if new is None:  # deleted
         if old_status in (None, "draft"):
@@ -273,6 +317,7 @@ def _submission(c: Change, old: Parsed | None, new: Doc | None) -> Iterator[Find
     found, new_status = _step(old, new, SUBMISSION_TRANSITIONS, SUBMISSION_STATUSES, ("draft", "submitted"),
                               "信息", "审核结果由研究室在后续的拉取请求中填写")
     yield from found
+    yield from _submission_roles(anchors, old, new)
     if new_status is None:
         return
     path = new.path
@@ -289,6 +334,22 @@ def _submission(c: Change, old: Parsed | None, new: Doc | None) -> Iterator[Find
             yield error(path, line, "workflow.frozen_body",
                         f"信息状态为 {old_status}（{SUBMISSION_STATUSES[old_status]}），正文不能再改（此行起与审核通过时不同）。"
                         "请恢复原文；编辑加工请在专刊（issues/）中进行")
+
+
+def _submission_roles(anchors: Anchors, old: Parsed | None, new: Doc) -> Iterator[Finding]:
+    """A review or committee review recorded (or changed) by this change is by a holder of the role at the base.
+    Records already on the base are not judged again: their author may have left the registry since."""
+    model = new.model
+    if model is None:
+        return
+    before = old.data if old is not None and old.data else {}
+    for key, step, roles, unit, code, hint in (
+            ("review", model.review, ("research_office", "director"), None, "workflow.review_role",
+             "审核决定只能由研究室人员填写"),
+            ("committee_review", model.committee_review, ("committee_office",), model.unit, "workflow.committee_role",
+             "委员信息须由所联系的专门委员会办公室审核后填写")):
+        if step is not None and _norm(before.get(key)) != _norm(new.parsed.data.get(key)):
+            yield from _role(anchors, new, (key,), step, roles, code, hint, unit=unit)
 
 
 def _norm(value: Any) -> Any:
@@ -324,7 +385,15 @@ def _first_body_difference(old: Parsed, new: Parsed) -> int | None:
 
 # --- issues -------------------------------------------------------------------------------
 
-def _issue(cs: ChangeSet, anchors: Anchors, c: Change, old: Parsed | None, new: Doc | None) -> Iterator[Finding]:
+# An issue's recorded steps: the record's key, the status it belongs to, the role, the code, the hint.
+ISSUE_STEPS = (
+    ("review", "reviewed", "director", "workflow.review_role", "请由研究室主任审改后填写 review（by、date）"),
+    ("signoff", "signed", "secretary_general", "workflow.signoff_role", "签发只能由秘书长进行"),
+    ("dispatch", "dispatched", "secretariat", "workflow.dispatch_role", "请由办公厅秘书处报送后填写 dispatch（by、date）"),
+)
+
+
+def _issue(anchors: Anchors, history: History, c: Change, old: Parsed | None, new: Doc | None) -> Iterator[Finding]:
     old_status = _status(old)
     if new is None:
         if old_status not in (None, "draft"):
@@ -338,37 +407,46 @@ def _issue(cs: ChangeSet, anchors: Anchors, c: Change, old: Parsed | None, new: 
     if new_status is None:
         return
     path = new.path
-    if not found and old_status in ("signed", "dispatched"):
-        yield from _issue_frozen(path, old, new, old_status, new_status)
+    if not found and old_status in FROZEN_ISSUE:
+        yield from _issue_frozen(path, old, new, old_status)
     model = new.model
-    if model is None or found or old_status == new_status:
+    if model is None or found:
         return
-    if new_status == "reviewed":
-        yield from _role(anchors, new, ("review",), model.review, "director", "workflow.review_role",
-                         "请由研究室主任审改后填写 review（by、date）")
-    elif new_status == "signed":
-        if model.signoff is None:
+    before = old.data if old is not None and old.data else {}
+    for key, status, role, code, hint in ISSUE_STEPS:
+        step = getattr(model, key)
+        reached = new_status == status and old_status != new_status
+        if key == "signoff" and reached and step is None:
             yield error(path, new.line("status"), "workflow.signoff_missing",
                         "专刊改为 signed（已签发）时须有签发记录 signoff（by 秘书长、date）。请补上，或保持 reviewed（已审改）")
-        else:
-            yield from _role(anchors, new, ("signoff",), model.signoff, "secretary_general", "workflow.signoff_role",
-                             "签发只能由秘书长进行")
-        if anchors.require_signature:
-            yield from _signature(cs, anchors, c, new)
-    elif new_status == "dispatched":
-        yield from _role(anchors, new, ("dispatch",), model.dispatch, "secretariat", "workflow.dispatch_role",
-                         "请由办公厅秘书处报送后填写 dispatch（by、date）")
+        elif reached or (step is not None and _norm(before.get(key)) != _norm(new.parsed.data.get(key))):
+            yield from _role(anchors, new, (key,), step, (role,), code, hint)
+    if (new_status == "signed" and old_status != "signed" and anchors.require_signature
+            and not {c.old, c.new} & history.signing):
+        yield error(path, new.line("status"), "workflow.signature_missing",
+                    "本拉取请求中找不到把本期改为 signed（已签发）的提交。签发须由秘书长在自己的电脑上用 SSH 密钥签名提交："
+                    "git commit -S -m \"签发第N期\"，然后推送")
 
 
-def _role(anchors: Anchors, doc: Doc, key: tuple, step, role: str, code: str, hint: str) -> Iterator[Finding]:
+def _role(anchors: Anchors, doc: Doc, key: tuple, step, roles: tuple[str, ...], code: str, hint: str,
+          unit: str | None = None) -> Iterator[Finding]:
+    """The recorded ``step`` is by a holder of one of ``roles`` (of ``unit``) in the base roles registry."""
     if step is None:
         yield error(doc.path, doc.line("status"), code, f"缺少 {key[0]} 记录。{hint}")
         return
     person = anchors.person(step.by)
-    if person is None or role not in person.roles:
-        names = "、".join(p.name for p in anchors.holders(role)) or "（登记表中无人）"
+    if person is not None and set(roles) & set(person.roles) and (unit is None or person.unit == unit):
+        return
+    label = "或".join(ROLE_LABEL[r] for r in roles)
+    if anchors.people is None:
         yield error(doc.path, doc.line(*key, "by"), code,
-                    f"“{step.by}”不是{ROLE_LABEL[role]}（schema/roles.yaml 中该角色为：{names}）。{hint}")
+                    f"无法确认“{step.by}”是{label}：基准分支上的 schema/roles.yaml 缺失或无法读取，登记表修好之前"
+                    f"任何人都不能办理这一步。请先在主分支上修好登记表，再提交本步骤。{hint}")
+        return
+    names = "、".join(p.name for r in roles for p in anchors.holders(r, unit)) or "（登记表中无人）"
+    yield error(doc.path, doc.line(*key, "by"), code,
+                f"“{step.by}”不是{label}（以基准分支的 schema/roles.yaml 为准，为：{names}；拉取请求中对登记表的"
+                f"修改要合并后才生效）。{hint}")
 
 
 # Whether a signed issue may be published is a decision of its own, taken after the sign-off
@@ -376,26 +454,183 @@ def _role(anchors: Anchors, doc: Doc, key: tuple, step, role: str, code: str, hi
 PUBLICATION_KEYS = {"public"}
 
 
-def _issue_frozen(path: str, old: Parsed, new: Doc, old_status: str, new_status: str) -> Iterator[Finding]:
+def _frozen_change(old: Parsed, new: Parsed) -> tuple[str, int | None] | None:
+    """What a change of a signed or dispatched issue alters beyond the allowed steps (publication; signed →
+    dispatched adding ``dispatch``): (the key, or "正文" for the body; its line in ``new``), or None."""
     skip = set(PUBLICATION_KEYS)
-    if (old_status, new_status) in (("signed", "signed"), ("signed", "dispatched")):
+    if _status(old) == "signed" and _status(new) in FROZEN_ISSUE:
         skip |= {"status", "dispatch"}
-    allowed = ("只有秘书处报送时可把 status 改为 dispatched 并填写 dispatch（by、date）"
-               if old_status == "signed" else "已报送的专刊是最终状态")
-    a, b = old.data or {}, new.parsed.data or {}
+    a, b = old.data or {}, new.data or {}
     for key in list(b) + [k for k in a if k not in b]:
-        if key in skip:
-            continue
-        if _norm(a.get(key)) != _norm(b.get(key)):
-            yield error(path, new.line(key), "workflow.issue_frozen",
-                        f"专刊{ISSUE_STATUSES[old_status]}，不能再修改（{key} 有改动）。{allowed}；"
-                        "内容确需更正，请恢复原文后另编一期更正")
-            return
-    line = _first_body_difference(old, new.parsed)
-    if line is not None:
-        yield error(path, line, "workflow.issue_frozen",
-                    f"专刊{ISSUE_STATUSES[old_status]}，正文不能再修改（此行起与签发稿不同）。{allowed}；"
-                    "内容确需更正，请恢复原文后另编一期更正")
+        if key not in skip and _norm(a.get(key)) != _norm(b.get(key)):
+            return key, new.line_of((key,))
+    line = _first_body_difference(old, new)
+    return None if line is None else ("正文", line)
+
+
+def _allowed_after(old_status: str) -> str:
+    return ("只有秘书处报送时可把 status 改为 dispatched 并填写 dispatch（by、date），另可修改 public"
+            if old_status == "signed" else "已报送的专刊是最终状态，只可修改 public")
+
+
+def _issue_frozen(path: str, old: Parsed, new: Doc, old_status: str) -> Iterator[Finding]:
+    found = _frozen_change(old, new.parsed)
+    if found is None:
+        return
+    key, line = found
+    what = "正文不能再修改（此行起与签发稿不同）" if key == "正文" else f"不能再修改（{key} 有改动）"
+    yield error(path, line, "workflow.issue_frozen",
+                f"专刊{ISSUE_STATUSES[old_status]}，{what}。{_allowed_after(old_status)}；"
+                "内容确需更正，请恢复原文后另编一期更正")
+
+
+# --- the pull request's commits -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Version:
+    """One commit's new version of a file against one parent's (sha None: the working tree against HEAD)."""
+
+    sha: str | None
+    parent: str  # "" for a root commit
+    path: str  # campaign path at that commit
+    kind: str  # "issue" or "submission"
+    before: str | None  # blob name of the parent's version (None: absent)
+    after: str | None
+
+
+@dataclass
+class History:
+    """What the walk over the pull request's commits found; paths are the files' paths in the working tree."""
+
+    findings: list[Finding] = field(default_factory=list)
+    frozen: set[str] = field(default_factory=set)  # a freeze broken by a commit: net-change findings give way
+    signing: set[str] = field(default_factory=set)  # issues some commit (or the working tree) makes signed
+
+
+def _versions(campaign: Campaign, cs: ChangeSet) -> tuple[list[_Version], dict[str, bytes]]:
+    """Each version of an issue or submission that a commit of the pull request introduces (differs from
+    every parent's), in commit order, then the working tree's; and the blobs the rules need to read."""
+    folders = tuple(cs.prefix + d + "/" for d in (ISSUES_DIR, SUBMISSIONS_DIR))
+    pairs = cs.git.parent_pairs(f"{cs.merge_base}..{cs.head}") if cs.head else []
+    by_commit: dict[str, list[tuple[str | None, list]]] = {}
+    for (sha, parent), changed in zip(pairs, cs.git.blob_changes(pairs, folders)):
+        by_commit.setdefault(sha, []).append((parent, changed))
+    out: list[_Version] = []
+    for sha, sides in by_commit.items():
+        seen: dict[str, list[tuple[str | None, Any]]] = {}
+        for parent, changed in sides:
+            for b in changed:
+                seen.setdefault(b.path, []).append((parent, b))
+        for full, got in seen.items():
+            path, kind = full[len(cs.prefix):], _kind(full[len(cs.prefix):])
+            if kind is None or len(got) < len(sides):
+                continue  # equal to one parent's version: it came from that side, which the walk visits
+            out.extend(_Version(sha, parent or "", path, kind, b.old, b.new) for parent, b in got)
+    head = cs.head or cs.merge_base
+    names = {p: f"{head}:{cs.prefix}{p}" for p in sorted({p for c in cs.changes for p in (c.old, c.new) if _kind(p)})}
+    # an added item has no earlier status to freeze it: its text need not be read
+    wanted = [name for v in out if v.kind == "issue" or v.before for name in (v.before, v.after) if name]
+    blobs = cs.git.objects(wanted + list(names.values()))
+    for p, name in names.items():  # the uncommitted working tree, against HEAD
+        file = campaign.root / p
+        now = file.read_bytes() if file.is_file() else None
+        if now != blobs.get(name):
+            key = f"worktree:{p}"
+            if now is not None:
+                blobs[key] = now
+            out.append(_Version(None, head, p, _kind(p), name if name in blobs else None,
+                                key if now is not None else None))
+    return out, blobs
+
+
+def _history(campaign: Campaign, cs: ChangeSet, anchors: Anchors) -> History:
+    """The rules that look at each commit: a signed issue (an accepted item's body) stays as it was signed
+    (accepted) in every later commit; every commit that signs an issue is signed by the secretary-general."""
+    history = History()
+    versions, blobs = _versions(campaign, cs)
+    moved = {c.old: c.new for c in cs.changes if c.old and c.new}
+    finals: dict[str, Parsed | None] = {}
+    verified: dict[str, tuple[str, str, str]] = {}
+
+    def final_of(path: str) -> Parsed | None:
+        if path not in finals:
+            file = campaign.root / path
+            finals[path] = read_markdown(path, file.read_bytes()) if file.is_file() else None
+        return finals[path]
+
+    for v in versions:
+        final = moved.get(v.path, v.path)
+        before = _parse(blobs.get(v.before), v.path) if v.before else None
+        after = _parse(blobs.get(v.after), v.path) if v.after else None
+        signs = v.kind == "issue" and _status(after) == "signed" and _status(before) not in FROZEN_ISSUE
+        if signs:
+            history.signing.add(final)
+            if anchors.require_signature:
+                history.findings.extend(_signature(cs, anchors, v.sha, final, final_of(final), verified))
+        if final in history.frozen:
+            continue  # one finding a file: the first commit that broke its freeze
+        step = _issue_step if v.kind == "issue" else _body_step
+        found = step(cs, v, before, after, final, final_of)
+        if found is not None:
+            history.frozen.add(final)
+            history.findings.append(found)
+    return history
+
+
+def _who(cs: ChangeSet, v: _Version) -> str:
+    """The commit named for a user: id, author and subject; or the working tree."""
+    if v.sha is None:
+        return "工作区中未提交的改动"
+    commit = cs.git.commit(v.sha)
+    return f"提交 {v.sha[:12]}（{commit.author}：“{commit.subject}”）"
+
+
+def _rebuild_hint(v: _Version) -> str:
+    if v.sha is None:
+        return f"请撤销这些改动：git restore --source=HEAD -- {v.path}"
+    start = v.parent[:12] or "基准分支"
+    return ("这次修改留在本分支的历史中，合并后就进入主分支：请从它之前的提交新建分支"
+            f"（git switch -c 新分支名 {start}），在新分支上只重做允许的改动，再用新分支提交拉取请求")
+
+
+def _issue_step(cs: ChangeSet, v: _Version, before: Parsed | None, after: Parsed | None, final: str,
+                final_of) -> Finding | None:
+    old_status = _status(before)
+    if old_status not in FROZEN_ISSUE:
+        return None
+    if after is None:
+        what = "删除或移走了它"
+    else:
+        change = _frozen_change(before, after)
+        if change is None:
+            return None
+        what = "改动了正文" if change[0] == "正文" else f"改动了 {change[0]}"
+    now = final_of(final)
+    here = _frozen_change(before, now) if now is not None else None
+    same = "文件现在虽已与签发时相同，但" if now is not None and here is None else ""
+    return error(final if now is not None else v.path, here[1] if here else None, "workflow.issue_frozen",
+                 f"专刊{ISSUE_STATUSES[old_status]}，不能再修改：{_who(cs, v)}{what}。{_allowed_after(old_status)}；"
+                 f"内容确需更正，请另编一期更正。{same}{_rebuild_hint(v)}")
+
+
+def _body_step(cs: ChangeSet, v: _Version, before: Parsed | None, after: Parsed | None, final: str,
+               final_of) -> Finding | None:
+    old_status = _status(before)
+    if old_status not in BODY_FROZEN_FROM:
+        return None
+    now = final_of(final)
+    if after is None:
+        if now is None:
+            return None  # deleted for good: workflow.deleted says so
+        what = "删除了它（之后又重新加入）"
+    elif _first_body_difference(before, after) is None:
+        return None
+    else:
+        what = "改动了正文"
+    line = _first_body_difference(before, now) if now is not None else None
+    return error(final if now is not None else v.path, line, "workflow.frozen_body",
+                 f"信息状态为 {old_status}（{SUBMISSION_STATUSES[old_status]}），正文不能再改：{_who(cs, v)}{what}。"
+                 f"编辑加工请在专刊（issues/）中进行。{_rebuild_hint(v)}")
 
 
 # --- signed sign-off ------------------------------------------------------------------------
@@ -403,21 +638,26 @@ def _issue_frozen(path: str, old: Parsed, new: Doc, old_status: str, new_status:
 _GOOD_TAG = re.compile(r'Good "git" signature for (\S+) with')
 
 
-def _signing_commit(cs: ChangeSet, c: Change) -> str | None:
-    """The first commit after the merge-base whose version of the issue is signed while its parent's is not."""
-    if not cs.head:
-        return None
-    paths = tuple(cs.prefix + p for p in {c.old, c.new} if p)
-    for sha in cs.git.rev_list(f"{cs.merge_base}..{cs.head}", paths):
-        now = _status(_parse(cs.at(sha, c.new), c.new))
-        before = _status(_parse(cs.at(sha + "^", c.new) or (cs.at(sha + "^", c.old) if c.old else None), c.new))
-        if now == "signed" and before != "signed":
-            return sha
-    return None
+def _verify(cs: ChangeSet, anchors: Anchors, sha: str) -> tuple[str, str, str]:
+    """(%G? letter, signer principal, Chinese label) of ``sha`` against the base's allowed_signers; a signed tag
+    pointing at the commit counts as the commit's signature."""
+    with signers_file(anchors.signers) as signers:
+        git = Git(cs.git.where, allowed_signers=signers)
+        commit = git.commit(sha)
+        state, signer, label = commit.signature, commit.signer, commit.signature_label
+        if state != "G":
+            for tag in git.out("tag", "--points-at", sha).split():
+                proc = git.run("verify-tag", tag, check=False)
+                m = _GOOD_TAG.search(proc.stderr.decode("utf-8", "replace"))
+                if proc.returncode == 0 and m:
+                    return "G", m.group(1), ""
+    return state, signer, label
 
 
-def _signature(cs: ChangeSet, anchors: Anchors, c: Change, doc: Doc) -> Iterator[Finding]:
-    path, line = doc.path, doc.line("status")
+def _signature(cs: ChangeSet, anchors: Anchors, sha: str | None, path: str, now: Parsed | None,
+               verified: dict) -> Iterator[Finding]:
+    """Findings on one commit that makes the issue at ``path`` signed (sha None: the working tree does)."""
+    line = now.line_of(("status",)) if now is not None else None
     sg = anchors.holders("secretary_general")
     principals = {p.principal for p in sg if p.principal}
     who = "、".join(f"{p.name}（{p.principal}）" for p in sg if p.principal) or "（roles.yaml 中秘书长未填 principal）"
@@ -426,30 +666,21 @@ def _signature(cs: ChangeSet, anchors: Anchors, c: Change, doc: Doc) -> Iterator
                     f"活动设置要求签发提交带 SSH 签名，但基准分支上没有 {anchors.signers_path}。"
                     "请先在主分支上登记秘书长的签名公钥（每行：principal namespaces=\"git\" 公钥）")
         return
-    sha = _signing_commit(cs, c)
     if sha is None:
         yield error(path, line, "workflow.signature_missing",
                     "签发（status 改为 signed）还没有提交。签发须由秘书长在自己的电脑上用 SSH 密钥签名提交："
                     "git commit -S -m \"签发第N期\"，然后推送")
         return
-    with signers_file(anchors.signers) as signers:
-        git = Git(cs.git.where, allowed_signers=signers)
-        commit = git.commit(sha)
-        state, signer = commit.signature, commit.signer
-        if state != "G":
-            for tag in git.out("tag", "--points-at", sha).split():
-                proc = git.run("verify-tag", tag, check=False)
-                m = _GOOD_TAG.search(proc.stderr.decode("utf-8", "replace"))
-                if proc.returncode == 0 and m:
-                    state, signer = "G", m.group(1)
-                    break
+    if sha not in verified:
+        verified[sha] = _verify(cs, anchors, sha)
+    state, signer, label = verified[sha]
     if state == "N":
         yield error(path, line, "workflow.signature_missing",
                     f"签发提交 {sha[:12]} 没有签名。签发须由秘书长 {who} 用 SSH 密钥签名提交"
                     "（git config gpg.format ssh；git commit -S），或在该提交上打签名标签（git tag -s）")
     elif state != "G":
         yield error(path, line, "workflow.signature_invalid",
-                    f"签发提交 {sha[:12]} 的签名未通过验证：{commit.signature_label}。签名公钥须登记在基准分支的 "
+                    f"签发提交 {sha[:12]} 的签名未通过验证：{label}。签名公钥须登记在基准分支的 "
                     f"{anchors.signers_path} 中；请由秘书长 {who} 用已登记的密钥重新签名提交（git commit --amend -S）")
     elif signer not in principals:
         yield error(path, line, "workflow.signature_principal",

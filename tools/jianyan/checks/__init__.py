@@ -64,12 +64,13 @@ def collect(campaign: Campaign, ctx: Context, families: Iterable[str] | None = N
 
 # Findings that only make sense when a registry loaded: withheld while that registry is broken
 # (its own error is reported), so one bad registry does not bury every file in false errors.
+# workflow.* findings are not among them: they read the base revision's registries, not these.
 NEEDS_REGISTRY = {
     "units": ("ref.unknown_unit", "ref.wrong_committee", "ref.committee_review_unexpected",
               "ref.codeowners_outdated", "ref.member_committee"),
     "topics": ("ref.unknown_topic", "quality.multi_topic"),
     "roles": ("ref.unknown_person", "ref.wrong_role", "ref.wrong_committee", "ref.codeowners_outdated",
-              "issue.role", "workflow.review_role", "workflow.signoff_role", "workflow.dispatch_role"),
+              "issue.role"),
     "reasons": ("ref.unknown_reason", "ref.reason_status"),
 }
 

@@ -1,0 +1,320 @@
+"""Issue 18, sign-off integrity: after the secretary-general's signed sign-off, no commit of the pull request
+may change the signed issue (or an accepted item's body) — every commit is walked, not only the first that
+signs, and the walk sees merges, renames, deletions and the uncommitted working tree."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitrepo import (ISSUE_DISPATCH, ISSUE_REVIEW, ISSUE_SIGNOFF, REVIEW, Repo, in_process, issue, make_campaign,
+                     make_signed_campaign, signers_line, submission)
+
+ISSUE = "issues/2021/001.md"
+ITEM = "submissions/2021/minge/2021-minge-001.md"
+SIGNED = ISSUE_REVIEW + ISSUE_SIGNOFF
+NEW_TEXT = "## 改过的标题\n\n签发后改写的正文。\n"
+
+
+@pytest.fixture
+def run(monkeypatch):
+    return in_process(monkeypatch)
+
+
+def check(run, repo: Repo, base: str = "main") -> tuple[int, list[dict]]:
+    res = run(repo.path, "check", "--base", base, "--format", "json")
+    assert res.code in (0, 1), res
+    return res.code, [f for f in res.json() if f["code"].startswith("workflow.")]
+
+
+def codes(found: list[dict]) -> set[str]:
+    return {f["code"] for f in found}
+
+
+def with_code(found: list[dict], code: str) -> list[dict]:
+    hits = [f for f in found if f["code"] == code]
+    assert hits, found
+    return hits
+
+
+@pytest.fixture
+def signed(tmp_path: Path):
+    """A pull request whose first commit is the secretary-general's good signed sign-off of issue 2021-001."""
+    repo, keys = make_signed_campaign(tmp_path)
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.write(ISSUE, issue("signed", extra=SIGNED))
+    sha = repo.commit("签发第1期", who="王某某", key=keys["wang"])
+    return repo, keys, sha
+
+
+def test_the_signed_sign_off_alone_passes(run, signed):
+    repo, _, _ = signed
+    assert check(run, repo) == (0, [])
+
+
+def test_unsigned_edit_after_the_sign_off_is_refused(run, signed):
+    repo, _, _ = signed
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    edit = repo.commit("改正文", who="孙某某")
+    code, found = check(run, repo)
+    f = with_code(found, "workflow.issue_frozen")[0]
+    assert code == 1 and f["path"] == ISSUE and edit[:12] in f["message"]
+    assert f["line"] == repo.line_of(ISSUE, "## 改过的标题")  # where the file now differs from what was signed
+    assert "git switch -c" in f["message"]
+
+
+def test_edit_signed_with_the_directors_good_key_is_refused(run, signed):
+    repo, keys, _ = signed
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    repo.commit("主任改正文", who="李某某", key=keys["li"])
+    code, found = check(run, repo)
+    assert code == 1 and "workflow.issue_frozen" in codes(found)
+
+
+def test_sign_unsign_and_resign_unsigned_with_new_text(run, signed):
+    repo, _, _ = signed
+    repo.write(ISSUE, issue("reviewed", extra=ISSUE_REVIEW))
+    unsign = repo.commit("退回", who="孙某某")
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    resign = repo.commit("重新签发", who="孙某某")
+    code, found = check(run, repo)
+    assert code == 1
+    assert unsign[:12] in with_code(found, "workflow.issue_frozen")[0]["message"]
+    assert any(resign[:12] in f["message"] for f in with_code(found, "workflow.signature_missing"))
+
+
+def test_resign_with_a_good_signature_by_the_wrong_person(run, signed):
+    repo, keys, _ = signed
+    repo.write(ISSUE, issue("reviewed", extra=ISSUE_REVIEW))
+    repo.commit("退回", who="李某某", key=keys["li"])
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    resign = repo.commit("重新签发", who="李某某", key=keys["li"])
+    code, found = check(run, repo)
+    assert code == 1 and "workflow.issue_frozen" in codes(found)
+    assert resign[:12] in with_code(found, "workflow.signature_principal")[0]["message"]
+
+
+def test_removing_an_item_after_the_sign_off(run, signed):
+    repo, _, _ = signed
+    repo.edit(ISSUE, "items: [2021-minge-001]", "items: []")
+    repo.commit("撤下一条")
+    code, found = check(run, repo)
+    f = with_code(found, "workflow.issue_frozen")[0]
+    assert code == 1 and "items" in f["message"] and f["line"] == repo.line_of(ISSUE, "items:")
+
+
+def test_changing_the_sign_off_record_after_signing(run, signed):
+    repo, _, _ = signed
+    repo.edit(ISSUE, "  by: 王某某\n  date: 2021-03-05", "  by: 王某某\n  date: 2021-03-09")
+    repo.commit("改签发日期")
+    assert check(run, repo)[0] == 1
+
+
+def test_edit_then_revert_after_signing_is_still_reported(run, signed):
+    repo, _, _ = signed
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    edit = repo.commit("改正文")
+    repo.write(ISSUE, issue("signed", extra=SIGNED))
+    repo.commit("改回")
+    code, found = check(run, repo)
+    f = with_code(found, "workflow.issue_frozen")[0]
+    assert code == 1 and edit[:12] in f["message"] and f["line"] is None  # the file itself is as signed
+
+
+def test_edit_on_a_side_branch_merged_after_signing(run, signed):
+    repo, _, sha = signed
+    repo.git("checkout", "-q", "-b", "side", sha)
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    edit = repo.commit("旁支改正文")
+    repo.git("checkout", "-q", "pr")
+    repo.write("issues/2021/README.md", "专刊目录\n")
+    repo.commit("无关改动")
+    repo.merge("side")
+    code, found = check(run, repo)
+    assert code == 1 and any(edit[:12] in f["message"] for f in with_code(found, "workflow.issue_frozen"))
+
+
+def test_evil_merge_that_rewrites_the_signed_text(run, signed):
+    """A merge commit whose version of the issue is in neither parent: the change is the merge's own."""
+    repo, _, sha = signed
+    repo.git("checkout", "-q", "-b", "side", "main")
+    repo.write("issues/2021/README.md", "专刊目录\n")
+    repo.commit("旁支无关改动")
+    repo.git("checkout", "-q", "pr")
+    repo.merge("side", "--no-commit")
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    merge = repo.commit("合并")
+    assert len(repo.git("rev-list", "--parents", "-n", "1", merge).split()) == 3
+    code, found = check(run, repo)
+    assert code == 1 and any(merge[:12] in f["message"] for f in with_code(found, "workflow.issue_frozen"))
+
+
+def test_merging_the_base_into_the_pull_request_is_no_edit(run, signed):
+    repo, _, _ = signed
+    repo.git("checkout", "-q", "main")
+    repo.write("issues/2021/README.md", "专刊目录\n")
+    repo.commit("main 向前")
+    repo.git("checkout", "-q", "pr")
+    repo.merge("main")
+    assert check(run, repo) == (0, [])
+
+
+def test_sign_and_edit_squashed_into_one_signed_commit_passes(run, tmp_path):
+    """One commit by the secretary-general that signs an edited text signs exactly that text."""
+    repo, keys = make_signed_campaign(tmp_path)
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    repo.commit("签发第1期（秘书长改定）", who="王某某", key=keys["wang"])
+    assert check(run, repo) == (0, [])
+
+
+def test_rename_of_an_issue_signed_in_the_pull_request(run, signed):
+    repo, _, _ = signed
+    repo.git("mv", ISSUE, "issues/2021/002.md")
+    repo.commit("改期号")
+    code, found = check(run, repo)
+    assert code == 1 and "workflow.issue_frozen" in codes(found)
+
+
+def test_rename_of_an_issue_signed_on_main(run, signed):
+    repo, _, _ = signed
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "pr")
+    repo.git("checkout", "-q", "pr")
+    repo.git("mv", ISSUE, "issues/2021/002.md")
+    repo.commit("改期号")
+    code, found = check(run, repo)
+    assert code == 1 and "workflow.issue_frozen" in codes(found)
+
+
+def test_delete_and_add_again_with_new_text(run, signed):
+    repo, _, _ = signed
+    (repo.path / ISSUE).unlink()
+    repo.commit("删除")
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    again = repo.commit("重新加入")
+    code, found = check(run, repo)
+    assert code == 1
+    assert any(again[:12] in f["message"] for f in with_code(found, "workflow.signature_missing"))
+
+
+def test_uncommitted_edit_after_signing(run, signed):
+    repo, _, _ = signed
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    code, found = check(run, repo)
+    f = with_code(found, "workflow.issue_frozen")[0]
+    assert code == 1 and "未提交" in f["message"]
+
+
+def test_dispatch_and_publication_after_signing_pass(run, signed):
+    repo, _, _ = signed
+    repo.write(ISSUE, issue("dispatched", extra=SIGNED + ISSUE_DISPATCH))
+    repo.commit("报送", who="周某")
+    repo.write(ISSUE, issue("dispatched", extra=SIGNED + ISSUE_DISPATCH + "public: true\n"))
+    repo.commit("公开")
+    code, found = check(run, repo)
+    assert codes(found) == {"workflow.transition"}  # reviewed → dispatched in one pull request skips a step; no more
+
+
+def test_dispatch_in_its_own_pull_request_passes(run, signed):
+    repo, _, _ = signed
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "pr")
+    repo.git("checkout", "-q", "pr")
+    repo.write(ISSUE, issue("dispatched", extra=SIGNED + ISSUE_DISPATCH))
+    repo.commit("报送", who="周某")
+    repo.write(ISSUE, issue("dispatched", extra=SIGNED + ISSUE_DISPATCH + "public: true\n"))
+    repo.commit("公开")
+    assert check(run, repo) == (0, [])
+
+
+def test_edit_and_restore_of_an_issue_signed_on_main(run, signed):
+    repo, _, _ = signed
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "pr")
+    repo.git("checkout", "-q", "pr")
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    edit = repo.commit("改正文")
+    repo.write(ISSUE, issue("signed", extra=SIGNED))
+    repo.commit("改回")
+    code, found = check(run, repo)
+    assert code == 1 and edit[:12] in with_code(found, "workflow.issue_frozen")[0]["message"]
+
+
+def test_switching_the_rule_off_or_moving_the_key_file_in_the_pull_request(run, tmp_path):
+    """require_signature and allowed_signers (path and content) are the base's."""
+    repo, keys = make_signed_campaign(tmp_path)
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.write(".jianyan/mine", signers_line("wangmm@sdzx.example", keys["rogue_pub"]))
+    repo.edit("schema/settings.yaml", "require_signature: true",
+              "require_signature: false\n  allowed_signers: .jianyan/mine")
+    repo.write(ISSUE, issue("signed", extra=SIGNED))
+    repo.commit("签发第1期", who="王某某", key=keys["rogue"])
+    code, found = check(run, repo)
+    assert code == 1 and "workflow.signature_invalid" in codes(found)
+
+
+def test_edit_after_a_recorded_sign_off_without_signatures(run, tmp_path):
+    """Without require_signature the sign-off is a record, but the record still freezes what follows it."""
+    repo = make_campaign(tmp_path / "c")
+    repo.write(ISSUE, issue("reviewed", extra=ISSUE_REVIEW))
+    repo.commit("审改")
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.write(ISSUE, issue("signed", extra=SIGNED))
+    repo.commit("签发", who="王某某")
+    assert check(run, repo) == (0, [])
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    repo.commit("改正文")
+    assert "workflow.issue_frozen" in codes(check(run, repo)[1])
+
+
+# --- accepted and adopted items' bodies ---------------------------------------------------------------
+
+@pytest.fixture
+def plain(tmp_path: Path) -> Repo:
+    repo = make_campaign(tmp_path / "c")
+    repo.git("checkout", "-q", "-b", "pr")
+    return repo
+
+
+CHANGED = submission("2021-minge-001", "accepted", extra=REVIEW).replace("三是补偿资金来源单一。", "三是另写一句。")
+
+
+def test_body_edited_after_acceptance_in_the_same_pull_request(run, plain):
+    plain.write(ITEM, submission("2021-minge-001", "accepted", extra=REVIEW))
+    plain.commit("审核通过")
+    plain.write(ITEM, CHANGED)
+    edit = plain.commit("改正文", who="民革山东省委会")
+    code, found = check(run, plain)
+    f = with_code(found, "workflow.frozen_body")[0]
+    assert code == 1 and edit[:12] in f["message"] and f["line"] == plain.line_of(ITEM, "一是保护责任")
+
+
+def test_body_of_an_accepted_item_edited_and_restored(run, plain):
+    plain.git("checkout", "-q", "main")
+    plain.write(ITEM, submission("2021-minge-001", "accepted", extra=REVIEW))
+    plain.commit("审核通过")
+    plain.git("checkout", "-q", "-B", "pr")
+    plain.write(ITEM, CHANGED)
+    edit = plain.commit("改正文")
+    plain.write(ITEM, submission("2021-minge-001", "accepted", extra=REVIEW))
+    plain.commit("改回")
+    code, found = check(run, plain)
+    assert code == 1 and edit[:12] in with_code(found, "workflow.frozen_body")[0]["message"]
+
+
+def test_accepted_item_deleted_and_added_again_with_new_body(run, plain):
+    plain.write(ITEM, submission("2021-minge-001", "accepted", extra=REVIEW))
+    plain.commit("审核通过")
+    (plain.path / ITEM).unlink()
+    gone = plain.commit("删除")
+    plain.write(ITEM, CHANGED)
+    plain.commit("重新加入")
+    code, found = check(run, plain)
+    assert code == 1 and gone[:12] in with_code(found, "workflow.frozen_body")[0]["message"]
+
+
+def test_accepting_an_item_with_a_better_body_in_one_commit_passes(run, plain):
+    plain.write(ITEM, CHANGED)
+    plain.commit("审核通过（研究室改定）")
+    assert check(run, plain) == (0, [])
