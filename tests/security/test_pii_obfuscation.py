@@ -137,10 +137,12 @@ HOSTILE = {
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_one_megabyte_line_is_linear(name):
-    """No regex with nested quantifiers over user text: a 1 MB line takes seconds, not minutes."""
+    """No regex with nested quantifiers over user text: a 1 MB line takes seconds (a quadratic step
+    would take hours). The bound is generous: markdown-it alone takes up to ~10 s on a shared
+    machine for a megabyte of emphasis marks."""
     text = HOSTILE[name]
     t = time.perf_counter()
     find_personal_data_in_markdown(text)
     find_personal_data(text)
-    assert time.perf_counter() - t < 20, name
+    assert time.perf_counter() - t < 40, name
 

@@ -23,9 +23,10 @@ The normaliser, in order; every step keeps a map from each output character back
     soft hyphen, ZWJ, BOM, bidi controls), combining marks, variation selectors and blank fillers
     dropped.
  4. Runs of seven or more Chinese digits (〇一二…九 幺, 壹贰…玖) read as digits.
- 5. E-mail spellings folded: ``(at)`` ``[at]`` ``[dot]``, spaces around ``@``, ``。`` in a domain.
-Then the rules look at runs of digit groups split by up to three separators (spaces, dashes, dots,
-brackets, slashes, commas, underscores, quotes, line breaks): a phone or ID number is a span of whole
+ 5. White space runs read as one space; e-mail spellings folded: ``(at)`` ``[at]`` ``[dot]``, spaces around ``@``, ``。`` in a domain.
+Then the rules look at runs of digit groups split by up to four separators (spaces, dashes, dots,
+brackets, slashes, commas, underscores, quotes, line breaks; a run of white space counts as one, as
+a browser shows it): a phone or ID number is a span of whole
 groups whose digits make one (province, birth date and GB 11643 check character for IDs; 1[3-9] and
 11 digits for mobiles; an area code and a 7–8 digit local number for landlines; a bare local number
 only as a whole run after a word such as 电话). So ``138.0013.8000`` and ``370102 19800101 1237``
@@ -66,7 +67,7 @@ BLOCK = "\x00"  # between blocks and pieces of rendered text: never part of a nu
 # Separators a reader skips inside a written number (after NFKC: full-width forms are ASCII here).
 _SEP = r"[ \t\n\-‐‑‒–—―−~_.·・•/\\()\[\]{}<>〈〉【】,'\"“”‘’|]"
 # A run of digit groups; an ID's check character X may end a group.
-_RUN = re.compile(rf"[0-9]+[Xx]?(?:{_SEP}{{1,3}}[0-9]+[Xx]?)*")
+_RUN = re.compile(rf"[0-9]+[Xx]?(?:{_SEP}{{1,4}}[0-9]+[Xx]?)*")
 _GROUP = re.compile(r"[0-9]+[Xx]?")
 _LANDLINE = re.compile(r"0(?:10|2\d|[3-9]\d{2})[2-9]\d{6,7}")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -80,6 +81,7 @@ EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:[.�
 _AT = re.compile(r"[ \t]{0,3}[(\[{<【]\s?(?:at|AT|At)\s?[)\]}>】][ \t]{0,3}"
                  r"|(?<=[A-Za-z0-9])[ \t]{1,3}@[ \t]{0,3}(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])@[ \t]{1,3}(?=[A-Za-z0-9])")
 _DOT = re.compile(r"[ \t]{0,3}[(\[{<【]\s?(?:dot|DOT|Dot)\s?[)\]}>】][ \t]{0,3}")
+_SPACES = re.compile(r"[ \t\n]{2,}")  # a browser shows a run of white space as one space
 _REF = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?")
 _CN_DIGITS = "〇○零一二三四五六七八九幺壹贰叁肆伍陆柒捌玖"
 _CN_TABLE = str.maketrans(_CN_DIGITS, "0001234567891123456789")
@@ -430,6 +432,7 @@ def _fold(text: str, where: list[int]) -> tuple[str, list[int]]:
             out.extend(where[pos:])
             text, where = "".join(parts), out
         text, where = _sub(text, where, _CN_RUN, lambda m: m.group().translate(_CN_TABLE))
+    text, where = _sub(text, where, _SPACES, lambda m: " ")
     if "@" in text or "at" in text.lower():
         text, where = _sub(text, where, _AT, lambda m: "@")
         text, where = _sub(text, where, _DOT, lambda m: ".")
