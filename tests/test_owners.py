@@ -135,3 +135,15 @@ def test_repository_codeowners_are_current():
     root = Path(__file__).resolve().parents[1]
     regs, _ = load_registries(root)
     assert regs is not None and outdated(root, regs) == {}
+
+
+def test_approvers_are_what_the_github_file_says():
+    """owners.approvers (named by check --base when a registry changes) agrees with the rendered .github/CODEOWNERS."""
+    from jianyan.owners import approvers, expected
+    from jianyan.repo import load_registries
+    regs, _ = load_registries(Path(__file__).resolve().parents[1])
+    github = expected(regs)[0][".github/CODEOWNERS"]
+    for path in ("schema/roles.yaml", ".jianyan/allowed_signers", ".github/CODEOWNERS", ".gitea/CODEOWNERS",
+                 JINGJI_ITEM, MINGE_ITEM, "feedback/2021/x.yaml", "README.md"):
+        assert list(approvers(regs, path)) == github_owners(github, path), path
+    assert approvers(regs, ".jianyan/allowed_signers") == ("@sunmm", "@qianm", "@wangmm")

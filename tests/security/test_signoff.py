@@ -216,6 +216,15 @@ def test_dispatch_and_publication_after_signing_pass(run, signed):
     assert codes(found) == {"workflow.transition"}  # reviewed → dispatched in one pull request skips a step; no more
 
 
+def test_dispatching_without_signing_needs_the_signature_too(run, tmp_path):
+    repo, _ = make_signed_campaign(tmp_path)
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.write(ISSUE, issue("dispatched", extra=SIGNED + ISSUE_DISPATCH))
+    skip = repo.commit("直接报送", who="周某")
+    code, found = check(run, repo)
+    assert code == 1 and skip[:12] in with_code(found, "workflow.signature_missing")[0]["message"]
+
+
 def test_dispatch_in_its_own_pull_request_passes(run, signed):
     repo, _, _ = signed
     repo.git("checkout", "-q", "main")

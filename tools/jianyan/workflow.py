@@ -562,7 +562,8 @@ def _history(campaign: Campaign, cs: ChangeSet, anchors: Anchors) -> History:
         final = moved.get(v.path, v.path)
         before = _parse(blobs.get(v.before), v.path) if v.before else None
         after = _parse(blobs.get(v.after), v.path) if v.after else None
-        signs = v.kind == "issue" and _status(after) == "signed" and _status(before) not in FROZEN_ISSUE
+        # signing is entering the signed states (signed → dispatched is not; reviewed → dispatched, a skip, is)
+        signs = v.kind == "issue" and _status(after) in FROZEN_ISSUE and _status(before) not in FROZEN_ISSUE
         if signs:
             history.signing.add(final)
             if anchors.require_signature:
