@@ -311,3 +311,14 @@ def test_a_one_megabyte_line_is_read_in_seconds(text):
     start = time.monotonic()
     in_child(read_codes, text, timeout=60)
     assert time.monotonic() - start < 15
+
+
+def test_an_unreadable_phrase_list_or_feedback_record_is_a_finding(tmp_path, monkeypatch):
+    root = copy_campaign(tmp_path / "c")
+    import builtins
+    for bad in ("schema/phrases.yaml", "feedback/2021/2021-minge-001.yaml"):
+        monkeypatch.setattr(builtins, "open", _fake_open(builtins.open, root / bad, PermissionError(13, "Permission denied")))
+    code, found, output = _invoke(root, monkeypatch)
+    assert code == 1, output
+    assert {("schema/phrases.yaml", "encoding.unreadable"), ("feedback/2021/2021-minge-001.yaml", "encoding.unreadable")} \
+        <= {(f["path"], f["code"]) for f in found}

@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 from .findings import Finding, error
 from .frontmatter import read_yaml
 from .model import Strict, Text
+from .repo import read_registry
 from .validate import validate
 
 
@@ -63,7 +64,10 @@ def load(root: Path, relpath: str) -> tuple[PhraseBook | None, list[Finding]]:
     path = root / relpath
     if not path.is_file():
         return None, []  # the quality check reports it (quality.no_phrases)
-    parsed = read_yaml(relpath, path.read_bytes())
+    raw, refusal = read_registry(root, relpath)
+    if raw is None:
+        return None, [refusal]
+    parsed = read_yaml(relpath, raw)
     findings = list(parsed.findings)
     if not parsed.ok:
         return None, findings

@@ -172,15 +172,10 @@ def rel(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def read_bytes(path: Path, limit: int) -> tuple[bytes | None, str | None]:
-    """Read a file, refusing one over ``limit`` bytes without reading it whole (OSError when it cannot be read)."""
-    raw, too_big, _ = read_stamped(path, limit)
-    return raw, too_big
-
-
 def read_stamped(path: Path, limit: int) -> tuple[bytes | None, str | None, tuple[int, int]]:
-    """``read_bytes`` and the file's (size, mtime_ns) as opened. Opened without waiting (a pipe put in
-    place of the file would block the run) and refused unless a regular file."""
+    """Read a file, refusing one over ``limit`` bytes without reading it whole: (bytes or None, why it
+    was refused, its (size, mtime_ns) as opened). Opened without waiting (a pipe put in place of the
+    file would block the run); OSError when it cannot be read or is not a regular file."""
     with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as fh:
         st = os.fstat(fh.fileno())
         if not stat.S_ISREG(st.st_mode):
@@ -215,8 +210,9 @@ def unreadable(relpath: str, exc: OSError, folder: bool = False) -> Finding:
                  "或等文件操作完成后重新运行检查")
 
 
-def _read_registry(root: Path, relpath: str) -> tuple[bytes | None, Finding | None]:
-    """A registry's bytes, or the finding that refuses it (unreadable, over REGISTRY_MAX_BYTES)."""
+def read_registry(root: Path, relpath: str) -> tuple[bytes | None, Finding | None]:
+    """A registry's (or the phrase list's) bytes, or the finding that refuses it (unreadable, over
+    REGISTRY_MAX_BYTES)."""
     try:
         raw, too_big, _ = read_stamped(root / relpath, REGISTRY_MAX_BYTES)
     except OSError as exc:
@@ -247,7 +243,7 @@ def _load_registries(root: Path, read: Callable[[str, bytes], Parsed]) -> tuple[
             findings.append(error(relpath, None, "ref.registry_missing",
                                   f"缺少登记表 {relpath}。请从模板仓库复制一份（jianyan init 会生成全部登记表）"))
             continue
-        raw, refused = _read_registry(root, relpath)
+        raw, refused = read_registry(root, relpath)
         if raw is None:
             findings.append(refused)
             continue
@@ -273,7 +269,7 @@ def _load_registries(root: Path, read: Callable[[str, bytes], Parsed]) -> tuple[
         if not path.is_file():
             continue
         relpath = f"{SCHEMA_DIR}/{name}"
-        raw, refused = _read_registry(root, relpath)
+        raw, refused = read_registry(root, relpath)
         if raw is None:
             findings.append(refused)
             continue
@@ -317,16 +313,16 @@ def read_content(root: Path, path: Path, limit: int) -> tuple[bytes | None, Find
 def _load_doc(root: Path, path: Path, model: type[M], limit: int, cache: LoadCache | None = None,
               read: tuple[bytes | None, Finding | None, tuple[int, int]] | None = None) -> tuple[Doc[M], list[Finding]]:
     relpath = rel(root, path)
-    raw, refused, _ = read if read is not None else read_content(root, path, limit)
+    raw, refusal, _ = read if read is not None else read_content(root, path, limit)
     if raw is None:
-        return Doc(relpath, Parsed(relpath), None), [refused]
+        return refused(refusal)
     parsed = cache.read_markdown(relpath, raw) if cache is not None else read_markdown(relpath, raw)
     return to_doc(parsed, model)
 
 
-def too_large(relpath: str, message: str) -> tuple[Doc, list[Finding]]:
-    """A file refused for its size: no model, one finding."""
-    return Doc(relpath, Parsed(relpath), None), [error(relpath, None, "length.file_too_large", message)]
+def refused(finding: Finding) -> tuple[Doc, list[Finding]]:
+    """A file refused unread (too large, unreadable): no model, the one finding."""
+    return Doc(finding.path, Parsed(finding.path), None), [finding]
 
 
 def to_doc(parsed: Parsed, model: type[M]) -> tuple[Doc[M], list[Finding]]:

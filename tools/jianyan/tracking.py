@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from .findings import Finding
 from .frontmatter import read_yaml
 from .model import ID_RE, ISSUE_ID_RE, Bool, Date, Strict, Text
-from .repo import IGNORED_NAMES, Campaign, Doc, read_bytes, rel, to_doc, too_large
+from .repo import IGNORED_NAMES, Campaign, Doc, read_content, refused, rel, to_doc
 
 FEEDBACK_DIR = "feedback"
 RECORD_SUFFIX = ".yaml"
@@ -174,11 +174,10 @@ def record_path(item_id: str) -> str:
 
 
 def load_record(root: Path, path: Path, limit: int) -> tuple[Doc[FeedbackRecord], list[Finding]]:
-    relpath = rel(root, path)
-    raw, too_big = read_bytes(path, limit)
+    raw, refusal, _ = read_content(root, path, limit)
     if raw is None:
-        return too_large(relpath, too_big or "")
-    return parse_record(relpath, raw)
+        return refused(refusal)
+    return parse_record(rel(root, path), raw)
 
 
 def parse_record(relpath: str, raw: bytes) -> tuple[Doc[FeedbackRecord], list[Finding]]:
