@@ -208,3 +208,19 @@ def test_an_old_decision_is_not_judged_again(run, repo):
     repo.write(ITEM, submission("2021-minge-001", "withdrawn", extra="review:\n  by: 钱某\n  date: 2021-03-02\n"))
     repo.commit("撤回")
     assert workflow_codes(check(run, repo)[1]) == set()
+
+
+def test_renaming_a_research_office_member_to_oneself(run, repo):
+    repo.edit(ROLES, "name: 孙某某", "name: 民革某")
+    repo.write(ITEM, submission("2021-minge-001", "accepted", extra="review:\n  by: 民革某\n  date: 2021-03-02\n"))
+    repo.commit("审核通过", who="民革山东省委会")
+    code, found = check(run, repo)
+    assert code == 1 and "民革某" in with_code(found, "workflow.review_role")[0]["message"]
+
+
+def test_committee_review_on_a_units_own_item_is_left_to_the_ref_warning(run, repo):
+    repo.write(ITEM, submission("2021-minge-001", "submitted", extra="committee_review:\n  by: 赵某\n  date: 2021-03-01\n"))
+    repo.commit("误填专委会审核")
+    code, found = check(run, repo)
+    assert "workflow.committee_role" not in workflow_codes(found)
+    assert with_code(found, "ref.committee_review_unexpected")[0]["severity"] == "warning"

@@ -327,3 +327,24 @@ def test_accepting_an_item_with_a_better_body_in_one_commit_passes(run, plain):
     plain.write(ITEM, CHANGED)
     plain.commit("审核通过（研究室改定）")
     assert check(run, plain) == (0, [])
+
+
+def test_reordering_the_items_after_signing(run, signed):
+    repo, _, _ = signed
+    repo.edit(ISSUE, "items: [2021-minge-001]", "items: [2021-minge-001, 2021-minge-001]")
+    repo.commit("改 items")
+    assert "workflow.issue_frozen" in codes(check(run, repo)[1])
+
+
+def test_a_broken_settings_file_on_the_base_keeps_signatures_required(run, tmp_path):
+    """Unreadable base settings: the strictest reading (signatures required), not the pull request's."""
+    repo, keys = make_signed_campaign(tmp_path)
+    repo.edit("schema/settings.yaml", "require_signature: true", "require_signature: [坏")
+    repo.commit("设置写坏了")
+    repo.git("checkout", "-q", "-b", "pr")
+    repo.edit("schema/settings.yaml", "require_signature: [坏", "require_signature: false")
+    repo.write(ISSUE, issue("signed", extra=SIGNED))
+    repo.commit("修好设置并签发", who="王某某")
+    code, found = check(run, repo)
+    f = with_code(found, "workflow.signature_missing")[0]
+    assert code == 1 and "无法读取" in f["message"]

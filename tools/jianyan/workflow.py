@@ -15,8 +15,9 @@ Rules (each finding sits at the file line of the key concerned and names the all
   ``workflow.dispatch_role``   the recorded step is done by a holder of the right role: an issue's review by the
                                director, an item's review decision by the research office (or the director);
 - ``workflow.committee_role``  a member's item's ``committee_review`` by the office of that item's committee;
-- ``workflow.signature_*``     with ``bulletin.require_signature``, every commit of the pull request that makes an
-                               issue signed (or a tag on it) carries a good SSH signature by a key in the
+- ``workflow.signature_*``     with ``bulletin.require_signature``, every commit of the pull request that brings an
+                               issue into the signed states (signed; dispatched, skipping it) or a tag on that
+                               commit carries a good SSH signature by a key in the
                                allowed_signers file of the base revision, whose principal is the secretary-general's;
 - ``workflow.registry_change`` (warning) the pull request changes a trust registry (roles, units, settings, the
                                allowed_signers file, CODEOWNERS): named with the people whose approval it needs;
@@ -24,7 +25,8 @@ Rules (each finding sits at the file line of the key concerned and names the all
 
 The trust anchors (roles and units, allowed_signers, require_signature, severity of workflow rules) come from
 the base revision for every rule, so a pull request cannot weaken or use its own change of the rules that
-judge it; a registry missing or unreadable there grants nobody a role. They are read at the tip of the base
+judge it; a registry missing or unreadable there grants nobody a role, unreadable settings require signatures
+(the strictest reading; the pull request may only make the rules stricter). They are read at the tip of the base
 branch, not at the merge-base: that is what the pull request is merged into, and a key or role withdrawn on
 main after the branch was made must no longer count. A change of the registries themselves cannot be refused
 by the tool (an honest one must be mergeable); ``workflow.registry_change`` makes it visible, and the forge's
@@ -177,6 +179,7 @@ class Anchors:
     people: list | None  # Person models of the base roles registry; None: missing or unreadable there
     units: dict  # code → Unit of the base units registry
     require_signature: bool
+    signature_why: str  # why signatures are required when the base's setting is not the reason ("" when it is)
     signers_path: str
     signers: bytes | None  # the allowed_signers file at the base
     severity: dict[str, str]
@@ -202,12 +205,19 @@ def _anchors(campaign: Campaign, cs: ChangeSet) -> Anchors:
     units = _model_at(cs, cs.base, "schema/units.yaml", UnitsFile)
     settings = _model_at(cs, cs.base, "schema/settings.yaml", Settings)
     new_settings = campaign.registries.settings if campaign.registries else None
-    # the pull request may switch signatures on (stricter), never off
-    require = any(s is not None and s.bulletin.require_signature for s in (settings, new_settings))
+    # the pull request may switch signatures on (stricter), never off; unreadable base settings: the strictest
+    require, why = True, ""
+    if settings is None:
+        why = "基准分支上的 schema/settings.yaml 缺失或无法读取，按最严格的要求检查：签发须带签名"
+    elif not settings.bulletin.require_signature and new_settings and new_settings.bulletin.require_signature:
+        why = "本拉取请求把 require_signature 改为了 true"
+    else:
+        require = settings.bulletin.require_signature
     signers_path = (settings.bulletin.allowed_signers if settings else None) or DEFAULT_ALLOWED_SIGNERS
     return Anchors(people=list(roles.people) if roles else None,
                    units={u.code: u for u in units.units} if units else {},
-                   require_signature=require, signers_path=signers_path, signers=cs.at(cs.base, signers_path),
+                   require_signature=require, signature_why=why, signers_path=signers_path,
+                   signers=cs.at(cs.base, signers_path),
                    severity=dict(settings.severity) if settings else {})
 
 
@@ -343,13 +353,17 @@ def _submission_roles(anchors: Anchors, old: Parsed | None, new: Doc) -> Iterato
     if model is None:
         return
     before = old.data if old is not None and old.data else {}
-    for key, step, roles, unit, code, hint in (
+    unit = anchors.units.get(model.unit)
+    # a unit's own item needs no committee review (ref.committee_review_unexpected says so); units unknown at the
+    # base: checked all the same
+    committee = unit is None or unit.kind == "committee"
+    for key, step, roles, office, code, hint in (
             ("review", model.review, ("research_office", "director"), None, "workflow.review_role",
              "审核决定只能由研究室人员填写"),
-            ("committee_review", model.committee_review, ("committee_office",), model.unit, "workflow.committee_role",
-             "委员信息须由所联系的专门委员会办公室审核后填写")):
+            ("committee_review", model.committee_review if committee else None, ("committee_office",), model.unit,
+             "workflow.committee_role", "委员信息须由所联系的专门委员会办公室审核后填写")):
         if step is not None and _norm(before.get(key)) != _norm(new.parsed.data.get(key)):
-            yield from _role(anchors, new, (key,), step, roles, code, hint, unit=unit)
+            yield from _role(anchors, new, (key,), step, roles, code, hint, unit=office)
 
 
 def _norm(value: Any) -> Any:
@@ -659,18 +673,19 @@ def _signature(cs: ChangeSet, anchors: Anchors, sha: str | None, path: str, now:
                verified: dict) -> Iterator[Finding]:
     """Findings on one commit that makes the issue at ``path`` signed (sha None: the working tree does)."""
     line = now.line_of(("status",)) if now is not None else None
+    note = f"（注：{anchors.signature_why}）" if anchors.signature_why else ""
     sg = anchors.holders("secretary_general")
     principals = {p.principal for p in sg if p.principal}
     who = "、".join(f"{p.name}（{p.principal}）" for p in sg if p.principal) or "（roles.yaml 中秘书长未填 principal）"
     if anchors.signers is None:
         yield error(path, line, "workflow.no_allowed_signers",
                     f"活动设置要求签发提交带 SSH 签名，但基准分支上没有 {anchors.signers_path}。"
-                    "请先在主分支上登记秘书长的签名公钥（每行：principal namespaces=\"git\" 公钥）")
+                    "请先在主分支上登记秘书长的签名公钥（每行：principal namespaces=\"git\" 公钥）" + note)
         return
     if sha is None:
         yield error(path, line, "workflow.signature_missing",
                     "签发（status 改为 signed）还没有提交。签发须由秘书长在自己的电脑上用 SSH 密钥签名提交："
-                    "git commit -S -m \"签发第N期\"，然后推送")
+                    "git commit -S -m \"签发第N期\"，然后推送" + note)
         return
     if sha not in verified:
         verified[sha] = _verify(cs, anchors, sha)
@@ -678,11 +693,11 @@ def _signature(cs: ChangeSet, anchors: Anchors, sha: str | None, path: str, now:
     if state == "N":
         yield error(path, line, "workflow.signature_missing",
                     f"签发提交 {sha[:12]} 没有签名。签发须由秘书长 {who} 用 SSH 密钥签名提交"
-                    "（git config gpg.format ssh；git commit -S），或在该提交上打签名标签（git tag -s）")
+                    "（git config gpg.format ssh；git commit -S），或在该提交上打签名标签（git tag -s）" + note)
     elif state != "G":
         yield error(path, line, "workflow.signature_invalid",
                     f"签发提交 {sha[:12]} 的签名未通过验证：{label}。签名公钥须登记在基准分支的 "
-                    f"{anchors.signers_path} 中；请由秘书长 {who} 用已登记的密钥重新签名提交（git commit --amend -S）")
+                    f"{anchors.signers_path} 中；请由秘书长 {who} 用已登记的密钥重新签名提交（git commit --amend -S）" + note)
     elif signer not in principals:
         yield error(path, line, "workflow.signature_principal",
                     f"签发提交 {sha[:12]} 由“{signer}”签名，但签发只能由秘书长 {who} 签名。"
