@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,22 @@ def run_cli(cwd: Path, *args: str, env: dict | None = None, input: str | None = 
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def pytest_configure(config):
+    """Caches are signed with a per-machine key kept in the user's cache folder; the tests (and the
+    jianyan processes they start, which inherit the environment) use a key in a temporary folder
+    instead, so a test run never writes into the real home folder."""
+    if "JIANYAN_CACHE_KEY" not in os.environ:
+        config._jianyan_key_dir = tempfile.mkdtemp(prefix="jianyan-key-")
+        os.environ["JIANYAN_CACHE_KEY"] = os.path.join(config._jianyan_key_dir, "key")
+
+
+def pytest_unconfigure(config):
+    key_dir = getattr(config, "_jianyan_key_dir", None)
+    if key_dir:
+        os.environ.pop("JIANYAN_CACHE_KEY", None)
+        shutil.rmtree(key_dir, ignore_errors=True)
 
 
 # Accuracy tables a test adds (config.stash[SUMMARIES].append(text)), printed after the run.
