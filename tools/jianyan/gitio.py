@@ -80,6 +80,12 @@ _FIELDS = ("%H", "%an", "%ae", "%aI", "%cn", "%ce", "%s", "%G?", "%GS", "%GK", "
 _FORMAT = "%x1e" + "%x1f".join(_FIELDS)
 
 
+def _env() -> dict[str, str]:
+    """git's environment: messages in English (parsed), and replace refs ignored — a ``refs/replace/*``
+    pushed with a pull request would otherwise make one commit's content or signature stand in for another's."""
+    return {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", "GIT_NO_REPLACE_OBJECTS": "1"}
+
+
 class Git:
     """A repository, run through the git CLI."""
 
@@ -94,9 +100,8 @@ class Git:
         signers = str(self.allowed_signers) if self.allowed_signers else os.devnull
         cmd = ["git", "-c", "core.quotePath=false", "-c", f"gpg.ssh.allowedSignersFile={signers}",
                "-C", str(self.where), *args]
-        env = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C"}
         try:
-            proc = subprocess.run(cmd, capture_output=True, input=input, env=env)
+            proc = subprocess.run(cmd, capture_output=True, input=input, env=_env())
         except FileNotFoundError:
             raise GitError("找不到 git 命令。请先安装 git（Debian/Ubuntu：apt-get install git）") from None
         if check and proc.returncode != 0:
@@ -178,7 +183,7 @@ class Git:
         try:
             return subprocess.Popen(["git", "-c", "core.quotePath=false", "-C", str(self.where), *args],
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    env={**os.environ, "LC_ALL": "C", "LANGUAGE": "C"})
+                                    env=_env())
         except FileNotFoundError:
             raise GitError("找不到 git 命令。请先安装 git（Debian/Ubuntu：apt-get install git）") from None
 
