@@ -59,6 +59,18 @@ def read_regular(path: Path, limit: int, *, follow: bool = False) -> bytes:
         os.close(fd)
 
 
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs: scratch folders named by their run's pid outlive a killed run,
+    and the next run removes those whose process is gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # a live process of another user
+    return True
+
+
 def write_atomic(path: Path, data: bytes | str, *, exclusive: bool = False, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` via a temporary file and rename, so readers never see half a file.
 

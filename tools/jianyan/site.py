@@ -39,6 +39,7 @@ from markupsafe import Markup
 
 from .checks.rules import RULES
 from .findings import Finding, error
+from .fsutil import process_alive
 from .markdown import plain_text, to_html
 from .model import FIELD_LABELS, KINDS, SUBMISSION_STATUSES, UNIT_KINDS
 from .personal_data import LABELS, Match, find_personal_data, find_personal_data_in_html, line_col, mask
@@ -329,16 +330,6 @@ def render_pages(campaign: Campaign, sel: Selection) -> dict[str, bytes]:
     return pages
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # a live process of another user
-    return True
-
-
 def sweep(out: Path) -> None:
     """Remove the scratch folders (``.<name>.<pid>-…``) of runs that were killed, and those of
     versions that did not name them by process; a killed run's old site (``….old``) is put back
@@ -350,7 +341,7 @@ def sweep(out: Path) -> None:
         rest = folder.name[len(prefix):]
         pid, dash, _ = rest.partition("-")
         if dash and pid.isdigit():
-            if _alive(int(pid)):
+            if process_alive(int(pid)):
                 continue
         elif not (rest == "old" or (len(rest) == 8 and rest.replace("_", "").isalnum())):
             continue  # not a scratch folder (e.g. .site.x.y.z of something else)

@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from ..fsutil import process_alive
 from ..memory import trim
 from . import features as F
 from .cache import Store, content_key
@@ -250,12 +251,9 @@ class _Ref:
 def _sweep(where: Path) -> None:
     """Remove the scratch folders of runs that ended without removing them (killed)."""
     for folder in where.glob(f"{SCRATCH}*"):
-        try:
-            os.kill(int(folder.name.split("-")[1]), 0)
-        except (ValueError, IndexError, ProcessLookupError):
+        pid = folder.name[len(SCRATCH):].partition("-")[0]
+        if not (pid.isdigit() and process_alive(int(pid))):
             shutil.rmtree(folder, ignore_errors=True)
-        except OSError:
-            pass  # a live process of another user
 
 
 def build_tables(feats: FeatureList, folder: Path) -> dict[str, np.ndarray]:
