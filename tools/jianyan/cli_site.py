@@ -29,9 +29,10 @@ def site(out: Path | None) -> None:
         result = build(campaign, out.resolve() if out else None)
     except SiteRefused as exc:
         click.echo(output.text(exc.findings), nl=False)
-        click.echo(f"网站未生成：要公开的内容中有 {len(exc.findings)} 处个人信息（见上）。"
-                   "请删去正文中的电话、身份证号、电子邮箱等（联系方式只写在 contact 字段），"
-                   "或把该信息的 public 改为 false，再运行 jianyan site。", err=True)
+        click.echo(f"网站未生成（原有网站保持不变）：要公开的内容中有 {len(exc.findings)} 处个人信息（见上）。"
+                   "请在列出的位置删去电话、身份证号、电子邮箱等（联系方式只写在 contact 字段），"
+                   "或把该信息的 public 改为 false；位置在模板、设置或登记表中的，改相应文件。"
+                   "然后再运行 jianyan site。", err=True)
         sys.exit(EXIT_FINDINGS)
     except TemplateFailure as exc:
         raise Failure(str(exc)) from None
