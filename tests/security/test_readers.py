@@ -322,3 +322,24 @@ def test_an_unreadable_phrase_list_or_feedback_record_is_a_finding(tmp_path, mon
     assert code == 1, output
     assert {("schema/phrases.yaml", "encoding.unreadable"), ("feedback/2021/2021-minge-001.yaml", "encoding.unreadable")} \
         <= {(f["path"], f["code"]) for f in found}
+
+
+def test_an_unreadable_feedback_folder_or_a_pipe_there_is_a_finding(tmp_path, monkeypatch):
+    root = copy_campaign(tmp_path / "c")
+    os.mkfifo(root / "feedback/2021/2021-minge-009.yaml")  # opening it would wait for ever
+    bad = root / "feedback/2021"
+    (bad / "sub").mkdir()
+    bad = bad / "sub"
+    real = os.scandir
+
+    def scandir(path="."):
+        if isinstance(path, (str, os.PathLike)) and Path(path) == bad:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    code, found, output = _invoke(root, monkeypatch)
+    assert code == 1, output
+    got = {(f["path"], f["code"]) for f in found}
+    assert ("feedback/2021/sub", "encoding.unreadable") in got
+    assert ("feedback/2021/2021-minge-009.yaml", "ref.unknown_file") in got

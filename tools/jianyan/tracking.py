@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from .findings import Finding
 from .frontmatter import read_yaml
 from .model import ID_RE, ISSUE_ID_RE, Bool, Date, Strict, Text
-from .repo import IGNORED_NAMES, Campaign, Doc, read_content, refused, rel, to_doc
+from .repo import IGNORED_NAMES, Campaign, Doc, read_content, refused, rel, scan, to_doc, unreadable
 
 FEEDBACK_DIR = "feedback"
 RECORD_SUFFIX = ".yaml"
@@ -188,18 +188,17 @@ def load_tracking(campaign: Campaign) -> Tracking:
     root = campaign.root
     limit = campaign.registries.settings.limits.file_max_bytes if campaign.registries else 1_000_000
     out = Tracking()
-    folder = root / FEEDBACK_DIR
-    if not folder.is_dir():
-        return out
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink()):
+    unreadable_folders: list[tuple[Path, OSError]] = []
+    for path, special in scan(root / FEEDBACK_DIR, unreadable_folders):
         if path.name in IGNORED_NAMES:
             continue
-        if path.suffix != RECORD_SUFFIX or path.is_symlink():
+        if path.suffix != RECORD_SUFFIX or special:  # symlinks, pipes, devices: listed, never opened
             out.unknown_files.append(rel(root, path))
             continue
         doc, found = load_record(root, path, limit)
         out.records.append(doc)
         out.findings.extend(found)
+    out.findings.extend(unreadable(rel(root, path), exc, folder=True) for path, exc in unreadable_folders)
     return out
 
 

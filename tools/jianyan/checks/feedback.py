@@ -11,7 +11,7 @@ from typing import Iterator
 from ..findings import Finding, error, info, warning
 from ..repo import Campaign, Doc
 from ..tracking import FeedbackRecord, dispatch_date, record_path, tracking_of
-from .common import repeated
+from .common import repeated, today as common_today
 
 
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:
@@ -21,7 +21,7 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
         yield error(path, None, "ref.unknown_file",
                     "feedback/ 下只能放批示办理记录 <信息编号>.yaml。部门报回的表格请用 jianyan feedback import 导入，"
                     "不要存放在此目录")
-    today = ctx.options.get("today") or dt.date.today()
+    today = common_today(ctx)
     for doc in tracking.records:
         if doc.model is not None:
             yield from _check_record(campaign, doc, today)

@@ -17,6 +17,7 @@ from ..findings import Finding, error, info, warning
 from ..members import member_index
 from ..model import Submission
 from ..repo import Campaign, Doc
+from .common import today as common_today
 
 MEMBERS = "schema/members.yaml"
 QUOTAS = "schema/quotas.yaml"
@@ -26,7 +27,7 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
     regs = campaign.registries
     if regs is None:
         return
-    today = ctx.options.get("today") or dt.date.today()
+    today = common_today(ctx)
     yield from _registry_members(campaign)
     yield from _registry_quotas(campaign)
     for doc in campaign.submissions:
