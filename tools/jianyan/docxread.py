@@ -4,10 +4,17 @@ python-docx opens the package; the body XML is walked here directly so that para
 tables come out interleaved, runs keep their bold, footnote references become markers,
 Word's automatic numbering (w:numPr) is rendered as the numbers Word would display, and
 text boxes are not lost. Nothing here knows about submissions: see importer.py.
+
+A hostile document is read in bounded time and memory (issue 18): the package's sizes are
+checked before python-docx opens it (office.check_package, called by importer.py); here the
+reading stops with ``TooLarge`` past ``READ_LIMITS`` (paragraphs, characters, seconds); a
+cell's span and a list's counter are clamped to what Word itself allows; side parts are parsed
+without expanding entities; footnote numbers are looked up, not searched for.
 """
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from statistics import median
 
@@ -21,6 +28,27 @@ FOOTNOTES_REL = "/footnotes"
 ENDNOTES_REL = "/endnotes"
 NUMBERING_REL = "/numbering"
 OFF = ("0", "false", "off", "none")
+MAX_SPAN = 63  # Word's widest table
+MAX_NUMBER = 32767  # Word's largest list number; letters and roman numerals beyond would be huge
+# Side parts (styles, numbering, notes) as python-docx parses the body: no entities expanded, no network.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """What one document may hold once read. A submission has tens of paragraphs and a few thousand
+    characters; a long report with tables a few thousand paragraphs."""
+
+    paragraphs: int = 50_000
+    characters: int = 500_000  # text, line breaks and notes
+    seconds: float = 60.0
+
+
+READ_LIMITS = ReadLimits()
+
+
+class TooLarge(Exception):
+    """The document passed a ``ReadLimits`` cap; the message (Chinese) names it and follows the file's name."""
 
 # Containers whose children are read as if they were in the parent.
 _TRANSPARENT = {W + "hyperlink", W + "smartTag", W + "ins", W + "customXml", W + "fldSimple", W + "sdt",
@@ -118,6 +146,8 @@ def _letters(n: int) -> str:
 
 def format_number(n: int, fmt: str) -> str:
     """One counter as Word shows it in the given w:numFmt."""
+    if n > MAX_NUMBER:
+        return str(n)
     if fmt in ("chineseCounting", "chineseCountingThousand", "taiwaneseCounting", "taiwaneseCountingThousand",
                "japaneseCounting"):
         return chinese_number(n)
@@ -305,6 +335,10 @@ _HEADING_NAME = re.compile(r"(?i)^(?:heading|标题)\s*(\d)$")
 class Reader:
     def __init__(self, document):
         self.document = document
+        self.limits = READ_LIMITS
+        self.deadline = time.monotonic() + self.limits.seconds
+        self.paragraphs = 0
+        self.characters = 0
         part = document.part
         self.styles = Styles(_part_xml(part, "/styles"))
         self.numbering = Numbering(_part_xml(part, NUMBERING_REL))
@@ -316,16 +350,15 @@ class Reader:
             for note in root.iter(W + kind):
                 if note.get(W + "type") in (None, "normal"):
                     self.note_xml[(kind, note.get(W + "id") or "")] = note
-        self.note_order: list[tuple[str, str]] = []
+        self.note_order: list[tuple[str, str]] = []  # notes in order of first reference
+        self.note_number: dict[tuple[str, str], int] = {}  # note → its number, 1-based
         self.images = 0
 
     def read(self) -> DocxContent:
         blocks = self._blocks(self.document.element.body)
         notes: list[list[Para]] = []
-        done = 0
-        while done < len(self.note_order):  # a note may itself reference another
-            key = self.note_order[done]
-            done += 1
+        while len(notes) < len(self.note_order):  # a note may itself reference another
+            key = self.note_order[len(notes)]
             notes.append([p for p in self._blocks(self.note_xml[key]) if isinstance(p, Para)])
         sizes = [p.size for p in blocks if isinstance(p, Para) and p.size and len(p.text) > 40]
         return DocxContent(blocks, notes, self.images, median(sizes) if sizes else None)
@@ -359,7 +392,7 @@ class Reader:
                 span, continued = 1, False
                 if tcpr is not None:
                     if (el := tcpr.find(W + "gridSpan")) is not None:
-                        span = max(1, _int(el.get(W + "val"), 1))
+                        span = min(max(1, _int(el.get(W + "val"), 1)), MAX_SPAN)
                     if (el := tcpr.find(W + "vMerge")) is not None and el.get(W + "val") != "restart":
                         continued = True
                 paras: list[Para] = []
@@ -371,7 +404,20 @@ class Reader:
             rows.append(cells)
         return Table(rows)
 
+    def _count(self, paragraphs: int = 0, characters: int = 0) -> None:
+        """Count what is read against the limits; TooLarge past one."""
+        self.paragraphs += paragraphs
+        self.characters += characters
+        lim = self.limits
+        if self.paragraphs > lim.paragraphs:
+            raise TooLarge(_over(f"段落超过 {lim.paragraphs} 个"))
+        if self.characters > lim.characters:
+            raise TooLarge(_over(f"文字超过 {lim.characters} 个字符"))
+        if paragraphs and time.monotonic() > self.deadline:
+            raise TooLarge(_over(f"读取超过 {lim.seconds:g} 秒"))
+
     def _para(self, p: etree._Element) -> tuple[Para, list[Para | Table]]:
+        self._count(paragraphs=1)
         ppr = p.find(W + "pPr")
         style_id = None
         if ppr is not None and (el := ppr.find(W + "pStyle")) is not None:
@@ -431,6 +477,8 @@ class Reader:
                 return  # hidden text is not shown
         for child in r:
             tag = child.tag
+            if tag != W + "rPr":
+                self._count(characters=len(child.text or "") if tag == W + "t" else 1)
             if tag == W + "t":
                 segments.append(Segment(child.text or "", bold))
             elif tag in (W + "tab", W + "ptab"):
@@ -447,9 +495,10 @@ class Reader:
             elif tag in (W + "footnoteReference", W + "endnoteReference"):
                 key = ("footnote" if tag == W + "footnoteReference" else "endnote", child.get(W + "id") or "")
                 if key in self.note_xml:
-                    if key not in self.note_order:
+                    if key not in self.note_number:
                         self.note_order.append(key)
-                    segments.append(Segment(str(self.note_order.index(key) + 1), kind="note"))
+                        self.note_number[key] = len(self.note_order)
+                    segments.append(Segment(str(self.note_number[key]), kind="note"))
             elif tag in (W + "drawing", W + "pict", W + "object", MC + "AlternateContent"):
                 self._embedded(child if tag != MC + "AlternateContent" else _choice(child), boxes)
 
@@ -482,12 +531,18 @@ def _part_xml(document_part, rel_suffix: str) -> etree._Element | None:
     for rel in document_part.rels.values():
         if rel.is_external or not rel.reltype.endswith(rel_suffix):
             continue
-        return etree.fromstring(rel.target_part.blob)
+        return etree.fromstring(rel.target_part.blob, _PARSER)
     return None
 
 
+def _over(what: str) -> str:
+    return (f"超出导入上限：{what}。这不像是一篇建言信息（也可能是恶意构造的文件），没有写入任何文件。"
+            "请核对原件；确是长文的，请只把建言信息部分另存为 .docx 再导入")
+
+
 def read_docx(path) -> DocxContent:
-    """Open and read a .docx; any exception means the file is damaged (the caller words it)."""
+    """Open and read a .docx: TooLarge past READ_LIMITS; any other exception means the file is damaged
+    (the caller words it)."""
     import docx
     return Reader(docx.Document(str(path))).read()
 

@@ -98,7 +98,7 @@ def read_sheet(path: Path) -> list[Row]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path)
-    if suffix == ".xlsx" or suffix in MACRO_SUFFIXES:
+    if suffix == ".xlsx" or suffix in MACRO_SUFFIXES["excel"]:  # a macro workbook is refused by name
         return _read_xlsx(path)
     raise ImportError_(f"只能导入 .xlsx 或 .csv 文件，{path.name} 不是。旧版 .xls 请在 Excel/WPS 中另存为 .xlsx")
 
@@ -132,7 +132,9 @@ def _read_csv(path: Path) -> list[Row]:
             continue
     else:
         raise ImportError_(f"{path.name} 既不是 UTF-8 也不是 GBK 编码，无法读取")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # Rows end where the file's lines end: at \n when it has any (a lone \r in a cell is then an error,
+    # not a row silently cut in two), else at \r (old Mac files).
+    reader = csv.reader(io.StringIO(text, newline="\n" if "\n" in text else ""), strict=True)
     rows: list[list[str]] = []
     starts: list[int] = []  # the file's line on which each row begins
     while True:
@@ -143,6 +145,9 @@ def _read_csv(path: Path) -> list[Row]:
             break
         except csv.Error as exc:
             raise ImportError_(_csv_problem(path.name, len(rows) + 1, start, exc)) from None
+        if any("\x00" in cell for cell in row):
+            raise ImportError_(f"{path.name} {_where(len(rows) + 1, start)}含有空字符（NUL），不是正常的文本表格。"
+                               "请用 Excel/WPS 打开后另存为 .csv 或 .xlsx 再导入")
         rows.append(row)
         starts.append(start)
     if not rows:
@@ -170,8 +175,6 @@ def _csv_problem(name: str, row: int, line: int, exc: csv.Error) -> str:
     if "field larger than field limit" in what:
         return (f"{at}起有一个单元格超过 {csv.field_size_limit()} 个字符（上限），不像是办理进展，"
                 "多半是引号没有配对" + tail)
-    if "NUL" in what:
-        return f"{at}含有空字符（NUL），不是正常的文本表格。请用 Excel/WPS 打开后另存为 .csv 或 .xlsx 再导入"
     if "new-line character" in what:
         return f"{at}的单元格中有单独的回车符。请用 Excel/WPS 打开后另存为 .csv 或 .xlsx 再导入"
     return f"{at}无法按 CSV 读取（{what}）。请用 Excel/WPS 打开后另存为 .csv 或 .xlsx 再导入"

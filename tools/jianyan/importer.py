@@ -6,6 +6,11 @@ Steps: open (.doc/.wps go through LibreOffice first) → read the body in order 
 bold) → resolve unit/topic/kind against the registries → write a new file with the next free
 id (scaffold.create, never overwriting) → optionally keep the original beside it.
 Any problem reading the document is an ImportFailure with one Chinese line; no file is written.
+
+Hostile documents (issue 18): before python-docx opens a package, office.check_package refuses
+macro files (.docm, or a VBA project inside) and zip bombs (members, sizes, compression ratio);
+docxread stops past its caps (paragraphs, characters, time). Each refusal names the limit.
+Rendering stays linear in the text (no regex that backtracks over a long run of spaces or breaks).
 """
 from __future__ import annotations
 
@@ -20,9 +25,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .docxread import DocxContent, Para, Segment, Table, read_docx
+from .docxread import DocxContent, Para, Segment, Table, TooLarge, read_docx
 from .fsutil import write_atomic
 from .model import KINDS
+from .office import MACRO_SUFFIXES, PackageRefused, check_package
 from .repo import Registries, is_original
 from .scaffold import create, next_id, render
 
@@ -108,24 +114,25 @@ def _is_punct(ch: str) -> bool:
 def inline(segments: list[Segment], bold: bool = True, breaks: str = "\\\n") -> str:
     """Segments → inline Markdown. Bold spans are shifted past punctuation at their edges
     (``**一是加强监管。**然后`` would not be bold in CommonMark; ``**一是加强监管**。然后`` is)."""
-    runs: list[list] = []  # [text, bold] merged, breaks and notes as their own runs
+    runs: list[list] = []  # [pieces of text, bold, kind]: text merged, breaks and notes as their own runs
     for s in segments:
         if s.kind == "text":
             if runs and runs[-1][2] == "text" and runs[-1][1] == s.bold:
-                runs[-1][0] += s.text
+                runs[-1][0].append(s.text)
             else:
-                runs.append([s.text, s.bold, "text"])
+                runs.append([[s.text], s.bold, "text"])
         else:
-            runs.append([s.text, False, s.kind])
+            runs.append([[s.text], False, s.kind])
     out = []
-    for text, is_bold, kind in runs:
+    for pieces, is_bold, kind in runs:
+        text = "".join(pieces)
         if kind == "br":
             out.append(breaks)
         elif kind == "note":
             out.append(f"[^{text}]")
         elif is_bold and bold and text.strip(" \u3000"):
-            lead = re.match(r"^[\s\u3000]*", text).group()
-            trail = re.search(r"[\s\u3000]*$", text).group()
+            # str.strip's whitespace is re's \s, U+3000 included (a regex for the trailing run backtracks)
+            lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
             core = text[len(lead):len(text) - len(trail)]
             i, j = 0, len(core)
             while i < j and _is_punct(core[i]):
@@ -180,14 +187,24 @@ def paragraph_md(para: Para, top: int = 1) -> str:
     if level:
         body = inline(para.segments, bold=False, breaks=" ").strip(" \t\u3000")
         return "#" * level + " " + escape(para.label) + body
-    body = inline(para.segments).strip(" \t\u3000")
-    body = re.sub(r"^(?:\\\n)+|(?:\\\n)+$", "", body).strip(" \t\u3000")
+    body = _strip_breaks(inline(para.segments).strip(" \t\u3000")).strip(" \t\u3000")
     if para.bullet:
         return "- " + body
     label = escape(para.label)
     if para.label and para.level > 0:
         label = re.sub(r"^(\d+)([.)])", r"\1\\\2", label)  # deeper levels: show Word's number literally
     return _line_start_safe(label + body)
+
+
+def _strip_breaks(body: str) -> str:
+    """Without the line breaks (``\\`` newline) at either end, in one pass (a regex anchored at the end
+    would try every position of a paragraph of 100 000 breaks)."""
+    start, end = 0, len(body)
+    while body.startswith("\\\n", start, end):
+        start += 2
+    while end - 2 >= start and body.startswith("\\\n", end - 2, end):
+        end -= 2
+    return body[start:end]
 
 
 def table_md(table: Table) -> str:
@@ -464,10 +481,20 @@ def convert_to_docx(src: Path, workdir: Path) -> Path:
     return out
 
 
+def _check(src: Path, package: Path) -> None:
+    """office.check_package's refusal as an ImportFailure naming ``src``."""
+    try:
+        check_package(package, "word")
+    except PackageRefused as exc:
+        raise ImportFailure(f"{src.name} {exc}") from None
+
+
 def read_document(src: Path) -> DocxContent:
     """Read any supported document; ImportFailure with one clear line when it cannot be read."""
     try:
-        head = src.read_bytes()[:8]
+        with src.open("rb") as fh:
+            head = fh.read(8)
+        _check(src, src)
     except OSError as exc:
         raise ImportFailure(f"无法读取 {src.name}：{exc.strerror or exc}") from None
     if not head:
@@ -478,11 +505,14 @@ def read_document(src: Path) -> DocxContent:
             pass
         elif src.suffix.lower() in LEGACY_SUFFIXES or head.startswith(b"\xd0\xcf\x11\xe0") or head.startswith(b"{\\rtf"):
             path = convert_to_docx(src, Path(tmp))
+            _check(src, path)
         else:
             raise ImportFailure(f"{src.name} 已损坏或不是 Word 文档（不是有效的 .docx 压缩包）。"
                                 "请向报送人索取原件，或用 Word/WPS 打开后另存为 .docx 再导入")
         try:
             return read_docx(path)
+        except TooLarge as exc:
+            raise ImportFailure(f"{src.name} {exc}") from None
         except Exception as exc:  # noqa: BLE001 - any failure here means a damaged package
             detail = type(exc).__name__
             raise ImportFailure(f"{src.name} 已损坏，无法读取（{detail}）。"
@@ -600,7 +630,8 @@ def collect(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(x for x in p.rglob("*") if x.is_file() and x.suffix.lower() in WORD_SUFFIXES
+            out.extend(sorted(x for x in p.rglob("*") if x.is_file()
+                              and x.suffix.lower() in WORD_SUFFIXES + MACRO_SUFFIXES["word"]  # refused, reported
                               and not x.name.startswith(("~$", ".")) and not is_original(x)))
         else:
             out.append(p)

@@ -145,7 +145,7 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence], di
 # --- packages read --------------------------------------------------------------------------
 
 MB = 1024 * 1024
-MACRO_SUFFIXES = (".docm", ".dotm", ".xlsm", ".xltm", ".xlam")
+MACRO_SUFFIXES = {"word": (".docm", ".dotm"), "excel": (".xlsm", ".xltm", ".xlam")}
 _KINDS = {  # kind → (what it is called, what to save it as)
     "word": ("Word 文档", "请用 Word/WPS 打开后另存为“Word 文档（*.docx）”再导入"),
     "excel": ("Excel 工作簿", "请用 Excel/WPS 打开后另存为“Excel 工作簿（*.xlsx）”再导入"),
@@ -174,11 +174,13 @@ def check_package(path: Path, kind: str, limits: PackageLimits = PackageLimits()
     """Refuse a macro file or a package over a limit, from its directory alone (nothing inflated but
     [Content_Types].xml). A file that is no zip at all passes: the parser's error says it is damaged."""
     label, hint = _KINDS[kind]
-    if path.suffix.lower() in MACRO_SUFFIXES:
-        raise PackageRefused(_macro(label, path.suffix.lower(), hint))
+    suffix = path.suffix.lower()
+    for macro_kind, suffixes in MACRO_SUFFIXES.items():
+        if suffix in suffixes:
+            raise PackageRefused(_macro(*_KINDS[macro_kind], suffix))
     size = path.stat().st_size
     if size > limits.file:
-        raise PackageRefused(_over(label, f"文件有 {_mb(size)} MB，上限 {_mb(limits.file)} MB", hint))
+        raise PackageRefused(_over(label, f"文件有 {_size(size)}，上限 {_size(limits.file)}", hint))
     try:
         archive = zipfile.ZipFile(path)
         infos = archive.infolist()
@@ -192,34 +194,36 @@ def check_package(path: Path, kind: str, limits: PackageLimits = PackageLimits()
             name, inflated = info.filename, info.file_size
             cap = limits.xml if name.lower().endswith((".xml", ".rels")) else limits.member
             if inflated > cap:
-                raise PackageRefused(_over(label, f"部件 {name} 解压后有 {_mb(inflated)} MB，单个部件上限 {_mb(cap)} MB",
+                raise PackageRefused(_over(label, f"部件 {name} 解压后有 {_size(inflated)}，单个部件上限 {_size(cap)}",
                                            hint))
             total += inflated
             if total > limits.total:
-                raise PackageRefused(_over(label, f"解压后超过 {_mb(limits.total)} MB（上限）", hint))
+                raise PackageRefused(_over(label, f"解压后超过 {_size(limits.total)}（上限）", hint))
             if inflated > limits.ratio_floor and inflated > limits.ratio * max(info.compress_size, 1):
                 ratio = inflated // max(info.compress_size, 1)
                 raise PackageRefused(_over(label, f"部件 {name} 的压缩比为 {ratio}:1，上限 {limits.ratio}:1"
                                                   "（“压缩炸弹”）", hint))
             if name.lower().rsplit("/", 1)[-1] == "vbaproject.bin":
-                raise PackageRefused(_macro(label, path.suffix.lower(), hint))
+                raise PackageRefused(_macro(label, hint, "内含宏代码"))
         try:
             types = archive.read("[Content_Types].xml")
         except Exception:  # noqa: BLE001 - missing or unreadable: the parser words it
             return
         if b"macroEnabled" in types:
-            raise PackageRefused(_macro(label, path.suffix.lower(), hint))
+            raise PackageRefused(_macro(label, hint, "内含宏代码"))
 
 
-def _mb(n: int) -> str:
-    return f"{n / MB:.1f}".rstrip("0").rstrip(".") if n < 10 * MB else str(n // MB)
+def _size(n: int) -> str:
+    if n < MB:
+        return f"{-(-n // 1024)} KB"
+    return (f"{n / MB:.1f}".rstrip("0").rstrip(".") if n < 10 * MB else str(n // MB)) + " MB"
 
 
 def _over(label: str, what: str, hint: str) -> str:
-    return (f"超出导入上限：{what}。这不像是正常的{label}（可能是恶意构造的文件），没有读取，也没有写入任何文件。"
+    return (f"超出导入上限：{what}。这不像是正常的 {label}（可能是恶意构造的文件），没有读取，也没有写入任何文件。"
             f"{hint}，或向报送人索取原件")
 
 
-def _macro(label: str, suffix: str, hint: str) -> str:
-    return (f"是启用宏的{label}（{suffix or '含宏代码'}），为安全起见不导入，也没有写入任何文件。"
+def _macro(label: str, hint: str, what: str) -> str:
+    return (f"是启用宏的 {label}（{what}），为安全起见不导入，也没有写入任何文件。"
             f"{hint}（宏会被去掉）")
