@@ -65,7 +65,8 @@ def hostile_campaign(root: Path, title: str, department: str) -> Path:
 
 
 def _yaml_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t").replace("\r", "\\r") + '"'
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + re.sub(r"[\x00-\x1f]", lambda m: f"\\x{ord(m.group()):02x}", escaped) + '"'
 
 
 def csv_cells(path: Path) -> list[list[str]]:
@@ -100,6 +101,15 @@ def test_xlsx_keeps_user_text_as_a_string_cell(payload):
     assert (cell.data_type, cell.value) == ("s", payload)  # intact, as a string
     assert (number.data_type, number.value) == ("n", -3)  # a number stays a number
     assert (ws["A3"].data_type, ws["A3"].value) == ("s", "#N/A")  # not an error cell either
+
+
+def test_control_characters_do_not_break_an_xlsx_export(tmp_path, cli):
+    """XML cannot carry C0 controls: openpyxl refused the whole workbook; the cell shows U+FFFD instead."""
+    root = hostile_campaign(tmp_path / "c", "关于\x01加快\x1f建设的建议", "省生态环境厅")
+    out = tmp_path / "台账.xlsx"
+    res = cli(root, "export", "--format", "xlsx", "--to", "2021-12-31", "-o", str(out))
+    assert res.code == 0, res
+    assert "关于\ufffd加快\ufffd建设的建议" in {c.value for c in xlsx_cells(out)}
 
 
 @pytest.mark.parametrize("text,expected", [

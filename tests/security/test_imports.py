@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import Result, copy_campaign
 
-from jianyan import docxread, importer
+from jianyan import docxread
 from jianyan.cli import main
 from jianyan.feedback_import import ImportError_, read_sheet
 from jianyan.importer import ImportFailure, extract, read_document
