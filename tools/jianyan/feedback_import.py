@@ -34,6 +34,7 @@ import yaml
 from .checks.feedback import check as check_feedback
 from .edit import yaml_scalar
 from .findings import ERROR
+from .frontmatter import compose_limited
 from .fsutil import write_atomic
 from .model import ID_RE
 from .office import MACRO_SUFFIXES, PackageRefused, check_package, csv_text, formula_like, xlsx_bytes
@@ -512,7 +513,7 @@ class _Text:
     def __init__(self, text: str, path: str) -> None:
         self.path = path
         self.lines = text.split("\n")
-        self.root = yaml.compose(text, Loader=yaml.SafeLoader)
+        self.root = compose_limited(text)
         if not isinstance(self.root, yaml.MappingNode) or self.root.flow_style:
             raise ValueError(f"{path} 不是常规的“键: 值”格式，无法自动修改")
 

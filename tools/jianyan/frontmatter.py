@@ -499,6 +499,19 @@ def _compose(yaml_text: str, loader: type[_Limited], max_values: int) -> tuple[y
         composer.dispose()
 
 
+def compose_limited(yaml_text: str) -> yaml.Node | None:
+    """The root node of a YAML text for a program that edits it in place (feedback import), composed with
+    the reader's limits; ValueError when a limit is reached or an anchor, alias or tag was written."""
+    try:
+        root, refused = _compose(yaml_text, _StrComposer, YAML_FILE_VALUES)
+    except _Refused as exc:
+        raise ValueError(f"第 {exc.mark.line + 1} 行超出读取限制（{exc.code}），请先运行 jianyan check 查看") from None
+    if refused:
+        code, mark, _ = refused[0]
+        raise ValueError(f"第 {mark.line + 1} 行有不支持的写法（{code}），请先运行 jianyan check 查看")
+    return root
+
+
 def _shown_tag(tag: str) -> str:
     """A tag as it was written: ``!!python/name:x`` rather than ``tag:yaml.org,2002:python/name:x``."""
     return "!!" + tag[len("tag:yaml.org,2002:"):] if tag.startswith("tag:yaml.org,2002:") else tag
