@@ -2,6 +2,12 @@
 
 Every entry names where it comes from (``source``: keys of the file's ``sources`` map), so a
 reviewer can tell an official requirement from the team's own curation.
+
+The openings and closings are regular expressions run over every submission, and a pull request
+can change this file: a pattern that repeats a group holding another repeat, such as ``(?:a+)*``,
+backtracks exponentially on a long paragraph and would stall CI, so such a pattern is refused.
+re has no such check; ``repeats_a_repeat`` walks the parse tree of re's own parser, so it reads
+exactly the syntax re.compile accepts (a separate ReDoS analyser would parse a dialect of its own).
 """
 from __future__ import annotations
 
@@ -17,6 +23,41 @@ from .frontmatter import read_yaml
 from .model import Strict, Text
 from .repo import read_registry
 from .validate import validate
+
+try:  # the parser behind re.compile: re._parser since Python 3.11, sre_parse before
+    from re import _parser as _sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _sre_parse
+
+_REPEATS = {_sre_parse.MAX_REPEAT, _sre_parse.MIN_REPEAT} | (
+    {_sre_parse.POSSESSIVE_REPEAT} if hasattr(_sre_parse, "POSSESSIVE_REPEAT") else set())
+
+
+def repeats_a_repeat(pattern: str) -> bool:
+    """The pattern repeats (more than once) something that itself holds a repeat: ``(?:a+)*``,
+    ``(\\w+\\.)+``, ``(?:x.{0,9})+``. An optional part (``?``, ``{0,1}``) is not a repeat."""
+    def walk(items, inside: bool) -> bool:
+        for op, arg in items:
+            if op in _REPEATS:
+                lo, hi, sub = arg
+                if hi > 1 and inside:
+                    return True
+                if walk(sub, inside or hi > 1):
+                    return True
+            elif op == _sre_parse.SUBPATTERN:
+                if walk(arg[-1], inside):
+                    return True
+            elif op == _sre_parse.BRANCH:
+                if any(walk(alt, inside) for alt in arg[1]):
+                    return True
+            elif op in (_sre_parse.ASSERT, _sre_parse.ASSERT_NOT):
+                if walk(arg[1], inside):
+                    return True
+            elif op == getattr(_sre_parse, "ATOMIC_GROUP", None):
+                if walk(arg, inside):
+                    return True
+        return False
+    return walk(_sre_parse.parse(pattern), False)
 
 
 def _to_list(value: Any) -> Any:
@@ -45,6 +86,10 @@ class Pattern(Strict):
             re.compile(v)
         except re.error as exc:
             raise PydanticCustomError("jianyan_regex", "正则表达式写错了（{why}）", {"why": str(exc)}) from None
+        if repeats_a_repeat(v):
+            raise PydanticCustomError(
+                "jianyan_regex", "正则表达式把含有重复（+、*、{m,n}）的部分又整体重复，遇到长段落会极慢，使检查卡住。"
+                "请改写，例如把 (?:新的+)* 写成 (?:新的)*，或给整体设上限 {0,3} 并去掉里面的 + 和 *", {})
         return v
 
 

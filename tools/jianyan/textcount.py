@@ -16,7 +16,11 @@ from __future__ import annotations
 import re
 
 # A Latin/digit run with attached . - / % counts 1; whitespace 0; every other character 1.
-_RUN = re.compile(r"[A-Za-z0-9]+(?:[./%\-][A-Za-z0-9%]+)*%?")
+# The run is letters/digits, then (when a mark joins more) letters, digits and % with each
+# . / - followed by one of them, or else a single trailing % (3.5%, GB/T, 9704-2012, 50%%).
+# Written with single-character steps, not a repeated group of repeats, so no input backtracks.
+_JOINED = "[A-Za-z0-9%]"
+_RUN = re.compile(rf"[A-Za-z0-9]+(?:[./%\-](?={_JOINED})(?:{_JOINED}|[./\-](?={_JOINED}))*|%)?")
 _SPACE = re.compile(r"\s+")
 _FULLWIDTH = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))

@@ -5,13 +5,18 @@ meaning and are what `jianyan fix` applies: half-width ,;:?!.() inside Chinese t
 straight quotes around Chinese text → “” ‘’, corner brackets 「」『』 → “”‘’, spaces between Chinese
 characters removed (only on prose lines: a line with ，。；！？), full-width letters and digits → half-width. Code (fenced blocks and
 `inline`), URLs, e-mail addresses and link targets are never touched.
+
+A body line may be 1 MB long, so every rule takes time linear in the line: no pattern repeats a
+group of repeats or is tried at every position of a long run (see _PROTECTED_PARTS), and nothing
+is recounted from the start of the line for each hit.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Iterator
+from bisect import bisect_left
+from operator import itemgetter
+from typing import Iterator, NamedTuple
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "，。；：？！、（）《》〈〉“”‘’【】…—·「」『』"
@@ -22,15 +27,26 @@ FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", ".": "。", 
 CORNER = {"「": "“", "」": "”", "『": "‘", "』": "’"}
 MASK = "\x00"
 
-_PROTECTED = re.compile(
-    r"`+[^`]*`+"                                   # inline code
-    r"|(?:https?|ftp)://[^\s<>“”（），。；]+"         # URLs
-    r"|www\.[A-Za-z0-9.-]+[^\s<>“”（），。；]*"
-    r"|[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"  # e-mail addresses
-    r"|<[^>\s]+>"                                  # autolinks
-    r"|\]\([^)]*\)"                                # link targets
-    r"|!\["                                        # image syntax
+# Every alternative scans forward only until the character that could start its next try
+# (inline code stops at a backtick, an autolink at "<", a link target at "]"), so a line of 1 MB
+# costs linear time. The e-mail address is the one exception: its local part is a run of word
+# characters, and trying it at every position of a long run costs quadratic time. A search can
+# only START an e-mail inside a run where the previous match ended (any later position in the
+# run was reachable from an earlier one), so ``masked`` tries the full pattern at that one place
+# and searches onwards with _PROTECTED_AT_RUN, whose e-mail alternative starts only a run.
+_LOCAL = r"[\w.+-]"
+_PROTECTED_PARTS = (
+    r"`+[^`]*`+",                                  # inline code
+    r"(?:https?|ftp)://[^\s<>“”（），。；]+",          # URLs
+    r"www\.[A-Za-z0-9.-]+[^\s<>“”（），。；]*",
+    # e-mail addresses: labels joined by single dots, written without a repeated group
+    "{run}" + _LOCAL + r"+@[A-Za-z0-9-]+\.[A-Za-z0-9-](?:[A-Za-z0-9-]|\.(?=[A-Za-z0-9-]))*",
+    r"<[^<>\s]+>",                                 # autolinks (CommonMark: no < inside)
+    r"\]\([^)\]]*\)",                              # link targets
+    r"!\[",                                        # image syntax
 )
+_PROTECTED = re.compile("|".join(_PROTECTED_PARTS).replace("{run}", ""))
+_PROTECTED_AT_RUN = re.compile("|".join(_PROTECTED_PARTS).replace("{run}", f"(?<!{_LOCAL})"))
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _PAREN_PAIR = re.compile(r"\(([^()\n]*)\)")
 _CJK_SPACE = re.compile(f"(?<=[{HAN}{CJK_PUNCT}])[ \t\u3000]+(?=[{HAN}{CJK_PUNCT}])")
@@ -40,8 +56,7 @@ _CORNER_RE = re.compile("[" + "".join(CORNER) + "]")
 _CURLY = re.compile("[“”]")
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):  # a tuple: a line of 1 MB can hold a million of them
     start: int
     end: int
     new: str
@@ -51,16 +66,31 @@ class Edit:
 
 
 def is_han(ch: str) -> bool:
-    return bool(ch) and bool(_HAN_RE.match(ch))
+    """``ch`` (one character, or "" past either end of a line) is a Han character (HAN above)."""
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+
+
+def protected_spans(line: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of code, URLs, e-mail addresses and link targets, as ``_PROTECTED.finditer``
+    would find them, in linear time (see _PROTECTED_PARTS)."""
+    pos = 0
+    while pos < len(line):
+        m = _PROTECTED.match(line, pos) or _PROTECTED_AT_RUN.search(line, pos + 1)
+        if m is None:
+            return
+        yield m.span()
+        pos = m.end()
 
 
 def masked(line: str) -> str:
     """``line`` with code, URLs, e-mail addresses and link targets replaced by NUL (same length)."""
-    if not _PROTECTED.search(line):
+    out, last = [], 0
+    for start, end in protected_spans(line):
+        out += (line[last:start], MASK * (end - start))
+        last = end
+    if not out:
         return line
-    out = list(line)
-    for m in _PROTECTED.finditer(line):
-        out[m.start():m.end()] = MASK * (m.end() - m.start())
+    out.append(line[last:])
     return "".join(out)
 
 
@@ -118,11 +148,13 @@ def _pair_straight(m: str, quote: str, left: str, right: str) -> list[Edit]:
     return edits
 
 
-def _quotes(m: str) -> list[Edit]:
+def _quotes(m: str, manual: bool) -> list[Edit]:
     edits = _pair_straight(m, '"', "“", "”") + _pair_straight(m, "'", "‘", "’")
     for cm in _CORNER_RE.finditer(m):
         i, ch = cm.start(), cm.group()
         edits.append(Edit(i, i + 1, CORNER[ch], "quality.quotes", True, f"{ch}→{CORNER[ch]}"))
+    if not manual:
+        return edits
     # Curly quotes out of order: an opening “ inside an open quote, or a ” with nothing open.
     depth = 0
     for qm in _CURLY.finditer(m):
@@ -138,20 +170,30 @@ def _quotes(m: str) -> list[Edit]:
     return edits
 
 
-def _spaces(m: str) -> list[Edit]:
-    # Only prose (a line with Chinese sentence marks): elsewhere a space separates on purpose,
-    # as in the attribution line "（省政协委员 王某某、李某）" or a list of names "王某 李某".
-    if not any(ch in m for ch in "，。；！？") and not _punct(m):
+def _spaces(m: str, punct: list[Edit]) -> list[Edit]:
+    # Only prose (a line with Chinese sentence marks, or ``punct`` to fix): elsewhere a space separates
+    # on purpose, as in the attribution line "（省政协委员 王某某、李某）" or a list of names "王某 李某".
+    if not any(ch in m for ch in "，。；！？") and not punct:
         return []
+    text_from = len(m) - len(m.lstrip())  # a space run before any text is indentation
+    titles = _Titles(m)
     return [Edit(sm.start(), sm.end(), "", "quality.cjk_space", True, "汉字间空格")
             for sm in _CJK_SPACE.finditer(m)
-            if sm.start() > 0 and m[:sm.start()].strip() and not _inside_title(m, sm.start())]
+            if sm.start() > text_from and not titles.inside(sm.start())]
 
 
-def _inside_title(m: str, pos: int) -> bool:
+class _Titles:
     """Inside 《…》: a document or standard title is quoted as published, spaces included
-    (《信息技术 互联网内容无障碍可访问性技术要求与测试方法》)."""
-    return m.rfind("《", 0, pos) > m.rfind("》", 0, pos)
+    (《信息技术 互联网内容无障碍可访问性技术要求与测试方法》). The last 《 and 》 before a position are
+    looked up by bisection, so a line with many spaces and titles stays linear."""
+
+    def __init__(self, m: str) -> None:
+        self.opens = [i for i, ch in enumerate(m) if ch == "《"]
+        self.closes = [i for i, ch in enumerate(m) if ch == "》"]
+
+    def inside(self, pos: int) -> bool:
+        o, c = bisect_left(self.opens, pos), bisect_left(self.closes, pos)
+        return o > 0 and (c == 0 or self.opens[o - 1] > self.closes[c - 1])
 
 
 def _fullwidth(m: str) -> list[Edit]:
@@ -160,11 +202,18 @@ def _fullwidth(m: str) -> list[Edit]:
             for fm in _FULLWIDTH_ALNUM.finditer(m)]
 
 
-def scan_line(line: str) -> list[Edit]:
-    """All typography problems on one body line, sorted by position."""
+def scan_line(line: str, manual: bool = True) -> list[Edit]:
+    """All typography problems on one body line, sorted by position; without ``manual``, curly
+    quotes out of order (which only a person can fix) are not looked for."""
     m = masked(line)
-    edits = _punct(m) + _quotes(m) + _spaces(m) + _fullwidth(m)
-    return sorted(edits, key=lambda e: (e.start, e.end, e.code))
+    punct = _punct(m)
+    edits = punct + _quotes(m, manual) + _spaces(m, punct) + _fullwidth(m)
+    return sorted(edits, key=itemgetter(0, 1, 3))  # start, end, code
+
+
+def halfwidth_marks(line: str) -> list[Edit]:
+    """Only the half-width punctuation in Chinese text (quality.halfwidth_punct), sorted by position."""
+    return sorted(_punct(masked(line)))
 
 
 def text_lines(body: str) -> Iterator[tuple[int, str]]:
@@ -185,7 +234,7 @@ def text_lines(body: str) -> Iterator[tuple[int, str]]:
 def apply(line: str, edits: list[Edit]) -> str:
     """``line`` with the safe, non-overlapping edits applied."""
     out, last = [], 0
-    for e in sorted((e for e in edits if e.safe), key=lambda e: e.start):
+    for e in sorted((e for e in edits if e.safe), key=itemgetter(0)):  # by start
         if e.start < last:
             continue
         out.append(line[last:e.start])
@@ -198,7 +247,7 @@ def apply(line: str, edits: list[Edit]) -> str:
 def fix_line(line: str) -> str:
     """Apply safe fixes until nothing changes (a fixed comma may expose a space to remove)."""
     for _ in range(4):
-        new = apply(line, scan_line(line))
+        new = apply(line, scan_line(line, manual=False))
         if new == line:
             break
         line = new

@@ -4,6 +4,11 @@ Pure functions over the loaded campaign: submissions' titles and bodies (typogra
 issue bodies). Positions are exact: body line i (0-based) is file line ``doc.body_line + i``, and
 columns count characters of that line. Rules, default severities and fix hints: checks/rules.py;
 thresholds: ``quality:`` in schema/settings.yaml; phrase list: schema/phrases.yaml.
+
+Every rule takes time linear in the text: no pattern here repeats a group of repeats, a run is
+matched only where it begins, and line numbers are counted as the text goes by, not recounted from
+its start. A body longer than length.HARD_BODY_LIMIT gets the typography rules only (length.body_max
+already asks to cut it down, and parsing its Markdown alone would take seconds).
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from ..markdown import parser
 from ..model import QualitySettings, Topic
 from ..repo import Campaign
 from ..textcount import count_chars
+from .length import HARD_BODY_LIMIT
 from .rules import RULES, Reporter
 
 NUMERALS = "一二三四五六七八九十"
@@ -53,8 +59,10 @@ BODY_RE = re.compile(
     r"|财政|税务|海关|公安|商务|教育|科技|人社|人力资源社会保障|住建|住房城乡建设|交通运输|水利|农业农村|卫生健康|卫健"
     r"|应急|市场监管|生态环境|发展改革|发改|工业和信息化|工信|自然资源|金融监管|人民银行|银保监|证监|国资委|统计"
     r"|司法|法院|检察院|高校|园区|协会|商会|村委会|社区|街道|乡镇|医院|学校|企业|银行")
+# A run of numerals is tried only where it begins: tried at every position of a long run, it
+# would cost quadratic time (a later start matches only if the run's start does).
 NUMBER_RE = re.compile(
-    rf"\d|[{NUMERALS}百千万两半]+(?:个|家|项|年|月|天|日|万|亿|元|人|次|所|批|条|倍|成|公里|亩|吨|小时|级|类|档)"
+    rf"\d|(?<![{NUMERALS}百千万两半])[{NUMERALS}百千万两半]+(?:个|家|项|年|月|天|日|万|亿|元|人|次|所|批|条|倍|成|公里|亩|吨|小时|级|类|档)"
     r"|年底|年内|月底|季度|每年|每月|每周|当年|次年|以内|以上|以下|不低于|不超过|至少")
 INSTRUMENT_RE = re.compile(
     r"办法|条例|清单|目录|标准|专项资金|专项|基金|试点|平台|台账|名录|指南|细则|补贴|补助|奖补|奖励|保险|立法"
@@ -66,6 +74,7 @@ TITLE_FORMS = (
     re.compile(r"^.+的(?:做法|经验|启示|探索|实践)(?:[与和及](?:启示|成效|建议|思考))?$"),
 )
 TITLE_END_PUNCT = "。．.！!？?；;，,：:"
+QUOTE_MAX = 60  # a message quotes at most this much of a title (length.title reports a long one)
 _NOT_INTENSIFIER_AFTER = "性"  # 积极性, 持续性
 _NOT_INTENSIFIER_BEFORE = "可"  # 可持续
 
@@ -188,10 +197,11 @@ def empty_talk(body: Body, book: phrase_list.PhraseBook) -> tuple[list[Hit], lis
                 if not taken.intersection(range(at, at + len(w))):
                     taken.update(range(at, at + len(w)))
                     hits.append(Hit(i, at, w))
-        for off, sentence in _sentences(line):
+        in_line = [w for w in boosters if w in line]  # a line of many short sentences tests few words each
+        for off, sentence in _sentences(line) if in_line else ():
             found: list[Hit] = []
             used: set[int] = set()
-            for w in (w for w in boosters if w in sentence):
+            for w in (w for w in in_line if w in sentence):
                 for at in _find_all(sentence, w):
                     before, after = sentence[at - 1:at], sentence[at + len(w):at + len(w) + 1]
                     if before == _NOT_INTENSIFIER_BEFORE or after == _NOT_INTENSIFIER_AFTER:
@@ -215,8 +225,9 @@ def _check_empty_talk(body: Body, book, q: QualitySettings, report, shift: int) 
             (h.line, c) in phrase_spots for c in range(h.col - 4, h.col + 1)))
         if len(stack) >= q.intensifier_stack:
             first = stack[0]
+            more = f"等 {len(stack)} 个" if len(stack) > 10 else ""
             yield report("quality.stacked_intensifiers", shift + first.line,
-                         f"一句话里堆了 {len(stack)} 个修饰语：" + "、".join(f"“{h.text}”" for h in stack),
+                         f"一句话里堆了 {len(stack)} 个修饰语：" + "、".join(f"“{h.text}”" for h in stack[:10]) + more,
                          first.col + 1)
     if not counted or body.chars == 0:
         return
@@ -284,8 +295,10 @@ def points(blocks: Iterable[Block]) -> list[Point]:
         if starts:
             if starts[0] > 0 and out:
                 out[-1].text += b.text[:starts[0]]
+            line = b.line + b.text.count("\n", 0, starts[0])
             for a, z in zip(starts, starts[1:] + [len(b.text)]):
-                out.append(Point(b.line + b.text[:a].count("\n"), b.text[a:z]))
+                out.append(Point(line, b.text[a:z]))
+                line += b.text.count("\n", a, z)
         elif MARKER.match(b.text) or b.listed:
             out.append(Point(b.line, b.text))
         elif out:
@@ -360,11 +373,12 @@ def check_title(title: str) -> str | None:
     t = title.strip()
     if t and t[-1] in TITLE_END_PUNCT:
         return f"标题末尾不应有标点“{t[-1]}”"
-    bad = [e for e in typography.scan_line(t) if e.code == "quality.halfwidth_punct"]
+    bad = typography.halfwidth_marks(t)
     if bad:
         return f"标题里用了半角标点“{t[bad[0].start]}”"
     if not any(rx.match(t) for rx in TITLE_FORMS):
-        return f"标题“{t}”不是常用格式"
+        shown = t if len(t) <= QUOTE_MAX else t[:QUOTE_MAX] + "……"
+        return f"标题“{shown}”不是常用格式"
     return None
 
 
@@ -389,15 +403,15 @@ def _check_focus(doc, body: Body, topics: dict[int, Topic], q: QualitySettings, 
         if n > q.paragraph_max:
             yield report("quality.long_paragraph", doc.body_line + b.line,
                          f"这一段有 {n} 字，超过 {q.paragraph_max} 字", body.column(b.line, b.text.strip()))
-        offset = 0
+        line = b.line  # body line where the sentence starts, counted as the sentences go by
         for sentence in SENTENCE_END.split(b.text):
             n = count_chars(sentence)
             if n > q.sentence_max:
-                line = b.line + b.text[:offset + len(sentence) - len(sentence.lstrip())].count("\n")
-                yield report("quality.long_sentence", doc.body_line + line,
+                at = line + sentence.count("\n", 0, len(sentence) - len(sentence.lstrip()))
+                yield report("quality.long_sentence", doc.body_line + at,
                              f"这句话有 {n} 字，超过 {q.sentence_max} 字：“{sentence.strip()[:20]}……”",
-                             body.column(line, sentence.strip()))
-            offset += len(sentence)
+                             body.column(at, sentence.strip()))
+            line += sentence.count("\n")
 
 
 # --- typography ---------------------------------------------------------------------------
@@ -426,6 +440,10 @@ def check_submission(doc, campaign: Campaign, book, report) -> Iterator[Finding 
     if problem:
         yield report("quality.title_form", doc.line("title"), problem,
                      doc.parsed.column_of(("title",), value=True))
+    if len(doc.body) > HARD_BODY_LIMIT:
+        # length.body_max already asks to cut it down; parsing its Markdown alone would take seconds
+        yield from typography_findings(doc.body, doc.body_line, report)
+        return
     body = Body(doc.body)
     if body.chars == 0:
         return
