@@ -1,4 +1,14 @@
-"""Print findings: text, json, github (annotations + step summary), gitlab (code quality), sarif."""
+"""Print findings: text, json, github (annotations + step summary), gitlab (code quality), sarif.
+
+Paths and messages quote what users wrote (a front-matter key, a title, a file name), and a CI log
+runs any line that starts with ``::`` as a workflow command (``::error``, ``::stop-commands::``).
+So no user string may end a line: in text, control characters (line breaks, ANSI escapes ``\\x1b[``,
+U+2028/2029, bidirectional overrides) are shown as visible escapes (``\\n``, ``\\x1b``) and a path
+starting with ``:`` or a space is written ``./path``, so every text line starts with a real path;
+in workflow commands ``%``, CR and LF are percent-encoded (and ``:`` ``,`` in properties), the
+other control characters shown as in text; JSON outputs additionally encode U+007F–U+009F,
+U+2028/2029 and the overrides as ``\\uXXXX``, which json.dumps leaves raw but which decode alike.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -13,10 +23,33 @@ from .findings import ERROR, INFO, WARNING, Finding
 FORMATS = ("text", "json", "github", "gitlab", "sarif")
 SEVERITY_ZH = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
 
+# C0 controls but tab, DEL and C1 (NEL U+0085 ends a line, CSI U+009B starts an ANSI sequence),
+# the line and paragraph separators, and the bidirectional embeddings, overrides and isolates.
+_CONTROL = "\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[{_CONTROL}]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")  # json.dumps escapes C0 itself
+
+
+def visible(s: str) -> str:
+    """``s`` with every control character shown as its escape (a line break as \\n, ESC as \\x1b)."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), s) if _UNSAFE.search(s) else s
+
+
+def _text_path(path: str) -> str:
+    """A path as the start of a text line: visible, and never starting like a workflow command."""
+    path = visible(path)
+    return f"./{path}" if not path or path[0] == ":" or path[0].isspace() else path
+
+
+def _json(doc, **kw) -> str:
+    out = json.dumps(doc, ensure_ascii=False, **kw)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", out) if _JSON_UNSAFE.search(out) else out
+
 
 def text(findings: Sequence[Finding]) -> str:
     """`path:line:col: severity: message [code]`, one a line (the VS Code problem matcher reads this)."""
-    lines = [f"{f.path}:{f.line or 1}:{f.column or 1}: {f.severity}: {f.message} [{f.code}]" for f in findings]
+    lines = [f"{_text_path(f.path)}:{f.line or 1}:{f.column or 1}: {f.severity}: {visible(f.message)} [{f.code}]"
+             for f in findings]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -30,13 +63,13 @@ def summary_line(findings: Sequence[Finding], files: int) -> str:
 
 def as_json(findings: Sequence[Finding]) -> str:
     """A JSON array, one finding a line (each line by the C encoder: fast for a large repository)."""
-    rows = [json.dumps({"path": f.path, "line": f.line, "column": f.column, "severity": f.severity,
-                        "code": f.code, "message": f.message}, ensure_ascii=False) for f in findings]
+    rows = [_json({"path": f.path, "line": f.line, "column": f.column, "severity": f.severity,
+                   "code": f.code, "message": f.message}) for f in findings]
     return "[\n" + ",\n".join(f"  {r}" for r in rows) + "\n]\n" if rows else "[]\n"
 
 
 def _gh_escape_data(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _gh_escape_prop(s: str) -> str:
@@ -66,8 +99,9 @@ def markdown_table(findings: Sequence[Finding]) -> str:
     rows = ["## jianyan check", "", summary_line(findings, len({f.path for f in findings})), "",
             "| 文件 | 行 | 级别 | 代码 | 说明 |", "|---|---|---|---|---|"]
     for f in findings:
-        msg = f.message.replace("|", "\\|").replace("\n", " ")
-        rows.append(f"| {f.path} | {f.line or ''} | {SEVERITY_ZH[f.severity]} | `{f.code}` | {msg} |")
+        msg = visible(f.message.replace("\n", " ")).replace("|", "\\|")
+        path = visible(f.path).replace("|", "\\|")
+        rows.append(f"| {path} | {f.line or ''} | {SEVERITY_ZH[f.severity]} | `{f.code}` | {msg} |")
     return "\n".join(rows) + "\n"
 
 
@@ -97,7 +131,7 @@ def gitlab(findings: Sequence[Finding]) -> str:
     rows = [{"description": f"{f.message} [{f.code}]", "check_name": f.code, "fingerprint": fingerprint(f),
              "severity": sev[f.severity], "location": {"path": f.path, "lines": {"begin": f.line or 1}}}
             for f in findings]
-    return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    return _json(rows, indent=2) + "\n"
 
 
 def sarif(findings: Sequence[Finding]) -> str:
@@ -124,7 +158,7 @@ def sarif(findings: Sequence[Finding]) -> str:
                                       "rules": [{"id": r, "name": r.replace(".", "_")} for r in rules]}},
                   "results": results}],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return _json(doc, indent=2) + "\n"
 
 
 RENDERERS: dict[str, Callable[[Sequence[Finding]], str]] = {
