@@ -19,6 +19,7 @@ from ..findings import Finding
 from ..personal_data import (LABELS, Match, find_personal_data, find_personal_data_in_markdown, line_col,
                              mask)
 from ..repo import Campaign
+from .length import HARD_BODY_LIMIT
 from .rules import Reporter
 
 
@@ -40,8 +41,12 @@ def in_text(text: str, line0: int, report, context: int, where: str, column0: in
 
 
 def in_markdown(body: str, line0: int, report, context: int) -> Iterator[Finding]:
-    """Findings in a Markdown body whose first line is file line ``line0``."""
-    return findings_for(find_personal_data_in_markdown(body, context), body, line0, report, "正文")
+    """Findings in a Markdown body whose first line is file line ``line0``. A body past
+    length.HARD_BODY_LIMIT (an error of its own) is read as plain text: rendering a megabyte of
+    hostile Markdown takes markdown-it many seconds, and such a body is refused anyway."""
+    found = find_personal_data(body, context) if len(body) > HARD_BODY_LIMIT else \
+        find_personal_data_in_markdown(body, context)
+    return findings_for(found, body, line0, report, "正文")
 
 
 def _is_draft(doc) -> bool:
