@@ -77,6 +77,7 @@ def main_repo(tmp_path_factory) -> Path:
     assert res.code in (0, 1), res
     assert list((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/meta.bin")), "main's check stored no snapshot"
     assert not stale.parent.exists(), "an old format's snapshots were kept"
+    (root.parent / "main-findings.json").write_text(res.out, encoding="utf-8")
     return root
 
 
@@ -98,7 +99,9 @@ def test_snapshot_check_equals_full_check(main_repo, tmp_path, case):
     assert quick.out == full.out
     used = "增量检查" in quick.err
     assert used == (case != "registry_change_runs_full"), quick.err
-    assert json.loads(quick.out) is not None
+    # each case changes what is reported (else it would not exercise the partial path's re-checking)
+    main = json.loads((main_repo.parent / "main-findings.json").read_text(encoding="utf-8"))
+    assert json.loads(quick.out) != main
 
 
 @pytest.mark.parametrize("only", [["dup"], ["quality", "pii"]])

@@ -394,7 +394,7 @@ def _row_change(campaign, row: Row, tracking, broken, reached, source) -> _Chang
         value = v.get(key)
         if isinstance(value, Formula) or (isinstance(value, str) and formula_like(value)):
             raise ValueError(f"“{HEADER_OF[key]}”一栏是公式“{_shown(value)}”。表格中的公式不导入（打开表格时会被执行，"
-                             "可能外传数据）。请直接填写文字或数字；确需以 = + - @ 开头的文字，请在开头加一个汉字或英文单引号 '")
+                             "可能外传数据）。请直接填写文字或数字；确需以 = + - @ 开头的文字，请在开头加一个汉字（如“注：”）")
     item = _text(v.get("item"))
     dept = _text(v.get("department"))
     if not item:

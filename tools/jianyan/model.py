@@ -132,6 +132,7 @@ def _to_date(value: Any) -> Any:
 
 
 _INT_RE = re.compile(r"-?[0-9]+")
+MAX_DIGITS = 18
 _NUMBER_RE = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
@@ -142,7 +143,15 @@ def _to_int(value: Any) -> Any:
     text = value.strip()
     if not _INT_RE.fullmatch(text):
         raise PydanticCustomError("jianyan_int", "应为整数，只写阿拉伯数字（如 3），现在是“{value}”", {"value": text})
+    _not_too_long(text)
     return int(text)
+
+
+def _not_too_long(text: str) -> None:
+    """No number here needs more than MAX_DIGITS digits (Python refuses to read over 4300, in English)."""
+    if len(text) > MAX_DIGITS:
+        raise PydanticCustomError("jianyan_digits", "数字太长（{n} 位），这里的数字不会超过 {max} 位，请改正",
+                                  {"n": len(text), "max": MAX_DIGITS})
 
 
 def _to_number(value: Any) -> Any:
@@ -153,6 +162,7 @@ def _to_number(value: Any) -> Any:
     if not _NUMBER_RE.fullmatch(text):
         raise PydanticCustomError("jianyan_number", "应为数字，只写阿拉伯数字和小数点（如 0.8），现在是“{value}”",
                                   {"value": text})
+    _not_too_long(text)
     return float(text)
 
 
@@ -183,7 +193,7 @@ def _nonempty(value: Any) -> Any:
 Bool = Annotated[bool, BeforeValidator(_to_bool)]
 Int = Annotated[int, BeforeValidator(_to_int)]
 Number = Annotated[float, BeforeValidator(_to_number)]
-Ratio = Annotated[float, BeforeValidator(_to_ratio), Field(ge=0, le=1)]
+Ratio = Annotated[float, BeforeValidator(_to_ratio), Field(ge=0, le=1)]  # (the Field bounds: for the JSON Schema)
 Date = Annotated[dt.date, BeforeValidator(_to_date), PlainSerializer(lambda d: d.isoformat(), return_type=str)]
 Text = Annotated[str, BeforeValidator(_nonempty)]
 def _code(value: Any) -> Any:
