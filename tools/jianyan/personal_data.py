@@ -15,18 +15,21 @@ Codes: ``pii.id_card``, ``pii.id_card_old``, ``pii.mobile``, ``pii.landline``, `
 The normaliser, in order; every step keeps a map from each output character back to the source:
  1. Markdown rendered to text with the parser the site renders with (markdown.html_parser):
     emphasis, code spans, backslash escapes, links and soft line breaks are what the page shows;
-    link targets are scanned on their own (the page holds them). Blocks (paragraphs, table cells,
+    link targets, link and image titles and image paths are scanned on their own (the page holds them). Blocks (paragraphs, table cells,
     list items, footnote marks) are kept apart: numbers in neighbouring cells are not one number.
  2. Character references decoded (``&#49;`` ``&#x31;`` ``&commat;``, twice-encoded ``&amp;#49;``).
  3. Each character NFKC-normalised (full-width, circled ①, mathematical 𝟏, U+3000 and no-break
     spaces), digits of any script read as 0–9; format and zero-width characters (U+200B, U+2060,
     soft hyphen, ZWJ, BOM, bidi controls), combining marks, variation selectors and blank fillers
     dropped.
- 4. Runs of seven or more Chinese digits (〇一二…九 幺, 壹贰…玖) read as digits.
- 5. White space runs read as one space; e-mail spellings folded: ``(at)`` ``[at]`` ``[dot]``, spaces around ``@``, ``。`` in a domain.
+ 4. Runs of seven or more Chinese digits (〇一二…九 幺 两, 壹贰叁…玖 and traditional 貳參陸…), alone or
+    mixed with Arabic digits (一3八0零…), read as digits.
+ 5. White space runs read as one space; e-mail spellings folded: ``(at)`` ``[aT]`` ``[dot]`` in any case,
+    spaces around ``@`` and around a domain's dots (``x @163 . com``), ``。`` in a domain.
 Then the rules look at runs of digit groups split by up to four separators (spaces, dashes, dots,
 brackets, slashes, commas, underscores, quotes, line breaks; a run of white space counts as one, as
-a browser shows it): a phone or ID number is a span of whole
+a browser shows it; a dash, dot or slash before a run blocks a phone only when a Latin letter or
+digit comes before it: ``SD-13800138000``, but not ``张三-13800138000``): a phone or ID number is a span of whole
 groups whose digits make one (province, birth date and GB 11643 check character for IDs; 1[3-9] and
 11 digits for mobiles; an area code and a 7–8 digit local number for landlines; a bare local number
 only as a whole run after a word such as 电话). So ``138.0013.8000`` and ``370102 19800101 1237``
@@ -78,14 +81,29 @@ UNIT_AFTER = re.compile(r"\s?(?:万|亿|千|百|元|吨|人|个|户|家|台|辆|
 # A domain's dots may be written 。 (x@163。com).
 EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:[.。][A-Za-z0-9-]+)*[.。][A-Za-z]{2,}"
                    r"(?![A-Za-z0-9-])")
-_AT = re.compile(r"[ \t]{0,3}[(\[{<【]\s?(?:at|AT|At)\s?[)\]}>】][ \t]{0,3}"
+_AT = re.compile(r"[ \t]{0,3}[(\[{<【]\s?[aA][tT]\s?[)\]}>】][ \t]{0,3}"
                  r"|(?<=[A-Za-z0-9])[ \t]{1,3}@[ \t]{0,3}(?=[A-Za-z0-9])|(?<=[A-Za-z0-9])@[ \t]{1,3}(?=[A-Za-z0-9])")
-_DOT = re.compile(r"[ \t]{0,3}[(\[{<【]\s?(?:dot|DOT|Dot)\s?[)\]}>】][ \t]{0,3}")
+_DOT = re.compile(r"[ \t]{0,3}[(\[{<【]\s?[dD][oO][tT]\s?[)\]}>】][ \t]{0,3}")
+# A domain whose dots have spaces around them (x@163 . com): the spaces are dropped. The dot is
+# required between labels and no label character is a space or a dot, so the repeat is linear.
+_SPACED_DOMAIN = re.compile(r"@[A-Za-z0-9-]+(?:[ \t]{0,3}[.。][ \t]{0,3}[A-Za-z0-9-]+)+")
 _SPACES = re.compile(r"[ \t\n]{2,}")  # a browser shows a run of white space as one space
 _REF = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{1,31});?")
-_CN_DIGITS = "〇○零一二三四五六七八九幺壹贰叁肆伍陆柒捌玖"
-_CN_TABLE = str.maketrans(_CN_DIGITS, "0001234567891123456789")
+# Chinese digits as a number is read out or written in capitals (simplified and traditional):
+# 〇 零 一…九, 幺 (one), 两/兩 (two), 壹 贰/貳/貮/弍 叁/叄/參/弎 肆 伍 陆/陸 柒 捌 玖 (and 弌). 拾 is
+# ten, a place value of an amount (壹拾叁万), not a digit.
+_CN_VALUES = {
+    "〇": 0, "○": 0, "零": 0, "一": 1, "幺": 1, "壹": 1, "弌": 1, "二": 2, "两": 2, "兩": 2,
+    "贰": 2, "貳": 2, "貮": 2, "弍": 2, "三": 3, "叁": 3, "叄": 3, "參": 3, "弎": 3, "四": 4, "肆": 4,
+    "五": 5, "伍": 5, "六": 6, "陆": 6, "陸": 6, "七": 7, "柒": 7, "八": 8, "捌": 8, "九": 9, "玖": 9,
+}
+_CN_DIGITS = "".join(_CN_VALUES)
+_CN_TABLE = str.maketrans({ch: str(v) for ch, v in _CN_VALUES.items()})
 _CN_RUN = re.compile(rf"[{_CN_DIGITS}](?:{_SEP}{{0,3}}[{_CN_DIGITS}]){{6,}}")
+# Chinese and Arabic digits mixed (一3八0零一3八0零0): seven or more of either in a run. ○ (a
+# white circle) is not read here: next to Arabic digits it masks them (138○○○○8000).
+_CN_MIXED = _CN_DIGITS.replace("○", "")
+_MIXED_RUN = re.compile(rf"[{_CN_MIXED}0-9](?:{_SEP}{{0,3}}[{_CN_MIXED}0-9]){{6,}}")
 # Visible as nothing, though not format characters: Hangul fillers, the braille blank.
 _BLANKS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
 
@@ -264,15 +282,19 @@ def _inline(tok, cmap: list[int], extras: list[tuple[str, int]]) -> tuple[str, l
 
     for child in tok.children or ():
         kind = child.type
+        at = cmap[min(p, len(src))]
+        if kind in ("link_open", "image"):  # the page holds a link's target, an image's path, a title
+            if kind == "image" or child.info != "auto":  # an autolink's target is its text
+                extras.append((unquote(child.attrGet("src" if kind == "image" else "href") or ""), at))
+            if child.attrGet("title"):
+                extras.append((child.attrGet("title"), at))
         if kind in ("text", "code_inline", "image"):
             emit(child.content)  # an image's content is its alt text
         elif kind in ("softbreak", "hardbreak"):
             emit("\n")
-        elif kind == "link_open" and child.info != "auto":  # an autolink's target is its text
-            extras.append((unquote(child.attrGet("href") or ""), cmap[min(p, len(src))]))
         elif kind == "footnote_ref":
             out.append(BLOCK)  # shown as a raised [1]: not part of the number around it
-            offs.append(cmap[min(p, len(src))])
+            offs.append(at)
     return "".join(out), offs
 
 
@@ -432,11 +454,38 @@ def _fold(text: str, where: list[int]) -> tuple[str, list[int]]:
             out.extend(where[pos:])
             text, where = "".join(parts), out
         text, where = _sub(text, where, _CN_RUN, lambda m: m.group().translate(_CN_TABLE))
+        text, where = _sub(text, where, _MIXED_RUN, lambda m: m.group().translate(_CN_TABLE))
     text, where = _sub(text, where, _SPACES, lambda m: " ")
     if "@" in text or "at" in text.lower():
         text, where = _sub(text, where, _AT, lambda m: "@")
         text, where = _sub(text, where, _DOT, lambda m: ".")
+    if "@" in text:
+        text, where = _drop_spaces(text, where, _SPACED_DOMAIN)
     return text, where
+
+
+def _drop_spaces(text: str, where: list[int], pattern: re.Pattern) -> tuple[str, list[int]]:
+    """The spaces and tabs inside each match of ``pattern`` removed; every other character keeps
+    its offset."""
+    parts: list[str] = []
+    out: list[int] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        a, b = m.span()
+        if " " not in m.group() and "\t" not in m.group():
+            continue
+        parts.append(text[pos:a])
+        out.extend(where[pos:a])
+        for i in range(a, b):
+            if text[i] not in " \t":
+                parts.append(text[i])
+                out.append(where[i])
+        pos = b
+    if not parts:
+        return text, where
+    parts.append(text[pos:])
+    out.extend(where[pos:])
+    return "".join(parts), out
 
 
 # --- the rules ----------------------------------------------------------------------------------
@@ -496,7 +545,10 @@ class _Run:
             self.ends[total] = k
         before = text[m.start() - 1] if m.start() else " "
         self.left_letter = before.isascii() and before.isalnum()
-        self.left_mark = before in ".-/"  # blocks a phone number: 3.1380…, /1380… in a path
+        # A mark joining the run to a Latin word or number blocks a phone number: v.1380…, SD-1380…,
+        # /p/1380… in a path. After Chinese text or a space it is punctuation (张三-13800138000).
+        ahead = text[m.start() - 2] if m.start() > 1 else " "
+        self.left_mark = before in ".-/" and ahead.isascii() and ahead.isalnum()
         self.right_blocked = m.end() < len(text) and text[m.end()].isascii() and text[m.end()].isalnum()
 
     def gap(self, k: int) -> str:
