@@ -107,6 +107,22 @@ def test_gate_reads_every_kind_of_output():
                      ("build/site/api/items.json", "pii.email"), ("build/site/api/items.csv", "pii.id_card")}
 
 
+@pytest.mark.parametrize("number", ["13800138000", "13800138000.0", "1.3800138e10", "370102198001011237"])
+def test_gate_reads_numbers_in_json(number):
+    """A JSON number is what a program reading the file gets: 13800138000 is a phone number there too."""
+    pages = {"api/items.json": f'[{{"id": "2021-minge-001", "tel": {number}}}]'.encode(),
+             "assets/search-index.js": f"window.JIANYAN_SEARCH = [{{\"n\": {number}}}];\n".encode()}
+    found = {(f.path, f.code, f.line) for f in site.published_findings(pages, {})}
+    code = "pii.id_card" if number.startswith("37") else "pii.mobile"
+    assert found == {("build/site/api/items.json", code, 1), ("build/site/assets/search-index.js", code, 1)}
+
+
+def test_gate_leaves_ordinary_json_numbers_alone():
+    pages = {"api/stats.json": json.dumps({"count": 138, "year": 2021, "share": 0.5, "ok": True,
+                                           "none": None, "total": 13800138000.5}).encode()}
+    assert site.published_findings(pages, {}) == []
+
+
 def test_the_sample_site_passes_the_gate(campaign: Path, cli):
     assert cli(campaign, "site").code == 0
 

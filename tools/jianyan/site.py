@@ -191,9 +191,16 @@ def privacy_findings(campaign: Campaign, docs: list[Doc]) -> list[Finding]:
 
 
 def _strings(value) -> list[str]:
-    """Every string in a JSON value."""
+    """Every string in a JSON value, and every number as a program reading it writes it out
+    (13800138000, also when the file says 13800138000.0 or 1.3800138e10)."""
     if isinstance(value, str):
         return [value]
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [str(value)]
+    if isinstance(value, float):
+        return [str(int(value)) if value.is_integer() else repr(value)]
     if isinstance(value, dict):
         value = [*value.keys(), *value.values()]
     return [s for v in value for s in _strings(v)] if isinstance(value, list) else []
