@@ -348,3 +348,147 @@ def test_a_broken_settings_file_on_the_base_keeps_signatures_required(run, tmp_p
     code, found = check(run, repo)
     f = with_code(found, "workflow.signature_missing")[0]
     assert code == 1 and "无法读取" in f["message"]
+
+
+# --- renames through intermediate paths (review finding 10) ----------------------------------------------
+
+def test_sign_while_renaming_then_rename_again(run, signed_base):
+    """a→b signed by the secretary-general, then b→c: the signing commit is found (no signature_missing);
+    the second rename moves a signed issue (issue_frozen), named at the current path and the right commit."""
+    repo, keys = signed_base
+    repo.git("mv", ISSUE, "issues/2021/002.md")
+    repo.write("issues/2021/002.md", issue("signed", extra=SIGNED))
+    repo.commit("签发并改期号", who="王某某", key=keys["wang"])
+    repo.git("mv", "issues/2021/002.md", "issues/2021/003.md")
+    again = repo.commit("再改期号")
+    code, found = check(run, repo)
+    assert code == 1 and "workflow.signature_missing" not in codes(found), [f["message"] for f in found]
+    f = with_code(found, "workflow.issue_frozen")[0]
+    assert again[:12] in f["message"] and f["path"] == "issues/2021/003.md"
+
+
+def test_edit_at_an_intermediate_path_is_reported_at_the_current_one(run, signed_base):
+    repo, keys = signed_base
+    repo.git("mv", ISSUE, "issues/2021/002.md")
+    repo.write("issues/2021/002.md", issue("signed", extra=SIGNED))
+    repo.commit("签发并改期号", who="王某某", key=keys["wang"])
+    repo.write("issues/2021/002.md", issue("signed", extra=SIGNED, body=NEW_TEXT))
+    edit = repo.commit("改正文")
+    repo.git("mv", "issues/2021/002.md", "issues/2021/003.md")
+    repo.commit("再改期号")
+    code, found = check(run, repo)
+    assert code == 1 and "workflow.signature_missing" not in codes(found), [f["message"] for f in found]
+    f = with_code(found, "workflow.issue_frozen")[0]
+    assert edit[:12] in f["message"] and f["path"] == "issues/2021/003.md"
+    assert f["line"] == repo.line_of("issues/2021/003.md", "## 改过的标题")
+
+
+def test_uncommitted_rename_after_signing_while_renaming(run, signed_base):
+    repo, keys = signed_base
+    repo.git("mv", ISSUE, "issues/2021/002.md")
+    repo.write("issues/2021/002.md", issue("signed", extra=SIGNED))
+    repo.commit("签发并改期号", who="王某某", key=keys["wang"])
+    repo.git("mv", "issues/2021/002.md", "issues/2021/003.md")
+    code, found = check(run, repo)
+    assert code == 1 and "workflow.signature_missing" not in codes(found), [f["message"] for f in found]
+    f = with_code(found, "workflow.issue_frozen")[0]
+    assert "未提交" in f["message"] and f["path"] == "issues/2021/003.md"
+
+
+def test_rename_and_sign_in_one_signed_commit_passes(run, signed_base):
+    repo, keys = signed_base
+    repo.git("mv", ISSUE, "issues/2021/002.md")
+    repo.write("issues/2021/002.md", issue("signed", extra=SIGNED))
+    repo.commit("签发并改期号", who="王某某", key=keys["wang"])
+    assert check(run, repo) == (0, [])
+
+
+@pytest.fixture
+def signed_base(tmp_path: Path):
+    """A signed campaign with issue 2021-001 reviewed on main, on a new branch pr."""
+    repo, keys = make_signed_campaign(tmp_path)
+    repo.git("checkout", "-q", "-b", "pr")
+    return repo, keys
+
+
+# --- working-tree files are read with limits, never through a symlink (review finding 9) ------------------
+
+def test_registry_over_the_size_limit_is_not_read(run, plain):
+    from jianyan.repo import REGISTRY_MAX_BYTES
+    text = plain.read("schema/roles.yaml")
+    plain.write("schema/roles.yaml", text + "#" + "x" * REGISTRY_MAX_BYTES + "\n")
+    code, found = check(run, plain)
+    f = with_code(found, "workflow.registry_change")[0]
+    assert f["path"] == "schema/roles.yaml" and f["line"] is None and "无法读取" in f["message"]
+
+
+def test_registry_replaced_by_a_symlink_is_not_followed(run, plain, tmp_path):
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(plain.read("schema/units.yaml").replace("units:", "units:  # 改", 1), encoding="utf-8")
+    (plain.path / "schema/units.yaml").unlink()
+    (plain.path / "schema/units.yaml").symlink_to(outside)
+    code, found = check(run, plain)
+    f = with_code(found, "workflow.registry_change")[0]
+    assert f["path"] == "schema/units.yaml" and f["line"] is None and "符号链接" in f["message"]
+
+
+def test_signed_issue_replaced_by_a_symlink_in_the_work_tree(run, signed, tmp_path):
+    """final_of and the working-tree walk do not follow a symlink: the file's content is unreadable."""
+    repo, _, _ = signed
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    edit = repo.commit("改正文")
+    outside = tmp_path / "outside.md"
+    outside.write_text(issue("signed", extra=SIGNED, body="## 别处的文字\n\n正文。\n"), encoding="utf-8")
+    (repo.path / ISSUE).unlink()
+    (repo.path / ISSUE).symlink_to(outside)
+    code, found = check(run, repo)
+    f = with_code(found, "workflow.issue_frozen")[0]
+    assert code == 1 and edit[:12] in f["message"] and f["path"] == ISSUE and f["line"] is None
+
+
+def test_oversized_issue_in_the_work_tree_is_not_read(run, signed):
+    repo, _, _ = signed
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body=NEW_TEXT))
+    edit = repo.commit("改正文")
+    repo.write(ISSUE, issue("signed", extra=SIGNED, body="很长的正文。\n" * 100_000))
+    code, found = check(run, repo)
+    f = with_code(found, "workflow.issue_frozen")[0]
+    assert code == 1 and edit[:12] in f["message"] and f["path"] == ISSUE and f["line"] is None
+
+
+def test_fifo_in_place_of_a_work_tree_file(run, signed, tmp_path):
+    import os
+    repo, _, _ = signed
+    (repo.path / ISSUE).unlink()
+    os.mkfifo(repo.path / ISSUE)
+    os.unlink(repo.path / "schema/roles.yaml")
+    os.mkfifo(repo.path / "schema/roles.yaml")
+    res = run(repo.path, "check", "--base", "main", "--format", "json")
+    assert res.code == 1, res  # no hang, no traceback
+
+
+# --- git diff-tree output that cannot be read (review finding 17) ----------------------------------------
+
+def test_unreadable_diff_tree_output_says_what_to_do(monkeypatch, tmp_path):
+    import subprocess
+
+    from jianyan.gitio import Git, GitError
+    git = Git(tmp_path)
+    monkeypatch.setattr(Git, "run", lambda self, *a, **k: subprocess.CompletedProcess(a, 0, b"", b""))
+    with pytest.raises(GitError) as err:
+        git.blob_changes([("a" * 40, "b" * 40)])
+    message = str(err.value)
+    assert "git --version" in message and "git diff-tree --stdin" in message and "升级" in message
+
+
+def test_history_does_not_follow_a_symlinked_work_tree_file(run, signed, tmp_path):
+    """`jianyan history` compares the working tree with HEAD without following a symlink: a link in place
+    of the committed file is an uncommitted change, whatever it points at."""
+    repo, _, _ = signed
+    outside = tmp_path / "same.md"
+    outside.write_bytes((repo.path / ISSUE).read_bytes())
+    (repo.path / ISSUE).unlink()
+    (repo.path / ISSUE).symlink_to(outside)
+    res = run(repo.path, "history", "2021-001", "--format", "json")
+    assert res.code == 0, res
+    assert res.json()["uncommitted"] is True

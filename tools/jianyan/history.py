@@ -116,8 +116,11 @@ def timeline(campaign: Campaign, ident: str) -> Timeline:
     title = _value(doc.parsed if doc else last_seen, "title")
     status = _value(doc.parsed, "status") if doc else None
     committed = git.show("HEAD", prefix + path) if git.head() else None
-    file = root / path
-    uncommitted = (file.read_bytes() if file.is_file() else None) != committed
+    from .workflow import read_work_file
+    limit = regs.settings.limits.file_max_bytes if regs else 1_000_000
+    now, refused = read_work_file(root / path, limit)
+    # a file refused unread (a symlink, a pipe, over the size limit) is not what HEAD holds
+    uncommitted = refused is not None or now != committed
     return Timeline(ident, kind, path, title if isinstance(title, str) else None,
                     status if isinstance(status, str) else None, events, uncommitted)
 

@@ -37,21 +37,27 @@ request that signs an issue and then edits it looks like one signing step; only 
 (``_history``: ``git rev-list --parents`` and one ``git diff-tree --stdin`` for all of them, merges against each
 parent, then the uncommitted working tree against HEAD) sees that the signed text is not what is merged.
 A merge's version of a file that equals one parent's came from that parent's side, which the walk visits.
+A file a commit moves (deletes and adds again with the same content or id) is followed through every later
+move to its path in the working tree, where the findings on it sit; its new version is compared with the one
+it was moved from. Working-tree files are read as the loader reads them: no symlink is followed, no pipe
+opened, nothing past its size limit (``read_work_file``).
 """
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass, field
+import stat
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import owners
+from . import fsutil, owners
 from .findings import Finding, error, info, warning
 from .frontmatter import Parsed, read_markdown, read_yaml
 from .gitio import Change, Git, GitError, signers_file
 from .model import (ISSUE_STATUSES, ISSUE_TRANSITIONS, SUBMISSION_STATUSES, SUBMISSION_TRANSITIONS,
                     RolesFile, Settings, UnitsFile)
-from .repo import IGNORED_NAMES, ISSUES_DIR, SUBMISSIONS_DIR, Campaign, Doc
+from .repo import IGNORED_NAMES, ISSUES_DIR, REGISTRY_MAX_BYTES, SUBMISSIONS_DIR, Campaign, Doc, os_reason
 from .validate import validate
 
 DEFAULT_ALLOWED_SIGNERS = ".jianyan/allowed_signers"
@@ -253,17 +259,52 @@ def check_change(campaign: Campaign, base: str, ctx) -> Iterator[Finding]:
         yield from (f for f in found if not (walked and f.code in SUPERSEDED))
 
 
+def read_work_file(path: Path, limit: int) -> tuple[bytes | None, str | None]:
+    """A working-tree file as the workflow rules read it: (bytes, None); (None, None) when nothing (or a
+    folder) is there; (None, why in Chinese) when it is refused unread — a symlink (not followed: git commits
+    the link, not what it points at), a pipe or device (opening it could wait for ever), over ``limit`` bytes,
+    or unreadable. The loader reports such a file in a content folder or a registry itself."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, os_reason(exc)
+    if stat.S_ISDIR(st.st_mode):
+        return None, None
+    if stat.S_ISLNK(st.st_mode):
+        return None, "是符号链接"
+    if not stat.S_ISREG(st.st_mode):
+        return None, "不是普通文件"
+    if st.st_size > limit:
+        return None, f"有 {st.st_size / 1_000_000:.1f} MB，超过上限 {limit / 1_000_000:.1f} MB"
+    try:
+        return fsutil.read_regular(path, limit), None
+    except FileNotFoundError:
+        return None, None
+    except fsutil.NotRegular:
+        return None, "不是普通文件，或读取时超过大小上限"
+    except OSError as exc:
+        return None, os_reason(exc)
+
+
+def _content_limit(campaign: Campaign) -> int:
+    """The loader's size limit of a content file (repo.load)."""
+    return campaign.registries.settings.limits.file_max_bytes if campaign.registries else 1_000_000
+
+
 def _registry_changes(campaign: Campaign, cs: ChangeSet, anchors: Anchors) -> Iterator[Finding]:
     files = {**TRUST_FILES, anchors.signers_path: "签名公钥文件（allowed_signers）"}
     for path in sorted({p for c in cs.changes for p in (c.old, c.new) if p in files}):
-        file = campaign.root / path
-        now = file.read_bytes() if file.is_file() else None
+        now, refused = read_work_file(campaign.root / path, REGISTRY_MAX_BYTES)
         line = None if now is None else _first_line_difference(cs.old(path), now)
         who = "、".join(owners.approvers(anchors, path)) or (
             "研究室（基准分支的 schema/roles.yaml 无法读取，请核对）" if anchors.people is None else "研究室")
-        done = "删除了" if now is None else "修改了"
+        done = "删除了" if now is None and refused is None else "修改了"
+        state = (f"（工作区中的这个文件{refused}，无法读取，未逐行比较；请把它恢复为普通文本文件）"
+                 if refused else "")
         yield warning(path, line, "workflow.registry_change",
-                      f"本拉取请求{done}{files[path]} {path}。它决定谁能做哪一步，所以本次检查仍按基准分支上的版本判断"
+                      f"本拉取请求{done}{files[path]} {path}{state}。它决定谁能做哪一步，所以本次检查仍按基准分支上的版本判断"
                       f"各项流程步骤，改动合并后才生效；合并前须由 {who} 在平台上审核批准（基准分支的审核分工，"
                       "平台按 CODEOWNERS 要求他们批准）。请在拉取请求中请他们审核")
 
@@ -510,6 +551,17 @@ class _Version:
     kind: str  # "issue" or "submission"
     before: str | None  # blob name of the parent's version (None: absent)
     after: str | None
+    final: str = ""  # the file's path in the working tree, followed through every later rename (set by _versions)
+
+
+class _Refused(Parsed):
+    """A working-tree file there but refused unread (``read_work_file``): its content is unreadable."""
+
+    __slots__ = ()
+
+
+def _readable(parsed: Parsed | None) -> bool:
+    return parsed is not None and not isinstance(parsed, _Refused)
 
 
 @dataclass
@@ -521,6 +573,11 @@ class History:
     signing: set[str] = field(default_factory=set)  # issues some commit (or the working tree) makes signed
 
 
+# One step of the walk: a commit against one parent (sha None: the working tree against HEAD) and its
+# issue and submission files as (path, kind, blob name before, blob name after).
+_Step = tuple[str | None, str, list[tuple[str, str, str | None, str | None]]]
+
+
 def _versions(campaign: Campaign, cs: ChangeSet) -> tuple[list[_Version], dict[str, bytes]]:
     """Each version of an issue or submission that a commit of the pull request introduces (differs from
     every parent's), in commit order, then the working tree's; and the blobs the rules need to read."""
@@ -530,31 +587,117 @@ def _versions(campaign: Campaign, cs: ChangeSet) -> tuple[list[_Version], dict[s
     for (sha, parent), changed in zip(pairs, cs.git.blob_changes(pairs, folders)):
         by_commit.setdefault(sha, []).append((parent, changed))
     out: list[_Version] = []
+    steps: list[_Step] = []
     for sha, sides in by_commit.items():
         seen: dict[str, list[tuple[str | None, Any]]] = {}
         for parent, changed in sides:
+            files = []
             for b in changed:
                 seen.setdefault(b.path, []).append((parent, b))
+                path = b.path[len(cs.prefix):]
+                if _kind(path):
+                    files.append((path, _kind(path), b.old, b.new))
+            steps.append((sha, parent or "", files))
         for full, got in seen.items():
             path, kind = full[len(cs.prefix):], _kind(full[len(cs.prefix):])
             if kind is None or len(got) < len(sides):
                 continue  # equal to one parent's version: it came from that side, which the walk visits
             out.extend(_Version(sha, parent or "", path, kind, b.old, b.new) for parent, b in got)
     head = cs.head or cs.merge_base
-    names = {p: f"{head}:{cs.prefix}{p}" for p in sorted({p for c in cs.changes for p in (c.old, c.new) if _kind(p)})}
+    # the working tree against HEAD: every path of the net change, and every path a commit left at HEAD
+    paths = {p for c in cs.changes for p in (c.old, c.new) if _kind(p)} | {v.path for v in out}
+    names = {p: f"{head}:{cs.prefix}{p}" for p in sorted(paths)}
     # an added item has no earlier status to freeze it: its text need not be read
     wanted = [name for v in out if v.kind == "issue" or v.before for name in (v.before, v.after) if name]
-    blobs = cs.git.objects(wanted + list(names.values()))
+    blobs = cs.git.objects(wanted + list(names.values()) + _rename_candidates(steps))
+    limit = _content_limit(campaign)
+    tree: list = []
     for p, name in names.items():  # the uncommitted working tree, against HEAD
-        file = campaign.root / p
-        now = file.read_bytes() if file.is_file() else None
+        now, refused = read_work_file(campaign.root / p, limit)
+        if refused:
+            continue  # content unreadable: no version (the loader reports the file; final_of refuses it too)
         if now != blobs.get(name):
             key = f"worktree:{p}"
             if now is not None:
                 blobs[key] = now
-            out.append(_Version(None, head, p, _kind(p), name if name in blobs else None,
-                                key if now is not None else None))
-    return out, blobs
+            v = _Version(None, head, p, _kind(p), name if name in blobs else None, key if now is not None else None)
+            out.append(v)
+            tree.append((p, v.kind, v.before, v.after))
+    steps.append((None, head, tree))
+    finals, sources = _finals(steps, blobs)
+    # a moved file's new version is compared with the version it was moved from (not as a new file)
+    return [replace(v, final=finals.get((v.sha, v.parent, v.path), v.path),
+                    before=v.before or sources.get((v.sha, v.parent, v.path))) for v in out], blobs
+
+
+def _rename_candidates(steps: list[_Step]) -> list[str]:
+    """The blobs ``_renames`` reads: the files a step deletes and adds, of a kind it both deletes and adds."""
+    out = []
+    for _, _, files in steps:
+        gone = {kind for _, kind, before, after in files if before and not after}
+        new = {kind for _, kind, before, after in files if after and not before}
+        out.extend(before or after for _, kind, before, after in files
+                   if kind in gone & new and bool(before) != bool(after))
+    return out
+
+
+def _renames(files: list, blobs: dict[str, bytes]) -> dict[str, str]:
+    """The files one step moves, old path → new path: a deleted file paired with an added one of its kind,
+    with the same content, else with the same id (as ``_pair_renames`` does for the net change)."""
+    gone = [(path, kind, before) for path, kind, before, after in files if before and not after]
+    new = [(path, kind, after) for path, kind, before, after in files if after and not before]
+    if not gone or not new:
+        return {}
+
+    def ident(path: str, name: str) -> str | None:
+        raw = blobs.get(name)
+        data = read_markdown(path, raw).data if raw is not None else None
+        value = data.get("id") if data else None
+        return value if isinstance(value, str) else None
+
+    moved: dict[str, str] = {}
+    for same in (lambda path, name: blobs.get(name, name), ident):
+        taken = set(moved.values())
+        left = {}
+        for path, kind, name in new:
+            if path not in taken:
+                left.setdefault((kind, same(path, name)), path)
+        for path, kind, name in gone:
+            if path in moved:
+                continue
+            key = (kind, same(path, name))
+            if key[1] is not None and key in left:
+                moved[path] = left.pop(key)
+    return moved
+
+
+def _finals(steps: list[_Step], blobs: dict[str, bytes]) -> tuple[dict, dict]:
+    """(sha, parent, path) of each step's file → its path in the working tree, followed through every later
+    step's renames; and (sha, parent, new path) of each file a step moves → the blob it was moved from.
+    Walked from the working tree back, children before parents: ``ends[commit]`` maps the paths at that
+    commit that move later to where they end (a path not in it stays where it is)."""
+    ends: dict[str, dict[str, str]] = {}
+    out: dict[tuple[str | None, str, str], str] = {}
+    sources: dict[tuple[str | None, str, str], str] = {}
+    for sha, parent, files in reversed(steps):
+        after = ends.get(sha, {}) if sha is not None else {}
+        moved = _renames(files, blobs)
+        for path, _, before, _ in files:
+            target = moved.get(path, path)
+            out[(sha, parent, path)] = after.get(target, target)
+            if path in moved:
+                sources[(sha, parent, target)] = before
+        before = dict(after)
+        for path, _, was, now in files:
+            if not (was and now):
+                before.pop(path, None)  # added here (not at the parent) or deleted here (ends nowhere)
+        for old, new in moved.items():
+            before[old] = after.get(new, new)
+        if parent:
+            into = ends.setdefault(parent, {})
+            for path, end in before.items():
+                into.setdefault(path, end)
+    return out, sources
 
 
 def _history(campaign: Campaign, cs: ChangeSet, anchors: Anchors) -> History:
@@ -565,15 +708,18 @@ def _history(campaign: Campaign, cs: ChangeSet, anchors: Anchors) -> History:
     moved = {c.old: c.new for c in cs.changes if c.old and c.new}
     finals: dict[str, Parsed | None] = {}
     verified: dict[str, tuple[str, str, str]] = {}
+    limit = _content_limit(campaign)
 
     def final_of(path: str) -> Parsed | None:
         if path not in finals:
-            file = campaign.root / path
-            finals[path] = read_markdown(path, file.read_bytes()) if file.is_file() else None
+            raw, refused = read_work_file(campaign.root / path, limit)
+            finals[path] = (read_markdown(path, raw) if raw is not None
+                            else _Refused(path) if refused else None)
         return finals[path]
 
     for v in versions:
-        final = moved.get(v.path, v.path)
+        # the walk's own tracking through every commit; where it found no move, the net change's pairing
+        final = v.final if v.final != v.path else moved.get(v.path, v.path)
         before = _parse(blobs.get(v.before), v.path) if v.before else None
         after = _parse(blobs.get(v.after), v.path) if v.after else None
         # signing is entering the signed states (signed → dispatched is not; reviewed → dispatched, a skip, is)
@@ -621,8 +767,8 @@ def _issue_step(cs: ChangeSet, v: _Version, before: Parsed | None, after: Parsed
             return None
         what = "改动了正文" if change[0] == "正文" else f"改动了 {change[0]}"
     now = final_of(final)
-    here = _frozen_change(before, now) if now is not None else None
-    same = "文件现在虽已与签发时相同，但" if now is not None and here is None else ""
+    here = _frozen_change(before, now) if _readable(now) else None
+    same = "文件现在虽已与签发时相同，但" if _readable(now) and here is None else ""
     return error(final if now is not None else v.path, here[1] if here else None, "workflow.issue_frozen",
                  f"专刊{ISSUE_STATUSES[old_status]}，不能再修改：{_who(cs, v)}{what}。{_allowed_after(old_status)}；"
                  f"内容确需更正，请另编一期更正。{same}{_rebuild_hint(v)}")
@@ -642,7 +788,7 @@ def _body_step(cs: ChangeSet, v: _Version, before: Parsed | None, after: Parsed 
         return None
     else:
         what = "改动了正文"
-    line = _first_body_difference(before, now) if now is not None else None
+    line = _first_body_difference(before, now) if _readable(now) else None
     return error(final if now is not None else v.path, line, "workflow.frozen_body",
                  f"信息状态为 {old_status}（{SUBMISSION_STATUSES[old_status]}），正文不能再改：{_who(cs, v)}{what}。"
                  f"编辑加工请在专刊（issues/）中进行。{_rebuild_hint(v)}")
@@ -672,7 +818,7 @@ def _verify(cs: ChangeSet, anchors: Anchors, sha: str) -> tuple[str, str, str]:
 def _signature(cs: ChangeSet, anchors: Anchors, sha: str | None, path: str, now: Parsed | None,
                verified: dict) -> Iterator[Finding]:
     """Findings on one commit that makes the issue at ``path`` signed (sha None: the working tree does)."""
-    line = now.line_of(("status",)) if now is not None else None
+    line = now.line_of(("status",)) if _readable(now) else None
     note = f"（注：{anchors.signature_why}）" if anchors.signature_why else ""
     sg = anchors.holders("secretary_general")
     principals = {p.principal for p in sg if p.principal}
