@@ -1,6 +1,7 @@
 """`jianyan circular`: the work circular's figures checked against the sample files read with PyYAML."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections import Counter
 from pathlib import Path
@@ -169,7 +170,8 @@ def test_circular_of_an_empty_init_campaign_with_three_topics(tmp_path, cli):
     assert cli(tmp_path, "init", "camp", "--empty").code == 0
     root = tmp_path / "camp"
     topics = yaml.safe_load((root / "schema/topics.yaml").read_text(encoding="utf-8"))
-    topics["topics"] = [dict(topics["topics"][0], number=n, title=f"第{n}个选题", short=f"选题{n}")
+    # (copies, not shared lists: PyYAML would write shared values as anchors, which registries refuse)
+    topics["topics"] = [dict(copy.deepcopy(topics["topics"][0]), number=n, title=f"第{n}个选题", short=f"选题{n}")
                         for n in (1, 2, 3)]
     (root / "schema/topics.yaml").write_text(yaml.safe_dump(topics, allow_unicode=True), encoding="utf-8")
     settings = yaml.safe_load((root / "schema/settings.yaml").read_text(encoding="utf-8"))

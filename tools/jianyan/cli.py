@@ -323,9 +323,11 @@ def load(root: Path | None = None, progress: bool = False, parallel: bool = True
 
 def require_registries(campaign, unable: str = ""):
     """The campaign's registries, or a Failure when schema/ has errors (``unable``: what cannot be done)."""
-    if campaign.registries is None:
-        raise Failure("登记表（schema/）有错误，" + (f"{unable}。" if unable else "") + "请先运行 jianyan check 并改正")
-    return campaign.registries
+    regs = campaign.registries
+    if regs is None or regs.broken:  # a broken registry's empty stand-in would make a wrong document
+        which = "、".join(regs.paths[k] for k in sorted(regs.broken)) if regs is not None else "schema/"
+        raise Failure(f"登记表（{which}）有错误，" + (f"{unable}。" if unable else "") + "请先运行 jianyan check 并改正")
+    return regs
 
 
 def load_with_registries(root: Path | None = None, unable: str = ""):
