@@ -366,3 +366,114 @@ def test_no_key_to_be_had_means_no_caches_not_a_failure(repo, expected, tmp_path
         code, out, err = run(repo, *ARGS[kind])
         assert (code, out) == expected[kind], err
     assert not (repo / CACHE).exists() or not any((repo / CACHE).rglob("*.bin"))
+
+
+# --- symlinked folders below .jianyan-cache -------------------------------------------------------
+
+def _tree(folder: Path) -> dict[str, tuple[str, bytes]]:
+    """Every entry under ``folder`` (symlinks not followed): relative path → (kind, content)."""
+    out = {}
+    for base, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(base) / name
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                out[rel] = ("link", os.readlink(path).encode())
+            elif path.is_dir():
+                out[rel] = ("dir", b"")
+            else:
+                out[rel] = ("file", path.read_bytes())
+    return out
+
+
+def _victim(tmp_path: Path) -> Path:
+    """A folder outside the repository that a symlink under .jianyan-cache points to."""
+    victim = tmp_path / "victim"
+    (victim / "other").mkdir(parents=True)
+    (victim / "important").write_text("keep me")
+    (victim / "other" / "data.bin").write_text("keep me too")
+    return victim
+
+
+def _one(root: Path, pattern: str) -> Path:
+    return next((root / CACHE).glob(pattern))
+
+
+def _main(root: Path) -> str:
+    return git(root, "rev-parse", "main").stdout.strip()
+
+
+def _tokens_format() -> int:
+    from jianyan.dup import tokens
+    return tokens.FORMAT
+
+
+# every folder name the caches create, enter, list or remove (and some they only remove)
+LINK_AT = {
+    "load-v3": lambda r: _one(r, "load-v*"),
+    "load fingerprint": lambda r: _one(r, "load-v*/*"),
+    "load content": lambda r: _one(r, "load-v*/*/content"),
+    "load schema": lambda r: _one(r, "load-v*/*/schema"),
+    "load other fingerprint": lambda r: _one(r, "load-v*") / "0123456789abcdef0123",
+    "findings": lambda r: _one(r, "findings-v*"),
+    "dup": lambda r: _one(r, "dup-v*"),
+    "lexicon": lambda r: r / CACHE / f"lexicon-v{_tokens_format()}",
+    "snapshots": lambda r: r / CACHE / where.SNAPSHOT_DIR,
+    "snapshot of main": lambda r: r / CACHE / where.SNAPSHOT_DIR / _main(r),
+    "snapshot dup": lambda r: r / CACHE / where.SNAPSHOT_DIR / _main(r) / "dup",
+    "snapshot tables": lambda r: r / CACHE / where.SNAPSHOT_DIR / _main(r) / "dup"
+                                 / "tables",
+    "index scratch": lambda r: r / CACHE / "index-999999999-abcdef",
+    "old load": lambda r: r / CACHE / "load-v1",
+    "old findings": lambda r: r / CACHE / "findings-v1",
+    "old dup": lambda r: r / CACHE / "dup-v0.1",
+    "old lexicon": lambda r: r / CACHE / "lexicon-v0",
+    "old snapshots": lambda r: r / CACHE / "snapshot-v1",
+}
+
+
+def _link(path: Path, target: Path | str) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        path.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(target)
+
+
+@pytest.mark.parametrize("place", sorted(LINK_AT))
+def test_symlinked_cache_folder_is_never_followed(repo, expected, tmp_path, place):
+    """A symlink to a folder outside the repository at a cache folder's name: nothing there is written,
+    listed away or removed, the link itself goes, and the findings are those of a run without caches."""
+    victim = _victim(tmp_path)
+    before = _tree(victim)
+    link = LINK_AT[place](repo)
+    _link(link, victim)
+    if place == "old lexicon":  # old versions are dropped when the current table is written
+        shutil.rmtree(LINK_AT["lexicon"](repo))
+    for kind in ("base", "full", "base"):
+        code, out, err = run(repo, *ARGS[kind])
+        assert (code, out) == expected[kind], err
+        assert "Traceback" not in err
+        assert _tree(victim) == before, (kind, err)
+        assert all(len(line) < 200 for line in err.splitlines() if NOTE in line), err
+    assert not link.is_symlink()
+
+
+def test_committed_symlink_in_the_cache_folder(repo, tmp_path):
+    """The reported attack: a pull request commits .jianyan-cache/load-v3 -> ../../victim (git add -f)."""
+    victim = _victim(tmp_path)
+    before = _tree(victim)
+    link = _one(repo, "load-v*")
+    _link(link, os.path.relpath(victim, link.parent))
+    assert link.resolve() == victim.resolve()
+    git(repo, "add", "-f", str(link.relative_to(repo)))
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "cache link")
+    want = {kind: run(repo, *ARGS[kind], cache=False)[:2] for kind in ("full", "base")}
+    assert _tree(victim) == before
+    for kind in ("full", "base"):
+        code, out, err = run(repo, *ARGS[kind])
+        assert (code, out) == want[kind], err
+        assert "Traceback" not in err
+        assert _tree(victim) == before, (kind, err)
+    assert not link.is_symlink()

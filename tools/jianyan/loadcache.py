@@ -29,7 +29,7 @@ import hmac
 import marshal
 import multiprocessing
 import os
-import shutil
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -39,7 +39,7 @@ from .findings import Finding
 from .forking import processes
 from .frontmatter import Parsed, decode, read_markdown
 from .fsutil import NotRegular, open_regular, read_exactly
-from .where import CACHE_DIR, cache_key, discard, drop_old_versions
+from .where import CACHE_DIR, cache_folder, cache_key, discard, drop_old_versions, remove_entry
 
 FORMAT = 3
 SHARDS = 16
@@ -109,6 +109,7 @@ class LoadCache:
         self.dirty: set[int] = set()
         self.seen: set[str] = set()
         self.hits = self.misses = 0
+        self.usable: bool | None = None  # the folder checked to be a real one (where.cache_folder)
 
     def _shard(self, k: int) -> dict:
         shard = self.shards[k]
@@ -118,6 +119,10 @@ class LoadCache:
 
     def _read(self, k: int) -> dict:
         if self.folder is None:
+            return {}
+        if self.usable is None:
+            self.usable = cache_folder(self.folder)
+        if not self.usable:
             return {}
         path = self.folder / f"{k:02x}.bin"
         payload = read_blob(path, self._label(k))
@@ -191,12 +196,13 @@ class LoadCache:
         if not self.dirty:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if not cache_folder(self.folder, create=True):  # no symlink on the way is followed
+                return
             for k in sorted(self.dirty):
                 write_blob(self.folder / f"{k:02x}.bin", self.shards[k] or {}, self._label(k))
             for old in self.folder.parent.parent.iterdir():  # caches of other code versions
-                if old.is_dir() and old.name != self.folder.parent.name:
-                    shutil.rmtree(old, ignore_errors=True)
+                if old.name != self.folder.parent.name and (stat.S_ISDIR(os.lstat(old).st_mode) or old.is_symlink()):
+                    remove_entry(old)
             drop_old_versions(self.folder.parent.parent, "load-v")
         except (OSError, ValueError):
             pass  # a cache that cannot be written only costs time
@@ -242,7 +248,7 @@ def cached_family(name: str, check, campaign, ctx):
     path = folder / f"{name}.bin"
     context = _context_fingerprint(Path(campaign.root), campaign.registries, name)
     label = f"findings-v{FORMAT}/{name}"
-    payload = read_blob(path, label)
+    payload = read_blob(path, label) if cache_folder(folder) else None
     stored: dict = {}
     if type(payload) is tuple and len(payload) == 2 and payload[0] == context and type(payload[1]) is dict:
         stored = payload[1]
@@ -278,7 +284,8 @@ def cached_family(name: str, check, campaign, ctx):
         merged = {p: v for p, v in stored.items() if p in present}
         merged.update({p: (keys[p], v) for p, v in fresh.items()})
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            if not cache_folder(folder, create=True):
+                return out
             write_blob(path, (context, merged), label)
             drop_old_versions(folder, "findings-v")
         except (OSError, ValueError):

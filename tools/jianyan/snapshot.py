@@ -36,6 +36,7 @@ import datetime as dt
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,8 @@ from .findings import Finding
 from .gitio import Change, Git, GitError
 from .loadcache import fingerprint, read_blob, write_blob
 from .repo import ISSUES_DIR, SUBMISSIONS_DIR, Campaign, doc_reader, load_campaign, load_registries
-from .where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, discard, drop_old_versions
+from .where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, cache_folder, discard, \
+    drop_old_versions, holds_links, remove_entry
 
 KEEP = 3
 MAX_READ = 2000        # files to read beyond which a full check is as quick
@@ -132,8 +134,9 @@ def save(campaign: Campaign, raw: list[Finding], today: dt.date | None = None) -
     day = today or dt.date.today()
     top = folder_of(root)
     final = top / commit
+    if not cache_folder(top, create=True):  # no symlink on the way is followed
+        return
     try:
-        top.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{commit[:12]}.", dir=top))
     except OSError:
         return
@@ -176,8 +179,8 @@ def save(campaign: Campaign, raw: list[Finding], today: dt.date | None = None) -
         from .dup.stored import save_index
         save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
         write_blob(tmp / "meta.bin", meta, label(commit, "", "meta"))  # last: a snapshot exists only once complete
-        if final.exists():
-            shutil.rmtree(final, ignore_errors=True)
+        if os.path.lexists(final):
+            remove_entry(final)  # a folder, or a link removed itself (never what it points to)
         os.replace(tmp, final)
         _prune(top)
     except (OSError, ValueError):
@@ -186,10 +189,15 @@ def save(campaign: Campaign, raw: list[Finding], today: dt.date | None = None) -
 
 def _prune(top: Path) -> None:
     drop_old_versions(top, "snapshot-v")
-    snaps = sorted((p for p in top.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                   key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in snaps[KEEP:]:
-        shutil.rmtree(old, ignore_errors=True)
+    snaps = []
+    for p in top.iterdir():
+        st = os.lstat(p)
+        if stat.S_ISLNK(st.st_mode):
+            discard(p)  # a snapshot is never a link: not this tool's (and never followed)
+        elif stat.S_ISDIR(st.st_mode) and not p.name.startswith("."):
+            snaps.append((st.st_mtime, p))
+    for _, old in sorted(snaps, key=lambda s: s[0], reverse=True)[KEEP:]:
+        remove_entry(old)
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -253,7 +261,7 @@ def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: 
     """The partial campaign for the first commit among ``candidates`` (commit, its changes to the work
     tree or None to ask git) that has a usable snapshot; None when a full check is needed."""
     root = Path(root)
-    if not cache_enabled(root):
+    if not cache_enabled(root) or not cache_folder(folder_of(root)):
         return None
     # the submissions the change under check touches are read whatever the snapshot (HEAD's has them
     # unchanged, but the change's own checks compare them with the base)
@@ -261,6 +269,9 @@ def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: 
     for commit, changes in candidates:
         where = folder_of(root) / commit
         if not os.path.lexists(where):
+            continue
+        if not cache_folder(where) or holds_links(where):  # never followed: a snapshot holds no link
+            discard(where)
             continue
         try:
             meta = _unblob(where / "meta.bin", label(commit, "", "meta"))

@@ -8,12 +8,19 @@ CI runners that share one), else ``$XDG_CACHE_HOME/jianyan/key``, else ``~/.cach
 random bytes made on first use (mode 0600, linked into place atomically: two runs at once agree on one
 key). A cache signed with another key, or not signed, is treated as missing. No key to be had (a
 read-only home, a key file that is not one): the caches are off, which only costs time.
+
+No symlink below .jianyan-cache is ever followed: a pull request can commit one (``git add -f``), and a
+cache writing, listing or removing through ``load-v3 -> ../../elsewhere`` would do so outside the
+repository. Every folder the caches create, enter, list or remove is checked part by part with lstat
+(``cache_folder``); a symlink or a file where a folder should be is removed (the link itself, never
+what it points to) with a note and treated as missing. Files are opened with O_NOFOLLOW (fsutil).
 """
 from __future__ import annotations
 
 import os
 import secrets
 import shutil
+import stat
 import sys
 from pathlib import Path
 
@@ -70,31 +77,102 @@ def _load_key(path: Path) -> bytes | None:
     return None
 
 
+def remove_entry(path: Path) -> None:
+    """Remove ``path`` without following it: a real folder with its contents (shutil.rmtree never
+    follows a symlink inside), anything else (a symlink, a file) by unlinking it."""
+    try:
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def _cache_name(path: Path) -> str:
+    """``path`` from .jianyan-cache on, its first two parts (the cache it belongs to)."""
+    parts = Path(path).parts
+    if CACHE_DIR not in parts:
+        return str(path)
+    at = len(parts) - 1 - parts[::-1].index(CACHE_DIR)
+    return "/".join(parts[at:at + 2])
+
+
 def discard(path: Path) -> None:
     """Remove the damaged or untrusted cache entry ``path`` (a file, a symlink or a folder; nothing it
     points to) and say so once per cache folder: the check goes on without it and writes it anew."""
     try:
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+        link = stat.S_ISLNK(os.lstat(path).st_mode)
     except OSError:
-        pass
-    parts = Path(path).parts
-    name = "/".join(parts[parts.index(CACHE_DIR):][:2]) if CACHE_DIR in parts else str(path)
+        link = False
+    remove_entry(path)
+    name = _cache_name(path)
     if name not in _noted:
         _noted.add(name)
-        print(f"注意：缓存 {name} 已损坏或不可信（可能来自别的机器或被改动过），已弃用并重新建立；检查结果不受影响",
-              file=sys.stderr)
+        why = ("是符号链接：只删除了链接本身，未动它指向的内容；若它被提交进了仓库，请用 git rm 删去"
+               if link else "可能来自别的机器或被改动过")
+        print(f"注意：缓存 {name} 已损坏或不可信（{why}），已弃用并重新建立；检查结果不受影响", file=sys.stderr)
+
+
+def cache_folder(path: Path, create: bool = False) -> bool:
+    """Whether ``path`` is a real folder and so is every part of it from .jianyan-cache down (lstat:
+    no symlink followed). A symlink or a file where a folder should be is removed (``discard``: the
+    link itself, with a note) and taken as missing; ``create`` makes the missing folders. Never raises.
+    A path outside any .jianyan-cache: only its last part is checked."""
+    path = Path(path)
+    parts = path.parts
+    start = len(parts) - 1 - parts[::-1].index(CACHE_DIR) if CACHE_DIR in parts else len(parts) - 1
+    folder = Path(*parts[:start]) if start else Path()
+    for part in parts[start:]:
+        folder = folder / part
+        try:
+            mode = os.lstat(folder).st_mode
+        except FileNotFoundError:
+            mode = None
+        except OSError:
+            return False
+        if mode is not None and stat.S_ISDIR(mode):
+            continue
+        if mode is not None:
+            discard(folder)
+        if not create:
+            return False
+        try:
+            os.mkdir(folder)
+        except FileExistsError:  # made meanwhile by a concurrent run: checked again
+            try:
+                if not stat.S_ISDIR(os.lstat(folder).st_mode):
+                    return False
+            except OSError:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def holds_links(folder: Path) -> bool:
+    """Whether anything below the real folder ``folder`` is a symlink (a stored snapshot never holds
+    one: one that does was not written by this tool)."""
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_symlink() or entry.is_dir(follow_symlinks=False) and holds_links(Path(entry.path)):
+                    return True
+    except OSError:
+        return True
+    return False
 
 
 def drop_old_versions(current: Path, prefix: str) -> None:
     """Remove the folders beside ``current`` named ``prefix``… that an earlier version of the tool wrote
-    (a feature cache or snapshots of another layout: hundreds of MB in a large campaign)."""
+    (a feature cache or snapshots of another layout: hundreds of MB in a large campaign); a symlink of
+    such a name is unlinked, never followed."""
+    if not cache_folder(current.parent):
+        return
     try:
         for old in current.parent.glob(f"{prefix}*"):
-            if old.is_dir() and old.name != current.name:
-                shutil.rmtree(old, ignore_errors=True)
+            if old.name != current.name and stat.S_ISDIR(os.lstat(old).st_mode) or old.is_symlink():
+                remove_entry(old)
     except OSError:
         pass
 

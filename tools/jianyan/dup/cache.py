@@ -27,7 +27,7 @@ from typing import Iterable
 import numpy as np
 
 from ..fsutil import NotRegular, open_regular, read_exactly
-from ..where import CACHE_DIR, cache_enabled, cache_key, discard, drop_old_versions
+from ..where import CACHE_DIR, cache_enabled, cache_folder, cache_key, discard, drop_old_versions
 from .features import PERMS, VERSION, Features
 
 LAYOUT = 3         # bump when the shard files change (the folder name carries it)
@@ -228,7 +228,7 @@ class Store:
 
     def adopt(self, folder: Path) -> None:
         """Open the complete shards in ``folder`` not open yet (written by worker processes)."""
-        if not folder.is_dir():
+        if not cache_folder(folder):  # a symlink there is removed, never followed
             return
         have = {(s.folder, s.name) for s in self.shards}
         for keys in sorted(folder.glob("*.keys.npy")):
@@ -318,7 +318,8 @@ class Store:
         if not self.folder or (not self.new and len(self.shards) <= MAX_SHARDS):
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if not cache_folder(self.folder, create=True):
+                return
             if len(self.shards) + bool(self.new) > MAX_SHARDS:
                 where = {k: hit for k, hit in self.where.items() if k not in self.new and (used is None or k in used)}
                 records = ((k, self.new[k]) if k in self.new else (k, where[k][0].record(where[k][1]))

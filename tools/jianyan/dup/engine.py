@@ -23,6 +23,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..fsutil import process_alive
+from ..where import cache_folder, remove_entry
 from ..memory import trim
 from . import features as F
 from .cache import Store, content_key
@@ -252,8 +253,8 @@ def _sweep(where: Path) -> None:
     """Remove the scratch folders of runs that ended without removing them (killed)."""
     for folder in where.glob(f"{SCRATCH}*"):
         pid = folder.name[len(SCRATCH):].partition("-")[0]
-        if not (pid.isdigit() and process_alive(int(pid))):
-            shutil.rmtree(folder, ignore_errors=True)
+        if folder.is_symlink() or not (pid.isdigit() and process_alive(int(pid))):
+            remove_entry(folder)  # a link itself, never what it points to
 
 
 def build_tables(feats: FeatureList, folder: Path) -> dict[str, np.ndarray]:
@@ -304,9 +305,10 @@ class Index:
         scratch = folder is None
         if scratch:
             where = store.folder.parent if store.folder else None
-            if where is not None:
-                where.mkdir(parents=True, exist_ok=True)
+            if where is not None and cache_folder(where, create=True):  # no symlink on the way followed
                 _sweep(where)
+            else:
+                where = None  # the system's temporary folder
             folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-", dir=where))
             weakref.finalize(self, shutil.rmtree, folder, True)
         else:

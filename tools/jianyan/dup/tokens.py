@@ -32,7 +32,7 @@ from math import log
 from pathlib import Path
 
 from ..fsutil import NotRegular, open_regular
-from ..where import CACHE_DIR, cache_key, discard, drop_old_versions
+from ..where import CACHE_DIR, cache_folder, cache_key, discard, drop_old_versions
 
 FORMAT = 2
 MAGIC = b"jianyan-lexicon\0"
@@ -80,7 +80,7 @@ def prepare(root: Path | None, texts: int) -> None:
     for next time)."""
     global _cutter
     folder = _folder(root)
-    if folder is not None and texts <= FEW:
+    if folder is not None and texts <= FEW and cache_folder(folder):  # a symlink there: removed, not followed
         table = _open(folder / _name())
         if table is not None:
             tk = jieba_module().Tokenizer()
@@ -94,7 +94,8 @@ def keep_table(root: Path | None) -> None:
     """Write the table into the cache if jieba's dictionary is loaded in this process and the table
     is not there yet (done after cutting, so that it overlaps other work)."""
     folder = _folder(root)
-    if folder is not None and _fast is not None and not (folder / _name()).is_file():
+    if folder is not None and _fast is not None and cache_folder(folder, create=True) \
+            and not (folder / _name()).is_file():
         write_table(folder / _name())
         drop_old_versions(folder, "lexicon-v")
 
