@@ -160,3 +160,16 @@ def test_a_run_killed_between_its_renames_gets_its_site_back(campaign: Path, cli
     plant(campaign, "请致电13800138000。")
     assert cli(campaign, "site").code == 1
     assert tree(build / "site") == before and not aside.exists()
+
+
+@pytest.mark.parametrize("name", [".site.backup01", ".site.99999999999999999999-x", ".site.²-x", ".site.12ab-x",
+                                  ".site.0-x"])
+def test_sweep_leaves_folders_it_did_not_make_alone(tmp_path, name):
+    """Only a dead run's own scratch folder (``.site.<pid>-…``) is removed: a folder of another name
+    survives, and a name that is no process id neither crashes the run nor is taken for one."""
+    from jianyan.site import sweep
+    out = tmp_path / "build" / "site"
+    out.mkdir(parents=True)
+    (out.parent / name).mkdir()
+    sweep(out)
+    assert (out.parent / name).is_dir()

@@ -59,11 +59,15 @@ def read_regular(path: Path, limit: int, *, follow: bool = False) -> bytes:
         os.close(fd)
 
 
-def process_alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs: scratch folders named by their run's pid outlive a killed run,
-    and the next run removes those whose process is gone."""
+def process_alive(pid: str | int) -> bool | None:
+    """Whether the process whose id is written ``pid`` still runs; None when ``pid`` is not a process id
+    as this tool writes one (ASCII digits, in range). Scratch folders named by their run's pid outlive
+    a killed run, and the next run removes those whose process is gone — and nothing else."""
+    pid = str(pid)
+    if not (pid.isascii() and pid.isdecimal()) or not 0 < int(pid) < 2 ** 31:
+        return None
     try:
-        os.kill(pid, 0)
+        os.kill(int(pid), 0)
     except ProcessLookupError:
         return False
     except OSError:

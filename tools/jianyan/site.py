@@ -338,21 +338,17 @@ def render_pages(campaign: Campaign, sel: Selection) -> dict[str, bytes]:
 
 
 def sweep(out: Path) -> None:
-    """Remove the scratch folders (``.<name>.<pid>-…``) of runs that were killed, and those of
-    versions that did not name them by process; a killed run's old site (``….old``) is put back
-    when no site is there (it was killed between its two renames)."""
+    """Remove the scratch folders (``.<name>.<pid>-…``, as write_tree names them) of runs that were
+    killed; a killed run's old site (``….old``) is put back when no site is there (it was killed between
+    its two renames). Anything else beside ``out`` is left alone, whatever its name."""
     if not out.parent.is_dir():
         return
     prefix = f".{out.name}."
     for folder in sorted(out.parent.glob(f"{prefix}*")):
-        rest = folder.name[len(prefix):]
-        pid, dash, _ = rest.partition("-")
-        if dash and pid.isdigit():
-            if process_alive(int(pid)):
-                continue
-        elif not (rest == "old" or (len(rest) == 8 and rest.replace("_", "").isalnum())):
-            continue  # not a scratch folder (e.g. .site.x.y.z of something else)
-        if (rest == "old" or rest.endswith(".old")) and not out.exists() and folder.is_dir():
+        pid, dash, _ = folder.name[len(prefix):].partition("-")
+        if not (dash and process_alive(pid) is False) or folder.is_symlink():
+            continue
+        if folder.name.endswith(".old") and not out.exists() and folder.is_dir():
             os.rename(folder, out)
         else:
             shutil.rmtree(folder, ignore_errors=True)
