@@ -236,7 +236,7 @@ class Git:
         if len(out) != len(pairs):
             shown = " ".join(["git", *args])
             raise GitError(f"git diff-tree 的输出无法解读（问了 {len(pairs)} 组提交，得到 {len(out)} 组结果），无法逐个提交检查。"
-                           "本工具需要 git 2.20 或更高版本：请用 git --version 查看，版本过旧请升级 git 后重试；"
+                           "本工具需要 git 2.34 或更高版本（验证 SSH 签名从这一版开始）：请用 git --version 查看，版本过旧请升级 git 后重试；"
                            "版本够新仍出现此错误，请把这条消息、git --version 的输出和所用命令"
                            f"（{shown}，标准输入为每行“提交 父提交”）报告给工具维护者")
         return out
