@@ -57,6 +57,21 @@ def cli():
     return run_cli
 
 
+def in_process(monkeypatch):
+    """``run(cwd, *args) -> Result``: the real CLI in this process (click's runner; exceptions are not
+    caught, so a traceback fails the test). Tests that make many calls use it: start-up would dominate."""
+    from click.testing import CliRunner
+
+    from jianyan.cli import main
+    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
+
+    def run(cwd: Path, *args: str) -> Result:
+        monkeypatch.chdir(cwd)
+        res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        return Result(subprocess.CompletedProcess(args, res.exit_code, res.stdout, res.stderr))
+    return run
+
+
 def pytest_configure(config):
     """Caches are signed with a per-machine key kept in the user's cache folder; the tests (and the
     jianyan processes they start, which inherit the environment) use a key in a temporary folder

@@ -141,22 +141,6 @@ def make_campaign(dest: Path, *, require_signature: bool = False, signers: str |
     return repo
 
 
-def in_process(monkeypatch):
-    """``run(cwd, *args) -> Result``: the real CLI in this process (git-history tests make many calls;
-    a process start-up each would dominate)."""
-    from click.testing import CliRunner
-    from conftest import Result
-
-    from jianyan.cli import main
-    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
-
-    def run(cwd: Path, *args: str):
-        monkeypatch.chdir(cwd)
-        res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-        return Result(subprocess.CompletedProcess(args, res.exit_code, res.stdout, res.stderr))
-    return run
-
-
 def make_signed_campaign(tmp: Path) -> tuple[Repo, dict]:
     """A campaign with ``require_signature: true``, the secretary-general's (wangmm) and the director's (limm)
     keys in the allowed_signers file, and issue 2021-001 reviewed on main. Keys (private key paths): wang, li,

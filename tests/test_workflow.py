@@ -5,9 +5,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import in_process, run_cli
 
-from gitrepo import (ISSUE_DISPATCH, ISSUE_REVIEW, ISSUE_SIGNOFF, REVIEW, Repo, git, in_process, issue,
+from gitrepo import (ISSUE_DISPATCH, ISSUE_REVIEW, ISSUE_SIGNOFF, REVIEW, Repo, git, issue,
                      make_campaign, make_signed_campaign, signers_line, submission)
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"

@@ -10,15 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
-from conftest import Result, copy_campaign
+from conftest import copy_campaign, in_process
 
-from jianyan.cli import main
 from jianyan.office import csv_cell, formula_like, xlsx_bytes
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
@@ -40,14 +37,7 @@ PAYLOADS = [
 
 @pytest.fixture
 def cli(monkeypatch):
-    """The real CLI in this process."""
-    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
-
-    def run(cwd: Path, *args: str) -> Result:
-        monkeypatch.chdir(cwd)
-        res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-        return Result(subprocess.CompletedProcess(args, res.exit_code, res.stdout, res.stderr))
-    return run
+    return in_process(monkeypatch)
 
 
 def hostile_campaign(root: Path, title: str, department: str) -> Path:

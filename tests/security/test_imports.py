@@ -11,18 +11,15 @@ from __future__ import annotations
 import csv
 import functools
 import io
-import subprocess
 import time
 import zipfile
 from pathlib import Path
 
 import docx
 import pytest
-from click.testing import CliRunner
-from conftest import Result, copy_campaign
+from conftest import copy_campaign, in_process
 
 from jianyan import docxread
-from jianyan.cli import main
 from jianyan.feedback_import import ImportError_, read_sheet
 from jianyan.importer import ImportFailure, extract, read_document
 from jianyan.office import PackageLimits, PackageRefused, check_package
@@ -33,14 +30,7 @@ HEADER = ["信息编号", "承办单位", "进展日期", "办理进度(%)", "�
 
 @pytest.fixture
 def cli(monkeypatch):
-    """The real CLI in this process."""
-    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
-
-    def run(cwd: Path, *args: str) -> Result:
-        monkeypatch.chdir(cwd)
-        res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-        return Result(subprocess.CompletedProcess(args, res.exit_code, res.stdout, res.stderr))
-    return run
+    return in_process(monkeypatch)
 
 
 def tree(root: Path, *parts: str) -> dict[str, bytes]:

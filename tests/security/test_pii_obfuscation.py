@@ -7,18 +7,15 @@ per-technique precision/recall table is printed in the test run's summary and as
 """
 from __future__ import annotations
 
-import subprocess
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
-from conftest import ROOT, SUMMARIES, Result
+from conftest import ROOT, SUMMARIES, in_process
 
 import lintdata
-from jianyan.cli import main
 from jianyan.markdown import to_html
 from jianyan.personal_data import find_personal_data, find_personal_data_in_html, find_personal_data_in_markdown
 
@@ -30,14 +27,7 @@ LEVELS = {"check": find_personal_data_in_markdown, "site": lambda text: find_per
 
 @pytest.fixture
 def cli(monkeypatch):
-    """The real CLI, run in this process."""
-    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
-
-    def run(cwd: Path, *args: str) -> Result:
-        monkeypatch.chdir(cwd)
-        res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-        return Result(subprocess.CompletedProcess(args, res.exit_code, res.stdout, res.stderr))
-    return run
+    return in_process(monkeypatch)
 
 
 def codes(level: str, text: str) -> Counter:
@@ -150,12 +140,13 @@ def cpu_seconds(text: str) -> float:
 def test_one_megabyte_line_is_linear(name):
     """No regex with nested quantifiers over user text: four times the text takes about four times
     the time (a quadratic step would take sixteen). Measured as CPU time of this process, both sizes
-    in the same test, so a busy shared machine slows both alike; a small floor keeps a few
-    milliseconds of noise from making a ratio. A generous absolute bound stays: markdown-it alone
+    in the same test, so a busy shared machine slows both alike; a floor of a quarter second keeps
+    noise (garbage collection, a cache miss) from making a ratio of fast cases — a quadratic step
+    would take seconds at 256 KB. A generous absolute bound stays: markdown-it alone
     takes up to ~10 s for a megabyte of emphasis marks on a shared machine."""
     build = HOSTILE[name]
     cpu_seconds(build(1024))  # warm-up: tables built once per process are not the text's cost
     small = cpu_seconds(build(MB // 4))
     large = cpu_seconds(build(MB))
-    assert large / max(small, 0.05) < 8, (name, small, large)
+    assert large / max(small, 0.25) < 8, (name, small, large)
     assert large < 40, (name, large)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gitrepo import (ISSUE_DISPATCH, ISSUE_REVIEW, ISSUE_SIGNOFF, REVIEW, Repo, in_process, issue, make_campaign,
+from conftest import in_process
+from gitrepo import (ISSUE_DISPATCH, ISSUE_REVIEW, ISSUE_SIGNOFF, REVIEW, Repo, issue, make_campaign,
                      make_signed_campaign, signers_line, submission)
 
 ISSUE = "issues/2021/001.md"

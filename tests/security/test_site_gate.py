@@ -14,25 +14,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import Result
+from conftest import in_process
 
 from jianyan import site
-from jianyan.cli import main
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
 
 
 @pytest.fixture
 def cli(monkeypatch):
-    """The real CLI, run in this process."""
-    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
-
-    def run(cwd: Path, *args: str) -> Result:
-        monkeypatch.chdir(cwd)
-        res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-        return Result(subprocess.CompletedProcess(args, res.exit_code, res.stdout, res.stderr))
-    return run
+    return in_process(monkeypatch)
 
 
 def tree(root: Path) -> dict[str, bytes]:
