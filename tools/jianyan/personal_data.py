@@ -101,9 +101,14 @@ _CN_DIGITS = "".join(_CN_VALUES)
 _CN_TABLE = str.maketrans({ch: str(v) for ch, v in _CN_VALUES.items()})
 _CN_RUN = re.compile(rf"[{_CN_DIGITS}](?:{_SEP}{{0,3}}[{_CN_DIGITS}]){{6,}}")
 # Chinese and Arabic digits mixed (一3八0零一3八0零0): seven or more of either in a run. ○ (a
-# white circle) is not read here: next to Arabic digits it masks them (138○○○○8000).
+# white circle) counts only in a run that holds another Chinese digit: with Arabic digits alone it
+# masks them (138○○○○8000), beside 一…九 it is a zero (一3八○○一3八○○○).
 _CN_MIXED = _CN_DIGITS.replace("○", "")
-_MIXED_RUN = re.compile(rf"[{_CN_MIXED}0-9](?:{_SEP}{{0,3}}[{_CN_MIXED}0-9]){{6,}}")
+_MIXED_RUN = re.compile(rf"[{_CN_DIGITS}0-9](?:{_SEP}{{0,3}}[{_CN_DIGITS}0-9]){{6,}}")
+_HAS_CN_DIGIT = re.compile(rf"[{_CN_MIXED}]")
+# Latin labels a contact number follows with a mark (Tel.1380…, wx-1380…, Li-1380…): the mark is
+# punctuation there, not the join of a code or a path (SD-1380…, /p/1380…) that blocks a phone.
+_LABEL_BEFORE_MARK = re.compile(r"(?<![A-Za-z0-9])(?:(?i:tel|mob|mobile|phone|cell|fax|wx|wechat|qq)|(?!No$)[A-Z][a-z]+)$")  # (No.1380…: a number, not a contact)
 # Visible as nothing, though not format characters: Hangul fillers, the braille blank.
 _BLANKS = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"}
 
@@ -454,7 +459,8 @@ def _fold(text: str, where: list[int]) -> tuple[str, list[int]]:
             out.extend(where[pos:])
             text, where = "".join(parts), out
         text, where = _sub(text, where, _CN_RUN, lambda m: m.group().translate(_CN_TABLE))
-        text, where = _sub(text, where, _MIXED_RUN, lambda m: m.group().translate(_CN_TABLE))
+        text, where = _sub(text, where, _MIXED_RUN,
+                           lambda m: m.group().translate(_CN_TABLE) if _HAS_CN_DIGIT.search(m.group()) else m.group())
     text, where = _sub(text, where, _SPACES, lambda m: " ")
     if "@" in text or "at" in text.lower():
         text, where = _sub(text, where, _AT, lambda m: "@")
@@ -548,7 +554,8 @@ class _Run:
         # A mark joining the run to a Latin word or number blocks a phone number: v.1380…, SD-1380…,
         # /p/1380… in a path. After Chinese text or a space it is punctuation (张三-13800138000).
         ahead = text[m.start() - 2] if m.start() > 1 else " "
-        self.left_mark = before in ".-/" and ahead.isascii() and ahead.isalnum()
+        self.left_mark = (before in ".-/" and ahead.isascii() and ahead.isalnum()
+                          and not _LABEL_BEFORE_MARK.search(text, max(0, m.start() - 12), m.start() - 1))
         self.right_blocked = m.end() < len(text) and text[m.end()].isascii() and text[m.end()].isalnum()
 
     def gap(self, k: int) -> str:
