@@ -231,7 +231,7 @@ def test_check_stops_when_a_file_is_edited_while_it_runs(root, monkeypatch):
     assert res.exit_code == 2 and ITEM in res.output and "重新运行" in res.output
 
 
-@pytest.mark.parametrize("value", ["1" * 5000, "1" * 19, "0." + "1" * 5000])
+@pytest.mark.parametrize("value", ["1" * 5000, "1" * 19, "0." + "1" * 5000, "-" + "1" * 19])
 def test_a_number_with_thousands_of_digits_is_a_chinese_finding(value):
     from pydantic import ValidationError
 
@@ -241,3 +241,12 @@ def test_a_number_with_thousands_of_digits_is_a_chinese_finding(value):
     with pytest.raises(ValidationError) as exc:
         adapter.validate_python(value)
     assert "数字太长" in str(exc.value)
+
+
+@pytest.mark.parametrize("value", ["0.12345678901234567", "-123456789012345678"])
+def test_a_number_of_eighteen_digits_with_a_point_or_sign_is_accepted(value):
+    from pydantic import TypeAdapter
+
+    from jianyan.model import Int, Number
+    assert TypeAdapter(Number if "." in value else Int).validate_python(value) == \
+        (float(value) if "." in value else int(value))

@@ -477,3 +477,26 @@ def test_committed_symlink_in_the_cache_folder(repo, tmp_path):
         assert "Traceback" not in err
         assert _tree(victim) == before, (kind, err)
     assert not link.is_symlink()
+
+
+@pytest.mark.parametrize("where", [".gitignore", "schema/extra.yaml"])
+def test_a_link_to_dev_zero_among_the_files_the_cache_reads_is_not_followed(tmp_path, monkeypatch, where):
+    """.gitignore (read to know whether caches may be used) and the files under schema/ (hashed into the
+    findings cache's context) are read as regular files of sane size: a link to /dev/zero would
+    otherwise be read without end."""
+    root = copy_campaign(tmp_path / "c")
+    (root / ".gitignore").write_text("build/\n.jianyan-cache/\n", encoding="utf-8")
+    (root / where).unlink(missing_ok=True)
+    os.symlink("/dev/zero", root / where)
+    from jianyan.loadcache import _context_fingerprint
+    from jianyan.where import cache_enabled
+    assert cache_enabled(root) is (where != ".gitignore")
+    assert len(_context_fingerprint(root, None, "pii")) == 32
+
+
+def test_a_scratch_folder_whose_name_is_no_process_id_does_not_crash_the_check(tmp_path, monkeypatch):
+    from jianyan.dup.engine import _sweep
+    (tmp_path / "index-²-x").mkdir()
+    (tmp_path / "index-99999999999999999999-x").mkdir()
+    _sweep(tmp_path)
+    assert not list(tmp_path.iterdir())

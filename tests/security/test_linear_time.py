@@ -225,3 +225,23 @@ def test_the_pii_check_reads_an_oversized_body_as_plain_text_quickly():
     found = list(in_markdown(body, 5, lambda *args, **kw: args, 8))
     assert time.process_time() - start < 5
     assert len(found) == 1
+
+
+def test_a_body_padded_past_the_limit_with_spaces_is_an_error_not_a_pass(tmp_path, monkeypatch):
+    """White space does not count as 字数, so padding does not trip length.*; the personal-data check
+    itself refuses a body it could not read as a reader sees it (and still finds what plain text shows)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from jianyan import cli
+    root = copy_campaign(tmp_path / "c")
+    path = root / "submissions/2021/minge/2021-minge-002.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + " " * 200_001 + "\n\n联系手机 138**0013**8000\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
+    res = CliRunner().invoke(cli.main, ["check", "--format", "json", "--only", "pii", "--only", "length"],
+                             catch_exceptions=False)
+    mine = {f["code"] for f in json.loads(res.stdout) if f["path"].endswith("2021-minge-002.md")}
+    assert res.exit_code == 1 and "pii.unchecked" in mine, res.output

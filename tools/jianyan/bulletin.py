@@ -92,7 +92,7 @@ def used_numbers(campaign: Campaign, year: int) -> set[int]:
     used = {d.model.number for d in campaign.issues if d.model and d.model.id.startswith(f"{year}-")}
     folder = campaign.root / ISSUES_DIR / str(year)
     if folder.is_dir():
-        used.update(int(p.stem) for p in folder.glob("*.md") if p.stem.isdigit())
+        used.update(int(p.stem) for p in folder.glob("*.md") if p.stem.isascii() and p.stem.isdigit())
     return used
 
 

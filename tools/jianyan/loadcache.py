@@ -38,7 +38,7 @@ from typing import Callable
 from .findings import Finding
 from .forking import processes
 from .frontmatter import Parsed, decode, read_markdown
-from .fsutil import NotRegular, open_regular, read_exactly
+from .fsutil import NotRegular, open_regular, read_exactly, read_regular
 from .where import CACHE_DIR, cache_folder, cache_key, discard, drop_old_versions, remove_entry
 
 FORMAT = 3
@@ -215,6 +215,9 @@ class LoadCache:
 PER_FILE_FAMILIES = ("length", "quality", "pii")
 
 
+CONTEXT_FILE_MAX = 8 << 20  # a registry is refused past 5 MB (repo.REGISTRY_MAX_BYTES)
+
+
 def _context_fingerprint(root: Path, registries, family: str) -> str:
     h = hashlib.blake2b(digest_size=16, person=b"jianyan-find")
     h.update(f"{fingerprint()}:{family}".encode())
@@ -224,9 +227,9 @@ def _context_fingerprint(root: Path, registries, family: str) -> str:
         files.append(root / phrases)
     for path in files:
         h.update(str(path.relative_to(root) if path.is_relative_to(root) else path).encode() + b"\0")
-        try:
-            h.update(path.read_bytes())
-        except OSError:
+        try:  # regular files of registry size only (no link followed, no device read)
+            h.update(read_regular(path, CONTEXT_FILE_MAX))
+        except (OSError, ValueError):
             h.update(b"\0missing")
         h.update(b"\0")
     return h.hexdigest()

@@ -149,9 +149,10 @@ def _to_int(value: Any) -> Any:
 
 def _not_too_long(text: str) -> None:
     """No number here needs more than MAX_DIGITS digits (Python refuses to read over 4300, in English)."""
-    if len(text) > MAX_DIGITS:
+    digits = len(text) - text.count("-") - text.count(".")
+    if digits > MAX_DIGITS:
         raise PydanticCustomError("jianyan_digits", "数字太长（{n} 位），这里的数字不会超过 {max} 位，请改正",
-                                  {"n": len(text), "max": MAX_DIGITS})
+                                  {"n": digits, "max": MAX_DIGITS})
 
 
 def _to_number(value: Any) -> Any:

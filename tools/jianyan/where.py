@@ -24,6 +24,8 @@ import stat
 import sys
 from pathlib import Path
 
+from .fsutil import read_regular
+
 SCHEMA_DIR = "schema"
 CACHE_DIR = ".jianyan-cache"
 SNAPSHOT_FORMAT = 4
@@ -109,7 +111,8 @@ def discard(path: Path) -> None:
     name = _cache_name(path)
     if name not in _noted:
         _noted.add(name)
-        why = ("是符号链接：只删除了链接本身，未动它指向的内容；若它被提交进了仓库，请用 git rm 删去"
+        why = (f"其中的 {Path(path).name} 是符号链接：只删除了链接本身，"
+               "未动它指向的内容；若缓存目录被提交进了仓库，请运行 git rm -r --cached .jianyan-cache 并提交"
                if link else "可能来自别的机器或被改动过")
         print(f"注意：缓存 {name} 已损坏或不可信（{why}），已弃用并重新建立；检查结果不受影响", file=sys.stderr)
 
@@ -171,7 +174,7 @@ def drop_old_versions(current: Path, prefix: str) -> None:
         return
     try:
         for old in current.parent.glob(f"{prefix}*"):
-            if old.name != current.name and stat.S_ISDIR(os.lstat(old).st_mode) or old.is_symlink():
+            if (old.name != current.name and stat.S_ISDIR(os.lstat(old).st_mode)) or old.is_symlink():  # a link: even the current name
                 remove_entry(old)
     except OSError:
         pass
@@ -200,9 +203,9 @@ def cache_enabled(root: Path) -> bool:
     key signs them; JIANYAN_CACHE=0 switches them off."""
     if os.environ.get("JIANYAN_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
         return False
-    try:
-        ignore = (Path(root) / ".gitignore").read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    try:  # (a regular file of sane size: a link to /dev/zero must not take the run's memory)
+        ignore = read_regular(Path(root) / ".gitignore", 1 << 20).decode("utf-8", "replace")
+    except (OSError, ValueError):
         return False
     if not any(line.strip().strip("/") == CACHE_DIR for line in ignore.splitlines()):
         return False

@@ -301,7 +301,7 @@ def _registry_changes(campaign: Campaign, cs: ChangeSet, anchors: Anchors) -> It
         who = "、".join(owners.approvers(anchors, path)) or (
             "研究室（基准分支的 schema/roles.yaml 无法读取，请核对）" if anchors.people is None else "研究室")
         done = "删除了" if now is None and refused is None else "修改了"
-        state = (f"（工作区中的这个文件{refused}，无法读取，未逐行比较；请把它恢复为普通文本文件）"
+        state = (f"（工作区中的这个文件{refused}，无法读取，未逐行比较；请把它恢复为普通的、大小正常的文本文件）"
                  if refused else "")
         yield warning(path, line, "workflow.registry_change",
                       f"本拉取请求{done}{files[path]} {path}{state}。它决定谁能做哪一步，所以本次检查仍按基准分支上的版本判断"

@@ -9,13 +9,14 @@ point at the source line and column. Numbers in messages are masked, so a CI log
 personal data it found.
 
 Codes: pii.id_card (18-digit resident ID, GB 11643 check character), pii.id_card_old (15-digit ID),
-pii.mobile, pii.landline, pii.email.
+pii.mobile, pii.landline, pii.email; pii.unchecked (a body too long to be read as a reader sees it:
+an error whatever the status, as the site would not publish it unchecked).
 """
 from __future__ import annotations
 
 from typing import Iterator
 
-from ..findings import Finding
+from ..findings import Finding, error
 from ..personal_data import (LABELS, Match, find_personal_data, find_personal_data_in_markdown, line_col,
                              mask)
 from ..repo import Campaign
@@ -49,6 +50,14 @@ def in_markdown(body: str, line0: int, report, context: int) -> Iterator[Finding
     return findings_for(found, body, line0, report, "正文")
 
 
+def unchecked(path: str, line: int, body: str) -> Finding:
+    """The error for a body past length.HARD_BODY_LIMIT characters (white space included: padding
+    with spaces does not pass the 字数 rule's length check, so this one counts every character)."""
+    return error(path, line, "pii.unchecked",
+                 f"正文有 {len(body)} 个字符（含空白），超过 {HARD_BODY_LIMIT} 个，无法按网页显示的样子检查个人信息"
+                 "（只按原文查了一遍）。请删去多余的内容，包括大段的空白或粘贴进来的材料")
+
+
 def _is_draft(doc) -> bool:
     """Draft status, read from the raw front matter when the model did not validate."""
     if doc.model is not None:
@@ -73,3 +82,5 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
                 col += 1  # a quoted title: offsets count from inside the quotes
             yield from in_text(title, doc.line("title"), report, context, "标题", col)
         yield from in_markdown(doc.body, doc.body_line, report, context)
+        if len(doc.body) > HARD_BODY_LIMIT:
+            yield unchecked(doc.path, doc.body_line, doc.body)

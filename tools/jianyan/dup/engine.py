@@ -253,7 +253,7 @@ def _sweep(where: Path) -> None:
     """Remove the scratch folders of runs that ended without removing them (killed)."""
     for folder in where.glob(f"{SCRATCH}*"):
         pid = folder.name[len(SCRATCH):].partition("-")[0]
-        if folder.is_symlink() or not (pid.isdigit() and process_alive(int(pid))):
+        if folder.is_symlink() or process_alive(pid) is not True:  # dead, or no pid of ours (index-²-x)
             remove_entry(folder)  # a link itself, never what it points to
 
 
