@@ -88,6 +88,15 @@ def pytest_unconfigure(config):
         shutil.rmtree(key_dir, ignore_errors=True)
 
 
+def check_in_process(root: Path, monkeypatch, *args: str) -> tuple[int, list[dict], str]:
+    """``jianyan check --format json [args]`` in this process: (exit status, findings, all output). Exit
+    2 fails the test: that would be the tool failing on a file's content, never a user's mistake."""
+    run = in_process(monkeypatch)
+    res = run(root, "check", "--format", "json", *args)
+    assert res.code in (0, 1), res
+    return res.code, json.loads(res.out), res.out + res.err
+
+
 # Accuracy tables a test adds (config.stash[SUMMARIES].append(text)), printed after the run.
 SUMMARIES = pytest.StashKey[list]()
 

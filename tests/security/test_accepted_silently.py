@@ -3,13 +3,12 @@ a user has to change (or, for an edit made during a check, a stop with a clear m
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import copy_campaign
+from conftest import check_in_process, copy_campaign
 
 from jianyan import checks, cli, repo
 from jianyan.frontmatter import ChangedWhileChecking, read_markdown, read_yaml
@@ -25,12 +24,7 @@ def root(tmp_path: Path) -> Path:
     return copy_campaign(tmp_path / "c")
 
 
-def run_check(root: Path, monkeypatch, *args: str) -> tuple[int, list[dict], str]:
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
-    res = CliRunner().invoke(cli.main, ["check", "--format", "json", *args], catch_exceptions=False)
-    assert res.exit_code in (0, 1), res.output  # exit 2 would be the tool failing on a file's content
-    return res.exit_code, json.loads(res.stdout), res.output
+run_check = check_in_process
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import copy_campaign
+from conftest import check_in_process, copy_campaign
 
 from jianyan import cli, repo
 from jianyan.frontmatter import read_markdown, read_yaml
@@ -228,13 +228,7 @@ def _fake_open(real, bad: Path, exc: OSError):
     return fake
 
 
-def _invoke(root: Path, monkeypatch, *args: str) -> tuple[int, list[dict], str]:
-    import json
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
-    res = CliRunner().invoke(cli.main, ["check", "--format", "json", *args], catch_exceptions=False)
-    assert res.exit_code in (0, 1), res.output  # exit 2 would be the tool failing on a file's content
-    return res.exit_code, json.loads(res.stdout), res.output
+_invoke = check_in_process
 
 
 @pytest.mark.parametrize("exc", [PermissionError(13, "Permission denied"), FileNotFoundError(2, "No such file"),
