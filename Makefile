@@ -27,7 +27,7 @@ test: $(STAMP)  ## 运行测试
 
 bench: $(STAMP)  ## 性能基准，结果写入 build/bench/results.json
 	$(BIN)/python -c "import datasketch, snownlp" 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'
-	$(BIN)/python -m jianyan.bench
+	$(BIN)/python -m benchmarks.bench
 
 site: $(STAMP)  ## 生成公开网站（build/site/，可直接打开 index.html）
 	$(BIN)/jianyan site

@@ -44,7 +44,7 @@ def build(root: Path) -> dict[str, dict]:
 
 def found_codes(root: Path) -> dict[str, set[str]]:
     from jianyan import checks
-    from jianyan.repo import load_campaign
+    from jianyan.campaign.load import load_campaign
     campaign = load_campaign(root)
     got: dict[str, set[str]] = {}
     for f in checks.run(campaign, families=FAMILIES):

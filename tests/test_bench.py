@@ -8,7 +8,7 @@ import sys
 
 def test_bench_smoke_run_writes_results(tmp_path):
     out = tmp_path / "bench"
-    proc = subprocess.run([sys.executable, "-m", "jianyan.bench", "--smoke", "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--smoke", "--out", str(out)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))

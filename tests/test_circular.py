@@ -186,8 +186,8 @@ def test_circular_of_an_empty_init_campaign_with_three_topics(tmp_path, cli):
 
 
 def test_circular_without_from_starts_at_the_campaign_start(campaign):
-    from jianyan.repo import load_campaign
-    from jianyan.reports import write_circular
+    from jianyan.campaign.load import load_campaign
+    from jianyan.render.reports import write_circular
     written = write_circular(load_campaign(campaign), None, dt.date.fromisoformat(TO), None)
     assert written.period == "统计时段：2021年2月22日（活动开始）至2021年6月15日"
     assert written[-1] == campaign / f"build/circular/2021-02-22_{TO}/circular.docx"

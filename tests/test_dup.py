@@ -203,7 +203,7 @@ def test_cache_gives_the_same_findings(campaign, cli):
 # --- accuracy on the sample campaign's own prose ---------------------------------------------
 
 def test_accuracy_evaluation_on_sample_texts():
-    from jianyan.dup.evaluate import evaluate
+    from benchmarks.dup_accuracy import evaluate
     root = Path(__file__).resolve().parents[1]
     passages = []
     for path in sorted((root / "submissions").rglob("*.md")):

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from jianyan.dup import Analysis
-from jianyan.dup import cache as C
+from jianyan.dup.index import cache as C
 from jianyan.dup import features as F
-from jianyan.dup import parallel as P
-from jianyan.repo import load_campaign
+from jianyan.dup.index import parallel as P
+from jianyan.campaign.load import load_campaign
 
 from conftest import run_cli
 from test_dup import body_of, item, near_copy

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jianyan.dup import cache as C
+from jianyan.dup.index import cache as C
 from jianyan.dup import features as F
-from jianyan.dup.stored import FENCE, StoredIndex
+from jianyan.dup.index.stored import FENCE, StoredIndex
 
 
 @pytest.mark.parametrize("n", [0, 1, FENCE - 1, FENCE, FENCE + 1, 5 * FENCE + 17])

@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jianyan.dup import tables
-from jianyan.dup.tables import FENCE, Writer, open_tables, release, runs_by_doc, sort_rows
+from jianyan.dup.index import tables
+from jianyan.dup.index.tables import FENCE, Writer, open_tables, release, runs_by_doc, sort_rows
 
 
 def _pieces(keys, docs, size):
@@ -76,8 +76,8 @@ def test_damaged_table_is_refused(tmp_path):
 
 def test_index_in_partitions_finds_the_same_candidates(campaign, tmp_path, monkeypatch):
     """An index of the sample campaign built in tiny partitions: same tables, same candidates."""
-    from jianyan.dup.engine import Index, build, campaign_entries
-    from jianyan.repo import load_campaign
+    from jianyan.dup.index.engine import Index, build, campaign_entries
+    from jianyan.campaign.load import load_campaign
     entries = campaign_entries(load_campaign(campaign))
     whole = build(entries, None, 20)
     store = whole.feats.store

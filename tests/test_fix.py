@@ -5,9 +5,9 @@ from pathlib import Path
 
 import lintdata
 from jianyan import checks
-from jianyan.fix import fix_bytes
-from jianyan.repo import load_campaign
-from jianyan.typography import fix_line
+from jianyan.checks.fix import fix_bytes
+from jianyan.campaign.load import load_campaign
+from jianyan.text.typography import fix_line
 
 REL = "submissions/2021/minge/2021-minge-950.md"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from jianyan.frontmatter import read_markdown
+from jianyan.campaign.frontmatter import read_markdown
 
 GOOD = "---\nid: 2021-minge-001\ntitle: 关于某事的建议\n---\n正文\n"
 

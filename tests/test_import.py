@@ -12,8 +12,8 @@ import pytest
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
-from jianyan.frontmatter import read_markdown
-from jianyan.markdown import plain_text
+from jianyan.campaign.frontmatter import read_markdown
+from jianyan.text.markdown import plain_text
 
 TITLE = "关于加快黄河流域生态保护补偿机制建设的建议"
 OPENING = ("黄河流域生态保护补偿是推动“共同抓好大保护、协同推进大治理”的重要抓手。2020年，我省与河南省签订"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from jianyan.edit import EditError, edit_text, yaml_scalar
-from jianyan.frontmatter import read_markdown
+from jianyan.campaign.edit import EditError, edit_text, yaml_scalar
+from jianyan.campaign.frontmatter import read_markdown
 
 TEXT = """---
 id: 2021-005

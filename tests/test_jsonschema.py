@@ -7,7 +7,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from jianyan import jsonschema as js
+from jianyan.campaign import jsonschema as js
 
 ROOT = Path(__file__).resolve().parents[1]
 

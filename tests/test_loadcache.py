@@ -5,8 +5,8 @@ import json
 import multiprocessing
 from pathlib import Path
 
-from jianyan import loadcache
-from jianyan.repo import load_campaign
+from jianyan.accel import loadcache
+from jianyan.campaign.load import load_campaign
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
 

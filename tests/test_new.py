@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jianyan.frontmatter import read_markdown
+from jianyan.campaign.frontmatter import read_markdown
 
 
 def test_new_with_flags_writes_next_id_and_passes_check(campaign, cli):

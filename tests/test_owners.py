@@ -130,8 +130,8 @@ def test_committee_without_office_is_reported(cli, campaign: Path):
 
 def test_repository_codeowners_are_current():
     """The files committed in this repository match its own registries."""
-    from jianyan.owners import outdated
-    from jianyan.repo import load_registries
+    from jianyan.campaign.owners import outdated
+    from jianyan.campaign.load import load_registries
     root = Path(__file__).resolve().parents[1]
     regs, _ = load_registries(root)
     assert regs is not None and outdated(root, regs) == {}
@@ -139,8 +139,8 @@ def test_repository_codeowners_are_current():
 
 def test_approvers_are_what_the_github_file_says():
     """owners.approvers (named by check --base when a registry changes) agrees with the rendered .github/CODEOWNERS."""
-    from jianyan.owners import approvers, expected
-    from jianyan.repo import load_registries
+    from jianyan.campaign.owners import approvers, expected
+    from jianyan.campaign.load import load_registries
     regs, _ = load_registries(Path(__file__).resolve().parents[1])
     github = expected(regs)[0][".github/CODEOWNERS"]
     for path in ("schema/roles.yaml", ".jianyan/allowed_signers", ".github/CODEOWNERS", ".gitea/CODEOWNERS",

@@ -9,9 +9,9 @@ import pytest
 import lintdata
 from conftest import SUMMARIES
 from jianyan import checks
-from jianyan.personal_data import find_personal_data as scan
-from jianyan.personal_data import id15_valid, id18_valid, mask
-from jianyan.repo import load_campaign
+from jianyan.text.personal_data import find_personal_data as scan
+from jianyan.text.personal_data import id15_valid, id18_valid, mask
+from jianyan.campaign.load import load_campaign
 
 # Occurrence-level labelled snippets: text → the codes it holds (one per occurrence, in order).
 # Synthetic numbers; valid IDs carry a correct GB 11643 check character.

@@ -9,7 +9,7 @@ import lintdata
 from conftest import ROOT, SUMMARIES, copy_campaign
 from jianyan import checks
 from jianyan.checks.rules import RULES
-from jianyan.repo import load_campaign
+from jianyan.campaign.load import load_campaign
 
 TITLE = "关于完善黄河滩区迁建社区就业帮扶的建议"
 OPEN = "黄河滩区迁建社区 28 个，安置群众约 60 万人，其中 11 个社区周边 5 公里内没有规模以上企业，群众就近就业困难。\n\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jianyan.markdown import is_safe_link, to_html
+from jianyan.text.markdown import is_safe_link, to_html
 
 
 def edit(path: Path, old: str, new: str) -> None:

@@ -150,8 +150,8 @@ def test_no_snapshot_of_a_dirty_work_tree(tmp_path):
 def test_a_new_day_reads_the_date_dependent_items_again(main_repo, tmp_path):
     """Findings that depend on the date (an urgent item's waiting time, a date after today) are not
     taken from a snapshot stored on another day."""
-    from jianyan import snapshot
-    from jianyan.loadcache import write_blob
+    from jianyan.accel import snapshot
+    from jianyan.accel.loadcache import write_blob
     root = tmp_path / "pr"
     shutil.copytree(main_repo, root, symlinks=True)
     meta_file = next((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/meta.bin"))

@@ -1,7 +1,7 @@
 """字数 by the documented rule, on examples one can recount by hand in Word."""
 import pytest
 
-from jianyan.textcount import count_chars
+from jianyan.text.textcount import count_chars
 
 
 @pytest.mark.parametrize("text,zi", [

@@ -350,8 +350,8 @@ def test_text_output_names_file_line_and_next_step(repo):
 
 
 def test_changed_paths_are_given_to_other_checks(repo):
-    from jianyan.repo import load_campaign
-    from jianyan.workflow import prepare
+    from jianyan.campaign.load import load_campaign
+    from jianyan.checks.workflow import prepare
     set_item(repo, "accepted", REVIEW)
     repo.write("submissions/2021/minge/2021-minge-002.md", submission("2021-minge-002", "draft"))
     cs = prepare(load_campaign(repo.path), "main")
@@ -359,7 +359,7 @@ def test_changed_paths_are_given_to_other_checks(repo):
 
 
 def test_git_missing_is_a_clear_error(repo, monkeypatch):
-    from jianyan.gitio import Git, GitError
+    from jianyan.vcs.git import Git, GitError
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(GitError, match="找不到 git 命令"):
         Git(repo.path).toplevel  # noqa: B018

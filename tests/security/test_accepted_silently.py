@@ -10,10 +10,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import check_in_process, copy_campaign
 
-from jianyan import checks, cli, repo
-from jianyan.frontmatter import ChangedWhileChecking, read_markdown, read_yaml
-from jianyan.model import Settings, Submission
-from jianyan.validate import validate
+from jianyan import checks, cli
+from jianyan.campaign import load
+from jianyan.campaign.frontmatter import ChangedWhileChecking, read_markdown, read_yaml
+from jianyan.campaign.model import Settings, Submission
+from jianyan.campaign.validate import validate
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
 ISSUE = "issues/2021/001.md"
@@ -65,7 +66,7 @@ def test_an_item_listed_twice_on_one_line_names_the_entries(root, monkeypatch):
 # --- dates in the future ---------------------------------------------------------------------------
 
 def status_findings(root: Path, today: dt.date, path: str = ITEM) -> set[tuple[str, int | None, str]]:
-    campaign = repo.load_campaign(root, cache=False)
+    campaign = load.load_campaign(root, cache=False)
     found = checks.run(campaign, checks.Context(options={"today": today}), families=["status"])
     return {(f.code, f.line, f.severity) for f in found if f.path == path}
 
@@ -200,8 +201,8 @@ def test_a_bad_setting_is_reported_by_check_at_settings_yaml(root, monkeypatch):
 # --- an edit made during a check ---------------------------------------------------------------------
 
 def test_an_edit_during_a_small_check_is_detected(root, monkeypatch):
-    campaign = repo.load_campaign(root, cache=False, lean=True)
-    assert len(campaign.submissions) < repo.LEAN_FILES
+    campaign = load.load_campaign(root, cache=False, lean=True)
+    assert len(campaign.submissions) < load.LEAN_FILES
     campaign.verify_unchanged()
     path = root / ITEM
     st = path.stat()
@@ -229,7 +230,7 @@ def test_check_stops_when_a_file_is_edited_while_it_runs(root, monkeypatch):
 def test_a_number_with_thousands_of_digits_is_a_chinese_finding(value):
     from pydantic import ValidationError
 
-    from jianyan.model import Int, Number
+    from jianyan.campaign.model import Int, Number
     from pydantic import TypeAdapter
     adapter = TypeAdapter(Number if "." in value else Int)
     with pytest.raises(ValidationError) as exc:
@@ -241,6 +242,6 @@ def test_a_number_with_thousands_of_digits_is_a_chinese_finding(value):
 def test_a_number_of_eighteen_digits_with_a_point_or_sign_is_accepted(value):
     from pydantic import TypeAdapter
 
-    from jianyan.model import Int, Number
+    from jianyan.campaign.model import Int, Number
     assert TypeAdapter(Number if "." in value else Int).validate_python(value) == \
         (float(value) if "." in value else int(value))

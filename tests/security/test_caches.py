@@ -241,7 +241,7 @@ def _old_blob(obj) -> bytes:
 
 
 def _payload(path: Path):
-    from jianyan.loadcache import MAGIC, _HEAD
+    from jianyan.accel.loadcache import MAGIC, _HEAD
     data = path.read_bytes()
     assert data.startswith(MAGIC)
     return marshal.loads(data[_HEAD:])
@@ -297,7 +297,7 @@ def test_edited_findings_cache_cannot_drop_an_error(repo, expected):
 
 def test_edited_load_cache_cannot_hide_a_file(repo, expected):
     """The load cache's record of a file, with its status changed and its findings removed."""
-    from jianyan import loadcache
+    from jianyan.accel import loadcache
     for path in (repo / CACHE).glob("load-v*/*/content/*.bin"):
         shard = _payload(path)
         shard = {p: (d, (rec[0], rec[1], rec[2], [])) for p, (d, rec) in shard.items()}
@@ -488,14 +488,14 @@ def test_a_link_to_dev_zero_among_the_files_the_cache_reads_is_not_followed(tmp_
     (root / ".gitignore").write_text("build/\n.jianyan-cache/\n", encoding="utf-8")
     (root / where).unlink(missing_ok=True)
     os.symlink("/dev/zero", root / where)
-    from jianyan.loadcache import _context_fingerprint
+    from jianyan.accel.loadcache import _context_fingerprint
     from jianyan.where import cache_enabled
     assert cache_enabled(root) is (where != ".gitignore")
     assert len(_context_fingerprint(root, None, "pii")) == 32
 
 
 def test_a_scratch_folder_whose_name_is_no_process_id_does_not_crash_the_check(tmp_path, monkeypatch):
-    from jianyan.dup.engine import _sweep
+    from jianyan.dup.index.engine import _sweep
     (tmp_path / "index-²-x").mkdir()
     (tmp_path / "index-99999999999999999999-x").mkdir()
     _sweep(tmp_path)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from conftest import copy_campaign, in_process
 
-from jianyan.office import csv_cell, formula_like, xlsx_bytes
+from jianyan.render.office import csv_cell, formula_like, xlsx_bytes
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
 RECORD = "feedback/2021/2021-minge-001.yaml"

@@ -17,9 +17,9 @@ from test_readers import in_child
 
 from jianyan import cli
 from jianyan.findings import CATEGORIES, SEVERITIES
-from jianyan.frontmatter import FRONT_MATTER_VALUES, MAX_DEPTH, read_markdown, read_yaml
-from jianyan.model import Issue, Submission
-from jianyan.repo import to_doc
+from jianyan.campaign.frontmatter import FRONT_MATTER_VALUES, MAX_DEPTH, read_markdown, read_yaml
+from jianyan.campaign.model import Issue, Submission
+from jianyan.campaign.load import to_doc
 
 EXAMPLES = 200  # for each strategy; a few seconds in all
 

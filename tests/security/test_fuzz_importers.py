@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_imports import HEADER, ROW_A, ROW_B, reopened, word, workbook
 
-from jianyan.feedback_import import ImportError_, import_rows, read_sheet
-from jianyan.importer import ImportFailure, extract, read_document
+from jianyan.importing.feedback import ImportError_, import_rows, read_sheet
+from jianyan.importing.word import ImportFailure, extract, read_document
 
 HEADROOM = 1024 * 1024 * 1024  # address space the child may add to what it has at the fork
 SECONDS = 240

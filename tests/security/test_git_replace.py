@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from jianyan.gitio import Git
+from jianyan.vcs.git import Git
 
 
 def git(cwd: Path, *args: str) -> str:

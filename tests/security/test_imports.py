@@ -19,10 +19,10 @@ import docx
 import pytest
 from conftest import copy_campaign, in_process
 
-from jianyan import docxread
-from jianyan.feedback_import import ImportError_, read_sheet
-from jianyan.importer import ImportFailure, extract, read_document
-from jianyan.office import PackageLimits, PackageRefused, check_package
+from jianyan.importing import docxread
+from jianyan.importing.feedback import ImportError_, read_sheet
+from jianyan.importing.word import ImportFailure, extract, read_document
+from jianyan.render.office import PackageLimits, PackageRefused, check_package
 
 RECORD = "feedback/2021/2021-minge-001.yaml"
 HEADER = ["信息编号", "承办单位", "进展日期", "办理进度(%)", "进展情况", "办理状态"]
@@ -127,7 +127,7 @@ def test_other_unreadable_csv_is_one_chinese_line_and_exit_1(tmp_path, cli, cont
 
 
 def test_a_csv_over_the_size_cap_is_refused_unread(tmp_path, monkeypatch):
-    from jianyan import feedback_import
+    from jianyan.importing import feedback as feedback_import
     monkeypatch.setattr(feedback_import, "MAX_CSV_BYTES", 1000)
     sheet = tmp_path / "进展.csv"
     sheet.write_text(",".join(HEADER) + "\n" + (ROW_A + "\n") * 100, encoding="utf-8")

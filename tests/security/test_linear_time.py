@@ -20,10 +20,12 @@ from hypothesis import strategies as st
 
 import lintdata
 from conftest import ROOT, copy_campaign
-from jianyan import checks, phrases, textcount, typography
+from jianyan import checks
+from jianyan.campaign import phrases
+from jianyan.text import textcount, typography
 from jianyan.checks import quality
-from jianyan.fix import fix_bytes, remaining
-from jianyan.repo import load_campaign
+from jianyan.checks.fix import fix_bytes, remaining
+from jianyan.campaign.load import load_campaign
 
 MB = 1_000_000
 # CPU seconds for a family of rules over one 1 MB line: generous (the slowest line takes about
@@ -65,7 +67,7 @@ LINES = {
 
 # Tried at one position only, by design: searched, its e-mail part would try every start of a run
 # (typography.protected_spans searches with _PROTECTED_AT_RUN).
-ANCHORED_ONLY = {"jianyan.typography._PROTECTED[0]"}
+ANCHORED_ONLY = {"jianyan.text.typography._PROTECTED[0]"}
 
 
 @lru_cache(maxsize=1)

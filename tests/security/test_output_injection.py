@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 import lintdata
 from conftest import copy_campaign
-from jianyan import output
+from jianyan.render import output
 from jianyan.cli import main
 from jianyan.findings import Finding, error, warning
 

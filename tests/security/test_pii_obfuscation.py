@@ -16,8 +16,8 @@ import yaml
 from conftest import ROOT, SUMMARIES, in_process
 
 import lintdata
-from jianyan.markdown import to_html
-from jianyan.personal_data import find_personal_data, find_personal_data_in_html, find_personal_data_in_markdown
+from jianyan.text.markdown import to_html
+from jianyan.text.personal_data import find_personal_data, find_personal_data_in_html, find_personal_data_in_markdown
 
 DATA = yaml.safe_load((ROOT / "tests/data/pii/obfuscations.yaml").read_text(encoding="utf-8"))
 POSITIVES = [(t["technique"], c["text"], c["expect"]) for t in DATA["techniques"] for c in t["positives"]]

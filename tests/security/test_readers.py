@@ -17,8 +17,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import check_in_process, copy_campaign
 
-from jianyan import cli, repo
-from jianyan.frontmatter import read_markdown, read_yaml
+from jianyan import cli
+from jianyan.campaign import load
+from jianyan.campaign.frontmatter import read_markdown, read_yaml
 
 GOOD_ITEM = "submissions/2021/minge/2021-minge-001.md"
 MEMORY = 1 << 30  # what a case may use on top of the test process (the bomb wanted over 8 GB)
@@ -275,7 +276,7 @@ def test_an_unreadable_registry_is_a_finding_not_a_failure(tmp_path, monkeypatch
 def test_an_oversized_registry_is_refused_without_reading_it_whole(tmp_path, monkeypatch):
     root = copy_campaign(tmp_path / "c")
     with open(root / "schema/reasons.yaml", "a", encoding="utf-8") as fh:
-        fh.write("#" + "x" * (repo.REGISTRY_MAX_BYTES + 10) + "\n")
+        fh.write("#" + "x" * (load.REGISTRY_MAX_BYTES + 10) + "\n")
     code, found, output = _invoke(root, monkeypatch)
     assert code == 1, output
     assert ("schema/reasons.yaml", "length.file_too_large") in {(f["path"], f["code"]) for f in found}

@@ -415,7 +415,7 @@ def signed_base(tmp_path: Path):
 # --- working-tree files are read with limits, never through a symlink (review finding 9) ------------------
 
 def test_registry_over_the_size_limit_is_not_read(run, plain):
-    from jianyan.repo import REGISTRY_MAX_BYTES
+    from jianyan.campaign.load import REGISTRY_MAX_BYTES
     text = plain.read("schema/roles.yaml")
     plain.write("schema/roles.yaml", text + "#" + "x" * REGISTRY_MAX_BYTES + "\n")
     code, found = check(run, plain)
@@ -473,7 +473,7 @@ def test_fifo_in_place_of_a_work_tree_file(run, signed, tmp_path):
 def test_unreadable_diff_tree_output_says_what_to_do(monkeypatch, tmp_path):
     import subprocess
 
-    from jianyan.gitio import Git, GitError
+    from jianyan.vcs.git import Git, GitError
     git = Git(tmp_path)
     monkeypatch.setattr(Git, "run", lambda self, *a, **k: subprocess.CompletedProcess(a, 0, b"", b""))
     with pytest.raises(GitError) as err:

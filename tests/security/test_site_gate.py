@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import in_process
 
-from jianyan import site
+from jianyan.render import site
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
 
@@ -158,7 +158,7 @@ def test_a_run_killed_between_its_renames_gets_its_site_back(campaign: Path, cli
 def test_sweep_leaves_folders_it_did_not_make_alone(tmp_path, name):
     """Only a dead run's own scratch folder (``.site.<pid>-…``) is removed: a folder of another name
     survives, and a name that is no process id neither crashes the run nor is taken for one."""
-    from jianyan.site import sweep
+    from jianyan.render.site import sweep
     out = tmp_path / "build" / "site"
     out.mkdir(parents=True)
     (out.parent / name).mkdir()

@@ -15,10 +15,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .fsutil import write_atomic
-from .render.env import PACKAGE_TEMPLATES, environment, render
-from .repo import load_registries
-from .where import SCHEMA_DIR, NotACampaign, find_root
+from jianyan.fsutil import write_atomic
+from jianyan.render.env import PACKAGE_TEMPLATES, environment, render
+from jianyan.campaign.load import load_registries
+from jianyan.where import SCHEMA_DIR, NotACampaign, find_root
 
 INIT_TEMPLATES = PACKAGE_TEMPLATES / "init"
 # Registries every campaign has; the skeleton supplies each (settings is a template: it needs the year).
@@ -109,7 +109,7 @@ def _adapt_ci(root: Path) -> None:
 
 def _example(root: Path) -> str:
     """Write one draft item valid for the new registries; returns its repository-relative path."""
-    from .scaffold import create
+    from jianyan.campaign.scaffold import create
     regs, _ = load_registries(root)
     if regs is None:
         raise InitError("新仓库的登记表无效，无法生成示例信息。请检查 schema/ 下的文件")
@@ -184,7 +184,7 @@ def init(target: Path, empty: bool = False, source: Path | None = None, git: boo
     if regs is None:
         raise InitError("复制来的登记表有错误，请先在原仓库运行 jianyan check 改正：" +
                         "；".join(f"{f.path}:{f.line or 1}: {f.message}" for f in findings[:3]))
-    from . import jsonschema, owners
+    from jianyan.campaign import jsonschema, owners
     jsonschema.write(target)
     if any((target / p).is_file() for p in owners.FILES):
         owners.write(target, regs)
@@ -209,6 +209,6 @@ def init(target: Path, empty: bool = False, source: Path | None = None, git: boo
 
 def run_check(root: Path) -> list:
     """Findings of `jianyan check` on the new repository (in process)."""
-    from . import checks
-    from .repo import load_campaign
+    from jianyan import checks
+    from jianyan.campaign.load import load_campaign
     return checks.run(load_campaign(root))

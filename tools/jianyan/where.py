@@ -24,7 +24,7 @@ import stat
 import sys
 from pathlib import Path
 
-from .fsutil import read_regular
+from jianyan.fsutil import read_regular
 
 SCHEMA_DIR = "schema"
 CACHE_DIR = ".jianyan-cache"
@@ -60,7 +60,7 @@ def cache_key() -> bytes | None:
 
 
 def _load_key(path: Path) -> bytes | None:
-    from .fsutil import NotRegular, read_regular, write_atomic
+    from jianyan.fsutil import NotRegular, read_regular, write_atomic
     for _ in range(2):
         try:
             key = read_regular(path, KEY_SIZE, follow=True)  # a symlink to a shared key is fine

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
-from ..findings import Finding
-from ..loadcache import cached_family
-from ..repo import Campaign
-from . import feedback, length, refs, status
-from . import owners as owners_files
-from . import dup as dup_check
-from . import pii as pii_check
-from . import quality as quality_check
-from . import issues as issue_check
-from . import practices
+from jianyan.findings import Finding
+from jianyan.accel.loadcache import cached_family
+from jianyan.campaign.load import Campaign
+from jianyan.checks import feedback, length, refs, status
+from jianyan.checks import owners as owners_files
+from jianyan.checks import dup as dup_check
+from jianyan.checks import pii as pii_check
+from jianyan.checks import quality as quality_check
+from jianyan.checks import issues as issue_check
+from jianyan.checks import practices
 
 
 @dataclass

@@ -5,7 +5,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Callable, Iterable, Iterator
 
-from ..repo import Doc
+from jianyan.campaign.load import Doc
 
 
 def today(ctx) -> dt.date:

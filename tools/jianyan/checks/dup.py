@@ -16,10 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from ..dup import SERIES, Analysis, ItemResult, describe, first_span, pct
-from ..dup.engine import reference_entries
-from ..findings import ERROR, INFO, WARNING, Finding
-from ..repo import Campaign
+from jianyan.dup import SERIES, Analysis, ItemResult, describe, first_span, pct
+from jianyan.dup.index.engine import reference_entries
+from jianyan.findings import ERROR, INFO, WARNING, Finding
+from jianyan.campaign.load import Campaign
 
 HANDLED_REASONS = ("duplicate", "plagiarism")
 MAX_SOURCES = 5
@@ -70,8 +70,8 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
 def warm_up(root: Path):
     """Start computing the submissions' features into the cache while the repository is being read
     (dup/parallel.py); give the result to ``check`` as ``ctx.options["dup_warmup"]``."""
-    from ..dup.parallel import Warmup
-    from ..repo import SUBMISSIONS_DIR, scan
+    from jianyan.dup.index.parallel import Warmup
+    from jianyan.campaign.load import SUBMISSIONS_DIR, scan
     return Warmup(root, [path for path, symlink in scan(root / SUBMISSIONS_DIR) if not symlink])
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
-from ..findings import Finding, error, info, warning
-from ..repo import Campaign, Doc
-from ..tracking import FeedbackRecord, dispatch_date, record_path, tracking_of
-from .common import repeated, today as common_today
+from jianyan.findings import Finding, error, info, warning
+from jianyan.campaign.load import Campaign, Doc
+from jianyan.tracking.feedback import FeedbackRecord, dispatch_date, record_path, tracking_of
+from jianyan.checks.common import repeated, today as common_today
 
 
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:

@@ -12,11 +12,11 @@ import datetime as dt
 from collections import defaultdict
 from typing import Iterator
 
-from ..findings import Finding, error, warning
-from ..markdown import plain_text
-from ..model import ISSUE_STATUSES, ROLES, SUBMISSION_STATUSES
-from ..repo import Campaign
-from ..textcount import count_chars
+from jianyan.findings import Finding, error, warning
+from jianyan.text.markdown import plain_text
+from jianyan.campaign.model import ISSUE_STATUSES, ROLES, SUBMISSION_STATUSES
+from jianyan.campaign.load import Campaign
+from jianyan.text.textcount import count_chars
 
 FINAL = ("signed", "dispatched")
 # status → the steps it requires, in order: (key, role, label)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..findings import Finding, error, warning
-from ..markdown import plain_text
-from ..repo import Campaign
-from ..textcount import count_chars
+from jianyan.findings import Finding, error, warning
+from jianyan.text.markdown import plain_text
+from jianyan.campaign.load import Campaign
+from jianyan.text.textcount import count_chars
 
 # Past this many characters the body is not even counted by Markdown parsing.
 HARD_BODY_LIMIT = 200_000

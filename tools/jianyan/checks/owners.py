@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..findings import Finding, error
-from ..owners import FILES, outdated
-from ..repo import Campaign
+from jianyan.findings import Finding, error
+from jianyan.campaign.owners import FILES, outdated
+from jianyan.campaign.load import Campaign
 
 
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..findings import Finding, error
-from ..personal_data import (LABELS, Match, find_personal_data, find_personal_data_in_markdown, line_col,
+from jianyan.findings import Finding, error
+from jianyan.text.personal_data import (LABELS, Match, find_personal_data, find_personal_data_in_markdown, line_col,
                              mask)
-from ..repo import Campaign
-from .length import HARD_BODY_LIMIT
-from .rules import Reporter
+from jianyan.campaign.load import Campaign
+from jianyan.checks.length import HARD_BODY_LIMIT
+from jianyan.checks.rules import Reporter
 
 
 def findings_for(matches: list[Match], text: str, line0: int, report, where: str,

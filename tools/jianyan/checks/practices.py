@@ -13,11 +13,11 @@ import datetime as dt
 import difflib
 from typing import Iterator
 
-from ..findings import Finding, error, info, warning
-from ..members import member_index
-from ..model import Submission
-from ..repo import Campaign, Doc
-from .common import today as common_today
+from jianyan.findings import Finding, error, info, warning
+from jianyan.campaign.members import member_index
+from jianyan.campaign.model import Submission
+from jianyan.campaign.load import Campaign, Doc
+from jianyan.checks.common import today as common_today
 
 MEMBERS = "schema/members.yaml"
 QUOTAS = "schema/quotas.yaml"

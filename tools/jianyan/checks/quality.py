@@ -16,15 +16,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from .. import phrases as phrase_list
-from .. import typography
-from ..findings import Finding
-from ..markdown import parser
-from ..model import QualitySettings, Topic
-from ..repo import Campaign
-from ..textcount import count_chars
-from .length import HARD_BODY_LIMIT
-from .rules import RULES, Reporter
+from jianyan.campaign import phrases as phrase_list
+from jianyan.text import typography
+from jianyan.findings import Finding
+from jianyan.text.markdown import parser
+from jianyan.campaign.model import QualitySettings, Topic
+from jianyan.campaign.load import Campaign
+from jianyan.text.textcount import count_chars
+from jianyan.checks.length import HARD_BODY_LIMIT
+from jianyan.checks.rules import RULES, Reporter
 
 NUMERALS = "一二三四五六七八九十"
 # A numbered point: 一是 (after a sentence break), （一）, (1), 1. 1、, 第一，, 首先/其次/最后, 其一.

@@ -4,10 +4,10 @@ from __future__ import annotations
 import difflib
 from typing import Iterator
 
-from ..findings import Finding, error, warning
-from ..model import ID_RE, ROLES
-from ..repo import SUBMISSIONS_DIR, Campaign, Doc
-from .common import repeated
+from jianyan.findings import Finding, error, warning
+from jianyan.campaign.model import ID_RE, ROLES
+from jianyan.campaign.load import SUBMISSIONS_DIR, Campaign, Doc
+from jianyan.checks.common import repeated
 
 
 def _close(word: str, options) -> str:

@@ -17,10 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
-from ..findings import Finding, error, warning
-from ..model import SUBMISSION_STATUSES
-from ..repo import Campaign, Doc
-from .common import today as day_of_check
+from jianyan.findings import Finding, error, warning
+from jianyan.campaign.model import SUBMISSION_STATUSES
+from jianyan.campaign.load import Campaign, Doc
+from jianyan.checks.common import today as day_of_check
 
 REVIEWED = ("accepted", "rejected", "returned", "adopted")
 # Days after the day of the check a date may be and still only warn (time zones).

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .. import forking
-from .compare import Figures, copied_chars, figures
-from .engine import Entry, Index, Match, build, campaign_entries, reference_entries
+from jianyan.accel import pools
+from jianyan.dup.compare import Figures, copied_chars, figures
+from jianyan.dup.index.engine import Entry, Index, Match, build, campaign_entries, reference_entries
 
 # How another text relates to the query item.
 SOURCE = "source"      # counted: an earlier item, a bulletin issue or a reference text
@@ -81,7 +81,7 @@ class Analysis:
         index = build(entries, root, settings.min_span_chars, progress, processes, prune=not campaign.partial,
                       store=stored[0].feats.store if stored is not None else None, warmup=warmup)
         if stored is not None:
-            from .stored import Layered
+            from jianyan.dup.index.stored import Layered
             index = Layered(stored[0], stored[1], index)
         return cls(index, problems)
 
@@ -112,7 +112,7 @@ class Analysis:
         answered over all cores, each result given as soon as it is in (nothing piles up). Over a
         large campaign the workers are fresh processes that open the index's files (``_fresh``)
         rather than forks of this one, which holds the campaign."""
-        procs = forking.processes(len(todo), PARALLEL_QUERIES, processes)
+        procs = pools.processes(len(todo), PARALLEL_QUERIES, processes)
         found = None
         if procs:
             chunk = max(16, min(512, len(todo) // (procs * 8) or 1))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .features import K, Features, shingles
+from jianyan.dup.features import K, Features, shingles
 
 GAP = 3  # tokens
 

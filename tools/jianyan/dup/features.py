@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .tokens import cut
+from jianyan.dup.tokens import cut
 
 K = 3            # tokens per shingle
 W = 4            # winnowing window (in shingles)

@@ -31,8 +31,8 @@ import zlib
 from math import log
 from pathlib import Path
 
-from ..fsutil import NotRegular, open_regular
-from ..where import CACHE_DIR, cache_folder, cache_key, discard, drop_old_versions
+from jianyan.fsutil import NotRegular, open_regular
+from jianyan.where import CACHE_DIR, cache_folder, cache_key, discard, drop_old_versions
 
 FORMAT = 2
 MAGIC = b"jianyan-lexicon\0"
@@ -203,7 +203,7 @@ def _fast_class():
 
 
 def _folder(root: Path | None) -> Path | None:
-    from ..where import cache_enabled
+    from jianyan.where import cache_enabled
     if root is None or not cache_enabled(Path(root)):
         return None
     return Path(root) / CACHE_DIR / f"lexicon-v{FORMAT}"

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..fsutil import write_atomic
-from ..model import Issue
-from ..repo import Campaign, Doc
-from .context import issue_context
-from .env import TemplateFailure, environment, render
+from jianyan.fsutil import write_atomic
+from jianyan.campaign.model import Issue
+from jianyan.campaign.load import Campaign, Doc
+from jianyan.render.context import issue_context
+from jianyan.render.env import TemplateFailure, environment, render
 
 __all__ = ["BuildResult", "TemplateFailure", "build_issue", "environment", "render", "output_dir"]
 
@@ -37,7 +37,7 @@ def output_dir(root: Path) -> Path:
 
 def build_issue(campaign: Campaign, doc: Doc[Issue], out_dir: Path | None = None,
                 formats: tuple[str, ...] = FORMATS) -> BuildResult:
-    from .docx import build_docx
+    from jianyan.render.docx import build_docx
     issue = doc.model
     assert issue is not None
     out_dir = out_dir or output_dir(campaign.root)
@@ -66,7 +66,7 @@ def build_issue(campaign: Campaign, doc: Doc[Issue], out_dir: Path | None = None
 def _pdf(html_for: Callable[[int], str], when: dt.date, path: Path, result: BuildResult) -> None:
     """Print with Chromium; when the issue fills several pages, print again with the sheet that
     tall so the 版记 lands at the foot of the last page."""
-    from .pdf import MISSING, PdfFailure, find_chromium, html_to_pdf, page_count
+    from jianyan.render.pdf import MISSING, PdfFailure, find_chromium, html_to_pdf, page_count
     chromium = find_chromium()
     if chromium is None:
         result.notes.append(MISSING)

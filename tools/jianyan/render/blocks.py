@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..markdown import parser
+from jianyan.text.markdown import parser
 
 SOURCE_RE = re.compile(r"^[（(][^（）()]{2,60}[）)]$")
 NOTE_RE = re.compile(r"^[【\[]?编者按[】\]]?[：:]")

@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from ..markdown import plain_text
-from ..model import ISSUE_STATUSES, Issue, Recipients
-from ..repo import Campaign, Doc
-from ..textcount import count_chars
-from .blocks import articles
-from .env import cn_date
+from jianyan.text.markdown import plain_text
+from jianyan.campaign.model import ISSUE_STATUSES, Issue, Recipients
+from jianyan.campaign.load import Campaign, Doc
+from jianyan.text.textcount import count_chars
+from jianyan.render.blocks import articles
+from jianyan.render.env import cn_date
 
 FINAL = ("signed", "dispatched")
 RECIPIENT_LABELS = (("bao", "报"), ("song", "送"), ("fa", "发"))

@@ -1,0 +1,1 @@
+"""`make bench` and the accuracy evaluations: outside the runtime package."""

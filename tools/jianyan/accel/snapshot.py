@@ -1,0 +1,396 @@
+"""A stored full check of one commit, so `check --base` on a pull request reads only what it changed.
+
+A province keeps years of submissions in one repository; a pull request touches a handful. After a full
+check of a clean work tree (every family, no paths given), the findings on the files under submissions/
+are stored for the commit, with what each file's findings depend on and the duplication index of its
+texts. A later `check --base REF` whose merge-base (or HEAD) has a snapshot then:
+
+1. asks git what changed since that commit;
+2. runs a full check instead when anything besides submissions, bulletin issues, feedback records and
+   docs changed (a registry, a template, the settings…), or when too much changed;
+3. reads the changed submissions, every bulletin issue and feedback record, and the unchanged
+   submissions whose findings depend on a changed file — the ones that name it in ``related``, the
+   ones adopted in a changed issue, the item of a changed feedback record, any file with the same id —
+   and, when the day changed, the ones whose findings depend on the date (future dates, urgent items);
+4. runs every check on that partial campaign (other submissions are read on demand when a check looks
+   one up by id) and takes the stored findings for every file it did not read (``Partial.rest``).
+
+The findings are the same as a full `check --base` (tests/test_snapshot.py compares them on many
+changes). Two things are the snapshot's, by design: dup.* findings are only worked out for changed
+items under --base anyway; a fingerprint's document frequency (what counts as a stock phrase) is the
+snapshot's.
+
+Layout: ``.jianyan-cache/snapshot-v<SNAPSHOT_FORMAT>/<commit>/`` with ``meta.bin`` (commit, day, tool
+fingerprint, issue and feedback keys, ids that differ from file names, date-dependent files),
+``rdeps.bin`` (key → files depending on it), ``findings.bin`` (file → whether a draft, the loader's
+findings, the check families' findings) and ``dup/`` (dup/stored.py). Each .bin is a blob signed with
+this machine's key (loadcache.write_blob) under a label naming the commit, a random id of this
+snapshot (kept in meta.bin) and the part, so parts of two snapshots cannot be mixed; a folder is
+written under a temporary name and renamed; the newest KEEP snapshots are kept. Anything unreadable,
+unsigned or damaged means: no snapshot (it is removed with a note, and the full check that runs
+instead stores a new one).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jianyan.findings import Finding
+from jianyan.vcs.git import Change, Git, GitError
+from jianyan.accel.loadcache import fingerprint, read_blob, write_blob
+from jianyan.campaign.load import ISSUES_DIR, SUBMISSIONS_DIR, Campaign, doc_reader, load_campaign, load_registries
+from jianyan.where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, cache_folder, discard, \
+    drop_old_versions, holds_links, remove_entry
+
+KEEP = 3
+MAX_READ = 2000        # files to read beyond which a full check is as quick
+FEEDBACK_DIR = "feedback"
+# Check families whose findings are exactly those of the category of the same name: a --base run of
+# only these can take the rest from a snapshot too.
+SAME_NAMED = frozenset({"dup", "length", "quality", "pii"})
+# Findings worked out again on every --base run: duplication of the changed items, the change itself.
+NOT_STORED = ("dup.", "workflow.")
+# Changes that cannot alter any check's findings.
+INERT = ("docs/", "README.md")
+
+
+def folder_of(root: Path) -> Path:
+    return Path(root) / CACHE_DIR / SNAPSHOT_DIR
+
+
+def canonical_path(ident: str) -> str | None:
+    """submissions/<YYYY>/<unit>/<id>.md for an id shaped YYYY-unit-NNN."""
+    parts = ident.split("-")
+    if len(parts) < 3 or not parts[0].isdigit() or "/" in ident:
+        return None
+    return f"{SUBMISSIONS_DIR}/{parts[0]}/{'-'.join(parts[1:-1])}/{ident}.md"
+
+
+def _stem_id(path: str) -> str:
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+# --- what each file provides and depends on ------------------------------------------------------
+
+def submission_deps(model) -> set[str]:
+    """Keys of other files a submission's findings depend on (its own id is looked up by path)."""
+    keys = {f"id:{r}" for r in model.related}
+    if model.adopted_in:
+        keys.add(f"issue:{model.adopted_in}")
+    return keys
+
+
+def issue_keys(model) -> set[str]:
+    return {f"issue:{model.id}", *(f"id:{i}" for i in model.items)}
+
+
+def _timely(model, day: dt.date) -> bool:
+    """Findings that change with the date: a date after today, an urgent item's waiting time."""
+    return model.date > day or bool(getattr(model, "urgent", False))
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+def label(commit: str, ident: str, part: str) -> str:
+    """What a part of snapshot ``ident`` of ``commit`` is signed as (meta.bin: ``ident`` empty)."""
+    return f"{SNAPSHOT_DIR}/{commit}/{ident}/{part}"
+
+
+def _unblob(path: Path, name: str):
+    """A stored part of the snapshot signed as ``name``; ValueError when it is missing or damaged."""
+    obj = read_blob(path, name)
+    if obj is None:
+        raise ValueError(f"unreadable {path.name}")
+    return obj
+
+
+def clean_commit(root: Path) -> str | None:
+    """HEAD's commit when the campaign folder has no uncommitted or untracked change, else None."""
+    try:
+        git = Git(root)
+        git.toplevel  # noqa: B018 - raises outside a repository
+        head = git.head()
+        if head is None or git.out("status", "--porcelain", "-z", "--", ".").strip("\0"):
+            return None
+        return head
+    except GitError:
+        return None
+
+
+def save(campaign: Campaign, raw: list[Finding], today: dt.date | None = None) -> None:
+    """Store a full check of a clean work tree (``raw``: findings before ``finalize``). Never raises."""
+    root = Path(campaign.root)
+    if campaign.partial or campaign.registries is None or not cache_enabled(root):
+        return
+    commit = clean_commit(root)
+    if commit is None:
+        return
+    day = today or dt.date.today()
+    top = folder_of(root)
+    final = top / commit
+    if not cache_folder(top, create=True):  # no symlink on the way is followed
+        return
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{commit[:12]}.", dir=top))
+    except OSError:
+        return
+    try:
+        rdeps: dict[str, list[str]] = {}
+        odd_ids: dict[str, str] = {}
+        drafts: set[str] = set()
+        timely: list[str] = []
+        for doc in campaign.submissions:
+            s = doc.model
+            if s is None:
+                continue
+            if s.id != _stem_id(doc.path):
+                odd_ids[doc.path] = s.id
+            if s.status == "draft":
+                drafts.add(doc.path)
+            if _timely(s, day):
+                timely.append(doc.path)
+            for key in submission_deps(s):
+                rdeps.setdefault(key, []).append(doc.path)
+        provides = {d.path: sorted(issue_keys(d.model)) for d in campaign.issues if d.model is not None}
+        from jianyan.tracking.feedback import tracking_of
+        for rec in tracking_of(campaign).records:
+            if rec.model is not None:
+                provides[rec.path] = [f"id:{rec.model.item}"]
+        # per file: whether a draft, the loader's findings, the check families' findings
+        stored: dict[str, tuple[bool, list, list]] = {}
+        prefix = SUBMISSIONS_DIR + "/"
+        loader = set(campaign.findings)
+        for f in raw:
+            if f.path.startswith(prefix) and not f.code.startswith(NOT_STORED):
+                stored.setdefault(f.path, (f.path in drafts, [], []))[1 if f in loader else 2].append(
+                    (f.path, f.line, f.column, f.severity, f.code, f.message))
+        ident = secrets.token_hex(8)
+        meta = {"format": FORMAT, "commit": commit, "tool": fingerprint(), "day": day.isoformat(),
+                "files": len(campaign.submissions) + len(campaign.issues), "id": ident,
+                "provides": provides, "odd_ids": odd_ids, "timely": timely}
+        write_blob(tmp / "rdeps.bin", rdeps, label(commit, ident, "rdeps"))
+        write_blob(tmp / "findings.bin", stored, label(commit, ident, "findings"))
+        from jianyan.dup.index.stored import save_index
+        save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
+        write_blob(tmp / "meta.bin", meta, label(commit, "", "meta"))  # last: a snapshot exists only once complete
+        if os.path.lexists(final):
+            remove_entry(final)  # a folder, or a link removed itself (never what it points to)
+        os.replace(tmp, final)
+        _prune(top)
+    except (OSError, ValueError):
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _prune(top: Path) -> None:
+    drop_old_versions(top, "snapshot-v")
+    snaps = []
+    for p in top.iterdir():
+        st = os.lstat(p)
+        if stat.S_ISLNK(st.st_mode):
+            discard(p)  # a snapshot is never a link: not this tool's (and never followed)
+        elif stat.S_ISDIR(st.st_mode) and not p.name.startswith("."):
+            snaps.append((st.st_mtime, p))
+    for _, old in sorted(snaps, key=lambda s: s[0], reverse=True)[KEEP:]:
+        remove_entry(old)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+@dataclass
+class Partial:
+    """A partial campaign ready to check, and what the snapshot adds to its findings."""
+
+    campaign: Campaign
+    read: set[str]                      # submission files read this run
+    gone: set[str]                      # submission files deleted or renamed since the snapshot
+    findings: dict = field(default_factory=dict)
+    files: int = 0                      # submission and issue files in the work tree
+    index: object = None                # dup.stored.StoredIndex of the snapshot
+
+    @property
+    def dup(self) -> tuple[object, set[str]]:
+        """The stored dup index and the texts it must not offer (their current version is read, or
+        they are gone)."""
+        return self.index, self.read | self.gone
+
+    def rest(self, families: set[str] | None = None) -> tuple[list[Finding], set[str]]:
+        """The stored findings of every file not read this run, and the drafts among those files.
+        ``families``: only these check families ran (each of SAME_NAMED), besides the loader."""
+        out: list[Finding] = []
+        drafts: set[str] = set()
+        for path, (draft, loaded, found) in self.findings.items():
+            if path in self.read or path in self.gone:
+                continue
+            out.extend(Finding(*f) for f in loaded)
+            out.extend(Finding(*f) for f in found if families is None or f[4].split(".", 1)[0] in families)
+            if draft:
+                drafts.add(path)
+        return out, drafts
+
+
+def _changes_since(git: Git, prefix: str, commit: str) -> list[Change]:
+    out = []
+    for c in git.diff(commit, None, paths=(prefix,) if prefix else ()):
+        old = c.old[len(prefix):] if c.old and c.old.startswith(prefix) else None
+        new = c.new[len(prefix):] if c.new and c.new.startswith(prefix) else None
+        out.append(Change(c.status, old, new))
+    return out
+
+
+def _kind(path: str) -> str | None:
+    """What a changed path is, for the dependency rules; None: a change only a full check handles."""
+    if path.startswith(INERT):
+        return "inert"
+    if path.startswith(SUBMISSIONS_DIR + "/") and path.endswith(".md"):
+        return "submission"
+    if path.startswith(ISSUES_DIR + "/") and path.endswith(".md"):
+        return "issue"
+    if path.startswith(FEEDBACK_DIR + "/"):
+        return "feedback"
+    return None
+
+
+def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: Git, prefix: str,
+            progress=None, today: dt.date | None = None) -> Partial | None:
+    """The partial campaign for the first commit among ``candidates`` (commit, its changes to the work
+    tree or None to ask git) that has a usable snapshot; None when a full check is needed."""
+    root = Path(root)
+    if not cache_enabled(root) or not cache_folder(folder_of(root)):
+        return None
+    # the submissions the change under check touches are read whatever the snapshot (HEAD's has them
+    # unchanged, but the change's own checks compare them with the base)
+    base = {c.new for c in candidates[0][1] or () if c.new and _kind(c.new) == "submission"} if candidates else set()
+    for commit, changes in candidates:
+        where = folder_of(root) / commit
+        if not os.path.lexists(where):
+            continue
+        if not cache_folder(where) or holds_links(where):  # never followed: a snapshot holds no link
+            discard(where)
+            continue
+        try:
+            meta = _unblob(where / "meta.bin", label(commit, "", "meta"))
+        except ValueError:
+            discard(where)  # incomplete, damaged or not this machine's
+            continue
+        if not (isinstance(meta, dict) and meta.get("format") == FORMAT and meta.get("tool") == fingerprint()
+                and meta.get("commit") == commit and type(meta.get("id")) is str):
+            continue
+        try:
+            if changes is None:
+                changes = _changes_since(git, prefix, commit)
+            return _plan(root, where, meta, changes, progress, today or dt.date.today(), base)
+        except GitError:
+            return None
+        except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError, AttributeError):
+            discard(where)
+            return None
+    return None
+
+
+def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, day: dt.date,
+          base: set[str]) -> Partial | None:
+    kinds: dict[str, str] = {}
+    for c in changes:
+        for p in (c.old, c.new):
+            if p is None:
+                continue
+            k = _kind(p)
+            if k is None:
+                return None
+            kinds[p] = k
+    changed = {p for c in changes for p in (c.new,) if p and kinds[p] == "submission"}
+    gone = {c.old for c in changes if c.old and kinds[c.old] == "submission" and c.old != c.new}
+    if len(changed) > MAX_READ:
+        return None
+    odd_ids: dict[str, str] = meta["odd_ids"]
+    provides: dict[str, list[str]] = meta["provides"]
+    # phase 1: the changed submissions and every bulletin issue, to know the keys the change touches
+    # a few files are parsed quicker than the load and findings caches of a large campaign are read
+    regs = load_registries(root)
+    first = load_campaign(root, submissions=changed, cache=False, registries=regs)
+    touched: set[str] = set()
+    for p in gone | changed:
+        touched.add(f"id:{odd_ids.get(p, _stem_id(p))}")
+    for doc in first.submissions:
+        if doc.model is not None:
+            touched.add(f"id:{doc.model.id}")
+    changed_issues = {p for p, k in kinds.items() if k == "issue"}
+    for p in changed_issues:
+        touched.update(provides.get(p, ()))
+    for doc in first.issues:
+        if doc.path in changed_issues and doc.model is not None:
+            touched.update(issue_keys(doc.model))
+    for p, k in kinds.items():
+        if k == "feedback":
+            touched.update(provides.get(p, ()))
+            touched.add(f"id:{_stem_id(p)}")
+    rdeps: dict[str, list[str]] = _unblob(where / "rdeps.bin", label(meta["commit"], meta["id"], "rdeps"))
+    by_odd_id: dict[str, list[str]] = {}
+    for p, ident in odd_ids.items():
+        by_odd_id.setdefault(ident, []).append(p)
+    read = set(changed)
+    for key in touched:
+        read.update(rdeps.get(key, ()))
+        if key.startswith("id:"):
+            ident = key[3:]
+            canon = canonical_path(ident)
+            if canon and (root / canon).is_file():
+                read.add(canon)
+            read.update(by_odd_id.get(ident, ()))
+    if meta["day"] != day.isoformat():
+        read.update(meta["timely"])
+    read.update(p for p in base if (root / p).is_file())
+    read -= gone
+    if len(read) > MAX_READ:
+        return None
+    if progress:
+        progress(f"增量检查：读取改动的 {len(changed)} 篇和受影响的 {len(read) - len(changed)} 篇，其余使用快照")
+    # phase 2: the dependants too (usually there are none and phase 1's campaign is the one)
+    campaign = first if read == changed else load_campaign(root, submissions=read, cache=False, registries=regs)
+    if campaign.registries is None:
+        return None
+    index = stored_index(where, root, campaign.registries.settings.dup.min_span_chars, meta)
+    campaign.lookup = _lookup(root, campaign, odd_ids, read | gone, by_odd_id)
+    files = meta["files"] + sum((c.new is not None and kinds[c.new] in ("submission", "issue"))
+                                - (c.old is not None and kinds[c.old] in ("submission", "issue")) for c in changes)
+    findings = _unblob(where / "findings.bin", label(meta["commit"], meta["id"], "findings"))
+    return Partial(campaign, read, gone, findings, index=index, files=files)
+
+
+def stored_index(where: Path, root: Path, min_chars: int, meta: dict | None = None):
+    """The duplication index (dup.stored.StoredIndex) of the snapshot at ``where``, whose ``meta`` is read
+    when not given; ValueError when the snapshot is damaged or not this machine's."""
+    from jianyan.dup.index.stored import StoredIndex
+    if meta is None:
+        meta = _unblob(where / "meta.bin", label(where.name, "", "meta"))
+    return StoredIndex(where / "dup", root, min_chars, label(meta["commit"], meta["id"], "dup"))
+
+
+def _lookup(root: Path, campaign: Campaign, odd_ids: dict[str, str], skip: set[str],
+            by_odd_id: dict[str, list[str]]):
+    """id → submission not read this run (read from disk on demand, once)."""
+    reader = doc_reader(root, campaign.registries)
+    seen: dict[str, object] = {}
+
+    def lookup(ident: str):
+        if ident in seen:
+            return seen[ident]
+        found = None
+        canon = canonical_path(ident)
+        paths = [p for p in ([canon] if canon and canon not in odd_ids else []) + by_odd_id.get(ident, [])
+                 if p not in skip]
+        for p in paths:
+            doc = reader(p)
+            if doc is not None and doc.model is not None and doc.model.id == ident:
+                found = doc
+                break
+        seen[ident] = found
+        return found
+
+    return lookup

@@ -1,0 +1,340 @@
+"""Bulletin issues (专刊) as a workflow: pick the issue, draft the next one, record review, sign-off
+and dispatch. Every change to a file goes through edit.py (only the needed lines change) and is
+verified before anything is written; a failure leaves every file as it was.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from jianyan.campaign.edit import EditError, edit_file, yaml_scalar
+from jianyan.fsutil import write_atomic
+from jianyan.text.markdown import parser
+from jianyan.campaign.model import ISSUE_STATUSES, ROLES, Issue, Submission
+from jianyan.campaign.load import ISSUES_DIR, Campaign, Doc
+
+
+class BulletinError(Exception):
+    """A user-facing problem; the message is Chinese and says how to fix it."""
+
+
+# --- finding issues -------------------------------------------------------------------------------
+
+def issue_key(issue: Issue) -> tuple[int, int]:
+    return int(issue.id[:4]), issue.number
+
+
+def sorted_issues(campaign: Campaign) -> list[Doc[Issue]]:
+    return sorted((d for d in campaign.issues if d.model), key=lambda d: issue_key(d.model))
+
+
+def normalize_id(text: str) -> str:
+    """"2021-5", "2021-005", "2021/005" → "2021-005"."""
+    m = re.fullmatch(r"\s*(\d{4})\s*[-/]\s*(\d{1,})\s*", text or "")
+    if not m:
+        raise BulletinError(f"期号“{text}”格式不对，应写成 年份-期号，如 2021-005")
+    return f"{m.group(1)}-{int(m.group(2)):03d}"
+
+
+_ISSUE_FILE = re.compile(rf"{ISSUES_DIR}/(\d{{4}})/(\d+)\.md")
+
+
+def _file_key(path: str) -> tuple[int, int] | None:
+    """issues/2021/006.md → (2021, 6); None for a file not named like an issue."""
+    m = _ISSUE_FILE.fullmatch(path)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def latest_issue(campaign: Campaign) -> Doc[Issue]:
+    """The newest issue. Refuses when an issue file that is (or may be) newer cannot be read,
+    rather than quietly falling back to an older issue."""
+    docs = sorted_issues(campaign)
+    newest = issue_key(docs[-1].model) if docs else None
+    broken = [d.path for d in campaign.issues if d.model is None
+              and (newest is None or (_file_key(d.path) or newest) >= newest)]
+    if broken:
+        named = f"；或者在命令后写明要用哪一期，如 {docs[-1].model.id}" if docs else ""
+        raise BulletinError(f"不能确定最新一期：{'、'.join(sorted(broken))} 有错误，无法使用：\n"
+                            + "\n".join(_problems(campaign, p) for p in sorted(broken))
+                            + f"\n请先运行 jianyan check 查看并改正{named}")
+    if not docs:
+        raise BulletinError("issues/ 下还没有可用的专刊。请先运行 jianyan issue new 起草第一期")
+    return docs[-1]
+
+
+def _problems(campaign: Campaign, path: str) -> str:
+    """The errors found in one file, one per line (file:line: message)."""
+    problems = [f"{f.path}:{f.line or 1}: {f.message}" for f in campaign.findings
+                if f.path == path and f.severity == "error"]
+    return "\n".join(problems or [f"{path}:1: 元数据无法读取"])
+
+
+def find_issue(campaign: Campaign, ident: str | None) -> Doc[Issue]:
+    """The issue ``ident`` (YYYY-NNN), or the latest one; explains invalid files."""
+    if ident is None:
+        return latest_issue(campaign)
+    ident = normalize_id(ident)
+    doc = campaign.issue(ident)
+    if doc is not None:
+        return doc
+    path = f"{ISSUES_DIR}/{ident[:4]}/{ident[5:]}.md"
+    for d in campaign.issues:
+        if d.path == path:
+            raise BulletinError(f"{path} 有错误，无法使用：\n" + _problems(campaign, path))
+    raise BulletinError(f"没有第 {ident} 期（应有文件 {path}）。用 jianyan issue list 查看已有各期")
+
+
+def used_numbers(campaign: Campaign, year: int) -> set[int]:
+    """Numbers taken in ``year``: by valid issues and by any file name under issues/<year>/."""
+    used = {d.model.number for d in campaign.issues if d.model and d.model.id.startswith(f"{year}-")}
+    folder = campaign.root / ISSUES_DIR / str(year)
+    if folder.is_dir():
+        used.update(int(p.stem) for p in folder.glob("*.md") if p.stem.isascii() and p.stem.isdigit())
+    return used
+
+
+def next_numbers(campaign: Campaign, year: int) -> tuple[int, int]:
+    """(number in the year, running total) for a new issue: one past the highest ever used."""
+    number = max(used_numbers(campaign, year), default=0) + 1
+    total = max((d.model.total for d in campaign.issues if d.model), default=0) + 1
+    return number, total
+
+
+# --- drafting -------------------------------------------------------------------------------------
+
+def items_in_issues(campaign: Campaign) -> dict[str, str]:
+    """Item id → the first issue that lists it."""
+    out: dict[str, str] = {}
+    for d in sorted_issues(campaign):
+        for item in d.model.items:
+            out.setdefault(item, d.model.id)
+    return out
+
+
+def unused_accepted(campaign: Campaign) -> list[Submission]:
+    """Accepted items no issue uses yet: urgent ones (急事急报) first, then oldest decision first."""
+    used = items_in_issues(campaign)
+    subs = [s for s in campaign.valid_submissions if s.status == "accepted" and s.id not in used]
+    return sorted(subs, key=lambda s: (not s.urgent, s.review.date if s.review else s.date, s.date, s.id))
+
+
+def short_title(title: str) -> str:
+    """关于加快……的建议 → 加快……"""
+    t = re.sub(r"^关于", "", title.strip())
+    return re.sub(r"的(建议|意见建议|意见|情况反映|问题)$", "", t) or title
+
+
+def _paragraphs(body: str) -> list[tuple[str, str]]:
+    """(kind, text) of the body's blocks: kind is heading or para."""
+    out: list[tuple[str, str]] = []
+    kind = "para"
+    for tok in parser().parse(body):
+        if tok.type == "heading_open":
+            kind = "heading"
+        elif tok.type == "heading_close":
+            kind = "para"
+        elif tok.type == "inline":
+            text = "".join(c.content for c in tok.children or () if c.type in ("text", "code_inline"))
+            if kind == "para" and re.fullmatch(r"\s*[一二三四五六七八九十]+、.{2,20}", text):
+                out.append(("heading", text))
+            else:
+                out.append((kind, text))
+    return out
+
+
+def source_line(campaign: Campaign, sub: Submission) -> str:
+    unit = campaign.registries.units.get(sub.unit) if campaign.registries else None
+    if unit is not None and unit.kind == "committee":
+        return f"（省政协委员 {'、'.join(sub.submitter)}）"
+    return f"（{unit.name if unit else '、'.join(sub.submitter)}）"
+
+
+def skeleton(campaign: Campaign, subs: list[Submission]) -> str:
+    """A body to edit down: per item its title, opening paragraph, its suggestions and source."""
+    parts: list[str] = []
+    for sub in subs:
+        doc = campaign.submission(sub.id)
+        paras = _paragraphs(doc.body if doc else "")
+        lead = next((t for k, t in paras if k == "para"), "")
+        suggestions: list[str] = []
+        in_suggest = False
+        for kind, text in paras:
+            if kind == "heading":
+                in_suggest = any(word in text for word in ("建议", "做法", "启示"))
+            elif in_suggest:
+                suggestions.append(text.strip())
+        section = [f"## {short_title(sub.title)}", "", lead.strip()]
+        if suggestions:
+            section += ["", "建议：" + "".join(suggestions)]
+        section += ["", source_line(campaign, sub)]
+        parts.append("\n".join(section))
+    return "\n\n".join(parts) + "\n"
+
+
+def default_editor(campaign: Campaign) -> str:
+    """The research-office person whose e-mail is git's user.email, else the first one."""
+    regs = campaign.registries
+    editors = regs.holders("research_office") if regs else []
+    if not editors:
+        raise BulletinError("schema/roles.yaml 中没有研究室（research_office）人员，无法确定责任编辑。请用 --editor 指定")
+    try:
+        email = subprocess.run(["git", "config", "user.email"], cwd=campaign.root, capture_output=True,
+                               text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        email = ""
+    for p in editors:
+        if email and p.email == email:
+            return p.name
+    return editors[0].name
+
+
+@dataclass
+class Draft:
+    path: Path
+    ident: str
+    items: list[str]
+    chars_hint: str
+
+
+def create_issue(campaign: Campaign, items: list[str], date: dt.date, editor: str | None,
+                 count: int = 1) -> Draft:
+    regs = campaign.registries
+    if regs is None:
+        raise BulletinError("登记表（schema/）有错误，请先运行 jianyan check 并改正")
+    used = items_in_issues(campaign)
+    if items:
+        subs = []
+        problems = []
+        for ident in items:
+            doc = campaign.submission(ident)
+            if doc is None:
+                problems.append(f"{ident}：没有这条信息（或其文件有错误，请先运行 jianyan check）")
+            elif doc.model.status != "accepted":
+                problems.append(f"{ident}：状态是 {doc.model.status}，只有审核通过（accepted）的信息才能编入专刊")
+            elif ident in used:
+                problems.append(f"{ident}：已编入第 {used[ident]} 期")
+            else:
+                subs.append(doc.model)
+        if problems:
+            raise BulletinError("不能起草：\n" + "\n".join(problems))
+    else:
+        subs = unused_accepted(campaign)[:max(count, 1)]
+        if not subs:
+            raise BulletinError("没有尚未编刊的审核通过（accepted）信息。可先审核信息，或用 --item 指定")
+    editor = editor or default_editor(campaign)
+    person = regs.person(editor)
+    if person is None or "research_office" not in person.roles:
+        raise BulletinError(f"责任编辑“{editor}”不是 schema/roles.yaml 中的研究室人员。请用 --editor 指定")
+    number, total = next_numbers(campaign, date.year)
+    ident = f"{date.year}-{number:03d}"
+    path = campaign.root / ISSUES_DIR / str(date.year) / f"{number:03d}.md"
+    head = [
+        "---",
+        f"id: {ident}",
+        f"number: {number}",
+        f"total: {total}  # 总第{total}期",
+        f"date: {date.isoformat()}  # 出刊日期",
+        "status: draft  # 编辑中；主任审改后运行 jianyan issue review",
+        "items: [" + ", ".join(s.id for s in subs) + "]",
+        f"editor: {yaml_scalar(person.name)}",
+        "public: false",
+        "# recipients:  报送范围默认取 schema/settings.yaml；本期不同时在此填写 bao/song/fa 列表",
+        "---",
+    ]
+    text = "\n".join(head) + "\n" + skeleton(campaign, subs)
+    try:
+        write_atomic(path, text, exclusive=True)
+    except FileExistsError:
+        raise BulletinError(f"{path.relative_to(campaign.root)} 已存在，不会覆盖。请检查 issues/ 下的文件") from None
+    target = regs.settings.bulletin.target_chars
+    return Draft(path, ident, [s.id for s in subs], f"每期约 {target} 字")
+
+
+# --- review, sign-off, dispatch ----------------------------------------------------------------------
+
+STEPS = {
+    # command: (key in the issue, role needed, status before, status after)
+    "review": ("review", "director", ("draft",), "reviewed"),
+    "sign": ("signoff", "secretary_general", ("reviewed",), "signed"),
+    "dispatch": ("dispatch", "secretariat", ("signed",), "dispatched"),
+}
+PREVIOUS = {"review": None, "sign": "review", "dispatch": "signoff"}
+
+
+@dataclass
+class Change:
+    path: Path
+    rel: str
+    text: str
+    what: str
+
+
+def record_step(campaign: Campaign, doc: Doc[Issue], step: str, by: str, date: dt.date,
+                note: str | None = None) -> list[Change]:
+    """Compute (not write) the file changes for ``step``; raises BulletinError when not allowed."""
+    key, role, before, after = STEPS[step]
+    issue = doc.model
+    regs = campaign.registries
+    person = regs.person(by) if regs else None
+    if person is None:
+        raise BulletinError(f"“{by}”不在 schema/roles.yaml 中。请写登记的姓名或代码")
+    if role not in person.roles:
+        raise BulletinError(f"{person.name}不是{ROLES[role]}，不能办理这一步（{ISSUE_STATUSES[after]}）")
+    if issue.status not in before:
+        if issue.status == after:
+            raise BulletinError(f"第 {issue.id} 期已经是“{ISSUE_STATUSES[after]}”，无需重复办理")
+        raise BulletinError(f"第 {issue.id} 期当前是“{ISSUE_STATUSES[issue.status]}”，"
+                            f"须先到“{ISSUE_STATUSES[before[0]]}”才能{ISSUE_STATUSES[after]}")
+    prev = getattr(issue, PREVIOUS[step]) if PREVIOUS[step] else None
+    if prev is not None and date < prev.date:
+        raise BulletinError(f"日期 {date} 早于上一步的日期 {prev.date}。请核对 --date")
+    value = {"by": person.name, "date": date.isoformat()}
+    if note:
+        value["note"] = note
+    anchor = {"review": "editor", "signoff": "review", "dispatch": "signoff"}[key]
+    changes = [Change(campaign.root / doc.path, doc.path, _edit(campaign, doc.path, [
+        (("status",), after), ((key,), value)], after={key: anchor}), f"状态改为 {after}（{ISSUE_STATUSES[after]}）")]
+    if step == "sign":
+        changes += _adopt_items(campaign, issue)
+    return changes
+
+
+def _edit(campaign: Campaign, rel: str, changes, after=None) -> str:
+    try:
+        return edit_file(campaign.root / rel, changes, path=rel, after=after)
+    except EditError as exc:
+        raise BulletinError(str(exc)) from None
+
+
+def _adopt_items(campaign: Campaign, issue: Issue) -> list[Change]:
+    """Each item of a signed issue becomes adopted with adopted_in pointing at it."""
+    out: list[Change] = []
+    problems: list[str] = []
+    for ident in issue.items:
+        doc = campaign.submission(ident)
+        if doc is None:
+            problems.append(f"{ident}：找不到这条信息（或其文件有错误）")
+            continue
+        sub = doc.model
+        if sub.status == "adopted" and sub.adopted_in == issue.id:
+            continue
+        if sub.status != "accepted":
+            problems.append(f"{doc.path}：状态是 {sub.status}，只有审核通过（accepted）的信息才能采用")
+            continue
+        text = _edit(campaign, doc.path, [(("status",), "adopted"), (("adopted_in",), issue.id)],
+                     after={"adopted_in": "review"})
+        out.append(Change(campaign.root / doc.path, doc.path, text, f"状态改为 adopted，adopted_in: {issue.id}"))
+    if problems:
+        raise BulletinError("不能签发，所用信息有问题（所有文件均未改动）：\n" + "\n".join(problems))
+    return out
+
+
+def apply(changes: list[Change]) -> None:
+    """Write every prepared change (each atomically)."""
+    for c in changes:
+        write_atomic(c.path, c.text)
+
+

@@ -1,0 +1,480 @@
+"""Load a campaign repository: registries, submissions and bulletin issues, with findings.
+
+Data flows one way: files → parsed model (here) → checks and renderers. Loading never
+raises for bad input; every problem becomes a Finding and the other files are still read.
+A file is opened only when it is a regular file (a pipe or device in a content folder is
+reported, never opened: reading it could wait for ever), and never read past its size limit.
+
+Codes:
+  encoding.unreadable      a file or folder that cannot be read (permissions, disk error, gone meanwhile)
+  length.file_too_large    a content file or registry over its size limit, refused unread
+  ref.registry_missing     a registry file of schema/ is absent
+  ref.duplicate_unit       a unit code registered twice
+"""
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import os
+import stat
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Generic, Iterable, TypeVar
+
+from pydantic import BaseModel
+
+from jianyan.findings import Finding, error
+from jianyan.campaign.frontmatter import ChangedWhileChecking, Parsed, read_markdown, read_yaml
+from jianyan.accel.loadcache import LoadCache
+from jianyan.accel.memory import trim
+from jianyan.campaign.model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,
+                    Submission, Topic, TopicsFile, Unit, UnitsFile)
+from jianyan.campaign.validate import validate
+from jianyan.where import SCHEMA_DIR, cache_enabled, find_root
+
+SUBMISSIONS_DIR = "submissions"
+ISSUES_DIR = "issues"
+# The list each registry file holds (used for an empty stand-in when the file is broken).
+REGISTRY_LISTS = {"topics": "topics", "units": "units", "roles": "people", "reasons": "reasons"}
+REGISTRY_FILES = {
+    "settings": ("settings.yaml", Settings),
+    "topics": ("topics.yaml", TopicsFile),
+    "units": ("units.yaml", UnitsFile),
+    "roles": ("roles.yaml", RolesFile),
+    "reasons": ("reasons.yaml", ReasonsFile),
+}
+# Registries a campaign may do without (issue 11: members' records, unit quotas): absent means empty.
+OPTIONAL_REGISTRY_FILES = {
+    "members": ("members.yaml", MembersFile),
+    "quotas": ("quotas.yaml", QuotasFile),
+}
+# A registry is a few KB (3 000 members: about 500 KB); anything far larger is refused unread.
+REGISTRY_MAX_BYTES = 5_000_000
+LOAD_CHUNK = 2048  # files read (and their bytes held) at a time while loading
+# Beyond this many content files `check` does not hold the texts once read: a check that wants one reads
+# the file again (frontmatter.Parsed.forget), 2.3 KB a file less — 230 MB at 100 000 files.
+LEAN_FILES = 20_000
+# Files that may sit in content folders without being content.
+IGNORED_NAMES = {"README.md", "readme.md", ".gitkeep", ".DS_Store", "Thumbs.db"}
+# A Word/WPS original kept by `jianyan import` beside its submission (same stem, e.g. 2021-minge-001.docx).
+ORIGINAL_SUFFIXES = (".docx", ".doc", ".wps")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(slots=True)
+class Doc(Generic[M]):
+    """One content file: where it is, what was read, and the model if it validated."""
+
+    path: str  # repository-relative, with /
+    parsed: Parsed
+    model: M | None
+
+    @property
+    def body(self) -> str:
+        return self.read_body()
+
+    def read_body(self) -> str:
+        """``body``, as a function to call when the text is wanted (dup.engine.Entry does not hold it)."""
+        return self.parsed.body
+
+    @property
+    def body_line(self) -> int:
+        return self.parsed.body_line
+
+    def line(self, *key: str | int) -> int:
+        return self.parsed.line_of(tuple(key))
+
+
+@dataclass
+class Registries:
+    settings: Settings
+    topics: dict[int, Topic]
+    units: dict[str, Unit]
+    people: list[Person]
+    reasons: dict[str, Reason]
+    paths: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, Parsed] = field(default_factory=dict)
+    members: list[Member] = field(default_factory=list)  # schema/members.yaml (may be absent)
+    broken: frozenset[str] = frozenset()  # registries that failed to load (stand-ins are empty)
+    quotas: QuotasFile = field(default_factory=QuotasFile)  # schema/quotas.yaml (may be absent)
+
+    def person(self, who: str | None) -> Person | None:
+        """A person by name or code."""
+        if not who:
+            return None
+        for p in self.people:
+            if who in (p.name, p.code):
+                return p
+        return None
+
+    def holders(self, role: str, unit: str | None = None) -> list[Person]:
+        return [p for p in self.people if role in p.roles and (unit is None or p.unit == unit)]
+
+
+@dataclass
+class Campaign:
+    root: Path
+    registries: Registries | None
+    submissions: list[Doc[Submission]]
+    issues: list[Doc[Issue]]
+    unknown_files: list[str]
+    findings: list[Finding]
+    originals: list[str] = field(default_factory=list)  # kept Word originals (companions of a .md)
+    # A partial campaign (snapshot.py) holds only some submissions; ``lookup`` reads any other by id.
+    partial: bool = False
+    lookup: Callable[[str], "Doc[Submission] | None"] | None = None
+    # (size, mtime_ns) of each document's file as read, flat, in the order of [*submissions, *issues]
+    # (-1 where it was not read): ``verify_unchanged`` tells an edit made during the run.
+    stamps: array | None = None
+
+    def submission(self, ident: str) -> Doc[Submission] | None:
+        doc = self._by_id_sub.get(ident)
+        if doc is None and self.lookup is not None:
+            doc = self.lookup(ident)
+        return doc
+
+    def issue(self, ident: str) -> Doc[Issue] | None:
+        return self._by_id_issue.get(ident)
+
+    def broken_issue(self, ident: str) -> bool:
+        """An issue file for ``ident`` exists but did not validate (its own errors are reported there)."""
+        path = f"{ISSUES_DIR}/{ident[:4]}/{ident[5:]}.md"
+        return any(d.path == path and d.model is None for d in self.issues)
+
+    def __post_init__(self) -> None:
+        self._by_id_sub = {d.model.id: d for d in self.submissions if d.model}
+        self._by_id_issue = {d.model.id: d for d in self.issues if d.model}
+
+    @property
+    def valid_submissions(self) -> list[Submission]:
+        return [d.model for d in self.submissions if d.model]
+
+    def verify_unchanged(self) -> None:
+        """Raise ChangedWhileChecking when a file read is no longer as it was (size or modification
+        time; one stat a file, nothing read again): findings made from two versions would not agree."""
+        if self.stamps is None:
+            return
+        for i, doc in enumerate([*self.submissions, *self.issues]):
+            size, mtime = self.stamps[2 * i], self.stamps[2 * i + 1]
+            if size < 0:
+                continue
+            try:
+                now = os.stat(os.path.join(self.root, doc.path))
+            except OSError:
+                raise ChangedWhileChecking(doc.path) from None
+            if (now.st_size, now.st_mtime_ns) != (size, mtime):
+                raise ChangedWhileChecking(doc.path)
+
+
+def rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def read_stamped(path: Path, limit: int) -> tuple[bytes | None, str | None, tuple[int, int]]:
+    """Read a file, refusing one over ``limit`` bytes without reading it whole: (bytes or None, why it
+    was refused, its (size, mtime_ns) as opened). Opened without waiting (a pipe put in place of the
+    file would block the run); OSError when it cannot be read or is not a regular file."""
+    with open(path, "rb", opener=lambda name, flags: os.open(name, flags | os.O_NONBLOCK)) as fh:
+        st = os.fstat(fh.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        size = st.st_size
+        if size > limit:
+            return None, (f"文件有 {size / 1_000_000:.1f} MB，超过上限 {limit / 1_000_000:.1f} MB，已拒收。"
+                          "一篇建言信息一般不超过 1500 字（约 5 KB）；请删去粘贴进来的大段材料，附件另行报送"), (size, st.st_mtime_ns)
+        return fh.read(), None, (size, st.st_mtime_ns)
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file or folder could not be read, in Chinese."""
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "没有读取权限"
+    if exc.errno == errno.ENOENT:
+        return "读取时已不存在，可能正被移动或删除"
+    if exc.errno == errno.EIO:
+        return "磁盘读写出错"
+    if exc.errno == errno.EINVAL:
+        return "不是普通文件"
+    return exc.strerror or type(exc).__name__
+
+
+def unreadable(relpath: str, exc: OSError, folder: bool = False) -> Finding:
+    if folder:
+        return error(relpath, None, "encoding.unreadable",
+                     f"无法读取这个文件夹（{os_reason(exc)}），其中的文件都没有检查。"
+                     "请把文件夹的权限改为所有人可读，或移走不属于活动的文件夹")
+    return error(relpath, None, "encoding.unreadable",
+                 f"无法读取这个文件（{os_reason(exc)}），没有检查。请把文件权限改为所有人可读，"
+                 "或等文件操作完成后重新运行检查")
+
+
+def read_registry(root: Path, relpath: str) -> tuple[bytes | None, Finding | None]:
+    """A registry's (or the phrase list's) bytes, or the finding that refuses it (unreadable, over
+    REGISTRY_MAX_BYTES)."""
+    try:
+        raw, too_big, _ = read_stamped(root / relpath, REGISTRY_MAX_BYTES)
+    except OSError as exc:
+        return None, unreadable(relpath, exc)
+    if raw is None:
+        return None, error(relpath, None, "length.file_too_large",
+                           f"登记表超过上限 {REGISTRY_MAX_BYTES / 1_000_000:.0f} MB，已拒收（正常只有几十 KB）。"
+                           "请检查是否误粘贴了大段内容")
+    return raw, None
+
+
+def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
+    store = LoadCache(root if cache_enabled(root) else None, part="schema")
+    try:
+        return _load_registries(root, lambda relpath, raw: store.read(relpath, raw, read_yaml))
+    finally:
+        store.save()
+
+
+def _load_registries(root: Path, read: Callable[[str, bytes], Parsed]) -> tuple[Registries | None, list[Finding]]:
+    findings: list[Finding] = []
+    loaded: dict[str, BaseModel] = {}
+    parsed_files: dict[str, Parsed] = {}
+    for key, (name, model) in REGISTRY_FILES.items():
+        path = root / SCHEMA_DIR / name
+        relpath = f"{SCHEMA_DIR}/{name}"
+        if not path.is_file():
+            findings.append(error(relpath, None, "ref.registry_missing",
+                                  f"缺少登记表 {relpath}。请从模板仓库复制一份（jianyan init 会生成全部登记表）"))
+            continue
+        raw, refused = read_registry(root, relpath)
+        if raw is None:
+            findings.append(refused)
+            continue
+        parsed = read(relpath, raw)
+        parsed_files[key] = parsed
+        findings.extend(parsed.findings)
+        if not parsed.ok:
+            continue
+        obj, found = validate(model, parsed, "schema")
+        findings.extend(found)
+        if obj is not None:
+            loaded[key] = obj
+    if "settings" not in loaded:
+        return None, findings  # nothing can be checked without the campaign settings
+    # Any other broken registry is replaced by an empty one and marked broken: the other files are
+    # still checked, and findings that would only repeat the registry's own error are withheld.
+    broken = frozenset(key for key in REGISTRY_FILES if key not in loaded)
+    for key in broken:
+        loaded[key] = REGISTRY_FILES[key][1].model_construct(**{REGISTRY_LISTS[key]: []})
+    optional: dict[str, BaseModel] = {}
+    for key, (name, model) in OPTIONAL_REGISTRY_FILES.items():
+        path = root / SCHEMA_DIR / name
+        if not path.is_file():
+            continue
+        relpath = f"{SCHEMA_DIR}/{name}"
+        raw, refused = read_registry(root, relpath)
+        if raw is None:
+            findings.append(refused)
+            continue
+        parsed = read(relpath, raw)
+        parsed_files[key] = parsed
+        findings.extend(parsed.findings)
+        if parsed.ok:
+            obj, found = validate(model, parsed, "schema")
+            findings.extend(found)
+            if obj is not None:
+                optional[key] = obj
+    topics = {t.number: t for t in loaded["topics"].topics}
+    units: dict[str, Unit] = {}
+    for i, u in enumerate(loaded["units"].units):
+        if u.code in units:
+            findings.append(error(f"{SCHEMA_DIR}/units.yaml", parsed_files["units"].line_of(("units", i, "code")),
+                                  "ref.duplicate_unit", f"单位代码“{u.code}”重复登记。请给每个单位一个唯一代码"))
+        units[u.code] = u
+    reasons = {r.code: r for r in loaded["reasons"].reasons}
+    regs = Registries(settings=loaded["settings"], topics=topics, units=units,
+                      people=loaded["roles"].people, reasons=reasons,
+                      paths={k: f"{SCHEMA_DIR}/{v[0]}" for k, v in {**REGISTRY_FILES, **OPTIONAL_REGISTRY_FILES}.items()},
+                      lines=parsed_files,
+                      members=optional["members"].members if "members" in optional else [],
+                      quotas=optional.get("quotas") or QuotasFile(), broken=broken)
+    return regs, findings
+
+
+def read_content(root: Path, path: Path, limit: int) -> tuple[bytes | None, Finding | None, tuple[int, int]]:
+    """A content file's bytes, or the finding that refuses it (over ``limit``, unreadable), and its
+    (size, mtime_ns) as read ((-1, -1) when it could not be read)."""
+    try:
+        raw, too_big, stamp = read_stamped(path, limit)
+    except OSError as exc:
+        return None, unreadable(rel(root, path), exc), (-1, -1)
+    if raw is None:
+        return None, error(rel(root, path), None, "length.file_too_large", too_big or ""), stamp
+    return raw, None, stamp
+
+
+def _load_doc(root: Path, path: Path, model: type[M], limit: int, cache: LoadCache | None = None,
+              read: tuple[bytes | None, Finding | None, tuple[int, int]] | None = None) -> tuple[Doc[M], list[Finding]]:
+    relpath = rel(root, path)
+    raw, refusal, _ = read if read is not None else read_content(root, path, limit)
+    if raw is None:
+        return refused(refusal)
+    parsed = cache.read_markdown(relpath, raw) if cache is not None else read_markdown(relpath, raw)
+    return to_doc(parsed, model)
+
+
+def refused(finding: Finding) -> tuple[Doc, list[Finding]]:
+    """A file refused unread (too large, unreadable): no model, the one finding."""
+    return Doc(finding.path, Parsed(finding.path), None), [finding]
+
+
+def to_doc(parsed: Parsed, model: type[M]) -> tuple[Doc[M], list[Finding]]:
+    """A read file validated against ``model``: the document and all its findings (reader's and model's)."""
+    findings = list(parsed.findings)
+    obj = None
+    if parsed.ok:
+        obj, found = validate(model, parsed, "schema")
+        findings.extend(found)
+        if obj is not None:
+            share(obj)
+    parsed.pack()  # validated: the values live on in the model, the record keeps them for the checks
+    return Doc(parsed.path, parsed, obj), findings
+
+
+SHARED_MAX_CHARS = 12  # strings up to this long (units, statuses, kinds, names; not ids) are kept once
+_SHARED: dict = {}
+
+
+def share(model: BaseModel) -> None:
+    """Let a validated model hold the values many models have (short strings, dates, the set of fields
+    given) as one object each instead of a copy each: 1 KB less a submission. Models are read-only
+    once loaded; the set of fields given becomes a frozenset, so an attribute set later fails loudly
+    instead of changing every model's set."""
+    fields = frozenset(model.__pydantic_fields_set__)
+    object.__setattr__(model, "__pydantic_fields_set__", _SHARED.setdefault(fields, fields))
+    values = model.__dict__
+    for name, value in values.items():
+        if isinstance(value, list):
+            values[name] = [_shared(v) for v in value]
+        elif isinstance(value, BaseModel):
+            share(value)
+        else:
+            values[name] = _shared(value)
+
+
+def _shared(value):
+    """The one object kept for ``value`` when it is a date or a short string; else ``value``."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and len(value) <= SHARED_MAX_CHARS):
+        return _SHARED.setdefault((type(value), value), value)
+    return value
+
+
+def scan(folder: Path, unreadable: list[tuple[Path, OSError]] | None = None) -> list[tuple[Path, bool]]:
+    """Every file below ``folder``, sorted, each with whether it is something other than a regular file
+    (a symlink, a pipe, a device: listed, never opened or entered); one scandir pass, no extra stat.
+    Folders and entries that cannot be read are added to ``unreadable`` with their error."""
+    if not folder.is_dir():
+        return []
+    out: list[tuple[Path, bool]] = []
+    stack = [str(folder)]
+    while stack:
+        here = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                for entry in it:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        else:
+                            out.append((Path(entry.path), entry.is_symlink() or not entry.is_file()))
+                    except OSError as exc:
+                        if unreadable is not None:
+                            unreadable.append((Path(entry.path), exc))
+        except OSError as exc:
+            if unreadable is not None:
+                unreadable.append((Path(here), exc))
+    return sorted(out, key=lambda item: (item[0].parts, item[1]))  # Path order, without Path.__lt__
+
+
+def load_campaign(root: Path | None = None, progress: Callable[[int, int], None] | None = None,
+                  cache: bool | None = None, submissions: Iterable[str] | None = None,
+                  registries: tuple[Registries | None, list[Finding]] | None = None,
+                  parallel: bool = True, lean: bool = False) -> Campaign:
+    """Read everything. ``progress(done, total)`` is called as files are read (for a progress bar).
+
+    ``cache``: keep front-matter parses in .jianyan-cache/ (loadcache.py); None decides by
+    ``cache_enabled``. Cached or not, the result is the same. ``submissions``: read only these
+    submission files (repository-relative paths) and mark the campaign partial (snapshot.py);
+    ``registries``: what ``load_registries`` gave for this root already; ``parallel``: parse the front
+    matter over all cores (False when other work keeps them busy already); ``lean``: beyond LEAN_FILES
+    files, do not hold the texts (``Parsed.forget``) — for a command that only reads (``check``): one
+    that writes files and then looks at them again would find them changed."""
+    root = find_root(root)
+    use_cache = cache_enabled(root) if cache is None else cache
+    store = LoadCache(root if use_cache else None)  # without a cache on disk: only the parallel parse
+    registries, findings = load_registries(root) if registries is None else (registries[0], list(registries[1]))
+    limit = registries.settings.limits.file_max_bytes if registries else 1_000_000
+    unknown: list[str] = []
+    originals: list[str] = []
+    unreadable_folders: list[tuple[Path, OSError]] = []
+    if submissions is None:
+        sub_paths = scan(root / SUBMISSIONS_DIR, unreadable_folders)
+    else:
+        sub_paths = sorted((root / p, (root / p).is_symlink()) for p in set(submissions)
+                           if (root / p).is_file() or (root / p).is_symlink())
+    folders = {SUBMISSIONS_DIR: (sub_paths, Submission),
+               ISSUES_DIR: (scan(root / ISSUES_DIR, unreadable_folders), Issue)}
+    findings.extend(unreadable(rel(root, path), exc, folder=True) for path, exc in unreadable_folders)
+    total = sum(len(paths) for paths, _ in folders.values())
+    lean = lean and total > LEAN_FILES
+    done = 0
+    docs: dict[str, list[Doc]] = {name: [] for name in folders}
+    stamps = array("q")  # (size, mtime_ns) of each document as read, submissions then issues
+    for name, (paths, model) in folders.items():
+        for start in range(0, len(paths), LOAD_CHUNK):
+            chunk = paths[start:start + LOAD_CHUNK]
+            # read a chunk, then parse what the cache does not hold over all cores, then build the docs
+            reads = {path: read_content(root, path, limit) for path, special in chunk
+                     if path.suffix == ".md" and not special and path.name not in IGNORED_NAMES}
+            if store is not None and parallel:
+                store.prefetch([(rel(root, p), raw) for p, (raw, _, _) in reads.items() if raw is not None])
+            for path, special in chunk:
+                done += 1
+                if progress:
+                    progress(done, total)
+                if path.name in IGNORED_NAMES:
+                    continue
+                if model is Submission and is_original(path):
+                    originals.append(rel(root, path))
+                elif path.suffix != ".md" or special:
+                    unknown.append(rel(root, path))  # reported by checks/refs.py: never silently skipped
+                else:
+                    doc, found = _load_doc(root, path, model, limit, store, reads[path])
+                    if lean:
+                        doc.parsed.forget(root)
+                    docs[name].append(doc)
+                    stamps.extend(reads[path][2])
+                    findings.extend(found)
+    store.save(prune=submissions is None)
+    if lean:
+        trim()  # the texts and parse temporaries freed: give the pages back
+    return Campaign(root, registries, docs[SUBMISSIONS_DIR], docs[ISSUES_DIR], unknown, findings, originals,
+                    partial=submissions is not None, stamps=stamps)
+
+
+def doc_reader(root: Path, registries: Registries | None) -> Callable[[str], Doc[Submission] | None]:
+    """Read one submission file by path, for a partial campaign's lookups."""
+    limit = registries.settings.limits.file_max_bytes if registries else 1_000_000
+
+    def read(relpath: str) -> Doc[Submission] | None:
+        path = root / relpath
+        if path.is_symlink() or not path.is_file():
+            return None
+        doc, _ = _load_doc(root, path, Submission, limit)
+        return doc
+
+    return read
+
+
+def is_original(path: Path) -> bool:
+    """A kept Word original: a regular file named like an existing submission, with a Word suffix."""
+    md = path.with_suffix(".md")
+    return (path.suffix in ORIGINAL_SUFFIXES and not path.is_symlink() and path.is_file()
+            and md.is_file() and not md.is_symlink())

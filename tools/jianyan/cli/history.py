@@ -1,0 +1,36 @@
+"""`jianyan history <id>`: an item's timeline from git."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from jianyan.cli import Command
+
+
+@click.command("history", cls=Command)
+@click.argument("ident", metavar="编号")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="输出格式。")
+def history_cmd(ident: str, fmt: str) -> None:
+    """显示一条建言信息或一期专刊的全部改动记录（来自 git 历史，跟踪改名和移动）。
+
+    \b
+    每次改动列出：日期、作者、提交号、状态变化、改动的字段和正文、
+    提交说明中的 Reviewed-by / Signed-off-by 等附注，以及签名验证结果。
+    示例：
+      jianyan history 2021-minge-001
+      jianyan history 2021-001 --format json
+    """
+    from jianyan.cli import Failure, load
+    from jianyan.vcs.git import GitError
+    from jianyan.vcs.history import render_text, timeline
+    campaign = load()
+    try:
+        t = timeline(campaign, ident)
+    except GitError as exc:
+        raise Failure(str(exc)) from None
+    if fmt == "json":
+        click.echo(json.dumps(t.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(t), nl=False)

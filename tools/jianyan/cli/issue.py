@@ -1,0 +1,164 @@
+"""`jianyan issue …`: list, draft, build, review, sign and dispatch bulletin issues (专刊)."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from jianyan.cli import DATE, EXIT_FINDINGS, Failure, Group, load, load_with_registries
+
+
+def _call(fn, *args, **kwargs):
+    from jianyan.campaign.bulletin import BulletinError
+    try:
+        return fn(*args, **kwargs)
+    except BulletinError as exc:
+        raise Failure(str(exc)) from None
+
+
+@click.group("issue", cls=Group)
+def issue() -> None:
+    """专刊：起草、生成（Word/PDF/网页/Markdown）、审改、签发、报送。
+
+    \b
+    流程：jianyan issue new（研究室起草）→ 编辑 issues/<年>/<期>.md →
+          jianyan issue review（主任审改）→ jianyan issue sign（秘书长签发，信息自动标为已采用）→
+          jianyan issue dispatch（秘书处报送）。任何时候都可用 jianyan issue build 生成校样。
+    """
+
+
+@issue.command("list")
+def list_() -> None:
+    """列出各期专刊：期号、日期、状态、所用信息。"""
+    from jianyan.campaign.bulletin import sorted_issues
+    from jianyan.campaign.model import ISSUE_STATUSES
+    campaign = load()
+    for d in sorted_issues(campaign):
+        m = d.model
+        click.echo(f"{m.id}  第{m.number}期（总第{m.total}期）  {m.date}  {ISSUE_STATUSES[m.status]:<4}  "
+                   f"{'、'.join(m.items)}")
+    bad = [d.path for d in campaign.issues if d.model is None]
+    for path in bad:
+        click.echo(f"{path}  （有错误，请运行 jianyan check）", err=True)
+
+
+@issue.command("new")
+@click.option("--item", "items", multiple=True, metavar="ID",
+              help="编入的信息编号（可重复）；不指定时先取紧急信息（urgent），再取最早审核通过且未编刊的信息。")
+@click.option("--count", type=click.IntRange(1, 20), default=1, show_default=True,
+              help="未指定 --item 时，取几条最早的信息。")
+@click.option("--date", "date_", type=DATE, help="出刊日期（默认今天）；决定年份和期号。")
+@click.option("--editor", help="责任编辑（姓名或代码；默认按 git 邮箱在 schema/roles.yaml 中查找）。")
+def new(items: tuple[str, ...], count: int, date_: dt.date | None, editor: str | None) -> None:
+    """起草下一期专刊：自动取下一个期号和总期号，用所选信息生成正文初稿。
+
+    已有的期号（包括已删除文件留下的空号之前的）绝不重复使用，已签发的各期不会被改动。
+    """
+    from jianyan.campaign.bulletin import create_issue
+    campaign = load()
+    draft = _call(create_issue, campaign, list(items), date_ or dt.date.today(), editor, count)
+    click.echo(draft.path.relative_to(campaign.root).as_posix())
+    click.echo(f"已起草第 {draft.ident} 期，所用信息：{'、'.join(draft.items)}。"
+               f"请把正文压缩到{draft.chars_hint}，再运行 jianyan check 和 jianyan issue build 查看校样。", err=True)
+
+
+@issue.command("build")
+@click.argument("ident", required=False, metavar="[YYYY-NNN]")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "md", "docx", "pdf"]),
+              help="只生成某些格式（可重复）；默认全部四种。")
+@click.option("--no-pdf", is_flag=True, help="不生成 PDF（不调用 Chromium，更快）。")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="输出目录（默认 build/issues/）。")
+def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Path | None) -> None:
+    """生成一期专刊（默认最新一期）：build/issues/<年>-<期>.{html,md,docx,pdf}。
+
+    \b
+    Word 版按 GB/T 9704-2012 排版；PDF 由 Chromium 按网页的打印样式生成。
+    同样的输入总是生成完全相同的文件。模板出错时不写出任何文件。
+    示例：
+      jianyan issue build              生成最新一期
+      jianyan issue build 2021-003     生成第 2021-003 期
+      jianyan issue build --no-pdf     不生成 PDF
+    """
+    from jianyan.campaign.bulletin import find_issue
+    from jianyan.render import FORMATS, TemplateFailure, build_issue
+    campaign = load_with_registries()
+    doc = _call(find_issue, campaign, ident)
+    from jianyan.campaign.model import ISSUE_STATUSES
+    wanted = tuple(f for f in (formats or FORMATS) if not (no_pdf and f == "pdf"))
+    start = time.perf_counter()
+    try:
+        result = build_issue(campaign, doc, out_dir=out_dir.resolve() if out_dir else None, formats=wanted)
+    except TemplateFailure as exc:
+        click.echo(f"错误：{exc}。未生成任何文件", err=True)
+        sys.exit(EXIT_FINDINGS)
+    for path in result.written:
+        try:
+            shown = path.relative_to(campaign.root).as_posix()
+        except ValueError:
+            shown = str(path)
+        click.echo(shown)
+    for note in result.notes:
+        click.echo(f"提示：{note}", err=True)
+    m = doc.model
+    state = "" if m.status in ("signed", "dispatched") else f"（{ISSUE_STATUSES[m.status]}，带“校样”标记）"
+    click.echo(f"已生成第 {m.id} 期{state}，用时 {time.perf_counter() - start:.1f} 秒。", err=True)
+
+
+def _step(step: str, ident: str, by: str, date_: dt.date | None, note: str | None, dry_run: bool) -> None:
+    from jianyan.campaign.bulletin import apply, find_issue, record_step
+    campaign = load_with_registries()
+    doc = _call(find_issue, campaign, ident)
+    changes = _call(record_step, campaign, doc, step, by, date_ or dt.date.today(), note)
+    if not dry_run:
+        apply(changes)
+    for c in changes:
+        click.echo(f"{c.rel}: {c.what}")
+    if dry_run:
+        click.echo("（试运行：以上文件均未改动）", err=True)
+    else:
+        click.echo("已修改以上文件（只改了相关的几行）。请用 git diff 查看，确认后提交。", err=True)
+
+
+_by = click.option("--by", required=True, help="经办人姓名或代码（须在 schema/roles.yaml 中有相应角色）。")
+_on = click.option("--date", "date_", type=DATE, help="日期（默认今天）。")
+_note = click.option("--note", help="说明（可选）。")
+_dry = click.option("--dry-run", is_flag=True, help="只显示将要做的修改，不改文件。")
+
+
+@issue.command("review")
+@click.argument("ident", metavar="YYYY-NNN")
+@_by
+@_on
+@_note
+@_dry
+def review(ident: str, by: str, date_: dt.date | None, note: str | None, dry_run: bool) -> None:
+    """研究室主任审改：记录 review（审改人、日期），状态改为 reviewed（已审改）。"""
+    _step("review", ident, by, date_, note, dry_run)
+
+
+@issue.command("sign")
+@click.argument("ident", metavar="YYYY-NNN")
+@_by
+@_on
+@_note
+@_dry
+def sign(ident: str, by: str, date_: dt.date | None, note: str | None, dry_run: bool) -> None:
+    """秘书长签发：记录 signoff，状态改为 signed；所用信息改为 adopted（已采用）并写上 adopted_in。
+
+    所有文件先在内存中改好并逐一核对，任何一条信息不能采用时，一个文件也不改。
+    """
+    _step("sign", ident, by, date_, note, dry_run)
+
+
+@issue.command("dispatch")
+@click.argument("ident", metavar="YYYY-NNN")
+@_by
+@_on
+@_note
+@_dry
+def dispatch(ident: str, by: str, date_: dt.date | None, note: str | None, dry_run: bool) -> None:
+    """办公厅秘书处报送：记录 dispatch，状态改为 dispatched（已报送）。"""
+    _step("dispatch", ident, by, date_, note, dry_run)

@@ -1,0 +1,42 @@
+"""`jianyan record`: members' yearly performance records (委员履职档案)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from jianyan.cli import DATE, Command, Failure, load_with_registries
+
+
+@click.command("record", cls=Command)
+@click.argument("member", required=False, metavar="[委员]")
+@click.option("--all", "all_", is_flag=True, help="为全部委员各生成一份，并生成汇总表。")
+@click.option("--year", type=int, help="年度（默认取 schema/settings.yaml 的 year）。")
+@click.option("--to", "until", type=DATE, help="状态截至日期（默认该年12月31日，未到则今天）。")
+def record(member: str | None, all_: bool, year: int | None, until: dt.date | None) -> None:
+    """委员履职档案：委员一年内报送的建言信息及其采用、批示、办理、向上报送情况。
+
+    \b
+    输出到 build/records/<年度>/<姓名>.{docx,html,md}；--all 另生成“汇总”表。
+    委员按 schema/members.yaml 识别（姓名、代码或其他写法均可）；联名信息每位署名委员各记一条。
+    示例：
+      jianyan record 刘某某
+      jianyan record liumm --year 2021
+      jianyan record --all --year 2021
+    """
+    from jianyan.render.records import RecordFailure, write_records
+    from jianyan.render.reports import ReportFailure
+    if bool(member) == all_:
+        raise Failure("请指定一位委员（姓名或代码），或用 --all 生成全部委员的档案")
+    campaign = load_with_registries(unable="无法生成履职档案")
+    year = year or campaign.registries.settings.year
+    if until and until.year != year:
+        raise Failure(f"截止日期 {until} 不在 {year} 年内。履职档案按年度生成，请用 --year 指定年度")
+    try:
+        written = write_records(campaign, member, year, until)
+    except (RecordFailure, ReportFailure) as exc:
+        raise Failure(str(exc)) from None
+    root = campaign.root
+    for p in written:
+        click.echo(p.relative_to(root).as_posix())
+    click.echo(f"已生成 {len(written) // 3} 份（{year} 年度）。", err=True)

@@ -1,0 +1,1 @@
+"""Documents in: Word/WPS submissions and the handling spreadsheets departments send back."""

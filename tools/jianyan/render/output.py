@@ -1,0 +1,166 @@
+"""Print findings: text, json, github (annotations + step summary), gitlab (code quality), sarif.
+
+Paths and messages quote what users wrote (a front-matter key, a title, a file name), and a CI log
+runs any line that starts with ``::`` as a workflow command (``::error``, ``::stop-commands::``).
+So no user string may end a line: in text, control characters (line breaks, ANSI escapes ``\\x1b[``,
+U+2028/2029, bidirectional overrides) are shown as visible escapes (``\\n``, ``\\x1b``) and a path
+starting with ``:`` or a space is written ``./path``, so every text line starts with a real path;
+in workflow commands ``%``, CR and LF are percent-encoded (and ``:`` ``,`` in properties), the
+other control characters shown as in text; JSON outputs additionally encode U+007F–U+009F,
+U+2028/2029 and the overrides as ``\\uXXXX``, which json.dumps leaves raw but which decode alike.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections import Counter
+from typing import Callable, Sequence
+
+from jianyan.findings import ERROR, INFO, WARNING, Finding
+
+FORMATS = ("text", "json", "github", "gitlab", "sarif")
+SEVERITY_ZH = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
+
+# C0 controls but tab, DEL and C1 (NEL U+0085 ends a line, CSI U+009B starts an ANSI sequence),
+# the line and paragraph separators, and the bidirectional embeddings, overrides and isolates.
+_CONTROL = "\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[{_CONTROL}]")
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")  # json.dumps escapes C0 itself
+
+
+def visible(s: str) -> str:
+    """``s`` with every control character shown as its escape (a line break as \\n, ESC as \\x1b)."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), s) if _UNSAFE.search(s) else s
+
+
+def _text_path(path: str) -> str:
+    """A path as the start of a text line: visible, and never starting like a workflow command."""
+    path = visible(path)
+    return f"./{path}" if not path or path[0] == ":" or path[0].isspace() else path
+
+
+def _json(doc, **kw) -> str:
+    out = json.dumps(doc, ensure_ascii=False, **kw)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", out) if _JSON_UNSAFE.search(out) else out
+
+
+def text(findings: Sequence[Finding]) -> str:
+    """`path:line:col: severity: message [code]`, one a line (the VS Code problem matcher reads this)."""
+    lines = [f"{_text_path(f.path)}:{f.line or 1}:{f.column or 1}: {f.severity}: {visible(f.message)} [{f.code}]"
+             for f in findings]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def summary_line(findings: Sequence[Finding], files: int) -> str:
+    c = Counter(f.severity for f in findings)
+    if not findings:
+        return f"检查了 {files} 个文件，没有发现问题。"
+    return (f"检查了 {files} 个文件：{c[ERROR]} 个错误，{c[WARNING]} 个警告，{c[INFO]} 个提示。"
+            + ("有错误须改正后才能合并。" if c[ERROR] else ""))
+
+
+def as_json(findings: Sequence[Finding]) -> str:
+    """A JSON array, one finding a line (each line by the C encoder: fast for a large repository)."""
+    rows = [_json({"path": f.path, "line": f.line, "column": f.column, "severity": f.severity,
+                   "code": f.code, "message": f.message}) for f in findings]
+    return "[\n" + ",\n".join(f"  {r}" for r in rows) + "\n]\n" if rows else "[]\n"
+
+
+def _gh_escape_data(s: str) -> str:
+    return visible(s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
+
+
+def _gh_escape_prop(s: str) -> str:
+    return _gh_escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(findings: Sequence[Finding]) -> str:
+    """Workflow commands; Gitea shows no annotations, so the plain text line follows each."""
+    out = []
+    level = {ERROR: "error", WARNING: "warning", INFO: "notice"}
+    for f in findings:
+        props = [f"file={_gh_escape_prop(f.path)}"]
+        if f.line:
+            props.append(f"line={f.line}")
+        if f.column:
+            props.append(f"col={f.column}")
+        props.append(f"title={_gh_escape_prop(f.code)}")
+        out.append(f"::{level[f.severity]} {','.join(props)}::{_gh_escape_data(f.message)}")
+    out.append(text(findings).rstrip("\n"))
+    write_step_summary(findings)
+    return "\n".join(x for x in out if x) + "\n"
+
+
+def markdown_table(findings: Sequence[Finding]) -> str:
+    if not findings:
+        return "## jianyan check\n\n没有发现问题。\n"
+    rows = ["## jianyan check", "", summary_line(findings, len({f.path for f in findings})), "",
+            "| 文件 | 行 | 级别 | 代码 | 说明 |", "|---|---|---|---|---|"]
+    for f in findings:
+        msg = visible(f.message.replace("\n", " ")).replace("|", "\\|")
+        path = visible(f.path).replace("|", "\\|")
+        rows.append(f"| {path} | {f.line or ''} | {SEVERITY_ZH[f.severity]} | `{f.code}` | {msg} |")
+    return "\n".join(rows) + "\n"
+
+
+def write_step_summary(findings: Sequence[Finding]) -> None:
+    """GitHub/Gitea show at most 10 annotations per level: the full list goes in the summary."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(markdown_table(findings))
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def fingerprint(f: Finding) -> str:
+    """A stable identity for CI dashboards (GitLab code quality, SARIF): the same problem keeps its id.
+
+    Numbers in the message are left out: "已逾期 12 天" tomorrow says 13 but is the same finding.
+    """
+    stable = _NUMBER.sub("#", f.message)
+    return hashlib.sha256(f"{f.path}\0{f.code}\0{f.line}\0{stable}".encode()).hexdigest()[:32]
+
+
+def gitlab(findings: Sequence[Finding]) -> str:
+    """GitLab code-quality report (artifacts:reports:codequality)."""
+    sev = {ERROR: "major", WARNING: "minor", INFO: "info"}
+    rows = [{"description": f"{f.message} [{f.code}]", "check_name": f.code, "fingerprint": fingerprint(f),
+             "severity": sev[f.severity], "location": {"path": f.path, "lines": {"begin": f.line or 1}}}
+            for f in findings]
+    return _json(rows, indent=2) + "\n"
+
+
+def sarif(findings: Sequence[Finding]) -> str:
+    from jianyan import __version__
+    level = {ERROR: "error", WARNING: "warning", INFO: "note"}
+    rules = sorted({f.code for f in findings})
+    results = []
+    for f in findings:
+        region = {}
+        if f.line:
+            region["startLine"] = f.line
+        if f.column:
+            region["startColumn"] = f.column
+        loc = {"physicalLocation": {"artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"}}}
+        if region:
+            loc["physicalLocation"]["region"] = region
+        results.append({"ruleId": f.code, "ruleIndex": rules.index(f.code), "level": level[f.severity],
+                        "message": {"text": f.message}, "locations": [loc],
+                        "partialFingerprints": {"jianyan/v1": fingerprint(f)}})
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "jianyan", "version": __version__,
+                                      "rules": [{"id": r, "name": r.replace(".", "_")} for r in rules]}},
+                  "results": results}],
+    }
+    return _json(doc, indent=2) + "\n"
+
+
+RENDERERS: dict[str, Callable[[Sequence[Finding]], str]] = {
+    "text": text, "json": as_json, "github": github, "gitlab": gitlab, "sarif": sarif,
+}

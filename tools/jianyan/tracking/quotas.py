@@ -1,0 +1,120 @@
+"""Unit quotas (信息上报量化指标) and the ranking score (排名计分办法).
+
+Pure functions of item states (ledger.item_states). ``stats`` and the work circular both use
+them, so the two always show the same figures. The scoring is documented in docs/records-and-quotas.md;
+its weights are ``scoring:`` in schema/settings.yaml.
+
+Score of a unit = Σ weight × count over its items in the period:
+  submitted       items received (not drafts)
+  adopted         items adopted in a bulletin issue dated on or before the day
+  instruction     leaders' instructions (指示性、肯定性批示), counted per instruction (件次)
+  circled         leaders' 圈阅, per instruction
+  forwarded       items forwarded to a higher level by the day
+  upward_adopted  items adopted by the higher level by the day
+Ties (same score) are broken by items adopted, then items instructed, then items received; units
+still equal share a rank.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+from jianyan.campaign.model import ScoringSettings, Target, YearQuotas
+
+POINT_LABELS = {
+    "submitted": "报送", "adopted": "专刊采用", "instruction": "领导批示", "circled": "领导圈阅",
+    "forwarded": "向上报送", "upward_adopted": "上级采用",
+}
+
+
+def number_text(x: float) -> str:
+    """3.0 → "3", 2.5 → "2.5"."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def counts(states: Iterable) -> dict[str, int]:
+    """What a group of items scores on (see the module doc)."""
+    states = list(states)
+    instructions = [i for s in states for i in s.instructions]
+    return {
+        "submitted": sum(1 for s in states if s.received),
+        "adopted": sum(1 for s in states if s.adopted),
+        "instruction": sum(1 for i in instructions if i.kind != "circled"),
+        "circled": sum(1 for i in instructions if i.kind == "circled"),
+        "forwarded": sum(1 for s in states if s.forwarded),
+        "upward_adopted": sum(1 for s in states if s.upward_adopted),
+    }
+
+
+def points(states: Iterable, weights: ScoringSettings) -> dict[str, Any]:
+    """Counts, points per kind and the total score of a group of items."""
+    c = counts(states)
+    per = {k: c[k] * getattr(weights, k) for k in POINT_LABELS}
+    total = sum(per.values())
+    return {"counts": c, "points": per, "score": total, "score_text": number_text(total),
+            "forwarded": c["forwarded"], "upward_adopted": c["upward_adopted"]}
+
+
+def rank(rows: list[dict]) -> list[dict]:
+    """Rank rows (each with score, adopted, instructed, received, code) best first; ties share a rank."""
+    key = lambda r: (-r.get("score", 0), -r["adopted"], -r["instructed"], -r["received"])  # noqa: E731
+    ordered = sorted(rows, key=lambda r: (key(r), r["code"]))
+    current, prev = 0, None
+    for n, r in enumerate(ordered, start=1):
+        if key(r) != prev:
+            current, prev = n, key(r)
+        r["rank"] = current
+    return ordered
+
+
+def weights_text(weights: ScoringSettings) -> str:
+    """计分办法 in one sentence, from the settings (for the circular and stats)."""
+    parts = [f"{label}每{'件次' if k in ('instruction', 'circled') else '条'}计{number_text(getattr(weights, k))}分"
+             for k, label in POINT_LABELS.items() if getattr(weights, k)]
+    return "，".join(parts)
+
+
+# --- quotas ---------------------------------------------------------------------------------
+
+def year_quotas(regs, year: int) -> YearQuotas | None:
+    return next((y for y in regs.quotas.quotas if y.year == year), None)
+
+
+def target_for(regs, code: str, year: int) -> Target | None:
+    """A unit's target for the year: its own line, else its kind's; None when it has none."""
+    y = year_quotas(regs, year)
+    unit = regs.units.get(code)
+    if y is None or unit is None:
+        return None
+    return y.units.get(code) or y.by_kind.get(unit.kind)
+
+
+def _rate(part: int, whole: int) -> str:
+    return f"{part / whole * 100:.0f}%" if whole else "—"
+
+
+def progress(campaign, states: list, until: dt.date) -> list[dict]:
+    """Year-to-date progress of every unit that has a target for ``until``'s year, in registry order.
+
+    ``states``: item states on ``until`` (all items; filtered here to the year, not drafts).
+    """
+    regs = campaign.registries
+    year = until.year
+    rows = []
+    for code, unit in regs.units.items():
+        target = target_for(regs, code, year)
+        if target is None:
+            continue
+        mine = [s for s in states if s.sub.unit == code and s.received and s.sub.date.year == year
+                and s.sub.date <= until]
+        sub, ado = len(mine), sum(1 for s in mine if s.adopted)
+        done = sub >= target.submitted and ado >= target.adopted
+        rows.append({"code": code, "name": unit.name, "kind": unit.kind,
+                     "target_submitted": target.submitted, "submitted": sub, "submitted_rate": _rate(sub, target.submitted),
+                     "target_adopted": target.adopted, "adopted": ado, "adopted_rate": _rate(ado, target.adopted),
+                     "done": done, "state": "已完成" if done else "未完成"})
+    return rows
+
+
+__all__ = ["POINT_LABELS", "counts", "points", "rank", "weights_text", "target_for", "progress", "year_quotas",
+           "number_text"]

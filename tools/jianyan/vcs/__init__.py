@@ -1,0 +1,1 @@
+"""Version control: the git command line and an item's history."""
