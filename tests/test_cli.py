@@ -7,7 +7,8 @@ import click
 import pytest
 
 from jianyan import checks
-from jianyan.cli import chinese_usage, main
+from jianyan.cli import main
+from jianyan.cli.i18n import chinese_usage
 from jianyan.findings import CATEGORIES
 
 # What click prints in English when its messages leak through.

@@ -227,7 +227,7 @@ def test_csv_text_and_bytes(tmp_path):
     campaign = reopened(tmp_path / "c")
 
     def run():
-        from jianyan.cli import load
+        from jianyan.cli.common import load
         os.chdir(campaign)
         loaded = load()
 

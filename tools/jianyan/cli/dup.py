@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli import Failure, load_with_registries
+from jianyan.cli.common import Failure, load_with_registries
 
 
 class _DupGroup(click.Group):

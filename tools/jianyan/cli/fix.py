@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli import Command, existing_paths
+from jianyan.cli.common import existing_paths
+from jianyan.cli.i18n import Command
 
 
 @click.command("fix", cls=Command)

@@ -5,7 +5,8 @@ import json
 
 import click
 
-from jianyan.cli import Command
+from jianyan.cli.common import Failure, load
+from jianyan.cli.i18n import Command
 
 
 @click.command("history", cls=Command)
@@ -22,7 +23,6 @@ def history_cmd(ident: str, fmt: str) -> None:
       jianyan history 2021-minge-001
       jianyan history 2021-001 --format json
     """
-    from jianyan.cli import Failure, load
     from jianyan.vcs.git import GitError
     from jianyan.vcs.history import render_text, timeline
     campaign = load()

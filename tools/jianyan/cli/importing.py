@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli import (EXIT_FINDINGS, EXIT_OK, Command, Failure, existing_paths, load, require_registries, split_names,
-                  submission_options)
+from jianyan.cli.common import (EXIT_FINDINGS, EXIT_OK, Failure, existing_paths, load, require_registries, split_names,
+                                submission_options)
+from jianyan.cli.i18n import Command
 
 
 @click.command("import", cls=Command)

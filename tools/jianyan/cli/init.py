@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli import EXIT_FINDINGS, Command, Failure
+from jianyan.cli.common import EXIT_FINDINGS, Failure
+from jianyan.cli.i18n import Command
 
 
 @click.command("init", cls=Command)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli import DATE, EXIT_FINDINGS, Failure, Group, load, load_with_registries
+from jianyan.cli.common import DATE, EXIT_FINDINGS, Failure, load, load_with_registries
+from jianyan.cli.i18n import Group
 
 
 def _call(fn, *args, **kwargs):
@@ -34,7 +35,7 @@ def issue() -> None:
 def list_() -> None:
     """列出各期专刊：期号、日期、状态、所用信息。"""
     from jianyan.campaign.bulletin import sorted_issues
-    from jianyan.campaign.model import ISSUE_STATUSES
+    from jianyan.campaign.steps import ISSUE_STATUSES
     campaign = load()
     for d in sorted_issues(campaign):
         m = d.model
@@ -86,7 +87,7 @@ def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Pa
     from jianyan.render import FORMATS, TemplateFailure, build_issue
     campaign = load_with_registries()
     doc = _call(find_issue, campaign, ident)
-    from jianyan.campaign.model import ISSUE_STATUSES
+    from jianyan.campaign.steps import ISSUE_FROZEN, ISSUE_STATUSES
     wanted = tuple(f for f in (formats or FORMATS) if not (no_pdf and f == "pdf"))
     start = time.perf_counter()
     try:
@@ -103,7 +104,7 @@ def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Pa
     for note in result.notes:
         click.echo(f"提示：{note}", err=True)
     m = doc.model
-    state = "" if m.status in ("signed", "dispatched") else f"（{ISSUE_STATUSES[m.status]}，带“校样”标记）"
+    state = "" if m.status in ISSUE_FROZEN else f"（{ISSUE_STATUSES[m.status]}，带“校样”标记）"
     click.echo(f"已生成第 {m.id} 期{state}，用时 {time.perf_counter() - start:.1f} 秒。", err=True)
 
 

@@ -5,7 +5,8 @@ import sys
 
 import click
 
-from jianyan.cli import Command, load, require_registries
+from jianyan.cli.common import load, require_registries
+from jianyan.cli.i18n import Command
 
 
 @click.command("owners", cls=Command)

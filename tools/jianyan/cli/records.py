@@ -5,7 +5,8 @@ import datetime as dt
 
 import click
 
-from jianyan.cli import DATE, Command, Failure, load_with_registries
+from jianyan.cli.common import DATE, Failure, load_with_registries
+from jianyan.cli.i18n import Command
 
 
 @click.command("record", cls=Command)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli import EXIT_FINDINGS, Command, Failure, load_with_registries
+from jianyan.cli.common import EXIT_FINDINGS, Failure, load_with_registries
+from jianyan.cli.i18n import Command
 
 
 @click.command("site", cls=Command)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli import DATE, Command, Failure, Group, load_with_registries
+from jianyan.cli.common import DATE, Failure, load_with_registries
+from jianyan.cli.i18n import Command, Group
 
 
 def _campaign():

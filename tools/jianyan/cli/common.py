@@ -1,0 +1,169 @@
+"""What the commands share: exit codes, the Failure they raise, loading the campaign, option types and helpers."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import os
+import re
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from jianyan.cli.i18n import Group, _value
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class Failure(click.ClickException):
+    """A clear Chinese message and exit status 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.message}", err=True)
+
+
+
+class MainGroup(Group):
+    """The top group: anything unexpected becomes a short Chinese message, never a traceback (unless
+    JIANYAN_DEBUG)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C, or input ended while asking
+            click.echo("\n已中止。", err=True)
+            raise click.exceptions.Exit(EXIT_FINDINGS) from None
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            from jianyan.campaign.frontmatter import ChangedWhileChecking
+            from jianyan.where import NotACampaign
+            if isinstance(exc, (NotACampaign, ChangedWhileChecking)):
+                raise Failure(str(exc)) from None
+            if os.environ.get("JIANYAN_DEBUG"):
+                traceback.print_exc()
+            raise Failure(f"jianyan 内部错误（{type(exc).__name__}: {exc}）。"
+                          "这是工具本身的问题，不是您的文件写错了；请把这条信息发给维护人员。"
+                          "设置环境变量 JIANYAN_DEBUG=1 可显示详细信息") from None
+
+
+# Below this many files a progress bar is more noise than help.
+PROGRESS_MIN_FILES = 200
+
+
+def load(root: Path | None = None, progress: bool = False, parallel: bool = True, lean: bool = False):
+    """Load the campaign; with ``progress``, show a bar on stderr while reading many files;
+    ``parallel``: parse over all cores; ``lean``: a large campaign's texts not held (repo.load_campaign:
+    for commands that only read, as ``check``)."""
+    from jianyan.campaign.load import load_campaign
+    if not progress:
+        return load_campaign(root, parallel=parallel, lean=lean)
+    state: dict = {}
+
+    def tick(done: int, total: int) -> None:
+        if total < PROGRESS_MIN_FILES:
+            return
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label="读取文件", file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(1)
+
+    try:
+        return load_campaign(root, progress=tick, parallel=parallel, lean=lean)
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+def require_registries(campaign, unable: str = ""):
+    """The campaign's registries, or a Failure when schema/ has errors (``unable``: what cannot be done)."""
+    regs = campaign.registries
+    if regs is None or regs.broken:  # a broken registry's empty stand-in would make a wrong document
+        which = "、".join(regs.paths[k] for k in sorted(regs.broken)) if regs is not None else "schema/"
+        raise Failure(f"登记表（{which}）有错误，" + (f"{unable}。" if unable else "") + "请先运行 jianyan check 并改正")
+    return regs
+
+
+def load_with_registries(root: Path | None = None, unable: str = ""):
+    """Load the campaign and insist its registries are valid (most commands need them)."""
+    campaign = load(root)
+    require_registries(campaign, unable)
+    return campaign
+
+
+class DateType(click.ParamType):
+    """A date written YYYY-MM-DD; a clear Chinese message for a wrong format and for a day that does not exist."""
+
+    name = "date"
+
+    def get_metavar(self, param, ctx) -> str:
+        return "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", str(value).strip())
+        if not m:
+            self.fail(f"“{value}”格式不对，日期应写成 YYYY-MM-DD，如 2021-03-01", param, ctx)
+        year, month, day = map(int, m.groups())
+        if not 1 <= month <= 12:
+            self.fail(f"“{value}”不是有效日期：月份只能是 01–12", param, ctx)
+        days = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= days or year < 1:
+            self.fail(f"“{value}”不是有效日期：{year} 年 {month} 月只有 {days} 天" if year else
+                      f"“{value}”不是有效日期：没有 0 年", param, ctx)
+        return dt.date(year, month, day)
+
+
+DATE = DateType()
+
+
+def existing_paths(paths, root: Path | None = None) -> None:
+    """Every path exists (and, with ``root``, lies inside the campaign repository)."""
+    for p in paths:
+        if not p.exists():
+            raise Failure(f"路径不存在：{p}")
+        if root is not None:
+            try:
+                p.resolve().relative_to(root)
+            except ValueError:
+                raise Failure(f"{p} 不在活动仓库 {root} 之内") from None
+
+
+def submission_options(*, unit: str, submitter: str, topic: str, kind: str, title: str, contact: str, date: str):
+    """The options `new` and `import` share; each command words their help for itself."""
+    options = (
+        click.option("--unit", help=unit),
+        click.option("--submitter", multiple=True, help=submitter),
+        click.option("--topic", type=int, help=topic),
+        click.option("--kind", type=click.Choice(["problem", "suggestion", "practice"]), help=kind),
+        click.option("--title", help=title),
+        click.option("--contact", help=contact),
+        click.option("--date", "date_", type=DATE, help=date),
+    )
+
+    def decorate(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+    return decorate
+
+
+def ask(text: str, type: click.ParamType | None = None, default: str | None = None):
+    """Ask on stderr until the answer fits ``type``; a wrong answer gets a Chinese message (click's is English)."""
+    while True:
+        answer = click.prompt(text, default=default, err=True)
+        if type is None:
+            return answer
+        try:
+            return type.convert(answer, None, None)
+        except click.BadParameter as exc:
+            click.echo(f"错误：{_value(exc.message)}。请重新输入。", err=True)
+
+
+def split_names(values) -> list[str]:
+    """--submitter values, each possibly a list joined with 、 or ，."""
+    return [s for item in values for s in item.replace("，", "、").split("、") if s.strip()]
