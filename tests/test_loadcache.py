@@ -5,7 +5,7 @@ import json
 import multiprocessing
 from pathlib import Path
 
-from jianyan.accel import loadcache
+from jianyan.accel import findingscache, loadcache
 from jianyan.campaign.load import load_campaign
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
@@ -142,8 +142,8 @@ def test_per_file_families_over_all_cores_find_the_same(campaign, monkeypatch):
     monkeypatch.setenv("JIANYAN_CACHE", "0")
     families = ("length", "quality", "pii")
     one = checks.run(camp, checks.Context(), families=families)
-    monkeypatch.setattr(loadcache, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(loadcache.os, "cpu_count", lambda: 2)  # as on this 2-core machine, whatever runs the test
+    monkeypatch.setattr(findingscache, "PARALLEL_MIN", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)  # as on this 2-core machine, whatever runs the test
     calls = []
     real = multiprocessing.get_context
 

@@ -488,7 +488,7 @@ def test_a_link_to_dev_zero_among_the_files_the_cache_reads_is_not_followed(tmp_
     (root / ".gitignore").write_text("build/\n.jianyan-cache/\n", encoding="utf-8")
     (root / where).unlink(missing_ok=True)
     os.symlink("/dev/zero", root / where)
-    from jianyan.accel.loadcache import _context_fingerprint
+    from jianyan.accel.findingscache import _context_fingerprint
     from jianyan.where import cache_enabled
     assert cache_enabled(root) is (where != ".gitignore")
     assert len(_context_fingerprint(root, None, "pii")) == 32

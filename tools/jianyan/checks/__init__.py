@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable
 
 from jianyan.findings import Finding
-from jianyan.accel.loadcache import cached_family
+from jianyan.accel.findingscache import cached_family
 from jianyan.campaign.load import Campaign
 from jianyan.checks import feedback, length, refs, status
 from jianyan.checks import owners as owners_files
