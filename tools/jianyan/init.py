@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
 from jianyan.render.env import PACKAGE_TEMPLATES, environment, render
 from jianyan.campaign.load import load_registries
@@ -71,7 +72,7 @@ class InitResult:
     git_error: str | None = None
 
 
-class InitError(Exception):
+class InitError(JianyanError):
     """The target cannot be used (str() is a Chinese message)."""
 
 

@@ -24,6 +24,7 @@ import stat
 import sys
 from pathlib import Path
 
+from jianyan.errors import JianyanError
 from jianyan.fsutil import read_regular
 
 SCHEMA_DIR = "schema"
@@ -180,7 +181,7 @@ def drop_old_versions(current: Path, prefix: str) -> None:
         pass
 
 
-class NotACampaign(Exception):
+class NotACampaign(JianyanError):
     """The folder is not inside a campaign repository."""
 
 

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jianyan.campaign.edit import EditError, edit_file, yaml_scalar
+from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
 from jianyan.text.markdown import parser
 from jianyan.campaign.model import ISSUE_STATUSES, ROLES, Issue, Submission
 from jianyan.campaign.load import ISSUES_DIR, Campaign, Doc
 
 
-class BulletinError(Exception):
+class BulletinError(JianyanError):
     """A user-facing problem; the message is Chinese and says how to fix it."""
 
 

@@ -26,6 +26,7 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from jianyan.campaign.frontmatter import _StrComposer, read_markdown
+from jianyan.errors import JianyanError
 
 KeyPath = tuple[str, ...]
 _LINE_SPLIT = re.compile(r"(\r\n|\r|\n)")
@@ -33,7 +34,7 @@ _KEY_LINE = re.compile(r"^(?P<indent> *)(?P<key>[^\s#:][^:#]*?|\"[^\"]*\"|'[^']*
 _YAML11 = yaml.resolver.Resolver()
 
 
-class EditError(Exception):
+class EditError(JianyanError):
     """The file cannot be edited safely; the message is Chinese and says why."""
 
 

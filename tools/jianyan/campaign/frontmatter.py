@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from jianyan.errors import JianyanError
 from jianyan.findings import Finding, error, warning
 
 BOM = b"\xef\xbb\xbf"
@@ -310,7 +311,7 @@ class Parsed:
         return pos[1] if pos else None
 
 
-class ChangedWhileChecking(Exception):
+class ChangedWhileChecking(JianyanError):
     """A file let go by ``Parsed.forget`` is not what it was when read."""
 
     def __init__(self, path: str):

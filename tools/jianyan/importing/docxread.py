@@ -20,6 +20,8 @@ from statistics import median
 
 from lxml import etree
 
+from jianyan.errors import JianyanError
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 W = "{%s}" % W_NS
@@ -47,7 +49,7 @@ class ReadLimits:
 READ_LIMITS = ReadLimits()
 
 
-class TooLarge(Exception):
+class TooLarge(JianyanError):
     """The document passed a ``ReadLimits`` cap; the message (Chinese) names it and follows the file's name."""
 
 # Containers whose children are read as if they were in the parent.

@@ -33,6 +33,7 @@ import yaml
 
 from jianyan.checks.feedback import check as check_feedback
 from jianyan.campaign.edit import yaml_scalar
+from jianyan.errors import JianyanError
 from jianyan.findings import ERROR
 from jianyan.campaign.frontmatter import compose_limited
 from jianyan.fsutil import write_atomic
@@ -61,7 +62,7 @@ INSTRUCTIONS = [
 ]
 
 
-class ImportError_(Exception):
+class ImportError_(JianyanError):
     """The file cannot be read at all (not a row problem)."""
 
 

@@ -25,6 +25,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jianyan.errors import JianyanError
 from jianyan.importing.docxread import DocxContent, Para, Segment, Table, TooLarge, read_docx
 from jianyan.fsutil import write_atomic
 from jianyan.campaign.model import KINDS
@@ -37,7 +38,7 @@ LEGACY_SUFFIXES = (".doc", ".wps")
 CONVERT_HINT = "请用 Word 或 WPS 打开该文件，选择“文件 → 另存为”，保存类型选“Word 文档（*.docx）”，再导入 .docx 文件"
 
 
-class ImportFailure(Exception):
+class ImportFailure(JianyanError):
     """A document that cannot be imported: one clear Chinese line (no file is written)."""
 
 

@@ -21,11 +21,13 @@ import jinja2
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
+from jianyan.errors import JianyanError
+
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CAMPAIGN_TEMPLATES = "templates"
 
 
-class TemplateFailure(Exception):
+class TemplateFailure(JianyanError):
     """A template could not be loaded or rendered; ``str()`` is the Chinese message."""
 
 

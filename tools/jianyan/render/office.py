@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from jianyan.errors import JianyanError
+
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 
@@ -152,7 +154,7 @@ _KINDS = {  # kind → (what it is called, what to save it as)
 }
 
 
-class PackageRefused(Exception):
+class PackageRefused(JianyanError):
     """An Office file refused before any parser reads it; the message (Chinese) follows the file's name."""
 
 

@@ -16,6 +16,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from jianyan.errors import JianyanError
+
 FONTS_CONF = Path(__file__).resolve().parent.parent / "data" / "fonts.conf"
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,7 +26,7 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 TIMEOUT = 180
 
 
-class PdfFailure(Exception):
+class PdfFailure(JianyanError):
     """Chromium missing or failing; the message is Chinese."""
 
 

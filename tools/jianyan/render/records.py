@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
 from jianyan.tracking.ledger import ItemState, item_states, zh_date
 from jianyan.campaign.members import member_index, normalise
@@ -25,7 +26,7 @@ from jianyan.campaign.load import Campaign
 OUTPUT_DIR = Path("build") / "records"
 
 
-class RecordFailure(Exception):
+class RecordFailure(JianyanError):
     """A record cannot be made (unknown member, …); the message is Chinese."""
 
 

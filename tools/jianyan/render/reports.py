@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from jianyan.errors import JianyanError
 from jianyan.render.charts import Bar, Chart, svg
 from jianyan.render.docmd import to_docx, to_html
 from jianyan.fsutil import write_atomic
@@ -28,7 +29,7 @@ from jianyan.tracking.feedback import HANDLING_ROLES, INSTRUCTION_KINDS, is_done
 _SAFE_NAME = re.compile(r"[^\w\u4e00-\u9fff-]+")
 
 
-class ReportFailure(Exception):
+class ReportFailure(JianyanError):
     """A report could not be rendered (template problem); the message is Chinese."""
 
 

@@ -38,6 +38,7 @@ from jinja2 import TemplateNotFound
 from markupsafe import Markup
 
 from jianyan.checks.rules import RULES
+from jianyan.errors import JianyanError
 from jianyan.findings import Finding, error
 from jianyan.fsutil import process_alive
 from jianyan.text.markdown import plain_text, to_html
@@ -55,7 +56,7 @@ ASSETS = ("style.css", "search.js", "favicon.svg")
 PUBLISHED_KEYS = ("title", "submitter")
 
 
-class SiteRefused(Exception):
+class SiteRefused(JianyanError):
     """Published text holds personal data: nothing was written."""
 
     def __init__(self, findings: list[Finding]):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from jianyan.errors import JianyanError
+
 SHALLOW_HINT = "请用 git fetch --unshallow 取得完整历史，或在 CI 中设置 fetch-depth: 0（GitLab：GIT_DEPTH: 0）"
 
 # %G? letters (git-log(1)), in Chinese.
@@ -29,7 +31,7 @@ SIGNATURE_STATES = {
 }
 
 
-class GitError(Exception):
+class GitError(JianyanError):
     """A git problem the user can fix; the message is Chinese and says how."""
 
 
