@@ -19,7 +19,8 @@ from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
 from jianyan.render.env import PACKAGE_TEMPLATES, environment, render
 from jianyan.campaign.load import load_registries
-from jianyan.where import SCHEMA_DIR, NotACampaign, find_root
+from jianyan.campaign.paths import SCHEMA_DIR
+from jianyan.where import NotACampaign, find_root
 
 INIT_TEMPLATES = PACKAGE_TEMPLATES / "init"
 # Registries every campaign has; the skeleton supplies each (settings is a template: it needs the year).

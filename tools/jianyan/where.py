@@ -24,10 +24,10 @@ import stat
 import sys
 from pathlib import Path
 
+from jianyan.campaign.paths import SETTINGS_FILE
 from jianyan.errors import JianyanError
 from jianyan.fsutil import read_regular
 
-SCHEMA_DIR = "schema"
 CACHE_DIR = ".jianyan-cache"
 SNAPSHOT_FORMAT = 4
 SNAPSHOT_DIR = f"snapshot-v{SNAPSHOT_FORMAT}"  # under CACHE_DIR (snapshot.py)
@@ -192,7 +192,7 @@ def find_root(start: Path | None = None) -> Path:
         start = Path(env)
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / SCHEMA_DIR / "settings.yaml").is_file():
+        if (folder / SETTINGS_FILE).is_file():
             return folder
     raise NotACampaign(f"找不到建言活动仓库：{here} 及其上级目录中都没有 schema/settings.yaml。"
                        "请先 cd 到仓库目录，或用 jianyan init 新建一个活动仓库")

@@ -44,13 +44,13 @@ from pathlib import Path
 from jianyan.findings import Finding
 from jianyan.vcs.git import Change, Git, GitError
 from jianyan.accel.loadcache import fingerprint, read_blob, write_blob
-from jianyan.campaign.load import ISSUES_DIR, SUBMISSIONS_DIR, Campaign, doc_reader, load_campaign, load_registries
+from jianyan.campaign.load import Campaign, doc_reader, load_campaign, load_registries
+from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SUBMISSIONS_DIR, submission_path
 from jianyan.where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, cache_folder, discard, \
     drop_old_versions, holds_links, remove_entry
 
 KEEP = 3
 MAX_READ = 2000        # files to read beyond which a full check is as quick
-FEEDBACK_DIR = "feedback"
 # Check families whose findings are exactly those of the category of the same name: a --base run of
 # only these can take the rest from a snapshot too.
 SAME_NAMED = frozenset({"dup", "length", "quality", "pii"})
@@ -62,14 +62,6 @@ INERT = ("docs/", "README.md")
 
 def folder_of(root: Path) -> Path:
     return Path(root) / CACHE_DIR / SNAPSHOT_DIR
-
-
-def canonical_path(ident: str) -> str | None:
-    """submissions/<YYYY>/<unit>/<id>.md for an id shaped YYYY-unit-NNN."""
-    parts = ident.split("-")
-    if len(parts) < 3 or not parts[0].isdigit() or "/" in ident:
-        return None
-    return f"{SUBMISSIONS_DIR}/{parts[0]}/{'-'.join(parts[1:-1])}/{ident}.md"
 
 
 def _stem_id(path: str) -> str:
@@ -339,7 +331,7 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
         read.update(rdeps.get(key, ()))
         if key.startswith("id:"):
             ident = key[3:]
-            canon = canonical_path(ident)
+            canon = submission_path(ident)
             if canon and (root / canon).is_file():
                 read.add(canon)
             read.update(by_odd_id.get(ident, ()))
@@ -382,7 +374,7 @@ def _lookup(root: Path, campaign: Campaign, odd_ids: dict[str, str], skip: set[s
         if ident in seen:
             return seen[ident]
         found = None
-        canon = canonical_path(ident)
+        canon = submission_path(ident)
         paths = [p for p in ([canon] if canon and canon not in odd_ids else []) + by_odd_id.get(ident, [])
                  if p not in skip]
         for p in paths:

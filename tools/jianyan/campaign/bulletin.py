@@ -14,8 +14,10 @@ from jianyan.campaign.edit import EditError, edit_file, yaml_scalar
 from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
 from jianyan.text.markdown import parser
-from jianyan.campaign.model import ISSUE_STATUSES, ROLES, Issue, Submission
-from jianyan.campaign.load import ISSUES_DIR, Campaign, Doc
+from jianyan.campaign.model import Issue, Submission
+from jianyan.campaign.load import Campaign, Doc
+from jianyan.campaign.paths import ISSUE_FILE, ISSUES_DIR, issue_path
+from jianyan.campaign.steps import ISSUE_STATUSES, ROLES, STEP_BY_COMMAND, previous_step
 
 
 class BulletinError(JianyanError):
@@ -40,12 +42,9 @@ def normalize_id(text: str) -> str:
     return f"{m.group(1)}-{int(m.group(2)):03d}"
 
 
-_ISSUE_FILE = re.compile(rf"{ISSUES_DIR}/(\d{{4}})/(\d+)\.md")
-
-
 def _file_key(path: str) -> tuple[int, int] | None:
     """issues/2021/006.md → (2021, 6); None for a file not named like an issue."""
-    m = _ISSUE_FILE.fullmatch(path)
+    m = ISSUE_FILE.fullmatch(path)
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
@@ -81,7 +80,7 @@ def find_issue(campaign: Campaign, ident: str | None) -> Doc[Issue]:
     doc = campaign.issue(ident)
     if doc is not None:
         return doc
-    path = f"{ISSUES_DIR}/{ident[:4]}/{ident[5:]}.md"
+    path = issue_path(ident)
     for d in campaign.issues:
         if d.path == path:
             raise BulletinError(f"{path} 有错误，无法使用：\n" + _problems(campaign, path))
@@ -231,7 +230,7 @@ def create_issue(campaign: Campaign, items: list[str], date: dt.date, editor: st
         raise BulletinError(f"责任编辑“{editor}”不是 schema/roles.yaml 中的研究室人员。请用 --editor 指定")
     number, total = next_numbers(campaign, date.year)
     ident = f"{date.year}-{number:03d}"
-    path = campaign.root / ISSUES_DIR / str(date.year) / f"{number:03d}.md"
+    path = campaign.root / issue_path(ident)
     head = [
         "---",
         f"id: {ident}",
@@ -256,15 +255,6 @@ def create_issue(campaign: Campaign, items: list[str], date: dt.date, editor: st
 
 # --- review, sign-off, dispatch ----------------------------------------------------------------------
 
-STEPS = {
-    # command: (key in the issue, role needed, status before, status after)
-    "review": ("review", "director", ("draft",), "reviewed"),
-    "sign": ("signoff", "secretary_general", ("reviewed",), "signed"),
-    "dispatch": ("dispatch", "secretariat", ("signed",), "dispatched"),
-}
-PREVIOUS = {"review": None, "sign": "review", "dispatch": "signoff"}
-
-
 @dataclass
 class Change:
     path: Path
@@ -275,8 +265,11 @@ class Change:
 
 def record_step(campaign: Campaign, doc: Doc[Issue], step: str, by: str, date: dt.date,
                 note: str | None = None) -> list[Change]:
-    """Compute (not write) the file changes for ``step``; raises BulletinError when not allowed."""
-    key, role, before, after = STEPS[step]
+    """Compute (not write) the file changes for the step the command ``step`` records (steps.ISSUE_STEPS);
+    raises BulletinError when not allowed."""
+    todo = STEP_BY_COMMAND[step]
+    key, role, before, after = todo.key, todo.role, todo.before, todo.after
+    previous = previous_step(todo)
     issue = doc.model
     regs = campaign.registries
     person = regs.person(by) if regs else None
@@ -284,18 +277,18 @@ def record_step(campaign: Campaign, doc: Doc[Issue], step: str, by: str, date: d
         raise BulletinError(f"“{by}”不在 schema/roles.yaml 中。请写登记的姓名或代码")
     if role not in person.roles:
         raise BulletinError(f"{person.name}不是{ROLES[role]}，不能办理这一步（{ISSUE_STATUSES[after]}）")
-    if issue.status not in before:
+    if issue.status != before:
         if issue.status == after:
             raise BulletinError(f"第 {issue.id} 期已经是“{ISSUE_STATUSES[after]}”，无需重复办理")
         raise BulletinError(f"第 {issue.id} 期当前是“{ISSUE_STATUSES[issue.status]}”，"
-                            f"须先到“{ISSUE_STATUSES[before[0]]}”才能{ISSUE_STATUSES[after]}")
-    prev = getattr(issue, PREVIOUS[step]) if PREVIOUS[step] else None
+                            f"须先到“{ISSUE_STATUSES[before]}”才能{ISSUE_STATUSES[after]}")
+    prev = getattr(issue, previous.key) if previous else None
     if prev is not None and date < prev.date:
         raise BulletinError(f"日期 {date} 早于上一步的日期 {prev.date}。请核对 --date")
     value = {"by": person.name, "date": date.isoformat()}
     if note:
         value["note"] = note
-    anchor = {"review": "editor", "signoff": "review", "dispatch": "signoff"}[key]
+    anchor = previous.key if previous else "editor"  # the record goes after the previous one, the first after editor
     changes = [Change(campaign.root / doc.path, doc.path, _edit(campaign, doc.path, [
         (("status",), after), ((key,), value)], after={key: anchor}), f"状态改为 {after}（{ISSUE_STATUSES[after]}）")]
     if step == "sign":

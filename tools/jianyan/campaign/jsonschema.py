@@ -8,8 +8,7 @@ from pydantic import BaseModel
 
 from jianyan.fsutil import write_atomic
 from jianyan.campaign.model import Issue, MembersFile, QuotasFile, ReasonsFile, RolesFile, Settings, Submission, TopicsFile, UnitsFile
-
-SCHEMA_OUT = "schema/json"
+from jianyan.campaign.paths import JSON_SCHEMA_DIR
 MODELS: dict[str, type[BaseModel]] = {
     "submission": Submission,
     "issue": Issue,
@@ -37,7 +36,7 @@ def generate() -> dict[str, str]:
 def write(root: Path) -> list[Path]:
     written = []
     for name, text in generate().items():
-        path = root / SCHEMA_OUT / name
+        path = root / JSON_SCHEMA_DIR / name
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             write_atomic(path, text)
             written.append(path)
@@ -46,6 +45,6 @@ def write(root: Path) -> list[Path]:
 
 def stale(root: Path) -> list[str]:
     """Schema files missing or out of date."""
-    return [f"{SCHEMA_OUT}/{name}" for name, text in generate().items()
-            if not (root / SCHEMA_OUT / name).is_file()
-            or (root / SCHEMA_OUT / name).read_text(encoding="utf-8") != text]
+    return [f"{JSON_SCHEMA_DIR}/{name}" for name, text in generate().items()
+            if not (root / JSON_SCHEMA_DIR / name).is_file()
+            or (root / JSON_SCHEMA_DIR / name).read_text(encoding="utf-8") != text]

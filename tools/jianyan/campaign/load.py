@@ -31,10 +31,9 @@ from jianyan.accel.memory import trim
 from jianyan.campaign.model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,
                     Submission, Topic, TopicsFile, Unit, UnitsFile)
 from jianyan.campaign.validate import validate
-from jianyan.where import SCHEMA_DIR, cache_enabled, find_root
+from jianyan.campaign.paths import ISSUES_DIR, SCHEMA_DIR, SUBMISSIONS_DIR, issue_path
+from jianyan.where import cache_enabled, find_root
 
-SUBMISSIONS_DIR = "submissions"
-ISSUES_DIR = "issues"
 # The list each registry file holds (used for an empty stand-in when the file is broken).
 REGISTRY_LISTS = {"topics": "topics", "units": "units", "roles": "people", "reasons": "reasons"}
 REGISTRY_FILES = {
@@ -140,7 +139,7 @@ class Campaign:
 
     def broken_issue(self, ident: str) -> bool:
         """An issue file for ``ident`` exists but did not validate (its own errors are reported there)."""
-        path = f"{ISSUES_DIR}/{ident[:4]}/{ident[5:]}.md"
+        path = issue_path(ident)
         return any(d.path == path and d.model is None for d in self.issues)
 
     def __post_init__(self) -> None:

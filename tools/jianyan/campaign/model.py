@@ -4,9 +4,8 @@ Front matter reaches these models with every scalar as a string; the field types
 the conversion, as written: a number is digits (``Int``, ``Number``), so ``topic: 7.0``,
 ``7_0`` or a full-width ７ is refused rather than read as 7 (pydantic's lax parsing would take
 them, and ``nan``/``inf`` as numbers), and the settings have sane ranges (a similarity is a
-ratio from 0 to 1; a warning threshold is not above its error threshold). Field labels and
-status names in Chinese live here too, so that every message, template and report uses the
-same words.
+ratio from 0 to 1; a warning threshold is not above its error threshold). The statuses, roles and
+issue steps, and the Chinese labels of statuses and fields, are the workflow's table (steps.py).
 """
 from __future__ import annotations
 
@@ -18,39 +17,8 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainSerial
                       WithJsonSchema, field_validator)
 from pydantic_core import PydanticCustomError
 
-# --- statuses ---------------------------------------------------------------------------
+from jianyan.campaign.steps import ISSUE_FLOW, ISSUE_STATUSES, ISSUE_STEPS, REASON_STATUSES, ROLES, SUBMISSION_STATUSES
 
-SUBMISSION_STATUSES = {
-    "draft": "草稿",
-    "submitted": "已报送",
-    "returned": "退回修改",
-    "accepted": "审核通过",
-    "rejected": "不予采用",
-    "withdrawn": "已撤回",
-    "adopted": "已采用",
-}
-# The contract's transition graph; nothing else is allowed.
-SUBMISSION_TRANSITIONS = {
-    "draft": ("submitted",),
-    "submitted": ("returned", "accepted", "rejected", "withdrawn"),
-    "returned": ("submitted", "withdrawn"),
-    "accepted": ("adopted", "rejected", "withdrawn"),
-    "rejected": (),
-    "withdrawn": (),
-    "adopted": (),
-}
-ISSUE_STATUSES = {
-    "draft": "编辑中",
-    "reviewed": "已审改",
-    "signed": "已签发",
-    "dispatched": "已报送",
-}
-ISSUE_TRANSITIONS = {
-    "draft": ("reviewed",),
-    "reviewed": ("signed", "draft"),
-    "signed": ("dispatched",),
-    "dispatched": (),
-}
 KINDS = {"problem": "反映问题", "suggestion": "意见建议", "practice": "经验做法"}
 UNIT_KINDS = {
     "party": "民主党派省委会",
@@ -59,44 +27,14 @@ UNIT_KINDS = {
     "liaison": "信息联系点政协",
     "committee": "省政协专门委员会",
 }
-ROLES = {
-    "research_office": "研究室",
-    "director": "研究室主任",
-    "secretary_general": "秘书长",
-    "secretariat": "办公厅秘书处",
-    "committee_office": "专门委员会办公室",
-}
 
-SubmissionStatus = Literal["draft", "submitted", "returned", "accepted", "rejected", "withdrawn", "adopted"]
-IssueStatus = Literal["draft", "reviewed", "signed", "dispatched"]
+# Statuses and roles are the workflow's (steps.py): a status or role added there is accepted here.
+SubmissionStatus = Literal[tuple(SUBMISSION_STATUSES)]  # type: ignore[valid-type]
+IssueStatus = Literal[tuple(ISSUE_STATUSES)]  # type: ignore[valid-type]
 Kind = Literal["problem", "suggestion", "practice"]
 UnitKind = Literal["party", "federation", "city", "liaison", "committee"]
-Role = Literal["research_office", "director", "secretary_general", "secretariat", "committee_office"]
-
-# Field labels for messages, and Chinese keys people type by mistake.
-FIELD_LABELS = {
-    "id": "编号", "title": "标题", "submitter": "作者/报送人", "unit": "报送单位", "topic": "重点选题",
-    "kind": "信息类别", "status": "状态", "date": "报送日期", "public": "是否公开", "contact": "联系方式",
-    "committee_review": "专委会审核", "review": "研究室审核", "adopted_in": "采用期号", "by": "经办人",
-    "opinion": "意见", "reason": "原因代码", "note": "说明", "number": "期号", "total": "总期号",
-    "items": "所用信息", "editor": "责任编辑", "signoff": "签发", "dispatch": "报送",
-    "recipients": "报送范围", "keywords": "关键词", "related": "相关信息", "urgent": "紧急",
-    # feedback records (tracking.py)
-    "item": "信息编号", "issue": "专刊期号", "instructions": "领导批示", "leader": "批示领导",
-    "text": "批示原文", "summary": "批示要点", "departments": "交办部门", "handling": "部门办理",
-    "department": "承办单位", "role": "主办/协办", "instruction": "所据批示", "assigned": "交办日期",
-    "deadline": "办理时限", "progress": "办理进展", "percent": "办理进度", "state": "办理状态",
-    "closed": "办结日期", "result": "办理结果", "source": "来源",
-    "urgent_reason": "紧急理由", "forwarded": "向上报送", "to": "报送对象", "adopted": "上级是否采用",
-    "adopted_date": "上级采用日期", "bulletin": "上级刊物及期号",
-    # members and quotas (schema/members.yaml, schema/quotas.yaml)
-    "committee": "所在专门委员会", "sector": "界别", "term": "届次", "aliases": "其他写法",
-    "members": "委员", "quotas": "量化指标", "year": "年度", "by_kind": "按单位类别", "units": "单位",
-}
-CHINESE_KEYS = {label: key for key, label in FIELD_LABELS.items()}
-CHINESE_KEYS.update({"作者": "submitter", "提交人": "submitter", "单位": "unit", "选题": "topic",
-                     "类别": "kind", "日期": "date", "公开": "public", "联系人": "contact",
-                     "电话": "contact", "编号": "id"})
+Role = Literal[tuple(ROLES)]  # type: ignore[valid-type]
+_STEP_LABELS = {step.key: step.label for step in ISSUE_STEPS}
 
 ID_RE = re.compile(r"^(?P<year>\d{4})-(?P<unit>[a-z0-9]+)-(?P<seq>\d{3,})$")
 ISSUE_ID_RE = re.compile(r"^(?P<year>\d{4})-(?P<seq>\d{3,})$")
@@ -311,13 +249,14 @@ class Issue(Strict):
     number: Int = Field(ge=1, description="本年期号")
     total: Int = Field(ge=1, description="总期号（总第N期）")
     date: Date = Field(description="出刊日期")
-    status: IssueStatus = Field(description="状态：draft 编辑中 / reviewed 已审改 / signed 已签发 / dispatched 已报送")
+    status: IssueStatus = Field(description="状态：" + " / ".join(f"{s.name} {s.label}" for s in ISSUE_FLOW))
     items: list[Text] = Field(default_factory=list, description="所用建言信息编号")
     editor: Text = Field(description="责任编辑（研究室）")
     title: str | None = Field(None, description="本期要目（可选）")
-    review: Step | None = Field(None, description="研究室主任审改")
-    signoff: Step | None = Field(None, description="秘书长签发")
-    dispatch: Step | None = Field(None, description="秘书处报送")
+    # one field per step of steps.ISSUE_STEPS
+    review: Step | None = Field(None, description=_STEP_LABELS["review"])
+    signoff: Step | None = Field(None, description=_STEP_LABELS["signoff"])
+    dispatch: Step | None = Field(None, description=_STEP_LABELS["dispatch"])
     recipients: Recipients | None = Field(None, description="报送范围（不填则用活动设置）")
     public: Bool = Field(False, description="是否在公开网站发布")
 
@@ -414,7 +353,7 @@ class QuotasFile(Strict):
 class Reason(Strict):
     code: Text
     label: Text
-    applies: list[Literal["rejected", "returned"]] = Field(min_length=1)
+    applies: list[Literal[REASON_STATUSES]] = Field(min_length=1)  # type: ignore[valid-type]
 
 
 class ReasonsFile(Strict):

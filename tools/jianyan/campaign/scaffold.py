@@ -7,7 +7,8 @@ from pathlib import Path
 
 from jianyan.fsutil import write_atomic
 from jianyan.campaign.model import KINDS
-from jianyan.campaign.load import SUBMISSIONS_DIR, Registries
+from jianyan.campaign.load import Registries
+from jianyan.campaign.paths import SUBMISSIONS_DIR, submission_path
 
 BODY_TEMPLATE = """\
 （开门见山，用一两句话写清反映什么问题、发生在哪里、有多严重，最好有数据。）
@@ -79,7 +80,7 @@ def create(root: Path, regs: Registries, *, unit: str, title: str, submitters: l
     """Write the new file and return its path; never overwrites (retries the next id on a race)."""
     for _ in range(100):
         ident = next_id(root, date.year, unit)
-        path = root / SUBMISSIONS_DIR / str(date.year) / unit / f"{ident}.md"
+        path = root / submission_path(ident)
         try:
             write_atomic(path, render(ident, title, submitters, unit, topic, kind, date, contact, status, body),
                          exclusive=True)

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ValidationError
 
 from jianyan.findings import Finding, error
 from jianyan.campaign.frontmatter import Parsed
-from jianyan.campaign.model import CHINESE_KEYS, KINDS, ROLES, SUBMISSION_STATUSES, UNIT_KINDS
+from jianyan.campaign.model import KINDS, UNIT_KINDS
+from jianyan.campaign.steps import CHINESE_KEYS, ROLES, SUBMISSION_STATUSES
 
 M = TypeVar("M", bound=BaseModel)
 VALUE_LABELS = {**UNIT_KINDS, **ROLES, **KINDS, **SUBMISSION_STATUSES}

@@ -20,6 +20,7 @@ from jianyan.dup import SERIES, Analysis, ItemResult, describe, first_span, pct
 from jianyan.dup.index.engine import reference_entries
 from jianyan.findings import ERROR, INFO, WARNING, Finding
 from jianyan.campaign.load import Campaign
+from jianyan.campaign.paths import SETTINGS_FILE, SUBMISSIONS_DIR
 
 HANDLED_REASONS = ("duplicate", "plagiarism")
 MAX_SOURCES = 5
@@ -51,7 +52,7 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
     wanted = [d for d in campaign.submissions if d.model is not None
               and (queries_paths is None or d.path in queries_paths)]
     progress = ctx.options.get("progress")  # a callable from the CLI (stderr on a terminal), or None
-    settings_path = regs.paths.get("settings", "schema/settings.yaml")
+    settings_path = regs.paths.get("settings", SETTINGS_FILE)
     line = regs.lines["settings"].line_of(("dup", "reference_dir")) if "settings" in regs.lines else None
     if not wanted:  # nothing to compare: jieba is not even loaded
         if settings.reference_dir and (ctx.changed is None or settings_path in ctx.changed):
@@ -71,7 +72,7 @@ def warm_up(root: Path):
     """Start computing the submissions' features into the cache while the repository is being read
     (dup/parallel.py); give the result to ``check`` as ``ctx.options["dup_warmup"]``."""
     from jianyan.dup.index.parallel import Warmup
-    from jianyan.campaign.load import SUBMISSIONS_DIR, scan
+    from jianyan.campaign.load import scan
     return Warmup(root, [path for path, symlink in scan(root / SUBMISSIONS_DIR) if not symlink])
 
 

@@ -10,7 +10,8 @@ from typing import Iterator
 
 from jianyan.findings import Finding, error, info, warning
 from jianyan.campaign.load import Campaign, Doc
-from jianyan.tracking.feedback import FeedbackRecord, dispatch_date, record_path, tracking_of
+from jianyan.campaign.paths import feedback_path
+from jianyan.tracking.feedback import FeedbackRecord, dispatch_date, tracking_of
 from jianyan.checks.common import repeated, today as common_today
 
 
@@ -33,7 +34,7 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
 def _check_record(campaign: Campaign, doc: Doc[FeedbackRecord], today: dt.date) -> Iterator[Finding]:
     r = doc.model
     p = doc.path
-    expected = record_path(r.item)
+    expected = feedback_path(r.item)
     if p != expected:
         yield error(p, doc.line("item"), "ref.path",
                     f"文件位置与信息编号不符：信息 {r.item} 的批示办理记录应为 {expected}。请移动或改名（git mv）")

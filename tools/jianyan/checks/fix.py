@@ -17,9 +17,9 @@ from typing import Iterator
 from jianyan.text import typography
 from jianyan.campaign.frontmatter import BOM, FENCE, FENCE_END
 from jianyan.fsutil import write_atomic
-from jianyan.checks.workflow import BODY_FROZEN_FROM
+from jianyan.campaign.paths import ISSUES_DIR, SUBMISSIONS_DIR
+from jianyan.campaign.steps import BODY_FROZEN, ISSUE_FROZEN
 
-ISSUE_FROZEN_FROM = ("signed", "dispatched")
 _STATUS = re.compile(r"^status:\s*([A-Za-z_]+)")
 
 
@@ -100,9 +100,9 @@ def _split(text: str) -> tuple[str, str] | None:
 
 def _frozen(relpath: str, front: str) -> str | None:
     status = next((m.group(1) for ln in front.split("\n") if (m := _STATUS.match(ln))), None)
-    if relpath.startswith("issues/") and status in ISSUE_FROZEN_FROM:
+    if relpath.startswith(ISSUES_DIR + "/") and status in ISSUE_FROZEN:
         return f"专刊已{'签发' if status == 'signed' else '报送'}，正文不能再改，排版问题未自动修正"
-    if relpath.startswith("submissions/") and status in BODY_FROZEN_FROM:
+    if relpath.startswith(SUBMISSIONS_DIR + "/") and status in BODY_FROZEN:
         return f"信息已{'审核通过' if status == 'accepted' else '采用'}，正文不能再改，排版问题未自动修正"
     return None
 

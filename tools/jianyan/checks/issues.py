@@ -14,16 +14,10 @@ from typing import Iterator
 
 from jianyan.findings import Finding, error, warning
 from jianyan.text.markdown import plain_text
-from jianyan.campaign.model import ISSUE_STATUSES, ROLES, SUBMISSION_STATUSES
 from jianyan.campaign.load import Campaign
+from jianyan.campaign.paths import issue_path
+from jianyan.campaign.steps import ISSUE_FROZEN, ISSUE_STATUSES, ISSUE_STEPS, ROLES, SUBMISSION_STATUSES, steps_required
 from jianyan.text.textcount import count_chars
-
-FINAL = ("signed", "dispatched")
-# status → the steps it requires, in order: (key, role, label)
-STEPS = (("review", "director", "研究室主任审改"), ("signoff", "secretary_general", "秘书长签发"),
-         ("dispatch", "secretariat", "秘书处报送"))
-REQUIRED = {"draft": 0, "reviewed": 1, "signed": 2, "dispatched": 3}
-COMMANDS = {"review": "jianyan issue review", "signoff": "jianyan issue sign", "dispatch": "jianyan issue dispatch"}
 
 
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:
@@ -43,7 +37,7 @@ def _each(campaign: Campaign, docs) -> Iterator[Finding]:
     for doc in docs:
         m, p = doc.model, doc.path
         year, seq = m.id[:4], m.id[5:]
-        expected = f"issues/{year}/{seq}.md"
+        expected = issue_path(m.id)
         if p != expected:
             yield error(p, doc.line("id"), "issue.path",
                         f"期号 {m.id} 的文件应为 {expected}。请改文件名或期号，使两者一致")
@@ -77,20 +71,21 @@ def _roles(campaign: Campaign, doc) -> Iterator[Finding]:
     if editor is None or "research_office" not in editor.roles:
         yield error(p, doc.line("editor"), "issue.role",
                     f"责任编辑“{m.editor}”不是 schema/roles.yaml 中的研究室人员。请填写登记的姓名")
-    need = REQUIRED[m.status]
+    need = len(steps_required(m.status))
     dates: list[tuple[str, dt.date, str]] = []
-    for i, (key, role, label) in enumerate(STEPS):
+    for i, done in enumerate(ISSUE_STEPS):
+        key, role, label, command = done.key, done.role, done.label, f"jianyan issue {done.command}"
         step = getattr(m, key)
         if step is None:
             if i < need:
                 yield error(p, doc.line("status"), "issue.missing_step",
                             f"状态为 {m.status}（{ISSUE_STATUSES[m.status]}）时须有{label}记录 {key}（by、date）。"
-                            f"请用 {COMMANDS[key]} 办理，或补写 {key}:")
+                            f"请用 {command} 办理，或补写 {key}:")
             continue
         if i >= need:
             yield warning(p, doc.line(key), "issue.premature_step",
                           f"已填写{label}记录 {key}，但状态仍是 {m.status}（{ISSUE_STATUSES[m.status]}）。"
-                          f"请核对状态，或用 {COMMANDS[key]} 办理")
+                          f"请核对状态，或用 {command} 办理")
         person = regs.person(step.by)
         if person is None:
             yield error(p, doc.line(key, "by"), "issue.role",
@@ -132,7 +127,7 @@ def _items(campaign: Campaign, doc) -> Iterator[Finding]:
             continue
         sub = sub_doc.model
         label = SUBMISSION_STATUSES[sub.status]
-        if m.status in FINAL:
+        if m.status in ISSUE_FROZEN:
             if sub.status == "accepted":
                 yield error(p, line, "issue.item_not_adopted",
                             f"本期已签发，但所用信息 {ident} 仍是 accepted（审核通过），应为 adopted（已采用）并写 "
@@ -206,7 +201,7 @@ def _cadence(campaign: Campaign, docs) -> Iterator[Finding]:
     if regs is None:
         return
     b = regs.settings.bulletin
-    published = sorted((d for d in docs if d.model.status in FINAL), key=lambda d: (d.model.date, d.model.number))
+    published = sorted((d for d in docs if d.model.status in ISSUE_FROZEN), key=lambda d: (d.model.date, d.model.number))
     if not published:
         return
     start = _week(b.start or published[0].model.date)
@@ -238,7 +233,7 @@ def _cadence(campaign: Campaign, docs) -> Iterator[Finding]:
 def _adoption(campaign: Campaign, docs) -> Iterator[Finding]:
     """An item of a signed issue must be adopted and point at that issue (reported on the item)."""
     for d in docs:
-        if d.model.status not in FINAL:
+        if d.model.status not in ISSUE_FROZEN:
             continue
         for ident in d.model.items:
             sub_doc = campaign.submission(ident)

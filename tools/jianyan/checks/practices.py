@@ -17,10 +17,11 @@ from jianyan.findings import Finding, error, info, warning
 from jianyan.campaign.members import member_index
 from jianyan.campaign.model import Submission
 from jianyan.campaign.load import Campaign, Doc
+from jianyan.campaign.paths import registry_path
 from jianyan.checks.common import today as common_today
 
-MEMBERS = "schema/members.yaml"
-QUOTAS = "schema/quotas.yaml"
+MEMBERS = registry_path("members")
+QUOTAS = registry_path("quotas")
 
 
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:

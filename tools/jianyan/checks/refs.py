@@ -5,8 +5,10 @@ import difflib
 from typing import Iterator
 
 from jianyan.findings import Finding, error, warning
-from jianyan.campaign.model import ID_RE, ROLES
-from jianyan.campaign.load import SUBMISSIONS_DIR, Campaign, Doc
+from jianyan.campaign.model import ID_RE
+from jianyan.campaign.load import Campaign, Doc
+from jianyan.campaign.paths import submission_path
+from jianyan.campaign.steps import ROLES
 from jianyan.checks.common import repeated
 
 
@@ -36,9 +38,8 @@ def _check_submission(campaign: Campaign, doc: Doc) -> Iterator[Finding]:
     regs = campaign.registries
     s = doc.model
     p = doc.path
-    # Path = submissions/<YYYY>/<unit>/<id>.md
     m = ID_RE.match(s.id)
-    expected = f"{SUBMISSIONS_DIR}/{m['year']}/{m['unit']}/{s.id}.md"
+    expected = submission_path(s.id)
     if p != expected:
         yield error(p, doc.line("id"), "ref.path",
                     f"文件位置与编号不符：编号 {s.id} 的文件应为 {expected}。请移动或改名（git mv），不要复制")

@@ -18,11 +18,10 @@ import datetime as dt
 from typing import Iterator
 
 from jianyan.findings import Finding, error, warning
-from jianyan.campaign.model import SUBMISSION_STATUSES
 from jianyan.campaign.load import Campaign, Doc
+from jianyan.campaign.steps import REASON_STATUSES, REVIEWED, SUBMISSION_STATUSES
 from jianyan.checks.common import today as day_of_check
 
-REVIEWED = ("accepted", "rejected", "returned", "adopted")
 # Days after the day of the check a date may be and still only warn (time zones).
 FUTURE_GRACE_DAYS = 1
 
@@ -50,7 +49,7 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
         if s.status in REVIEWED and s.review is None:
             yield error(p, at_status, "schema.needs_review",
                         f"状态为 {s.status}（{label}）时须有研究室审核记录 review（by、date）。请补上审核人和审核日期")
-        if s.status in ("rejected", "returned") and s.review is not None and not s.review.reason:
+        if s.status in REASON_STATUSES and s.review is not None and not s.review.reason:
             yield error(p, doc.line("review"), "schema.needs_reason",
                         f"状态为 {s.status}（{label}）时须在 review 下写明原因代码 reason（见 schema/reasons.yaml），"
                         "以便向报送单位反馈")

@@ -56,21 +56,19 @@ from jianyan.campaign import owners
 from jianyan.findings import Finding, error, info, warning
 from jianyan.campaign.frontmatter import Parsed, read_markdown, read_yaml
 from jianyan.vcs.git import Change, Git, GitError, signers_file
-from jianyan.campaign.model import (ISSUE_STATUSES, ISSUE_TRANSITIONS, SUBMISSION_STATUSES, SUBMISSION_TRANSITIONS,
-                    RolesFile, Settings, UnitsFile)
-from jianyan.campaign.load import IGNORED_NAMES, ISSUES_DIR, REGISTRY_MAX_BYTES, SUBMISSIONS_DIR, Campaign, Doc, os_reason
+from jianyan.campaign.model import RolesFile, Settings, UnitsFile
+from jianyan.campaign.load import IGNORED_NAMES, REGISTRY_MAX_BYTES, Campaign, Doc, os_reason
+from jianyan.campaign.paths import ISSUES_DIR, SUBMISSIONS_DIR, registry_path
+from jianyan.campaign.steps import (BODY_FROZEN, ISSUE_FROZEN, ISSUE_STARTS, ISSUE_STATUSES, ISSUE_STEPS,
+                                    ISSUE_TRANSITIONS, ROLE_HOLDERS, SUBMISSION_STARTS, SUBMISSION_STATUSES,
+                                    SUBMISSION_TRANSITIONS, short_label)
 from jianyan.campaign.validate import validate
 
 DEFAULT_ALLOWED_SIGNERS = ".jianyan/allowed_signers"
 FROZEN_ONCE_SUBMITTED = ("id", "submitter", "unit", "date")
-BODY_FROZEN_FROM = ("accepted", "adopted")
-LABELS = {"id": "编号", "submitter": "作者", "unit": "报送单位", "date": "报送日期"}
-ROLE_LABEL = {"director": "研究室主任", "secretary_general": "秘书长", "secretariat": "办公厅秘书处",
-              "research_office": "研究室人员", "committee_office": "该专门委员会办公室人员"}
-FROZEN_ISSUE = ("signed", "dispatched")
 # Files that decide who may do what; a change of one is reported (workflow.registry_change) and not used.
-TRUST_FILES = {"schema/roles.yaml": "人员和角色登记表", "schema/units.yaml": "报送单位登记表",
-               "schema/settings.yaml": "活动设置", **{p: "审核分工文件" for p in owners.FILES}}
+TRUST_FILES = {registry_path("roles"): "人员和角色登记表", registry_path("units"): "报送单位登记表",
+               registry_path("settings"): "活动设置", **{p: "审核分工文件" for p in owners.FILES}}
 
 __all__ = ["ChangeSet", "prepare", "diff", "pair_renames", "check_change", "GitError"]
 
@@ -208,9 +206,9 @@ def _model_at(cs: ChangeSet, rev: str, path: str, model):
 
 
 def _anchors(campaign: Campaign, cs: ChangeSet) -> Anchors:
-    roles = _model_at(cs, cs.base, "schema/roles.yaml", RolesFile)
-    units = _model_at(cs, cs.base, "schema/units.yaml", UnitsFile)
-    settings = _model_at(cs, cs.base, "schema/settings.yaml", Settings)
+    roles = _model_at(cs, cs.base, registry_path("roles"), RolesFile)
+    units = _model_at(cs, cs.base, registry_path("units"), UnitsFile)
+    settings = _model_at(cs, cs.base, registry_path("settings"), Settings)
     new_settings = campaign.registries.settings if campaign.registries else None
     # the pull request may switch signatures on (stricter), never off; unreadable base settings: the strictest
     require, why = True, ""
@@ -366,7 +364,7 @@ def _submission(anchors: Anchors, c: Change, old: Parsed | None, new: Doc | None
                        if "withdrawn" in SUBMISSION_TRANSITIONS.get(old_status, ())
                        else "请恢复此文件（git checkout <基准分支> -- 文件路径）；它已是最终状态，须保留备查"))
         return
-    found, new_status = _step(old, new, SUBMISSION_TRANSITIONS, SUBMISSION_STATUSES, ("draft", "submitted"),
+    found, new_status = _step(old, new, SUBMISSION_TRANSITIONS, SUBMISSION_STATUSES, SUBMISSION_STARTS,
                               "信息", "审核结果由研究室在后续的拉取请求中填写")
     yield from found
     yield from _submission_roles(anchors, old, new)
@@ -378,9 +376,9 @@ def _submission(anchors: Anchors, c: Change, old: Parsed | None, new: Doc | None
             before, after = _norm(old.data.get(key)), _norm(new.parsed.data.get(key))
             if before is not None and after is not None and before != after:
                 yield error(path, new.line(key), "workflow.frozen_field",
-                            f"信息报送后不能修改 {key}（{LABELS[key]}）：原为“{_show(before)}”，现为“{_show(after)}”。"
+                            f"信息报送后不能修改 {key}（{short_label(key)}）：原为“{_show(before)}”，现为“{_show(after)}”。"
                             f"请恢复原值；确需更正，请撤回（withdrawn）后用 jianyan new 重新报送")
-    if old_status in BODY_FROZEN_FROM:
+    if old_status in BODY_FROZEN:
         line = _first_body_difference(old, new.parsed)
         if line is not None:
             yield error(path, line, "workflow.frozen_body",
@@ -441,14 +439,6 @@ def _first_body_difference(old: Parsed, new: Parsed) -> int | None:
 
 # --- issues -------------------------------------------------------------------------------
 
-# An issue's recorded steps: the record's key, the status it belongs to, the role, the code, the hint.
-ISSUE_STEPS = (
-    ("review", "reviewed", "director", "workflow.review_role", "请由研究室主任审改后填写 review（by、date）"),
-    ("signoff", "signed", "secretary_general", "workflow.signoff_role", "签发只能由秘书长进行"),
-    ("dispatch", "dispatched", "secretariat", "workflow.dispatch_role", "请由办公厅秘书处报送后填写 dispatch（by、date）"),
-)
-
-
 def _issue(anchors: Anchors, history: History, c: Change, old: Parsed | None, new: Doc | None) -> Iterator[Finding]:
     old_status = _status(old)
     if new is None:
@@ -457,21 +447,23 @@ def _issue(anchors: Anchors, history: History, c: Change, old: Parsed | None, ne
                         f"专刊{ISSUE_STATUSES.get(old_status, old_status)}，不能删除。请恢复此文件；"
                         "只有编辑中（draft）的专刊可以删除")
         return
-    found, new_status = _step(old, new, ISSUE_TRANSITIONS, ISSUE_STATUSES, ("draft",), "专刊",
+    found, new_status = _step(old, new, ISSUE_TRANSITIONS, ISSUE_STATUSES, ISSUE_STARTS, "专刊",
                               "审改、签发、报送各用一次拉取请求")
     yield from found
     if new_status is None:
         return
     path = new.path
-    if not found and old_status in FROZEN_ISSUE:
+    if not found and old_status in ISSUE_FROZEN:
         yield from _issue_frozen(path, old, new, old_status)
     model = new.model
     if model is None or found:
         return
     before = old.data if old is not None and old.data else {}
-    for key, status, role, code, hint in ISSUE_STEPS:
+    for done in ISSUE_STEPS:
+        # workflow.review_role, workflow.signoff_role, workflow.dispatch_role
+        key, role, code, hint = done.key, done.role, f"workflow.{done.key}_role", done.hint
         step = getattr(model, key)
-        reached = new_status == status and old_status != new_status
+        reached = new_status == done.after and old_status != new_status
         if key == "signoff" and reached and step is None:
             yield error(path, new.line("status"), "workflow.signoff_missing",
                         "专刊改为 signed（已签发）时须有签发记录 signoff（by 秘书长、date）。请补上，或保持 reviewed（已审改）")
@@ -493,7 +485,7 @@ def _role(anchors: Anchors, doc: Doc, key: tuple, step, roles: tuple[str, ...], 
     person = anchors.person(step.by)
     if person is not None and set(roles) & set(person.roles) and (unit is None or person.unit == unit):
         return
-    label = "或".join(ROLE_LABEL[r] for r in roles)
+    label = "或".join(ROLE_HOLDERS[r] for r in roles)
     if anchors.people is None:
         yield error(doc.path, doc.line(*key, "by"), code,
                     f"无法确认“{step.by}”是{label}：基准分支上的 schema/roles.yaml 缺失或无法读取，登记表修好之前"
@@ -514,7 +506,7 @@ def _frozen_change(old: Parsed, new: Parsed) -> tuple[str, int | None] | None:
     """What a change of a signed or dispatched issue alters beyond the allowed steps (publication; signed →
     dispatched adding ``dispatch``): (the key, or "正文" for the body; its line in ``new``), or None."""
     skip = set(PUBLICATION_KEYS)
-    if _status(old) == "signed" and _status(new) in FROZEN_ISSUE:
+    if _status(old) == "signed" and _status(new) in ISSUE_FROZEN:
         skip |= {"status", "dispatch"}
     a, b = old.data or {}, new.data or {}
     for key in list(b) + [k for k in a if k not in b]:
@@ -724,7 +716,7 @@ def _history(campaign: Campaign, cs: ChangeSet, anchors: Anchors) -> History:
         before = _parse(blobs.get(v.before), v.path) if v.before else None
         after = _parse(blobs.get(v.after), v.path) if v.after else None
         # signing is entering the signed states (signed → dispatched is not; reviewed → dispatched, a skip, is)
-        signs = v.kind == "issue" and _status(after) in FROZEN_ISSUE and _status(before) not in FROZEN_ISSUE
+        signs = v.kind == "issue" and _status(after) in ISSUE_FROZEN and _status(before) not in ISSUE_FROZEN
         if signs:
             history.signing.add(final)
             if anchors.require_signature:
@@ -758,7 +750,7 @@ def _rebuild_hint(v: _Version) -> str:
 def _issue_step(cs: ChangeSet, v: _Version, before: Parsed | None, after: Parsed | None, final: str,
                 final_of) -> Finding | None:
     old_status = _status(before)
-    if old_status not in FROZEN_ISSUE:
+    if old_status not in ISSUE_FROZEN:
         return None
     if after is None:
         what = "删除或移走了它"
@@ -778,7 +770,7 @@ def _issue_step(cs: ChangeSet, v: _Version, before: Parsed | None, after: Parsed
 def _body_step(cs: ChangeSet, v: _Version, before: Parsed | None, after: Parsed | None, final: str,
                final_of) -> Finding | None:
     old_status = _status(before)
-    if old_status not in BODY_FROZEN_FROM:
+    if old_status not in BODY_FROZEN:
         return None
     now = final_of(final)
     if after is None:

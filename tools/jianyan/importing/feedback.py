@@ -40,8 +40,9 @@ from jianyan.fsutil import write_atomic
 from jianyan.campaign.model import ID_RE
 from jianyan.render.office import MACRO_SUFFIXES, PackageRefused, check_package, csv_text, formula_like, xlsx_bytes
 from jianyan.campaign.load import Campaign
+from jianyan.campaign.paths import feedback_path
 from jianyan.tracking.feedback import (HANDLING_STATES, STATE_WORDS, FeedbackRecord, dispatch_date, parse_record,
-                       percent_on, record_path, tracking_of)
+                       percent_on, tracking_of)
 
 # (key, header). Headers are what people see; a department fills the last six.
 COLUMNS = [
@@ -62,8 +63,8 @@ INSTRUCTIONS = [
 ]
 
 
-class ImportError_(JianyanError):
-    """The file cannot be read at all (not a row problem)."""
+class SheetFailure(JianyanError):
+    """A progress sheet that cannot be read at all (not a row problem), or a template that cannot be written."""
 
 
 @dataclass
@@ -102,7 +103,7 @@ def read_sheet(path: Path) -> list[Row]:
         return _read_csv(path)
     if suffix == ".xlsx" or suffix in MACRO_SUFFIXES["excel"]:  # a macro workbook is refused by name
         return _read_xlsx(path)
-    raise ImportError_(f"只能导入 .xlsx 或 .csv 文件，{path.name} 不是。旧版 .xls 请在 Excel/WPS 中另存为 .xlsx")
+    raise SheetFailure(f"只能导入 .xlsx 或 .csv 文件，{path.name} 不是。旧版 .xls 请在 Excel/WPS 中另存为 .xlsx")
 
 
 def _header_map(header: list, name: str) -> dict[int, str]:
@@ -113,7 +114,7 @@ def _header_map(header: list, name: str) -> dict[int, str]:
             cols[i] = key
     missing = [h for h in REQUIRED_HEADERS if HEADERS[h] not in cols.values()]
     if missing:
-        raise ImportError_(f"{name} 第 1 行（表头）缺少列：{'、'.join(missing)}。"
+        raise SheetFailure(f"{name} 第 1 行（表头）缺少列：{'、'.join(missing)}。"
                            "请用 jianyan feedback template 生成的表格填写，不要改动表头")
     return cols
 
@@ -123,7 +124,7 @@ def _read_csv(path: Path) -> list[Row]:
     row, never a cell that silently runs on over the following rows."""
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
-        raise ImportError_(f"{path.name} 有 {size // (1024 * 1024)} MB，超过办理进展表的上限 "
+        raise SheetFailure(f"{path.name} 有 {size // (1024 * 1024)} MB，超过办理进展表的上限 "
                            f"{MAX_CSV_BYTES // (1024 * 1024)} MB，不像是填报表。请核对文件")
     raw = path.read_bytes()
     for enc in ("utf-8-sig", "gb18030"):
@@ -133,7 +134,7 @@ def _read_csv(path: Path) -> list[Row]:
         except UnicodeDecodeError:
             continue
     else:
-        raise ImportError_(f"{path.name} 既不是 UTF-8 也不是 GBK 编码，无法读取")
+        raise SheetFailure(f"{path.name} 既不是 UTF-8 也不是 GBK 编码，无法读取")
     # Rows end where the file's lines end: at \n when it has any (a lone \r in a cell is then an error,
     # not a row silently cut in two), else at \r (old Mac files).
     reader = csv.reader(io.StringIO(text, newline="\n" if "\n" in text else ""), strict=True)
@@ -146,14 +147,14 @@ def _read_csv(path: Path) -> list[Row]:
         except StopIteration:
             break
         except csv.Error as exc:
-            raise ImportError_(_csv_problem(path.name, len(rows) + 1, start, exc)) from None
+            raise SheetFailure(_csv_problem(path.name, len(rows) + 1, start, exc)) from None
         if any("\x00" in cell for cell in row):
-            raise ImportError_(f"{path.name} {_where(len(rows) + 1, start)}含有空字符（NUL），不是正常的文本表格。"
+            raise SheetFailure(f"{path.name} {_where(len(rows) + 1, start)}含有空字符（NUL），不是正常的文本表格。"
                                "请用 Excel/WPS 打开后另存为 .csv 或 .xlsx 再导入")
         rows.append(row)
         starts.append(start)
     if not rows:
-        raise ImportError_(f"{path.name} 是空文件")
+        raise SheetFailure(f"{path.name} 是空文件")
     cols = _header_map(rows[0], path.name)
     _check_swallowed(path.name, rows, starts, next(i for i, k in cols.items() if k == "item"))
     return [Row(n, {cols[i]: v for i, v in enumerate(r) if i in cols}) for n, r in enumerate(rows[1:], start=2)]
@@ -197,7 +198,7 @@ def _check_swallowed(name: str, rows: list[list[str]], starts: list[int], item_c
                     continue
                 if len(fields) >= 3 and item_col < len(fields) and ID_RE.match(fields[item_col].strip()):
                     head = rows[0][col].strip() if col < len(rows[0]) else ""
-                    raise ImportError_(
+                    raise SheetFailure(
                         f"{name} {_where(n, start)}的“{head or f'第 {col + 1} 列'}”单元格里夹着像是另一行的内容"
                         f"（“{_shown(piece)}”）：多半是这个单元格少了一个英文双引号 \"，把后面的行并了进来。"
                         "请改正后重新导入；整个表格未导入，记录文件没有任何改动")
@@ -210,29 +211,29 @@ def _read_xlsx(path: Path) -> list[Row]:
     try:
         check_package(path, "excel")
     except PackageRefused as exc:
-        raise ImportError_(f"{path.name} {exc}") from None
+        raise SheetFailure(f"{path.name} {exc}") from None
     damaged = f"{path.name} 无法作为 Excel 文件打开（{{}}）。请确认文件未损坏、未加密"
     try:
         wb = load_workbook(path, read_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file, not our bug
-        raise ImportError_(damaged.format(type(exc).__name__)) from None
+        raise SheetFailure(damaged.format(type(exc).__name__)) from None
     try:
         return _xlsx_rows(wb, path.name)
-    except ImportError_:
+    except SheetFailure:
         raise
     except Exception as exc:  # noqa: BLE001 - the sheet's XML is read lazily, row by row
-        raise ImportError_(damaged.format(type(exc).__name__)) from None
+        raise SheetFailure(damaged.format(type(exc).__name__)) from None
     finally:
         wb.close()
 
 
 def _xlsx_rows(wb, name: str) -> list[Row]:
     if not wb.worksheets:
-        raise ImportError_(f"{name} 中没有工作表")
+        raise SheetFailure(f"{name} 中没有工作表")
     ws = wb.worksheets[0]
     header = next(ws.iter_rows(max_row=1, max_col=MAX_COLUMNS), None)
     if not header:
-        raise ImportError_(f"{name} 的第一个工作表是空的")
+        raise SheetFailure(f"{name} 的第一个工作表是空的")
     cols = _header_map([c.value for c in header], name)
     deadline = time.monotonic() + READ_SECONDS
     out = []
@@ -247,11 +248,11 @@ def _xlsx_rows(wb, name: str) -> list[Row]:
                     v = v * 100
                 values[cols[i]] = v
         if time.monotonic() > deadline:
-            raise ImportError_(f"{name} 读取超过 {READ_SECONDS} 秒（上限），不像是办理进展表。请核对文件，"
+            raise SheetFailure(f"{name} 读取超过 {READ_SECONDS} 秒（上限），不像是办理进展表。请核对文件，"
                                "或另存为新的 .xlsx 再导入")
         if n > MAX_ROWS:  # empty rows far down (formatting) are passed over; a value there is refused
             if values:
-                raise ImportError_(f"{name} 的第 {n} 行超出上限（最多 {MAX_ROWS} 行），不像是办理进展表。请核对文件")
+                raise SheetFailure(f"{name} 的第 {n} 行超出上限（最多 {MAX_ROWS} 行），不像是办理进展表。请核对文件")
             continue
         out.append(Row(n, values))
     return out
@@ -326,7 +327,7 @@ def write_template(campaign: Campaign, out: Path, include_done: bool = False, de
         write_atomic(out, csv_text(header, rows))
         return len(rows)
     if out.suffix.lower() != ".xlsx":
-        raise ImportError_(f"模板只能生成 .xlsx 或 .csv，{out.name} 不是")
+        raise SheetFailure(f"模板只能生成 .xlsx 或 .csv，{out.name} 不是")
     last = max(len(rows) + 200, 500)
     widths = {"A": 18, "B": 40, "C": 18, "D": 12, "E": 12, "F": 10, "G": 12, "H": 12, "I": 40,
               "J": 10, "K": 12, "L": 40}
@@ -377,7 +378,7 @@ def import_rows(campaign: Campaign, rows: list[Row], source: str) -> Outcome:
     if out.errors:
         return out
     for item, changes in pending.items():
-        path = record_path(item)
+        path = feedback_path(item)
         try:
             out.changed[path] = _apply(campaign, path, changes)
         except ValueError as exc:
@@ -402,7 +403,7 @@ def _row_change(campaign, row: Row, tracking, broken, reached, source) -> _Chang
         raise ValueError("缺少信息编号")
     if not dept:
         raise ValueError("缺少承办单位")
-    path = record_path(item)
+    path = feedback_path(item)
     if path in broken:
         raise ValueError(f"记录文件 {path} 本身有错误，请先运行 jianyan check 改正")
     doc = tracking.record(item)

@@ -8,13 +8,13 @@ from dataclasses import asdict
 from typing import Any
 
 from jianyan.text.markdown import plain_text
-from jianyan.campaign.model import ISSUE_STATUSES, Issue, Recipients
+from jianyan.campaign.model import Issue, Recipients
+from jianyan.campaign.steps import ISSUE_FROZEN, ISSUE_STATUSES
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.text.textcount import count_chars
 from jianyan.render.blocks import articles
 from jianyan.render.env import cn_date
 
-FINAL = ("signed", "dispatched")
 RECIPIENT_LABELS = (("bao", "报"), ("song", "送"), ("fa", "发"))
 
 # Font stacks for HTML/CSS: the names Word documents use first (Windows/WPS have them), then
@@ -68,7 +68,7 @@ def issue_context(campaign: Campaign, doc: Doc[Issue]) -> dict[str, Any]:
             "id": issue.id, "number": issue.number, "total": issue.total,
             "date": issue.date.isoformat(), "date_cn": cn_date(issue.date),
             "status": issue.status, "status_label": ISSUE_STATUSES[issue.status],
-            "final": issue.status in FINAL, "editor": issue.editor, "title": issue.title,
+            "final": issue.status in ISSUE_FROZEN, "editor": issue.editor, "title": issue.title,
             "public": issue.public, "review": _step(issue.review), "signoff": _step(issue.signoff),
             "dispatch": _step(issue.dispatch), "chars": count_chars(plain_text(doc.body)),
         },

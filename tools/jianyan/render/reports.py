@@ -19,7 +19,8 @@ from jianyan.render.charts import Bar, Chart, svg
 from jianyan.render.docmd import to_docx, to_html
 from jianyan.fsutil import write_atomic
 from jianyan.tracking.ledger import ItemState, Period, handling_note, item_states, percent_text, zh_date
-from jianyan.campaign.model import KINDS, SUBMISSION_STATUSES, UNIT_KINDS
+from jianyan.campaign.model import KINDS, UNIT_KINDS
+from jianyan.campaign.steps import SUBMISSION_STATUSES
 from jianyan.tracking import quotas
 from jianyan.render.env import TemplateFailure, cn_number, environment, render
 from jianyan.tracking.series import series, series_index

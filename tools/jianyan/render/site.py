@@ -42,7 +42,8 @@ from jianyan.errors import JianyanError
 from jianyan.findings import Finding, error
 from jianyan.fsutil import process_alive
 from jianyan.text.markdown import plain_text, to_html
-from jianyan.campaign.model import FIELD_LABELS, KINDS, SUBMISSION_STATUSES, UNIT_KINDS
+from jianyan.campaign.model import KINDS, UNIT_KINDS
+from jianyan.campaign.steps import FIELD_LABELS, SUBMISSION_STATUSES
 from jianyan.text.personal_data import LABELS, Match, find_personal_data, find_personal_data_in_html, line_col, mask
 from jianyan.render.env import TemplateFailure, environment, render
 from jianyan.campaign.load import Campaign, Doc

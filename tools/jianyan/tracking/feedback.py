@@ -19,9 +19,7 @@ from jianyan.findings import Finding
 from jianyan.campaign.frontmatter import read_yaml
 from jianyan.campaign.model import ID_RE, ISSUE_ID_RE, Bool, Date, Strict, Text
 from jianyan.campaign.load import IGNORED_NAMES, Campaign, Doc, read_content, refused, rel, scan, to_doc, unreadable
-
-FEEDBACK_DIR = "feedback"
-RECORD_SUFFIX = ".yaml"
+from jianyan.campaign.paths import FEEDBACK_DIR, FEEDBACK_SUFFIX
 
 INSTRUCTION_KINDS = {
     "directive": "指示性批示",     # 请……研究办理 / 阅处
@@ -168,11 +166,6 @@ class Tracking:
         return out
 
 
-def record_path(item_id: str) -> str:
-    """Where the record of ``item_id`` lives, repository-relative."""
-    return f"{FEEDBACK_DIR}/{item_id[:4]}/{item_id}{RECORD_SUFFIX}"
-
-
 def load_record(root: Path, path: Path, limit: int) -> tuple[Doc[FeedbackRecord], list[Finding]]:
     raw, refusal, _ = read_content(root, path, limit)
     if raw is None:
@@ -192,7 +185,7 @@ def load_tracking(campaign: Campaign) -> Tracking:
     for path, special in scan(root / FEEDBACK_DIR, unreadable_folders):
         if path.name in IGNORED_NAMES:
             continue
-        if path.suffix != RECORD_SUFFIX or special:  # symlinks, pipes, devices: listed, never opened
+        if path.suffix != FEEDBACK_SUFFIX or special:  # symlinks, pipes, devices: listed, never opened
             out.unknown_files.append(rel(root, path))
             continue
         doc, found = load_record(root, path, limit)

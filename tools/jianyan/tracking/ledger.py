@@ -11,11 +11,10 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from jianyan.campaign.model import KINDS, SUBMISSION_STATUSES, UNIT_KINDS, Issue, Submission, Unit
+from jianyan.campaign.model import KINDS, UNIT_KINDS, Issue, Submission, Unit
 from jianyan.campaign.load import Campaign
-
-REVIEWED = ("accepted", "rejected", "returned", "adopted")
-from jianyan.campaign.members import Credit, MemberIndex, member_index  # noqa: E402
+from jianyan.campaign.steps import REVIEWED, SUBMISSION_STATUSES
+from jianyan.campaign.members import Credit, MemberIndex, member_index
 from jianyan.tracking.feedback import (HANDLING_ROLES, HANDLING_STATES, INSTRUCTION_KINDS, FeedbackRecord, Forwarding, Handling,
                        Instruction, dispatch_date, is_done, is_overdue, latest_progress, percent_on,
                        state_label, tracking_of)

@@ -11,7 +11,9 @@ from typing import Any
 
 from jianyan.campaign.frontmatter import Parsed, read_markdown
 from jianyan.vcs.git import Git, GitError
-from jianyan.campaign.model import ISSUE_ID_RE, ISSUE_STATUSES, SUBMISSION_STATUSES
+from jianyan.campaign.model import ISSUE_ID_RE
+from jianyan.campaign.paths import SUBMISSIONS_DIR, issue_path
+from jianyan.campaign.steps import ISSUE_STATUSES, SUBMISSION_STATUSES
 from jianyan.campaign.load import Campaign
 
 CHANGE_LABELS = {"added": "新建", "modified": "修改", "renamed": "移动/改名", "deleted": "删除"}
@@ -59,7 +61,7 @@ def _find_path(campaign: Campaign, git: Git, prefix: str, ident: str) -> tuple[s
     if doc is not None:
         return doc.path, "issue"
     m = ISSUE_ID_RE.match(ident)
-    pattern = f"issues/{m['year']}/{m['seq']}.md" if m else f"submissions/**/{ident}.md"
+    pattern = issue_path(ident) if m else f"{SUBMISSIONS_DIR}/**/{ident}.md"
     found = git.log_paths(prefix + pattern)
     if found and found[0].startswith(prefix):
         return found[0][len(prefix):], "issue" if m else "submission"
