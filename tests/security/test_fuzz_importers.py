@@ -1,7 +1,7 @@
 """Fuzz of the importers (issue 18): random bytes and mutated valid files, each run in a forked child
 under a memory cap (``resource.setrlimit(RLIMIT_AS)``) and an alarm.
 
-Every input gives a result or one clean Chinese line (ImportFailure, feedback_import.ImportError_);
+Every input gives a result or one clean Chinese line (ImportFailure, importing.feedback.SheetFailure);
 an unhandled exception, a MemoryError (an amplification the caps missed) or a hang fails the test,
 and through the CLI no content ever gives exit status 2. Hypothesis runs derandomized, without a
 database, so a run is repeatable and writes nothing outside tmp_path.
@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_imports import HEADER, ROW_A, ROW_B, reopened, word, workbook
 
-from jianyan.importing.feedback import ImportError_, import_rows, read_sheet
+from jianyan.importing.feedback import SheetFailure, import_rows, read_sheet
 from jianyan.importing.word import ImportFailure, extract, read_document
 
 HEADROOM = 1024 * 1024 * 1024  # address space the child may add to what it has at the fork
@@ -67,7 +67,7 @@ def clean(call, *args):
     """``call(*args)``'s result, or None after a clean refusal: one Chinese line."""
     try:
         return call(*args)
-    except (ImportFailure, ImportError_) as exc:
+    except (ImportFailure, SheetFailure) as exc:
         message = str(exc)
         assert CJK.search(message) and "\n" not in message and "Traceback" not in message, message
         # "damaged (MemoryError)" would be a clean line hiding an amplification the caps missed

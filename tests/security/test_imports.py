@@ -20,7 +20,7 @@ import pytest
 from conftest import copy_campaign, in_process
 
 from jianyan.importing import docxread
-from jianyan.importing.feedback import ImportError_, read_sheet
+from jianyan.importing.feedback import SheetFailure, read_sheet
 from jianyan.importing.word import ImportFailure, extract, read_document
 from jianyan.render.office import PackageLimits, PackageRefused, check_package
 
@@ -131,7 +131,7 @@ def test_a_csv_over_the_size_cap_is_refused_unread(tmp_path, monkeypatch):
     monkeypatch.setattr(feedback_import, "MAX_CSV_BYTES", 1000)
     sheet = tmp_path / "进展.csv"
     sheet.write_text(",".join(HEADER) + "\n" + (ROW_A + "\n") * 100, encoding="utf-8")
-    with pytest.raises(ImportError_, match="上限"):
+    with pytest.raises(SheetFailure, match="上限"):
         read_sheet(sheet)
 
 
@@ -191,7 +191,7 @@ def test_xlsx_rows_far_down_are_capped(tmp_path):
     ws.cell(1_000_000, 1).value = "2021-minge-001"
     ws.cell(1_000_000, 16_000).value = "far right"
     wb.save(tmp_path / "远.xlsx")
-    with pytest.raises(ImportError_, match="第 1000000 行超出上限"):
+    with pytest.raises(SheetFailure, match="第 1000000 行超出上限"):
         read_sheet(tmp_path / "远.xlsx")
 
 
@@ -200,7 +200,7 @@ def test_damaged_xlsx_inside_the_sheet_is_one_line(tmp_path):
     with zipfile.ZipFile(good) as z:
         sheet_xml = z.read("xl/worksheets/sheet1.xml")
     bad = rezip(good, tmp_path / "坏.xlsx", replace={"xl/worksheets/sheet1.xml": sheet_xml[: len(sheet_xml) * 2 // 3]})
-    with pytest.raises(ImportError_, match="无法作为 Excel 文件打开"):
+    with pytest.raises(SheetFailure, match="无法作为 Excel 文件打开"):
         read_sheet(bad)
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli.common import EXIT_FINDINGS, EXIT_OK, Failure, existing_paths, load
+from jianyan.cli.common import Failure, existing_paths, load
 from jianyan.cli.i18n import Command
+from jianyan.errors import EXIT_FINDINGS, EXIT_OK
 from jianyan.findings import ERROR
 
 
@@ -37,7 +38,7 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
     from jianyan.render import output
     from jianyan.accel import snapshot
     from jianyan.where import find_root
-    from jianyan.checks.workflow import GitError, check_change, diff, pair_renames
+    from jianyan.checks.workflow import check_change, diff, pair_renames
     root = find_root()
     only = _scope(root, paths)
     run_families, categories = _selection(families)
@@ -66,8 +67,6 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
         stored, drafts = part.rest(run_families) if part else ([], set())
         raw = checks.collect(campaign, ctx, families=collected)
         campaign.verify_unchanged()  # a file saved during the run: its findings would mix two versions
-    except GitError as exc:
-        raise Failure(str(exc)) from None
     finally:
         if warm is not None:
             warm.stop()  # still running only when the duplication check did not need it

@@ -12,42 +12,37 @@ from pathlib import Path
 import click
 
 from jianyan.cli.i18n import Group, _value
+from jianyan.errors import EXIT_FINDINGS, EXIT_USAGE, JianyanError
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
-
-class Failure(click.ClickException):
-    """A clear Chinese message and exit status 2."""
-
-    exit_code = EXIT_USAGE
-
-    def show(self, file=None) -> None:
-        click.echo(f"错误：{self.message}", err=True)
-
+class Failure(JianyanError):
+    """A command refuses what it was asked (a wrong option value, a missing file…): a Chinese message."""
 
 
 class MainGroup(Group):
-    """The top group: anything unexpected becomes a short Chinese message, never a traceback (unless
-    JIANYAN_DEBUG)."""
+    """The top group, and the one place a failure becomes a message and an exit status: a JianyanError
+    its Chinese message (``错误：…``) and its exit code; Ctrl-C 已中止; anything unexpected a short Chinese
+    note, never a traceback (unless JIANYAN_DEBUG)."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
+            raise  # click's own: usage errors (in Chinese, cli/i18n.py), --help, sys.exit
         except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl-C, or input ended while asking
             click.echo("\n已中止。", err=True)
-            raise click.exceptions.Exit(EXIT_FINDINGS) from None
-        except (click.ClickException, click.exceptions.Exit, SystemExit):
-            raise
+            code = EXIT_FINDINGS
+        except JianyanError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            code = exc.exit_code
         except Exception as exc:  # noqa: BLE001
-            from jianyan.campaign.frontmatter import ChangedWhileChecking
-            from jianyan.where import NotACampaign
-            if isinstance(exc, (NotACampaign, ChangedWhileChecking)):
-                raise Failure(str(exc)) from None
             if os.environ.get("JIANYAN_DEBUG"):
                 traceback.print_exc()
-            raise Failure(f"jianyan 内部错误（{type(exc).__name__}: {exc}）。"
-                          "这是工具本身的问题，不是您的文件写错了；请把这条信息发给维护人员。"
-                          "设置环境变量 JIANYAN_DEBUG=1 可显示详细信息") from None
+            click.echo(f"错误：jianyan 内部错误（{type(exc).__name__}: {exc}）。"
+                       "这是工具本身的问题，不是您的文件写错了；请把这条信息发给维护人员。"
+                       "设置环境变量 JIANYAN_DEBUG=1 可显示详细信息", err=True)
+            code = EXIT_USAGE
+        raise click.exceptions.Exit(code)
 
 
 # Below this many files a progress bar is more noise than help.

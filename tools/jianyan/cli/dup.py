@@ -56,13 +56,8 @@ def report_cmd(ident: str, html: bool) -> None:
     ctx = context(analysis.result(entry), analysis.index)
     rel = None
     if html:
-        from jianyan.render.env import TemplateFailure
-        try:
-            page = html_report(ctx, campaign.root)
-        except TemplateFailure as exc:
-            raise Failure(str(exc)) from None
         rel = f"build/dup/{ident}.html"
-        write_atomic(campaign.root / rel, page)
+        write_atomic(campaign.root / rel, html_report(ctx, campaign.root))
     for problem in analysis.problems:
         click.echo(f"警告：{problem}", err=True)
     click.echo(text_report(ctx, rel), nl=False)

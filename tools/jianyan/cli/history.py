@@ -5,7 +5,7 @@ import json
 
 import click
 
-from jianyan.cli.common import Failure, load
+from jianyan.cli.common import load
 from jianyan.cli.i18n import Command
 
 
@@ -23,13 +23,9 @@ def history_cmd(ident: str, fmt: str) -> None:
       jianyan history 2021-minge-001
       jianyan history 2021-001 --format json
     """
-    from jianyan.vcs.git import GitError
     from jianyan.vcs.history import render_text, timeline
     campaign = load()
-    try:
-        t = timeline(campaign, ident)
-    except GitError as exc:
-        raise Failure(str(exc)) from None
+    t = timeline(campaign, ident)
     if fmt == "json":
         click.echo(json.dumps(t.as_dict(), ensure_ascii=False, indent=2))
     else:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli.common import (EXIT_FINDINGS, EXIT_OK, Failure, existing_paths, load, require_registries, split_names,
-                                submission_options)
+from jianyan.cli.common import Failure, existing_paths, load, require_registries, split_names, submission_options
 from jianyan.cli.i18n import Command
+from jianyan.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command("import", cls=Command)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli.common import EXIT_FINDINGS, Failure
 from jianyan.cli.i18n import Command
+from jianyan.errors import EXIT_FINDINGS
 
 
 @click.command("init", cls=Command)
@@ -30,12 +30,8 @@ def init_cmd(directory: Path, empty: bool, no_git: bool) -> None:
     """
     from jianyan.render import output
     from jianyan.findings import ERROR
-    from jianyan.init import InitError, init, run_check
-    from jianyan.render.env import TemplateFailure
-    try:
-        result = init(directory, empty=empty, git=not no_git)
-    except (InitError, TemplateFailure) as exc:
-        raise Failure(str(exc)) from None
+    from jianyan.init import init, run_check
+    result = init(directory, empty=empty, git=not no_git)
     click.echo(result.root.as_posix())
     origin = f"登记表沿用 {result.source}" if result.source else "登记表为空白样例（标有“请修改”的都要改）"
     click.echo(f"已新建活动仓库，共 {len(result.files)} 个文件；{origin}；示例信息 {result.example}。", err=True)

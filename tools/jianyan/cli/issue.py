@@ -2,22 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 from pathlib import Path
 
 import click
 
-from jianyan.cli.common import DATE, EXIT_FINDINGS, Failure, load, load_with_registries
+from jianyan.cli.common import DATE, Failure, load, load_with_registries
 from jianyan.cli.i18n import Group
-
-
-def _call(fn, *args, **kwargs):
-    from jianyan.campaign.bulletin import BulletinError
-    try:
-        return fn(*args, **kwargs)
-    except BulletinError as exc:
-        raise Failure(str(exc)) from None
+from jianyan.errors import EXIT_FINDINGS
 
 
 @click.group("issue", cls=Group)
@@ -60,7 +52,7 @@ def new(items: tuple[str, ...], count: int, date_: dt.date | None, editor: str |
     """
     from jianyan.campaign.bulletin import create_issue
     campaign = load()
-    draft = _call(create_issue, campaign, list(items), date_ or dt.date.today(), editor, count)
+    draft = create_issue(campaign, list(items), date_ or dt.date.today(), editor, count)
     click.echo(draft.path.relative_to(campaign.root).as_posix())
     click.echo(f"已起草第 {draft.ident} 期，所用信息：{'、'.join(draft.items)}。"
                f"请把正文压缩到{draft.chars_hint}，再运行 jianyan check 和 jianyan issue build 查看校样。", err=True)
@@ -86,15 +78,14 @@ def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Pa
     from jianyan.campaign.bulletin import find_issue
     from jianyan.render import FORMATS, TemplateFailure, build_issue
     campaign = load_with_registries()
-    doc = _call(find_issue, campaign, ident)
+    doc = find_issue(campaign, ident)
     from jianyan.campaign.steps import ISSUE_FROZEN, ISSUE_STATUSES
     wanted = tuple(f for f in (formats or FORMATS) if not (no_pdf and f == "pdf"))
     start = time.perf_counter()
     try:
         result = build_issue(campaign, doc, out_dir=out_dir.resolve() if out_dir else None, formats=wanted)
-    except TemplateFailure as exc:
-        click.echo(f"错误：{exc}。未生成任何文件", err=True)
-        sys.exit(EXIT_FINDINGS)
+    except TemplateFailure as exc:  # say that no format was written (build_issue writes all or none)
+        raise Failure(f"{exc}。未生成任何文件", exit_code=EXIT_FINDINGS) from None
     for path in result.written:
         try:
             shown = path.relative_to(campaign.root).as_posix()
@@ -111,8 +102,8 @@ def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Pa
 def _step(step: str, ident: str, by: str, date_: dt.date | None, note: str | None, dry_run: bool) -> None:
     from jianyan.campaign.bulletin import apply, find_issue, record_step
     campaign = load_with_registries()
-    doc = _call(find_issue, campaign, ident)
-    changes = _call(record_step, campaign, doc, step, by, date_ or dt.date.today(), note)
+    doc = find_issue(campaign, ident)
+    changes = record_step(campaign, doc, step, by, date_ or dt.date.today(), note)
     if not dry_run:
         apply(changes)
     for c in changes:

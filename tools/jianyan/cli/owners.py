@@ -7,6 +7,7 @@ import click
 
 from jianyan.cli.common import load, require_registries
 from jianyan.cli.i18n import Command
+from jianyan.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command("owners", cls=Command)
@@ -30,7 +31,7 @@ def owners_cmd(check_only: bool) -> None:
         for path, line in sorted(stale.items()):
             click.echo(f"{path}:{line or 1}: 已过期" if line else f"{path}: 缺少")
         click.echo("审核分工文件已过期，请运行 jianyan owners。" if stale else "审核分工文件是最新的。", err=True)
-        sys.exit(1 if stale else 0)
+        sys.exit(EXIT_FINDINGS if stale else EXIT_OK)
     written, warnings = owners.write(campaign.root, regs)
     for w in warnings:
         click.echo(f"提示：{w}", err=True)

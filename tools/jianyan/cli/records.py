@@ -25,18 +25,14 @@ def record(member: str | None, all_: bool, year: int | None, until: dt.date | No
       jianyan record liumm --year 2021
       jianyan record --all --year 2021
     """
-    from jianyan.render.records import RecordFailure, write_records
-    from jianyan.render.reports import ReportFailure
+    from jianyan.render.records import write_records
     if bool(member) == all_:
         raise Failure("请指定一位委员（姓名或代码），或用 --all 生成全部委员的档案")
     campaign = load_with_registries(unable="无法生成履职档案")
     year = year or campaign.registries.settings.year
     if until and until.year != year:
         raise Failure(f"截止日期 {until} 不在 {year} 年内。履职档案按年度生成，请用 --year 指定年度")
-    try:
-        written = write_records(campaign, member, year, until)
-    except (RecordFailure, ReportFailure) as exc:
-        raise Failure(str(exc)) from None
+    written = write_records(campaign, member, year, until)
     root = campaign.root
     for p in written:
         click.echo(p.relative_to(root).as_posix())

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli.common import EXIT_FINDINGS, Failure, load_with_registries
+from jianyan.cli.common import load_with_registries
 from jianyan.cli.i18n import Command
+from jianyan.errors import EXIT_FINDINGS
 
 
 @click.command("site", cls=Command)
@@ -23,7 +24,6 @@ def site(out: Path | None) -> None:
     公开的标题、署名或正文里查出电话、身份证号等个人信息时，拒绝生成，并列出文件和行号。
     """
     from jianyan.render import output
-    from jianyan.render.env import TemplateFailure
     from jianyan.render.site import SiteRefused, build
     campaign = load_with_registries()
     try:
@@ -35,8 +35,6 @@ def site(out: Path | None) -> None:
                    "或把该信息的 public 改为 false；位置在模板、设置或登记表中的，改相应文件。"
                    "然后再运行 jianyan site。", err=True)
         sys.exit(EXIT_FINDINGS)
-    except TemplateFailure as exc:
-        raise Failure(str(exc)) from None
     try:
         shown = result.out.relative_to(campaign.root)
     except ValueError:

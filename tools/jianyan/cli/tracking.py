@@ -10,6 +10,7 @@ import click
 
 from jianyan.cli.common import DATE, Failure, load_with_registries
 from jianyan.cli.i18n import Command, Group
+from jianyan.errors import EXIT_FINDINGS
 
 
 def _campaign():
@@ -93,15 +94,12 @@ def feedback(ctx, since, until, unit, member) -> None:
         return
     if unit and member:
         raise Failure("--unit 和 --member 只能选一个")
-    from jianyan.render.reports import ReportFailure, write_feedback
+    from jianyan.render.reports import write_feedback
     campaign = _campaign()
     start, end = _period(since, until)
     if unit and unit not in campaign.registries.units:
         raise Failure(f"单位代码“{unit}”未登记。请查看 schema/units.yaml")
-    try:
-        written = write_feedback(campaign, start, end, unit=unit, member=member)
-    except ReportFailure as exc:
-        raise Failure(str(exc)) from None
+    written = write_feedback(campaign, start, end, unit=unit, member=member)
     if not written:
         raise Failure(f"没有找到{'委员 ' + member if member else '单位 ' + unit if unit else ''}在此期间报送的信息")
     for p in written:
@@ -116,14 +114,11 @@ def feedback(ctx, since, until, unit, member) -> None:
 @click.option("--department", metavar="NAME", help="只列该承办单位的事项，如 省发展改革委。")
 def feedback_template(file: Path, include_done: bool, department: str | None) -> None:
     """生成办理进展填报表（.xlsx 或 .csv），预填尚未办结的事项，发给承办单位填写。"""
-    from jianyan.importing.feedback import ImportError_, write_template
+    from jianyan.importing.feedback import write_template
     campaign = _campaign()
     if file.exists():
         raise Failure(f"{file} 已存在，不会覆盖。请换一个文件名或先删除它")
-    try:
-        n = write_template(campaign, file, include_done, department)
-    except ImportError_ as exc:
-        raise Failure(str(exc)) from None
+    n = write_template(campaign, file, include_done, department)
     click.echo(str(file))
     click.echo(f"已生成填报表，预填 {n} 个办理事项。", err=True)
 
@@ -136,20 +131,20 @@ def feedback_import(file: Path, dry_run: bool) -> None:
 
     任何一行有误，整个表格都不导入，并列出出错的行号和原因。
     """
-    from jianyan.importing.feedback import ImportError_, import_rows, read_sheet, summary
+    from jianyan.importing.feedback import SheetFailure, import_rows, read_sheet, summary
     from jianyan.fsutil import write_atomic
     campaign = _campaign()
     try:
         rows = read_sheet(file)
-    except ImportError_ as exc:  # the file's content: exit 1 like a bad row, not a usage error
-        click.echo(f"错误：{exc}", err=True)
-        sys.exit(1)
+    except SheetFailure as exc:  # the file's content: exit 1 like a bad row, not a usage error
+        exc.exit_code = EXIT_FINDINGS
+        raise
     outcome = import_rows(campaign, rows, file.name)
     if outcome.errors:
         for e in outcome.errors:
             click.echo(f"{file.name}：{e}", err=True)
         click.echo(f"有 {len(outcome.errors)} 行出错，整个表格未导入，记录文件没有任何改动。请改正后重新导入。", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_FINDINGS)
     if not dry_run:
         for path, text in sorted(outcome.changed.items()):
             write_atomic(campaign.root / path, text)
@@ -167,13 +162,10 @@ def circular(since: dt.date | None, until: dt.date | None, number: int | None) -
 
     示例：jianyan circular --from 2021-03-01 --to 2021-04-30 --number 1
     """
-    from jianyan.render.reports import ReportFailure, write_circular
+    from jianyan.render.reports import write_circular
     campaign = _campaign()
     start, end = _period(since, until)
-    try:
-        written = write_circular(campaign, start, end, number)
-    except ReportFailure as exc:
-        raise Failure(str(exc)) from None
+    written = write_circular(campaign, start, end, number)
     for p in written:
         click.echo(_shown(campaign.root, p))
     click.echo(written.period, err=True)
