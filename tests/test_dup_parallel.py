@@ -181,19 +181,22 @@ def _results(analysis, **kw):
 
 
 def test_query_workers_fresh_or_forked_answer_as_one_process(campaign, forking, monkeypatch):
-    from jianyan import dup
+    from jianyan.accel import pools
+    from jianyan.dup.index import queries
     (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
     item(campaign, "2021-minjin-901", near_copy(campaign))
     analysis = Analysis.run(load_campaign(campaign), root=campaign)
     alone = _results(analysis, processes=1)
     assert any(m for _, m, _ in alone)  # the near copy is found
-    monkeypatch.setattr(dup, "PARALLEL_QUERIES", 1)
-    assert _results(analysis, processes=2) == alone  # forked
-    monkeypatch.setattr(dup, "FRESH_WORKERS_MIN", 1)
-    monkeypatch.setattr(Analysis, "_forked", lambda *a: pytest.fail("forked, not fresh workers"))
+    started = []
+    imap = pools.imap
+    monkeypatch.setattr(pools, "imap", lambda *a, **kw: started.append(kw.get("fresh")) or imap(*a, **kw))
+    monkeypatch.setattr(queries, "PARALLEL_QUERIES", 1)
+    assert _results(analysis, processes=2) == alone and started == [None]  # forked
+    monkeypatch.setattr(queries, "FRESH_WORKERS_MIN", 1)
     state = analysis.index.worker_state()
     assert state is not None and Path(state[0]).is_dir()
-    assert _results(analysis, processes=2) == alone  # fresh processes
+    assert _results(analysis, processes=2) == alone and started == [None, [queries.__name__]]  # fresh processes
     folder = analysis.index.folder
     del analysis, state
     import gc

@@ -1,4 +1,5 @@
-"""Atomic, deterministic file writing; bounded reading of the files the tool wrote itself.
+"""Atomic file writing (the tool's one atomic writer, documents and caches alike); bounded reading of
+the files the tool wrote itself.
 
 The caches under .jianyan-cache/ sit in the work tree, where a pull request or a restored CI cache can
 put anything: a symlink to /dev/zero (read without end), a FIFO (an open that never returns), a
@@ -12,7 +13,9 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 _FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -75,21 +78,24 @@ def process_alive(pid: str | int) -> bool | None:
     return True
 
 
-def write_atomic(path: Path, data: bytes | str, *, exclusive: bool = False, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` via a temporary file and rename, so readers never see half a file.
+@contextmanager
+def atomic_file(path: Path, *, exclusive: bool = False, mode: int = 0o644, durable: bool = True) -> Iterator[BinaryIO]:
+    """A binary file to write ``path``'s new content into, put in place when the block ends without an
+    error (a temporary file beside it, renamed: readers never see half a file) and removed otherwise.
 
-    With ``exclusive`` the call fails with FileExistsError instead of replacing an existing file.
+    With ``exclusive`` the rename fails with FileExistsError instead of replacing an existing file.
+    ``durable``: the content is on disk (fsync) before the rename; a cache, rebuilt when lost, does
+    without (a cold check writes many shards).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            yield fh
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         if exclusive:
             os.link(tmp, path)  # fails if path exists: never overwrite a user's file
@@ -100,3 +106,10 @@ def write_atomic(path: Path, data: bytes | str, *, exclusive: bool = False, mode
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_atomic(path: Path, data: bytes | str, *, exclusive: bool = False, mode: int = 0o644,
+                 durable: bool = True) -> None:
+    """Write ``data`` (text as UTF-8) to ``path`` through ``atomic_file``, which says what the options do."""
+    with atomic_file(path, exclusive=exclusive, mode=mode, durable=durable) as fh:
+        fh.write(data.encode("utf-8") if isinstance(data, str) else data)

@@ -7,14 +7,14 @@ item an ``ItemResult``: its verified matches, how each relates to it, and the CN
 """
 from __future__ import annotations
 
-import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from jianyan.accel import pools
 from jianyan.dup.compare import Figures, copied_chars, figures
 from jianyan.dup.index.engine import Entry, Index, Match, build, campaign_entries, reference_entries
+from jianyan.dup.index.queries import Asker, answers
+from jianyan.dup.index.stored import Layered
 
 # How another text relates to the query item.
 SOURCE = "source"      # counted: an earlier item, a bulletin issue or a reference text
@@ -65,7 +65,7 @@ class Analysis:
         self.index = index
         self.problems = problems
         self._position: dict[int, int] | None = None  # id(entry) → position, for ``result``
-        self._queries = 0
+        self._ask = Asker(index)
 
     @classmethod
     def run(cls, campaign, root: Path | None = None, progress: Callable[[str], None] | None = None,
@@ -81,7 +81,6 @@ class Analysis:
         index = build(entries, root, settings.min_span_chars, progress, processes, prune=not campaign.partial,
                       store=stored[0].feats.store if stored is not None else None, warmup=warmup)
         if stored is not None:
-            from jianyan.dup.index.stored import Layered
             index = Layered(stored[0], stored[1], index)
         return cls(index, problems)
 
@@ -96,67 +95,25 @@ class Analysis:
         wanted = None if paths is None else set(paths)
         return [i for i, e in self.index.own() if e.kind == "submission" and (wanted is None or e.path in wanted)]
 
-    def _tick(self) -> None:
-        """Count a query; now and then give back the mapped pages read (tables.release), else every
-        page of the index would end up in this process's memory."""
-        self._queries += 1
-        if self._queries % RELEASE_EVERY == 0 and hasattr(self.index, "release"):
-            self.index.release()
-
-    def _matches(self, i: int) -> list[Match]:
-        self._tick()
-        return _query(self.index, i)
-
     def results(self, todo: list[int], processes: int | None = None) -> Iterator[ItemResult]:
-        """The result of each query (positions in the index: ``queries``), in order. Many queries are
-        answered over all cores, each result given as soon as it is in (nothing piles up). Over a
-        large campaign the workers are fresh processes that open the index's files (``_fresh``)
-        rather than forks of this one, which holds the campaign."""
-        procs = pools.processes(len(todo), PARALLEL_QUERIES, processes)
-        found = None
-        if procs:
-            chunk = max(16, min(512, len(todo) // (procs * 8) or 1))
-            found = self._fresh(todo, procs, chunk) if len(self.index.entries) >= FRESH_WORKERS_MIN else None
-            if found is None:
-                found = self._forked(todo, procs, chunk)
+        """The result of each query (positions in the index: ``queries``), in order; many are answered
+        over all cores (queries.answers), each result given as soon as it is in."""
+        found = answers(self.index, todo, processes)
         entries = self.index.entries
         for i in todo:
             got = next(found, None) if found is not None else None
             if got is None:  # one process, or no processes to be had
-                matches = self._matches(i)
+                matches = self._ask(i)
             else:
                 matches = [Match(entries[j], j, pair) for j, pair in got[1]]
             yield self._result(entries[i], i, matches)
             entries[i].forget()  # its normalised text, made for the findings' lines: not needed again
 
-    def _forked(self, todo: list[int], procs: int, chunk: int) -> Iterator | None:
-        global _WORKER
-        _WORKER = self  # the forked workers see it; this process does not need it after forking
-        try:
-            pool = multiprocessing.get_context("fork").Pool(procs)
-        except OSError:
-            return None
-        finally:
-            _WORKER = None
-        return _answers(pool, todo, chunk)
-
-    def _fresh(self, todo: list[int], procs: int, chunk: int) -> Iterator | None:
-        state = self.index.worker_state() if hasattr(self.index, "worker_state") else None
-        if state is None:
-            return None
-        try:
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload([__name__])  # the server imports only this package, not the CLI
-            pool = ctx.Pool(procs, initializer=_open_worker, initargs=(state,))
-        except (OSError, ValueError):
-            return None
-        return _answers(pool, todo, chunk)
-
     def result(self, q: Entry) -> ItemResult:
         if self._position is None:
             self._position = {id(e): i for i, e in self.index.own()}
         i = self._position[id(q)]
-        return self._result(q, i, self._matches(i))
+        return self._result(q, i, self._ask(i))
 
     def _result(self, q: Entry, i: int, matches: list[Match]) -> ItemResult:
         feats = self.index.feats[i]
@@ -164,41 +121,6 @@ class Analysis:
         res = ItemResult(q, rels, figures(feats, [m.pair.mask for m, rel in rels if rel == SOURCE]))
         res.feats = feats
         return res
-
-
-PARALLEL_QUERIES = 400  # below this many queries, forking costs more than it saves
-FRESH_WORKERS_MIN = 20_000  # texts from which the query workers are fresh processes (Analysis.results)
-RELEASE_EVERY = 1000   # queries between giving back the mapped pages they read (tables.release)
-_WORKER: Analysis | None = None
-
-
-def _query(index, i: int) -> list[Match]:
-    """Verified matches of text ``i`` of ``index`` with every other text except its own earlier
-    versions (same id)."""
-    entries = index.entries
-    ident = entries[i].id
-
-    def skip(j: int) -> bool:
-        return j == i or entries[j].id == ident
-
-    if hasattr(index, "query_own"):  # a whole campaign's index: its tables say where i is
-        return index.query_own(i, skip)
-    return index.query(index.feats[i], skip)
-
-
-def _answers(pool, todo: list[int], chunk: int) -> Iterator[tuple[int, list]]:
-    with pool:
-        yield from pool.imap(_find, todo, chunksize=chunk)
-
-
-def _open_worker(state) -> None:
-    """A fresh query worker: the index opened from its files (engine.Index.worker_state)."""
-    global _WORKER
-    _WORKER = Analysis(Index.from_state(state), [])
-
-
-def _find(i: int) -> tuple[int, list]:
-    return i, [(m.index, m.pair) for m in _WORKER._matches(i)]
 
 
 def span_source(entry: Entry, feats, lo: int, hi: int) -> tuple[int, int]:

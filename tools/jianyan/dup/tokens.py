@@ -26,12 +26,11 @@ import mmap
 import os
 import struct
 import sys
-import tempfile
 import zlib
 from math import log
 from pathlib import Path
 
-from jianyan.fsutil import NotRegular, open_regular
+from jianyan.fsutil import NotRegular, atomic_file, open_regular
 from jianyan.where import CACHE_DIR, cache_folder, cache_key, discard, drop_old_versions
 
 FORMAT = 2
@@ -253,14 +252,11 @@ def write_table(path: Path) -> None:
         return
     parts.insert(0, (head + _sign(key, head, parts)).ljust(HEADER_SIZE, b"\0"))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_file(path, mode=0o600, durable=False) as fh:
             for part in parts:
                 fh.write(part)
-        os.replace(tmp, path)
     except OSError:
-        Path(locals().get("tmp", path.with_suffix(".tmp"))).unlink(missing_ok=True)
+        pass  # a table that cannot be written only costs time
 
 
 def _sign(key: bytes, head: bytes, parts) -> bytes:

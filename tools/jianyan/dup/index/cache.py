@@ -26,7 +26,7 @@ from typing import Iterable
 
 import numpy as np
 
-from jianyan.fsutil import NotRegular, open_regular, read_exactly
+from jianyan.fsutil import NotRegular, atomic_file, open_regular, read_exactly
 from jianyan.where import CACHE_DIR, cache_enabled, cache_folder, cache_key, discard, drop_old_versions
 from jianyan.dup.features import PERMS, VERSION, Features
 
@@ -361,20 +361,17 @@ def write_records(folder: Path, items: Iterable[tuple[bytes, Features | tuple[by
     keys: list[bytes] = []
     index: list[tuple[int, int, int, int, int]] = []
     at = 0
-    data = folder / f".{name}.data.bin"
-    with open(data, "wb") as fh:
+    with atomic_file(folder / f"{name}.data.bin", durable=False) as fh:
         for content, item in items:
             record, tokens, fps = _record(item) if isinstance(item, Features) else item
             fh.write(record)
             keys.append(content)
             index.append((at, tokens, fps, *_sign(key, content, tokens, fps, record).tolist()))
             at += len(record)
-    os.replace(data, folder / f"{name}.data.bin")
     index_arr = np.array(index, dtype=np.int64).reshape(len(index), 5)
     keys_arr = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 16)
     sign = np.frombuffer(_sign_shard(key, keys_arr, index_arr), dtype=np.uint8).reshape(1, 16)
     parts = {"index": index_arr, "keys": np.concatenate([keys_arr, sign])}  # signature: the last row
     for part, arr in parts.items():  # keys last
-        tmp = folder / f".{name}.{part}.tmp.npy"
-        np.save(tmp, arr)
-        os.replace(tmp, folder / f"{name}.{part}.npy")
+        with atomic_file(folder / f"{name}.{part}.npy", durable=False) as fh:
+            np.save(fh, arr)

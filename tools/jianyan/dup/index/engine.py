@@ -29,6 +29,7 @@ from jianyan.dup import features as F
 from jianyan.dup.index.cache import Store, content_key
 from jianyan.dup.compare import Pair, compare
 from jianyan.dup.normalise import Normalised, normalise
+from jianyan.dup.index.parallel import fill
 from jianyan.dup.index.tables import Writer, open_tables, release, runs_by_doc, sort_rows
 
 EXPORT_FORMAT = "jianyan-dup-index"
@@ -422,6 +423,20 @@ def verify(index, q: F.Features, cands: Iterable[int], common: np.ndarray, floor
     return out
 
 
+def own_matches(index, i: int) -> list[Match]:
+    """Verified matches of text ``i`` of ``index`` (an ``Index`` or a ``stored.Layered``) with every
+    other text except its own earlier versions (same id)."""
+    entries = index.entries
+    ident = entries[i].id
+
+    def skip(j: int) -> bool:
+        return j == i or entries[j].id == ident
+
+    if hasattr(index, "query_own"):  # a whole campaign's index: its tables say where i is
+        return index.query_own(i, skip)
+    return index.query(index.feats[i], skip)
+
+
 def build(entries: list[Entry], root: Path | None, min_chars: int,
           progress: Callable[[str], None] | None = None, processes: int | None = None,
           prune: bool = True, store: Store | None = None, warmup=None, folder: Path | None = None) -> Index:
@@ -431,7 +446,6 @@ def build(entries: list[Entry], root: Path | None, min_chars: int,
     ``store``: the feature cache of ``root``, if opened already; ``warmup``: a ``parallel.Warmup``
     computing features into the cache, waited for before the cache is opened; ``folder``: where the
     index's tables are kept (default: nowhere, see ``Index``)."""
-    from jianyan.dup.index.parallel import fill
     if warmup is not None:
         warmup.wait()
     store = Store(root) if store is None else store

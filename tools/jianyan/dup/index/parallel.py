@@ -12,7 +12,6 @@ differently from the loader (a broken file) is simply a cache miss that ``fill``
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -101,18 +100,12 @@ def _spawn(jobs: list, read, known: Store, folder: Path, root: Path | None, proc
     """Fork ``procs`` workers over ``jobs``; worker 0 also writes jieba's table (``table``: _work).
     The jobs reach the workers through the fork, not as the processes' arguments, so that this process
     does not keep them (100 000 paths: 20 MB) while the workers run."""
-    ctx = multiprocessing.get_context("fork")
-    out = []
     _JOBS[:] = jobs
     try:
-        for k in range(procs):
-            p = ctx.Process(target=_child, args=(k, procs, read, known, folder, root, table if k == 0 else None),
-                            daemon=True)
-            p.start()
-            out.append(p)
+        return pools.start(_child, [(k, procs, read, known, folder, root, table if k == 0 else None)
+                                    for k in range(procs)])
     finally:
         _JOBS.clear()
-    return out
 
 
 def fill(store: Store, todo: dict[bytes, tuple[str, bool]], root: Path | None,
