@@ -1,19 +1,24 @@
-"""The command line speaks Chinese: usage errors, help, dates, broken registries, `check --only`."""
+"""The commands in Chinese, end to end: usage errors and the --version line, dates, questions, broken
+registries, `check --only`. Each kind of click error and every help text: test_i18n.py."""
 from __future__ import annotations
 
 import re
 
-import click
 import pytest
+from conftest import in_process, run_cli
 
 from jianyan import checks
-from jianyan.cli import main
-from jianyan.cli.i18n import chinese_usage
 from jianyan.findings import CATEGORIES
 
 # What click prints in English when its messages leak through.
 ENGLISH = re.compile(r"Error|Usage|Try '|Invalid value|Missing|No such|Got unexpected|requires an|"
                      r"is not|does not exist|Traceback|Aborted|Show this|Options:|Commands:|\[default")
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    """``cli(cwd, *args)``: the real CLI in this process (tests that answer its questions start it instead)."""
+    return in_process(monkeypatch)
 
 
 def usage_error(result, command: str) -> str:
@@ -29,64 +34,13 @@ def usage_error(result, command: str) -> str:
     return lines[1]
 
 
-def test_missing_option_shows_usage_error_and_help_hint(campaign, cli):
-    result = cli(campaign, "issue", "sign", "2021-005")
+def test_missing_option_shows_usage_error_and_help_hint(campaign):
+    result = run_cli(campaign, "issue", "sign", "2021-005")  # as a user runs it: python -m jianyan
     assert usage_error(result, "issue sign") == "错误：缺少选项 --by。"
     assert result.err.splitlines()[0].endswith("jianyan issue sign [选项] YYYY-NNN")
 
 
-@pytest.mark.parametrize("args, command, message", [
-    (("new", "--topic", "abc"), "new", "错误：选项 --topic：“abc”不是整数。"),
-    (("chek",), "", "错误：没有 chek 这个命令。是不是 check？"),
-    (("issue", "bild"), "issue", "错误：没有 bild 这个命令。是不是 build？"),
-    (("history", "2021-minge-001", "多余"), "history", "错误：多出了参数：多余。含空格的值请加引号，选项名前要有 --。"),
-    (("--x",), "", "错误：没有 --x 这个选项。"),
-    (("check", "--formt", "json"), "check", "错误：没有 --formt 这个选项。是不是 --format？"),
-    (("issue", "build", "--out"), "issue build", "错误：选项 --out 后面要写一个值。"),
-    (("check", "--format", "x"), "check", "错误：选项 --format：“x”不在可选范围内，可选：text、json、github、gitlab、sarif。"),
-    (("feedback", "import", "没有这个.xlsx"), "feedback import", "错误：参数 FILE：文件“没有这个.xlsx”不存在。"),
-    (("issue", "new", "--count", "50"), "issue new", "错误：选项 --count：50 超出范围，应在 1 到 20 之间。"),
-    (("import",), "import", "错误：缺少参数 PATHS...。"),
-    (("fix", "--apply=yes"), "fix", "错误：选项 --apply 后面不能带值。"),
-    (("dup", "report"), "dup report", "错误：缺少参数 编号。"),  # cli_dup.py uses plain click classes
-])
-def test_usage_errors_are_chinese(campaign, cli, args, command, message):
-    result = cli(campaign, *args)
-    assert usage_error(result, command) == message
-
-
-def test_top_level_usage_line_names_commands_in_chinese(campaign, cli):
-    result = cli(campaign, "chek")
-    assert result.err.splitlines()[0].endswith("jianyan [选项] 命令 [参数]...")
-
-
-def test_a_message_no_rule_knows_keeps_its_english_in_parentheses():
-    assert chinese_usage("Something new in click.") == "命令写法有误（Something new in click.）。"
-    # A message click really writes for a path that must be a directory.
-    assert chinese_usage("Invalid value for 'DIR': Directory 'a.txt' is a file.") == \
-        "参数 DIR：“a.txt”是文件，这里要写目录。"
-
-
-def walk(command: click.Command, path: tuple[str, ...] = ()):
-    yield path
-    for name, sub in sorted(getattr(command, "commands", {}).items()):
-        yield from walk(sub, (*path, name))
-
-
-@pytest.mark.parametrize("path", list(walk(main)), ids=lambda p: " ".join(p) or "jianyan")
-def test_every_help_is_chinese(campaign, cli, path):
-    result = cli(campaign, *path, "--help")
-    assert result.code == 0, result
-    assert not ENGLISH.search(result.out), result.out
-    assert result.out.startswith("用法：")
-    assert re.search(r"^  -h, --help +显示本帮助并退出。$", result.out, re.M)
-    assert "选项：" in result.out
-
-
-def test_help_headings_and_defaults(campaign, cli):
-    top = cli(campaign, "--help").out
-    assert "\n命令：\n" in top and re.search(r"-V, --version +显示版本号并退出。", top)
-    assert "[默认：text]" in cli(campaign, "check", "--help").out
+def test_version(campaign, cli):
     version = cli(campaign, "--version")
     assert version.code == 0 and version.out.startswith("jianyan 版本 ")
 
@@ -131,8 +85,8 @@ def test_a_good_date_is_used(campaign, cli):
     assert record.code == 2 and "截止日期 2022-01-01 不在 2021 年内" in record.err
 
 
-def test_new_asks_again_in_chinese_after_a_wrong_answer(campaign, cli):
-    result = cli(campaign, "new", "--date", "2021-04-02",
+def test_new_asks_again_in_chinese_after_a_wrong_answer(campaign):
+    result = run_cli(campaign, "new", "--date", "2021-04-02",
                  input="jingji\n刘某某\n9\nabc\n2\nxx\nproblem\n关于科技成果转化渠道不畅问题的反映\n")
     assert result.code == 0, result
     assert "错误：9 超出范围，应在 1 到 7 之间。请重新输入。" in result.err
@@ -142,8 +96,8 @@ def test_new_asks_again_in_chinese_after_a_wrong_answer(campaign, cli):
     assert result.out.strip().startswith("submissions/2021/jingji/")
 
 
-def test_input_ending_while_asking_is_a_chinese_stop(campaign, cli):
-    result = cli(campaign, "new", input="")
+def test_input_ending_while_asking_is_a_chinese_stop(campaign):
+    result = run_cli(campaign, "new", input="")
     assert result.code == 1 and "已中止。" in result.err and not ENGLISH.search(result.err), result
 
 

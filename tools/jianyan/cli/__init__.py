@@ -9,7 +9,7 @@ from jianyan.cli.common import MainGroup
 from jianyan.cli.dup import dup
 from jianyan.cli.fix import fix_cmd
 from jianyan.cli.history import history_cmd
-from jianyan.cli.i18n import CONTEXT, localize
+from jianyan.cli.i18n import CONTEXT
 from jianyan.cli.importing import import_cmd
 from jianyan.cli.init import init_cmd
 from jianyan.cli.issue import issue
@@ -21,7 +21,7 @@ from jianyan.cli.site import site
 from jianyan.cli.tracking import circular, export, feedback, stats
 
 
-@click.group(cls=MainGroup, context_settings=CONTEXT)
+@click.group("jianyan", cls=MainGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="jianyan", message="%(prog)s 版本 %(version)s",
                       help="显示版本号并退出。")
 def main() -> None:
@@ -39,4 +39,3 @@ def main() -> None:
 for _command in (check, new, schema_cmd, issue, dup, fix_cmd, history_cmd, import_cmd, init_cmd, owners_cmd, record,
                  site, stats, export, feedback, circular):
     main.add_command(_command)
-localize(main)  # last: commands made with plain click classes get the Chinese help too

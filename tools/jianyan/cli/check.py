@@ -7,15 +7,15 @@ from pathlib import Path
 import click
 
 from jianyan.cli.common import Failure, existing_paths, load
-from jianyan.cli.i18n import Command
+from jianyan.cli.i18n import Choice, Command, PathType
 from jianyan.errors import EXIT_FINDINGS, EXIT_OK
 from jianyan.findings import ERROR
 
 
 @click.command("check", cls=Command)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=PathType(path_type=Path))
 @click.option("--base", metavar="REF", help="同时检查从 REF 的分叉点到工作区的改动（状态流转、删除、冻结字段、签发）。")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "gitlab", "sarif"]),
+@click.option("--format", "fmt", type=Choice(["text", "json", "github", "gitlab", "sarif"]),
               default="text", show_default=True, help="输出格式。")
 @click.option("--only", "families", multiple=True, metavar="CATEGORY",
               help="只运行某类检查（可重复），如 --only dup。检查有 ref length status feedback owners quality pii issue "

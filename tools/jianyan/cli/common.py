@@ -1,4 +1,4 @@
-"""What the commands share: exit codes, the Failure they raise, loading the campaign, option types and helpers."""
+"""What the commands share: the Failure they raise and the one handler (MainGroup), loading the campaign, DATE, helpers."""
 from __future__ import annotations
 
 import calendar
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli.i18n import Group, _value
+from jianyan.cli.i18n import Choice, ChineseType, Group, INT
 from jianyan.errors import EXIT_FINDINGS, EXIT_USAGE, JianyanError
 
 
@@ -89,7 +89,7 @@ def load_with_registries(root: Path | None = None, unable: str = ""):
     return campaign
 
 
-class DateType(click.ParamType):
+class DateType(ChineseType, click.ParamType):
     """A date written YYYY-MM-DD; a clear Chinese message for a wrong format and for a day that does not exist."""
 
     name = "date"
@@ -133,8 +133,8 @@ def submission_options(*, unit: str, submitter: str, topic: str, kind: str, titl
     options = (
         click.option("--unit", help=unit),
         click.option("--submitter", multiple=True, help=submitter),
-        click.option("--topic", type=int, help=topic),
-        click.option("--kind", type=click.Choice(["problem", "suggestion", "practice"]), help=kind),
+        click.option("--topic", type=INT, help=topic),
+        click.option("--kind", type=Choice(["problem", "suggestion", "practice"]), help=kind),
         click.option("--title", help=title),
         click.option("--contact", help=contact),
         click.option("--date", "date_", type=DATE, help=date),
@@ -147,8 +147,8 @@ def submission_options(*, unit: str, submitter: str, topic: str, kind: str, titl
     return decorate
 
 
-def ask(text: str, type: click.ParamType | None = None, default: str | None = None):
-    """Ask on stderr until the answer fits ``type``; a wrong answer gets a Chinese message (click's is English)."""
+def ask(text: str, type: ChineseType | None = None, default: str | None = None):
+    """Ask on stderr until the answer fits ``type`` (one that refuses in Chinese: click's own prompt would not)."""
     while True:
         answer = click.prompt(text, default=default, err=True)
         if type is None:
@@ -156,7 +156,7 @@ def ask(text: str, type: click.ParamType | None = None, default: str | None = No
         try:
             return type.convert(answer, None, None)
         except click.BadParameter as exc:
-            click.echo(f"错误：{_value(exc.message)}。请重新输入。", err=True)
+            click.echo(f"错误：{exc.message}。请重新输入。", err=True)
 
 
 def split_names(values) -> list[str]:

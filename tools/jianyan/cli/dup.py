@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from jianyan.cli.common import Failure, load_with_registries
+from jianyan.cli.i18n import Group, PathType
 
 
-class _DupGroup(click.Group):
+class _DupGroup(Group):
     """`jianyan dup 2021-minge-001` runs the report; `jianyan dup export FILE` exports the index."""
 
     def resolve_command(self, ctx, args):
@@ -64,7 +65,7 @@ def report_cmd(ident: str, html: bool) -> None:
 
 
 @dup.command("export")
-@click.argument("file", metavar="文件", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", metavar="文件", type=PathType(dir_okay=False, path_type=Path))
 def export_cmd(file: Path) -> None:
     """导出本活动的查重索引（全部信息和已签发专刊的正文），供其他活动作参考资料。"""
     from jianyan.dup.index.engine import campaign_entries, export_index

@@ -6,11 +6,11 @@ from pathlib import Path
 import click
 
 from jianyan.cli.common import existing_paths
-from jianyan.cli.i18n import Command
+from jianyan.cli.i18n import Command, PathType
 
 
 @click.command("fix", cls=Command)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=PathType(path_type=Path))
 @click.option("--apply", "do_apply", is_flag=True, help="写入修改（默认只显示将做的修改）。")
 def fix_cmd(paths: tuple[Path, ...], do_apply: bool) -> None:
     """自动修正正文里的排版问题：先显示修改（diff），加 --apply 才写入。

@@ -6,12 +6,12 @@ import json
 import click
 
 from jianyan.cli.common import load
-from jianyan.cli.i18n import Command
+from jianyan.cli.i18n import Choice, Command
 
 
 @click.command("history", cls=Command)
 @click.argument("ident", metavar="编号")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True,
               help="输出格式。")
 def history_cmd(ident: str, fmt: str) -> None:
     """显示一条建言信息或一期专刊的全部改动记录（来自 git 历史，跟踪改名和移动）。

@@ -1,19 +1,37 @@
-"""Click in Chinese: help headings, the help option, metavars and usage errors of every jianyan command."""
+"""Click in Chinese, through click's own hooks (click ≥ 8.2), never by rewriting its English output.
+
+- Help: ``Command`` and ``Group`` write the usage line (用法：), the option list (选项：, each option's
+  ``[默认：…；必填]`` built from ``Option.get_help_extra``), the command list (命令：), ``[选项]``,
+  ``命令 [参数]...`` and the help option's own text.
+- Values: ``INT``, ``IntRange``, ``Choice`` and ``PathType`` are click's types that refuse a value in Chinese;
+  every parameter of every command uses one of them (or one of jianyan's own ``ChineseType`` types, as
+  ``DATE``), which tests/test_i18n.py checks.
+- Usage errors: whatever click raises while reading a command line becomes a ``UsageFailure`` whose
+  message is written from the exception's fields (the parameter, the option's name, the suggestions).
+  Click's English text is shown, in parentheses, only for a kind of error this module does not know.
+"""
 from __future__ import annotations
 
 import difflib
-import re
-from typing import Callable
+import os
+import stat
 
 import click
 
-# --- Chinese usage errors and help -------------------------------------------------------------------
-# click writes its own messages in English. Every usage error is re-raised as UsageFailure, translated by
-# the tables below. They match the messages of the installed click (8.5: click/exceptions.py, parser.py,
-# core.py, types.py); a message no rule knows keeps its English text in parentheses.
+from jianyan.errors import JianyanError
 
-class UsageFailure(click.UsageError):
-    """A usage error in Chinese: the usage line, what is wrong, where to read more; exit status 2."""
+HELP_OPTION_TEXT = "显示本帮助并退出。"
+OPTIONS_METAVAR = "[选项]"
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class UsageFailure(JianyanError, click.UsageError):
+    """A usage error in Chinese: the usage line, what is wrong, where to read more; exit status 2.
+
+    A click exception as well, so that click shows it even before any command runs (``jianyan --x``)."""
+
+    def __init__(self, message: str, ctx: click.Context | None) -> None:
+        click.UsageError.__init__(self, message if message.endswith(("。", "？")) else message + "。", ctx)
 
     def show(self, file=None) -> None:
         lines = []
@@ -25,17 +43,80 @@ class UsageFailure(click.UsageError):
         click.echo("\n".join(lines), err=True)
 
 
-_QUOTED = r"""(['"])(.*?)\1"""  # click quotes names and values with repr()
+# --- parameter types that refuse a value in Chinese ----------------------------------------------
+
+class ChineseType:
+    """Marks a parameter type whose refusals (``self.fail``) are written in Chinese."""
 
 
-def _unquote(text: str) -> str:
-    """``'-o' / '--output'`` → ``-o / --output``."""
-    return re.sub(_QUOTED, r"\2", text)
+class Int(ChineseType, click.types.IntParamType):
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"“{value}”不是整数", param, ctx)
 
 
-def _names(text: str) -> list[str]:
-    """``'a', 'b'`` → ``["a", "b"]``."""
-    return [m.group(2) for m in re.finditer(_QUOTED, text)]
+INT = Int()
+
+
+class IntRange(ChineseType, click.IntRange):
+    """An integer range; a refusal names the bounds (both closed, as every jianyan range is)."""
+
+    def convert(self, value, param, ctx):
+        number = INT.convert(value, param, ctx)
+        try:
+            return super().convert(number, param, ctx)
+        except click.BadParameter:
+            if self.min is not None and self.max is not None:
+                self.fail(f"{number} 超出范围，应在 {self.min} 到 {self.max} 之间", param, ctx)
+            self.fail(f"{number} 超出范围，" + (f"不能小于 {self.min}" if self.min is not None else
+                                                  f"不能大于 {self.max}"), param, ctx)
+
+
+class Choice(ChineseType, click.Choice):
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            choices = [str(c) for c in self.choices]
+            allowed = f"只能是 {choices[0]}" if len(choices) == 1 else f"可选：{'、'.join(choices)}"
+            self.fail(f"“{value}”不在可选范围内，{allowed}", param, ctx)
+
+
+class PathType(ChineseType, click.Path):
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(self._refusal(value), param, ctx)
+
+    def _refusal(self, value) -> str:
+        """Why click refused ``value``, asked of the file system in the order click asks."""
+        name = click.format_filename(value)
+        kind = "文件" if self.file_okay and not self.dir_okay else "目录" if self.dir_okay and not self.file_okay else "路径"
+        try:
+            mode = os.stat(value).st_mode
+        except OSError:
+            return f"{kind}“{name}”不存在"
+        if not self.file_okay and stat.S_ISREG(mode):
+            return f"“{name}”是文件，这里要写目录"
+        if not self.dir_okay and stat.S_ISDIR(mode):
+            return f"“{name}”是目录，这里要写文件"
+        for wanted, access, cannot in ((self.readable, os.R_OK, "无法读取"), (self.writable, os.W_OK, "无法写入"),
+                                       (self.executable, os.X_OK, "无法执行")):
+            if wanted and not os.access(value, access):
+                return f"{kind}“{name}”{cannot}"
+        return f"{kind}“{name}”无法使用"
+
+
+# --- usage errors ------------------------------------------------------------------------------------
+
+def _named(param: click.Parameter, ctx: click.Context) -> str:
+    """How a message names a parameter: ``选项 -o / --output``, ``参数 FILE``."""
+    if isinstance(param, click.Option):
+        return "选项 " + " / ".join(param.opts)
+    return "参数 " + param.make_metavar(ctx)
 
 
 def _maybe(names: list[str]) -> str:
@@ -44,146 +125,67 @@ def _maybe(names: list[str]) -> str:
     return f"是不是 {names[0]}？" if len(names) == 1 else f"是不是以下之一：{'、'.join(names)}？"
 
 
-def _range(text: str) -> str:
-    m = re.fullmatch(r"(\S+)<=x<=(\S+)", text)
-    return f"应在 {m.group(1)} 到 {m.group(2)} 之间" if m else f"范围是 {text}"
+def _option(ctx: click.Context, name: str) -> click.Option | None:
+    return next((p for p in ctx.command.get_params(ctx)
+                 if isinstance(p, click.Option) and name in (*p.opts, *p.secondary_opts)), None)
 
 
-def _no_such_command(name: str, ctx: click.Context | None) -> str:
-    group = ctx.command if ctx is not None else None
-    commands = group.list_commands(ctx) if isinstance(group, click.Group) else []
-    return f"没有 {name} 这个命令。" + _maybe(difflib.get_close_matches(name, commands, n=1))
+def _misused(ctx: click.Context, name: str) -> str | None:
+    """An option written without its value, or a flag given one (click's BadOptionUsage)."""
+    option = _option(ctx, name)
+    if option is None:
+        return None
+    if option.is_flag or option.count:
+        return f"选项 {name} 后面不能带值。"
+    return f"选项 {name} 后面要写{'一' if option.nargs == 1 else f' {option.nargs} '}个值。"
 
 
-_KINDS = {"Path": "路径", "File": "文件", "Directory": "目录"}
-_NUMBERS = {"integer": "整数", "integer range": "整数", "float": "数字", "float range": "数字"}
-_ACCESS = {"readable": "无法读取", "writable": "无法写入", "executable": "无法执行"}
-_V = r"""(?:'(?P<v>.*)'|"(?P<w>.*)")"""  # a repr()-quoted value; see _value_of
+def _message(exc: click.UsageError, ctx: click.Context) -> str:
+    """What is wrong, in Chinese, from the fields of the exception click raised."""
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        return f"缺少{_named(exc.param, ctx)}。"
+    if isinstance(exc, click.BadParameter) and exc.param is not None:
+        what = exc.message if isinstance(exc.param.type, ChineseType) else f"值有误（{exc.message}）"
+        return f"{_named(exc.param, ctx)}：{what}"
+    if isinstance(exc, click.NoSuchOption):
+        return f"没有 {exc.option_name} 这个选项。" + _maybe(sorted(exc.possibilities or []))
+    if isinstance(exc, click.BadOptionUsage):
+        return _misused(ctx, exc.option_name) or f"命令写法有误（{exc.format_message()}）"
+    return f"命令写法有误（{exc.format_message()}）"
 
 
-def _value_of(m: re.Match) -> str:
-    return m.group("v") if m.group("v") is not None else m.group("w")
+def _help_row(option: click.Option, ctx: click.Context) -> tuple[str, str]:
+    """One line of the option list: the option's spellings, its help, ``[默认：x；必填]``."""
+    spec = option.get_help_record(ctx)[0]
+    extra = option.get_help_extra(ctx)
+    notes = ([f"环境变量：{', '.join(extra['envvars'])}"] if "envvars" in extra else []) + \
+            ([f"默认：{extra['default']}"] if "default" in extra else []) + \
+            ([extra["range"]] if "range" in extra else []) + \
+            (["必填"] if "required" in extra else [])
+    text = option.help or ""
+    if notes:
+        text = f"{text}  [{'；'.join(notes)}]" if text else f"[{'；'.join(notes)}]"
+    return spec, text
 
 
-# What is wrong with a value: the part after "Invalid value for '--x': ".
-_VALUE_RULES: list[tuple[str, Callable[[re.Match], str]]] = [
-    (_V + r" is not a valid (?P<t>integer|integer range|float|float range)\.",
-     lambda m: f"“{_value_of(m)}”不是{_NUMBERS[m['t']]}"),
-    (r"(?P<n>.+) is not in the range (?P<r>.+)\.", lambda m: f"{m['n']} 超出范围，{_range(m['r'])}"),
-    (_V + r" is not one of (?P<c>.+)\.", lambda m: f"“{_value_of(m)}”不在可选范围内，可选：{'、'.join(_names(m['c']))}"),
-    (_V + r" is not (?P<c>['\"].*['\"])\.", lambda m: f"“{_value_of(m)}”不在可选范围内，只能是 {_unquote(m['c'])}"),
-    (r"(?P<k>Path|File|Directory) " + _V + r" does not exist\.", lambda m: f"{_KINDS[m['k']]}“{_value_of(m)}”不存在"),
-    (r"(?P<k>Path|File|Directory) " + _V + r" is a file\.", lambda m: f"“{_value_of(m)}”是文件，这里要写目录"),
-    (r"(?P<k>Path|File|Directory) " + _V + r" is a directory\.", lambda m: f"“{_value_of(m)}”是目录，这里要写文件"),
-    (r"(?P<k>Path|File|Directory) " + _V + r" is not (?P<a>readable|writable|executable)\.",
-     lambda m: f"{_KINDS[m['k']]}“{_value_of(m)}”{_ACCESS[m['a']]}"),
-    (_V + r" is not a valid boolean\..*", lambda m: f"“{_value_of(m)}”不是是/否值，可写 yes/no、true/false、1/0"),
-]
-
-
-def _value(text: str) -> str:
-    for pattern, say in _VALUE_RULES:
-        m = re.fullmatch(pattern, text, re.S)
-        if m:
-            return say(m)
-    if re.match(r"[“\u4e00-\u9fff]", text):  # already Chinese: our own parameter types (DATE)
-        return text
-    return f"值有误（{text}）"
-
-
-def _param(hint: str) -> str:
-    hint = _unquote(hint)
-    return f"选项 {hint}" if hint.startswith("-") else f"参数 {hint}"
-
-
-def _choose_from(tail: str | None) -> str:
-    """The "Choose from:" list click adds to a missing choice."""
-    return "可选：" + "、".join(c.strip() for c in tail.split(",") if c.strip()) if tail else ""
-
-
-# The whole message of a usage error → Chinese (``ctx`` is the failing command's context).
-_USAGE_RULES: list[tuple[str, Callable[[re.Match, click.Context | None], str]]] = [
-    (r"Missing (?P<k>option|argument|parameter) (?P<h>.+?)\.(?: Choose from:(?P<c>.*))?",
-     lambda m, ctx: f"缺少{'选项' if m['k'] == 'option' else '参数'} {_unquote(m['h'])}。{_choose_from(m['c'])}"),
-    (r"Missing command\.", lambda m, ctx: "缺少命令：请在后面写上要运行的命令。"),
-    (r"No such command " + _V + r"\.(?P<t>.*)", lambda m, ctx: _no_such_command(_value_of(m), ctx)),
-    (r"No such option " + _V + r"\.(?P<t>.*)",
-     lambda m, ctx: f"没有 {_value_of(m)} 这个选项。{_maybe(_names(m['t']))}"),
-    (r"Option " + _V + r" requires an argument\.", lambda m, ctx: f"选项 {_value_of(m)} 后面要写一个值。"),
-    (r"Option " + _V + r" requires (?P<n>\d+) arguments\.",
-     lambda m, ctx: f"选项 {_value_of(m)} 后面要写 {m['n']} 个值。"),
-    (r"Option " + _V + r" does not take a value\.", lambda m, ctx: f"选项 {_value_of(m)} 后面不能带值。"),
-    (r"Got unexpected extra arguments? \((?P<a>.*)\)",
-     lambda m, ctx: f"多出了参数：{m['a']}。含空格的值请加引号，选项名前要有 --。"),
-    (r"Invalid value for (?P<h>.+?): (?P<m>.*)", lambda m, ctx: f"{_param(m['h'])}：{_value(m['m'])}"),
-    (r"Invalid value: (?P<m>.*)", lambda m, ctx: _value(m["m"])),
-]
-
-
-def chinese_usage(message: str, ctx: click.Context | None = None) -> str:
-    """Click's English usage message in Chinese (the English in parentheses only when no rule knows it)."""
-    for pattern, say in _USAGE_RULES:
-        m = re.fullmatch(pattern, message, re.S)
-        if m:
-            text = say(m, ctx)
-            break
-    else:
-        text = f"命令写法有误（{message}）"
-    return text if text.endswith(("。", "？")) else text + "。"
-
-
-def _chinese(exc: click.UsageError, ctx: click.Context | None = None) -> click.UsageError:
-    if isinstance(exc, (UsageFailure, click.exceptions.NoArgsIsHelpError)):
-        return exc
-    ctx = exc.ctx or ctx  # click's parser raises some errors without the context
-    return UsageFailure(chinese_usage(exc.format_message(), ctx), ctx)
-
-
-
-
-HELP_OPTION_TEXT = "显示本帮助并退出。"
-OPTIONS_METAVAR = "[选项]"
-_HEADINGS = {"Usage": "用法", "Options": "选项", "Commands": "命令", "Positional arguments": "参数"}
-_EXTRAS = {"default": "默认", "required": "必填", "env var": "环境变量"}
-
-
-def _extras(text: str) -> str:
-    """The ``[default: x; required]`` click appends to an option's help → ``[默认：x；必填]``."""
-    m = re.search(r"\[([^\[\]]*)\]$", text)
-    if not m:
-        return text
-    items = []
-    for item in m.group(1).split("; "):
-        key, sep, rest = item.partition(": ")
-        items.append(f"{_EXTRAS[key]}{'：' if sep else ''}{rest}" if key in _EXTRAS else item)
-    return f"{text[:m.start()]}[{'；'.join(items)}]"
-
+# --- help layout and the command classes --------------------------------------------------------------
 
 class Formatter(click.HelpFormatter):
-    """click's help layout with Chinese headings: 用法 / 选项 / 命令."""
+    """click's help layout with Chinese punctuation: ``用法：`` and headings ending in ``：``."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         super().write_usage(prog, args, "用法：" if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
-        self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)}：\n")
-
-    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
-        super().write_dl([(term, _extras(text)) for term, text in rows], col_max, col_spacing)
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
 
 
 class Context(click.Context):
     formatter_class = Formatter
 
 
-def _localize_help_option(option: click.Option | None) -> click.Option | None:
-    if option is not None:
-        option.help = HELP_OPTION_TEXT
-    return option
-
-
 class _Chinese:
-    """Chinese help for a click command class: headings, [选项], the help option's text."""
+    """What ``Command`` and ``Group`` share: the Chinese help and the Chinese usage errors."""
 
     context_class = Context
 
@@ -192,52 +194,74 @@ class _Chinese:
         super().__init__(*args, **kwargs)
 
     def get_help_option(self, ctx):
-        return _localize_help_option(super().get_help_option(ctx))
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = HELP_OPTION_TEXT
+        return option
+
+    def format_options(self, ctx, formatter) -> None:
+        rows = [_help_row(p, ctx) for p in self.get_params(ctx) if isinstance(p, click.Option) and not p.hidden]
+        if rows:
+            with formatter.section("选项"):
+                formatter.write_dl(rows)
 
     def parse_args(self, ctx, args):
-        try:  # options and arguments: `jianyan --x`, `jianyan issue sign` without --by
-            return super().parse_args(ctx, args)
+        strict = not ctx.allow_extra_args
+        ctx.allow_extra_args = True  # extra arguments pass click's parser and are reported below, by name
+        try:
+            rest = super().parse_args(ctx, args)
+        except (UsageFailure, click.exceptions.NoArgsIsHelpError):
+            raise
         except click.UsageError as exc:
-            raise _chinese(exc, ctx) from None
+            raise UsageFailure(_message(exc, ctx), ctx) from None
+        finally:
+            ctx.allow_extra_args = not strict
+        if strict and rest and not ctx.resilient_parsing:
+            raise UsageFailure(f"多出了参数：{' '.join(rest)}。含空格的值请加引号，选项名前要有 --。", ctx)
+        return rest
 
 
 class Command(_Chinese, click.Command):
-    """Use for every command: ``@click.command("name", cls=Command)``."""
+    """Every jianyan command: ``@click.command("name", cls=Command)``."""
 
 
 class Group(_Chinese, click.Group):
-    """A group with Chinese help whose subcommands and subgroups are the same; usage errors in Chinese;
-    anything unexpected: a short Chinese message, never a traceback (unless JIANYAN_DEBUG)."""
+    """Every jianyan group; its subcommands and subgroups are ``Command`` and ``Group`` too."""
 
     command_class = Command
-    group_class = type  # subgroups made with @group.group() are Groups too
+    group_class = type  # subgroups made with @group.group() are of the group's own class
 
     def __init__(self, *args, **kwargs) -> None:
+        optional = kwargs.get("invoke_without_command")  # the group runs without a command too: [命令]
+        kwargs.setdefault("subcommand_metavar", "[命令] [参数]..." if optional else "命令 [参数]...")
         super().__init__(*args, **kwargs)
-        _localize_metavars(self)
+
+    def format_options(self, ctx, formatter) -> None:
+        super().format_options(ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx, formatter) -> None:
+        commands = [(name, cmd) for name in self.list_commands(ctx)
+                    if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(name) for name, _ in commands)
+            with formatter.section("命令"):
+                formatter.write_dl([(name, cmd.get_short_help_str(limit)) for name, cmd in commands])
+
+    def resolve_command(self, ctx, args):
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageFailure:  # a first word that looks like an option, read by parse_args
+            raise
+        except click.UsageError:
+            name = args[0]
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            raise UsageFailure(f"没有 {name} 这个命令。{_maybe(close)}", ctx) from None
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except click.UsageError as exc:  # "No such command"; usage errors of cli/dup.py's plain click commands
-            raise _chinese(exc) from None
-
-
-def _localize_metavars(group: click.Group) -> None:
-    group.subcommand_metavar = group.subcommand_metavar.replace("COMMAND", "命令").replace("ARGS", "参数")
-
-
-def localize(command: click.Command) -> None:
-    """Chinese help for commands made with plain click classes (cli_dup.py), recursively."""
-    if not isinstance(command, _Chinese):
-        command.context_class = Context
-        if command.options_metavar == "[OPTIONS]":
-            command.options_metavar = OPTIONS_METAVAR
-        if isinstance(command, click.Group):
-            _localize_metavars(command)
-        _localize_help_option(command.get_help_option(Context(command, **CONTEXT)))
-    for sub in getattr(command, "commands", {}).values():
-        localize(sub)
-
-
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+        except click.UsageError as exc:  # click's own, as "Missing command."
+            if isinstance(exc, (UsageFailure, click.exceptions.NoArgsIsHelpError)):
+                raise
+            raise UsageFailure(_message(exc, exc.ctx or ctx), exc.ctx or ctx) from None

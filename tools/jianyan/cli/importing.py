@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from jianyan.cli.common import Failure, existing_paths, load, require_registries, split_names, submission_options
-from jianyan.cli.i18n import Command
+from jianyan.cli.i18n import Choice, Command, PathType
 from jianyan.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command("import", cls=Command)
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=PathType(path_type=Path))
 @submission_options(
     unit="报送单位代码，如 minge（不填则按文件中的“报送单位：……”）。",
     submitter="作者：单位名称或委员姓名；联名可重复此项（不填则按文件中的“作者：……”）。",
@@ -22,7 +22,7 @@ from jianyan.errors import EXIT_FINDINGS, EXIT_OK
     contact="联系方式（不公开；不填则取文件中的联系人、联系电话）。",
     date="报送日期 YYYY-MM-DD（不填则按文件中的日期，再不然用今天）。",
 )
-@click.option("--status", type=click.Choice(["draft", "submitted"]), default="draft", show_default=True,
+@click.option("--status", type=Choice(["draft", "submitted"]), default="draft", show_default=True,
               help="导入后的状态：draft 草稿 / submitted 已报送。")
 @click.option("--keep-original/--no-keep-original", default=None,
               help="把原件以同一编号保存在建言信息旁（默认按 schema/settings.yaml 的 import.keep_original）。")

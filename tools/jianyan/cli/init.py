@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli.i18n import Command
+from jianyan.cli.i18n import Command, PathType
 from jianyan.errors import EXIT_FINDINGS
 
 
 @click.command("init", cls=Command)
-@click.argument("directory", type=click.Path(path_type=Path))
+@click.argument("directory", type=PathType(path_type=Path))
 @click.option("--empty", is_flag=True,
               help="用空白样例登记表（一个示例选题、单位、人员，均标明“请修改”），不沿用当前活动的登记表。")
 @click.option("--no-git", is_flag=True, help="不建立 git 版本库（默认 git init 并做第一次提交）。")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from jianyan.cli.common import DATE, Failure, load, load_with_registries
-from jianyan.cli.i18n import Group
+from jianyan.cli.i18n import Choice, Group, IntRange, PathType
 from jianyan.errors import EXIT_FINDINGS
 
 
@@ -41,7 +41,7 @@ def list_() -> None:
 @issue.command("new")
 @click.option("--item", "items", multiple=True, metavar="ID",
               help="编入的信息编号（可重复）；不指定时先取紧急信息（urgent），再取最早审核通过且未编刊的信息。")
-@click.option("--count", type=click.IntRange(1, 20), default=1, show_default=True,
+@click.option("--count", type=IntRange(1, 20), default=1, show_default=True,
               help="未指定 --item 时，取几条最早的信息。")
 @click.option("--date", "date_", type=DATE, help="出刊日期（默认今天）；决定年份和期号。")
 @click.option("--editor", help="责任编辑（姓名或代码；默认按 git 邮箱在 schema/roles.yaml 中查找）。")
@@ -60,10 +60,10 @@ def new(items: tuple[str, ...], count: int, date_: dt.date | None, editor: str |
 
 @issue.command("build")
 @click.argument("ident", required=False, metavar="[YYYY-NNN]")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "md", "docx", "pdf"]),
+@click.option("--format", "formats", multiple=True, type=Choice(["html", "md", "docx", "pdf"]),
               help="只生成某些格式（可重复）；默认全部四种。")
 @click.option("--no-pdf", is_flag=True, help="不生成 PDF（不调用 Chromium，更快）。")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="输出目录（默认 build/issues/）。")
+@click.option("--out", "out_dir", type=PathType(path_type=Path), help="输出目录（默认 build/issues/）。")
 def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Path | None) -> None:
     """生成一期专刊（默认最新一期）：build/issues/<年>-<期>.{html,md,docx,pdf}。
 

@@ -6,7 +6,7 @@ import datetime as dt
 import click
 
 from jianyan.cli.common import Failure, ask, load, require_registries, split_names, submission_options
-from jianyan.cli.i18n import Command
+from jianyan.cli.i18n import Choice, Command, IntRange
 
 
 @click.command("new", cls=Command)
@@ -40,11 +40,11 @@ def new(unit, submitter, topic, kind, title, contact, date_) -> None:
     if topic is None:
         for t in regs.topics.values():
             click.echo(f"  {t.number}. {t.title}", err=True)
-        topic = ask("重点选题编号", click.IntRange(1, max(regs.topics)))
+        topic = ask("重点选题编号", IntRange(1, max(regs.topics)))
     if topic not in regs.topics:
         raise Failure(f"重点选题 {topic} 不存在，只能是 1–{max(regs.topics)}")
     if not kind:
-        kind = ask("类别（" + " / ".join(f"{k} {v}" for k, v in KINDS.items()) + "）", click.Choice(list(KINDS)),
+        kind = ask("类别（" + " / ".join(f"{k} {v}" for k, v in KINDS.items()) + "）", Choice(list(KINDS)),
                    default="suggestion")
     if not title:
         title = ask("标题")

@@ -6,13 +6,13 @@ import datetime as dt
 import click
 
 from jianyan.cli.common import DATE, Failure, load_with_registries
-from jianyan.cli.i18n import Command
+from jianyan.cli.i18n import Command, INT
 
 
 @click.command("record", cls=Command)
 @click.argument("member", required=False, metavar="[委员]")
 @click.option("--all", "all_", is_flag=True, help="为全部委员各生成一份，并生成汇总表。")
-@click.option("--year", type=int, help="年度（默认取 schema/settings.yaml 的 year）。")
+@click.option("--year", type=INT, help="年度（默认取 schema/settings.yaml 的 year）。")
 @click.option("--to", "until", type=DATE, help="状态截至日期（默认该年12月31日，未到则今天）。")
 def record(member: str | None, all_: bool, year: int | None, until: dt.date | None) -> None:
     """委员履职档案：委员一年内报送的建言信息及其采用、批示、办理、向上报送情况。

@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from jianyan.cli.common import load_with_registries
-from jianyan.cli.i18n import Command
+from jianyan.cli.i18n import Command, PathType
 from jianyan.errors import EXIT_FINDINGS
 
 
 @click.command("site", cls=Command)
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=PathType(path_type=Path), default=None,
               help="输出目录（默认 build/site）。原目录会被整体替换。")
 def site(out: Path | None) -> None:
     """生成公开网站（build/site/），可直接用浏览器打开 index.html，也可放到网站服务器上。

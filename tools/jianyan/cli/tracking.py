@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from jianyan.cli.common import DATE, Failure, load_with_registries
-from jianyan.cli.i18n import Command, Group
+from jianyan.cli.i18n import Choice, Command, Group, INT, PathType
 from jianyan.errors import EXIT_FINDINGS
 
 
@@ -29,7 +29,7 @@ TO = click.option("--to", "until", type=DATE, help="截止日期（含），默�
 
 
 @click.command(cls=Command)
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=Choice(["json", "text"]), default="text", show_default=True)
 @FROM
 @TO
 def stats(fmt: str, since: dt.date | None, until: dt.date | None) -> None:
@@ -50,8 +50,8 @@ def stats(fmt: str, since: dt.date | None, until: dt.date | None) -> None:
 
 
 @click.command(cls=Command)
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="xlsx", show_default=True)
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="输出文件（默认 build/export/台账.<格式>）。")
+@click.option("--format", "fmt", type=Choice(["csv", "xlsx", "json"]), default="xlsx", show_default=True)
+@click.option("--output", "-o", type=PathType(path_type=Path), help="输出文件（默认 build/export/台账.<格式>）。")
 @TO
 def export(fmt: str, output: Path | None, until: dt.date | None) -> None:
     """导出台账：每条信息一行，含审核、采用、批示、办理的全部情况。"""
@@ -109,7 +109,7 @@ def feedback(ctx, since, until, unit, member) -> None:
 
 
 @feedback.command("template")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=PathType(path_type=Path))
 @click.option("--all", "include_done", is_flag=True, help="连已办结的也列出。")
 @click.option("--department", metavar="NAME", help="只列该承办单位的事项，如 省发展改革委。")
 def feedback_template(file: Path, include_done: bool, department: str | None) -> None:
@@ -124,7 +124,7 @@ def feedback_template(file: Path, include_done: bool, department: str | None) ->
 
 
 @feedback.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=PathType(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="只检查，不修改记录文件。")
 def feedback_import(file: Path, dry_run: bool) -> None:
     """导入承办单位报回的办理进展表（.xlsx 或 .csv）。
@@ -156,7 +156,7 @@ def feedback_import(file: Path, dry_run: bool) -> None:
 @click.command(cls=Command)
 @FROM
 @TO
-@click.option("--number", type=int, help="通报期号（第N期）。")
+@click.option("--number", type=INT, help="通报期号（第N期）。")
 def circular(since: dt.date | None, until: dt.date | None, number: int | None) -> None:
     """生成《工作通报》（build/circular/，Word、HTML、Markdown）：出刊、报送采用、批示办理、逾期、排名。
 
