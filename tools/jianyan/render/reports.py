@@ -18,7 +18,8 @@ from jianyan.errors import JianyanError
 from jianyan.render.charts import Bar, Chart, svg
 from jianyan.render.docmd import to_docx, to_html
 from jianyan.fsutil import write_atomic
-from jianyan.tracking.ledger import ItemState, Period, handling_note, item_states, percent_text, zh_date
+from jianyan.tracking.ledger import (ItemState, Period, counts_row, handling_note, item_states, percent_text, units_table,
+                                     zh_date)
 from jianyan.campaign.model import KINDS, UNIT_KINDS
 from jianyan.campaign.steps import SUBMISSION_STATUSES
 from jianyan.tracking import quotas
@@ -283,35 +284,6 @@ def _period_dir(period: Period) -> str:
 
 # --- the work circular --------------------------------------------------------------------
 
-def _row(name: str, group: list[ItemState]) -> dict[str, Any]:
-    received = len(group)
-    adopted = sum(1 for s in group if s.adopted)
-    return {"name": name, "received": received, "adopted": adopted, "rate": percent_text(adopted, received),
-            "instructed": sum(1 for s in group if s.instructions),
-            "instructions": sum(len(s.instructions) for s in group)}
-
-
-def units_table(campaign: Campaign, states: list[ItemState]) -> list[dict]:
-    """One row per unit with items among ``states`` (registry order): counts, rate and score."""
-    regs = campaign.registries
-    by_unit: dict[str, list[ItemState]] = {}
-    for s in states:
-        by_unit.setdefault(s.sub.unit, []).append(s)
-    rows = []
-    for code, unit in regs.units.items():
-        if code in by_unit:
-            row = _row(unit.name, by_unit[code])
-            row.update(code=code, kind=UNIT_KINDS[unit.kind])
-            row.update(quotas.points(by_unit[code], regs.settings.scoring))
-            rows.append(row)
-    return rows
-
-
-def rank_units(rows: list[dict]) -> list[dict]:
-    """Rank by score (quotas.py, weights in settings), then adopted, instructed, received; ties share a rank."""
-    return quotas.rank(rows)
-
-
 def circular_context(campaign: Campaign, period: Period, number: int | None) -> tuple[dict, dict[str, Chart]]:
     regs = campaign.registries
     day = period.until
@@ -321,14 +293,14 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
     unit_rows = units_table(campaign, states)
     by_unit = {r["code"] for r in unit_rows}
     silent = [u.name for c, u in regs.units.items() if c not in by_unit and u.kind != "committee"]
-    ranking = rank_units([r for r in unit_rows if regs.units[r["code"]].kind != "committee"])
+    ranking = quotas.rank([r for r in unit_rows if regs.units[r["code"]].kind != "committee"])
     committees = [r for r in unit_rows if regs.units[r["code"]].kind == "committee"]
     present = {u.kind for u in regs.units.values()}
-    kinds = [dict(_row(label, [s for s in states if s.unit and s.unit.kind == k]), code=k)
+    kinds = [dict(counts_row(label, [s for s in states if s.unit and s.unit.kind == k]), code=k)
              for k, label in UNIT_KINDS.items() if k in present]
-    topics = [dict(_row(t.title, [s for s in states if s.sub.topic == n]), number=n, short=t.short)
+    topics = [dict(counts_row(t.title, [s for s in states if s.sub.topic == n]), number=n, short=t.short)
               for n, t in sorted(regs.topics.items())]
-    content = [_row(label, [s for s in states if s.sub.kind == k]) for k, label in KINDS.items()]
+    content = [counts_row(label, [s for s in states if s.sub.kind == k]) for k, label in KINDS.items()]
     # Instructions and handling: on items adopted in issues of the period or before (all tracked).
     tracked = [s for s in item_states(campaign, day) if s.sent is not None]
     instructions = []

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from jianyan.campaign.model import KINDS, UNIT_KINDS, Issue, Submission, Unit
 from jianyan.campaign.load import Campaign
 from jianyan.campaign.steps import REVIEWED, SUBMISSION_STATUSES
 from jianyan.campaign.members import Credit, MemberIndex, member_index
+from jianyan.tracking import quotas
 from jianyan.tracking.feedback import (HANDLING_ROLES, HANDLING_STATES, INSTRUCTION_KINDS, FeedbackRecord, Forwarding, Handling,
                        Instruction, dispatch_date, is_done, is_overdue, latest_progress, percent_on,
                        state_label, tracking_of)
@@ -133,6 +135,32 @@ def percent_text(part: int, whole: int) -> str:
     return f"{part / whole * 100:.1f}%" if whole else "—"
 
 
+def counts_row(name: str, group: list[ItemState]) -> dict[str, Any]:
+    """A table row of ``group``'s figures: received, adopted, adoption rate, instructed items, instructions."""
+    received = len(group)
+    adopted = sum(1 for s in group if s.adopted)
+    return {"name": name, "received": received, "adopted": adopted, "rate": percent_text(adopted, received),
+            "instructed": sum(1 for s in group if s.instructions),
+            "instructions": sum(len(s.instructions) for s in group)}
+
+
+def units_table(campaign: Campaign, states: list[ItemState]) -> list[dict]:
+    """One row per unit with items among ``states`` (registry order): counts, rate and score (the stats,
+    the circular and the reports rank units by it: quotas.rank)."""
+    regs = campaign.registries
+    by_unit: dict[str, list[ItemState]] = {}
+    for s in states:
+        by_unit.setdefault(s.sub.unit, []).append(s)
+    rows = []
+    for code, unit in regs.units.items():
+        if code in by_unit:
+            row = counts_row(unit.name, by_unit[code])
+            row.update(code=code, kind=UNIT_KINDS[unit.kind])
+            row.update(quotas.points(by_unit[code], regs.settings.scoring))
+            rows.append(row)
+    return rows
+
+
 def stats(campaign: Campaign, until: dt.date, since: dt.date | None = None) -> dict:
     """The contract's statistics: items (by submission date in the period) and their state on ``until``."""
     regs = campaign.registries
@@ -152,10 +180,8 @@ def stats(campaign: Campaign, until: dt.date, since: dt.date | None = None) -> d
     tasks = [h for s in states for h in s.handling]
     issues = [d.model for d in campaign.issues if d.model and d.model.date <= until
               and (since is None or d.model.date >= since)]
-    from jianyan.tracking import quotas
-    from jianyan.render.reports import rank_units, units_table  # reports builds on this module
     rows = units_table(campaign, received) if regs else []
-    ranking = rank_units([r for r in rows if r["kind"] != UNIT_KINDS["committee"]])
+    ranking = quotas.rank([r for r in rows if r["kind"] != UNIT_KINDS["committee"]])
     progress = quotas.progress(campaign, item_states(campaign, until), until) if regs else []
     return {
         "as_of": until.isoformat(),
@@ -215,9 +241,8 @@ def stats_text(campaign: Campaign, data: dict) -> str:
                   f"部门办理 {hd['total']} 项，已办结 {hd['done']} 项，办理中 {hd['in_progress']} 项，逾期 {hd['overdue']} 项",
               f"向全国政协等上级报送 {data['upward']['forwarded']} 条，被上级采用 {data['upward']['adopted']} 条"]
     if data["ranking"]:
-        from jianyan.tracking.quotas import number_text
         lines += ["", "单位排名（得分；计分办法见 docs/records-and-quotas.md）："]
-        lines += [f"  {r['rank']:>2}. {r['name']}  {number_text(r['score'])} 分" for r in data["ranking"]]
+        lines += [f"  {r['rank']:>2}. {r['name']}  {quotas.number_text(r['score'])} 分" for r in data["ranking"]]
     quota_units = data["quotas"]["units"]
     if quota_units:
         lines += ["", f"{data['quotas']['year']} 年量化指标完成进度（报送 已完成/指标，采用 已完成/指标）："]
@@ -287,4 +312,5 @@ def handling_note(h: Handling, day: dt.date) -> str:
 
 
 __all__ = ["Period", "ItemState", "item_states", "stats", "stats_text", "ledger", "LEDGER_COLUMNS",
-           "members_of", "zh_date", "rate", "percent_text", "handling_note", "HANDLING_STATES"]
+           "members_of", "zh_date", "rate", "percent_text", "handling_note", "HANDLING_STATES", "counts_row",
+           "units_table"]
