@@ -1,11 +1,13 @@
 """`jianyan import`: real .docx files (made here by python-docx and by LibreOffice) → submissions."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import docx
 import pytest
@@ -13,6 +15,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
 from jianyan.campaign.frontmatter import read_markdown
+from jianyan.importing.word import ImportFailure, ImportedTitles, Planned
 from jianyan.text.markdown import plain_text
 
 TITLE = "关于加快黄河流域生态保护补偿机制建设的建议"
@@ -348,3 +351,36 @@ def test_doc_without_libreoffice_says_how_to_convert(campaign, cli, tmp_path):
     r = cli(campaign, "import", str(doc), env={"JIANYAN_SOFFICE": "/nonexistent/soffice"})
     assert r.code == 1 and r.out == ""
     assert "没有安装 LibreOffice" in r.err and "另存为" in r.err and ".docx" in r.err
+
+
+# --- the already-imported rule (importing.word.ImportedTitles), directly ------------------------------
+
+def _planned(unit: str, title: str) -> Planned:
+    return Planned(title=title, submitters=["某某"], unit=unit, topic=1, kind="suggestion", date=dt.date(2021, 3, 1),
+                   contact=None, body="正文", notes=[])
+
+
+@pytest.mark.parametrize("unit, title, force, refused", [
+    ("minge", TITLE, False, True),
+    ("minge", TITLE, True, False),  # --force: a second copy under a new id
+    ("minmeng", TITLE, False, False),  # the same title from another unit
+    ("minge", "关于另一件事的建议", False, False),
+])
+def test_a_unit_and_title_already_there_is_refused(unit, title, force, refused):
+    imported = ImportedTitles([SimpleNamespace(unit="minge", title=f" {TITLE} ", id="2021-minge-001")])
+    if not refused:
+        imported.check(Path("收件箱/a.docx"), _planned(unit, title), force)
+        return
+    with pytest.raises(ImportFailure) as exc:
+        imported.check(Path("收件箱/a.docx"), _planned(unit, title), force)
+    assert str(exc.value) == ("a.docx 似乎已导入过：2021-minge-001 的单位和标题与它相同。"
+                              "确需再次导入请加 --force（另取新编号）")
+
+
+def test_a_document_written_earlier_in_the_run_counts():
+    imported = ImportedTitles([])
+    first = _planned("minge", TITLE)
+    imported.check(Path("a.docx"), first)
+    imported.add(first, "2021-minge-007")
+    with pytest.raises(ImportFailure, match="2021-minge-007"):
+        imported.check(Path("b.docx"), _planned("minge", TITLE))

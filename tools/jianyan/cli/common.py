@@ -1,4 +1,4 @@
-"""What the commands share: the Failure they raise and the one handler (MainGroup), loading the campaign, DATE, helpers."""
+"""What the commands share: Failure and its one handler (MainGroup), loading the campaign, DATE, helpers."""
 from __future__ import annotations
 
 import calendar
@@ -53,7 +53,7 @@ def load(root: Path | None = None, progress: bool = False, parallel: bool = True
     """Load the campaign; with ``progress``, show a bar on stderr while reading many files;
     ``parallel``: parse over all cores; ``lean``: a large campaign's texts not held (repo.load_campaign:
     for commands that only read, as ``check``)."""
-    from jianyan.campaign.load import load_campaign
+    from jianyan.campaign.load import load_campaign  # lazy: pydantic and the parsers; --help starts without them
     if not progress:
         return load_campaign(root, parallel=parallel, lean=lean)
     state: dict = {}
@@ -157,6 +157,11 @@ def ask(text: str, type: ChineseType | None = None, default: str | None = None):
             return type.convert(answer, None, None)
         except click.BadParameter as exc:
             click.echo(f"错误：{exc.message}。请重新输入。", err=True)
+
+
+def documents(written: list[Path]) -> int:
+    """How many documents ``written`` holds: each is one file per format (its path without the suffix)."""
+    return len({p.with_suffix("") for p in written})
 
 
 def split_names(values) -> list[str]:

@@ -8,6 +8,7 @@ import click
 
 from jianyan.cli.common import Failure, load_with_registries
 from jianyan.cli.i18n import Group, PathType
+from jianyan.fsutil import write_atomic
 
 
 class _DupGroup(Group):
@@ -43,9 +44,8 @@ def _progress(msg: str) -> None:
 @click.option("--html/--no-html", default=True, show_default=True, help="同时生成 HTML 对照报告。")
 def report_cmd(ident: str, html: bool) -> None:
     """一条信息的查重报告。"""
-    from jianyan.dup import Analysis
-    from jianyan.render.dup_report import context, html_report, text_report
-    from jianyan.fsutil import write_atomic
+    from jianyan.dup import Analysis  # lazy: numpy and jieba; --help starts without them
+    from jianyan.render.dup_report import context, html_report, text_report  # lazy: the renderers (jinja2)
     campaign = load_with_registries()
     analysis = Analysis.run(campaign, progress=_progress)
     entry = analysis.entry(ident)
@@ -68,8 +68,7 @@ def report_cmd(ident: str, html: bool) -> None:
 @click.argument("file", metavar="文件", type=PathType(dir_okay=False, path_type=Path))
 def export_cmd(file: Path) -> None:
     """导出本活动的查重索引（全部信息和已签发专刊的正文），供其他活动作参考资料。"""
-    from jianyan.dup.index.engine import campaign_entries, export_index
-    from jianyan.fsutil import write_atomic
+    from jianyan.dup.index.engine import campaign_entries, export_index  # lazy: numpy and jieba
     campaign = load_with_registries()
     if not file.name.endswith(".json.gz"):
         raise Failure(f"导出文件名须以 .json.gz 结尾（如 {file.stem}.json.gz），参考资料目录按此识别索引文件")

@@ -7,6 +7,7 @@ import click
 
 from jianyan.cli.common import existing_paths
 from jianyan.cli.i18n import Command, PathType
+from jianyan.where import find_root
 
 
 @click.command("fix", cls=Command)
@@ -26,8 +27,7 @@ def fix_cmd(paths: tuple[Path, ...], do_apply: bool) -> None:
       jianyan fix                                   显示全部信息和专刊的修改
       jianyan fix submissions/2021/minge --apply    修正该目录下的文件
     """
-    from jianyan.checks import fix
-    from jianyan.where import find_root
+    from jianyan.checks import fix  # lazy: every check family (jieba, pydantic); --help starts without them
     root = find_root()
     existing_paths(paths, root)
     changed = manual = 0

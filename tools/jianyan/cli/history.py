@@ -23,7 +23,7 @@ def history_cmd(ident: str, fmt: str) -> None:
       jianyan history 2021-minge-001
       jianyan history 2021-001 --format json
     """
-    from jianyan.vcs.history import render_text, timeline
+    from jianyan.vcs.history import render_text, timeline  # lazy: the campaign model (pydantic)
     campaign = load()
     t = timeline(campaign, ident)
     if fmt == "json":

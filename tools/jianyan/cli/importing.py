@@ -9,6 +9,7 @@ import click
 from jianyan.cli.common import Failure, existing_paths, load, require_registries, split_names, submission_options
 from jianyan.cli.i18n import Choice, Command, PathType
 from jianyan.errors import EXIT_FINDINGS, EXIT_OK
+from jianyan.findings import ERROR
 
 
 @click.command("import", cls=Command)
@@ -41,10 +42,10 @@ def import_cmd(paths, unit, submitter, topic, kind, title, contact, date_, statu
       jianyan import 收件箱/ --unit minge        导入文件夹中的全部 Word 文件
       jianyan import a.docx --topic 3 --dry-run  只预览，不写文件
     """
-    from jianyan import checks
-    from jianyan.render import output
-    from jianyan.findings import ERROR
-    from jianyan.importing.word import ImportFailure, Options, collect, plan, preview, write
+    from jianyan import checks  # lazy: every check family (jieba, pydantic); --help starts without them
+    from jianyan.importing.word import (ImportFailure, ImportedTitles, Options, collect, plan,  # lazy: python-docx
+                                        preview, write)
+    from jianyan.render import output  # lazy: the renderers (jinja2)
     campaign = load()
     regs = require_registries(campaign)
     existing_paths(paths)
@@ -58,16 +59,13 @@ def import_cmd(paths, unit, submitter, topic, kind, title, contact, date_, statu
                    topic=topic, kind=kind, title=title, date=date_, status=status, contact=contact,
                    keep_original=keep, force=force)
     root = campaign.root
-    titles = {(s.unit, s.title.strip()): s.id for s in campaign.valid_submissions}
+    imported = ImportedTitles(campaign.valid_submissions)
     created: list[tuple[Path, Path]] = []
     failed: list[tuple[Path, str]] = []
     for src in files:
         try:
             planned = plan(src, regs, opts)
-            same = titles.get((planned.unit, planned.title))
-            if same and not force:
-                raise ImportFailure(f"{src.name} 似乎已导入过：{same} 的单位和标题与它相同。"
-                                    "确需再次导入请加 --force（另取新编号）")
+            imported.check(src, planned, force)
         except ImportFailure as exc:
             failed.append((src, str(exc)))
             click.echo(f"错误：{exc}", err=True)
@@ -78,7 +76,7 @@ def import_cmd(paths, unit, submitter, topic, kind, title, contact, date_, statu
             click.echo(preview(root, planned, status), nl=False)
             continue
         path, kept = write(root, regs, src, planned, opts)
-        titles[(planned.unit, planned.title)] = path.stem
+        imported.add(planned, path.stem)
         created.append((src, path))
         click.echo(path.relative_to(root).as_posix())
         if kept is not None:

@@ -8,6 +8,7 @@ import click
 
 from jianyan.cli.i18n import Command, PathType
 from jianyan.errors import EXIT_FINDINGS
+from jianyan.findings import ERROR
 
 
 @click.command("init", cls=Command)
@@ -28,9 +29,8 @@ def init_cmd(directory: Path, empty: bool, no_git: bool) -> None:
       jianyan init ../建言2025           沿用本次活动的登记表
       jianyan init ../新活动 --empty      从空白样例开始
     """
-    from jianyan.render import output
-    from jianyan.findings import ERROR
-    from jianyan.init import init, run_check
+    from jianyan.init import init, run_check  # lazy: the campaign, its checks and templates
+    from jianyan.render import output  # lazy: the renderers (jinja2)
     result = init(directory, empty=empty, git=not no_git)
     click.echo(result.root.as_posix())
     origin = f"登记表沿用 {result.source}" if result.source else "登记表为空白样例（标有“请修改”的都要改）"

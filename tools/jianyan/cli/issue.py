@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from jianyan.campaign.steps import ISSUE_FROZEN, ISSUE_STATUSES
 from jianyan.cli.common import DATE, Failure, load, load_with_registries
 from jianyan.cli.i18n import Choice, Group, IntRange, PathType
 from jianyan.errors import EXIT_FINDINGS
@@ -26,8 +27,7 @@ def issue() -> None:
 @issue.command("list")
 def list_() -> None:
     """列出各期专刊：期号、日期、状态、所用信息。"""
-    from jianyan.campaign.bulletin import sorted_issues
-    from jianyan.campaign.steps import ISSUE_STATUSES
+    from jianyan.campaign.bulletin import sorted_issues  # lazy: the campaign model (pydantic)
     campaign = load()
     for d in sorted_issues(campaign):
         m = d.model
@@ -50,7 +50,7 @@ def new(items: tuple[str, ...], count: int, date_: dt.date | None, editor: str |
 
     已有的期号（包括已删除文件留下的空号之前的）绝不重复使用，已签发的各期不会被改动。
     """
-    from jianyan.campaign.bulletin import create_issue
+    from jianyan.campaign.bulletin import create_issue  # lazy: the campaign model (pydantic)
     campaign = load()
     draft = create_issue(campaign, list(items), date_ or dt.date.today(), editor, count)
     click.echo(draft.path.relative_to(campaign.root).as_posix())
@@ -75,11 +75,10 @@ def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Pa
       jianyan issue build 2021-003     生成第 2021-003 期
       jianyan issue build --no-pdf     不生成 PDF
     """
-    from jianyan.campaign.bulletin import find_issue
-    from jianyan.render import FORMATS, TemplateFailure, build_issue
+    from jianyan.campaign.bulletin import find_issue  # lazy: the campaign model (pydantic)
+    from jianyan.render import FORMATS, TemplateFailure, build_issue  # lazy: jinja2, python-docx
     campaign = load_with_registries()
     doc = find_issue(campaign, ident)
-    from jianyan.campaign.steps import ISSUE_FROZEN, ISSUE_STATUSES
     wanted = tuple(f for f in (formats or FORMATS) if not (no_pdf and f == "pdf"))
     start = time.perf_counter()
     try:
@@ -100,7 +99,7 @@ def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Pa
 
 
 def _step(step: str, ident: str, by: str, date_: dt.date | None, note: str | None, dry_run: bool) -> None:
-    from jianyan.campaign.bulletin import apply, find_issue, record_step
+    from jianyan.campaign.bulletin import apply, find_issue, record_step  # lazy: the campaign model (pydantic)
     campaign = load_with_registries()
     doc = find_issue(campaign, ident)
     changes = record_step(campaign, doc, step, by, date_ or dt.date.today(), note)

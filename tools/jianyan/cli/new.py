@@ -24,8 +24,8 @@ def new(unit, submitter, topic, kind, title, contact, date_) -> None:
 
     缺少的项会逐一询问。文件已存在时绝不覆盖。
     """
-    from jianyan.campaign.model import KINDS
-    from jianyan.campaign.scaffold import create
+    from jianyan.campaign.model import KINDS  # lazy: pydantic; --help starts without it
+    from jianyan.campaign.scaffold import create  # lazy: the campaign model (pydantic)
     campaign = load()
     regs = require_registries(campaign)
     if not unit:

@@ -23,7 +23,7 @@ def owners_cmd(check_only: bool) -> None:
       jianyan owners           生成或更新
       jianyan owners --check   只检查（CI 中使用）
     """
-    from jianyan.campaign import owners
+    from jianyan.campaign import owners  # lazy: the campaign model (pydantic)
     campaign = load()
     regs = require_registries(campaign)
     if check_only:

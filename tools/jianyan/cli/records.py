@@ -5,7 +5,7 @@ import datetime as dt
 
 import click
 
-from jianyan.cli.common import DATE, Failure, load_with_registries
+from jianyan.cli.common import DATE, Failure, documents, load_with_registries
 from jianyan.cli.i18n import Command, INT
 
 
@@ -25,7 +25,7 @@ def record(member: str | None, all_: bool, year: int | None, until: dt.date | No
       jianyan record liumm --year 2021
       jianyan record --all --year 2021
     """
-    from jianyan.render.records import write_records
+    from jianyan.render.records import write_records  # lazy: the renderers (jinja2, python-docx)
     if bool(member) == all_:
         raise Failure("请指定一位委员（姓名或代码），或用 --all 生成全部委员的档案")
     campaign = load_with_registries(unable="无法生成履职档案")
@@ -36,4 +36,4 @@ def record(member: str | None, all_: bool, year: int | None, until: dt.date | No
     root = campaign.root
     for p in written:
         click.echo(p.relative_to(root).as_posix())
-    click.echo(f"已生成 {len(written) // 3} 份（{year} 年度）。", err=True)
+    click.echo(f"已生成 {documents(written)} 份（{year} 年度）。", err=True)

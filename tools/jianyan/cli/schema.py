@@ -4,13 +4,13 @@ from __future__ import annotations
 import click
 
 from jianyan.cli.i18n import Command
+from jianyan.where import find_root
 
 
 @click.command("schema", cls=Command)
 def schema_cmd() -> None:
     """根据数据模型重新生成 schema/json/ 下的 JSON Schema（供编辑器提示和校验用）。"""
-    from jianyan.campaign import jsonschema
-    from jianyan.where import find_root
+    from jianyan.campaign import jsonschema  # lazy: the campaign model (pydantic)
     root = find_root()
     written = jsonschema.write(root)
     for p in written:

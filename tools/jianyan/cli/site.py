@@ -23,8 +23,8 @@ def site(out: Path | None) -> None:
     类别、日期和正文，从不公开联系方式、审核记录等内部信息。
     公开的标题、署名或正文里查出电话、身份证号等个人信息时，拒绝生成，并列出文件和行号。
     """
-    from jianyan.render import output
-    from jianyan.render.site import SiteRefused, build
+    from jianyan.render import output  # lazy: the renderers (jinja2)
+    from jianyan.render.site import SiteRefused, build  # lazy: the renderers (jinja2)
     campaign = load_with_registries()
     try:
         result = build(campaign, out.resolve() if out else None)

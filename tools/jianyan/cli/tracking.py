@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli.common import DATE, Failure, load_with_registries
+from jianyan.cli.common import DATE, Failure, documents, load_with_registries
 from jianyan.cli.i18n import Choice, Command, Group, INT, PathType
 from jianyan.errors import EXIT_FINDINGS
+from jianyan.fsutil import write_atomic
 
 
 def _campaign():
@@ -39,7 +40,7 @@ def stats(fmt: str, since: dt.date | None, until: dt.date | None) -> None:
     按报送日期筛选 --from/--to 期间的信息，状态以 --to 当日为准。
     示例：jianyan stats --format json --to 2021-04-30
     """
-    from jianyan.tracking.ledger import stats as compute, stats_text
+    from jianyan.tracking.ledger import stats as compute, stats_text  # lazy: the campaign model (pydantic)
     campaign = _campaign()
     start, end = _period(since, until)
     data = compute(campaign, end, start)
@@ -55,7 +56,7 @@ def stats(fmt: str, since: dt.date | None, until: dt.date | None) -> None:
 @TO
 def export(fmt: str, output: Path | None, until: dt.date | None) -> None:
     """导出台账：每条信息一行，含审核、采用、批示、办理的全部情况。"""
-    from jianyan.render.exporting import write_ledger
+    from jianyan.render.exporting import write_ledger  # lazy: openpyxl
     campaign = _campaign()
     _, end = _period(None, until)
     out = output or campaign.root / "build" / "export" / f"台账.{fmt}"
@@ -94,7 +95,7 @@ def feedback(ctx, since, until, unit, member) -> None:
         return
     if unit and member:
         raise Failure("--unit 和 --member 只能选一个")
-    from jianyan.render.reports import write_feedback
+    from jianyan.render.reports import write_feedback  # lazy: the renderers (jinja2, python-docx)
     campaign = _campaign()
     start, end = _period(since, until)
     if unit and unit not in campaign.registries.units:
@@ -105,7 +106,7 @@ def feedback(ctx, since, until, unit, member) -> None:
     for p in written:
         click.echo(_shown(campaign.root, p))
     click.echo(written.period, err=True)
-    click.echo(f"已生成 {len(written) // 3} 份反馈函。", err=True)
+    click.echo(f"已生成 {documents(written)} 份反馈函。", err=True)
 
 
 @feedback.command("template")
@@ -114,7 +115,7 @@ def feedback(ctx, since, until, unit, member) -> None:
 @click.option("--department", metavar="NAME", help="只列该承办单位的事项，如 省发展改革委。")
 def feedback_template(file: Path, include_done: bool, department: str | None) -> None:
     """生成办理进展填报表（.xlsx 或 .csv），预填尚未办结的事项，发给承办单位填写。"""
-    from jianyan.importing.feedback import write_template
+    from jianyan.importing.feedback import write_template  # lazy: openpyxl
     campaign = _campaign()
     if file.exists():
         raise Failure(f"{file} 已存在，不会覆盖。请换一个文件名或先删除它")
@@ -131,8 +132,7 @@ def feedback_import(file: Path, dry_run: bool) -> None:
 
     任何一行有误，整个表格都不导入，并列出出错的行号和原因。
     """
-    from jianyan.importing.feedback import SheetFailure, import_rows, read_sheet, summary
-    from jianyan.fsutil import write_atomic
+    from jianyan.importing.feedback import SheetFailure, import_rows, read_sheet, summary  # lazy: openpyxl
     campaign = _campaign()
     try:
         rows = read_sheet(file)
@@ -162,7 +162,7 @@ def circular(since: dt.date | None, until: dt.date | None, number: int | None) -
 
     示例：jianyan circular --from 2021-03-01 --to 2021-04-30 --number 1
     """
-    from jianyan.render.reports import write_circular
+    from jianyan.render.reports import write_circular  # lazy: the renderers (jinja2, python-docx)
     campaign = _campaign()
     start, end = _period(since, until)
     written = write_circular(campaign, start, end, number)

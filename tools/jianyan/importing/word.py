@@ -24,11 +24,12 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 from jianyan.errors import JianyanError
 from jianyan.importing.docxread import DocxContent, Para, Segment, Table, TooLarge, read_docx
 from jianyan.fsutil import write_atomic
-from jianyan.campaign.model import KINDS
+from jianyan.campaign.model import KINDS, Submission
 from jianyan.render.office import MACRO_SUFFIXES, PackageRefused, check_package
 from jianyan.campaign.load import Registries, is_original
 from jianyan.campaign.scaffold import create, next_id, render
@@ -606,6 +607,25 @@ def _safe(fn, *args):
 
 def _one_line(text: str) -> str:
     return re.sub(r"[\x00-\x1f\x7f\s]+", " ", text).strip()
+
+
+class ImportedTitles:
+    """The already-imported rule. A document whose unit and title are those of a submission already in the
+    campaign, or written earlier in the same run, was most likely imported before (run twice, or the same
+    file in two folders): it is refused unless ``--force`` asks for a second copy under a new id."""
+
+    def __init__(self, submissions: Iterable[Submission]) -> None:
+        self._ids = {(s.unit, s.title.strip()): s.id for s in submissions}
+
+    def check(self, src: Path, p: Planned, force: bool = False) -> None:
+        same = self._ids.get((p.unit, p.title))
+        if same and not force:
+            raise ImportFailure(f"{src.name} 似乎已导入过：{same} 的单位和标题与它相同。"
+                                "确需再次导入请加 --force（另取新编号）")
+
+    def add(self, p: Planned, ident: str) -> None:
+        """``p`` was written as ``ident``: a later document of the run with its unit and title repeats it."""
+        self._ids[(p.unit, p.title)] = ident
 
 
 def preview(root: Path, p: Planned, status: str) -> str:
