@@ -137,7 +137,8 @@ def _misused(ctx: click.Context, name: str) -> str | None:
         return None
     if option.is_flag or option.count:
         return f"选项 {name} 后面不能带值。"
-    return f"选项 {name} 后面要写{'一' if option.nargs == 1 else f' {option.nargs} '}个值。"
+    values = "一个值" if option.nargs == 1 else f" {option.nargs} 个值"
+    return f"选项 {name} 后面要写{values}。"
 
 
 def _message(exc: click.UsageError, ctx: click.Context) -> str:
@@ -158,10 +159,15 @@ def _help_row(option: click.Option, ctx: click.Context) -> tuple[str, str]:
     """One line of the option list: the option's spellings, its help, ``[默认：x；必填]``."""
     spec = option.get_help_record(ctx)[0]
     extra = option.get_help_extra(ctx)
-    notes = ([f"环境变量：{', '.join(extra['envvars'])}"] if "envvars" in extra else []) + \
-            ([f"默认：{extra['default']}"] if "default" in extra else []) + \
-            ([extra["range"]] if "range" in extra else []) + \
-            (["必填"] if "required" in extra else [])
+    notes = []
+    if "envvars" in extra:
+        notes.append(f"环境变量：{', '.join(extra['envvars'])}")
+    if "default" in extra:
+        notes.append(f"默认：{extra['default']}")
+    if "range" in extra:
+        notes.append(extra["range"])  # 1<=x<=20: no words to translate
+    if "required" in extra:
+        notes.append("必填")
     text = option.help or ""
     if notes:
         text = f"{text}  [{'；'.join(notes)}]" if text else f"[{'；'.join(notes)}]"
