@@ -24,6 +24,7 @@ import stat
 import sys
 from pathlib import Path
 
+# The settings file marks a campaign root; campaign.paths imports nothing from jianyan, so this stays light.
 from jianyan.campaign.paths import SETTINGS_FILE
 from jianyan.errors import JianyanError
 from jianyan.fsutil import read_regular

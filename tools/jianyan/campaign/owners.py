@@ -24,6 +24,7 @@ from typing import Protocol
 
 from jianyan.fsutil import write_atomic
 from jianyan.campaign.load import Registries
+from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SCHEMA_DIR, SUBMISSIONS_DIR
 
 FILES = {".github/CODEOWNERS": "github", ".gitea/CODEOWNERS": "gitea", ".gitlab/CODEOWNERS": "gitlab"}
 HEADER = ("# 本文件由 jianyan owners 根据 schema/roles.yaml 和 schema/units.yaml 生成，请勿手工修改。\n"
@@ -63,10 +64,10 @@ def rules(regs: Staff) -> tuple[list[Rule], list[str]]:
     secretariat = _handles(regs.holders("secretariat"))
     keys = _handles(regs.holders("research_office") + regs.holders("secretary_general"))
     out = [
-        Rule("schema/", research, "登记表和活动设置：研究室", SECTION_RESEARCH),
+        Rule(f"{SCHEMA_DIR}/", research, "登记表和活动设置：研究室", SECTION_RESEARCH),
         Rule("templates/", research, "专刊和报表模板：研究室", SECTION_RESEARCH),
-        Rule("submissions/", research, "建言信息：研究室审核", SECTION_RESEARCH),
-        Rule("issues/", research, "专刊：研究室编辑，主任审改，秘书长签发", SECTION_RESEARCH),
+        Rule(f"{SUBMISSIONS_DIR}/", research, "建言信息：研究室审核", SECTION_RESEARCH),
+        Rule(f"{ISSUES_DIR}/", research, "专刊：研究室编辑，主任审改，秘书长签发", SECTION_RESEARCH),
         Rule(".jianyan/", keys, "签名公钥（allowed_signers）：研究室和秘书长", SECTION_RESEARCH),
         Rule(".github/", research, "审核分工和流水线：研究室", SECTION_RESEARCH),
         Rule(".gitea/", research, "审核分工和流水线：研究室", SECTION_RESEARCH),
@@ -81,9 +82,9 @@ def rules(regs: Staff) -> tuple[list[Rule], list[str]]:
             warnings.append(f"{unit.name}（{code}）在 schema/roles.yaml 中没有专门委员会办公室人员，"
                             f"submissions/*/{code}/ 只由研究室审核")
             continue
-        out.append(Rule(f"submissions/*/{code}/", office, f"{unit.name}委员信息：先由专委会办公室审核",
+        out.append(Rule(f"{SUBMISSIONS_DIR}/*/{code}/", office, f"{unit.name}委员信息：先由专委会办公室审核",
                         SECTION_COMMITTEE, general=research))
-    out.append(Rule("feedback/", secretariat, "领导批示和部门办理：办公厅秘书处", SECTION_SECRETARIAT))
+    out.append(Rule(f"{FEEDBACK_DIR}/", secretariat, "领导批示和部门办理：办公厅秘书处", SECTION_SECRETARIAT))
     for rule in out:
         if not rule.owners:
             warnings.append(f"{rule.folder} 没有负责人（schema/roles.yaml 中缺少相应角色的人员）")

@@ -9,6 +9,7 @@ from jianyan.fsutil import write_atomic
 from jianyan.campaign.model import KINDS
 from jianyan.campaign.load import Registries
 from jianyan.campaign.paths import SUBMISSIONS_DIR, submission_path
+from jianyan.campaign.steps import SUBMISSION_STATUSES
 
 BODY_TEMPLATE = """\
 （开门见山，用一两句话写清反映什么问题、发生在哪里、有多严重，最好有数据。）
@@ -50,7 +51,9 @@ def _yaml_str(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-STATUS_COMMENTS = {"draft": "草稿；写好后改为 submitted（已报送）", "submitted": "已报送"}
+# the statuses a new file may start in (steps.SUBMISSION_STARTS), as its comment explains them
+STATUS_COMMENTS = {"draft": f"{SUBMISSION_STATUSES['draft']}；写好后改为 submitted（{SUBMISSION_STATUSES['submitted']}）",
+                   "submitted": SUBMISSION_STATUSES["submitted"]}
 
 
 def render(ident: str, title: str, submitters: list[str], unit: str, topic: int, kind: str,
