@@ -20,7 +20,7 @@ class _DupGroup(Group):
         return super().resolve_command(ctx, args)
 
     def format_usage(self, ctx, formatter):
-        formatter.write_usage("jianyan dup", "编号 | export 文件")
+        formatter.write_usage(ctx.command_path, "编号 | export 文件")
 
 
 @click.group(cls=_DupGroup)
