@@ -28,11 +28,12 @@ UNIT_KINDS = {
     "committee": "省政协专门委员会",
 }
 
-# Statuses and roles are the workflow's (steps.py): a status or role added there is accepted here.
+# The values each field takes are the keys of its labels; statuses and roles are the workflow's (steps.py):
+# a status or role added there is accepted here.
 SubmissionStatus = Literal[tuple(SUBMISSION_STATUSES)]  # type: ignore[valid-type]
 IssueStatus = Literal[tuple(ISSUE_STATUSES)]  # type: ignore[valid-type]
-Kind = Literal["problem", "suggestion", "practice"]
-UnitKind = Literal["party", "federation", "city", "liaison", "committee"]
+Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
+UnitKind = Literal[tuple(UNIT_KINDS)]  # type: ignore[valid-type]
 Role = Literal[tuple(ROLES)]  # type: ignore[valid-type]
 _STEP_LABELS = {step.key: step.label for step in ISSUE_STEPS}
 
