@@ -31,23 +31,16 @@ from jianyan.accel.memory import trim
 from jianyan.campaign.model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,
                     Submission, Topic, TopicsFile, Unit, UnitsFile)
 from jianyan.campaign.validate import validate
-from jianyan.campaign.paths import ISSUES_DIR, SCHEMA_DIR, SUBMISSIONS_DIR, issue_path
+from jianyan.campaign.paths import ISSUES_DIR, SUBMISSIONS_DIR, issue_path, registry_path
 from jianyan.where import cache_enabled, find_root
 
 # The list each registry file holds (used for an empty stand-in when the file is broken).
 REGISTRY_LISTS = {"topics": "topics", "units": "units", "roles": "people", "reasons": "reasons"}
-REGISTRY_FILES = {
-    "settings": ("settings.yaml", Settings),
-    "topics": ("topics.yaml", TopicsFile),
-    "units": ("units.yaml", UnitsFile),
-    "roles": ("roles.yaml", RolesFile),
-    "reasons": ("reasons.yaml", ReasonsFile),
-}
+# Registry name (its file: paths.registry_path) → its model.
+REGISTRY_FILES = {"settings": Settings, "topics": TopicsFile, "units": UnitsFile, "roles": RolesFile,
+                  "reasons": ReasonsFile}
 # Registries a campaign may do without (issue 11: members' records, unit quotas): absent means empty.
-OPTIONAL_REGISTRY_FILES = {
-    "members": ("members.yaml", MembersFile),
-    "quotas": ("quotas.yaml", QuotasFile),
-}
+OPTIONAL_REGISTRY_FILES = {"members": MembersFile, "quotas": QuotasFile}
 # A registry is a few KB (3 000 members: about 500 KB); anything far larger is refused unread.
 REGISTRY_MAX_BYTES = 5_000_000
 LOAD_CHUNK = 2048  # files read (and their bytes held) at a time while loading
@@ -235,9 +228,9 @@ def _load_registries(root: Path, read: Callable[[str, bytes], Parsed]) -> tuple[
     findings: list[Finding] = []
     loaded: dict[str, BaseModel] = {}
     parsed_files: dict[str, Parsed] = {}
-    for key, (name, model) in REGISTRY_FILES.items():
-        path = root / SCHEMA_DIR / name
-        relpath = f"{SCHEMA_DIR}/{name}"
+    for key, model in REGISTRY_FILES.items():
+        relpath = registry_path(key)
+        path = root / relpath
         if not path.is_file():
             findings.append(error(relpath, None, "ref.registry_missing",
                                   f"缺少登记表 {relpath}。请从模板仓库复制一份（jianyan init 会生成全部登记表）"))
@@ -261,13 +254,13 @@ def _load_registries(root: Path, read: Callable[[str, bytes], Parsed]) -> tuple[
     # still checked, and findings that would only repeat the registry's own error are withheld.
     broken = frozenset(key for key in REGISTRY_FILES if key not in loaded)
     for key in broken:
-        loaded[key] = REGISTRY_FILES[key][1].model_construct(**{REGISTRY_LISTS[key]: []})
+        loaded[key] = REGISTRY_FILES[key].model_construct(**{REGISTRY_LISTS[key]: []})
     optional: dict[str, BaseModel] = {}
-    for key, (name, model) in OPTIONAL_REGISTRY_FILES.items():
-        path = root / SCHEMA_DIR / name
+    for key, model in OPTIONAL_REGISTRY_FILES.items():
+        relpath = registry_path(key)
+        path = root / relpath
         if not path.is_file():
             continue
-        relpath = f"{SCHEMA_DIR}/{name}"
         raw, refused = read_registry(root, relpath)
         if raw is None:
             findings.append(refused)
@@ -284,13 +277,13 @@ def _load_registries(root: Path, read: Callable[[str, bytes], Parsed]) -> tuple[
     units: dict[str, Unit] = {}
     for i, u in enumerate(loaded["units"].units):
         if u.code in units:
-            findings.append(error(f"{SCHEMA_DIR}/units.yaml", parsed_files["units"].line_of(("units", i, "code")),
+            findings.append(error(registry_path("units"), parsed_files["units"].line_of(("units", i, "code")),
                                   "ref.duplicate_unit", f"单位代码“{u.code}”重复登记。请给每个单位一个唯一代码"))
         units[u.code] = u
     reasons = {r.code: r for r in loaded["reasons"].reasons}
     regs = Registries(settings=loaded["settings"], topics=topics, units=units,
                       people=loaded["roles"].people, reasons=reasons,
-                      paths={k: f"{SCHEMA_DIR}/{v[0]}" for k, v in {**REGISTRY_FILES, **OPTIONAL_REGISTRY_FILES}.items()},
+                      paths={k: registry_path(k) for k in (*REGISTRY_FILES, *OPTIONAL_REGISTRY_FILES)},
                       lines=parsed_files,
                       members=optional["members"].members if "members" in optional else [],
                       quotas=optional.get("quotas") or QuotasFile(), broken=broken)
