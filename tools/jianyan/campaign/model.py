@@ -17,6 +17,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainSerial
                       WithJsonSchema, field_validator)
 from pydantic_core import PydanticCustomError
 
+from jianyan.campaign.paths import ALLOWED_SIGNERS
 from jianyan.campaign.steps import ISSUE_FLOW, ISSUE_STATUSES, ISSUE_STEPS, REASON_STATUSES, ROLES, SUBMISSION_STATUSES
 
 KINDS = {"problem": "反映问题", "suggestion": "意见建议", "practice": "经验做法"}
@@ -379,7 +380,7 @@ class BulletinSettings(Strict):
     per_week_max: Int = Field(2, ge=1, validate_default=True, description="每周最多期数")
     start: Date | None = Field(None, description="首期日期（此后按周检查出刊节奏）")
     require_signature: Bool = Field(False, description="签发提交是否必须带 SSH 签名")
-    allowed_signers: str = Field(".jianyan/allowed_signers",
+    allowed_signers: str = Field(ALLOWED_SIGNERS,
                                  description="登记签名公钥的 allowed_signers 文件（从基准分支读取）")
     recipients: Recipients = Field(default_factory=Recipients)
 

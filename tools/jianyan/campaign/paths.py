@@ -4,6 +4,7 @@
     submissions/<YYYY>/<unit>/<id>.md       a submission, id = <YYYY>-<unit>-<NNN>
     issues/<YYYY>/<NNN>.md                  a bulletin issue, id = <YYYY>-<NNN>
     feedback/<YYYY>/<item-id>.yaml          the leaders' instructions and the handling of one adopted item
+    .jianyan/allowed_signers                the keys that may sign an issue (settings: bulletin.allowed_signers)
 
 Paths are repository-relative with ``/`` (as findings name them); join one to the campaign root for the
 file. Nothing here reads the disk or imports the rest of the package: the lowest modules (``where``
@@ -19,6 +20,8 @@ SUBMISSIONS_DIR = "submissions"
 ISSUES_DIR = "issues"
 FEEDBACK_DIR = "feedback"
 FEEDBACK_SUFFIX = ".yaml"
+# The default of the settings' bulletin.allowed_signers (read from the base revision when checking a change).
+ALLOWED_SIGNERS = ".jianyan/allowed_signers"
 
 # issues/2021/006.md → ("2021", "006")
 ISSUE_FILE = re.compile(rf"{ISSUES_DIR}/(\d{{4}})/(\d+)\.md")

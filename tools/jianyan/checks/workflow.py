@@ -58,13 +58,12 @@ from jianyan.campaign.frontmatter import Parsed, read_markdown, read_yaml
 from jianyan.vcs.git import Change, Git, GitError, signers_file
 from jianyan.campaign.model import RolesFile, Settings, UnitsFile
 from jianyan.campaign.load import IGNORED_NAMES, REGISTRY_MAX_BYTES, Campaign, Doc, os_reason
-from jianyan.campaign.paths import ISSUES_DIR, SUBMISSIONS_DIR, registry_path
+from jianyan.campaign.paths import ALLOWED_SIGNERS, ISSUES_DIR, SUBMISSIONS_DIR, registry_path
 from jianyan.campaign.steps import (BODY_FROZEN, ISSUE_FROZEN, ISSUE_STARTS, ISSUE_STATUSES, ISSUE_STEPS,
                                     ISSUE_TRANSITIONS, ROLE_HOLDERS, SUBMISSION_STARTS, SUBMISSION_STATUSES,
                                     SUBMISSION_TRANSITIONS, short_label)
 from jianyan.campaign.validate import validate
 
-DEFAULT_ALLOWED_SIGNERS = ".jianyan/allowed_signers"
 FROZEN_ONCE_SUBMITTED = ("id", "submitter", "unit", "date")
 # Files that decide who may do what; a change of one is reported (workflow.registry_change) and not used.
 TRUST_FILES = {registry_path("roles"): "人员和角色登记表", registry_path("units"): "报送单位登记表",
@@ -218,7 +217,7 @@ def _anchors(campaign: Campaign, cs: ChangeSet) -> Anchors:
         why = "本拉取请求把 require_signature 改为了 true"
     else:
         require = settings.bulletin.require_signature
-    signers_path = (settings.bulletin.allowed_signers if settings else None) or DEFAULT_ALLOWED_SIGNERS
+    signers_path = (settings.bulletin.allowed_signers if settings else None) or ALLOWED_SIGNERS
     return Anchors(people=list(roles.people) if roles else None,
                    units={u.code: u for u in units.units} if units else {},
                    require_signature=require, signature_why=why, signers_path=signers_path,

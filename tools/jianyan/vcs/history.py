@@ -12,7 +12,7 @@ from typing import Any
 from jianyan.campaign.frontmatter import Parsed, read_markdown
 from jianyan.vcs.git import Git, GitError
 from jianyan.campaign.model import ISSUE_ID_RE
-from jianyan.campaign.paths import SUBMISSIONS_DIR, issue_path
+from jianyan.campaign.paths import ALLOWED_SIGNERS, SUBMISSIONS_DIR, issue_path
 from jianyan.campaign.steps import ISSUE_STATUSES, SUBMISSION_STATUSES
 from jianyan.campaign.load import Campaign
 
@@ -82,7 +82,7 @@ def timeline(campaign: Campaign, ident: str) -> Timeline:
     root = campaign.root.resolve()
     prefix = "" if root == top else root.relative_to(top).as_posix() + "/"
     regs = campaign.registries
-    signers = root / (regs.settings.bulletin.allowed_signers if regs else ".jianyan/allowed_signers")
+    signers = root / (regs.settings.bulletin.allowed_signers if regs else ALLOWED_SIGNERS)
     git = Git(top, allowed_signers=signers if signers.is_file() else None)
     located = _find_path(campaign, git, prefix, ident)
     if located is None:
