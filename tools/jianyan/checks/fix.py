@@ -146,7 +146,7 @@ def apply(root: Path, fixed: Fixed) -> None:
 
 def markdown_files(root: Path, paths: list[Path]) -> list[Path]:
     """Content files under the given paths (default: submissions/ and issues/), sorted."""
-    targets = paths or [root / "submissions", root / "issues"]
+    targets = paths or [root / SUBMISSIONS_DIR, root / ISSUES_DIR]
     out: set[Path] = set()
     for p in targets:
         p = p.resolve()

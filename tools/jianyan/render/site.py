@@ -43,6 +43,7 @@ from jianyan.findings import Finding, error
 from jianyan.fsutil import process_alive
 from jianyan.text.markdown import plain_text, to_html
 from jianyan.campaign.model import KINDS, UNIT_KINDS
+from jianyan.campaign.paths import ISSUES_DIR
 from jianyan.campaign.steps import FIELD_LABELS, SUBMISSION_STATUSES
 from jianyan.text.personal_data import LABELS, Match, find_personal_data, find_personal_data_in_html, line_col, mask
 from jianyan.render.env import TemplateFailure, environment, render
@@ -386,7 +387,7 @@ def build(campaign: Campaign, out: Path | None = None) -> SiteResult:
     if refused:
         raise SiteRefused(refused)
     pages = render_pages(campaign, sel)
-    sources = {f"{'issues' if doc.path.startswith('issues/') else 'items'}/{doc.model.id}.html": doc.path
+    sources = {f"{'issues' if doc.path.startswith(ISSUES_DIR + '/') else 'items'}/{doc.model.id}.html": doc.path
                for doc in sel.docs}
     try:
         prefix = out.relative_to(campaign.root).as_posix()
