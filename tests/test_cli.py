@@ -125,7 +125,7 @@ def test_broken_registries_stop_commands_with_one_message(campaign, cli, args, e
 
 def test_only_help_lists_every_family_and_category(campaign, cli):
     text = " ".join(cli(campaign, "check", "--help").out.split())
-    assert " ".join(checks.FAMILIES) in text
+    assert " ".join(checks.NAMES) in text
     assert " ".join(CATEGORIES) in text
 
 

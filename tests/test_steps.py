@@ -165,7 +165,7 @@ def test_a_status_added_to_the_table_is_accepted_by_the_model(monkeypatch):
 SUB_PATH = "submissions/2021/minge/2021-minge-001.md"
 ISSUE_PATH = "issues/2021/001.md"
 ANCHORS = workflow.Anchors(people=[], units={}, require_signature=False, signature_why="", signers_path="",
-                           signers=None, severity={})
+                           signers=None)
 
 
 def _sub_text(status: str) -> bytes:

@@ -2,6 +2,7 @@
 a user has to change (or, for an edit made during a check, a stop with a clear message)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
@@ -67,7 +68,7 @@ def test_an_item_listed_twice_on_one_line_names_the_entries(root, monkeypatch):
 
 def status_findings(root: Path, today: dt.date, path: str = ITEM) -> set[tuple[str, int | None, str]]:
     campaign = load.load_campaign(root, cache=False)
-    found = checks.run(campaign, checks.Context(options={"today": today}), families=["status"])
+    found = checks.run(campaign, checks.Context(today=today), families=["status"])
     return {(f.code, f.line, f.severity) for f in found if f.path == path}
 
 
@@ -218,9 +219,9 @@ def test_check_stops_when_a_file_is_edited_while_it_runs(root, monkeypatch):
     def ref_while_someone_saves(campaign, ctx):
         path = root / ITEM
         path.write_text(path.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
-        return original(campaign, ctx)
+        return original.check(campaign, ctx)
 
-    monkeypatch.setitem(checks.FAMILIES, "ref", ref_while_someone_saves)
+    monkeypatch.setitem(checks.FAMILIES, "ref", dataclasses.replace(original, check=ref_while_someone_saves))
     monkeypatch.chdir(root)
     res = CliRunner().invoke(cli.main, ["check"])
     assert res.exit_code == 2 and ITEM in res.output and "重新运行" in res.output

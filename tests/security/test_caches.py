@@ -251,9 +251,9 @@ def test_rewritten_snapshot_cannot_drop_an_error(repo, expected):
     """The issue's attack: the snapshot's findings without the pii.mobile error, digest recomputed."""
     path = snap(repo) / "findings.bin"
     findings = _payload(path)
-    draft, loaded, found = findings[PHONE]
-    assert any(f[4] == "pii.mobile" for f in found)
-    findings[PHONE] = (draft, loaded, [f for f in found if f[4] != "pii.mobile"])
+    draft, loaded, found = findings[PHONE]  # found: family → its findings
+    assert any(f[4] == "pii.mobile" for f in found["pii"])
+    findings[PHONE] = (draft, loaded, {**found, "pii": [f for f in found["pii"] if f[4] != "pii.mobile"]})
     path.write_bytes(_old_blob(findings))
     code, out, err = run(repo, *ARGS["base"])
     assert code == 1 and '"pii.mobile"' in out and (code, out) == expected["base"], err

@@ -2,7 +2,8 @@
 the documents that changed.
 
 A per-file family's findings on a document depend only on that document, the registries (schema/,
-including the phrase list) and the tool's code. So for each such family the cache keeps, per document,
+including the phrase list) and the tool's code (``Family.per_file`` in the family table,
+checks/__init__.py). So for each such family the cache keeps, per document,
 a hash of its text and path and the findings the family yielded on it, under a fingerprint of the
 registries and the tool (``_context_fingerprint``): a change to either makes a fresh cache. Layout:
 ``.jianyan-cache/findings-v<FORMAT>/<family>.bin``, one signed blob per family (loadcache.write_blob);
@@ -12,18 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+from dataclasses import replace
 from pathlib import Path
 
 from jianyan.accel.loadcache import FORMAT, fingerprint, read_blob, write_blob
 from jianyan.accel.pools import processes
 from jianyan.campaign.load import Campaign
+from jianyan.checks import Context, Family
 from jianyan.findings import Finding
 from jianyan.fsutil import read_regular
 from jianyan.where import CACHE_DIR, cache_enabled, cache_folder, discard, drop_old_versions
-
-# Families whose findings on a document depend only on that document, the registries (schema/,
-# including the phrase list) and the tool's code: an unchanged document's findings are reused.
-PER_FILE_FAMILIES = ("length", "quality", "pii")
 
 PARALLEL_MIN = 256  # below this many documents to check, forking costs more than it saves
 CONTEXT_FILE_MAX = 8 << 20  # a registry is refused past 5 MB (repo.REGISTRY_MAX_BYTES)
@@ -50,13 +49,15 @@ def _context_fingerprint(root: Path, registries, family: str) -> str:
     return h.hexdigest()
 
 
-def cached_family(name: str, check, campaign, ctx):
-    """Findings of family ``name``: reused for unchanged documents, computed only for the others.
+def cached_family(family: Family, campaign: Campaign, ctx: Context) -> list[Finding]:
+    """Findings of ``family`` (a ``checks.Runner``): a per-file family's reused for unchanged documents,
+    computed only for the others.
 
     The family runs on a copy of the campaign holding just the documents whose text, registries or
     tool changed (and are in scope); findings that are not about a document (e.g. a broken phrase
-    list) come from that run every time. Same findings as ``check(campaign, ctx)``."""
-    if name not in PER_FILE_FAMILIES:
+    list) come from that run every time. Same findings as ``family.check(campaign, ctx)``."""
+    name, check = family.name, family.check
+    if not family.per_file:
         return list(check(campaign, ctx))
     if campaign.partial or not cache_enabled(campaign.root):
         return per_file(check, campaign, ctx)
@@ -88,7 +89,7 @@ def cached_family(name: str, check, campaign, ctx):
         todo.append(doc)
     part = Campaign(campaign.root, campaign.registries, todo_subs, todo_issues, campaign.unknown_files, [],
                     campaign.originals)
-    found = per_file(check, part, type(ctx)(only=None, changed=ctx.changed, options=ctx.options))
+    found = per_file(check, part, replace(ctx, only=None))
     out.extend(found)
     fresh = {d.path: [] for d in (*todo_subs, *todo_issues)}
     for f in found:

@@ -9,11 +9,17 @@ texts. A later `check --base REF` whose merge-base (or HEAD) has a snapshot then
 2. runs a full check instead when anything besides submissions, bulletin issues, feedback records and
    docs changed (a registry, a template, the settings…), or when too much changed;
 3. reads the changed submissions, every bulletin issue and feedback record, and the unchanged
-   submissions whose findings depend on a changed file — the ones that name it in ``related``, the
-   ones adopted in a changed issue, the item of a changed feedback record, any file with the same id —
-   and, when the day changed, the ones whose findings depend on the date (future dates, urgent items);
-4. runs every check on that partial campaign (other submissions are read on demand when a check looks
+   submissions whose findings depend on a changed file, as the check families declare it
+   (``Family.depends_on``, checks/__init__.py; ``HONOURED`` says how each dependency is followed here) —
+   the ones that name it in ``related``, the ones adopted in a changed issue, the item of a changed
+   feedback record, any file with the same id — and, when the day changed, the ones whose findings
+   depend on the date (future dates, urgent items);
+4. runs the checks on that partial campaign (other submissions are read on demand when a check looks
    one up by id) and takes the stored findings for every file it did not read (``Partial.rest``).
+
+A family whose dependencies the snapshot does not know how to follow (a cross-file family that
+declares none, or one not in ``HONOURED``) means: no snapshot is used or stored (``supports``), and
+the full check runs.
 
 The findings are the same as a full `check --base` (tests/test_snapshot.py compares them on many
 changes). Two things are the snapshot's, by design: dup.* findings are only worked out for changed
@@ -23,7 +29,7 @@ snapshot's.
 Layout: ``.jianyan-cache/snapshot-v<SNAPSHOT_FORMAT>/<commit>/`` with ``meta.bin`` (commit, day, tool
 fingerprint, issue and feedback keys, ids that differ from file names, date-dependent files),
 ``rdeps.bin`` (key → files depending on it), ``findings.bin`` (file → whether a draft, the loader's
-findings, the check families' findings) and ``dup/`` (dup/stored.py). Each .bin is a blob signed with
+findings, each check family's findings) and ``dup/`` (dup/stored.py). Each .bin is a blob signed with
 this machine's key (loadcache.write_blob) under a label naming the commit, a random id of this
 snapshot (kept in meta.bin) and the part, so parts of two snapshots cannot be mixed; a folder is
 written under a temporary name and renamed; the newest KEEP snapshots are kept. Anything unreadable,
@@ -41,6 +47,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jianyan.checks import FAMILIES, LOADER, Family
 from jianyan.findings import Finding
 from jianyan.vcs.git import Change, Git, GitError
 from jianyan.accel.loadcache import fingerprint, read_blob, write_blob
@@ -51,11 +58,6 @@ from jianyan.where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, ca
 
 KEEP = 3
 MAX_READ = 2000        # files to read beyond which a full check is as quick
-# Check families whose findings are exactly those of the category of the same name: a --base run of
-# only these can take the rest from a snapshot too.
-SAME_NAMED = frozenset({"dup", "length", "quality", "pii"})
-# Findings worked out again on every --base run: duplication of the changed items, the change itself.
-NOT_STORED = ("dup.", "workflow.")
 # Changes that cannot alter any check's findings.
 INERT = ("docs/", "README.md")
 
@@ -70,12 +72,41 @@ def _stem_id(path: str) -> str:
 
 # --- what each file provides and depends on ------------------------------------------------------
 
-def submission_deps(model) -> set[str]:
-    """Keys of other files a submission's findings depend on (its own id is looked up by path)."""
-    keys = {f"id:{r}" for r in model.related}
-    if model.adopted_in:
-        keys.add(f"issue:{model.adopted_in}")
-    return keys
+# Dependencies (checks.DEPENDENCIES) that are a submission's links to other files: the keys of those
+# files, stored in rdeps.bin; a change that touches a key reads the submissions depending on it again.
+KEYED = {
+    "related": lambda model: {f"id:{r}" for r in model.related},
+    "adopted_in": lambda model: {f"issue:{model.adopted_in}"} if model.adopted_in else set(),
+}
+# How the other dependencies are honoured.
+HONOURED = {
+    **{name: "its keys in rdeps.bin" for name in KEYED},
+    "same_id": "a touched id reads every file that has it (its path, or an id that differs from the file name)",
+    "items": "every bulletin issue is read; a changed one touches its key and its items' ids",
+    "record_item": "every feedback record is read; a changed one touches its item's id",
+    "day": "on another day the files whose findings depend on the date are read (``_timely``)",
+    "codeowners": "a change outside submissions/, issues/, feedback/ and docs runs a full check (``_kind``)",
+    "texts": "not stored: worked out again for the changed items against the stored duplication index",
+    "base": "not stored: the change is checked on every run",
+}
+# Families with one of these dependencies are worked out again on every run.
+NOT_STORED = frozenset({"texts", "base"})
+
+
+def supports(families) -> bool:
+    """Whether the snapshot can stand in for a full check of ``families``: each declares what its findings
+    depend on (a cross-file family at least one dependency) and the snapshot follows every dependency."""
+    return all((f.depends_on or not f.cross_file) and set(f.depends_on) <= HONOURED.keys() for f in families)
+
+
+def _stored_families() -> list[Family]:
+    return [f for f in FAMILIES.values() if f.check is not None and not NOT_STORED & set(f.depends_on)]
+
+
+def _links() -> list:
+    """The key functions of the links the stored families' findings depend on."""
+    wanted = {d for f in _stored_families() for d in f.depends_on}
+    return [keys for name, keys in KEYED.items() if name in wanted]
 
 
 def issue_keys(model) -> set[str]:
@@ -83,8 +114,10 @@ def issue_keys(model) -> set[str]:
 
 
 def _timely(model, day: dt.date) -> bool:
-    """Findings that change with the date: a date after today, an urgent item's waiting time."""
-    return model.date > day or bool(getattr(model, "urgent", False))
+    """Findings that change with the date: a date after today (of the item or of a review), an urgent item's
+    waiting time."""
+    dates = (model.date, getattr(model.review, "date", None), getattr(model.committee_review, "date", None))
+    return any(d is not None and d > day for d in dates) or bool(getattr(model, "urgent", False))
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -115,10 +148,11 @@ def clean_commit(root: Path) -> str | None:
         return None
 
 
-def save(campaign: Campaign, raw: list[Finding], today: dt.date | None = None) -> None:
-    """Store a full check of a clean work tree (``raw``: findings before ``finalize``). Never raises."""
+def save(campaign: Campaign, found: dict[str, list[Finding]], today: dt.date | None = None) -> None:
+    """Store a full check of a clean work tree (``found``: each family's findings before ``finalize``, as
+    ``checks.collect`` gives them). Never raises."""
     root = Path(campaign.root)
-    if campaign.partial or campaign.registries is None or not cache_enabled(root):
+    if campaign.partial or campaign.registries is None or not cache_enabled(root) or not supports(FAMILIES.values()):
         return
     commit = clean_commit(root)
     if commit is None:
@@ -134,6 +168,7 @@ def save(campaign: Campaign, raw: list[Finding], today: dt.date | None = None) -
         return
     try:
         rdeps: dict[str, list[str]] = {}
+        links = _links()
         odd_ids: dict[str, str] = {}
         drafts: set[str] = set()
         timely: list[str] = []
@@ -147,21 +182,23 @@ def save(campaign: Campaign, raw: list[Finding], today: dt.date | None = None) -
                 drafts.add(doc.path)
             if _timely(s, day):
                 timely.append(doc.path)
-            for key in submission_deps(s):
-                rdeps.setdefault(key, []).append(doc.path)
+            for keys in links:  # its own id is looked up by path
+                for key in keys(s):
+                    rdeps.setdefault(key, []).append(doc.path)
         provides = {d.path: sorted(issue_keys(d.model)) for d in campaign.issues if d.model is not None}
         from jianyan.tracking.feedback import tracking_of
         for rec in tracking_of(campaign).records:
             if rec.model is not None:
                 provides[rec.path] = [f"id:{rec.model.item}"]
-        # per file: whether a draft, the loader's findings, the check families' findings
-        stored: dict[str, tuple[bool, list, list]] = {}
+        # per file: whether a draft, the loader's findings, each check family's findings
+        stored: dict[str, tuple[bool, list, dict[str, list]]] = {}
         prefix = SUBMISSIONS_DIR + "/"
-        loader = set(campaign.findings)
-        for f in raw:
-            if f.path.startswith(prefix) and not f.code.startswith(NOT_STORED):
-                stored.setdefault(f.path, (f.path in drafts, [], []))[1 if f in loader else 2].append(
-                    (f.path, f.line, f.column, f.severity, f.code, f.message))
+        for name in (LOADER.name, *(f.name for f in _stored_families())):
+            for f in found.get(name, ()):
+                if f.path.startswith(prefix):
+                    _, loaded, by_family = stored.setdefault(f.path, (f.path in drafts, [], {}))
+                    (loaded if name == LOADER.name else by_family.setdefault(name, [])).append(
+                        (f.path, f.line, f.column, f.severity, f.code, f.message))
         ident = secrets.token_hex(8)
         meta = {"format": FORMAT, "commit": commit, "tool": fingerprint(), "day": day.isoformat(),
                 "files": len(campaign.submissions) + len(campaign.issues), "id": ident,
@@ -211,16 +248,18 @@ class Partial:
         they are gone)."""
         return self.index, self.read | self.gone
 
-    def rest(self, families: set[str] | None = None) -> tuple[list[Finding], set[str]]:
-        """The stored findings of every file not read this run, and the drafts among those files.
-        ``families``: only these check families ran (each of SAME_NAMED), besides the loader."""
-        out: list[Finding] = []
+    def rest(self, families: set[str] | None = None) -> tuple[dict[str, list[Finding]], set[str]]:
+        """The stored findings of every file not read this run, by family (the loader's under its name),
+        and the drafts among those files. ``families``: only these check families run, besides the loader."""
+        out: dict[str, list[Finding]] = {LOADER.name: []}
         drafts: set[str] = set()
         for path, (draft, loaded, found) in self.findings.items():
             if path in self.read or path in self.gone:
                 continue
-            out.extend(Finding(*f) for f in loaded)
-            out.extend(Finding(*f) for f in found if families is None or f[4].split(".", 1)[0] in families)
+            out[LOADER.name].extend(Finding(*f) for f in loaded)
+            for name, stored in found.items():
+                if families is None or name in families:
+                    out.setdefault(name, []).extend(Finding(*f) for f in stored)
             if draft:
                 drafts.add(path)
         return out, drafts
@@ -249,11 +288,12 @@ def _kind(path: str) -> str | None:
 
 
 def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: Git, prefix: str,
-            progress=None, today: dt.date | None = None) -> Partial | None:
+            families, progress=None, today: dt.date | None = None) -> Partial | None:
     """The partial campaign for the first commit among ``candidates`` (commit, its changes to the work
-    tree or None to ask git) that has a usable snapshot; None when a full check is needed."""
+    tree or None to ask git) that has a usable snapshot, to run ``families`` (checks.Family) on; None when
+    a full check is needed."""
     root = Path(root)
-    if not cache_enabled(root) or not cache_folder(folder_of(root)):
+    if not supports(families) or not cache_enabled(root) or not cache_folder(folder_of(root)):
         return None
     # the submissions the change under check touches are read whatever the snapshot (HEAD's has them
     # unchanged, but the change's own checks compare them with the base)

@@ -9,9 +9,9 @@ from jianyan.campaign.load import Doc
 
 
 def today(ctx) -> dt.date:
-    """The day a check judges dates against: ``ctx.options["today"]`` when the caller fixes it (tests,
-    a check replayed for a past day), else the clock's."""
-    return ctx.options.get("today") or dt.date.today()
+    """The day a check judges dates against: ``ctx.today``, which whoever builds the context sets (the
+    clock's day by default; a test or a check replayed for a past day gives its own). Never the clock here."""
+    return ctx.today
 
 
 def repeated(docs: Iterable[Doc], key: Callable[[Doc], str]) -> Iterator[tuple[str, Doc, str]]:

@@ -51,7 +51,6 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
         queries_paths = set(ctx.only)
     wanted = [d for d in campaign.submissions if d.model is not None
               and (queries_paths is None or d.path in queries_paths)]
-    progress = ctx.options.get("progress")  # a callable from the CLI (stderr on a terminal), or None
     settings_path = regs.paths.get("settings", SETTINGS_FILE)
     line = regs.lines["settings"].line_of(("dup", "reference_dir")) if "settings" in regs.lines else None
     if not wanted:  # nothing to compare: jieba is not even loaded
@@ -59,9 +58,8 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
             for problem in reference_entries(campaign.root, settings.reference_dir)[1]:
                 yield Finding(settings_path, line, None, ERROR, "dup.reference_dir", problem)
         return
-    part = ctx.options.get("partial")  # snapshot.Partial: the other texts are in its stored index
-    analysis = Analysis.run(campaign, progress=progress, stored=part.dup if part is not None else None,
-                            warmup=ctx.options.get("dup_warmup"))
+    # with a snapshot (accel/snapshot.py) the texts not read this run are in its stored index
+    analysis = Analysis.run(campaign, progress=ctx.progress, stored=ctx.dup_stored, warmup=ctx.dup_warmup)
     for problem in analysis.problems:
         yield Finding(settings_path, line, None, ERROR, "dup.reference_dir", problem)
     for res in analysis.results(analysis.queries(queries_paths)):
@@ -70,7 +68,7 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
 
 def warm_up(root: Path):
     """Start computing the submissions' features into the cache while the repository is being read
-    (dup/parallel.py); give the result to ``check`` as ``ctx.options["dup_warmup"]``."""
+    (dup/parallel.py); give the result to ``check`` as ``ctx.dup_warmup``."""
     from jianyan.dup.index.parallel import Warmup
     from jianyan.campaign.load import scan
     return Warmup(root, [path for path, symlink in scan(root / SUBMISSIONS_DIR) if not symlink])

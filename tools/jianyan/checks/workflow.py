@@ -69,7 +69,7 @@ FROZEN_ONCE_SUBMITTED = ("id", "submitter", "unit", "date")
 TRUST_FILES = {registry_path("roles"): "人员和角色登记表", registry_path("units"): "报送单位登记表",
                registry_path("settings"): "活动设置", **{p: "审核分工文件" for p in owners.FILES}}
 
-__all__ = ["ChangeSet", "prepare", "diff", "pair_renames", "check_change", "GitError"]
+__all__ = ["ChangeSet", "prepare", "diff", "pair_renames", "check", "check_change", "protected_severity", "GitError"]
 
 
 @dataclass
@@ -186,7 +186,6 @@ class Anchors:
     signature_why: str  # why signatures are required when the base's setting is not the reason ("" when it is)
     signers_path: str
     signers: bytes | None  # the allowed_signers file at the base
-    severity: dict[str, str]
 
     def person(self, who: str | None):
         return next((p for p in self.people or () if who and who in (p.name, p.code)), None)
@@ -204,10 +203,21 @@ def _model_at(cs: ChangeSet, rev: str, path: str, model):
     return validate(model, parsed)[0] if parsed.ok else None
 
 
+def _base_settings(cs: ChangeSet) -> Settings | None:
+    return _model_at(cs, cs.base, registry_path("settings"), Settings)
+
+
+def protected_severity(cs: ChangeSet) -> dict[str, str]:
+    """The severity overrides of the base revision, which workflow.* findings take (``checks.finalize``):
+    a change cannot switch off the check of itself. Read before the checks run (``Context``)."""
+    settings = _base_settings(cs)
+    return dict(settings.severity) if settings else {}
+
+
 def _anchors(campaign: Campaign, cs: ChangeSet) -> Anchors:
     roles = _model_at(cs, cs.base, registry_path("roles"), RolesFile)
     units = _model_at(cs, cs.base, registry_path("units"), UnitsFile)
-    settings = _model_at(cs, cs.base, registry_path("settings"), Settings)
+    settings = _base_settings(cs)
     new_settings = campaign.registries.settings if campaign.registries else None
     # the pull request may switch signatures on (stricter), never off; unreadable base settings: the strictest
     require, why = True, ""
@@ -221,8 +231,7 @@ def _anchors(campaign: Campaign, cs: ChangeSet) -> Anchors:
     return Anchors(people=list(roles.people) if roles else None,
                    units={u.code: u for u in units.units} if units else {},
                    require_signature=require, signature_why=why, signers_path=signers_path,
-                   signers=cs.at(cs.base, signers_path),
-                   severity=dict(settings.severity) if settings else {})
+                   signers=cs.at(cs.base, signers_path))
 
 
 # --- the check -------------------------------------------------------------------------------
@@ -231,14 +240,18 @@ def _anchors(campaign: Campaign, cs: ChangeSet) -> Anchors:
 SUPERSEDED = {"workflow.issue_frozen", "workflow.issue_deleted", "workflow.frozen_body"}
 
 
-def check_change(campaign: Campaign, base: str, ctx) -> Iterator[Finding]:
-    """Findings for the change from the merge-base of ``base`` to the working tree."""
-    cs = ctx.options.get("changeset") if ctx is not None else None
+def check(campaign: Campaign, ctx) -> Iterator[Finding]:
+    """The workflow family: the change under ``--base`` (``ctx.base``; nothing without it)."""
+    if ctx.base is not None:
+        yield from check_change(campaign, ctx.base, ctx.changeset)
+
+
+def check_change(campaign: Campaign, base: str, cs: ChangeSet | None = None) -> Iterator[Finding]:
+    """Findings for the change from the merge-base of ``base`` to the working tree (``cs``: that change,
+    renames paired, when the caller has it)."""
     if cs is None:
         cs = prepare(campaign, base)
     anchors = _anchors(campaign, cs)
-    if ctx is not None:
-        ctx.options["protected_severity"] = anchors.severity
     if not cs.ancestor:
         yield info(".", None, "workflow.base_not_ancestor",
                    f"{base} 不是当前提交的祖先（分支落后于或偏离了基准分支）：改动从二者的分叉点 "

@@ -1,0 +1,93 @@
+"""The `jianyan check` pipeline: which families run (``check --only``), the stored check of a commit
+(snapshot.py), the duplication warm-up, the lean load, the findings cache (findingscache.py), storing a
+new snapshot and the final filtering. The fast path around the domain's checks (checks/__init__.py):
+what it returns is what ``checks.run`` on the whole campaign would give.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from jianyan import checks
+from jianyan.accel import snapshot
+from jianyan.accel.findingscache import cached_family
+from jianyan.campaign.load import Campaign, load_campaign
+from jianyan.checks.workflow import diff, pair_renames, protected_severity
+from jianyan.findings import ERROR, Finding
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What `jianyan check` reports."""
+
+    findings: list[Finding]  # severity-adjusted, in scope, sorted
+    files: int  # submission and issue files in the work tree (the summary line counts them)
+
+    @property
+    def failed(self) -> bool:
+        """At least one error: the command exits with EXIT_FINDINGS."""
+        return any(f.severity == ERROR for f in self.findings)
+
+
+def scope(root: Path, paths: Iterable[Path]) -> set[str] | None:
+    """Repository-relative files under the given paths, which exist inside ``root`` (None: everything)."""
+    paths = list(paths)
+    if not paths:
+        return None
+    out: set[str] = set()
+    for p in paths:
+        full = p.resolve()
+        files = [full] if full.is_file() else [x for x in full.rglob("*") if x.is_file()]
+        out.update(x.relative_to(root).as_posix() for x in files)
+    return out
+
+
+def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only: Iterable[str] = (),
+          say: Callable[[str], None] | None = None, load: Callable[[bool], Campaign] | None = None,
+          today: dt.date | None = None) -> CheckResult:
+    """Check the campaign at ``root``: the files under ``paths`` (all when none), the change since the
+    merge-base of ``base``, the families and categories ``only`` names (``checks.select``).
+
+    ``say``: notes for the user while it runs; ``load(parallel)``: reads the campaign (lean: the texts of a
+    large campaign are not held), parsing over all cores when ``parallel`` (the caller may show a
+    progress bar); ``today``: the day dates are judged against. Raises the domain's errors (an unknown
+    --only name, a base git cannot resolve, a file saved during the run)."""
+    selection = checks.select(only)
+    only_paths = scope(root, paths)
+    today = today or dt.date.today()
+    load = load or (lambda parallel: load_campaign(root, parallel=parallel, lean=True))
+    families = list(checks.FAMILIES.values()) if selection.families is None else \
+        [checks.FAMILIES[name] for name in selection.families]
+    part = warm = cs = None
+    try:
+        if base:  # changed paths first: other families (dup) look at ctx.changed
+            cs = diff(root, base)
+            if only_paths is None:  # a stored check of the merge-base (or HEAD) spares reading the rest
+                commits = [(cs.merge_base, cs.changes)] + ([(cs.head, None)] if cs.head else [])
+                part = snapshot.partial(root, commits, cs.git, cs.prefix, families, progress=say, today=today)
+        if part is None and (selection.families is None or "dup" in selection.families):
+            warm = checks.dup_check.warm_up(root)  # overlaps the reading
+        # while the warm-up's workers keep the cores busy, parsing in this process saves the pool's pickling
+        campaign = part.campaign if part else load(not (warm and warm.busy))
+        if cs is not None:
+            pair_renames(campaign, cs)
+        ctx = checks.Context(only=only_paths, changed=cs.paths if cs else None, today=today, base=base,
+                             changeset=cs, protected_severity=protected_severity(cs) if cs else None,
+                             progress=say, dup_warmup=warm, dup_stored=part.dup if part else None)
+        found = checks.collect(campaign, ctx, selection.families, runner=cached_family)
+        campaign.verify_unchanged()  # a file saved during the run: its findings would mix two versions
+    finally:
+        if warm is not None:
+            warm.stop()  # still running only when the duplication check did not need it
+    drafts: set[str] = set()
+    if part is not None:
+        stored, drafts = part.rest(selection.families)
+        for name, more in stored.items():
+            found.setdefault(name, []).extend(more)
+    elif only_paths is None and selection.families is None:  # a full check of everything
+        snapshot.save(campaign, found, today)
+    raw = [f for each in found.values() for f in each]
+    findings = checks.finalize(campaign, ctx, raw, drafts, keep=selection.keeps(found))
+    return CheckResult(findings, part.files if part else len(campaign.submissions) + len(campaign.issues))
