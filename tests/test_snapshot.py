@@ -6,6 +6,7 @@ files and those depending on them), and with every cache off (reading everything
 must be identical, byte for byte."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -104,7 +105,8 @@ def test_snapshot_check_equals_full_check(main_repo, tmp_path, case):
     assert json.loads(quick.out) != main
 
 
-@pytest.mark.parametrize("only", [["dup"], ["quality", "pii"]])
+# a family or a category: each resolved through the family table, each taken from the snapshot by family
+@pytest.mark.parametrize("only", [["dup"], ["quality", "pii"], ["ref"], ["schema"], ["status", "yaml"]])
 def test_only_some_families_from_the_snapshot_equals_full(main_repo, tmp_path, only):
     root = _branch(main_repo, tmp_path / "pr", CASES["near_copy_added"])
     args = [a for name in only for a in ("--only", name)]
@@ -168,3 +170,25 @@ def test_a_new_day_reads_the_date_dependent_items_again(main_repo, tmp_path):
     full = run_cli(root, "check", "--base", "main", "--format", "json", env={"JIANYAN_CACHE": "0"})
     assert "受影响的 0 篇" in same_day.err and "受影响的 1 篇" in other_day.err, (same_day.err, other_day.err)
     assert other_day.out == same_day.out == full.out
+
+
+@pytest.mark.parametrize("dates, urgent, timely", [
+    ({}, False, False),
+    ({"date": 3}, False, True),
+    ({"review": 3}, False, True),  # a review dated after the day: schema.future_date until that day
+    ({"committee_review": 3}, False, True),
+    ({}, True, True),  # an urgent item's waiting time grows every day
+])
+def test_the_items_whose_findings_depend_on_the_day(dates, urgent, timely):
+    from types import SimpleNamespace
+
+    from jianyan.accel.snapshot import _timely
+    day = dt.date(2021, 5, 1)
+
+    def on(key):
+        return day + dt.timedelta(days=dates[key]) if key in dates else day - dt.timedelta(days=9)
+
+    review = SimpleNamespace(date=on("review"))
+    committee = SimpleNamespace(date=on("committee_review"))
+    model = SimpleNamespace(date=on("date"), review=review, committee_review=committee, urgent=urgent)
+    assert _timely(model, day) is timely
