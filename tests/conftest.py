@@ -44,7 +44,8 @@ class Result:
 
 
 def run_cli(cwd: Path, *args: str, env: dict | None = None, input: str | None = None) -> Result:
-    """Run the installed ``jianyan`` command as a user would (``python -m jianyan``)."""
+    """Run the installed ``jianyan`` command as a user would (``python -m jianyan``): for end-to-end tests,
+    where the process itself is the point (start-up, a hook or server that starts it, a terminal's stdin)."""
     full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
     full_env.pop("JIANYAN_ROOT", None)
     proc = subprocess.run([sys.executable, "-m", "jianyan", *args], cwd=cwd, env=full_env,
@@ -52,24 +53,26 @@ def run_cli(cwd: Path, *args: str, env: dict | None = None, input: str | None = 
     return Result(proc)
 
 
-@pytest.fixture
-def cli():
-    return run_cli
-
-
 def in_process(monkeypatch):
-    """``run(cwd, *args) -> Result``: the real CLI in this process (click's runner; exceptions are not
-    caught, so a traceback fails the test). Tests that make many calls use it: start-up would dominate."""
+    """``run(cwd, *args, env=None, input=None) -> Result``: the real CLI in this process (click's runner),
+    as ``run_cli`` runs it in a new one, without the second of start-up each call. Exceptions are not caught
+    by the runner: one that escapes the command group's own handler fails the test with its traceback."""
     from click.testing import CliRunner
 
     from jianyan.cli import main
     monkeypatch.delenv("JIANYAN_ROOT", raising=False)
 
-    def run(cwd: Path, *args: str) -> Result:
+    def run(cwd: Path, *args: str, env: dict | None = None, input: str | None = None) -> Result:
         monkeypatch.chdir(cwd)
-        res = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        res = CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
         return Result(subprocess.CompletedProcess(args, res.exit_code, res.stdout, res.stderr))
     return run
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    """``cli(cwd, *args, env=None, input=None)``: the real CLI, in this process (``in_process``)."""
+    return in_process(monkeypatch)
 
 
 def pytest_configure(config):
