@@ -6,21 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-ITEM = """---
-id: 2021-minge-901
-title: 关于完善黄河滩区居民迁建后续扶持政策的建议
-submitter: 民革山东省委会
-unit: minge
-topic: 1
-kind: suggestion
-status: submitted
-date: 2021-03-10
----
-{body}
-"""
-BODY = ("黄河滩区居民迁建工程完成后，部分新村产业配套不足，群众就近就业困难。" * 8 + "\n\n"
-        "## 对策建议\n\n一是由省发展改革委牵头制定后续扶持方案。二是由省人力资源社会保障厅组织技能培训。\n")
+from helpers.items import item_text
 
 
 def write(campaign: Path, rel: str, text: str) -> Path:
@@ -28,17 +14,6 @@ def write(campaign: Path, rel: str, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode("utf-8"))
     return path
-
-
-def item(**changes) -> str:
-    text = ITEM.format(body=changes.pop("body", BODY))
-    for key, value in changes.items():
-        lines = text.split("\n")
-        lines = [f"{key}: {value}" if ln.startswith(f"{key}:") else ln for ln in lines]
-        if not any(ln.startswith(f"{key}:") for ln in lines):
-            lines.insert(2, f"{key}: {value}")
-        text = "\n".join(lines)
-    return text
 
 
 NEW = "submissions/2021/minge/2021-minge-901.md"
@@ -55,7 +30,7 @@ def test_sample_campaign_passes(campaign, cli):
 
 
 def test_json_output_shape(campaign, cli):
-    write(campaign, NEW, item(topic="9"))
+    write(campaign, NEW, item_text(topic="9"))
     r = cli(campaign, "check", "--format", "json")
     assert r.code == 1
     rows = r.json()
@@ -65,7 +40,7 @@ def test_json_output_shape(campaign, cli):
 
 
 def test_text_output_is_one_finding_a_line(campaign, cli):
-    write(campaign, NEW, item(unit="mingee"))
+    write(campaign, NEW, item_text(unit="mingee"))
     r = cli(campaign, "check", NEW)
     assert r.code == 1
     lines = r.out.strip().split("\n")
@@ -73,7 +48,7 @@ def test_text_output_is_one_finding_a_line(campaign, cli):
 
 
 def test_only_given_paths_are_reported(campaign, cli):
-    write(campaign, NEW, item(topic="9"))
+    write(campaign, NEW, item_text(topic="9"))
     r = cli(campaign, "check", "submissions/2021/jinan", "--format", "json")
     assert r.code == 0 and r.json() == []
 
@@ -89,20 +64,20 @@ def test_only_given_paths_are_reported(campaign, cli):
     ({"id": "2021-minge-91"}, ("schema.invalid", 2)),
 ])
 def test_schema_findings_at_key_lines(campaign, cli, changes, expected):
-    write(campaign, NEW, item(**changes))
+    write(campaign, NEW, item_text(**changes))
     r = cli(campaign, "check", "--format", "json")
     assert expected in findings_for(r), r
 
 
 def test_unknown_key_messages_give_the_fix(campaign, cli):
-    write(campaign, NEW, item(**{"标题": "x", "titel": "y"}))
+    write(campaign, NEW, item_text(**{"标题": "x", "titel": "y"}))
     msgs = [f["message"] for f in cli(campaign, "check", "--format", "json").json() if f["path"] == NEW]
     assert any("请写成英文“title”" in m for m in msgs)
     assert any("是不是“title”" in m for m in msgs)
 
 
 def test_missing_required_key(campaign, cli):
-    text = item().replace("unit: minge\n", "")
+    text = item_text().replace("unit: minge\n", "")
     write(campaign, NEW, text)
     r = cli(campaign, "check", "--format", "json")
     f = [x for x in r.json() if x["path"] == NEW and x["code"] == "schema.missing"]
@@ -110,20 +85,20 @@ def test_missing_required_key(campaign, cli):
 
 
 def test_path_must_match_id(campaign, cli):
-    write(campaign, "submissions/2021/minge/wrong-name.md", item())
+    write(campaign, "submissions/2021/minge/wrong-name.md", item_text())
     r = cli(campaign, "check", "--format", "json")
     assert ("ref.path", 2) in findings_for(r, "submissions/2021/minge/wrong-name.md")
 
 
 def test_id_unit_and_folder(campaign, cli):
-    write(campaign, "submissions/2021/jinan/2021-minge-901.md", item())
+    write(campaign, "submissions/2021/jinan/2021-minge-901.md", item_text())
     r = cli(campaign, "check", "--format", "json")
     assert ("ref.path", 2) in findings_for(r, "submissions/2021/jinan/2021-minge-901.md")
 
 
 def test_duplicate_id_reported_on_both_files(campaign, cli):
-    write(campaign, NEW, item())
-    write(campaign, "submissions/2021/minge/copy.md", item())
+    write(campaign, NEW, item_text())
+    write(campaign, "submissions/2021/minge/copy.md", item_text())
     r = cli(campaign, "check", "--format", "json")
     assert ("ref.duplicate_id", 2) in findings_for(r)
     assert ("ref.duplicate_id", 2) in findings_for(r, "submissions/2021/minge/copy.md")
@@ -137,10 +112,10 @@ def test_unknown_files_are_errors(campaign, cli):
 
 
 def test_status_rules(campaign, cli):
-    write(campaign, NEW, item(status="rejected"))
+    write(campaign, NEW, item_text(status="rejected"))
     r = cli(campaign, "check", "--format", "json")
     assert ("schema.needs_review", 8) in findings_for(r)
-    rejected = item(status="rejected").replace("---\n黄河", "review:\n  by: 孙某某\n  date: 2021-03-12\n---\n黄河")
+    rejected = item_text(status="rejected").replace("---\n黄河", "review:\n  by: 孙某某\n  date: 2021-03-12\n---\n黄河")
     write(campaign, NEW, rejected)
     r = cli(campaign, "check", "--format", "json")
     assert ("schema.needs_reason", 10) in findings_for(r)
@@ -148,7 +123,7 @@ def test_status_rules(campaign, cli):
 
 def test_member_item_needs_committee_review_before_accepted(campaign, cli):
     rel = "submissions/2021/jingji/2021-jingji-901.md"
-    text = (item(status="accepted", unit="jingji", id="2021-jingji-901", submitter="刘某某")
+    text = (item_text(status="accepted", unit="jingji", id="2021-jingji-901", submitter="刘某某")
             .replace("---\n黄河", "review:\n  by: 孙某某\n  date: 2021-03-12\n---\n黄河"))
     write(campaign, rel, text)
     r = cli(campaign, "check", "--format", "json")
@@ -156,7 +131,7 @@ def test_member_item_needs_committee_review_before_accepted(campaign, cli):
 
 
 def test_adopted_needs_its_issue(campaign, cli):
-    text = item(status="adopted").replace("---\n黄河", "review:\n  by: 孙某某\n  date: 2021-03-12\n---\n黄河")
+    text = item_text(status="adopted").replace("---\n黄河", "review:\n  by: 孙某某\n  date: 2021-03-12\n---\n黄河")
     write(campaign, NEW, text)
     r = cli(campaign, "check", "--format", "json")
     assert ("schema.needs_adopted_in", 8) in findings_for(r)
@@ -166,19 +141,19 @@ def test_adopted_needs_its_issue(campaign, cli):
 
 
 def test_reviewer_must_hold_the_role(campaign, cli):
-    text = item(status="accepted").replace("---\n黄河", "review:\n  by: 周某\n  date: 2021-03-12\n---\n黄河")
+    text = item_text(status="accepted").replace("---\n黄河", "review:\n  by: 周某\n  date: 2021-03-12\n---\n黄河")
     write(campaign, NEW, text)
     r = cli(campaign, "check", "--format", "json")
     assert ("ref.wrong_role", 11) in findings_for(r)
 
 
 def test_lengths(campaign, cli):
-    write(campaign, NEW, item(title="关于" + "很长" * 30 + "的建议", body="太短。"))
+    write(campaign, NEW, item_text(title="关于" + "很长" * 30 + "的建议", body="太短。"))
     r = cli(campaign, "check", "--format", "json")
     got = findings_for(r)
     assert ("length.title", 3) in got and ("length.body_min", 11) in got
     # A draft gets warnings only.
-    write(campaign, NEW, item(status="draft", body="太短。"))
+    write(campaign, NEW, item_text(status="draft", body="太短。"))
     rows = [f for f in cli(campaign, "check", "--format", "json").json() if f["path"] == NEW]
     assert rows and all(f["severity"] == "warning" for f in rows if f["code"].startswith("length."))
 
@@ -186,8 +161,8 @@ def test_lengths(campaign, cli):
 def test_broken_files_do_not_stop_the_others(campaign, cli):
     write(campaign, "submissions/2021/minge/2021-minge-902.md", "标题：没有文件头\n")
     write(campaign, "submissions/2021/minge/2021-minge-903.md", "---\nid: x\n")
-    (campaign / "submissions/2021/minge/2021-minge-904.md").write_bytes(item().encode("gbk"))
-    write(campaign, NEW, item(topic="9"))
+    (campaign / "submissions/2021/minge/2021-minge-904.md").write_bytes(item_text().encode("gbk"))
+    write(campaign, NEW, item_text(topic="9"))
     r = cli(campaign, "check", "--format", "json")
     assert r.code == 1 and "Traceback" not in r.err
     got = {(f["path"].rsplit("/", 1)[1], f["code"]) for f in r.json()}
@@ -196,7 +171,7 @@ def test_broken_files_do_not_stop_the_others(campaign, cli):
 
 
 def test_huge_file_rejected_quickly(campaign, cli):
-    write(campaign, NEW, item(body="大段粘贴的材料。" * 700_000))  # about 5 MB
+    write(campaign, NEW, item_text(body="大段粘贴的材料。" * 700_000))  # about 5 MB
     start = time.monotonic()
     r = cli(campaign, "check", "--format", "json")
     assert time.monotonic() - start < 60  # seconds, not minutes (a generous bound for a slow CI)
@@ -211,7 +186,7 @@ def test_exit_2_on_usage_errors(campaign, cli, tmp_path):
 
 
 def test_github_format_annotations_and_summary(campaign, cli, tmp_path):
-    write(campaign, NEW, item(topic="9"))
+    write(campaign, NEW, item_text(topic="9"))
     summary = tmp_path / "summary.md"
     r = cli(campaign, "check", "--format", "github", env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert f"::error file={NEW},line=6," in r.out
@@ -220,7 +195,7 @@ def test_github_format_annotations_and_summary(campaign, cli, tmp_path):
 
 
 def test_gitlab_and_sarif_formats(campaign, cli):
-    write(campaign, NEW, item(topic="9"))
+    write(campaign, NEW, item_text(topic="9"))
     gl = json.loads(cli(campaign, "check", "--format", "gitlab").out)
     row = next(x for x in gl if x["location"]["path"] == NEW)
     assert row["check_name"] == "ref.unknown_topic" and row["location"]["lines"]["begin"] == 6
@@ -242,7 +217,7 @@ def test_fingerprint_ignores_numbers_that_change_by_themselves():
 
 def test_a_broken_registry_does_not_switch_off_the_other_checks(campaign, cli):
     (campaign / "schema/reasons.yaml").write_text("reasons: [\n", encoding="utf-8")
-    write(campaign, NEW, item(unit="mingee", topic="9"))
+    write(campaign, NEW, item_text(unit="mingee", topic="9"))
     r = cli(campaign, "check", "--format", "json")
     got = {(f["path"], f["code"]) for f in r.json()}
     assert ("schema/reasons.yaml", "yaml.syntax") in got

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import copy_campaign, run_cli
+from helpers.tables import table_rows
 
 FROM, TO = "2021-02-22", "2021-06-15"
 
@@ -59,17 +60,6 @@ def test_circular_totals_match_the_sample(built):
     assert f"超过办理时限尚未办结{len(want['overdue'])}项" in md
     for h in want["overdue"]:
         assert f"{h['department']}办理的《" in md
-
-
-def table_rows(md: str, heading: str) -> list[list[str]]:
-    lines = md.split(heading, 1)[1].splitlines()
-    start = next(i for i, ln in enumerate(lines) if ln.startswith("|"))
-    table = []
-    for ln in lines[start:]:
-        if not ln.startswith("|"):
-            break
-        table.append([c.strip() for c in ln.strip("|").split("|")])
-    return table[2:]  # without the header and the alignment row
 
 
 def test_circular_unit_and_topic_tables(built):

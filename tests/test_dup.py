@@ -5,36 +5,15 @@ import re
 import subprocess
 from pathlib import Path
 
+from helpers.items import ORIGINAL, body_of, near_copy, write_item
 
 from jianyan.dup.normalise import normalise
-
-ORIGINAL = "submissions/2021/minge/2021-minge-001.md"
-
-
-def item(root: Path, ident: str, body: str, *, status: str = "submitted", date: str = "2021-04-01",
-         extra: str = "", title: str = "关于完善某项机制的建议") -> Path:
-    unit = ident.split("-")[1]
-    path = root / "submissions" / "2021" / unit / f"{ident}.md"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"---\nid: {ident}\ntitle: {title}\nsubmitter: 某单位\nunit: {unit}\ntopic: 1\n"
-                    f"kind: suggestion\nstatus: {status}\ndate: {date}\n{extra}---\n{body}", encoding="utf-8")
-    return path
-
-
-def body_of(path: Path) -> str:
-    return path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
 
 
 def dup_findings(cli, root: Path, *args: str) -> list[dict]:
     res = cli(root, "check", "--only", "dup", "--format", "json", *args)
     assert res.code in (0, 1), res
     return [f for f in res.json() if f["code"].startswith("dup.")]
-
-
-def near_copy(root: Path) -> str:
-    """The original's body with a few light edits: characters dropped, a synonym swapped."""
-    body = body_of(root / ORIGINAL)
-    return body.replace("比较突出", "十分突出").replace("建议", "建言", 2).replace("9市", "九市", 1)
 
 
 # --- normalisation ------------------------------------------------------------------------
@@ -61,7 +40,7 @@ def test_sample_items_have_no_dup_warnings(campaign, cli):
 
 
 def test_near_duplicate_fails_check_naming_the_original(campaign, cli):
-    item(campaign, "2021-jinan-009", near_copy(campaign))
+    write_item(campaign, "2021-jinan-009", near_copy(campaign))
     res = cli(campaign, "check", "--only", "dup")
     assert res.code == 1, res
     line = next(x for x in res.out.splitlines() if "2021-jinan-009.md" in x and "dup.near_duplicate" in x)
@@ -77,7 +56,7 @@ def test_near_duplicate_on_a_branch_fails_check_base(campaign, cli):
     subprocess.run([*git, "add", "-A"], cwd=campaign, check=True)
     subprocess.run([*git, "commit", "-qm", "base"], cwd=campaign, check=True)
     subprocess.run(["git", "checkout", "-qb", "new-item"], cwd=campaign, check=True)
-    item(campaign, "2021-jinan-009", near_copy(campaign))
+    write_item(campaign, "2021-jinan-009", near_copy(campaign))
     subprocess.run([*git, "add", "-A"], cwd=campaign, check=True)
     subprocess.run([*git, "commit", "-qm", "copy"], cwd=campaign, check=True)
     found = dup_findings(cli, campaign, "--base", "main")
@@ -87,28 +66,28 @@ def test_near_duplicate_on_a_branch_fails_check_base(campaign, cli):
 
 def test_traditional_script_copy_is_caught(campaign, cli):
     from opencc import OpenCC
-    item(campaign, "2021-jinan-009", OpenCC("s2t").convert(body_of(campaign / ORIGINAL)))
+    write_item(campaign, "2021-jinan-009", OpenCC("s2t").convert(body_of(campaign / ORIGINAL)))
     found = [f for f in dup_findings(cli, campaign) if f["path"].endswith("2021-jinan-009.md")]
     assert found and found[0]["severity"] == "error" and "2021-minge-001" in found[0]["message"]
 
 
 def test_item_rejected_as_duplicate_is_info_only(campaign, cli):
     review = "review:\n  by: 孙某某\n  date: 2021-04-03\n  reason: duplicate\n"
-    item(campaign, "2021-jinan-009", near_copy(campaign), status="rejected", extra=review)
+    write_item(campaign, "2021-jinan-009", near_copy(campaign), status="rejected", extra=review)
     found = [f for f in dup_findings(cli, campaign) if "jinan" in f["path"]]
     assert found and all(f["severity"] == "info" for f in found)
     assert "2021-minge-001" in found[0]["message"] and "不予采用，仅供参考" in found[0]["message"]
 
 
 def test_series_linked_by_related_is_info_only(campaign, cli):
-    item(campaign, "2021-jinan-010", near_copy(campaign), extra="related: [2021-minge-001]\n")
+    write_item(campaign, "2021-jinan-010", near_copy(campaign), extra="related: [2021-minge-001]\n")
     found = [f for f in dup_findings(cli, campaign) if "jinan" in f["path"]]
     assert [(f["code"], f["severity"]) for f in found] == [("dup.series", "info")]
 
 
 def test_short_item_inside_a_long_one_is_caught(campaign, cli):
     paragraphs = [p for p in body_of(campaign / ORIGINAL).split("\n\n") if len(p) > 60]
-    item(campaign, "2021-jinan-009", "\n\n".join(paragraphs[:3]))
+    write_item(campaign, "2021-jinan-009", "\n\n".join(paragraphs[:3]))
     found = [f for f in dup_findings(cli, campaign) if f["path"].endswith("2021-jinan-009.md")]
     assert found and found[0]["code"] == "dup.near_duplicate"
     contained = float(re.search(r"本篇被对方包含 ([\d.]+)%", found[0]["message"]).group(1))
@@ -124,8 +103,8 @@ SOURCE_BODY = (f"近年来，全省持续推进城乡供水一体化，**{COPIED
 
 
 def test_html_report_highlights_the_copied_spans(campaign, cli):
-    item(campaign, "2021-jinan-008", SOURCE_BODY, date="2021-03-01", title="关于城乡供水一体化的建议")
-    item(campaign, "2021-jinan-009", f"{OWN}据统计，{COPIED}。但是部分村庄仍存在季节性缺水。")
+    write_item(campaign, "2021-jinan-008", SOURCE_BODY, date="2021-03-01", title="关于城乡供水一体化的建议")
+    write_item(campaign, "2021-jinan-009", f"{OWN}据统计，{COPIED}。但是部分村庄仍存在季节性缺水。")
     res = cli(campaign, "dup", "2021-jinan-009")
     assert res.code == 0, res
     assert "单篇最大文字复制比" in res.out and f"第 11 行：“{COPIED[:-1]}”" in res.out
@@ -139,8 +118,8 @@ def test_html_report_highlights_the_copied_spans(campaign, cli):
 
 
 def test_html_report_escapes_submission_text(campaign, cli):
-    item(campaign, "2021-jinan-008", SOURCE_BODY, date="2021-03-01")
-    item(campaign, "2021-jinan-009", f"<script>alert(1)</script>{{{{ 7*7 }}}}据统计，{COPIED}。")
+    write_item(campaign, "2021-jinan-008", SOURCE_BODY, date="2021-03-01")
+    write_item(campaign, "2021-jinan-009", f"<script>alert(1)</script>{{{{ 7*7 }}}}据统计，{COPIED}。")
     assert cli(campaign, "dup", "2021-jinan-009").code == 0
     html = (campaign / "build" / "dup" / "2021-jinan-009.html").read_text(encoding="utf-8")
     assert "<script>" not in html and "&lt;script&gt;" in html and "{{ 7*7 }}" in html
@@ -173,8 +152,8 @@ def test_outside_reference_text_and_exported_index(campaign, cli, tmp_path):
     (other / "refs" / "政策文件.txt").write_text(
         "各地要坚持节水优先、空间均衡、系统治理、两手发力的治水思路，全面推行河湖长制，强化水资源刚性约束。", encoding="utf-8")
     set_reference_dir(other, "refs")
-    item(other, "2021-jinan-009", near_copy(campaign))
-    item(other, "2021-jinan-010", "我市近年来持续改善水环境。各地要坚持节水优先、空间均衡、系统治理、两手发力的治水思路，"
+    write_item(other, "2021-jinan-009", near_copy(campaign))
+    write_item(other, "2021-jinan-010", "我市近年来持续改善水环境。各地要坚持节水优先、空间均衡、系统治理、两手发力的治水思路，"
                                   "全面推行河湖长制，强化水资源刚性约束。建议加快出台配套办法。")
     found = dup_findings(cli, other)
     f9 = [f for f in found if f["path"].endswith("2021-jinan-009.md")]
@@ -194,7 +173,7 @@ def test_missing_reference_dir_is_reported(campaign, cli):
 
 def test_cache_gives_the_same_findings(campaign, cli):
     (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")  # as jianyan init writes it
-    item(campaign, "2021-jinan-009", near_copy(campaign))
+    write_item(campaign, "2021-jinan-009", near_copy(campaign))
     cold = dup_findings(cli, campaign)
     assert any((campaign / ".jianyan-cache").rglob("*.keys.npy"))
     assert dup_findings(cli, campaign) == cold

@@ -16,7 +16,7 @@ from jianyan.dup.index import parallel as P
 from jianyan.campaign.load import load_campaign
 
 from conftest import run_cli
-from test_dup import body_of, item, near_copy
+from helpers.items import body_of, near_copy, write_item
 
 FIELDS = ("starts", "ends", "hashes", "quoted", "sig", "fp_hash", "fp_pos")
 
@@ -81,7 +81,7 @@ def test_a_failing_worker_leaves_only_work_for_the_parent(campaign, forking, mon
 
 
 def test_candidates_of_an_own_entry_equal_the_searched_candidates(campaign):
-    item(campaign, "2021-minjin-901", near_copy(campaign))
+    write_item(campaign, "2021-minjin-901", near_copy(campaign))
     index = Analysis.run(load_campaign(campaign), root=campaign).index
     assert len(index.entries) > 30
     for i in range(len(index.entries)):
@@ -101,7 +101,7 @@ def test_a_cold_check_with_the_warmup_reports_what_a_check_without_caches_does(c
     for k in range(55):
         body = sources[k % len(sources)]
         cut = len(body) // 3 + k  # a third left out: partial copies, some flagged, some not
-        item(campaign, f"2021-minjin-{500 + k:03d}", body[cut:] + f"\n\n补充第{k}条。\n", date="2021-05-01")
+        write_item(campaign, f"2021-minjin-{500 + k:03d}", body[cut:] + f"\n\n补充第{k}条。\n", date="2021-05-01")
     assert len(list((campaign / "submissions").rglob("*.md"))) >= 80
     warm = run_cli(campaign, "check", "--format", "json")
     plain = run_cli(campaign, "check", "--format", "json", env={"JIANYAN_CACHE": "0"})
@@ -184,7 +184,7 @@ def test_query_workers_fresh_or_forked_answer_as_one_process(campaign, forking, 
     from jianyan.accel import pools
     from jianyan.dup.index import queries
     (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
-    item(campaign, "2021-minjin-901", near_copy(campaign))
+    write_item(campaign, "2021-minjin-901", near_copy(campaign))
     analysis = Analysis.run(load_campaign(campaign), root=campaign)
     alone = _results(analysis, processes=1)
     assert any(m for _, m, _ in alone)  # the near copy is found

@@ -10,17 +10,16 @@ from jianyan import checks, cli
 from jianyan.campaign import load
 from jianyan.campaign.frontmatter import ChangedWhileChecking
 
-from test_check import item as check_item
-from test_dup import item, near_copy
+from helpers.items import item_text, near_copy, write_item
 
 
 def broken_campaign(campaign):
     (campaign / "submissions/2021/minge/2021-minge-902.md").write_text("标题：没有文件头\n", encoding="utf-8")
-    (campaign / "submissions/2021/minge/2021-minge-904.md").write_bytes(check_item().encode("gbk"))
+    (campaign / "submissions/2021/minge/2021-minge-904.md").write_bytes(item_text().encode("gbk"))
     (campaign / "submissions/2021/minge/2021-minge-905.md").write_text(
-        check_item(topic="9", body="联系电话13912345678。" + "很好的建议。" * 30).replace("\n", "\r\n"),
+        item_text(topic="9", body="联系电话13912345678。" + "很好的建议。" * 30).replace("\n", "\r\n"),
         encoding="utf-8-sig")
-    item(campaign, "2021-jinan-009", near_copy(campaign))
+    write_item(campaign, "2021-jinan-009", near_copy(campaign))
     return campaign
 
 

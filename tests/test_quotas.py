@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from test_circular import table_rows
+from helpers.tables import table_rows
 
 FROM, TO = "2021-02-22", "2021-06-15"
 POINTS = ("submitted", "adopted", "instruction", "circled", "forwarded", "upward_adopted")

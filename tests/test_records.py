@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import copy_campaign, run_cli
-from test_circular import table_rows
+from helpers.tables import table_rows
 
 YEAR, END = "2021", "2021-12-31"
 
