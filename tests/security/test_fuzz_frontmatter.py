@@ -1,7 +1,7 @@
 """Issue 18: a fuzz test of the front-matter reader. Hypothesis writes hostile front matter (YAML's
 special characters, anchors and aliases, tags, deep nesting, broken bytes, mutations of a real
 file); each is read and validated as `check` does, in a forked child under an address-space cap
-(test_readers.in_child), so that a bug ends the test, not the machine. Then `check` runs over a
+(helpers.child.in_child), so that a bug ends the test, not the machine. Then `check` runs over a
 campaign made of such files: never an exception, never exit 2 for content."""
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from conftest import copy_campaign
+from helpers.child import in_child
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from test_readers import in_child
 
 from jianyan import cli
 from jianyan.findings import CATEGORIES, SEVERITIES

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import os
 import re
-import resource
-import signal
-import traceback
 import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers.child import in_child
+from helpers.office import HEADER, ROW_A, ROW_B, reopened, word, workbook
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_imports import HEADER, ROW_A, ROW_B, reopened, word, workbook
 
 from jianyan.importing.feedback import SheetFailure, import_rows, read_sheet
 from jianyan.importing.word import ImportFailure, extract, read_document
@@ -31,36 +29,14 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def isolated(body, *args) -> None:
-    """``body(*args)`` in a forked child under the memory cap and the alarm; its traceback if it fails."""
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        status, report = 0, b""
-        try:
-            os.close(r)
-            pages = int(Path("/proc/self/statm").read_text().split()[0])
-            cap = pages * os.sysconf("SC_PAGE_SIZE") + HEADROOM
-            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-            os.environ["JIANYAN_SOFFICE"] = "none"  # .doc/.wps: the "no LibreOffice" answer, not minutes of soffice
-            signal.signal(signal.SIGALRM, _timeout)
-            signal.alarm(SECONDS)
-            body(*args)
-        except BaseException:  # noqa: BLE001 - everything is reported to the parent
-            status, report = 1, traceback.format_exc().encode()
-        finally:
-            with os.fdopen(w, "wb") as fh:
-                fh.write(report)
-            os._exit(status)
-    os.close(w)
-    with os.fdopen(r, "rb") as fh:
-        report = fh.read().decode(errors="replace")
-    _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    assert code == 0, report or f"the child ended with {code}"
+    """``body(*args)`` in a forked child under the memory cap and a deadline (helpers.child.in_child);
+    .doc/.wps get the "no LibreOffice" answer there, not minutes of soffice."""
+    in_child(_without_soffice, body, *args, memory=HEADROOM, timeout=SECONDS)
 
 
-def _timeout(signum, frame):
-    raise TimeoutError(f"no result within {SECONDS} s")
+def _without_soffice(body, *args) -> None:
+    os.environ["JIANYAN_SOFFICE"] = "none"
+    body(*args)
 
 
 def clean(call, *args):
@@ -302,5 +278,5 @@ def test_cli_never_exits_2_for_content(tmp_path):
 @pytest.mark.parametrize("size", [64 * 1024 * 1024])
 def test_the_memory_cap_is_real(tmp_path, size):
     """The harness itself: a child that allocates past the cap fails (so a pass above means something)."""
-    with pytest.raises(AssertionError, match="MemoryError"):
+    with pytest.raises(pytest.fail.Exception, match="MemoryError"):
         isolated(lambda: bytearray(HEADROOM + size))

@@ -9,28 +9,19 @@ readers stay linear on hostile shapes (a paragraph of 100 000 line breaks, a run
 from __future__ import annotations
 
 import csv
-import functools
-import io
 import time
 import zipfile
 from pathlib import Path
 
 import docx
 import pytest
-from conftest import copy_campaign, in_process
+from conftest import copy_campaign
+from helpers.office import HEADER, ROW_A, ROW_B, reopened, word, workbook
 
 from jianyan.importing import docxread
 from jianyan.importing.feedback import SheetFailure, read_sheet
 from jianyan.importing.word import ImportFailure, extract, read_document
 from jianyan.render.office import PackageLimits, PackageRefused, check_package
-
-RECORD = "feedback/2021/2021-minge-001.yaml"
-HEADER = ["信息编号", "承办单位", "进展日期", "办理进度(%)", "进展情况", "办理状态"]
-
-
-@pytest.fixture
-def cli(monkeypatch):
-    return in_process(monkeypatch)
 
 
 def tree(root: Path, *parts: str) -> dict[str, bytes]:
@@ -39,22 +30,6 @@ def tree(root: Path, *parts: str) -> dict[str, bytes]:
 
 
 # --- CSV: nothing swallowed, nothing half-imported ------------------------------------------------
-
-def reopened(root: Path) -> Path:
-    """The sample campaign with 省财政厅 and 省生态环境厅's tasks on 2021-minge-001 open again."""
-    copy_campaign(root)
-    rec = root / RECORD
-    lines = rec.read_text(encoding="utf-8").split("\n")
-    keep = [ln for ln in lines if not ln.startswith(("    state: done", "    closed:", "    result:"))]
-    text = "\n".join(keep).replace("        percent: 100\n        note: 实施办法经省政府同意后印发", "        percent: 90\n"
-                                                                                     "        note: 实施办法经省政府同意后印发")
-    rec.write_text(text.replace("      - date: 2021-05-26\n        percent: 100", "      - date: 2021-05-26\n"
-                                                                            "        percent: 90"), encoding="utf-8")
-    return root
-
-
-ROW_A = "2021-minge-001,省财政厅,2021-06-20,95,联调完成,办理中"
-ROW_B = "2021-minge-001,省生态环境厅,2021-06-21,95,数据接入,办理中"
 
 UNCLOSED = {
     # an opening quote never closed: the rest of the file would be one cell
@@ -137,15 +112,6 @@ def test_a_csv_over_the_size_cap_is_refused_unread(tmp_path, monkeypatch):
 
 # --- Excel packages ------------------------------------------------------------------------------
 
-def workbook(path: Path, rows: list[list]) -> Path:
-    from openpyxl import Workbook
-    wb = Workbook()
-    for r in rows:
-        wb.active.append(r)
-    wb.save(path)
-    return path
-
-
 def rezip(src: Path, dest: Path, replace: dict[str, bytes] | None = None, add: dict[str, bytes] | None = None) -> Path:
     with zipfile.ZipFile(src) as z:
         parts = {n: z.read(n) for n in z.namelist()}
@@ -205,39 +171,6 @@ def test_damaged_xlsx_inside_the_sheet_is_one_line(tmp_path):
 
 
 # --- Word packages -------------------------------------------------------------------------------
-
-TITLE = "关于加快黄河流域生态保护补偿机制建设的建议"
-
-
-@functools.cache
-def _template() -> tuple[tuple[str, bytes], ...]:
-    """The members of a small submission made by python-docx (once: the fuzz tests make thousands)."""
-    d = docx.Document()
-    d.add_paragraph(TITLE)
-    d.add_paragraph("报送单位：民革山东省委会")
-    d.add_paragraph("选题：1")
-    d.add_paragraph("黄河流域生态保护补偿是推动共同抓好大保护的重要抓手。")
-    d.add_paragraph("PLACEHOLDER")
-    buf = io.BytesIO()
-    d.save(buf)
-    with zipfile.ZipFile(buf) as z:
-        return tuple((n, z.read(n)) for n in z.namelist())
-
-
-def word(path: Path, body_xml: str | None = None, parts: dict[str, bytes] | None = None) -> Path:
-    """A small submission; ``body_xml`` replaces its last paragraph, ``parts`` replace or add members."""
-    members = dict(_template())
-    doc = members["word/document.xml"].decode()
-    at = doc.index("<w:t>PLACEHOLDER</w:t>")
-    start, end = doc.rindex("<w:p>", 0, at), doc.index("</w:p>", at) + len("</w:p>")
-    members["word/document.xml"] = (doc[:start] + (body_xml or "<w:p><w:r><w:t>正文。</w:t></w:r></w:p>")
-                                    + doc[end:]).encode()
-    members.update(parts or {})
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for n, data in members.items():
-            z.writestr(n, data)
-    return path
-
 
 def test_word_zip_bomb_is_refused_before_parsing_and_writes_nothing(tmp_path, cli, monkeypatch):
     root = copy_campaign(tmp_path / "c")
