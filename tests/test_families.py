@@ -75,7 +75,7 @@ def test_every_finding_comes_from_a_family_that_declares_its_code(campaign):
     record = next((campaign / "feedback").rglob("*.yaml"))
     record.write_text(record.read_text(encoding="utf-8") + "\nbogus: 1\n", encoding="utf-8")
     (campaign / "submissions/2021/minge/notes.txt").write_text("x", encoding="utf-8")
-    found = checks.collect(load_campaign(campaign, cache=False), checks.Context())
+    found = checks.collect(load_campaign(campaign), checks.Context())
     codes = {(name, f.code) for name, each in found.items() for f in each}
     assert {c.split(".")[0] for _, c in codes} >= {"yaml", "schema", "ref", "quality", "pii", "issue"}
     assert {(name, code) for name, code in codes if not checks.FAMILIES[name].declares(code)} == set()
@@ -161,7 +161,7 @@ def test_check_runs_in_full_when_a_family_does_not_declare_its_dependencies(stor
     full = run(stored, "check", "--base", "main", "--format", "json", "--progress")
     assert "增量检查" not in full.err
     assert full.out == quick.out and full.code == quick.code
-    assert found == [len(load_campaign(stored, cache=False).submissions)]  # it saw every submission
+    assert found == [len(load_campaign(stored).submissions)]  # it saw every submission
 
 
 # --- the findings cache and the runner read the table ---------------------------------------------
@@ -188,7 +188,7 @@ def test_the_findings_cache_keeps_only_per_file_families(campaign, monkeypatch):
 
 
 def test_the_workflow_family_runs_only_with_a_base(campaign):
-    camp = load_campaign(campaign, cache=False)
+    camp = load_campaign(campaign)
     found = checks.collect(camp, checks.Context())
     assert "workflow" not in found and set(found) == set(checks.FAMILIES) - {"workflow"}
 
@@ -233,7 +233,7 @@ def test_the_status_family_judges_dates_against_the_context_day(campaign):
     item = next((campaign / "submissions").rglob("*.md"))
     text = item.read_text(encoding="utf-8")
     day = re.search(r"\ndate: (\S+)", text)[1]
-    camp = load_campaign(campaign, cache=False)
+    camp = load_campaign(campaign)
     rel = item.relative_to(campaign).as_posix()
     before = dt.date.fromisoformat(day) - dt.timedelta(days=5)
     found = checks.run(camp, checks.Context(today=before), families=["status"])

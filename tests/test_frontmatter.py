@@ -149,27 +149,3 @@ def test_yaml_errors_are_explained_in_chinese_at_the_right_line(yaml_text, line,
     (f,) = p.findings
     assert (f.code, f.line) == ("yaml.syntax", line)
     assert words in f.message and not any(w in f.message for w in ("expected", "found", "while"))
-
-
-def test_packed_file_answers_as_before():
-    """After validation a read file keeps its values and positions as one record: same answers."""
-    import marshal
-    raw = ("---\nid: 2021-minge-001\ntitle: 关于加快发展的建议\nsubmitter:\n  - 王某某\n  - 李某\n"
-           "review:\n  reason: no\n---\n\n正文第一段。\n").encode()
-    before = read_markdown("s.md", raw)
-    after = read_markdown("s.md", raw)
-    after.pack()
-    assert after._data is None and after._key_pos is None  # really not held
-    assert after.ok and after.body == before.body == "\n正文第一段。\n"
-    assert after.line_of(("submitter", 1), value=True) == before.line_of(("submitter", 1), value=True) == 6
-    assert after.column_of(("review", "reason"), value=True) == before.column_of(("review", "reason"), value=True)
-    assert after.data == before.data and after.data["review"]["reason"] == "no"
-    assert after == before
-    record = len(marshal.dumps((before.data, before.key_pos, before.value_pos)))
-    assert record < 1000
-
-
-def test_a_file_that_did_not_parse_stays_not_ok_when_packed():
-    parsed = read_markdown("s.md", b"---\ntitle: [\n---\n\nbody\n")
-    parsed.pack()
-    assert not parsed.ok and parsed.body == "\nbody\n"

@@ -1,4 +1,4 @@
-"""A campaign of many files is loaded without holding the texts (load.LEAN_FILES): the checks read a
+"""A campaign of many files is loaded without holding the texts (loadcache.LEAN_FILES): the checks read a
 file again when they want its text, and give the same findings; a file changed meanwhile stops the
 run with a clear message instead of mixing two versions."""
 from __future__ import annotations
@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from jianyan import checks, cli
+from jianyan.accel import loadcache
 from jianyan.campaign import load
 from jianyan.campaign.frontmatter import ChangedWhileChecking
 
@@ -25,13 +26,13 @@ def broken_campaign(campaign):
 
 def test_a_campaign_loaded_lean_is_checked_the_same(campaign, monkeypatch):
     broken_campaign(campaign)
-    held = load.load_campaign(campaign, cache=False)
+    held = load.load_campaign(campaign)
     assert all(d.parsed.text for d in held.submissions if d.model)
     expected = checks.run(held)
-    monkeypatch.setattr(load, "LEAN_FILES", 0)
+    monkeypatch.setattr(loadcache, "LEAN_FILES", 0)
     # other commands, which may write files and look again, keep the texts whatever the size
-    assert all(d.parsed.text for d in load.load_campaign(campaign, cache=False).submissions if d.model)
-    lean = load.load_campaign(campaign, cache=False, lean=True)  # as `check` loads it
+    assert all(d.parsed.text for d in loadcache.load_fast(campaign, cache=False).submissions if d.model)
+    lean = loadcache.load_fast(campaign, cache=False, lean=True)  # as `check` loads it
     assert all(d.parsed._text == "" for d in lean.submissions if d.model)  # not held …
     assert [d.body for d in lean.submissions] == [d.body for d in held.submissions]  # … but there when asked
     got = checks.run(lean)
@@ -41,8 +42,8 @@ def test_a_campaign_loaded_lean_is_checked_the_same(campaign, monkeypatch):
 
 
 def test_a_file_changed_during_the_check_stops_it(campaign, monkeypatch):
-    monkeypatch.setattr(load, "LEAN_FILES", 0)
-    lean = load.load_campaign(campaign, cache=False, lean=True)
+    monkeypatch.setattr(loadcache, "LEAN_FILES", 0)
+    lean = loadcache.load_fast(campaign, cache=False, lean=True)
     doc = lean.submissions[0]
     path = campaign / doc.path
     path.write_text(path.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
@@ -64,7 +65,7 @@ def test_a_file_changed_during_the_check_stops_it(campaign, monkeypatch):
 
 
 def test_loaded_models_share_their_repeated_values(campaign):
-    loaded = load.load_campaign(campaign, cache=False)
+    loaded = loadcache.load_fast(campaign, cache=False)
     models = [d.model for d in loaded.submissions if d.model]
     pairs = [(x, y) for x in models for y in models if x is not y]
     a, b = next((x, y) for x, y in pairs if x.status == y.status and x.model_fields_set == y.model_fields_set)

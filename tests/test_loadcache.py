@@ -1,4 +1,5 @@
-"""The load cache (.jianyan-cache/load-v*): a warm check gives exactly what a cold one gives."""
+"""The fast load (accel/loadcache.py): a warm check gives exactly what a cold one gives, a campaign loaded
+through the cache is the one a plain load gives, and a packed parse answers as the parse it stands for."""
 from __future__ import annotations
 
 import json
@@ -6,6 +7,8 @@ import multiprocessing
 from pathlib import Path
 
 from jianyan.accel import findingscache, loadcache
+from jianyan.accel.loadcache import load_fast
+from jianyan.campaign.frontmatter import read_markdown
 from jianyan.campaign.load import load_campaign
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
@@ -51,9 +54,9 @@ def test_after_editing_one_file_only_its_findings_change(campaign, cli):
 
 def test_cached_load_reads_only_changed_files(campaign):
     root = ignore_cache(campaign)
-    load_campaign(root)
+    load_fast(root)
     store = loadcache.LoadCache(root)
-    warm = load_campaign(root)
+    warm = load_fast(root)
     for doc in warm.submissions:
         store.read_markdown(doc.path, (root / doc.path).read_bytes())
     assert store.misses == 0 and store.hits == len(warm.submissions)
@@ -62,8 +65,9 @@ def test_cached_load_reads_only_changed_files(campaign):
     for doc in warm.submissions:
         store.read_markdown(doc.path, (root / doc.path).read_bytes())
     assert store.misses == 1
-    fresh = load_campaign(root, cache=False).submission("2021-minge-001")
-    cached = load_campaign(root).submission("2021-minge-001")
+    fresh = load_campaign(root).submission("2021-minge-001")
+    cached = load_fast(root).submission("2021-minge-001")
+    assert type(cached.parsed) is loadcache.Packed
     assert cached.parsed == fresh.parsed and cached.model == fresh.model
     assert cached.body.endswith("补充一句。\n")
 
@@ -83,20 +87,20 @@ def test_corrupt_or_foreign_cache_is_ignored_and_rebuilt(campaign, cli):
 
 def test_deleted_files_leave_the_cache(campaign):
     root = ignore_cache(campaign)
-    load_campaign(root)
+    load_fast(root)
     (root / ITEM).unlink()
-    load_campaign(root)
+    load_fast(root)
     store = loadcache.LoadCache(root)
     assert ITEM not in store._shard(loadcache._shard_of(ITEM))
 
 
 def test_no_cache_written_where_it_is_not_git_ignored(campaign):
-    load_campaign(campaign)
+    load_fast(campaign)
     assert not (campaign / loadcache.CACHE_DIR).exists()
 
 
 def _load(root: str) -> int:
-    return len(load_campaign(Path(root)).submissions)
+    return len(load_fast(Path(root)).submissions)
 
 
 def test_concurrent_runs_leave_a_valid_cache(campaign):
@@ -106,7 +110,7 @@ def test_concurrent_runs_leave_a_valid_cache(campaign):
     assert len(set(counts)) == 1
     assert not list((root / loadcache.CACHE_DIR).rglob("*.tmp")), "no half-written files left"
     store = loadcache.LoadCache(root)
-    load = load_campaign(root)
+    load = load_fast(root)
     for doc in load.submissions:
         store.read_markdown(doc.path, (root / doc.path).read_bytes())
     assert store.misses == 0
@@ -138,7 +142,7 @@ def test_per_file_families_over_all_cores_find_the_same(campaign, monkeypatch):
     from jianyan import checks
     root = ignore_cache(campaign)
     (root / ITEM).write_text((root / ITEM).read_text(encoding="utf-8") + "\n联系电话13800138000,谢谢.\n", encoding="utf-8")
-    camp = load_campaign(root, cache=False)
+    camp = load_fast(root, cache=False)
     monkeypatch.setenv("JIANYAN_CACHE", "0")
     families = ("length", "quality", "pii")
     one = checks.run(camp, checks.Context(), families=families)
@@ -155,3 +159,39 @@ def test_per_file_families_over_all_cores_find_the_same(campaign, monkeypatch):
     split = checks.run(camp, checks.Context(), families=families, runner=findingscache.cached_family)
     assert calls.count("fork") == len(families)
     assert split == one and any(f.code.startswith("pii.") for f in one)
+
+
+def test_the_fast_load_gives_the_plain_loads_campaign(campaign):
+    root = ignore_cache(campaign)
+    (root / ITEM).write_bytes(b"\xef\xbb\xbf" + (root / ITEM).read_bytes())  # a finding of the reader
+    plain = load_campaign(root)
+    for fast in (load_fast(root, cache=False, parallel=False), load_fast(root), load_fast(root)):  # cold, warm
+        assert fast.findings == plain.findings and fast.unknown_files == plain.unknown_files
+        assert [(d.path, d.parsed, d.model) for d in fast.submissions + fast.issues] == \
+               [(d.path, d.parsed, d.model) for d in plain.submissions + plain.issues]
+        assert fast.registries == plain.registries
+        assert all(type(d.parsed) is loadcache.Packed for d in fast.submissions)
+
+
+def test_packed_file_answers_as_before():
+    """A packed parse keeps the values and positions as one record: same answers."""
+    import marshal
+    raw = ("---\nid: 2021-minge-001\ntitle: 关于加快发展的建议\nsubmitter:\n  - 王某某\n  - 李某\n"
+           "review:\n  reason: no\n---\n\n正文第一段。\n").encode()
+    before = read_markdown("s.md", raw)
+    after = loadcache.pack(read_markdown("s.md", raw))
+    loadcache._DECODED[:] = [None, None]  # answered from the record alone
+    assert type(after) is loadcache.Packed and after.record and not hasattr(after, "__dict__")
+    assert after.ok and after.body == before.body == "\n正文第一段。\n"
+    assert after.line_of(("submitter", 1), value=True) == before.line_of(("submitter", 1), value=True) == 6
+    assert after.column_of(("review", "reason"), value=True) == before.column_of(("review", "reason"), value=True)
+    assert after.data == before.data and after.data["review"]["reason"] == "no"
+    assert after == before
+    record = len(marshal.dumps((before.data, before.key_pos, before.value_pos)))
+    assert record < 1000
+
+
+def test_a_file_that_did_not_parse_stays_not_ok_when_packed():
+    parsed = loadcache.pack(read_markdown("s.md", b"---\ntitle: [\n---\n\nbody\n"))
+    loadcache._DECODED[:] = [None, None]
+    assert type(parsed) is loadcache.Packed and not parsed.ok and parsed.body == "\nbody\n"

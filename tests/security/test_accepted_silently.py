@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from conftest import check_in_process, copy_campaign
 
 from jianyan import checks, cli
+from jianyan.accel import loadcache
 from jianyan.campaign import load
 from jianyan.campaign.frontmatter import ChangedWhileChecking, read_markdown, read_yaml
 from jianyan.campaign.model import Settings, Submission
@@ -67,7 +68,7 @@ def test_an_item_listed_twice_on_one_line_names_the_entries(root, monkeypatch):
 # --- dates in the future ---------------------------------------------------------------------------
 
 def status_findings(root: Path, today: dt.date, path: str = ITEM) -> set[tuple[str, int | None, str]]:
-    campaign = load.load_campaign(root, cache=False)
+    campaign = load.load_campaign(root)
     found = checks.run(campaign, checks.Context(today=today), families=["status"])
     return {(f.code, f.line, f.severity) for f in found if f.path == path}
 
@@ -202,8 +203,8 @@ def test_a_bad_setting_is_reported_by_check_at_settings_yaml(root, monkeypatch):
 # --- an edit made during a check ---------------------------------------------------------------------
 
 def test_an_edit_during_a_small_check_is_detected(root, monkeypatch):
-    campaign = load.load_campaign(root, cache=False, lean=True)
-    assert len(campaign.submissions) < load.LEAN_FILES
+    campaign = loadcache.load_fast(root, cache=False, lean=True)
+    assert len(campaign.submissions) < loadcache.LEAN_FILES
     campaign.verify_unchanged()
     path = root / ITEM
     st = path.stat()

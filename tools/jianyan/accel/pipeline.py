@@ -13,7 +13,8 @@ from typing import Callable, Iterable
 from jianyan import checks
 from jianyan.accel import snapshot
 from jianyan.accel.findingscache import cached_family
-from jianyan.campaign.load import Campaign, load_campaign
+from jianyan.accel.loadcache import load_fast
+from jianyan.campaign.load import Campaign
 from jianyan.checks.workflow import diff, pair_renames, protected_severity
 from jianyan.findings import ERROR, Finding
 
@@ -57,7 +58,7 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
     selection = checks.select(only)
     only_paths = scope(root, paths)
     today = today or dt.date.today()
-    load = load or (lambda parallel: load_campaign(root, parallel=parallel, lean=True))
+    load = load or (lambda parallel: load_fast(root, parallel=parallel, lean=True))
     families = list(checks.FAMILIES.values()) if selection.families is None else \
         [checks.FAMILIES[name] for name in selection.families]
     part = warm = cs = None

@@ -50,8 +50,8 @@ from pathlib import Path
 from jianyan.checks import FAMILIES, LOADER, Family
 from jianyan.findings import Finding
 from jianyan.vcs.git import Change, Git, GitError
-from jianyan.accel.loadcache import fingerprint, read_blob, write_blob
-from jianyan.campaign.load import Campaign, doc_reader, load_campaign, load_registries
+from jianyan.accel.loadcache import fingerprint, load_fast, load_registries_fast, read_blob, write_blob
+from jianyan.campaign.load import Campaign, doc_reader
 from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SUBMISSIONS_DIR, submission_path
 from jianyan.where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, cache_folder, discard, \
     drop_old_versions, holds_links, remove_entry
@@ -344,8 +344,8 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
     provides: dict[str, list[str]] = meta["provides"]
     # phase 1: the changed submissions and every bulletin issue, to know the keys the change touches
     # a few files are parsed quicker than the load and findings caches of a large campaign are read
-    regs = load_registries(root)
-    first = load_campaign(root, submissions=changed, cache=False, registries=regs)
+    regs = load_registries_fast(root)
+    first = load_fast(root, submissions=changed, cache=False, registries=regs)
     touched: set[str] = set()
     for p in gone | changed:
         touched.add(f"id:{odd_ids.get(p, _stem_id(p))}")
@@ -384,7 +384,7 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
     if progress:
         progress(f"增量检查：读取改动的 {len(changed)} 篇和受影响的 {len(read) - len(changed)} 篇，其余使用快照")
     # phase 2: the dependants too (usually there are none and phase 1's campaign is the one)
-    campaign = first if read == changed else load_campaign(root, submissions=read, cache=False, registries=regs)
+    campaign = first if read == changed else load_fast(root, submissions=read, cache=False, registries=regs)
     if campaign.registries is None:
         return None
     index = stored_index(where, root, campaign.registries.settings.dup.min_span_chars, meta)

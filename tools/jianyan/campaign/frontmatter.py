@@ -29,11 +29,8 @@ Codes:
 """
 from __future__ import annotations
 
-import marshal
-import os
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -161,136 +158,48 @@ _YAML_PROBLEMS = (
 )
 
 
-_DECODED: list = [None, None]  # the packed Parsed decoded last, and its values (Parsed._values)
-
-
 class Parsed:
-    """What the reader got from one file.
+    """What the reader got from one file: the YAML values (``data``, None when they could not be read),
+    the file line and column of each key and value (``key_pos``, ``value_pos``: key path → (line,
+    column)), the text, where the body after the front matter starts in it (``body_start``; the file
+    line: ``body_line``), and the reader's findings. The reader alone builds it; nothing changes it
+    afterwards. (The load cache holds a large campaign's parses more compactly, with the same answers:
+    accel/loadcache.py ``Packed``.)"""
 
-    Held for every file of a campaign, so kept small: the body is a slice of the text, made when
-    asked for; once the file is validated, ``pack`` keeps its YAML values and their positions as one
-    marshal record (under 1 KB, against 5 KB of dictionaries and tuples), decoded again when a check
-    asks for them. What was read is never changed afterwards (the reader alone builds it)."""
-
-    __slots__ = ("path", "body_line", "_text", "findings", "_data", "_key_pos", "_value_pos", "_packed",
-                 "_ok", "_body", "_body_start", "_root", "_digest")
+    __slots__ = ("path", "data", "key_pos", "value_pos", "text", "body_start", "body_line", "findings")
 
     def __init__(self, path: str, data: dict[str, Any] | None = None,
                  key_pos: dict[KeyPath, tuple[int, int]] | None = None,
-                 value_pos: dict[KeyPath, tuple[int, int]] | None = None, body: str = "", body_line: int = 1,
-                 text: str = "", findings: list[Finding] | None = None, packed: bytes | None = None):
+                 value_pos: dict[KeyPath, tuple[int, int]] | None = None, text: str = "", body_start: int = 0,
+                 body_line: int = 1, findings: list[Finding] | None = None):
         self.path = path
-        self.body_line = body_line  # 1-based file line where the body starts
-        self._root = self._digest = None  # set by ``forget``
+        self.data = data
+        self.key_pos = {} if key_pos is None else key_pos
+        self.value_pos = {} if value_pos is None else value_pos
         self.text = text
+        self.body_start = body_start
+        self.body_line = body_line  # 1-based file line where the body starts
         self.findings = [] if findings is None else findings
-        self._packed = packed  # marshal of (data, key_pos, value_pos) when those are not held
-        self._ok = None
-        if packed is None:
-            self._data, self._key_pos, self._value_pos = data, key_pos or {}, value_pos or {}
-        else:
-            self._data = self._key_pos = self._value_pos = None
-        self.body = body
 
     def __repr__(self) -> str:
-        return f"Parsed({self.path!r}, ok={self.ok})"
+        return f"{type(self).__name__}({self.path!r}, ok={self.ok})"
 
     def _fields(self) -> tuple:
-        return (self.path, self.data, self.key_pos, self.value_pos, self.body, self.body_line, self.text,
+        return (self.path, self.data, self.key_pos, self.value_pos, self.text, self.body_start, self.body_line,
                 self.findings)
 
     def __eq__(self, other: object) -> bool:
         return self._fields() == other._fields() if isinstance(other, Parsed) else NotImplemented
 
-    __hash__ = None  # mutable while being read, as the dataclass it was
-
-    @property
-    def text(self) -> str:
-        """The file's text as read (read again from the file when ``forget`` let it go)."""
-        if self._root is None:
-            return self._text
-        try:
-            with open(os.path.join(self._root, self.path), "rb") as fh:  # not pathlib: it interns every part
-                raw = fh.read()
-        except OSError:
-            raise ChangedWhileChecking(self.path) from None
-        text, _ = decode(self.path, raw)
-        if text is None or hash(text) != self._digest:
-            raise ChangedWhileChecking(self.path)
-        return text
-
-    @text.setter
-    def text(self, value: str) -> None:
-        self._text, self._root = value, None
-
-    def forget(self, root: Path) -> None:
-        """Let the text go: it is read again from ``root / path`` when asked for (a campaign of many
-        thousand files is not held in memory twice). A file changed since raises ChangedWhileChecking."""
-        if self._text and self._root is None:
-            self._digest, self._root, self._text = hash(self._text), os.fspath(root), ""
+    __hash__ = None  # mutable while being read
 
     @property
     def body(self) -> str:
-        return self._body if self._body_start is None else self.text[self._body_start:]
-
-    @body.setter
-    def body(self, value: str) -> None:
-        if value and self.text.endswith(value):
-            self._body, self._body_start = "", len(self.text) - len(value)
-        else:
-            self._body, self._body_start = value, None
-
-    def _values(self) -> tuple:
-        """(data, key_pos, value_pos): held, or decoded from the record. The last file decoded is kept
-        (checks ask for several lines of one file in a row), not every file: decoded, they are 3 KB."""
-        if self._key_pos is not None:
-            return self._data, self._key_pos, self._value_pos
-        if _DECODED[0] is not self:
-            _DECODED[:] = [self, marshal.loads(self._packed)]
-        return _DECODED[1]
-
-    @property
-    def data(self) -> dict[str, Any] | None:
-        return self._values()[0]
-
-    @data.setter
-    def data(self, value: dict[str, Any] | None) -> None:
-        _, self._key_pos, self._value_pos = self._values()
-        self._data, self._packed = value, None
-        self._forget_decoded()
-
-    def _forget_decoded(self) -> None:
-        if _DECODED[0] is self:
-            _DECODED[:] = [None, None]
-
-    @property
-    def key_pos(self) -> dict[KeyPath, tuple[int, int]]:
-        return self._values()[1]
-
-    @property
-    def value_pos(self) -> dict[KeyPath, tuple[int, int]]:
-        return self._values()[2]
-
-    def packed(self) -> bytes | None:
-        """The record ``pack`` keeps (made now if need be); None when the values are not all builtins."""
-        if self._packed is None:
-            try:
-                self._packed = marshal.dumps((self.data, self.key_pos, self.value_pos))
-            except ValueError:
-                return None
-        return self._packed
-
-    def pack(self) -> None:
-        """Hold the values and positions only as their record (they are decoded again when asked for)."""
-        if self.packed() is not None:
-            self._ok = self.ok
-            self._data = self._key_pos = self._value_pos = None
-            self._forget_decoded()
+        """The text after the front matter (all of it when there is none)."""
+        return self.text[self.body_start:]
 
     @property
     def ok(self) -> bool:
-        if self._key_pos is None and self._ok is not None:  # packed: known without decoding
-            return self._ok
         return self.data is not None
 
     def line_of(self, path: KeyPath, value: bool = False) -> int:
@@ -312,7 +221,8 @@ class Parsed:
 
 
 class ChangedWhileChecking(JianyanError):
-    """A file let go by ``Parsed.forget`` is not what it was when read."""
+    """A file read for this run is no longer what it was when read (``load.Campaign.verify_unchanged``,
+    or a text let go and read again: accel/loadcache.py ``Packed``)."""
 
     def __init__(self, path: str):
         super().__init__(f"{path} 在检查过程中被修改（或删除）了，结果会前后不一致。"
@@ -585,7 +495,7 @@ def read_markdown(path: str, raw: bytes) -> Parsed:
     parsed.text = text
     yaml_text, body, body_line, found = split_front_matter(path, text)
     parsed.findings.extend(found)
-    parsed.body, parsed.body_line = body, body_line
+    parsed.body_start, parsed.body_line = len(text) - len(body), body_line  # the body ends the text
     if yaml_text is not None:
         parse_yaml(path, yaml_text, 2, parsed, front_matter=True)
     return parsed
@@ -597,6 +507,6 @@ def read_yaml(path: str, raw: bytes) -> Parsed:
     text, parsed.findings = decode(path, raw)
     if text is None:
         return parsed
-    parsed.text = text
+    parsed.text, parsed.body_start = text, len(text)  # no body
     parse_yaml(path, text, 1, parsed)
     return parsed

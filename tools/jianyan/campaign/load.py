@@ -5,6 +5,11 @@ raises for bad input; every problem becomes a Finding and the other files are st
 A file is opened only when it is a regular file (a pipe or device in a content folder is
 reported, never opened: reading it could wait for ever), and never read past its size limit.
 
+How the files' front matter gets parsed, and how the documents are held, is a ``ParseSource``'s
+business: without one every file is parsed here and kept as read; the fast path
+(accel/loadcache.py) passes one that keeps parses on disk, parses over all cores and holds a large
+campaign compactly. Either way the campaign is the same.
+
 Codes:
   encoding.unreadable      a file or folder that cannot be read (permissions, disk error, gone meanwhile)
   length.file_too_large    a content file or registry over its size limit, refused unread
@@ -13,26 +18,23 @@ Codes:
 """
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import os
 import stat
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Generic, Iterable, TypeVar
+from typing import Callable, Generic, Iterable, Iterator, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from jianyan.findings import Finding, error
 from jianyan.campaign.frontmatter import ChangedWhileChecking, Parsed, read_markdown, read_yaml
-from jianyan.accel.loadcache import LoadCache
-from jianyan.accel.memory import trim
 from jianyan.campaign.model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,
                     Submission, Topic, TopicsFile, Unit, UnitsFile)
 from jianyan.campaign.validate import validate
 from jianyan.campaign.paths import ISSUES_DIR, SUBMISSIONS_DIR, issue_path, registry_path
-from jianyan.where import cache_enabled, find_root
+from jianyan.where import find_root
 
 # The list each registry file holds (used for an empty stand-in when the file is broken).
 REGISTRY_LISTS = {"topics": "topics", "units": "units", "roles": "people", "reasons": "reasons"}
@@ -44,9 +46,6 @@ OPTIONAL_REGISTRY_FILES = {"members": MembersFile, "quotas": QuotasFile}
 # A registry is a few KB (3 000 members: about 500 KB); anything far larger is refused unread.
 REGISTRY_MAX_BYTES = 5_000_000
 LOAD_CHUNK = 2048  # files read (and their bytes held) at a time while loading
-# Beyond this many content files `check` does not hold the texts once read: a check that wants one reads
-# the file again (frontmatter.Parsed.forget), 2.3 KB a file less — 230 MB at 100 000 files.
-LEAN_FILES = 20_000
 # Files that may sit in content folders without being content.
 IGNORED_NAMES = {"README.md", "readme.md", ".gitkeep", ".DS_Store", "Thumbs.db"}
 # A Word/WPS original kept by `jianyan import` beside its submission (same stem, e.g. 2021-minge-001.docx).
@@ -77,6 +76,29 @@ class Doc(Generic[M]):
 
     def line(self, *key: str | int) -> int:
         return self.parsed.line_of(tuple(key))
+
+
+Reader = Callable[[str, bytes], Parsed]  # frontmatter.read_markdown or read_yaml: (path, bytes) → parse
+
+
+class ParseSource(Protocol):
+    """Where ``load_campaign`` gets the parses of the files it reads, and how it keeps its documents."""
+
+    def parse(self, files: list[tuple[str, bytes]], reader: Reader) -> Iterable[Parsed]:
+        """``reader(path, raw)`` of each (repository path, bytes) of ``files``, in their order."""
+
+    def keep(self, doc: Doc, total: int) -> Doc:
+        """The validated document as the campaign holds it (same answers), one of ``total`` read."""
+
+
+class ReadEach:
+    """The plain ``ParseSource``: each file parsed when asked for, each document kept as read."""
+
+    def parse(self, files: list[tuple[str, bytes]], reader: Reader) -> Iterator[Parsed]:
+        return (reader(relpath, raw) for relpath, raw in files)
+
+    def keep(self, doc: Doc, total: int) -> Doc:
+        return doc
 
 
 @dataclass
@@ -216,15 +238,14 @@ def read_registry(root: Path, relpath: str) -> tuple[bytes | None, Finding | Non
     return raw, None
 
 
-def load_registries(root: Path) -> tuple[Registries | None, list[Finding]]:
-    store = LoadCache(root if cache_enabled(root) else None, part="schema")
-    try:
-        return _load_registries(root, lambda relpath, raw: store.read(relpath, raw, read_yaml))
-    finally:
-        store.save()
+def load_registries(root: Path, source: ParseSource | None = None) -> tuple[Registries | None, list[Finding]]:
+    """The registries of schema/ and the findings on them (None without valid campaign settings);
+    ``source``: as for ``load_campaign``."""
+    source = source or ReadEach()
 
+    def read(relpath: str, raw: bytes) -> Parsed:
+        return next(iter(source.parse([(relpath, raw)], read_yaml)))
 
-def _load_registries(root: Path, read: Callable[[str, bytes], Parsed]) -> tuple[Registries | None, list[Finding]]:
     findings: list[Finding] = []
     loaded: dict[str, BaseModel] = {}
     parsed_files: dict[str, Parsed] = {}
@@ -302,14 +323,11 @@ def read_content(root: Path, path: Path, limit: int) -> tuple[bytes | None, Find
     return raw, None, stamp
 
 
-def _load_doc(root: Path, path: Path, model: type[M], limit: int, cache: LoadCache | None = None,
-              read: tuple[bytes | None, Finding | None, tuple[int, int]] | None = None) -> tuple[Doc[M], list[Finding]]:
-    relpath = rel(root, path)
-    raw, refusal, _ = read if read is not None else read_content(root, path, limit)
+def _load_doc(root: Path, path: Path, model: type[M], limit: int) -> tuple[Doc[M], list[Finding]]:
+    raw, refusal, _ = read_content(root, path, limit)
     if raw is None:
         return refused(refusal)
-    parsed = cache.read_markdown(relpath, raw) if cache is not None else read_markdown(relpath, raw)
-    return to_doc(parsed, model)
+    return to_doc(read_markdown(rel(root, path), raw), model)
 
 
 def refused(finding: Finding) -> tuple[Doc, list[Finding]]:
@@ -324,38 +342,7 @@ def to_doc(parsed: Parsed, model: type[M]) -> tuple[Doc[M], list[Finding]]:
     if parsed.ok:
         obj, found = validate(model, parsed, "schema")
         findings.extend(found)
-        if obj is not None:
-            share(obj)
-    parsed.pack()  # validated: the values live on in the model, the record keeps them for the checks
     return Doc(parsed.path, parsed, obj), findings
-
-
-SHARED_MAX_CHARS = 12  # strings up to this long (units, statuses, kinds, names; not ids) are kept once
-_SHARED: dict = {}
-
-
-def share(model: BaseModel) -> None:
-    """Let a validated model hold the values many models have (short strings, dates, the set of fields
-    given) as one object each instead of a copy each: 1 KB less a submission. Models are read-only
-    once loaded; the set of fields given becomes a frozenset, so an attribute set later fails loudly
-    instead of changing every model's set."""
-    fields = frozenset(model.__pydantic_fields_set__)
-    object.__setattr__(model, "__pydantic_fields_set__", _SHARED.setdefault(fields, fields))
-    values = model.__dict__
-    for name, value in values.items():
-        if isinstance(value, list):
-            values[name] = [_shared(v) for v in value]
-        elif isinstance(value, BaseModel):
-            share(value)
-        else:
-            values[name] = _shared(value)
-
-
-def _shared(value):
-    """The one object kept for ``value`` when it is a date or a short string; else ``value``."""
-    if isinstance(value, dt.date) or (isinstance(value, str) and len(value) <= SHARED_MAX_CHARS):
-        return _SHARED.setdefault((type(value), value), value)
-    return value
 
 
 def scan(folder: Path, unreadable: list[tuple[Path, OSError]] | None = None) -> list[tuple[Path, bool]]:
@@ -385,23 +372,19 @@ def scan(folder: Path, unreadable: list[tuple[Path, OSError]] | None = None) -> 
     return sorted(out, key=lambda item: (item[0].parts, item[1]))  # Path order, without Path.__lt__
 
 
-def load_campaign(root: Path | None = None, progress: Callable[[int, int], None] | None = None,
-                  cache: bool | None = None, submissions: Iterable[str] | None = None,
+def load_campaign(root: Path | None = None, progress: Callable[[int, int], None] | None = None, *,
+                  submissions: Iterable[str] | None = None,
                   registries: tuple[Registries | None, list[Finding]] | None = None,
-                  parallel: bool = True, lean: bool = False) -> Campaign:
+                  source: ParseSource | None = None) -> Campaign:
     """Read everything. ``progress(done, total)`` is called as files are read (for a progress bar).
 
-    ``cache``: keep front-matter parses in .jianyan-cache/ (loadcache.py); None decides by
-    ``cache_enabled``. Cached or not, the result is the same. ``submissions``: read only these
-    submission files (repository-relative paths) and mark the campaign partial (snapshot.py);
-    ``registries``: what ``load_registries`` gave for this root already; ``parallel``: parse the front
-    matter over all cores (False when other work keeps them busy already); ``lean``: beyond LEAN_FILES
-    files, do not hold the texts (``Parsed.forget``) — for a command that only reads (``check``): one
-    that writes files and then looks at them again would find them changed."""
+    ``submissions``: read only these submission files (repository-relative paths) and mark the
+    campaign partial (snapshot.py); ``registries``: what ``load_registries`` gave for this root
+    already; ``source``: where the parses come from and how the documents are kept (``ParseSource``;
+    default: each file parsed here, kept as read)."""
     root = find_root(root)
-    use_cache = cache_enabled(root) if cache is None else cache
-    store = LoadCache(root if use_cache else None)  # without a cache on disk: only the parallel parse
-    registries, findings = load_registries(root) if registries is None else (registries[0], list(registries[1]))
+    source = source or ReadEach()
+    registries, findings = load_registries(root, source) if registries is None else (registries[0], list(registries[1]))
     limit = registries.settings.limits.file_max_bytes if registries else 1_000_000
     unknown: list[str] = []
     originals: list[str] = []
@@ -415,18 +398,17 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
                ISSUES_DIR: (scan(root / ISSUES_DIR, unreadable_folders), Issue)}
     findings.extend(unreadable(rel(root, path), exc, folder=True) for path, exc in unreadable_folders)
     total = sum(len(paths) for paths, _ in folders.values())
-    lean = lean and total > LEAN_FILES
     done = 0
     docs: dict[str, list[Doc]] = {name: [] for name in folders}
     stamps = array("q")  # (size, mtime_ns) of each document as read, submissions then issues
     for name, (paths, model) in folders.items():
         for start in range(0, len(paths), LOAD_CHUNK):
             chunk = paths[start:start + LOAD_CHUNK]
-            # read a chunk, then parse what the cache does not hold over all cores, then build the docs
+            # read a chunk, then have the source parse what was read (in this order), then build the docs
             reads = {path: read_content(root, path, limit) for path, special in chunk
                      if path.suffix == ".md" and not special and path.name not in IGNORED_NAMES}
-            if store is not None and parallel:
-                store.prefetch([(rel(root, p), raw) for p, (raw, _, _) in reads.items() if raw is not None])
+            parses = iter(source.parse([(rel(root, p), raw) for p, (raw, _, _) in reads.items() if raw is not None],
+                                       read_markdown))
             for path, special in chunk:
                 done += 1
                 if progress:
@@ -438,15 +420,15 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
                 elif path.suffix != ".md" or special:
                     unknown.append(rel(root, path))  # reported by checks/refs.py: never silently skipped
                 else:
-                    doc, found = _load_doc(root, path, model, limit, store, reads[path])
-                    if lean:
-                        doc.parsed.forget(root)
+                    raw, refusal, stamp = reads[path]
+                    if raw is None:
+                        doc, found = refused(refusal)
+                    else:
+                        doc, found = to_doc(next(parses), model)
+                        doc = source.keep(doc, total)
                     docs[name].append(doc)
-                    stamps.extend(reads[path][2])
+                    stamps.extend(stamp)
                     findings.extend(found)
-    store.save(prune=submissions is None)
-    if lean:
-        trim()  # the texts and parse temporaries freed: give the pages back
     return Campaign(root, registries, docs[SUBMISSIONS_DIR], docs[ISSUES_DIR], unknown, findings, originals,
                     partial=submissions is not None, stamps=stamps)
 

@@ -51,11 +51,11 @@ PROGRESS_MIN_FILES = 200
 
 def load(root: Path | None = None, progress: bool = False, parallel: bool = True, lean: bool = False):
     """Load the campaign; with ``progress``, show a bar on stderr while reading many files;
-    ``parallel``: parse over all cores; ``lean``: a large campaign's texts not held (repo.load_campaign:
+    ``parallel``: parse over all cores; ``lean``: a large campaign's texts not held (loadcache.load_fast:
     for commands that only read, as ``check``)."""
-    from jianyan.campaign.load import load_campaign  # lazy: pydantic and the parsers; --help starts without them
+    from jianyan.accel.loadcache import load_fast  # lazy: pydantic and the parsers; --help starts without them
     if not progress:
-        return load_campaign(root, parallel=parallel, lean=lean)
+        return load_fast(root, parallel=parallel, lean=lean)
     state: dict = {}
 
     def tick(done: int, total: int) -> None:
@@ -67,7 +67,7 @@ def load(root: Path | None = None, progress: bool = False, parallel: bool = True
         state["bar"].update(1)
 
     try:
-        return load_campaign(root, progress=tick, parallel=parallel, lean=lean)
+        return load_fast(root, progress=tick, parallel=parallel, lean=lean)
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
