@@ -53,20 +53,30 @@ def run_cli(cwd: Path, *args: str, env: dict | None = None, input: str | None = 
     return Result(proc)
 
 
+def _invoke(mp: pytest.MonkeyPatch, cwd: Path, args: tuple[str, ...], env: dict | None, input: str | None) -> Result:
+    from click.testing import CliRunner
+
+    from jianyan.cli import main
+    mp.delenv("JIANYAN_ROOT", raising=False)
+    mp.chdir(cwd)
+    res = CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+    return Result(subprocess.CompletedProcess(args, res.exit_code, res.stdout, res.stderr))
+
+
 def in_process(monkeypatch):
     """``run(cwd, *args, env=None, input=None) -> Result``: the real CLI in this process (click's runner),
     as ``run_cli`` runs it in a new one, without the second of start-up each call. Exceptions are not caught
     by the runner: one that escapes the command group's own handler fails the test with its traceback."""
-    from click.testing import CliRunner
-
-    from jianyan.cli import main
-    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
-
     def run(cwd: Path, *args: str, env: dict | None = None, input: str | None = None) -> Result:
-        monkeypatch.chdir(cwd)
-        res = CliRunner().invoke(main, list(args), input=input, env=env, catch_exceptions=False)
-        return Result(subprocess.CompletedProcess(args, res.exit_code, res.stdout, res.stderr))
+        return _invoke(monkeypatch, cwd, args, env, input)
     return run
+
+
+def invoke(cwd: Path, *args: str, env: dict | None = None, input: str | None = None) -> Result:
+    """One in-process run (as ``in_process``) for a fixture wider than a test, which has no
+    ``monkeypatch``: the working folder and environment are restored when it returns."""
+    with pytest.MonkeyPatch.context() as mp:
+        return _invoke(mp, cwd, args, env, input)
 
 
 @pytest.fixture

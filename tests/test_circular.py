@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import copy_campaign, run_cli
+from conftest import copy_campaign, invoke
 from helpers.tables import table_rows
 
 FROM, TO = "2021-02-22", "2021-06-15"
@@ -44,7 +44,7 @@ def build(campaign, cli) -> Path:
 def built(tmp_path_factory) -> tuple[Path, Path]:
     """One campaign copy with the circular built, shared by the read-only tests below."""
     root = copy_campaign(tmp_path_factory.mktemp("circular") / "campaign")
-    return root, build(root, run_cli)
+    return root, build(root, invoke)
 
 
 def test_circular_totals_match_the_sample(built):

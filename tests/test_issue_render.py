@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from conftest import copy_campaign, run_cli
+from conftest import copy_campaign, invoke
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 INJECTED = "注入测试 {{ 7*7 }} 与 {% if true %}模板{% endif %} 以及 <script>alert(1)</script> 结束"
@@ -31,7 +31,7 @@ def _inject(root: Path) -> None:
 def built(tmp_path_factory) -> Path:
     root = copy_campaign(tmp_path_factory.mktemp("render") / "campaign")
     _inject(root)
-    result = run_cli(root, "issue", "build")
+    result = invoke(root, "issue", "build")
     assert result.code == 0, result
     return root
 
@@ -166,9 +166,9 @@ def test_markdown_output_shows_injected_text_literally(built):
     assert "报：省委" in md and "第5期（总第5期）" in md
 
 
-def test_rebuild_is_byte_identical(built):
+def test_rebuild_is_byte_identical(built, cli):
     before = {ext: out(built, ext).read_bytes() for ext in ("html", "md", "docx", "pdf")}
-    result = run_cli(built, "issue", "build", "2021-005")
+    result = cli(built, "issue", "build", "2021-005")
     assert result.code == 0, result
     for ext, data in before.items():
         assert out(built, ext).read_bytes() == data, ext

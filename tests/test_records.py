@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import copy_campaign, run_cli
+from conftest import copy_campaign, invoke
 from helpers.tables import table_rows
 
 YEAR, END = "2021", "2021-12-31"
@@ -49,7 +49,7 @@ def expected(root: Path) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = copy_campaign(tmp_path_factory.mktemp("records") / "campaign")
-    result = run_cli(root, "record", "--all", "--year", YEAR)
+    result = invoke(root, "record", "--all", "--year", YEAR)
     assert result.code == 0, result
     return root, root / "build/records" / YEAR
 

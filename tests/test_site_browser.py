@@ -1,6 +1,7 @@
 """The public site in a real browser: headless Chromium (Debian `chromium`) driven over the DevTools
 protocol. Pages load from a local web server and from file:// with no console errors, the search
-finds a known item, and screenshots are written under build/screenshots/ to look at."""
+finds a known item, and screenshots are written to look at in the test's temporary folder (pytest keeps
+the last three runs' under its base folder: /tmp/pytest-of-<user>/)."""
 from __future__ import annotations
 
 import base64
@@ -16,15 +17,13 @@ from urllib.parse import quote
 
 import pytest
 import websocket
-
-from conftest import ROOT
+from conftest import copy_campaign, invoke
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-extensions", "--disable-default-apps", "--mute-audio", "--hide-scrollbars",
                   "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1")
-SHOTS = ROOT / "build" / "screenshots"
 KNOWN_TITLE = "关于建立黄河山东段市际横向生态保护补偿机制的建议"
 TIMEOUT = 30
 
@@ -131,9 +130,8 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """The sample campaign's site (its bulletin issues 001 and 002 are public)."""
-    from conftest import copy_campaign, run_cli
     campaign = copy_campaign(tmp_path_factory.mktemp("site") / "campaign")
-    res = run_cli(campaign, "site")
+    res = invoke(campaign, "site")
     assert res.code == 0, res
     return campaign / "build" / "site"
 
@@ -212,7 +210,7 @@ def test_works_from_the_folder_without_a_server(browser: Browser, site: Path):
     assert browser.open((site / "items/2021-minge-001.html").as_uri()) == []
 
 
-def test_screenshots_desktop_and_mobile(browser: Browser, server: str):
+def test_screenshots_desktop_and_mobile(browser: Browser, server: str, tmp_path: Path):
     shots = {"site-home.png": ("index.html", 1280, False),
              "site-item.png": ("items/2021-minge-001.html", 1280, False),
              "site-issue.png": ("issues/2021-001.html", 1280, False),
@@ -220,8 +218,8 @@ def test_screenshots_desktop_and_mobile(browser: Browser, server: str):
              "site-home-mobile.png": ("index.html", 390, True)}
     for name, (page, width, mobile) in shots.items():
         browser.open(server + page)
-        browser.screenshot(SHOTS / name, width, mobile)
-        data = (SHOTS / name).read_bytes()
+        browser.screenshot(tmp_path / name, width, mobile)
+        data = (tmp_path / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
     # on a phone the page does not scroll sideways
     browser.call("Emulation.setDeviceMetricsOverride", session=True, width=390, height=800, deviceScaleFactor=1,

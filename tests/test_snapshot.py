@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_campaign, run_cli
+from conftest import copy_campaign, invoke
 from gitrepo import git
 
 from jianyan.where import SNAPSHOT_DIR
@@ -74,7 +74,7 @@ def main_repo(tmp_path_factory) -> Path:
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "main")
     stale = root / ".jianyan-cache" / "snapshot-v3" / "0123abcd"  # snapshots of an earlier format
     stale.mkdir(parents=True)
-    res = run_cli(root, "check", "--format", "json")
+    res = invoke(root, "check", "--format", "json")
     assert res.code in (0, 1), res
     assert list((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/meta.bin")), "main's check stored no snapshot"
     assert not stale.parent.exists(), "an old format's snapshots were kept"
@@ -92,10 +92,10 @@ def _branch(main_repo: Path, dest: Path, change) -> Path:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_snapshot_check_equals_full_check(main_repo, tmp_path, case):
+def test_snapshot_check_equals_full_check(cli, main_repo, tmp_path, case):
     root = _branch(main_repo, tmp_path / "pr", CASES[case])
-    quick = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
-    full = run_cli(root, "check", "--base", "main", "--format", "json", env={"JIANYAN_CACHE": "0"})
+    quick = cli(root, "check", "--base", "main", "--format", "json", "--progress")
+    full = cli(root, "check", "--base", "main", "--format", "json", env={"JIANYAN_CACHE": "0"})
     assert quick.code == full.code, (quick, full)
     assert quick.out == full.out
     used = "增量检查" in quick.err
@@ -107,21 +107,21 @@ def test_snapshot_check_equals_full_check(main_repo, tmp_path, case):
 
 # a family or a category: each resolved through the family table, each taken from the snapshot by family
 @pytest.mark.parametrize("only", [["dup"], ["quality", "pii"], ["ref"], ["schema"], ["status", "yaml"]])
-def test_only_some_families_from_the_snapshot_equals_full(main_repo, tmp_path, only):
+def test_only_some_families_from_the_snapshot_equals_full(cli, main_repo, tmp_path, only):
     root = _branch(main_repo, tmp_path / "pr", CASES["near_copy_added"])
     args = [a for name in only for a in ("--only", name)]
-    quick = run_cli(root, "check", "--base", "main", "--format", "json", "--progress", *args)
-    full = run_cli(root, "check", "--base", "main", "--format", "json", *args, env={"JIANYAN_CACHE": "0"})
+    quick = cli(root, "check", "--base", "main", "--format", "json", "--progress", *args)
+    full = cli(root, "check", "--base", "main", "--format", "json", *args, env={"JIANYAN_CACHE": "0"})
     assert "增量检查" in quick.err
     assert quick.out == full.out and quick.code == full.code
     # the reader's finding on an unchanged file comes from the snapshot, whatever families ran
     assert (LOADER_WARNED, "schema.invalid") in {(f["path"], f["code"]) for f in quick.json()}
 
 
-def test_dependants_are_read_and_findings_follow_the_change(main_repo, tmp_path):
+def test_dependants_are_read_and_findings_follow_the_change(cli, main_repo, tmp_path):
     """Deleting the first item of a series: the unchanged follow-up is read again and now names the gap."""
     root = _branch(main_repo, tmp_path / "pr", CASES["delete_series_root"])
-    res = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
+    res = cli(root, "check", "--base", "main", "--format", "json", "--progress")
     m = re.search(r"读取改动的 (\d+) 篇和受影响的 (\d+) 篇", res.err)
     assert m and int(m[2]) >= 1, res.err
     codes = {(f["path"], f["code"]) for f in res.json()}
@@ -129,31 +129,32 @@ def test_dependants_are_read_and_findings_follow_the_change(main_repo, tmp_path)
     assert any(c == "workflow.deleted" for _, c in codes)
 
 
-def test_near_copy_found_against_the_stored_index(main_repo, tmp_path):
+def test_near_copy_found_against_the_stored_index(cli, main_repo, tmp_path):
     root = _branch(main_repo, tmp_path / "pr", CASES["near_copy_added"])
-    res = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
+    res = cli(root, "check", "--base", "main", "--format", "json", "--progress")
     assert "增量检查" in res.err
     dup = [f for f in res.json() if f["code"] == "dup.near_duplicate"]
     assert dup and dup[0]["severity"] == "error" and "2021-minge-001" in dup[0]["message"]
     assert dup[0]["path"] == "submissions/2021/jinan/2021-jinan-031.md"
 
 
-def test_no_snapshot_of_a_dirty_work_tree(tmp_path):
+def test_no_snapshot_of_a_dirty_work_tree(cli, tmp_path):
     root = copy_campaign(tmp_path / "c")
     (root / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "main")
     _edit(root, A, "目前", "目前确实")
-    run_cli(root, "check", "--format", "json")
+    res = cli(root, "check", "--format", "json")
+    assert res.code in (0, 1), res
     assert not list((root / ".jianyan-cache").glob(f"{SNAPSHOT_DIR}/*/meta.bin"))
 
 
-def test_a_new_day_reads_the_date_dependent_items_again(main_repo, tmp_path):
+def test_a_new_day_reads_the_date_dependent_items_again(cli, main_repo, tmp_path):
     """Findings that depend on the date (an urgent item's waiting time, a date after today) are not
     taken from a snapshot stored on another day."""
     from jianyan.accel import snapshot
-    from jianyan.accel.loadcache import write_blob
+    from jianyan.accel.blobs import write_blob
     root = tmp_path / "pr"
     shutil.copytree(main_repo, root, symlinks=True)
     meta_file = next((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/meta.bin"))
@@ -161,13 +162,13 @@ def test_a_new_day_reads_the_date_dependent_items_again(main_repo, tmp_path):
     meta = snapshot._unblob(meta_file, signed_as)
     git(root, "checkout", "-q", "-b", "pr")
     CASES["body_edit"](root)
-    same_day = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
+    same_day = cli(root, "check", "--base", "main", "--format", "json", "--progress")
     meta["day"] = "2000-01-01"
     meta["timely"] = [SERIES_NEXT]
     meta_file.unlink()
     write_blob(meta_file, meta, signed_as)
-    other_day = run_cli(root, "check", "--base", "main", "--format", "json", "--progress")
-    full = run_cli(root, "check", "--base", "main", "--format", "json", env={"JIANYAN_CACHE": "0"})
+    other_day = cli(root, "check", "--base", "main", "--format", "json", "--progress")
+    full = cli(root, "check", "--base", "main", "--format", "json", env={"JIANYAN_CACHE": "0"})
     assert "受影响的 0 篇" in same_day.err and "受影响的 1 篇" in other_day.err, (same_day.err, other_day.err)
     assert other_day.out == same_day.out == full.out
 

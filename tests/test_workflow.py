@@ -5,20 +5,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import in_process, run_cli
 
 from gitrepo import (ISSUE_DISPATCH, ISSUE_REVIEW, ISSUE_SIGNOFF, REVIEW, Repo, git, issue,
                      make_campaign, make_signed_campaign, signers_line, submission)
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
 ISSUE = "issues/2021/001.md"
-
-
-@pytest.fixture
-def cli(monkeypatch):
-    """The real CLI, run in this process (these tests make dozens of calls; start-up would dominate).
-    test_workflow_e2e and the text-output test below run it as a separate process."""
-    return in_process(monkeypatch)
 
 
 @pytest.fixture
@@ -300,10 +292,10 @@ def test_missing_allowed_signers_on_base(cli, tmp_path):
 
 # --- git situations --------------------------------------------------------------------------------
 
-def test_not_a_git_repository(tmp_path):
+def test_not_a_git_repository(cli, tmp_path):
     folder = tmp_path / "plain"
     shutil.copytree(Path(__file__).resolve().parents[1] / "schema", folder / "schema")
-    res = run_cli(folder, "check", "--base", "main")
+    res = cli(folder, "check", "--base", "main")
     assert res.code == 2 and "不是 git 仓库" in res.err and "Traceback" not in res.err
 
 
@@ -341,9 +333,9 @@ def test_base_not_an_ancestor_still_checks_from_merge_base(cli, repo):
     assert note["severity"] == "info" and "分叉点" in note["message"]
 
 
-def test_text_output_names_file_line_and_next_step(repo):
+def test_text_output_names_file_line_and_next_step(cli, repo):
     set_item(repo, "adopted", REVIEW + "adopted_in: 2021-001\n")
-    res = run_cli(repo.path, "check", "--base", "main")
+    res = cli(repo.path, "check", "--base", "main")
     line = repo.line_of(ITEM, "status:")
     assert res.code == 1
     assert f"{ITEM}:{line}:1: error: 信息状态不能从 submitted（已报送）改为 adopted（已采用）。允许的下一步" in res.out

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import copy_campaign, in_process
+from conftest import copy_campaign
 
 from jianyan.render.office import csv_cell, formula_like, xlsx_bytes
 
@@ -33,11 +33,6 @@ PAYLOADS = [
     "\r=1+1",
     " =1+1",
 ]
-
-
-@pytest.fixture
-def cli(monkeypatch):
-    return in_process(monkeypatch)
 
 
 def hostile_campaign(root: Path, title: str, department: str) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, SUMMARIES, in_process
+from conftest import ROOT, SUMMARIES
 
 import lintdata
 from jianyan.text.markdown import to_html
@@ -23,11 +23,6 @@ DATA = yaml.safe_load((ROOT / "tests/data/pii/obfuscations.yaml").read_text(enco
 POSITIVES = [(t["technique"], c["text"], c["expect"]) for t in DATA["techniques"] for c in t["positives"]]
 NEGATIVES = [(t["technique"], text) for t in DATA["lookalikes"] for text in t["negatives"]]
 LEVELS = {"check": find_personal_data_in_markdown, "site": lambda text: find_personal_data_in_html(to_html(text))}
-
-
-@pytest.fixture
-def cli(monkeypatch):
-    return in_process(monkeypatch)
 
 
 def codes(level: str, text: str) -> Counter:

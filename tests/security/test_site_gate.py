@@ -14,16 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import in_process
 
 from jianyan.render import site
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
-
-
-@pytest.fixture
-def cli(monkeypatch):
-    return in_process(monkeypatch)
 
 
 def tree(root: Path) -> dict[str, bytes]:
