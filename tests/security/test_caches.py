@@ -241,7 +241,7 @@ def _old_blob(obj) -> bytes:
 
 
 def _payload(path: Path):
-    from jianyan.accel.loadcache import MAGIC, _HEAD
+    from jianyan.accel.blobs import MAGIC, _HEAD
     data = path.read_bytes()
     assert data.startswith(MAGIC)
     return marshal.loads(data[_HEAD:])

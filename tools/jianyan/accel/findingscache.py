@@ -6,7 +6,7 @@ including the phrase list) and the tool's code (``Family.per_file`` in the famil
 checks/__init__.py). So for each such family the cache keeps, per document,
 a hash of its text and path and the findings the family yielded on it, under a fingerprint of the
 registries and the tool (``_context_fingerprint``): a change to either makes a fresh cache. Layout:
-``.jianyan-cache/findings-v<FORMAT>/<family>.bin``, one signed blob per family (loadcache.write_blob);
+``.jianyan-cache/findings-v<FORMAT>/<family>.bin``, one signed blob per family (blobs.write_blob);
 anything unreadable or of an unexpected shape is discarded and computed again.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ import multiprocessing
 from dataclasses import replace
 from pathlib import Path
 
-from jianyan.accel.loadcache import FORMAT, fingerprint, read_blob, write_blob
+from jianyan.accel.blobs import read_blob, write_blob
+from jianyan.accel.loadcache import FORMAT, fingerprint
 from jianyan.accel.pools import processes
 from jianyan.campaign.load import Campaign
 from jianyan.checks import Context, Family

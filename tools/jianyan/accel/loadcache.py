@@ -1,10 +1,8 @@
-"""The fast path of loading a campaign: parses cached on disk and made over all cores, documents held
-compactly. ``load_fast`` is ``load.load_campaign`` with a ``load.ParseSource`` (``CachedSource``) that
-does all this; the campaign is the same as a plain load's.
+"""The fast path of loading a campaign: ``load_fast`` is ``load.load_campaign`` with a
+``load.ParseSource`` (``CachedSource``) that keeps the parses on disk, parses what is not kept over all
+cores and holds the documents compactly; the campaign is the same as a plain load's.
 
-The cache, so that a warm `jianyan check` does not re-read YAML it has seen.
-
-Parsing the YAML front matter (pure-Python PyYAML composing, positions, trap warnings) is most of the
+The parse cache, so that a warm `jianyan check` does not re-read YAML it has seen. Parsing the YAML front matter (pure-Python PyYAML composing, positions, trap warnings) is most of the
 cost of loading a campaign: about 0.28 ms per file against 0.015 ms for validating the model. So the
 cache keeps what ``frontmatter.read_markdown`` made of a file — data, key and value positions, where
 the body starts, and the reader's findings — and the model is validated again from the cached data
@@ -13,7 +11,7 @@ on every run (cheap, and never stale when the models change).
 Key: the file's repository path and a hash of its bytes, under a fingerprint of the reader's code
 (the package's source files, the PyYAML and Python versions): a change to the tool makes a fresh
 cache. Layout: ``.jianyan-cache/load-v<FORMAT>/<fingerprint>/<part>/<shard>.bin`` with SHARDS shards by
-path, each a signed blob (``write_blob``), written to a temporary file and renamed (atomic:
+path, each a signed blob (blobs.py), written to a temporary file and renamed (atomic:
 concurrent runs never see half a file; the last writer wins, and either version is correct). A
 shard that is not a regular file, is too large, fails its signature or has an unexpected shape is
 discarded with a note and rebuilt, and an entry is only used when the file's bytes hash to the stored
@@ -22,19 +20,11 @@ value: the cache is never trusted blindly and can always be deleted (``make clea
 Held compactly (``Packed``, ``share``): a campaign of 100 000 files holds each document's parse as one
 marshal record and its model's common values once, and with ``lean`` not even the texts, read again
 from the files when a check asks for one.
-
-A blob (``write_blob``, also the findings cache, findingscache.py, and the snapshots, snapshot.py): a header
-(MAGIC, the payload's length, a keyed BLAKE2b of a label, the length and the payload) and
-``marshal(obj)``. The key is this machine's (where.cache_key), so a blob copied from another machine or
-edited, even with a digest recomputed, is not taken; the label says what the blob is (which snapshot,
-which part), so a genuine blob moved to another place is not taken either. marshal is only ever
-given bytes that this machine signed.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import marshal
 import os
 import stat
@@ -47,13 +37,12 @@ import yaml
 from pydantic import BaseModel
 
 from jianyan.accel import pools
+from jianyan.accel.blobs import read_blob, write_blob
 from jianyan.accel.memory import trim
 from jianyan.campaign.frontmatter import ChangedWhileChecking, Parsed, decode, read_markdown, read_yaml
 from jianyan.campaign.load import Campaign, Doc, Reader, Registries, load_campaign, load_registries
 from jianyan.findings import Finding
-from jianyan.fsutil import NotRegular, atomic_file, open_regular, read_exactly
-from jianyan.where import (CACHE_DIR, cache_enabled, cache_folder, cache_key, discard, drop_old_versions, find_root,
-                           remove_entry)
+from jianyan.where import CACHE_DIR, cache_enabled, cache_folder, discard, drop_old_versions, find_root, remove_entry
 
 FORMAT = 3
 SHARDS = 16
@@ -399,61 +388,3 @@ def load_registries_fast(root: Path) -> tuple[Registries | None, list[Finding]]:
         return load_registries(root, source)
     finally:
         source.save()
-
-
-# --- signed blobs -----------------------------------------------------------------------------
-
-
-MAGIC = b"jianyan-blob-1\0\0"
-_HEAD = len(MAGIC) + 8 + 32
-MAX_BLOB = 1 << 30  # larger is damage: a load shard of 100 000 files holds about 10 MB, a finding about 300 B
-
-
-def _sign(key: bytes, label: str, payload: bytes) -> bytes:
-    h = hashlib.blake2b(key=key, digest_size=32, person=b"jianyan-blob")
-    h.update(label.encode("utf-8", "surrogatepass") + b"\0")
-    h.update(len(payload).to_bytes(8, "little"))
-    h.update(payload)
-    return h.digest()
-
-
-def read_blob(path: Path, label: str, limit: int = MAX_BLOB):
-    """What ``write_blob`` stored at ``path`` under ``label``; None when it is missing, and also (after
-    ``where.discard``: removed, with a note) when it is not a regular file, too large, damaged or not
-    signed with this machine's key. Never reads more than the header says, nor more than ``limit``."""
-    key = cache_key()
-    if key is None:
-        return None
-    try:
-        fd = open_regular(path)
-    except FileNotFoundError:
-        return None
-    except (OSError, NotRegular):
-        discard(path)
-        return None
-    try:
-        size = os.fstat(fd).st_size
-        head = read_exactly(fd, _HEAD) if _HEAD <= size <= limit else b""
-        length = int.from_bytes(head[len(MAGIC):len(MAGIC) + 8], "little") if head else -1
-        if head[:len(MAGIC)] == MAGIC and length == size - _HEAD:
-            payload = read_exactly(fd, length, _HEAD)
-            if hmac.compare_digest(head[-32:], _sign(key, label, payload)):
-                return marshal.loads(payload)
-    except (OSError, ValueError, EOFError, TypeError):
-        pass
-    finally:
-        os.close(fd)
-    discard(path)
-    return None
-
-
-def write_blob(path: Path, obj, label: str) -> None:
-    """``obj`` (marshal-able) signed under ``label`` to ``path``, atomically (fsutil.atomic_file);
-    ValueError when there is no key to sign with."""
-    key = cache_key()
-    if key is None:
-        raise ValueError("no cache key")
-    payload = marshal.dumps(obj)
-    with atomic_file(path, durable=False) as fh:
-        fh.write(MAGIC + len(payload).to_bytes(8, "little") + _sign(key, label, payload))
-        fh.write(payload)

@@ -30,7 +30,7 @@ Layout: ``.jianyan-cache/snapshot-v<SNAPSHOT_FORMAT>/<commit>/`` with ``meta.bin
 fingerprint, issue and feedback keys, ids that differ from file names, date-dependent files),
 ``rdeps.bin`` (key → files depending on it), ``findings.bin`` (file → whether a draft, the loader's
 findings, each check family's findings) and ``dup/`` (dup/stored.py). Each .bin is a blob signed with
-this machine's key (loadcache.write_blob) under a label naming the commit, a random id of this
+this machine's key (blobs.write_blob) under a label naming the commit, a random id of this
 snapshot (kept in meta.bin) and the part, so parts of two snapshots cannot be mixed; a folder is
 written under a temporary name and renamed; the newest KEEP snapshots are kept. Anything unreadable,
 unsigned or damaged means: no snapshot (it is removed with a note, and the full check that runs
@@ -50,7 +50,8 @@ from pathlib import Path
 from jianyan.checks import FAMILIES, LOADER, Family
 from jianyan.findings import Finding
 from jianyan.vcs.git import Change, Git, GitError
-from jianyan.accel.loadcache import fingerprint, load_fast, load_registries_fast, read_blob, write_blob
+from jianyan.accel.blobs import read_blob, write_blob
+from jianyan.accel.loadcache import fingerprint, load_fast, load_registries_fast
 from jianyan.campaign.load import Campaign, doc_reader
 from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SUBMISSIONS_DIR, submission_path
 from jianyan.where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, cache_folder, discard, \

@@ -29,6 +29,7 @@ from typing import Callable, Generic, Iterable, Iterator, Protocol, TypeVar
 from pydantic import BaseModel
 
 from jianyan.findings import Finding, error
+from jianyan.fsutil import NotRegular, read_regular
 from jianyan.campaign.frontmatter import ChangedWhileChecking, Parsed, read_markdown, read_yaml
 from jianyan.campaign.model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,
                     Submission, Topic, TopicsFile, Unit, UnitsFile)
@@ -212,6 +213,35 @@ def os_reason(exc: OSError) -> str:
     if exc.errno == errno.EINVAL:
         return "不是普通文件"
     return exc.strerror or type(exc).__name__
+
+
+def read_work_file(path: Path, limit: int) -> tuple[bytes | None, str | None]:
+    """A working-tree file as the workflow rules and the history read it: (bytes, None); (None, None) when nothing (or a
+    folder) is there; (None, why in Chinese) when it is refused unread — a symlink (not followed: git commits
+    the link, not what it points at), a pipe or device (opening it could wait for ever), over ``limit`` bytes,
+    or unreadable. The loader reports such a file in a content folder or a registry itself."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        return None, os_reason(exc)
+    if stat.S_ISDIR(st.st_mode):
+        return None, None
+    if stat.S_ISLNK(st.st_mode):
+        return None, "是符号链接"
+    if not stat.S_ISREG(st.st_mode):
+        return None, "不是普通文件"
+    if st.st_size > limit:
+        return None, f"有 {st.st_size / 1_000_000:.1f} MB，超过上限 {limit / 1_000_000:.1f} MB"
+    try:
+        return read_regular(path, limit), None
+    except FileNotFoundError:
+        return None, None
+    except NotRegular:
+        return None, "不是普通文件，或读取时超过大小上限"
+    except OSError as exc:
+        return None, os_reason(exc)
 
 
 def unreadable(relpath: str, exc: OSError, folder: bool = False) -> Finding:

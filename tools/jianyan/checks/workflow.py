@@ -44,20 +44,17 @@ opened, nothing past its size limit (``read_work_file``).
 """
 from __future__ import annotations
 
-import os
 import re
-import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
-from jianyan import fsutil
 from jianyan.campaign import owners
 from jianyan.findings import Finding, error, info, warning
 from jianyan.campaign.frontmatter import Parsed, read_markdown, read_yaml
 from jianyan.vcs.git import Change, Git, GitError, signers_file
 from jianyan.campaign.model import RolesFile, Settings, UnitsFile
-from jianyan.campaign.load import IGNORED_NAMES, REGISTRY_MAX_BYTES, Campaign, Doc, os_reason
+from jianyan.campaign.load import IGNORED_NAMES, REGISTRY_MAX_BYTES, Campaign, Doc, read_work_file
 from jianyan.campaign.paths import ALLOWED_SIGNERS, ISSUES_DIR, SUBMISSIONS_DIR, registry_path
 from jianyan.campaign.steps import (BODY_FROZEN, ISSUE_FROZEN, ISSUE_STARTS, ISSUE_STATUSES, ISSUE_STEPS,
                                     ISSUE_TRANSITIONS, ROLE_HOLDERS, SUBMISSION_STARTS, SUBMISSION_STATUSES,
@@ -268,35 +265,6 @@ def check_change(campaign: Campaign, base: str, cs: ChangeSet | None = None) -> 
         found = _submission(anchors, c, old, new) if kind == "submission" else _issue(anchors, history, c, old, new)
         walked = {c.old, c.new} & history.frozen
         yield from (f for f in found if not (walked and f.code in SUPERSEDED))
-
-
-def read_work_file(path: Path, limit: int) -> tuple[bytes | None, str | None]:
-    """A working-tree file as the workflow rules read it: (bytes, None); (None, None) when nothing (or a
-    folder) is there; (None, why in Chinese) when it is refused unread — a symlink (not followed: git commits
-    the link, not what it points at), a pipe or device (opening it could wait for ever), over ``limit`` bytes,
-    or unreadable. The loader reports such a file in a content folder or a registry itself."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return None, None
-    except OSError as exc:
-        return None, os_reason(exc)
-    if stat.S_ISDIR(st.st_mode):
-        return None, None
-    if stat.S_ISLNK(st.st_mode):
-        return None, "是符号链接"
-    if not stat.S_ISREG(st.st_mode):
-        return None, "不是普通文件"
-    if st.st_size > limit:
-        return None, f"有 {st.st_size / 1_000_000:.1f} MB，超过上限 {limit / 1_000_000:.1f} MB"
-    try:
-        return fsutil.read_regular(path, limit), None
-    except FileNotFoundError:
-        return None, None
-    except fsutil.NotRegular:
-        return None, "不是普通文件，或读取时超过大小上限"
-    except OSError as exc:
-        return None, os_reason(exc)
 
 
 def _content_limit(campaign: Campaign) -> int:

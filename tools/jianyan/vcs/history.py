@@ -14,7 +14,7 @@ from jianyan.vcs.git import Git, GitError
 from jianyan.campaign.model import ISSUE_ID_RE
 from jianyan.campaign.paths import ALLOWED_SIGNERS, SUBMISSIONS_DIR, issue_path
 from jianyan.campaign.steps import ISSUE_STATUSES, SUBMISSION_STATUSES
-from jianyan.campaign.load import Campaign
+from jianyan.campaign.load import Campaign, read_work_file
 
 CHANGE_LABELS = {"added": "新建", "modified": "修改", "renamed": "移动/改名", "deleted": "删除"}
 
@@ -118,7 +118,6 @@ def timeline(campaign: Campaign, ident: str) -> Timeline:
     title = _value(doc.parsed if doc else last_seen, "title")
     status = _value(doc.parsed, "status") if doc else None
     committed = git.show("HEAD", prefix + path) if git.head() else None
-    from jianyan.checks.workflow import read_work_file
     limit = regs.settings.limits.file_max_bytes if regs else 1_000_000
     now, refused = read_work_file(root / path, limit)
     # a file refused unread (a symlink, a pipe, over the size limit) is not what HEAD holds

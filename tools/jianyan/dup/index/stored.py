@@ -8,7 +8,7 @@ content key. ``Layered``
 puts the texts read in this run beside it and hides the stored rows of files changed or deleted since.
 Texts are not kept: a stored entry's ``source`` is empty (only a query's own text is ever shown).
 
-``info.bin`` is a signed blob (loadcache.write_blob, under the snapshot's label) that lists the size and
+``info.bin`` is a signed blob (accel/blobs.py, under the snapshot's label) that lists the size and
 BLAKE2b digest of every file a query reads; ``StoredIndex`` checks them all before mapping anything
 (about 1 s a GB, read with ``pread``: nothing stays mapped), so a damaged, edited or foreign index is
 refused as a whole (ValueError: the snapshot is not used) instead of failing or lying halfway through a
@@ -29,7 +29,7 @@ from jianyan.dup import features as F
 from jianyan.dup.index.cache import Store
 from jianyan.dup.index.engine import Entry, FeatureList, Index, Match, build, campaign_entries, verify
 from jianyan.fsutil import NotRegular, open_regular
-from jianyan.accel.loadcache import read_blob, write_blob
+from jianyan.accel.blobs import read_blob, write_blob
 from jianyan.dup.index.tables import FENCE, INFO, open_tables
 
 FENCES = {"band_keys": "band_fence", "fp": "fp_fence"}  # searched tables: every FENCE-th value (tables.py)
