@@ -5,6 +5,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.e2e
+
 
 def test_bench_smoke_run_writes_results(tmp_path):
     out = tmp_path / "bench"

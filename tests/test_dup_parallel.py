@@ -92,6 +92,7 @@ def test_candidates_of_an_own_entry_equal_the_searched_candidates(campaign):
     assert any(index.entries[j].id == "2021-minge-001" for j in index.candidates_of(copy, index.feats[copy], lambda j: j == copy)[0])
 
 
+@pytest.mark.e2e  # a cold process: the warm-up loads jieba while the files are read
 def test_a_cold_check_with_the_warmup_reports_what_a_check_without_caches_does(campaign):
     """80 submissions (the warm-up starts at 64): the same findings, and the cache written by workers."""
     if (os.cpu_count() or 1) < 2:
@@ -111,18 +112,18 @@ def test_a_cold_check_with_the_warmup_reports_what_a_check_without_caches_does(c
     assert len(shards) >= 2  # one a worker
 
 
-def test_no_feature_cache_where_caches_are_off(campaign):
+def test_no_feature_cache_where_caches_are_off(campaign, cli):
     """Where .jianyan-cache/ is not git-ignored it would show up as a change: nothing is written
     there, by the duplication check either; JIANYAN_CACHE=0 switches the caches off everywhere."""
-    assert run_cli(campaign, "check").code in (0, 1)
+    assert cli(campaign, "check").code in (0, 1)
     assert not (campaign / ".jianyan-cache").exists()
     (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
-    assert run_cli(campaign, "check", env={"JIANYAN_CACHE": "0"}).code in (0, 1)
+    assert cli(campaign, "check", env={"JIANYAN_CACHE": "0"}).code in (0, 1)
     assert not (campaign / ".jianyan-cache").exists()
     old = campaign / ".jianyan-cache" / "dup-v1"  # a cache of an earlier layout: removed, not kept for ever
     old.mkdir(parents=True)
     (old / "a.keys.npy").write_bytes(b"")
-    assert run_cli(campaign, "check").code in (0, 1)
+    assert cli(campaign, "check").code in (0, 1)
     assert (campaign / ".jianyan-cache" / C.FOLDER).is_dir() and not old.exists()
 
 

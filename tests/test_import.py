@@ -318,6 +318,7 @@ def soffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
     return outdir / (src.stem + "." + fmt.split(":")[0])
 
 
+@pytest.mark.e2e
 @needs_soffice
 def test_libreoffice_docx_from_html(campaign, cli, tmp_path):
     html = tmp_path / "jiusan.html"
@@ -333,6 +334,7 @@ def test_libreoffice_docx_from_html(campaign, cli, tmp_path):
     assert "| 项目 | 数量 |" in body and PHONE not in body
 
 
+@pytest.mark.e2e
 @needs_soffice
 def test_doc_is_converted_through_libreoffice(campaign, cli, tmp_path):
     (tmp_path / "src").mkdir()

@@ -109,6 +109,7 @@ def test_init_refuses_a_folder_with_files(tmp_path: Path, cli):
     assert sorted(p.name for p in target.iterdir()) == ["我的文件.txt"]
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is installed by .ci/run")
 def test_campaign_makefile_uses_the_installed_jianyan(tmp_path: Path, cli):
     assert cli(tmp_path, "init", "camp", "--no-git").code == 0

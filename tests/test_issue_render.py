@@ -13,6 +13,8 @@ from markdown_it import MarkdownIt
 
 from conftest import copy_campaign, invoke
 
+pytestmark = pytest.mark.e2e  # the PDF is printed by Chromium, the .docx opened by LibreOffice
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 INJECTED = "注入测试 {{ 7*7 }} 与 {% if true %}模板{% endif %} 以及 <script>alert(1)</script> 结束"
 

@@ -27,6 +27,8 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 KNOWN_TITLE = "关于建立黄河山东段市际横向生态保护补偿机制的建议"
 TIMEOUT = 30
 
+pytestmark = pytest.mark.e2e
+
 
 class Browser:
     """A minimal DevTools-protocol client: one websocket to the browser, one page session."""

@@ -18,6 +18,8 @@ from conftest import ROOT, copy_campaign
 OFFLINE_PIP = {"PIP_CONFIG_FILE": os.devnull, "http_proxy": "http://127.0.0.1:9",
                "https_proxy": "http://127.0.0.1:9", "no_proxy": "", "PYTHONIOENCODING": "utf-8"}
 
+pytestmark = pytest.mark.e2e
+
 
 def offline_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("PIP_", "VIRTUAL_ENV", "JIANYAN_"))}

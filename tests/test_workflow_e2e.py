@@ -16,6 +16,8 @@ ISSUE = "issues/2021/001.md"
 # The hook shipped for self-hosted servers (tools/hooks/pre-receive), run by the test's Python.
 HOOK = ROOT / "tools" / "hooks" / "pre-receive"
 
+pytestmark = pytest.mark.e2e
+
 
 class Forge:
     """The bare 'server' repository and a clerk's working clone pushing to it."""
