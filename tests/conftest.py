@@ -86,19 +86,24 @@ def cli(monkeypatch):
 
 
 def pytest_configure(config):
-    """Caches are signed with a per-machine key kept in the user's cache folder; the tests (and the
-    jianyan processes they start, which inherit the environment) use a key in a temporary folder
-    instead, so a test run never writes into the real home folder."""
+    """What a run keeps between tests goes into one temporary folder, never into the repository or the
+    home folder: the key that signs caches (kept in the user's cache folder otherwise) and Hypothesis's
+    storage (``.hypothesis/`` in the working folder otherwise: its examples are off, its cache of the
+    code's constants is not). The jianyan processes the tests start, and pytest-xdist's workers, inherit
+    the environment: the controller's folder serves them all."""
     if "JIANYAN_CACHE_KEY" not in os.environ:
-        config._jianyan_key_dir = tempfile.mkdtemp(prefix="jianyan-key-")
-        os.environ["JIANYAN_CACHE_KEY"] = os.path.join(config._jianyan_key_dir, "key")
+        config._jianyan_tmp = tempfile.mkdtemp(prefix="jianyan-tests-")
+        os.environ["JIANYAN_CACHE_KEY"] = os.path.join(config._jianyan_tmp, "key")
+        os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", os.path.join(config._jianyan_tmp, "hypothesis"))
 
 
 def pytest_unconfigure(config):
-    key_dir = getattr(config, "_jianyan_key_dir", None)
-    if key_dir:
+    folder = getattr(config, "_jianyan_tmp", None)
+    if folder:
         os.environ.pop("JIANYAN_CACHE_KEY", None)
-        shutil.rmtree(key_dir, ignore_errors=True)
+        if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY", "").startswith(folder):
+            os.environ.pop("HYPOTHESIS_STORAGE_DIRECTORY")
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def check_in_process(root: Path, monkeypatch, *args: str) -> tuple[int, list[dict], str]:
