@@ -15,10 +15,13 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jianyan import checks
+from jianyan.campaign import jsonschema, owners
+from jianyan.campaign.scaffold import create
 from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
 from jianyan.render.env import PACKAGE_TEMPLATES, environment, render
-from jianyan.campaign.load import load_registries
+from jianyan.campaign.load import load_campaign, load_registries
 from jianyan.campaign.paths import SCHEMA_DIR
 from jianyan.where import NotACampaign, find_root
 
@@ -111,7 +114,6 @@ def _adapt_ci(root: Path) -> None:
 
 def _example(root: Path) -> str:
     """Write one draft item valid for the new registries; returns its repository-relative path."""
-    from jianyan.campaign.scaffold import create
     regs, _ = load_registries(root)
     if regs is None:
         raise InitError("新仓库的登记表无效，无法生成示例信息。请检查 schema/ 下的文件")
@@ -186,7 +188,6 @@ def init(target: Path, empty: bool = False, source: Path | None = None, git: boo
     if regs is None:
         raise InitError("复制来的登记表有错误，请先在原仓库运行 jianyan check 改正：" +
                         "；".join(f"{f.path}:{f.line or 1}: {f.message}" for f in findings[:3]))
-    from jianyan.campaign import jsonschema, owners
     jsonschema.write(target)
     if any((target / p).is_file() for p in owners.FILES):
         owners.write(target, regs)
@@ -211,6 +212,4 @@ def init(target: Path, empty: bool = False, source: Path | None = None, git: boo
 
 def run_check(root: Path) -> list:
     """Findings of `jianyan check` on the new repository (in process)."""
-    from jianyan import checks
-    from jianyan.campaign.load import load_campaign
     return checks.run(load_campaign(root))

@@ -27,7 +27,7 @@ from pathlib import Path
 # The settings file marks a campaign root; campaign.paths imports nothing from jianyan, so this stays light.
 from jianyan.campaign.paths import SETTINGS_FILE
 from jianyan.errors import JianyanError
-from jianyan.fsutil import read_regular
+from jianyan.fsutil import NotRegular, read_regular, write_atomic
 
 CACHE_DIR = ".jianyan-cache"
 SNAPSHOT_FORMAT = 4
@@ -62,7 +62,6 @@ def cache_key() -> bytes | None:
 
 
 def _load_key(path: Path) -> bytes | None:
-    from jianyan.fsutil import NotRegular, read_regular, write_atomic
     for _ in range(2):
         try:
             key = read_regular(path, KEY_SIZE, follow=True)  # a symlink to a shared key is fine

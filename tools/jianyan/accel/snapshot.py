@@ -54,6 +54,8 @@ from jianyan.accel.blobs import read_blob, write_blob
 from jianyan.accel.loadcache import fingerprint, load_fast, load_registries_fast
 from jianyan.campaign.load import Campaign, doc_reader
 from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SUBMISSIONS_DIR, submission_path
+from jianyan.dup.index.stored import StoredIndex, save_index
+from jianyan.tracking.feedback import tracking_of
 from jianyan.where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, cache_folder, discard, \
     drop_old_versions, holds_links, remove_entry
 
@@ -187,7 +189,6 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], today: dt.date | N
                 for key in keys(s):
                     rdeps.setdefault(key, []).append(doc.path)
         provides = {d.path: sorted(issue_keys(d.model)) for d in campaign.issues if d.model is not None}
-        from jianyan.tracking.feedback import tracking_of
         for rec in tracking_of(campaign).records:
             if rec.model is not None:
                 provides[rec.path] = [f"id:{rec.model.item}"]
@@ -206,7 +207,6 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], today: dt.date | N
                 "provides": provides, "odd_ids": odd_ids, "timely": timely}
         write_blob(tmp / "rdeps.bin", rdeps, label(commit, ident, "rdeps"))
         write_blob(tmp / "findings.bin", stored, label(commit, ident, "findings"))
-        from jianyan.dup.index.stored import save_index
         save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
         write_blob(tmp / "meta.bin", meta, label(commit, "", "meta"))  # last: a snapshot exists only once complete
         if os.path.lexists(final):
@@ -399,7 +399,6 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
 def stored_index(where: Path, root: Path, min_chars: int, meta: dict | None = None):
     """The duplication index (dup.stored.StoredIndex) of the snapshot at ``where``, whose ``meta`` is read
     when not given; ValueError when the snapshot is damaged or not this machine's."""
-    from jianyan.dup.index.stored import StoredIndex
     if meta is None:
         meta = _unblob(where / "meta.bin", label(where.name, "", "meta"))
     return StoredIndex(where / "dup", root, min_chars, label(meta["commit"], meta["id"], "dup"))

@@ -18,8 +18,9 @@ from typing import Iterator
 
 from jianyan.dup import SERIES, Analysis, ItemResult, describe, first_span, pct
 from jianyan.dup.index.engine import reference_entries
+from jianyan.dup.index.parallel import Warmup
 from jianyan.findings import ERROR, INFO, WARNING, Finding
-from jianyan.campaign.load import Campaign
+from jianyan.campaign.load import Campaign, scan
 from jianyan.campaign.paths import SETTINGS_FILE, SUBMISSIONS_DIR
 
 HANDLED_REASONS = ("duplicate", "plagiarism")
@@ -69,8 +70,6 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
 def warm_up(root: Path):
     """Start computing the submissions' features into the cache while the repository is being read
     (dup/parallel.py); give the result to ``check`` as ``ctx.dup_warmup``."""
-    from jianyan.dup.index.parallel import Warmup
-    from jianyan.campaign.load import scan
     return Warmup(root, [path for path, symlink in scan(root / SUBMISSIONS_DIR) if not symlink])
 
 

@@ -10,6 +10,7 @@ quotations “…” can still be recognised.
 """
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from bisect import bisect_right
@@ -108,16 +109,14 @@ def _strip_line(line: str, in_fence: bool) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=1)
 def _t2s():
-    from opencc import OpenCC
+    from opencc import OpenCC  # lazy: opencc's tables only when a text is normalised for comparison
     return OpenCC("t2s")
 
 
 @lru_cache(maxsize=1)
 def _trad_tables() -> tuple[frozenset, dict[int, str]]:
     """The set of traditional characters, and a one-to-one character table."""
-    import os
-
-    import opencc
+    import opencc  # lazy: opencc's tables only when a text is normalised for comparison
     path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt")
     table: dict[int, str] = {}
     with open(path, encoding="utf-8") as fh:

@@ -30,8 +30,10 @@ import zlib
 from math import log
 from pathlib import Path
 
+import numpy as np
+
 from jianyan.fsutil import NotRegular, atomic_file, open_regular
-from jianyan.where import CACHE_DIR, cache_folder, cache_key, discard, drop_old_versions
+from jianyan.where import CACHE_DIR, cache_enabled, cache_folder, cache_key, discard, drop_old_versions
 
 FORMAT = 2
 MAGIC = b"jianyan-lexicon\0"
@@ -57,7 +59,7 @@ def jieba_module():
         if hidden:
             sys.modules["pkg_resources"] = None  # type: ignore[assignment]
         try:
-            import jieba
+            import jieba  # lazy: half a second to import; only tokenising needs it (and pkg_resources hidden)
         finally:
             if hidden:
                 del sys.modules["pkg_resources"]
@@ -202,7 +204,6 @@ def _fast_class():
 
 
 def _folder(root: Path | None) -> Path | None:
-    from jianyan.where import cache_enabled
     if root is None or not cache_enabled(Path(root)):
         return None
     return Path(root) / CACHE_DIR / f"lexicon-v{FORMAT}"
@@ -224,7 +225,6 @@ def _name() -> str:
 
 def write_table(path: Path) -> None:
     """Write jieba's loaded dictionary as a table (atomically). Never raises."""
-    import numpy as np
     tk = jieba_ready().dt
     enc = [w.encode("utf-8") for w in tk.FREQ]
     n = len(enc)

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from statistics import median
 
+import docx
 from lxml import etree
 
 from jianyan.errors import JianyanError
@@ -545,6 +546,5 @@ def _over(what: str) -> str:
 def read_docx(path) -> DocxContent:
     """Open and read a .docx: TooLarge past READ_LIMITS; any other exception means the file is damaged
     (the caller words it)."""
-    import docx
     return Reader(docx.Document(str(path))).read()
 

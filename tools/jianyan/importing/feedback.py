@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from jianyan.checks import Context
 from jianyan.checks.feedback import check as check_feedback
 from jianyan.campaign.edit import yaml_scalar
 from jianyan.errors import JianyanError
@@ -41,7 +42,7 @@ from jianyan.campaign.model import ID_RE
 from jianyan.render.office import MACRO_SUFFIXES, PackageRefused, check_package, csv_text, formula_like, xlsx_bytes
 from jianyan.campaign.load import Campaign
 from jianyan.campaign.paths import feedback_path
-from jianyan.tracking.feedback import (HANDLING_STATES, STATE_WORDS, FeedbackRecord, dispatch_date, parse_record,
+from jianyan.tracking.feedback import (HANDLING_STATES, STATE_WORDS, FeedbackRecord, Tracking, dispatch_date, parse_record,
                        percent_on, tracking_of)
 
 # (key, header). Headers are what people see; a department fills the last six.
@@ -207,7 +208,7 @@ def _check_swallowed(name: str, rows: list[list[str]], starts: list[int], item_c
 def _read_xlsx(path: Path) -> list[Row]:
     """Formulas are read as formulas (not their cached values) so that they can be refused; the package
     is checked before openpyxl opens it, and the rows read are capped in number, width and time."""
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # lazy: openpyxl takes a second to import; only a spreadsheet needs it
     try:
         check_package(path, "excel")
     except PackageRefused as exc:
@@ -644,8 +645,6 @@ def _final_scalars(group: list[_Change]) -> dict[str, str]:
 
 def _recheck(campaign: Campaign, path: str, doc) -> list:
     """The feedback checks on the campaign with this one record replaced (in memory)."""
-    from jianyan.checks import Context
-    from jianyan.tracking.feedback import Tracking
     tracking = tracking_of(campaign)
     trial = Tracking([doc if d.path == path else d for d in tracking.records], list(tracking.unknown_files), [])
     saved = campaign._jianyan_tracking  # type: ignore[attr-defined]

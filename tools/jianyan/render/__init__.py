@@ -17,6 +17,7 @@ from jianyan.campaign.model import Issue
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.render.context import issue_context
 from jianyan.render.env import TemplateFailure, environment, render
+from jianyan.render.pdf import MISSING, PdfFailure, find_chromium, html_to_pdf, page_count
 
 __all__ = ["BuildResult", "TemplateFailure", "build_issue", "environment", "render", "output_dir"]
 
@@ -37,7 +38,7 @@ def output_dir(root: Path) -> Path:
 
 def build_issue(campaign: Campaign, doc: Doc[Issue], out_dir: Path | None = None,
                 formats: tuple[str, ...] = FORMATS) -> BuildResult:
-    from jianyan.render.docx import build_docx
+    from jianyan.render.docx import build_docx  # lazy: python-docx only to write a .docx (check imports this package)
     issue = doc.model
     assert issue is not None
     out_dir = out_dir or output_dir(campaign.root)
@@ -66,7 +67,6 @@ def build_issue(campaign: Campaign, doc: Doc[Issue], out_dir: Path | None = None
 def _pdf(html_for: Callable[[int], str], when: dt.date, path: Path, result: BuildResult) -> None:
     """Print with Chromium; when the issue fills several pages, print again with the sheet that
     tall so the 版记 lands at the foot of the last page."""
-    from jianyan.render.pdf import MISSING, PdfFailure, find_chromium, html_to_pdf, page_count
     chromium = find_chromium()
     if chromium is None:
         result.notes.append(MISSING)

@@ -14,10 +14,16 @@ import io
 import re
 from functools import lru_cache
 
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
 from markdown_it import MarkdownIt
 from mdit_py_plugins.attrs import attrs_block_plugin
 
 from jianyan.render.charts import DARK, LIGHT, Chart, cells, svg
+from jianyan.render.docx import set_fonts
 from jianyan.render.office import deterministic_zip
 
 BODY_FONT = "仿宋_GB2312"
@@ -52,7 +58,6 @@ def to_html(markdown: str, charts: dict[str, Chart]) -> str:
 # --- Word -------------------------------------------------------------------------------
 
 def _fonts(run, east: str, size: float | None = None, bold: bool | None = None) -> None:
-    from jianyan.render.docx import set_fonts
     set_fonts(run._element.get_or_add_rPr(), east, size)
     if bold is not None:
         run.font.bold = bold
@@ -76,14 +81,12 @@ def _inline_runs(token) -> list[tuple[str, bool]]:
 
 
 def _shade(cell, color: str) -> None:
-    from docx.oxml.ns import qn
     tcpr = cell._element.get_or_add_tcPr()
     shd = tcpr.makeelement(qn("w:shd"), {qn("w:val"): "clear", qn("w:color"): "auto", qn("w:fill"): color})
     tcpr.append(shd)
 
 
 def _cell_text(cell, text: str, size: float, bold: bool = False, align=None) -> None:
-    from docx.shared import Pt
     p = cell.paragraphs[0]
     p.paragraph_format.space_before = Pt(0)
     p.paragraph_format.space_after = Pt(0)
@@ -97,8 +100,6 @@ def _cell_text(cell, text: str, size: float, bold: bool = False, align=None) -> 
 
 def _widths(table, widths_mm: list[float]) -> None:
     """Column widths that Word and LibreOffice both honour: fixed layout, grid and every cell."""
-    from docx.oxml.ns import qn
-    from docx.shared import Mm
     table.autofit = False
     tblpr = table._tbl.tblPr
     layout = tblpr.makeelement(qn("w:tblLayout"), {qn("w:type"): "fixed"})
@@ -129,8 +130,6 @@ def _text_em(text: str) -> float:
 
 
 def _page_number_footer(section) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
     p = section.footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _fonts(p.add_run("— "), "宋体", 14)
@@ -148,9 +147,6 @@ def _page_number_footer(section) -> None:
 
 class _Writer:
     def __init__(self, charts: dict[str, Chart], title: str) -> None:
-        from docx import Document
-        from docx.enum.text import WD_LINE_SPACING
-        from docx.shared import Mm, Pt
         self.charts = charts
         self.doc = Document()
         props = self.doc.core_properties
@@ -169,7 +165,6 @@ class _Writer:
         self.Pt = Pt
 
     def paragraph(self, runs: list[tuple[str, bool]], kind: str, classes: set[str]):
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
         Pt = self.Pt
         p = self.doc.add_paragraph()
         pf = p.paragraph_format
@@ -208,8 +203,6 @@ class _Writer:
         return p
 
     def table(self, rows: list[list[list[tuple[str, bool]]]], aligns: list[str | None], header: bool) -> None:
-        from docx.enum.table import WD_TABLE_ALIGNMENT
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
         ncols = max(len(r) for r in rows)
         t = self.doc.add_table(rows=len(rows), cols=ncols)
         t.style = "Table Grid"
@@ -233,9 +226,6 @@ class _Writer:
         self.doc.add_paragraph().paragraph_format.line_spacing = self.Pt(8)
 
     def chart(self, chart: Chart, caption: str) -> None:
-        from docx.enum.table import WD_TABLE_ALIGNMENT
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.shared import Mm, RGBColor
         width = 20
         rows = cells(chart, width)
         legend = 1 if chart.legend else 0
@@ -270,7 +260,6 @@ class _Writer:
 
     def rule(self) -> None:
         """A red rule across the text area (the line under a 版头)."""
-        from docx.oxml.ns import qn
         p = self.doc.add_paragraph()
         p.paragraph_format.line_spacing = self.Pt(10)
         ppr = p._p.get_or_add_pPr()

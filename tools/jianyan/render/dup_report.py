@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jianyan.dup.compare import copied_chars
+from jianyan.render.env import environment, render
 from jianyan.dup import (DERIVED, LATER, SERIES, SOURCE, ItemResult, describe, excerpt, pct, span_source)
 
 RELATION_LABELS = {
@@ -124,5 +125,4 @@ def text_report(ctx: dict, html_path: str | None) -> str:
 
 
 def html_report(ctx: dict, root: Path | None) -> str:
-    from jianyan.render.env import environment, render
     return render(environment(root), "dup/report.html.j2", root, **ctx)

@@ -74,7 +74,7 @@ def formula_like(text: str) -> bool:
 def _xlsx_cell(ws, value: Any):
     """A cell holding ``value``; text as a string cell (openpyxl would make "=…" a formula and "#N/A"
     an error), with characters XML cannot carry (C0 controls) shown as U+FFFD; None as empty."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell  # lazy: openpyxl takes a second to import; only a spreadsheet needs it
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -108,9 +108,9 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence], di
     options: ``widths`` {column letter: width}, ``validations`` [(sqref, list of allowed words)],
     ``percent_cols`` [(sqref)] for whole numbers 0–100.
     """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl import Workbook  # lazy: openpyxl takes a second to import; only a spreadsheet needs it
+    from openpyxl.styles import Alignment, Font, PatternFill  # lazy: openpyxl takes a second to import; only a spreadsheet needs it
+    from openpyxl.worksheet.datavalidation import DataValidation  # lazy: openpyxl takes a second to import; only a spreadsheet needs it
 
     wb = Workbook()
     wb.remove(wb.active)

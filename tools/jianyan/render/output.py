@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from typing import Callable, Sequence
 
+from jianyan import __version__
 from jianyan.findings import ERROR, INFO, WARNING, Finding
 
 FORMATS = ("text", "json", "github", "gitlab", "sarif")
@@ -135,7 +136,6 @@ def gitlab(findings: Sequence[Finding]) -> str:
 
 
 def sarif(findings: Sequence[Finding]) -> str:
-    from jianyan import __version__
     level = {ERROR: "error", WARNING: "warning", INFO: "note"}
     rules = sorted({f.code for f in findings})
     results = []

@@ -37,10 +37,11 @@ from pathlib import Path
 from jinja2 import TemplateNotFound
 from markupsafe import Markup
 
+from jianyan.checks import pii
 from jianyan.checks.rules import RULES
 from jianyan.errors import JianyanError
 from jianyan.findings import Finding, error
-from jianyan.fsutil import process_alive
+from jianyan.fsutil import process_alive, write_atomic
 from jianyan.text.markdown import plain_text, to_html
 from jianyan.campaign.model import KINDS, UNIT_KINDS
 from jianyan.campaign.paths import ISSUES_DIR
@@ -174,7 +175,6 @@ def privacy_findings(campaign: Campaign, docs: list[Doc]) -> list[Finding]:
     Uses the pii family's scanner directly: a campaign's severity setting (even ``off``) does not apply
     to what goes on a public site, and the submitter and issue title are scanned here too.
     """
-    from jianyan.checks import pii
     context = campaign.registries.settings.quality.landline_context if campaign.registries else 8
     out: list[Finding] = []
     for doc in docs:
@@ -359,7 +359,6 @@ def sweep(out: Path) -> None:
 
 def write_tree(out: Path, pages: dict[str, bytes]) -> None:
     """Write every page into a fresh folder, then swap it in: stale pages (an item no longer public) vanish."""
-    from jianyan.fsutil import write_atomic
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}-", dir=out.parent))
     old = tmp.with_name(tmp.name + ".old")

@@ -55,6 +55,8 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
+from jianyan.text.markdown import html_parser
+
 # GB 11643-1999: the first two digits are a province-level code.
 PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
              50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
@@ -213,7 +215,6 @@ def _atom_text(atom: str) -> str:
 def _markdown_text(markdown: str) -> tuple[str, list[int], list[tuple[str, int]]]:
     """The body's rendered text (blocks joined by BLOCK), each character's source offset, and the
     link targets with the offset of their link."""
-    from jianyan.text.markdown import html_parser
     lines = markdown.split("\n")
     starts = [0]
     for line in lines:
