@@ -12,13 +12,12 @@ anything unreadable or of an unexpected shape is discarded and computed again.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 from dataclasses import replace
 from pathlib import Path
 
 from jianyan.accel.blobs import read_blob, write_blob
 from jianyan.accel.loadcache import FORMAT, fingerprint
-from jianyan.accel.pools import processes
+from jianyan.accel import pools
 from jianyan.campaign.load import Campaign
 from jianyan.checks import Context, Family
 from jianyan.findings import Finding
@@ -120,19 +119,19 @@ def per_file(check, campaign, ctx) -> list[Finding]:
     order; findings about no document come once from each slice and are merged by ``finalize``)."""
     global _JOB
     docs = [*campaign.submissions, *campaign.issues]
-    procs = processes(len(docs), PARALLEL_MIN)
+    procs = pools.processes(len(docs), PARALLEL_MIN)
     if not procs:
         return list(check(campaign, ctx))
     n = procs * 4
     chunks = [(campaign.submissions[k::n], campaign.issues[k::n]) for k in range(n)]
     _JOB = (check, campaign, ctx, chunks)
     try:
-        with multiprocessing.get_context("fork").Pool(procs) as pool:
-            return [f for part in pool.map(_per_file_chunk, range(n)) for f in part]
-    except OSError:
-        return list(check(campaign, ctx))
+        parts = pools.imap(_per_file_chunk, range(n), procs)  # the workers are forked here: they see _JOB
     finally:
         _JOB = None
+    if parts is None:  # no processes to be had
+        return list(check(campaign, ctx))
+    return [f for part in parts for f in part]
 
 
 def _per_file_chunk(k: int) -> list[Finding]:
