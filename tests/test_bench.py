@@ -24,3 +24,25 @@ def test_bench_smoke_run_writes_results(tmp_path):
     assert res["baselines"]["40"]["difflib"]["planted_found"] >= 1
     assert res["accuracy"]["document"]["recall"] >= 0.95
     assert "floor_jieba_init" in proc.stdout and "准确率" in proc.stdout
+    # the warm plain checks, on both corpora; the drafts carry 3 to 5 slips an item
+    for key in ("warm_check_40", "warm_check_edit_40", "warm_check_drafts_40", "warm_check_edit_drafts_40"):
+        assert m[key]["seconds"] > 0 and m[key]["ratio_to"] == "floor_jieba_init", key
+    assert res["corpus_drafts_40"]["findings_per_item"] >= res["corpus_40"]["findings_per_item"] + 2
+
+
+def test_drafts_carry_three_to_five_slips(tmp_path):
+    """Each item of the drafts corpus gets 3 to 5 slips; the clean corpus is what it was."""
+    import random
+
+    from benchmarks import bench
+    rng = random.Random(1)
+    picks = [bench.draft_slips(rng) for _ in range(200)]
+    assert all(3 <= len(p) <= 5 and len(set(p)) == len(p) for p in picks)
+    assert {name for p in picks for name in p} == {*bench.SLIPS, "unknown_member"}
+    body = bench.structured(bench.Chain([["经济", "发展", "，", "社会", "进步", "。"] * 40]), random.Random(2), 900)
+    for name, slip in bench.SLIPS.items():
+        assert slip(body, random.Random(3)) != body, name
+    clean, drafts = tmp_path / "clean", tmp_path / "drafts"
+    bench.generate(clean, 12, None, passages=["正文，第一句。第二句，完。"])
+    bench.generate(drafts, 12, None, passages=["正文，第一句。第二句，完。"], drafts=True)
+    assert sorted(p.name for p in clean.rglob("*.md")) != sorted(p.name for p in drafts.rglob("*.md"))
