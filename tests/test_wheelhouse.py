@@ -18,11 +18,14 @@ from conftest import ROOT, copy_campaign
 OFFLINE_PIP = {"PIP_CONFIG_FILE": os.devnull, "http_proxy": "http://127.0.0.1:9",
                "https_proxy": "http://127.0.0.1:9", "no_proxy": "", "PYTHONIOENCODING": "utf-8"}
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("wheelhouse")]  # one worker builds the wheelhouse and the venv once (make test: --dist loadgroup)
 
 
 def offline_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(("PIP_", "VIRTUAL_ENV", "JIANYAN_"))}
+    """This environment without pip's settings, the venv, a path to other Python code and jianyan's
+    settings, but for the key that signs caches (conftest: a temporary one, not the home folder's)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.upper().startswith(("PIP_", "VIRTUAL_ENV", "PYTHONPATH", "JIANYAN_")) or k == "JIANYAN_CACHE_KEY"}
     return {**env, **OFFLINE_PIP}
 
 
