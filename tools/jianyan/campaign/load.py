@@ -216,10 +216,11 @@ def os_reason(exc: OSError) -> str:
 
 
 def read_work_file(path: Path, limit: int) -> tuple[bytes | None, str | None]:
-    """A working-tree file as the workflow rules and the history read it: (bytes, None); (None, None) when nothing (or a
-    folder) is there; (None, why in Chinese) when it is refused unread — a symlink (not followed: git commits
-    the link, not what it points at), a pipe or device (opening it could wait for ever), over ``limit`` bytes,
-    or unreadable. The loader reports such a file in a content folder or a registry itself."""
+    """A working-tree file as the workflow rules and the history read it: (bytes, None); (None, None) when
+    nothing (or a folder) is there; (None, why in Chinese) when it is refused unread — a symlink (not
+    followed: git commits the link, not what it points at), a pipe or device (opening it could wait for
+    ever), over ``limit`` bytes, or unreadable. The loader reports such a file in a content folder or a
+    registry itself."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
