@@ -23,7 +23,7 @@ issue: $(STAMP)  ## 校验后生成最新一期专刊（build/issues/）
 	$(BIN)/jianyan issue build
 
 test: $(STAMP)  ## 运行全部测试（含端到端测试，多进程并行），并列出最慢的测试
-	$(BIN)/python -m pytest -q -n auto --durations=15
+	$(BIN)/python -m pytest -q -n auto --dist worksteal --durations=15
 
 bench: $(STAMP)  ## 性能基准，结果写入 build/bench/results.json
 	$(BIN)/python -c "import datasketch, snownlp" 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'

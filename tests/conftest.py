@@ -106,6 +106,13 @@ def pytest_unconfigure(config):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def pytest_collection_modifyitems(items):
+    """End-to-end tests first, the rest in their usual order: under pytest-xdist (make test: -n auto
+    --dist worksteal) the longest tests start early, while the short ones can still fill the other
+    workers around them, instead of one running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 def check_in_process(root: Path, monkeypatch, *args: str) -> tuple[int, list[dict], str]:
     """``jianyan check --format json [args]`` in this process: (exit status, findings, all output). Exit
     2 fails the test: that would be the tool failing on a file's content, never a user's mistake."""

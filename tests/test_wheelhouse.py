@@ -18,7 +18,7 @@ from conftest import ROOT, copy_campaign
 OFFLINE_PIP = {"PIP_CONFIG_FILE": os.devnull, "http_proxy": "http://127.0.0.1:9",
                "https_proxy": "http://127.0.0.1:9", "no_proxy": "", "PYTHONIOENCODING": "utf-8"}
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("wheelhouse")]  # one worker builds the wheelhouse and the venv once (make test: --dist loadgroup)
+pytestmark = pytest.mark.e2e
 
 
 def offline_env() -> dict[str, str]:
