@@ -126,6 +126,19 @@ def check_in_process(root: Path, monkeypatch, *args: str) -> tuple[int, list[dic
 SUMMARIES = pytest.StashKey[list]()
 
 
+def pytest_sessionfinish(session):
+    """A pytest-xdist worker hands its tables to the controller, which prints the summary."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["jianyan_summaries"] = session.config.stash.get(SUMMARIES, [])
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: unknown without it
+def pytest_testnodedown(node, error):
+    tables = getattr(node, "workeroutput", {}).get("jianyan_summaries", [])
+    node.config.stash.setdefault(SUMMARIES, []).extend(tables)
+
+
 def pytest_terminal_summary(terminalreporter, config):
     for text in config.stash.get(SUMMARIES, []):
         terminalreporter.write_sep("-", "accuracy")
