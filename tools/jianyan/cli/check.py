@@ -9,6 +9,7 @@ import click
 from jianyan.cli.common import existing_paths, load
 from jianyan.cli.i18n import Choice, Command, PathType
 from jianyan.errors import EXIT_FINDINGS, EXIT_OK
+from jianyan.where import find_root
 
 
 @click.command("check", cls=Command)
@@ -33,10 +34,8 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
       jianyan check --base origin/main    拉取请求：另查本次改动
       jianyan check --format json         机器可读输出
     """
-    # imported here, not at the top: `jianyan --help` and the other commands need none of the checks
-    from jianyan.accel import pipeline
-    from jianyan.render import output
-    from jianyan.where import find_root
+    from jianyan.accel import pipeline  # lazy: the checks, pydantic and numpy; --help and other commands start without
+    from jianyan.render import output  # lazy: the render package (jinja2, the campaign model) only to print findings
     root = find_root()
     existing_paths(paths, root)
     show_progress = sys.stderr.isatty() if progress is None else progress
