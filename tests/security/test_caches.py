@@ -18,12 +18,10 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import copy_campaign
+from conftest import copy_campaign, invoke
 from gitrepo import git
 
 from jianyan import where
-from jianyan.cli import main
 
 NOTE = "已损坏或不可信"
 A = "submissions/2021/minge/2021-minge-001.md"            # the pull request edits it
@@ -51,17 +49,11 @@ def own_key(key_file, monkeypatch):
 
 
 def run(root: Path, *args: str, cache: bool = True) -> tuple[int, str, str]:
-    """The CLI in this process: (exit code, stdout, stderr)."""
-    mp = pytest.MonkeyPatch()
-    try:
-        mp.chdir(root)
-        if not cache:
-            mp.setenv("JIANYAN_CACHE", "0")
-        where._noted.clear()
-        res = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    finally:
-        mp.undo()
-    return res.exit_code, res.stdout, res.stderr
+    """The CLI in this process (conftest.invoke), each note on a discarded cache given afresh:
+    (exit code, stdout, stderr)."""
+    where._noted.clear()
+    res = invoke(root, *args, env=None if cache else {"JIANYAN_CACHE": "0"})
+    return res.code, res.out, res.err
 
 
 @pytest.fixture(scope="module")
