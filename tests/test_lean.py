@@ -4,9 +4,8 @@ run with a clear message instead of mixing two versions."""
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
-from jianyan import checks, cli
+from jianyan import checks
 from jianyan.accel import loadcache
 from jianyan.campaign import load
 from jianyan.campaign.frontmatter import ChangedWhileChecking
@@ -41,7 +40,7 @@ def test_a_campaign_loaded_lean_is_checked_the_same(campaign, monkeypatch):
     assert {"yaml", "encoding", "ref", "pii", "dup", "length"} <= codes  # the families that read texts ran
 
 
-def test_a_file_changed_during_the_check_stops_it(campaign, monkeypatch):
+def test_a_file_changed_during_the_check_stops_it(campaign, monkeypatch, cli):
     monkeypatch.setattr(loadcache, "LEAN_FILES", 0)
     lean = loadcache.load_fast(campaign, cache=False, lean=True)
     doc = lean.submissions[0]
@@ -58,10 +57,10 @@ def test_a_file_changed_during_the_check_stops_it(campaign, monkeypatch):
         raise ChangedWhileChecking(doc.path)
 
     monkeypatch.setattr(checks, "collect", changed)
-    monkeypatch.chdir(campaign)
-    result = CliRunner().invoke(cli.main, ["check"])
-    assert result.exit_code == 2 and doc.path in result.output and "重新运行" in result.output
-    assert "Traceback" not in result.output
+    result = cli(campaign, "check")
+    output = result.out + result.err
+    assert result.code == 2 and doc.path in output and "重新运行" in output
+    assert "Traceback" not in output
 
 
 def test_loaded_models_share_their_repeated_values(campaign):

@@ -279,14 +279,12 @@ def test_an_unreadable_feedback_folder_or_a_pipe_there_is_a_finding(tmp_path, mo
     assert ("feedback/2021/2021-minge-009.yaml", "ref.unknown_file") in got
 
 
-def test_a_command_refuses_to_write_a_document_from_a_broken_registry(tmp_path, monkeypatch):
+def test_a_command_refuses_to_write_a_document_from_a_broken_registry(tmp_path, cli):
     """A broken registry is an empty stand-in for check (the other files are still checked); a document
     made from it would be silently wrong (no topics, no units), so the commands that write one refuse."""
     root = copy_campaign(tmp_path / "c")
     path = root / "schema/topics.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("topics:", "x: &a 1\ntopics:", 1), encoding="utf-8")
-    monkeypatch.chdir(root)
-    monkeypatch.delenv("JIANYAN_ROOT", raising=False)
-    res = CliRunner().invoke(cli.main, ["circular", "--to", "2021-07-31"], catch_exceptions=False)
-    assert res.exit_code == 2 and "schema/topics.yaml" in res.output and "jianyan check" in res.output, res.output
+    res = cli(root, "circular", "--to", "2021-07-31")
+    assert res.code == 2 and "schema/topics.yaml" in res.out + res.err and "jianyan check" in res.out + res.err, res
     assert not (root / "build").exists()
