@@ -118,29 +118,32 @@ INLINE = st.sampled_from([
 ])
 
 
-@st.composite
-def runs(draw):
-    props = draw(st.sampled_from(["", "<w:rPr><w:b/></w:rPr>", '<w:rPr><w:b w:val="0"/></w:rPr>',
-                                  "<w:rPr><w:vanish/></w:rPr>", f'<w:rPr><w:sz w:val="{draw(NUMBER)}"/></w:rPr>']))
-    extra = draw(st.sampled_from([
-        "", f'<w:footnoteReference w:id="{draw(NUMBER)}"/>', f'<w:sym w:char="{draw(st.sampled_from(["F020", "0041", "zz", ""]))}"/>',
-        "<w:drawing><w:txbxContent><w:p><w:r><w:t>框</w:t></w:r></w:p></w:txbxContent></w:drawing>",
-        "<w:pict/>",
-    ]))
-    return f"<w:r>{props}{''.join(draw(st.lists(INLINE, max_size=4)))}{extra}</w:r>"
+def _choice(*options) -> st.SearchStrategy[str]:
+    """One of ``options`` (a string, or a strategy for one), each as likely: a number is drawn only
+    for the option that needs it, so an example costs the draws it uses and no more."""
+    return st.one_of(*(o if isinstance(o, st.SearchStrategy) else st.just(o) for o in options))
 
 
-@st.composite
-def paragraphs(draw):
-    ppr = draw(st.sampled_from([
-        "", '<w:pPr><w:jc w:val="center"/></w:pPr>', f'<w:pPr><w:outlineLvl w:val="{draw(NUMBER)}"/></w:pPr>',
-        f'<w:pPr><w:numPr><w:ilvl w:val="{draw(NUMBER)}"/><w:numId w:val="{draw(NUMBER)}"/></w:numPr></w:pPr>',
-        f'<w:pPr><w:pStyle w:val="{draw(st.sampled_from(["Heading1", "Title", "ListNumber", "nope"]))}"/></w:pPr>',
-    ]))
-    inner = "".join(draw(st.lists(runs(), max_size=4)))
-    wrap = draw(st.sampled_from(["{}", "<w:hyperlink>{}</w:hyperlink>", "<w:ins>{}</w:ins>", "<w:del>{}</w:del>",
-                                 "<w:sdt><w:sdtContent>{}</w:sdtContent></w:sdt>"]))
-    return f"<w:p>{ppr}{wrap.format(inner)}</w:p>"
+RUN = st.builds(
+    lambda props, inline, extra: f"<w:r>{props}{''.join(inline)}{extra}</w:r>",
+    _choice("", "<w:rPr><w:b/></w:rPr>", '<w:rPr><w:b w:val="0"/></w:rPr>', "<w:rPr><w:vanish/></w:rPr>",
+            NUMBER.map(lambda n: f'<w:rPr><w:sz w:val="{n}"/></w:rPr>')),
+    st.lists(INLINE, max_size=4),
+    _choice("", NUMBER.map(lambda n: f'<w:footnoteReference w:id="{n}"/>'),
+            st.sampled_from(["F020", "0041", "zz", ""]).map(lambda c: f'<w:sym w:char="{c}"/>'),
+            "<w:drawing><w:txbxContent><w:p><w:r><w:t>框</w:t></w:r></w:p></w:txbxContent></w:drawing>",
+            "<w:pict/>"))
+PARAGRAPH = st.builds(
+    lambda ppr, runs, wrap: f"<w:p>{ppr}{wrap.format(''.join(runs))}</w:p>",
+    _choice("", '<w:pPr><w:jc w:val="center"/></w:pPr>',
+            NUMBER.map(lambda n: f'<w:pPr><w:outlineLvl w:val="{n}"/></w:pPr>'),
+            st.tuples(NUMBER, NUMBER).map(
+                lambda n: f'<w:pPr><w:numPr><w:ilvl w:val="{n[0]}"/><w:numId w:val="{n[1]}"/></w:numPr></w:pPr>'),
+            st.sampled_from(["Heading1", "Title", "ListNumber", "nope"]).map(
+                lambda s: f'<w:pPr><w:pStyle w:val="{s}"/></w:pPr>')),
+    st.lists(RUN, max_size=4),
+    st.sampled_from(["{}", "<w:hyperlink>{}</w:hyperlink>", "<w:ins>{}</w:ins>", "<w:del>{}</w:del>",
+                     "<w:sdt><w:sdtContent>{}</w:sdtContent></w:sdt>"]))
 
 
 def tables(blocks):
@@ -152,7 +155,7 @@ def tables(blocks):
     return st.lists(row, min_size=1, max_size=4).map(lambda rs: "<w:tbl>" + "".join(rs) + "</w:tbl>")
 
 
-BLOCKS = st.recursive(paragraphs(), tables, max_leaves=12)
+BLOCKS = st.recursive(PARAGRAPH, tables, max_leaves=12)
 NUMBERING = st.builds(
     lambda start, fmt, text, override: (
         f'<?xml version="1.0" encoding="UTF-8"?><w:numbering {W}><w:abstractNum w:abstractNumId="1">'
