@@ -545,7 +545,8 @@ def _corpus(results: dict, n: int, corpus: str, chain: Chain | None, passages: l
     if "load" in groups:
         say(f"[{label}] 加载活动仓库（jianyan check --only ref）：无缓存 1 次，有缓存 {runs} 次 …")
         put(key("load_cold"), measure(check + ["--only", "ref"], folder, 1,
-                                      before=lambda: shutil.rmtree(cache / f"load-v{_load_format()}", ignore_errors=True)))
+                                      before=lambda: shutil.rmtree(cache / f"load-v{_load_format()}",
+                                                                   ignore_errors=True)))
         put(key("load_only"), measure(check + ["--only", "ref"], folder, runs, log=log), key("load_cold"))
     if not groups & {"warm", "pr", "baselines"}:
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,15 +1,19 @@
-"""`check --base` from a stored check of main (snapshot.py) gives exactly what a full check gives.
+"""A check from a stored check of main (snapshot.py) gives exactly what a full check gives.
 
 Each case changes the sample campaign on a branch the way a pull request would, then runs
 `jianyan check --base main` twice: with the snapshot main's check stored (reading only the changed
 files and those depending on them), and with every cache off (reading everything). The two outputs
-must be identical, byte for byte."""
+must be identical, byte for byte. The plain cases do the same for the plain `jianyan check` staff run
+all day, on a work tree changed since main's check (nothing committed)."""
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +29,7 @@ SERIES_NEXT = "submissions/2021/jingji/2021-jingji-003.md"
 ISSUE = "issues/2021/003.md"
 FEEDBACK = "feedback/2021/2021-jiusan-001.yaml"
 LOADER_WARNED = "submissions/2021/gsl/2021-gsl-001.md"  # unchanged on every branch
+LATER = "submissions/2021/qufu/2021-qufu-001.md"        # dated after A
 
 
 def _edit(root: Path, rel: str, old: str, new: str, count: int = 1) -> None:
@@ -193,3 +198,136 @@ def test_the_items_whose_findings_depend_on_the_day(dates, urgent, timely):
     committee = SimpleNamespace(date=on("committee_review"))
     model = SimpleNamespace(date=on("date"), review=review, committee_review=committee, urgent=urgent)
     assert _timely(model, day) is timely
+
+
+# --- the plain check ------------------------------------------------------------------------------
+
+def _touch(root: Path, rel: str) -> None:
+    """The same bytes written again (a checkout, an editor saving unchanged): only the time changes."""
+    path = root / rel
+    path.write_bytes(path.read_bytes())
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+
+
+PLAIN_CASES = {
+    **CASES,
+    "nothing": lambda r: None,
+    "touched_only": lambda r: _touch(r, A),
+    # an unchanged, later item now copies A: its duplication findings change though its file did not
+    "earlier_item_copies_a_later_one": lambda r: _edit(r, A, _body(r, A), _body(r, LATER).replace("的", "之", 3)),
+    "issue_edited": lambda r: _edit(r, ISSUE, "## ", "## 修改后的", 1),
+}
+UNCHANGED = {"nothing", "touched_only"}
+
+
+def _work_tree(main_repo: Path, dest: Path, change) -> Path:
+    """A copy of main with ``change`` made in its work tree (not committed)."""
+    shutil.copytree(main_repo, dest, symlinks=True)
+    change(dest)
+    return dest
+
+
+def _plain(cli, root: Path, *args: str):
+    """A plain check from main's snapshot and one with every cache off; they must agree byte for byte."""
+    quick = cli(root, "check", "--format", "json", "--progress", *args)
+    full = cli(root, "check", "--format", "json", *args, env={"JIANYAN_CACHE": "0"})
+    assert quick.code == full.code, (quick, full)
+    assert quick.out == full.out
+    return quick
+
+
+@pytest.mark.parametrize("case", sorted(PLAIN_CASES))
+def test_plain_check_equals_full_check(cli, main_repo, tmp_path, case):
+    root = _work_tree(main_repo, tmp_path / "work", PLAIN_CASES[case])
+    quick = _plain(cli, root)
+    path = "没有改动" if "没有改动" in quick.err else "增量检查" if "增量检查" in quick.err else "full"
+    assert path == ("没有改动" if case in UNCHANGED else "full" if case == "registry_change_runs_full" else "增量检查"), \
+        quick.err
+    if case in UNCHANGED:
+        assert quick.out == (main_repo.parent / "main-findings.json").read_text(encoding="utf-8")
+    again = cli(root, "check", "--format", "json", "--progress")  # the same work tree once more
+    assert again.out == quick.out
+
+
+def test_plain_check_reads_the_unchanged_items_whose_copies_change(cli, main_repo, tmp_path):
+    """A's text becomes a light copy of a later item's: that unchanged item is read again and is
+    reported as the copy (the earlier text is the original)."""
+    root = _work_tree(main_repo, tmp_path / "work", PLAIN_CASES["earlier_item_copies_a_later_one"])
+    res = _plain(cli, root)
+    m = re.search(r"读取改动的 1 篇和受影响的 (\d+) 篇", res.err)
+    assert m and int(m[1]) >= 1, res.err
+    dup = [f for f in res.json() if f["code"] == "dup.near_duplicate"]
+    assert [f["path"] for f in dup] == [LATER] and "2021-minge-001" in dup[0]["message"]
+
+
+def test_plain_check_after_a_copy_goes_away(cli, main_repo, tmp_path):
+    """The snapshot of a commit where an item copies another; the copy is rewritten in the work tree:
+    its finding goes, and the original's findings stay what a full check says."""
+    root = _work_tree(main_repo, tmp_path / "work", CASES["near_copy_added"])
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "a copy")
+    stored = cli(root, "check", "--format", "json")
+    assert "dup.near_duplicate" in stored.out
+    _edit(root, "submissions/2021/jinan/2021-jinan-031.md", _body(root, "submissions/2021/jinan/2021-jinan-031.md"),
+          _body(root, SERIES_NEXT).replace("的", "之", 2))
+    res = _plain(cli, root)
+    assert "增量检查" in res.err
+    assert not any(f["path"].endswith("2021-jinan-031.md") and f["code"].startswith("dup.")
+                   and "2021-minge-001" in f["message"] for f in res.json())
+
+
+@pytest.mark.parametrize("args", [["--only", "dup"], ["--only", "quality", "--only", "schema"],
+                                  ["submissions/2021/minge"], [A, LATER]])
+def test_plain_check_of_some_families_or_paths_equals_full(cli, main_repo, tmp_path, args):
+    for case in ("nothing", "earlier_item_copies_a_later_one"):
+        root = _work_tree(main_repo, tmp_path / case, PLAIN_CASES[case])
+        res = _plain(cli, root, *args)
+        assert "没有改动" in res.err or "增量检查" in res.err, res.err
+
+
+def test_plain_check_on_a_new_day_reads_the_date_dependent_items_again(cli, main_repo, tmp_path):
+    from jianyan.accel import snapshot
+    from jianyan.accel.blobs import write_blob
+    root = _work_tree(main_repo, tmp_path / "work", PLAIN_CASES["nothing"])
+    meta_file = next((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/meta.bin"))
+    signed_as = snapshot.label(meta_file.parent.name, "", "meta")
+    meta = snapshot._unblob(meta_file, signed_as)
+    meta["day"], meta["timely"] = "2000-01-01", [SERIES_NEXT]
+    meta_file.unlink()
+    write_blob(meta_file, meta, signed_as)
+    res = _plain(cli, root)
+    assert "读取改动的 0 篇和受影响的 1 篇" in res.err, res.err
+
+
+def test_plain_check_sees_a_git_ignored_file_change(cli, tmp_path):
+    """Content files git does not track are checked all the same: the snapshot's manifest, not git,
+    says what changed."""
+    root = copy_campaign(tmp_path / "c")
+    hidden = "submissions/2021/minge/2021-minge-050.md"
+    (root / ".gitignore").write_text(f"build/\n.jianyan-cache/\n{hidden}\n", encoding="utf-8")
+    _new_item(root, "2021-minge-050", "正文。\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "main")
+    assert cli(root, "check", "--format", "json").code in (0, 1)
+    _edit(root, hidden, "正文。", "正文,电话 0531-86012345。")
+    res = _plain(cli, root)
+    assert "增量检查" in res.err and hidden in res.out
+
+
+def test_plain_check_without_the_duplication_features(cli, main_repo, tmp_path):
+    """The feature cache deleted after main's check: the stored index cannot answer, a full check does."""
+    root = _work_tree(main_repo, tmp_path / "work", PLAIN_CASES["earlier_item_copies_a_later_one"])
+    for folder in (root / ".jianyan-cache").glob("dup-v*"):
+        shutil.rmtree(folder)
+    _plain(cli, root)
+
+
+def test_unchanged_plain_check_loads_no_check(main_repo, tmp_path):
+    """Nothing changed: the stored findings are reported without the checks, numpy or jieba."""
+    root = _work_tree(main_repo, tmp_path / "work", PLAIN_CASES["nothing"])
+    probe = ("import sys, pathlib; from jianyan.accel import pipeline; r = pipeline.check(pathlib.Path('.'));"
+             "print(len(r.findings), sorted(m for m in ('jianyan.checks', 'numpy', 'jieba') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True).stdout
+    main = json.loads((main_repo.parent / "main-findings.json").read_text(encoding="utf-8"))
+    assert out.split(" ", 1) == [str(len(main)), "[]\n"]

@@ -2,6 +2,10 @@
 (snapshot.py), the duplication warm-up, the lean load, the findings cache (findingscache.py), storing a
 new snapshot and the final filtering. The fast path around the domain's checks (checks/__init__.py):
 what it returns is what ``checks.run`` on the whole campaign would give.
+
+A plain check (no --base) first compares the work tree with a snapshot (``snapshot.current``): when
+nothing changed it reports the stored findings (``snapshot.unchanged``) without loading the checks;
+else it checks the changed files and those depending on them (``snapshot.partial_plain``).
 """
 from __future__ import annotations
 
@@ -10,12 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from jianyan import checks
 from jianyan.accel import snapshot
-from jianyan.accel.findingscache import cached_family
 from jianyan.accel.loadcache import load_fast
 from jianyan.campaign.load import Campaign
-from jianyan.checks.workflow import diff, pair_renames, protected_severity
 from jianyan.findings import ERROR, Finding
 
 
@@ -55,9 +56,29 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
     large campaign are not held), parsing over all cores when ``parallel`` (the caller may show a
     progress bar); ``today``: the day dates are judged against. Raises the domain's errors (an unknown
     --only name, a base git cannot resolve, a file saved during the run)."""
-    selection = checks.select(only)
-    only_paths = scope(root, paths)
+    only, only_paths = list(only), scope(root, paths)
     today = today or dt.date.today()
+    start = snapshot.current(root) if base is None else None
+    if start is not None and not only:
+        hit = snapshot.unchanged(start, today, say)
+        if hit is not None:
+            found, files = hit
+            return CheckResult([f for f in found if only_paths is None or f.path in only_paths], files)
+    from jianyan.dup.index.stored import Incomplete  # lazy: numpy, which the unchanged path above does without
+    try:
+        return _check(root, only_paths, base, only, say, load, today, start)
+    except Incomplete:  # a stored text's features are gone from their cache: check without the snapshot
+        return _check(root, only_paths, base, only, say, load, today, None)
+
+
+def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list[str], say, load, today: dt.date,
+           start: snapshot.Current | None) -> CheckResult:
+    """``check`` by running the checks: on the files changed since a snapshot (``start``, or with --base the
+    snapshot of the merge-base or HEAD) and those depending on them, else on everything."""
+    from jianyan import checks  # lazy: every check and numpy, which ``check``'s unchanged path does without
+    from jianyan.accel.findingscache import cached_family  # lazy: the checks (as above)
+    from jianyan.checks.workflow import diff, pair_renames, protected_severity  # lazy: the checks (as above)
+    selection = checks.select(only)
     load = load or (lambda parallel: load_fast(root, parallel=parallel, lean=True))
     families = list(checks.FAMILIES.values()) if selection.families is None else \
         [checks.FAMILIES[name] for name in selection.families]
@@ -68,6 +89,9 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
             if only_paths is None:  # a stored check of the merge-base (or HEAD) spares reading the rest
                 commits = [(cs.merge_base, cs.changes)] + ([(cs.head, None)] if cs.head else [])
                 part = snapshot.partial(root, commits, cs.git, cs.prefix, families, progress=say, today=today)
+        elif start is not None:
+            part = snapshot.partial_plain(root, start, families, progress=say, today=today,
+                                          by_family=selection.families is not None)
         if part is None and (selection.families is None or "dup" in selection.families):
             warm = checks.dup_check.warm_up(root)  # overlaps the reading
         # while the warm-up's workers keep the cores busy, parsing in this process saves the pool's pickling
@@ -82,13 +106,17 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
     finally:
         if warm is not None:
             warm.stop()  # still running only when the duplication check did not need it
+    if part is not None and not part.base and selection.families is None:
+        # the stored final findings of the files not read: only this run's are finalized
+        fresh = checks.finalize(campaign, ctx, [f for each in found.values() for f in each], part.stored_drafts())
+        return CheckResult(part.reported(fresh, ctx.in_scope), part.files)
     drafts: set[str] = set()
     if part is not None:
         stored, drafts = part.rest(selection.families)
         for name, more in stored.items():
             found.setdefault(name, []).extend(more)
-    elif only_paths is None and selection.families is None:  # a full check of everything
-        snapshot.save(campaign, found, today)
     raw = [f for each in found.values() for f in each]
     findings = checks.finalize(campaign, ctx, raw, drafts, keep=selection.keeps(found))
+    if part is None and only_paths is None and selection.families is None:  # a full check of everything
+        snapshot.save(campaign, found, findings if base is None else None, today)
     return CheckResult(findings, part.files if part else len(campaign.submissions) + len(campaign.issues))

@@ -1,9 +1,26 @@
-"""A stored full check of one commit, so `check --base` on a pull request reads only what it changed.
+"""A stored full check, so that a check reads only what changed since: the plain `jianyan` check staff run
+all day, and `check --base` on a pull request.
 
-A province keeps years of submissions in one repository; a pull request touches a handful. After a full
-check of a clean work tree (every family, no paths given), the findings on the files under submissions/
-are stored for the commit, with what each file's findings depend on and the duplication index of its
-texts. A later `check --base REF` whose merge-base (or HEAD) has a snapshot then:
+A province keeps years of submissions in one repository; a day's edits or a pull request touch a handful.
+After a full check of a clean work tree (every family, no paths given), the snapshot of that commit is
+stored: the findings on the files under submissions/ by family, what each file's findings depend on, the
+duplication index of its texts, every content file's size, time and digest (``manifest.bin``), a digest of
+what else the checks read (the registries and phrase list, the CODEOWNERS files, the reference texts) and
+the whole check's final findings (``final.bin``).
+
+A plain `jianyan check` then takes the snapshot of HEAD (else the newest one) whose tool and context are
+those of now, and compares the content folders with its manifest (a file whose size or time differs is
+read and its digest compared):
+
+* nothing changed and the same day: the stored final findings are the check's (``unchanged``: nothing is
+  parsed, no check runs);
+* else, as for a pull request below, with the changed files taken from the manifest and, besides, the
+  stored submissions whose duplication findings the change can alter read again
+  (``dup.index.stored.affected``: those sharing a band or enough rare fingerprints with a changed text,
+  or a fingerprint that turns common or rare) — their findings are worked out against the stored index
+  beside this run's texts (``stored.Layered``, which answers as an index of the whole campaign would).
+
+A `check --base REF` whose merge-base (or HEAD) has a snapshot:
 
 1. asks git what changed since that commit;
 2. runs a full check instead when anything besides submissions, bulletin issues, feedback records and
@@ -15,47 +32,49 @@ texts. A later `check --base REF` whose merge-base (or HEAD) has a snapshot then
    feedback record, any file with the same id — and, when the day changed, the ones whose findings
    depend on the date (future dates, urgent items);
 4. runs the checks on that partial campaign (other submissions are read on demand when a check looks
-   one up by id) and takes the stored findings for every file it did not read (``Partial.rest``).
+   one up by id) and takes the stored findings for every file it did not read (``Partial.rest``); the
+   duplication findings are worked out for the changed items only, as a full `check --base` does.
 
 A family whose dependencies the snapshot does not know how to follow (a cross-file family that
 declares none, or one not in ``HONOURED``) means: no snapshot is used or stored (``supports``), and
-the full check runs.
-
-The findings are the same as a full `check --base` (tests/test_snapshot.py compares them on many
-changes). Two things are the snapshot's, by design: dup.* findings are only worked out for changed
-items under --base anyway; a fingerprint's document frequency (what counts as a stock phrase) is the
-snapshot's.
+the full check runs. The findings are those of a full check (tests/test_snapshot.py compares them,
+byte for byte, on many changes).
 
 Layout: ``.jianyan-cache/snapshot-v<SNAPSHOT_FORMAT>/<commit>/`` with ``meta.bin`` (commit, day, tool
-fingerprint, issue and feedback keys, ids that differ from file names, date-dependent files),
-``rdeps.bin`` (key → files depending on it), ``findings.bin`` (file → whether a draft, the loader's
-findings, each check family's findings) and ``dup/`` (dup/stored.py). Each .bin is a blob signed with
-this machine's key (blobs.write_blob) under a label naming the commit, a random id of this
-snapshot (kept in meta.bin) and the part, so parts of two snapshots cannot be mixed; a folder is
-written under a temporary name and renamed; the newest KEEP snapshots are kept. Anything unreadable,
-unsigned or damaged means: no snapshot (it is removed with a note, and the full check that runs
-instead stores a new one).
+fingerprint, context digest, issue and feedback keys, ids that differ from file names, date-dependent
+files, the duplication corpus's texts besides the submissions), ``rdeps.bin`` (key → files depending on
+it), ``findings.bin`` (file → whether a draft, the loader's findings, each check family's findings),
+``manifest.bin``, ``final.bin`` and ``dup/`` (dup/index/stored.py). Each .bin is a blob signed with this
+machine's key (blobs.write_blob) under a label naming the commit, a random id of this snapshot (kept in
+meta.bin) and the part, so parts of two snapshots cannot be mixed; a folder is written under a temporary
+name and renamed; the newest KEEP snapshots are kept. Anything unreadable, unsigned or damaged means: no
+snapshot (it is removed with a note, and the full check that runs instead stores a new one).
+
+The unchanged path starts without the checks and the duplication engine (numpy): they are imported in
+the functions that need them.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import secrets
 import shutil
 import stat
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
-from jianyan.checks import FAMILIES, LOADER, Family
-from jianyan.findings import Finding
-from jianyan.vcs.git import Change, Git, GitError
 from jianyan.accel.blobs import read_blob, write_blob
 from jianyan.accel.loadcache import fingerprint, load_fast, load_registries_fast
-from jianyan.campaign.load import Campaign, doc_reader
-from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SUBMISSIONS_DIR, submission_path
-from jianyan.dup.index.stored import StoredIndex, save_index
+from jianyan.campaign.load import IGNORED_NAMES, Campaign, doc_reader
+from jianyan.campaign.owners import FILES as CODEOWNERS_FILES
+from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SCHEMA_DIR, SUBMISSIONS_DIR, submission_path
+from jianyan.findings import Finding
+from jianyan.fsutil import NotRegular, read_regular
 from jianyan.tracking.feedback import tracking_of
+from jianyan.vcs.git import Change, Git, GitError
 from jianyan.where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, cache_folder, discard, \
     drop_old_versions, holds_links, remove_entry
 
@@ -63,6 +82,8 @@ KEEP = 3
 MAX_READ = 2000        # files to read beyond which a full check is as quick
 # Changes that cannot alter any check's findings.
 INERT = ("docs/", "README.md")
+CONTENT = (SUBMISSIONS_DIR, ISSUES_DIR, FEEDBACK_DIR)  # the folders the manifest covers
+READ_MAX = 64 << 20    # a content or context file larger than this is taken as changed (never the case)
 
 
 def folder_of(root: Path) -> Path:
@@ -88,12 +109,14 @@ HONOURED = {
     "items": "every bulletin issue is read; a changed one touches its key and its items' ids",
     "record_item": "every feedback record is read; a changed one touches its item's id",
     "day": "on another day the files whose findings depend on the date are read (``_timely``)",
-    "codeowners": "a change outside submissions/, issues/, feedback/ and docs runs a full check (``_kind``)",
-    "texts": "not stored: worked out again for the changed items against the stored duplication index",
+    "codeowners": "the CODEOWNERS files are in the context digest; with --base a change outside submissions/, "
+                  "issues/, feedback/ and docs runs a full check (``_kind``)",
+    "texts": "plain check: the stored texts whose findings a changed text can alter are read (``_dup_affected``); "
+             "with --base: worked out for the changed items only, as a full check does",
     "base": "not stored: the change is checked on every run",
 }
-# Families with one of these dependencies are worked out again on every run.
-NOT_STORED = frozenset({"texts", "base"})
+NOT_STORED = frozenset({"base"})  # families with one of these dependencies are worked out on every run
+CHANGED_ONLY = frozenset({"texts"})  # … or, with --base, for the changed files only
 
 
 def supports(families) -> bool:
@@ -102,8 +125,12 @@ def supports(families) -> bool:
     return all((f.depends_on or not f.cross_file) and set(f.depends_on) <= HONOURED.keys() for f in families)
 
 
-def _stored_families() -> list[Family]:
-    return [f for f in FAMILIES.values() if f.check is not None and not NOT_STORED & set(f.depends_on)]
+def _stored_families(plain: bool = True) -> list:
+    """The families whose findings a snapshot keeps: all but those checking a change; of a check of a
+    change (--base), not those worked out for the changed files only either."""
+    from jianyan.checks import FAMILIES  # lazy: every check and numpy; ``unchanged`` starts without them
+    left_out = NOT_STORED if plain else NOT_STORED | CHANGED_ONLY
+    return [f for f in FAMILIES.values() if f.check is not None and not left_out & set(f.depends_on)]
 
 
 def _links() -> list:
@@ -121,6 +148,84 @@ def _timely(model, day: dt.date) -> bool:
     waiting time."""
     dates = (model.date, getattr(model.review, "date", None), getattr(model.committee_review, "date", None))
     return any(d is not None and d > day for d in dates) or bool(getattr(model, "urgent", False))
+
+
+def _is_doc(path: str) -> bool:
+    """A content file the loader reads as a submission or bulletin issue (when it is a regular file)."""
+    return path.startswith((SUBMISSIONS_DIR + "/", ISSUES_DIR + "/")) and path.endswith(".md") \
+        and path.rsplit("/", 1)[-1] not in IGNORED_NAMES
+
+
+# --- the content folders and the context --------------------------------------------------------------
+
+def _digest(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=16).digest()
+
+
+def scan(root: Path) -> dict[str, tuple[int, int, bool]]:
+    """Every entry below the content folders: path → (size, modification time in ns, whether a regular
+    file); a symlink is listed as it is, never followed. OSError when a folder cannot be read."""
+    out: dict[str, tuple[int, int, bool]] = {}
+    stack = [name for name in CONTENT if os.path.lexists(Path(root) / name)]
+    while stack:
+        rel = stack.pop()
+        with os.scandir(Path(root) / rel) as entries:
+            for entry in entries:
+                path = f"{rel}/{entry.name}"
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISDIR(st.st_mode):
+                    stack.append(path)
+                else:
+                    out[path] = (st.st_size, st.st_mtime_ns, stat.S_ISREG(st.st_mode))
+    return out
+
+
+def _read_digest(root: Path, path: str) -> bytes | None:
+    try:
+        return _digest(read_regular(Path(root) / path, READ_MAX))
+    except (OSError, NotRegular):
+        return None
+
+
+def _changes(root: Path, manifest: dict, now: dict[str, tuple[int, int, bool]]) -> tuple[list[Change], dict]:
+    """What changed since ``manifest`` (path → size, time, digest or None), given the ``scan`` of now: the
+    changes as git names them (A, M, D), and the files only touched (same digest; path → their entry now)."""
+    changes: list[Change] = []
+    touched: dict[str, tuple[int, int, bytes]] = {}
+    for path, (size, mtime, regular) in now.items():
+        then = manifest.get(path)
+        if then is None:
+            changes.append(Change("A", None, path))
+        elif (then[0], then[1]) == (size, mtime) and (then[2] is not None) == regular:
+            continue
+        elif regular and then[2] is not None and _read_digest(root, path) == then[2]:
+            touched[path] = (size, mtime, then[2])
+        else:
+            changes.append(Change("M", path, path))
+    changes.extend(Change("D", path, None) for path in manifest.keys() - now.keys())
+    return changes, touched
+
+
+def _context_files(root: Path, watched: Iterable[str], reference_dir: str | None) -> list[str]:
+    """What the checks read besides the content folders: every file under schema/ (the registries, the
+    settings, the phrase list), the ``watched`` files (a phrase list elsewhere, the CODEOWNERS files) and
+    the reference texts."""
+    root = Path(root)
+    found = set(watched)
+    for folder in (SCHEMA_DIR, reference_dir):
+        if folder and (root / folder).is_dir():
+            found.update(p.relative_to(root).as_posix() for p in (root / folder).rglob("*") if not p.is_dir())
+    return sorted(found)
+
+
+def context(root: Path, watched: Iterable[str], reference_dir: str | None) -> str:
+    """A digest of the tool and of every file ``_context_files`` names (a missing one counted as such)."""
+    h = hashlib.blake2b(digest_size=16, person=b"jianyan-snapctx")
+    h.update(f"{fingerprint()}\0{reference_dir}\0".encode())
+    for path in _context_files(root, watched, reference_dir):
+        h.update(path.encode("utf-8", "surrogatepass") + b"\0")
+        h.update(_read_digest(root, path) or b"\0missing")
+    return h.hexdigest()
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -151,9 +256,32 @@ def clean_commit(root: Path) -> str | None:
         return None
 
 
-def save(campaign: Campaign, found: dict[str, list[Finding]], today: dt.date | None = None) -> None:
+def _row(f: Finding) -> tuple:
+    return (f.path, f.line, f.column, f.severity, f.code, f.message)
+
+
+def _manifest(campaign: Campaign) -> dict[str, tuple[int, int, bytes | None]] | None:
+    """The content folders as the check read them (a digest of each regular file); None when a
+    submission or issue is no longer as it was read."""
+    root = Path(campaign.root)
+    now = scan(root)
+    stamps = campaign.stamps
+    for i, doc in enumerate([*campaign.submissions, *campaign.issues]):
+        if stamps is not None and stamps[2 * i] >= 0 and now.get(doc.path, (None, None))[:2] != \
+                (stamps[2 * i], stamps[2 * i + 1]):
+            return None
+    return {path: (size, mtime, _read_digest(root, path) if regular else None)
+            for path, (size, mtime, regular) in now.items()}
+
+
+def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Finding] | None,
+         today: dt.date | None = None) -> None:
     """Store a full check of a clean work tree (``found``: each family's findings before ``finalize``, as
-    ``checks.collect`` gives them). Never raises."""
+    ``checks.collect`` gives them; ``final``: what a plain check reports, None for a check of a change,
+    whose snapshot serves only checks of changes). Never raises."""
+    from jianyan.checks import FAMILIES, LOADER  # lazy: every check and numpy; ``unchanged`` does without them
+    from jianyan.dup.index.engine import campaign_entries, reference_entries  # lazy: numpy (as above)
+    from jianyan.dup.index.stored import record, save_index  # lazy: numpy (as above)
     root = Path(campaign.root)
     if campaign.partial or campaign.registries is None or not cache_enabled(root) or not supports(FAMILIES.values()):
         return
@@ -162,7 +290,9 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], today: dt.date | N
         return
     day = today or dt.date.today()
     top = folder_of(root)
-    final = top / commit
+    final_place = top / commit
+    if final is None and os.path.lexists(final_place):
+        return  # a plain check's snapshot serves both kinds of check: kept
     if not cache_folder(top, create=True):  # no symlink on the way is followed
         return
     try:
@@ -170,6 +300,10 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], today: dt.date | N
     except OSError:
         return
     try:
+        settings = campaign.registries.settings
+        manifest = _manifest(campaign) if final is not None else {}
+        if manifest is None:
+            raise ValueError("a file changed during the check")
         rdeps: dict[str, list[str]] = {}
         links = _links()
         odd_ids: dict[str, str] = {}
@@ -195,23 +329,33 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], today: dt.date | N
         # per file: whether a draft, the loader's findings, each check family's findings
         stored: dict[str, tuple[bool, list, dict[str, list]]] = {}
         prefix = SUBMISSIONS_DIR + "/"
-        for name in (LOADER.name, *(f.name for f in _stored_families())):
+        for name in (LOADER.name, *(f.name for f in _stored_families(plain=final is not None))):
             for f in found.get(name, ()):
                 if f.path.startswith(prefix):
                     _, loaded, by_family = stored.setdefault(f.path, (f.path in drafts, [], {}))
-                    (loaded if name == LOADER.name else by_family.setdefault(name, [])).append(
-                        (f.path, f.line, f.column, f.severity, f.code, f.message))
+                    (loaded if name == LOADER.name else by_family.setdefault(name, [])).append(_row(f))
+        reference_dir = settings.dup.reference_dir
+        extras = [e for e in campaign_entries(campaign) if e.kind != "submission"]
+        extras += reference_entries(root, reference_dir)[0]
+        watched = sorted({*CODEOWNERS_FILES, *([settings.quality.phrases] if settings.quality.phrases else [])})
         ident = secrets.token_hex(8)
+        files = len(campaign.submissions) + len(campaign.issues)
         meta = {"format": FORMAT, "commit": commit, "tool": fingerprint(), "day": day.isoformat(),
-                "files": len(campaign.submissions) + len(campaign.issues), "id": ident,
-                "provides": provides, "odd_ids": odd_ids, "timely": timely}
+                "files": files, "id": ident, "provides": provides, "odd_ids": odd_ids, "timely": timely,
+                "plain": final is not None,
+                "watched": watched, "reference_dir": reference_dir, "context": context(root, watched, reference_dir),
+                "extras": [record(e) for e in extras]}
         write_blob(tmp / "rdeps.bin", rdeps, label(commit, ident, "rdeps"))
         write_blob(tmp / "findings.bin", stored, label(commit, ident, "findings"))
+        if final is not None:
+            write_blob(tmp / "manifest.bin", manifest, label(commit, ident, "manifest"))
+            write_blob(tmp / "final.bin", {"rows": [_row(f) for f in final], "drafts": sorted(drafts)},
+                       label(commit, ident, "final"))
         save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
         write_blob(tmp / "meta.bin", meta, label(commit, "", "meta"))  # last: a snapshot exists only once complete
-        if os.path.lexists(final):
-            remove_entry(final)  # a folder, or a link removed itself (never what it points to)
-        os.replace(tmp, final)
+        if os.path.lexists(final_place):
+            remove_entry(final_place)  # a folder, or a link removed itself (never what it points to)
+        os.replace(tmp, final_place)
         _prune(top)
     except (OSError, ValueError):
         shutil.rmtree(tmp, ignore_errors=True)
@@ -219,6 +363,12 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], today: dt.date | N
 
 def _prune(top: Path) -> None:
     drop_old_versions(top, "snapshot-v")
+    for _, old in _snapshots(top)[KEEP:]:
+        remove_entry(old)
+
+
+def _snapshots(top: Path) -> list[tuple[float, Path]]:
+    """The stored snapshots, newest first (a link where one should be is removed: never followed)."""
     snaps = []
     for p in top.iterdir():
         st = os.lstat(p)
@@ -226,8 +376,7 @@ def _prune(top: Path) -> None:
             discard(p)  # a snapshot is never a link: not this tool's (and never followed)
         elif stat.S_ISDIR(st.st_mode) and not p.name.startswith("."):
             snaps.append((st.st_mtime, p))
-    for _, old in sorted(snaps, key=lambda s: s[0], reverse=True)[KEEP:]:
-        remove_entry(old)
+    return sorted(snaps, key=lambda s: s[0], reverse=True)
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -239,9 +388,11 @@ class Partial:
     campaign: Campaign
     read: set[str]                      # submission files read this run
     gone: set[str]                      # submission files deleted or renamed since the snapshot
-    findings: dict = field(default_factory=dict)
+    findings: dict | None               # findings.bin (``rest``; a plain check of every family does without)
     files: int = 0                      # submission and issue files in the work tree
     index: object = None                # dup.stored.StoredIndex of the snapshot
+    base: bool = True                   # a check of a change (--base): some findings are for it only
+    final: dict | None = None           # a plain check's: final.bin (``_final``)
 
     @property
     def dup(self) -> tuple[object, set[str]]:
@@ -252,6 +403,8 @@ class Partial:
     def rest(self, families: set[str] | None = None) -> tuple[dict[str, list[Finding]], set[str]]:
         """The stored findings of every file not read this run, by family (the loader's under its name),
         and the drafts among those files. ``families``: only these check families run, besides the loader."""
+        from jianyan.checks import FAMILIES, LOADER  # lazy: every check and numpy (see ``_stored_families``)
+        skip = {name for name, f in FAMILIES.items() if self.base and CHANGED_ONLY & set(f.depends_on)}
         out: dict[str, list[Finding]] = {LOADER.name: []}
         drafts: set[str] = set()
         for path, (draft, loaded, found) in self.findings.items():
@@ -259,11 +412,28 @@ class Partial:
                 continue
             out[LOADER.name].extend(Finding(*f) for f in loaded)
             for name, stored in found.items():
-                if families is None or name in families:
+                if (families is None or name in families) and name not in skip:
                     out.setdefault(name, []).extend(Finding(*f) for f in stored)
             if draft:
                 drafts.add(path)
         return out, drafts
+
+
+    def stored_drafts(self) -> set[str]:
+        """The draft submissions among the files not read this run (a plain check's)."""
+        return set(self.final["drafts"]) - self.read - self.gone
+
+    def reported(self, fresh: list[Finding], in_scope) -> list[Finding]:
+        """A plain check's findings: ``fresh`` (this run's, as ``checks.finalize`` gives them, with
+        ``stored_drafts``) and what the full check reported on every submission not read this run, in
+        scope, in ``finalize``'s order. A finding on such a file that a check of this run made again is
+        the stored one (the file and all it depends on are unchanged)."""
+        prefix, skip = SUBMISSIONS_DIR + "/", self.read | self.gone
+        stored = [Finding(*row) for row in self.final["rows"]
+                  if row[0].startswith(prefix) and row[0] not in skip and in_scope(row[0])]
+        again = {f.path for f in fresh}
+        known = {f for f in stored if f.path in again}
+        return sorted([*stored, *(f for f in fresh if f not in known)], key=Finding.sort_key)  # two sorted runs
 
 
 def _changes_since(git: Git, prefix: str, commit: str) -> list[Change]:
@@ -288,11 +458,31 @@ def _kind(path: str) -> str | None:
     return None
 
 
+def _opened(root: Path, commit: str) -> tuple[Path, dict] | None:
+    """The snapshot of ``commit`` and its meta, when it is one this tool stored (else removed) and of this
+    version of the tool."""
+    where = folder_of(root) / commit
+    if not os.path.lexists(where):
+        return None
+    if not cache_folder(where) or holds_links(where):  # never followed: a snapshot holds no link
+        discard(where)
+        return None
+    try:
+        meta = _unblob(where / "meta.bin", label(commit, "", "meta"))
+    except ValueError:
+        discard(where)  # incomplete, damaged or not this machine's
+        return None
+    if not (isinstance(meta, dict) and meta.get("format") == FORMAT and meta.get("tool") == fingerprint()
+            and meta.get("commit") == commit and type(meta.get("id")) is str):
+        return None
+    return where, meta
+
+
 def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: Git, prefix: str,
             families, progress=None, today: dt.date | None = None) -> Partial | None:
     """The partial campaign for the first commit among ``candidates`` (commit, its changes to the work
-    tree or None to ask git) that has a usable snapshot, to run ``families`` (checks.Family) on; None when
-    a full check is needed."""
+    tree or None to ask git) that has a usable snapshot, to run ``families`` (checks.Family) and the
+    check of the change (--base) on; None when a full check is needed."""
     root = Path(root)
     if not supports(families) or not cache_enabled(root) or not cache_folder(folder_of(root)):
         return None
@@ -300,20 +490,10 @@ def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: 
     # unchanged, but the change's own checks compare them with the base)
     base = {c.new for c in candidates[0][1] or () if c.new and _kind(c.new) == "submission"} if candidates else set()
     for commit, changes in candidates:
-        where = folder_of(root) / commit
-        if not os.path.lexists(where):
+        opened = _opened(root, commit)
+        if opened is None:
             continue
-        if not cache_folder(where) or holds_links(where):  # never followed: a snapshot holds no link
-            discard(where)
-            continue
-        try:
-            meta = _unblob(where / "meta.bin", label(commit, "", "meta"))
-        except ValueError:
-            discard(where)  # incomplete, damaged or not this machine's
-            continue
-        if not (isinstance(meta, dict) and meta.get("format") == FORMAT and meta.get("tool") == fingerprint()
-                and meta.get("commit") == commit and type(meta.get("id")) is str):
-            continue
+        where, meta = opened
         try:
             if changes is None:
                 changes = _changes_since(git, prefix, commit)
@@ -326,8 +506,94 @@ def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: 
     return None
 
 
-def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, day: dt.date,
-          base: set[str]) -> Partial | None:
+@dataclass
+class Current:
+    """The snapshot a plain check starts from, and what changed since."""
+
+    where: Path
+    meta: dict
+    changes: list[Change]
+    now: dict[str, tuple[int, int, bool]]  # the content folders (``scan``)
+
+
+def current(root: Path) -> Current | None:
+    """The snapshot a plain check of ``root`` can start from — HEAD's, else the newest — if its tool and
+    context are those of now, with the changes of the content folders since; None when there is none."""
+    root = Path(root)
+    if not cache_enabled(root) or not cache_folder(folder_of(root)):
+        return None
+    try:
+        head = Git(root).head()
+    except GitError:
+        head = None
+    names = [head] if head else []
+    names += [p.name for _, p in _snapshots(folder_of(root)) if p.name != head]
+    for commit in names:
+        opened = _opened(root, commit)
+        if opened is None:
+            continue
+        where, meta = opened
+        if not meta.get("plain"):  # stored by a check of a change: not every finding is in it
+            continue
+        try:
+            if context(root, meta["watched"], meta["reference_dir"]) != meta["context"]:
+                continue
+            manifest = _unblob(where / "manifest.bin", label(commit, meta["id"], "manifest"))
+            now = scan(root)
+            changes, touched = _changes(root, manifest, now)
+        except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            discard(where)
+            return None
+        if touched:  # checked out again, or saved unchanged: their digests need not be read next time
+            manifest.update(touched)
+            try:
+                write_blob(where / "manifest.bin", manifest, label(commit, meta["id"], "manifest"))
+            except (OSError, ValueError):
+                pass
+        return Current(where, meta, changes, now)
+    return None
+
+
+def unchanged(start: Current, today: dt.date, progress=None) -> tuple[list[Finding], int] | None:
+    """What a plain full check reports, and the files it counts, when nothing it reads has changed since
+    the snapshot ``start`` (``current``), made on ``today``; else None."""
+    meta = start.meta
+    if start.changes or meta["day"] != today.isoformat():
+        return None
+    try:
+        findings = [Finding(*f) for f in _final(start.where, meta)["rows"]]
+    except (ValueError, TypeError, KeyError):
+        discard(start.where)
+        return None
+    if progress:
+        progress(f"没有改动：沿用 {meta['commit'][:7]} 的完整检查结果")
+    return findings, meta["files"]
+
+
+def _final(where: Path, meta: dict) -> dict:
+    """final.bin: ``rows``, the findings the full check reported (sorted); ``drafts``, its draft submissions."""
+    return _unblob(where / "final.bin", label(meta["commit"], meta["id"], "final"))
+
+
+def partial_plain(root: Path, start: Current, families, progress=None, today: dt.date | None = None,
+                  by_family: bool = True) -> Partial | None:
+    """The partial campaign for a plain check of ``root`` from the snapshot ``start`` (``current``), to run
+    ``families`` on; None when a full check is needed. ``by_family``: the stored findings are wanted by
+    family (``Partial.rest``), not only as reported (``Partial.reported``)."""
+    if not supports(families):
+        return None
+    try:
+        return _plan(Path(root), start.where, start.meta, start.changes, progress, today or dt.date.today(), set(),
+                     now=start.now, by_family=by_family)
+    except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError, AttributeError):
+        discard(start.where)
+        return None
+
+
+def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, day: dt.date, base: set[str],
+          now: dict[str, tuple[int, int, bool]] | None = None, by_family: bool = True) -> Partial | None:
+    """The partial campaign for ``changes`` since the snapshot at ``where``; ``now``: the content folders
+    of a plain check (``scan``; None: a check of a change, --base); ``by_family``: as for ``partial_plain``."""
     kinds: dict[str, str] = {}
     for c in changes:
         for p in (c.old, c.new):
@@ -347,6 +613,8 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
     # a few files are parsed quicker than the load and findings caches of a large campaign are read
     regs = load_registries_fast(root)
     first = load_fast(root, submissions=changed, cache=False, registries=regs)
+    if first.registries is None:
+        return None
     touched: set[str] = set()
     for p in gone | changed:
         touched.add(f"id:{odd_ids.get(p, _stem_id(p))}")
@@ -379,6 +647,12 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
     if meta["day"] != day.isoformat():
         read.update(meta["timely"])
     read.update(p for p in base if (root / p).is_file())
+    index = stored_index(where, root, first.registries.settings.dup.min_span_chars, meta)
+    if now is not None and (changed or gone or changed_issues):
+        again = _dup_affected(root, index, meta, first, changed, gone)
+        if again is None:
+            return None
+        read |= again
     read -= gone
     if len(read) > MAX_READ:
         return None
@@ -388,17 +662,44 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
     campaign = first if read == changed else load_fast(root, submissions=read, cache=False, registries=regs)
     if campaign.registries is None:
         return None
-    index = stored_index(where, root, campaign.registries.settings.dup.min_span_chars, meta)
     campaign.lookup = _lookup(root, campaign, odd_ids, read | gone, by_odd_id)
-    files = meta["files"] + sum((c.new is not None and kinds[c.new] in ("submission", "issue"))
-                                - (c.old is not None and kinds[c.old] in ("submission", "issue")) for c in changes)
-    findings = _unblob(where / "findings.bin", label(meta["commit"], meta["id"], "findings"))
-    return Partial(campaign, read, gone, findings, index=index, files=files)
+    if now is not None:
+        files = sum(regular and _is_doc(p) for p, (_, _, regular) in now.items())
+    else:
+        files = meta["files"] + sum((c.new is not None and kinds[c.new] in ("submission", "issue"))
+                                    - (c.old is not None and kinds[c.old] in ("submission", "issue")) for c in changes)
+    findings = _unblob(where / "findings.bin", label(meta["commit"], meta["id"], "findings")) if by_family else None
+    return Partial(campaign, read, gone, findings, index=index, files=files, base=now is None,
+                   final=_final(where, meta) if now is not None else None)
+
+
+def _dup_affected(root: Path, index, meta: dict, first: Campaign, changed: set[str], gone: set[str]) -> set[str] | None:
+    """The stored submissions whose duplication findings the change can alter (``stored.affected``), as
+    paths; None when that cannot be told (any may change, or a text of then is no longer in the feature
+    cache). ``first``: the changed submissions and every bulletin issue as they are now."""
+    from jianyan.dup.index.engine import campaign_entries, reference_entries  # lazy: numpy; ``unchanged`` does without
+    from jianyan.dup.index.parallel import fill  # lazy: numpy and the tokenizer (as above)
+    from jianyan.dup.index.stored import affected, record  # lazy: numpy (as above)
+    store = index.feats.store
+    entries = campaign_entries(first) + reference_entries(root, first.registries.settings.dup.reference_dir)[0]
+    subs = [e for e in entries if e.kind == "submission"]
+    then = [tuple(r) for r in meta["extras"]]
+    others = {record(e): e for e in entries if e.kind != "submission"}
+    fill(store, {e.key: (e.source, e.markdown) for e in [*subs, *others.values()] if e.key not in store}, root)
+    removed = [index.feats[r] for r in index.rows_at(changed | gone)]
+    removed += [store.get(r[-1]) for r in then if r not in others]
+    added = [store.get(e.key) for e in subs] + [store.get(e.key) for r, e in others.items() if r not in set(then)]
+    unstored = [store.get(r[-1]) for r in then]
+    if any(f is None for f in (*removed, *added, *unstored)):
+        return None
+    rows = affected(index, removed, added, unstored)
+    return None if rows is None else {index.entries[r].path for r in rows}
 
 
 def stored_index(where: Path, root: Path, min_chars: int, meta: dict | None = None):
     """The duplication index (dup.stored.StoredIndex) of the snapshot at ``where``, whose ``meta`` is read
     when not given; ValueError when the snapshot is damaged or not this machine's."""
+    from jianyan.dup.index.stored import StoredIndex  # lazy: numpy; ``unchanged`` starts without it
     if meta is None:
         meta = _unblob(where / "meta.bin", label(where.name, "", "meta"))
     return StoredIndex(where / "dup", root, min_chars, label(meta["commit"], meta["id"], "dup"))
