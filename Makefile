@@ -22,8 +22,13 @@ issue: $(STAMP)  ## 校验后生成最新一期专刊（build/issues/）
 	$(BIN)/jianyan check
 	$(BIN)/jianyan issue build
 
+# The tests make thousands of small files (campaign copies, git repositories, caches): on a tmpfs they
+# take far less system time than on disk: /dev/shm when it is one with 4 GB free (make test TEST_TMP=
+# keeps the system's temporary folder).
+TEST_TMP ?= $(shell df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 && $$1 == "tmpfs" && $$4 > 4194304 {print "/dev/shm"}')
+
 test: $(STAMP)  ## 运行全部测试（含端到端测试，多进程并行），并列出最慢的测试
-	$(BIN)/python -m pytest -q -n auto --dist worksteal --durations=15
+	$(if $(TEST_TMP),TMPDIR=$(TEST_TMP) )$(BIN)/python -m pytest -q -n auto --dist worksteal --durations=15
 
 bench: $(STAMP)  ## 性能基准，结果写入 build/bench/results.json
 	$(BIN)/python -c "import datasketch, snownlp" 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'

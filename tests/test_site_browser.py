@@ -1,7 +1,8 @@
 """The public site in a real browser: headless Chromium (Debian `chromium`) driven over the DevTools
 protocol. Pages load from a local web server and from file:// with no console errors, the search
-finds a known item, and screenshots are written to look at in the test's temporary folder (pytest keeps
-the last three runs' under its base folder: /tmp/pytest-of-<user>/)."""
+finds a known item, and screenshots are written to look at in the test's temporary folder (kept when
+the test fails, or for every test with -o tmp_path_retention_policy=all: pytest-of-<user>/ in the
+temporary folder)."""
 from __future__ import annotations
 
 import base64
