@@ -1,4 +1,7 @@
-"""Shared fixtures: a temporary copy of the campaign repository and a way to run the real CLI."""
+"""Shared fixtures and run set-up: a temporary copy of the sample campaign; the real CLI in this process
+(``cli``, ``in_process``, ``invoke``, ``check_in_process``) or as a process (``run_cli``, end-to-end tests
+only); one temporary folder for what a run keeps between tests; end-to-end tests first; the accuracy
+tables printed after the run, from every pytest-xdist worker."""
 from __future__ import annotations
 
 import json
