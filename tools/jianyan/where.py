@@ -1,5 +1,5 @@
 """Where things are: the campaign root, the cache folder and the key that signs the caches (no heavy
-imports: modules that are loaded for one quick question, such as dup/cache.py and dup/tokens.py, use it).
+imports: modules that are loaded for one quick question, such as dup/index/cache.py and dup/tokens.py, use it).
 
 The cache folder is in the work tree, where a pull request or a CI cache restored from another run can
 put files of its making. So what the caches say is signed (a keyed BLAKE2b, hashlib's MAC) with a key

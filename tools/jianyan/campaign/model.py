@@ -17,7 +17,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainSerial
                       WithJsonSchema, field_validator)
 from pydantic_core import PydanticCustomError
 
-from jianyan.campaign.paths import ALLOWED_SIGNERS
+from jianyan.campaign.paths import ALLOWED_SIGNERS, registry_path
 from jianyan.campaign.steps import ISSUE_FLOW, ISSUE_STATUSES, ISSUE_STEPS, REASON_STATUSES, ROLES, SUBMISSION_STATUSES
 
 KINDS = {"problem": "反映问题", "suggestion": "意见建议", "practice": "经验做法"}
@@ -408,7 +408,7 @@ class ImportSettings(Strict):
 class QualitySettings(Strict):
     """Thresholds of the writing-quality and personal-data checks (quality.*, pii.*)."""
 
-    phrases: str = Field("schema/phrases.yaml", description="空话套话词表（相对仓库根目录）")
+    phrases: str = Field(registry_path("phrases"), description="空话套话词表（相对仓库根目录）")
     empty_talk_per_100: Number = Field(1.0, ge=0, description="空话套话每百字达到此数即提示")
     empty_talk_min_hits: Int = Field(4, ge=1, description="且至少有这么多处")
     intensifier_stack: Int = Field(3, ge=1, description="一句话里“进一步、切实、认真……”等修饰语达到此数即提示堆砌")

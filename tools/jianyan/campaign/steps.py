@@ -32,6 +32,7 @@ class Status:
     reviewed: bool = False  # a submission the research office has decided on: it carries a review record
     reason: bool = False  # the review names a reason code (schema/reasons.yaml, whose ``applies`` lists these)
     frozen: bool = False  # the text no longer changes: a submission's body once accepted, a signed issue
+    accepted: bool = False  # a submission the research office took: it may be used (and shown on the public site)
 
 
 # The contract's graph; nothing else is allowed.
@@ -39,10 +40,10 @@ SUBMISSION_FLOW = (
     Status("draft", "草稿", ("submitted",), start=True),
     Status("submitted", "已报送", ("returned", "accepted", "rejected", "withdrawn"), start=True),
     Status("returned", "退回修改", ("submitted", "withdrawn"), reviewed=True, reason=True),
-    Status("accepted", "审核通过", ("adopted", "rejected", "withdrawn"), reviewed=True, frozen=True),
+    Status("accepted", "审核通过", ("adopted", "rejected", "withdrawn"), reviewed=True, frozen=True, accepted=True),
     Status("rejected", "不予采用", (), reviewed=True, reason=True),
     Status("withdrawn", "已撤回", ()),
-    Status("adopted", "已采用", (), reviewed=True, frozen=True),  # used in a signed bulletin issue
+    Status("adopted", "已采用", (), reviewed=True, frozen=True, accepted=True),  # used in a signed bulletin issue
 )
 ISSUE_FLOW = (
     Status("draft", "编辑中", ("reviewed",), start=True),
@@ -105,9 +106,14 @@ REVIEWED = tuple(s.name for s in SUBMISSION_FLOW if s.reviewed)
 # Statuses whose review names a reason (alphabetical: the order schema/json and messages show).
 REASON_STATUSES = tuple(sorted(s.name for s in SUBMISSION_FLOW if s.reason))
 BODY_FROZEN = tuple(s.name for s in SUBMISSION_FLOW if s.frozen)
+# Accepted by the research office (审核通过 or already used in an issue).
+ACCEPTED = tuple(s.name for s in SUBMISSION_FLOW if s.accepted)
 # A signed issue: published, its text fixed (the items it uses are adopted).
 ISSUE_FROZEN = tuple(s.name for s in ISSUE_FLOW if s.frozen)
 ROLES = {r.name: r.label for r in ROLE_TABLE}
+# Who records a submission's review, and a member item's review by its committee (ref.*, workflow.*_role).
+SUBMISSION_REVIEWERS = ("research_office", "director")
+COMMITTEE_REVIEWERS = ("committee_office",)
 ROLE_HOLDERS = {r.name: r.holder for r in ROLE_TABLE}
 STEP_BY_COMMAND = {s.command: s for s in ISSUE_STEPS}
 

@@ -69,7 +69,7 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
 
 def warm_up(root: Path):
     """Start computing the submissions' features into the cache while the repository is being read
-    (dup/parallel.py); give the result to ``check`` as ``ctx.dup_warmup``."""
+    (dup/index/parallel.py); give the result to ``check`` as ``ctx.dup_warmup``."""
     return Warmup(root, [path for path, symlink in scan(root / SUBMISSIONS_DIR) if not symlink])
 
 

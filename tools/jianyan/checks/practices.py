@@ -18,6 +18,7 @@ from jianyan.campaign.members import member_index
 from jianyan.campaign.model import Submission
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.campaign.paths import registry_path
+from jianyan.campaign.steps import ACCEPTED
 from jianyan.checks.common import today as common_today
 
 MEMBERS = registry_path("members")
@@ -142,7 +143,7 @@ def urgent_delays(campaign: Campaign, doc: Doc[Submission], today: dt.date) -> l
     review = s.review
     step("从报送到审核", s.date, review.date if review else None, limits.review_days,
          doc.line("review", "date") if review else doc.line("urgent"), "请研究室尽快审核")
-    if review is None or s.status not in ("accepted", "adopted"):
+    if review is None or s.status not in ACCEPTED:
         return out
     issue_doc = campaign.issue(s.adopted_in) if s.status == "adopted" and s.adopted_in else None
     issue = issue_doc.model if issue_doc else None

@@ -7,8 +7,8 @@ from typing import Iterator
 from jianyan.findings import Finding, error, warning
 from jianyan.campaign.model import ID_RE
 from jianyan.campaign.load import Campaign, Doc
-from jianyan.campaign.paths import submission_path
-from jianyan.campaign.steps import ROLES
+from jianyan.campaign.paths import issue_path, submission_path
+from jianyan.campaign.steps import COMMITTEE_REVIEWERS, REASON_STATUSES, ROLES, SUBMISSION_REVIEWERS
 from jianyan.checks.common import repeated
 
 
@@ -60,14 +60,14 @@ def _check_submission(campaign: Campaign, doc: Doc) -> Iterator[Finding]:
     unit = regs.units.get(s.unit)
     is_member_item = unit is not None and unit.kind == "committee"
     if s.review is not None:
-        yield from _person(campaign, doc, ("review", "by"), s.review.by, ("research_office", "director"))
+        yield from _person(campaign, doc, ("review", "by"), s.review.by, SUBMISSION_REVIEWERS)
         if s.review.reason is not None:
             reason = regs.reasons.get(s.review.reason)
             if reason is None:
                 yield error(p, doc.line("review", "reason"), "ref.unknown_reason",
                             f"原因代码“{s.review.reason}”未登记。{_close(s.review.reason, regs.reasons)}"
                             f"可用：{'、'.join(f'{c}（{r.label}）' for c, r in regs.reasons.items())}")
-            elif s.status in ("rejected", "returned") and s.status not in reason.applies:
+            elif s.status in REASON_STATUSES and s.status not in reason.applies:
                 yield error(p, doc.line("review", "reason"), "ref.reason_status",
                             f"原因“{reason.label}”不适用于状态 {s.status}。"
                             f"请选用适用于该状态的原因代码（见 schema/reasons.yaml 的 applies）")
@@ -77,14 +77,14 @@ def _check_submission(campaign: Campaign, doc: Doc) -> Iterator[Finding]:
                           "只有委员通过专门委员会报送的信息才需要 committee_review；本单位直接报送的信息请删除此项")
         else:
             yield from _person(campaign, doc, ("committee_review", "by"), s.committee_review.by,
-                               ("committee_office",), unit=s.unit)
+                               COMMITTEE_REVIEWERS, unit=s.unit)
     if s.adopted_in is not None:
         issue = campaign.issue(s.adopted_in)
         if campaign.broken_issue(s.adopted_in):
             pass  # the issue file exists but has errors of its own, reported there
         elif issue is None:
             yield error(p, doc.line("adopted_in"), "ref.unknown_issue",
-                        f"采用期号 {s.adopted_in} 不存在（应有文件 issues/{s.adopted_in[:4]}/{s.adopted_in[5:]}.md）")
+                        f"采用期号 {s.adopted_in} 不存在（应有文件 {issue_path(s.adopted_in)}）")
         elif s.id not in issue.model.items:
             yield error(p, doc.line("adopted_in"), "ref.not_in_issue",
                         f"第 {s.adopted_in} 期的 items 中没有本信息 {s.id}。请核对期号，或在该期 items 中补上")

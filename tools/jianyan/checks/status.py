@@ -19,7 +19,7 @@ from typing import Iterator
 
 from jianyan.findings import Finding, error, warning
 from jianyan.campaign.load import Campaign, Doc
-from jianyan.campaign.steps import REASON_STATUSES, REVIEWED, SUBMISSION_STATUSES
+from jianyan.campaign.steps import ACCEPTED, REASON_STATUSES, REVIEWED, SUBMISSION_STATUSES
 from jianyan.checks.common import today as day_of_check
 
 # Days after the day of the check a date may be and still only warn (time zones).
@@ -54,7 +54,7 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
                         f"状态为 {s.status}（{label}）时须在 review 下写明原因代码 reason（见 schema/reasons.yaml），"
                         "以便向报送单位反馈")
         unit = regs.units.get(s.unit) if regs else None
-        if (unit is not None and unit.kind == "committee" and s.status in ("accepted", "adopted")
+        if (unit is not None and unit.kind == "committee" and s.status in ACCEPTED
                 and s.committee_review is None):
             yield error(p, at_status, "schema.needs_committee_review",
                         "委员信息须先经所联系的专门委员会审核：请补上 committee_review（by、date、opinion）后再设为审核通过")

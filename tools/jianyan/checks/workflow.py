@@ -56,9 +56,9 @@ from jianyan.vcs.git import Change, Git, GitError, signers_file
 from jianyan.campaign.model import RolesFile, Settings, UnitsFile
 from jianyan.campaign.load import IGNORED_NAMES, REGISTRY_MAX_BYTES, Campaign, Doc, read_work_file
 from jianyan.campaign.paths import ALLOWED_SIGNERS, ISSUES_DIR, SUBMISSIONS_DIR, registry_path
-from jianyan.campaign.steps import (BODY_FROZEN, ISSUE_FROZEN, ISSUE_STARTS, ISSUE_STATUSES, ISSUE_STEPS,
-                                    ISSUE_TRANSITIONS, ROLE_HOLDERS, SUBMISSION_STARTS, SUBMISSION_STATUSES,
-                                    SUBMISSION_TRANSITIONS, short_label)
+from jianyan.campaign.steps import (BODY_FROZEN, COMMITTEE_REVIEWERS, ISSUE_FROZEN, ISSUE_STARTS, ISSUE_STATUSES,
+                                    ISSUE_STEPS, ISSUE_TRANSITIONS, ROLE_HOLDERS, SUBMISSION_REVIEWERS,
+                                    SUBMISSION_STARTS, SUBMISSION_STATUSES, SUBMISSION_TRANSITIONS, short_label)
 from jianyan.campaign.validate import validate
 
 FROZEN_ONCE_SUBMITTED = ("id", "submitter", "unit", "date")
@@ -268,7 +268,7 @@ def check_change(campaign: Campaign, base: str, cs: ChangeSet | None = None) -> 
 
 
 def _content_limit(campaign: Campaign) -> int:
-    """The loader's size limit of a content file (repo.load)."""
+    """The loader's size limit of a content file (campaign/load.py)."""
     return campaign.registries.settings.limits.file_max_bytes if campaign.registries else 1_000_000
 
 
@@ -378,9 +378,9 @@ def _submission_roles(anchors: Anchors, old: Parsed | None, new: Doc) -> Iterato
     # base: checked all the same
     committee = unit is None or unit.kind == "committee"
     for key, step, roles, office, code, hint in (
-            ("review", model.review, ("research_office", "director"), None, "workflow.review_role",
+            ("review", model.review, SUBMISSION_REVIEWERS, None, "workflow.review_role",
              "审核决定只能由研究室人员填写"),
-            ("committee_review", model.committee_review if committee else None, ("committee_office",), model.unit,
+            ("committee_review", model.committee_review if committee else None, COMMITTEE_REVIEWERS, model.unit,
              "workflow.committee_role", "委员信息须由所联系的专门委员会办公室审核后填写")):
         if step is not None and _norm(before.get(key)) != _norm(new.parsed.data.get(key)):
             yield from _role(anchors, new, (key,), step, roles, code, hint, unit=office)

@@ -21,7 +21,7 @@ from jianyan.fsutil import write_atomic
 from jianyan.tracking.ledger import (ItemState, Period, counts_row, handling_note, item_states, percent_text, units_table,
                                      zh_date)
 from jianyan.campaign.model import KINDS, UNIT_KINDS
-from jianyan.campaign.steps import SUBMISSION_STATUSES
+from jianyan.campaign.steps import ISSUE_FROZEN, SUBMISSION_STATUSES
 from jianyan.tracking import quotas
 from jianyan.render.env import TemplateFailure, cn_number, environment, render
 from jianyan.tracking.series import series, series_index
@@ -289,7 +289,7 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
     day = period.until
     states = [s for s in item_states(campaign, day) if s.received and s.sub.date in period]
     issues = sorted((d.model for d in campaign.issues if d.model and d.model.date in period
-                     and d.model.status in ("signed", "dispatched")), key=lambda i: i.id)
+                     and d.model.status in ISSUE_FROZEN), key=lambda i: i.id)
     unit_rows = units_table(campaign, states)
     by_unit = {r["code"] for r in unit_rows}
     silent = [u.name for c, u in regs.units.items() if c not in by_unit and u.kind != "committee"]

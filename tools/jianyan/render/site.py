@@ -45,12 +45,12 @@ from jianyan.fsutil import process_alive, write_atomic
 from jianyan.text.markdown import plain_text, to_html
 from jianyan.campaign.model import KINDS, UNIT_KINDS
 from jianyan.campaign.paths import ISSUES_DIR
-from jianyan.campaign.steps import FIELD_LABELS, SUBMISSION_STATUSES
+from jianyan.campaign.steps import ACCEPTED, FIELD_LABELS, SUBMISSION_STATUSES
 from jianyan.text.personal_data import LABELS, Match, find_personal_data, find_personal_data_in_html, line_col, mask
 from jianyan.render.env import TemplateFailure, environment, render
 from jianyan.campaign.load import Campaign, Doc
 
-PUBLIC_STATUSES = ("accepted", "adopted")
+PUBLIC_STATUSES = ACCEPTED
 PUBLIC_ISSUE_STATUSES = ("dispatched",)
 SITE_DIR = "build/site"
 TEMPLATE_DIR = "site"

@@ -2,7 +2,7 @@
 
 One record per adopted item: ``feedback/<YYYY>/<item-id>.yaml`` (format in docs/feedback.md).
 This module holds the pydantic models, the loader (never raises for bad input; problems are
-findings at file:line, like repo.py does for submissions) and small pure helpers that tell the
+findings at file:line, like campaign/load.py does for submissions) and small pure helpers that tell the
 state of a handling task on a given day, used by checks, stats, reports and the circular.
 """
 from __future__ import annotations
