@@ -21,7 +21,8 @@ drafts have — half-width punctuation, a set opening or closing, stacked intens
 sentence, an author missing from the members registry — about 4 warnings each); a drafts measure's
 key has ``drafts`` before the scale (``warm_check_drafts_10000``). The warm measures are what staff
 run all day: a plain `jianyan check` after main's full check, with nothing changed and after editing
-one item's body. Results: a table on the terminal and build/bench/results.json.
+one item's body; each run follows a run of the floor, and their ratio is to the median of those
+(``floor_seconds``). Results: a table on the terminal and build/bench/results.json.
 """
 from __future__ import annotations
 
@@ -252,11 +253,16 @@ with open(sys.argv[1], "w") as fh:
 
 
 def measure(cmd: list[str], cwd: Path, runs: int, env: dict | None = None,
-            before=None, log=None) -> dict:
-    """Median wall seconds and peak MB (max RSS of the process and the children it waited for)."""
+            before=None, log=None, beside: list[str] | None = None) -> dict:
+    """Median wall seconds and peak MB (max RSS of the process and the children it waited for).
+    ``beside``: a floor command run just before each run, its median kept as ``floor_seconds`` (on a
+    busy machine a floor measured minutes earlier says little about the load of now)."""
     times, peaks, code, out = [], [], None, ""
+    floors: list[float] = []
     full_env = {**os.environ, **(env or {}), "PYTHONIOENCODING": "utf-8"}
     for k in range(runs):
+        if beside:
+            floors.append(measure(beside, cwd, 1)["seconds"])
         if before:
             before()
         fd, stats = tempfile.mkstemp(suffix=".json")
@@ -272,8 +278,11 @@ def measure(cmd: list[str], cwd: Path, runs: int, env: dict | None = None,
         code, out = got["exit"], proc.stdout.decode("utf-8", "replace")
         if log and (runs > 1 or got["seconds"] > 5):
             log(f"    第 {k + 1}/{runs} 次：{got['seconds']:.2f} s，{got['maxrss_kb'] / 1024:.0f} MB")
-    return {"seconds": round(statistics.median(times), 3), "peak_mb": round(max(peaks), 1),
-            "runs": runs, "all_seconds": [round(t, 3) for t in times], "exit": code, "_out": out}
+    got = {"seconds": round(statistics.median(times), 3), "peak_mb": round(max(peaks), 1),
+           "runs": runs, "all_seconds": [round(t, 3) for t in times], "exit": code, "_out": out}
+    if floors:
+        got.update(floor_seconds=round(statistics.median(floors), 3), floor_all_seconds=[round(t, 3) for t in floors])
+    return got
 
 
 RAW_JIEBA = r"""
@@ -473,8 +482,8 @@ def run(scales: list[int], runs: int, out_dir: Path, passages: list[str] | None 
 
     def put(key: str, m: dict, to: str | None = None) -> dict:
         m.pop("_out", None)
-        if to:
-            m["ratio"] = round(m["seconds"] / M[to]["seconds"], 3)
+        if to:  # against the floor measured beside it, when it was
+            m["ratio"] = round(m["seconds"] / m.get("floor_seconds", M[to]["seconds"]), 3)
             m["ratio_to"] = to
         M[key] = m
         return m
@@ -561,13 +570,14 @@ def _corpus(results: dict, n: int, corpus: str, chain: Chain | None, passages: l
     link_copy(cache, main_cache)
     restore = lambda: link_copy(main_cache, cache)  # noqa: E731 - each PR run starts from main's cache
     if "warm" in groups:
-        say(f"[{label}] 日常检查：jianyan check，未改动（{runs} 次）…")
-        put(key("warm_check"), measure(check, folder, runs, log=log), "floor_jieba_init")
+        floor = [PY, "-c", FLOOR]
+        say(f"[{label}] 日常检查：jianyan check，未改动（{runs} 次，每次之前测一次下限）…")
+        put(key("warm_check"), measure(check, folder, runs, log=log, beside=floor), "floor_jieba_init")
         edited = sorted((folder / "submissions").rglob("*.md"))[n // 3]
         edits = iter(range(1, runs + 1))
-        say(f"[{label}] 日常检查：改一篇正文后 jianyan check（每次改动不同，{runs} 次）…")
+        say(f"[{label}] 日常检查：改一篇正文后 jianyan check（每次改动不同，{runs} 次，每次之前测一次下限）…")
         put(key("warm_check_edit"), measure(check, folder, runs, before=lambda: edit_body(edited, next(edits)),
-                                            log=log), "floor_jieba_init")
+                                            log=log, beside=floor), "floor_jieba_init")
         git(folder, "checkout", "-q", "--", ".")
     if "baselines" in groups and corpus == "clean" and n <= 10_000 and (n <= 1000 or passages is not None):
         say(f"[{label}] 基线：datasketch 与 difflib …")
@@ -690,8 +700,9 @@ def _ratios(results: dict) -> None:
 def table(results: dict) -> str:
     rows = [("指标", "次数", "中位数 s", "峰值 MB", "比值", "相对于")]
     for key, m in results["metrics"].items():
+        to = m.get("ratio_to", "") + (f"（相邻的下限 {m['floor_seconds']:.3f} s）" if "floor_seconds" in m else "")
         rows.append((key, str(m.get("runs", "")), f"{m['seconds']:.3f}", f"{m['peak_mb']:.0f}",
-                     str(m.get("ratio", "")), m.get("ratio_to", "")))
+                     str(m.get("ratio", "")), to))
     width = [max(len(r[i]) for r in rows) + 2 for i in range(6)]
     lines = ["".join(c.ljust(w) for c, w in zip(r, width)) for r in rows]
     lines.append(f"每项取中位数：快速项 {results['runs']} 次，1 万篇及以上的冷启动项 {results.get('slow_runs', 1)} 次，"

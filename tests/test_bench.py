@@ -26,7 +26,7 @@ def test_bench_smoke_run_writes_results(tmp_path):
     assert "floor_jieba_init" in proc.stdout and "准确率" in proc.stdout
     # the warm plain checks, on both corpora; the drafts carry 3 to 5 slips an item
     for key in ("warm_check_40", "warm_check_edit_40", "warm_check_drafts_40", "warm_check_edit_drafts_40"):
-        assert m[key]["seconds"] > 0 and m[key]["ratio_to"] == "floor_jieba_init", key
+        assert m[key]["seconds"] > 0 and m[key]["floor_seconds"] > 0 and m[key]["ratio_to"] == "floor_jieba_init", key
     assert res["corpus_drafts_40"]["findings_per_item"] >= res["corpus_40"]["findings_per_item"] + 2
 
 

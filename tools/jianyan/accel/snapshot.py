@@ -9,8 +9,9 @@ what else the checks read (the registries and phrase list, the CODEOWNERS files,
 the whole check's final findings (``final.bin``).
 
 A plain `jianyan check` then takes the snapshot of HEAD (else the newest one) whose tool and context are
-those of now, and compares the content folders with its manifest (a file whose size or time differs is
-read and its digest compared):
+those of now, and compares the content folders with its manifest — git is not asked: a file it ignores is
+checked all the same; a file whose size or time differs is read and its digest compared (a file only
+touched is written back into the manifest, so that it is not read next time):
 
 * nothing changed and the same day: the stored final findings are the check's (``unchanged``: nothing is
   parsed, no check runs);
@@ -18,7 +19,13 @@ read and its digest compared):
   stored submissions whose duplication findings the change can alter read again
   (``dup.index.stored.affected``: those sharing a band or enough rare fingerprints with a changed text,
   or a fingerprint that turns common or rare) — their findings are worked out against the stored index
-  beside this run's texts (``stored.Layered``, which answers as an index of the whole campaign would).
+  beside this run's texts (``stored.Layered``, which answers as an index of the whole campaign would);
+  the files not read are reported as the full check reported them (``Partial.reported``; with --only,
+  their findings of the families that run, ``Partial.rest``).
+
+A snapshot is stored by a full check only. One stored by a full `check --base` serves checks of changes
+only (``meta["plain"]`` false: it has no duplication findings, which such a check works out for the
+changed items only, no manifest and no final findings) and never replaces a plain check's.
 
 A `check --base REF` whose merge-base (or HEAD) has a snapshot:
 
@@ -62,7 +69,7 @@ import secrets
 import shutil
 import stat
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Iterable
 
@@ -256,8 +263,19 @@ def clean_commit(root: Path) -> str | None:
         return None
 
 
+_FIELDS = tuple(f.name for f in fields(Finding))
+
+
 def _row(f: Finding) -> tuple:
     return (f.path, f.line, f.column, f.severity, f.code, f.message)
+
+
+def _finding(row: tuple) -> Finding:
+    """The finding a stored row was made from. It was checked when it was made, and the row comes from a
+    blob this machine signed: it is not checked again (a snapshot of 100 000 drafts holds 400 000)."""
+    f = object.__new__(Finding)
+    f.__dict__.update(zip(_FIELDS, row))
+    return f
 
 
 def _manifest(campaign: Campaign) -> dict[str, tuple[int, int, bytes | None]] | None:
@@ -410,10 +428,10 @@ class Partial:
         for path, (draft, loaded, found) in self.findings.items():
             if path in self.read or path in self.gone:
                 continue
-            out[LOADER.name].extend(Finding(*f) for f in loaded)
+            out[LOADER.name].extend(map(_finding, loaded))
             for name, stored in found.items():
                 if (families is None or name in families) and name not in skip:
-                    out.setdefault(name, []).extend(Finding(*f) for f in stored)
+                    out.setdefault(name, []).extend(map(_finding, stored))
             if draft:
                 drafts.add(path)
         return out, drafts
@@ -429,7 +447,7 @@ class Partial:
         scope, in ``finalize``'s order. A finding on such a file that a check of this run made again is
         the stored one (the file and all it depends on are unchanged)."""
         prefix, skip = SUBMISSIONS_DIR + "/", self.read | self.gone
-        stored = [Finding(*row) for row in self.final["rows"]
+        stored = [_finding(row) for row in self.final["rows"]
                   if row[0].startswith(prefix) and row[0] not in skip and in_scope(row[0])]
         again = {f.path for f in fresh}
         known = {f for f in stored if f.path in again}
@@ -526,6 +544,10 @@ def current(root: Path) -> Current | None:
         head = Git(root).head()
     except GitError:
         head = None
+    try:
+        now = scan(root)
+    except OSError:  # a folder that cannot be read: the full check reports it
+        return None
     names = [head] if head else []
     names += [p.name for _, p in _snapshots(folder_of(root)) if p.name != head]
     for commit in names:
@@ -539,7 +561,6 @@ def current(root: Path) -> Current | None:
             if context(root, meta["watched"], meta["reference_dir"]) != meta["context"]:
                 continue
             manifest = _unblob(where / "manifest.bin", label(commit, meta["id"], "manifest"))
-            now = scan(root)
             changes, touched = _changes(root, manifest, now)
         except (OSError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             discard(where)
@@ -561,7 +582,7 @@ def unchanged(start: Current, today: dt.date, progress=None) -> tuple[list[Findi
     if start.changes or meta["day"] != today.isoformat():
         return None
     try:
-        findings = [Finding(*f) for f in _final(start.where, meta)["rows"]]
+        findings = list(map(_finding, _final(start.where, meta)["rows"]))
     except (ValueError, TypeError, KeyError):
         discard(start.where)
         return None
