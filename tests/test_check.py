@@ -232,3 +232,10 @@ def test_an_invalid_issue_file_does_not_cascade(campaign, cli):
                     encoding="utf-8")
     rows = cli(campaign, "check", "--format", "json").json()
     assert [(f["path"], f["code"]) for f in rows if f["severity"] == "error"] == [("issues/2021/002.md", "schema.invalid")]
+
+
+def test_an_empty_base_is_a_plain_check(campaign, cli):
+    """`check --base ""` (a CI variable left empty) is a plain check, exit 0, as it always was."""
+    plain = cli(campaign, "check", "--format", "json")
+    empty = cli(campaign, "check", "--format", "json", "--base", "")
+    assert (empty.code, empty.out) == (plain.code, plain.out) == (0, plain.out)

@@ -57,6 +57,7 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
     progress bar); ``today``: the day dates are judged against. Raises the domain's errors (an unknown
     --only name, a base git cannot resolve, a file saved during the run)."""
     only, only_paths = list(only), scope(root, paths)
+    base = base or None  # --base "" (a CI variable left empty) is no base, as it always was
     today = today or dt.date.today()
     start = snapshot.current(root) if base is None else None
     if start is not None and not only:
