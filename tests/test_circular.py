@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from conftest import copy_campaign, invoke
+from helpers.campaigns import other_campaign
 from helpers.tables import table_rows
 
 FROM, TO = "2021-02-22", "2021-06-15"
@@ -126,24 +127,6 @@ def test_campaign_template_override_is_used(campaign, cli):
     md = (build(campaign, cli) / "circular.md").read_text(encoding="utf-8")
     assert "## 五、下一步安排" in md and "下一步工作要求" not in md
     assert dt.date.fromisoformat(TO)
-
-
-def other_campaign(root: Path) -> Path:
-    """The sample turned into another campaign: 3 topics, no 信息联系点 units, forwarding to another
-    body, another length limit and name. Nothing of the 2021 campaign may be left in the wording."""
-    topics = yaml.safe_load((root / "schema/topics.yaml").read_text(encoding="utf-8"))
-    topics["topics"] = topics["topics"][:3]
-    (root / "schema/topics.yaml").write_text(yaml.safe_dump(topics, allow_unicode=True), encoding="utf-8")
-    units = yaml.safe_load((root / "schema/units.yaml").read_text(encoding="utf-8"))
-    units["units"] = [u for u in units["units"] if u["kind"] != "liaison"]
-    (root / "schema/units.yaml").write_text(yaml.safe_dump(units, allow_unicode=True), encoding="utf-8")
-    settings = (root / "schema/settings.yaml").read_text(encoding="utf-8")
-    settings = settings.replace("body_max: 1500", "body_max: 1200").replace("为七个求突破建言", "为高质量发展建言")
-    (root / "schema/settings.yaml").write_text(settings, encoding="utf-8")
-    for rec in (root / "feedback").rglob("*.yaml"):
-        text = rec.read_text(encoding="utf-8")
-        rec.write_text(text.replace("全国政协", "中共山东省委"), encoding="utf-8")  # to: 中共山东省委办公厅
-    return root
 
 
 def test_circular_wording_comes_from_the_campaign_not_the_sample(tmp_path, cli):

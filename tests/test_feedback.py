@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from conftest import copy_campaign
+from helpers.campaigns import other_campaign
 
 RECORD = "feedback/2021/2021-minge-001.yaml"
 
@@ -258,7 +259,6 @@ def test_feedback_for_one_unit_in_word_reads_like_a_letter(campaign, cli):
 
 
 def test_feedback_letter_names_the_campaign_s_own_number_of_topics(tmp_path, cli):
-    from test_circular import other_campaign
     root = other_campaign(copy_campaign(tmp_path / "campaign"))
     result = cli(root, "feedback", "--unit", "gsl", "--to", "2021-06-30")
     assert result.code == 0, result

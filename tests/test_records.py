@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from conftest import copy_campaign, invoke
+from helpers.campaigns import other_campaign
 from helpers.tables import table_rows
 
 YEAR, END = "2021", "2021-12-31"
@@ -167,7 +168,6 @@ def test_registry_problems_are_reported(campaign, cli):
 
 
 def test_upward_bodies_come_from_the_forwarding_records(tmp_path, cli):
-    from test_circular import other_campaign
     root = other_campaign(copy_campaign(tmp_path / "campaign"))  # forwarded to 中共山东省委办公厅 instead
     result = cli(root, "record", "--all", "--year", YEAR)
     assert result.code == 0, result
