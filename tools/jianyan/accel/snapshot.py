@@ -62,6 +62,7 @@ the functions that need them.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 import os
@@ -451,7 +452,14 @@ class Partial:
                   if row[0].startswith(prefix) and row[0] not in skip and in_scope(row[0])]
         again = {f.path for f in fresh}
         known = {f for f in stored if f.path in again}
-        return sorted([*stored, *(f for f in fresh if f not in known)], key=Finding.sort_key)  # two sorted runs
+        out: list[Finding] = []
+        at = 0
+        for f in sorted((f for f in fresh if f not in known), key=Finding.sort_key):  # into the stored order
+            to = bisect.bisect_right(stored, f.sort_key(), lo=at, key=Finding.sort_key)
+            out += stored[at:to]
+            out.append(f)
+            at = to
+        return out + stored[at:]
 
 
 def _changes_since(git: Git, prefix: str, commit: str) -> list[Change]:
