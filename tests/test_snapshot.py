@@ -249,6 +249,16 @@ def test_plain_check_equals_full_check(cli, main_repo, tmp_path, case):
     assert again.out == quick.out
 
 
+@pytest.mark.parametrize("case", ["nothing", "near_copy_added", "delete_series_root"])
+def test_plain_check_counts_the_files_as_a_full_check(cli, main_repo, tmp_path, case):
+    """The text format's summary line (files checked, errors, warnings) too."""
+    root = _work_tree(main_repo, tmp_path / "work", PLAIN_CASES[case])
+    quick = cli(root, "check", "--no-progress")
+    full = cli(root, "check", "--no-progress", env={"JIANYAN_CACHE": "0"})
+    assert (quick.code, quick.out, quick.err) == (full.code, full.out, full.err)
+    assert "检查了" in quick.err
+
+
 def test_plain_check_reads_the_unchanged_items_whose_copies_change(cli, main_repo, tmp_path):
     """A's text becomes a light copy of a later item's: that unchanged item is read again and is
     reported as the copy (the earlier text is the original)."""
