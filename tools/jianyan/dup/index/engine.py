@@ -175,6 +175,12 @@ def load_export(path: Path, rel: str) -> list[Entry]:
 
 # --- the index ----------------------------------------------------------------------------------
 
+def shared_needed(distinct: int) -> int:
+    """How many rare fingerprints a text must share with a query of ``distinct`` fingerprints to be
+    verified (unless an LSH band makes it a candidate)."""
+    return max(MIN_SHARED_FP, int(np.ceil(MIN_SHARED_SHARE * distinct)))
+
+
 def _band_hashes(sig: np.ndarray) -> np.ndarray:
     """(n, BANDS) uint64 hashes of the ROWS-wide bands of MinHash signatures."""
     s = sig.astype(np.uint64).reshape(len(sig), F.BANDS, F.ROWS)
@@ -380,7 +386,7 @@ class Index:
         rare = (df > 0) & (df < self.common_df)
         if rare.any():
             docs, counts = np.unique(self.fp_doc[_ranges(lo[rare], hi[rare])], return_counts=True)
-            need = max(MIN_SHARED_FP, int(np.ceil(MIN_SHARED_SHARE * len(u))))
+            need = shared_needed(len(u))
             keep = counts >= need
             top, counts = docs[keep], counts[keep]
             if len(top) > MAX_FP_CANDIDATES:

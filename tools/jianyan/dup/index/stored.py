@@ -30,7 +30,7 @@ import numpy as np
 from jianyan.dup import features as F
 from jianyan.dup.index.cache import Store
 from jianyan.dup.index.engine import (MIN_SHARED_FP, _BAND_SALT, Entry, FeatureList, Index, Match, _band_hashes,
-                                      _ranges, build, campaign_entries, verify)
+                                      _ranges, build, campaign_entries, shared_needed, verify)
 from jianyan.fsutil import NotRegular, open_regular
 from jianyan.accel.blobs import read_blob, write_blob
 from jianyan.dup.index.tables import FENCE, INFO, open_tables
@@ -308,9 +308,9 @@ def affected(stored: StoredIndex, removed: list[F.Features], added: list[F.Featu
     ``removed`` and gains ``added``; None when any answer may (the count of texts that makes a
     fingerprint common changes).
 
-    A stored text keeps its answer unless a changed text shares one of its bands, or shares at least
-    MIN_SHARED_FP fingerprints that were, or are, rare (the changed text could be, or have been, one
-    of its candidates: ``Index._pick``), or one of its fingerprints turns common or rare."""
+    A stored text keeps its answer unless a changed text shares one of its bands, or shares as many
+    fingerprints that were, or are, rare as it needs (``shared_needed``: the changed text could be, or
+    have been, one of its candidates, ``Index._pick``), or one of its fingerprints turns common or rare."""
     n_then = len(stored.entries) + len(unstored)
     n_now = n_then - len(removed) + len(added)
     cd = max(5, n_then // 500)
@@ -331,5 +331,13 @@ def affected(stored: StoredIndex, removed: list[F.Features], added: list[F.Featu
             at = np.searchsorted(keys, u)
             rare = at[~common[at]]
             docs, counts = np.unique(np.asarray(stored.fp_doc[_ranges(lo[rare], hi[rare])]), return_counts=True)
-            rows.update(docs[counts >= MIN_SHARED_FP].tolist())
+            for doc, count in zip(docs[counts >= MIN_SHARED_FP].tolist(), counts[counts >= MIN_SHARED_FP].tolist()):
+                if doc not in rows and count >= _needed(stored, doc):
+                    rows.add(doc)
     return rows
+
+
+def _needed(stored: StoredIndex, row: int) -> int:
+    """``shared_needed`` of the stored text at ``row`` (the least when its features are not at hand)."""
+    feats = stored.feats[row]
+    return MIN_SHARED_FP if feats is None else shared_needed(len(np.unique(feats.fp_hash)))
