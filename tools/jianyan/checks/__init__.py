@@ -118,7 +118,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     # feedback/ is read by the family itself (tracking/feedback.py): the reader's codes are its own there
     Family("feedback", feedback.check, owns=(), cross_file=True, depends_on=("record_item", "day"),
            mints=("encoding", "yaml", "schema", "length.file_too_large", "ref.duplicate_department",
-                  "ref.duplicate_feedback",
+                  "ref.duplicate_feedback", "ref.follow_up_department",
                   "ref.issue_mismatch", "ref.not_adopted", "ref.not_dispatched", "ref.path", "ref.unknown_file",
                   "ref.unknown_instruction", "ref.unknown_issue", "ref.unknown_item")),
     Family("owners", owners_files.check, owns=(), cross_file=True, depends_on=("codeowners",),

@@ -2,6 +2,9 @@
 
 The item must be adopted in a dispatched issue; nothing is recorded before the dispatch; a
 timeline runs forward in dates and in progress; a deadline passed without 办结 is a warning.
+A follow-up (督办/催办, ``follow_up``) names a department handling the item, is dated on or after its
+assignment, in date order, and a promised date is not before the follow-up (ref.follow_up_department,
+schema.date_order, schema.future_date).
 """
 from __future__ import annotations
 
@@ -70,6 +73,7 @@ def _check_record(campaign: Campaign, doc: Doc[FeedbackRecord], today: dt.date) 
         return
     yield from _check_instructions(doc, sent, today)
     yield from _check_handling(doc, sent, today)
+    yield from _check_follow_ups(doc, today)
 
 
 def _check_forwarded(doc: Doc[FeedbackRecord], s, today: dt.date) -> Iterator[Finding]:
@@ -162,6 +166,34 @@ def _check_handling(doc: Doc[FeedbackRecord], sent: dt.date, today: dt.date) -> 
             yield warning(p, line("deadline"), "schema.overdue",
                           f"{h.department} 办理时限 {h.deadline} 已过，尚未办结（已逾期 {(today - h.deadline).days} 天）。"
                           "请督促承办单位报送办理结果，办结后把 state 改为 done")
+
+
+def _check_follow_ups(doc: Doc[FeedbackRecord], today: dt.date) -> Iterator[Finding]:
+    r, p = doc.model, doc.path
+    handling = {h.department: h for h in r.handling}
+    prev = None
+    for i, f in enumerate(r.follow_up):
+        def line(key, _i=i):
+            return doc.parsed.line_of(("follow_up", _i, key), value=True)
+
+        h = handling.get(f.department)
+        if h is None:
+            known = "、".join(handling) or "（尚无办理记录）"
+            yield error(p, line("department"), "ref.follow_up_department",
+                        f"督办对象“{f.department}”不是本信息的承办单位（handling 中登记的有：{known}）。"
+                        "请写承办单位的全称，与 handling 的 department 一致")
+        elif f.date < h.assigned:
+            yield error(p, line("date"), "schema.date_order",
+                        f"督办日期 {f.date} 早于 {f.department} 的交办日期 {h.assigned}。请核对日期")
+        if f.date > today:
+            yield warning(p, line("date"), "schema.future_date", f"督办日期 {f.date} 在今天之后。请核对")
+        if prev is not None and f.date < prev:
+            yield error(p, line("date"), "schema.date_order",
+                        f"督办日期 {f.date} 早于上一条的 {prev}。督办记录须按日期先后排列，请调整顺序")
+        if f.promised_date is not None and f.promised_date < f.date:
+            yield error(p, line("promised_date"), "schema.date_order",
+                        f"承诺办结日期 {f.promised_date} 早于督办日期 {f.date}。请核对日期")
+        prev = f.date
 
 
 def _check_timeline(doc: Doc[FeedbackRecord], i: int, today: dt.date) -> Iterator[Finding]:

@@ -26,7 +26,8 @@ from jianyan.tracking import quotas
 from jianyan.render.env import TemplateFailure, cn_number, environment, render
 from jianyan.tracking.series import series, series_index
 from jianyan.campaign.load import Campaign
-from jianyan.tracking.feedback import HANDLING_ROLES, INSTRUCTION_KINDS, is_done, is_overdue, percent_on, state_label
+from jianyan.tracking.feedback import (HANDLING_ROLES, INSTRUCTION_KINDS, follow_ups, is_done, is_overdue, percent_on,
+                                      state_label)
 
 _SAFE_NAME = re.compile(r"[^\w\u4e00-\u9fff-]+")
 
@@ -56,8 +57,16 @@ def _instruction(i) -> dict[str, Any]:
             "departments": list(i.departments)}
 
 
-def _handling(h, day: dt.date) -> dict[str, Any]:
-    return {"department": h.department, "role": HANDLING_ROLES[h.role], "assigned": zh_date(h.assigned),
+def _follow_up(f) -> dict[str, Any]:
+    return {"date": zh_date(f.date), "date_md": _md(f.date), "kind": f.kind, "kind_label": f.kind_label, "by": f.by,
+            "reference": f.reference or "", "promised": f.promised or "", "promised_date": zh_date(f.promised_date)}
+
+
+def _handling(h, day: dt.date, record=None) -> dict[str, Any]:
+    """A handling task for the templates; ``follow_ups`` are its recorded 督办 actions by the day (the only
+    ground for 督办/催办 wording)."""
+    return {"follow_ups": [_follow_up(f) for f in follow_ups(record, h.department, day)],
+            "department": h.department, "role": HANDLING_ROLES[h.role], "assigned": zh_date(h.assigned),
             "deadline": zh_date(h.deadline), "assigned_md": _md(h.assigned), "deadline_md": _md(h.deadline),
             "percent": percent_on(h, day), "done": is_done(h, day),
             "closed": zh_date(h.closed) if is_done(h, day) else "", "overdue": is_overdue(h, day),
@@ -108,7 +117,7 @@ def _item(campaign: Campaign, s: ItemState, day: dt.date) -> dict[str, Any]:
             "reviewed": zh_date(sub.review.date) if sub.review else "",
             "issue": _issue_ref(campaign, s),
             "instructions": [_instruction(i) for i in s.instructions],
-            "handling": [_handling(h, day) for h in s.handling],
+            "handling": [_handling(h, day, s.record) for h in s.handling],
             "urgent": sub.urgent, "urgent_reason": sub.urgent_reason or "",
             "forwarded": [_forwarding(f, day) for f in s.forwarded],
             "upward_adopted": bool(s.upward_adopted), "series": _series(campaign, sub)}
@@ -314,7 +323,7 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
     tasks = []
     for s in tracked:
         for h in s.handling:
-            tasks.append({**_handling(h, day), "item": s.sub.title, "item_id": s.sub.id,
+            tasks.append({**_handling(h, day, s.record), "item": s.sub.title, "item_id": s.sub.id,
                           "unit": s.unit.name if s.unit else s.sub.unit, "deadline_date": h.deadline})
     overdue = [t for t in tasks if t["overdue"]]
     for t in overdue:

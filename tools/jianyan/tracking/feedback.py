@@ -28,6 +28,8 @@ INSTRUCTION_KINDS = {
 }
 HANDLING_STATES = {"in_progress": "办理中", "done": "已办结"}
 HANDLING_ROLES = {"lead": "主办", "assist": "协办"}
+# How the secretariat followed a handling task up (督办/催办): the record's follow_up entries.
+FOLLOW_UP_KINDS = {"phone": "电话催办", "letter": "发函催办", "meeting": "会议督办", "visit": "上门督办"}
 # Words a department may type in a spreadsheet instead of the codes.
 STATE_WORDS = {"办理中": "in_progress", "在办": "in_progress", "in_progress": "in_progress",
                "已办结": "done", "办结": "done", "done": "done"}
@@ -35,6 +37,7 @@ STATE_WORDS = {"办理中": "in_progress", "在办": "in_progress", "in_progress
 InstructionKind = Literal["directive", "affirmative", "circled"]
 HandlingState = Literal["in_progress", "done"]
 HandlingRole = Literal["lead", "assist"]
+FollowUpKind = Literal["phone", "letter", "meeting", "visit"]
 
 
 class Instruction(Strict):
@@ -91,6 +94,24 @@ class Handling(Strict):
         return self
 
 
+class FollowUp(Strict):
+    """One dated follow-up action (督办/催办) on a department's handling: the only ground for any
+    督办/催办 wording in letters, records and the circular."""
+
+    date: Date = Field(description="督办日期")
+    kind: FollowUpKind = Field(description="督办方式：phone 电话催办 / letter 发函催办 / meeting 会议督办 / visit 上门督办")
+    by: Text = Field(description="经办人（办公厅秘书处）")
+    department: Text = Field(description="被督办的承办单位，须与 handling 中的 department 一致")
+    reference: str | None = Field(None, description="催办函文号（发函催办时填写）")
+    promised: str | None = Field(None, description="承办单位的答复或承诺")
+    promised_date: Date | None = Field(None, description="承诺办结日期")
+    note: str | None = Field(None, description="备注")
+
+    @property
+    def kind_label(self) -> str:
+        return FOLLOW_UP_KINDS[self.kind]
+
+
 class Forwarding(Strict):
     """The item sent on to a higher level (向上报送, e.g. 全国政协) and what became of it there."""
 
@@ -123,6 +144,8 @@ class FeedbackRecord(Strict):
     instructions: list[Instruction] = Field(default_factory=list, description="领导批示")
     handling: list[Handling] = Field(default_factory=list, description="部门办理")
     forwarded: list[Forwarding] = Field(default_factory=list, description="向上级（全国政协等）报送及采用情况")
+    follow_up: list[FollowUp] = Field(default_factory=list, description="督办催办记录（按日期先后）")
+    feedback_sent: Date | None = Field(None, description="办理结果已向报送单位和委员反馈的日期（研究室填写）")
     note: str | None = Field(None, description="备注")
 
     @field_validator("item")
@@ -237,6 +260,14 @@ def is_overdue(h: Handling, day: dt.date) -> bool:
 
 def closed_late(h: Handling) -> bool:
     return h.state == "done" and h.deadline is not None and h.closed is not None and h.closed > h.deadline
+
+
+def follow_ups(record: FeedbackRecord | None, department: str, day: dt.date) -> list[FollowUp]:
+    """The follow-up actions on ``department``'s handling recorded on or before ``day``, oldest first."""
+    if record is None:
+        return []
+    return sorted((f for f in record.follow_up if f.department == department and f.date <= day),
+                  key=lambda f: f.date)
 
 
 def state_label(h: Handling, day: dt.date) -> str:
