@@ -18,6 +18,7 @@ from jianyan.cli.owners import owners_cmd
 from jianyan.cli.records import record
 from jianyan.cli.schema import schema_cmd
 from jianyan.cli.site import site
+from jianyan.cli.themes import themes_cmd
 from jianyan.cli.tracking import circular, export, feedback, stats
 
 
@@ -39,3 +40,4 @@ def main() -> None:
 for _command in (check, new, schema_cmd, issue, dup, fix_cmd, history_cmd, import_cmd, init_cmd, owners_cmd, record,
                  site, stats, export, feedback, circular):
     main.add_command(_command)
+main.add_command(themes_cmd)
