@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from jianyan.findings import Finding, error
 from jianyan.fsutil import NotRegular, read_regular
+from jianyan.campaign.calendar import Calendar, load_calendar
 from jianyan.campaign.frontmatter import ChangedWhileChecking, Parsed, read_markdown, read_yaml
 from jianyan.campaign.model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,
                     Submission, Topic, TopicsFile, Unit, UnitsFile)
@@ -161,6 +162,14 @@ class Campaign:
     def __post_init__(self) -> None:
         self._by_id_sub = {d.model.id: d for d in self.submissions if d.model}
         self._by_id_issue = {d.model.id: d for d in self.issues if d.model}
+
+    @property
+    def calendar(self) -> Calendar:
+        """Working days of this campaign (schema/calendar.yaml, read once); CalendarError for a broken file."""
+        cal = self.__dict__.get("_calendar")
+        if cal is None:
+            cal = self.__dict__["_calendar"] = load_calendar(self.root)
+        return cal
 
     @property
     def valid_submissions(self) -> list[Submission]:

@@ -438,6 +438,28 @@ class UrgentSettings(Strict):
     dispatch_days: Int = Field(1, ge=0, description="专刊签发后多少天内须报送")
 
 
+DEADLINE_UNITS = {"working": "工作日", "calendar": "自然日"}
+DeadlineUnit = Literal[tuple(DEADLINE_UNITS)]  # type: ignore[valid-type]
+
+
+class Deadline(Strict):
+    """One time limit: how many days, counted in working days (工作日, schema/calendar.yaml) or calendar days."""
+
+    days: Annotated[Int, Field(ge=0)] | None = Field(None, description="天数（不填：按各记录自己写的日期）")
+    unit: DeadlineUnit = Field("calendar", description="working 工作日 / calendar 自然日")
+
+
+class Deadlines(Strict):
+    """The unit (and length) of each time limit; without this key every limit counts calendar days, as before."""
+
+    review: Deadline = Field(default_factory=lambda: Deadline(days=5), description="研究室审核：报送后多少天内审核")
+    urgent: Deadline = Field(default_factory=Deadline,
+                             description="急事急报各环节（天数见 urgent:，这里只定单位）")
+    handling: Deadline = Field(default_factory=Deadline,
+                               description="部门办理：交办后多少天内办结（记录里写了 deadline 的以记录为准）")
+    feedback: Deadline = Field(default_factory=Deadline, description="办理结果反馈：办结后多少天内反馈")
+
+
 class Settings(Strict):
     campaign: Text = Field(description="活动名称")
     year: Int = Field(ge=2000, le=2100)
@@ -452,7 +474,21 @@ class Settings(Strict):
     import_: ImportSettings = Field(default_factory=ImportSettings, alias="import", description="Word 导入设置")
     scoring: ScoringSettings = Field(default_factory=ScoringSettings, description="单位排名计分办法")
     urgent: UrgentSettings = Field(default_factory=UrgentSettings, description="紧急信息各环节时限")
+    deadlines: Deadlines = Field(default_factory=Deadlines, description="各类时限按工作日还是自然日计算、多少天")
     severity: dict[str, Literal["error", "warning", "info", "off"]] = Field(
         default_factory=dict, description="按规则代码调整严重级别，如 quality.empty_talk: warning")
 
     _end = field_validator("end")(not_below("start"))
+
+    def deadline(self, name: str) -> tuple[int | None, str]:
+        """(days, unit) of a time limit: review, urgent_review, urgent_adopt, urgent_dispatch, handling,
+        feedback; unit "working" or "calendar" (days None: no default length, records carry their dates)."""
+        if name.startswith("urgent_"):
+            return getattr(self.urgent, f"{name[len('urgent_'):]}_days"), self.deadlines.urgent.unit
+        limit: Deadline = getattr(self.deadlines, name)
+        return limit.days, limit.unit
+
+    def as_of(self, today: dt.date) -> dt.date:
+        """The day a report is taken on by default: today while the campaign runs, its end afterwards (and
+        its start when today is before it)."""
+        return max(self.start, min(today, self.end)) if self.end else max(self.start, today)
