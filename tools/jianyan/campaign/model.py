@@ -244,6 +244,21 @@ class Recipients(Strict):
     fa: list[Text] = Field(default_factory=list, description="发")
 
 
+class Source(Strict):
+    """One source of a combined article (综合稿): an item and the part it plays."""
+
+    item: Text = Field(description="所用信息编号（须同时列在本期 items 中）")
+    role: Text = Field(description="角色：主稿 / 综合，或活动设置 combined.roles 中的其他名称")
+    share: Ratio | None = Field(None, description="本来源分得的采用计分份额（0–1，可不填；填了则本篇各来源都要填，合计为 1）")
+
+
+class Article(Strict):
+    """A combined article (综合稿): one article of the issue drawn from several items."""
+
+    title: Text = Field(description="稿件标题，与正文中该篇 ## 后的标题一致")
+    sources: list[Source] = Field(min_length=2, description="所综合的信息及其角色（至少两条）")
+
+
 class Issue(Strict):
     """One bulletin issue (专刊的一期)."""
 
@@ -253,6 +268,8 @@ class Issue(Strict):
     date: Date = Field(description="出刊日期")
     status: IssueStatus = Field(description="状态：" + " / ".join(f"{s.name} {s.label}" for s in ISSUE_FLOW))
     items: list[Text] = Field(default_factory=list, description="所用建言信息编号")
+    articles: list[Article] = Field(default_factory=list,
+                                    description="综合稿：一篇稿件综合了几条信息时，在此列出标题和各来源（来源也要列在 items 中）")
     editor: Text = Field(description="责任编辑（研究室）")
     title: str | None = Field(None, description="本期要目（可选）")
     # one field per step of steps.ISSUE_STEPS
@@ -430,6 +447,33 @@ class ScoringSettings(Strict):
     upward_adopted: Number = Field(5, ge=0, description="被上级（全国政协等）采用一条")
 
 
+CREDIT_RULES = {"full": "各来源各计采用一条", "equal": "一篇计一条，各来源平分",
+                "weights": "一篇计一条，按角色权重分配"}
+CreditRule = Literal[tuple(CREDIT_RULES)]  # type: ignore[valid-type]
+
+
+class CombinedSettings(Strict):
+    """Combined articles (综合稿): the source roles and how the adoption credit is shared (docs/records-and-quotas.md)."""
+
+    roles: list[Text] = Field(default_factory=lambda: ["主稿", "综合"], min_length=1,
+                              description="来源的角色名称，第一个是主稿")
+    credit: CreditRule = Field("full", description="采用计分：full 各计一条 / equal 平分一条 / weights 按角色权重分一条")
+    weights: dict[str, Number] = Field(default_factory=lambda: {"主稿": 2.0, "综合": 1.0},
+                                       description="credit: weights 时各角色的权重（按比例分配一条）")
+    suggest_similarity: Ratio = Field(0.3, description="jianyan issue new 提议综合：两条信息的相似度达到此数即算内容相近")
+    suggest_keywords: Int = Field(2, ge=1, description="jianyan issue new 提议综合：同一选题且共同关键词达到此数即算同一主题")
+
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, v: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        roles = info.data.get("roles") or []
+        unknown = [k for k in v if roles and k not in roles]
+        if unknown:
+            raise PydanticCustomError("jianyan_role", "权重中的角色“{names}”不在 roles 中（{roles}）。请改正其中之一",
+                                      {"names": "、".join(unknown), "roles": "、".join(roles)})
+        return v
+
+
 class UrgentSettings(Strict):
     """How long an urgent item (急事急报) may wait at each step, in calendar days."""
 
@@ -473,6 +517,7 @@ class Settings(Strict):
     quality: QualitySettings = Field(default_factory=QualitySettings)
     import_: ImportSettings = Field(default_factory=ImportSettings, alias="import", description="Word 导入设置")
     scoring: ScoringSettings = Field(default_factory=ScoringSettings, description="单位排名计分办法")
+    combined: CombinedSettings = Field(default_factory=CombinedSettings, description="综合稿的来源角色和采用计分办法")
     urgent: UrgentSettings = Field(default_factory=UrgentSettings, description="紧急信息各环节时限")
     deadlines: Deadlines = Field(default_factory=Deadlines, description="各类时限按工作日还是自然日计算、多少天")
     severity: dict[str, Literal["error", "warning", "info", "off"]] = Field(
