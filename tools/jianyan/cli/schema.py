@@ -13,6 +13,8 @@ def schema_cmd() -> None:
     from jianyan.campaign import jsonschema  # lazy: the campaign model (pydantic)
     root = find_root()
     written = jsonschema.write(root)
+    from jianyan.render import opendata  # lazy: the open-data schemas of the public site (api/)
+    written += opendata.write_schemas(root)
     for p in written:
         click.echo(p.relative_to(root).as_posix())
     click.echo(f"已更新 {len(written)} 个文件。" if written else "JSON Schema 已是最新。", err=True)

@@ -48,6 +48,7 @@ from jianyan.campaign.paths import ISSUES_DIR
 from jianyan.campaign.steps import ACCEPTED, FIELD_LABELS, SUBMISSION_STATUSES
 from jianyan.text.personal_data import LABELS, Match, find_personal_data, find_personal_data_in_html, line_col, mask
 from jianyan.render.env import TemplateFailure, environment, render
+from jianyan.render import opendata
 from jianyan.campaign.load import Campaign, Doc
 
 PUBLIC_STATUSES = ACCEPTED
@@ -337,6 +338,8 @@ def render_pages(campaign: Campaign, sel: Selection) -> dict[str, bytes]:
         pages[f"assets/{name}"] = asset(env, f"{TEMPLATE_DIR}/assets/{name}").encode("utf-8")
     index = json.dumps(search_index(sel, s.bulletin.title), ensure_ascii=False, separators=(",", ":"))
     pages["assets/search-index.js"] = f"window.JIANYAN_SEARCH = {index};\n".encode("utf-8")
+    page(f"{opendata.API_DIR}/index.html", "opendata.html.j2", nav="api", **opendata.dictionary())
+    pages.update(opendata.files(campaign, sel))  # api/: JSON, CSV, schemas (scanned by the last gate too)
     return pages
 
 
