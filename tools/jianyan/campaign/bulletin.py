@@ -14,7 +14,7 @@ from jianyan.campaign.edit import EditError, edit_file, yaml_scalar
 from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
 from jianyan.text.markdown import parser
-from jianyan.campaign.model import Issue, Submission
+from jianyan.campaign.model import Article, Issue, Source, Submission
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.campaign.paths import ISSUE_FILE, ISSUES_DIR, issue_path
 from jianyan.campaign.steps import ISSUE_STATUSES, ROLES, STEP_BY_COMMAND, previous_step
@@ -145,33 +145,117 @@ def _paragraphs(body: str) -> list[tuple[str, str]]:
     return out
 
 
+# A source line: one parenthesised phrase ending an article (render/blocks.py reads it the same way).
+SOURCE_RE = re.compile(r"^[（(][^（）()]{2,60}[）)]$")
+MEMBERS = "省政协委员 "
+
+
+def _is_member_item(campaign: Campaign, sub: Submission) -> bool:
+    unit = campaign.registries.units.get(sub.unit) if campaign.registries else None
+    return unit is not None and unit.kind == "committee"
+
+
 def source_line(campaign: Campaign, sub: Submission) -> str:
     unit = campaign.registries.units.get(sub.unit) if campaign.registries else None
     if unit is not None and unit.kind == "committee":
-        return f"（省政协委员 {'、'.join(sub.submitter)}）"
+        return f"（{MEMBERS}{'、'.join(sub.submitter)}）"
     return f"（{unit.name if unit else '、'.join(sub.submitter)}）"
 
 
-def skeleton(campaign: Campaign, subs: list[Submission]) -> str:
-    """A body to edit down: per item its title, opening paragraph, its suggestions and source."""
-    parts: list[str] = []
+def source_names(campaign: Campaign, subs: list[Submission]) -> list[str]:
+    """The names a combined article's source line gives, in source order without repeats: each
+    unit's name; the members of member items together as one 省政协委员 ……."""
+    names: list[str] = []
+    members: list[str] = []
     for sub in subs:
-        doc = campaign.submission(sub.id)
-        paras = _paragraphs(doc.body if doc else "")
-        lead = next((t for k, t in paras if k == "para"), "")
-        suggestions: list[str] = []
-        in_suggest = False
-        for kind, text in paras:
-            if kind == "heading":
-                in_suggest = any(word in text for word in ("建议", "做法", "启示"))
-            elif in_suggest:
-                suggestions.append(text.strip())
-        section = [f"## {short_title(sub.title)}", "", lead.strip()]
+        if _is_member_item(campaign, sub):
+            if not members:
+                names.append("")  # the members' place
+            members += [m for m in sub.submitter if m not in members]
+        else:
+            name = source_line(campaign, sub)[1:-1]
+            if name not in names:
+                names.append(name)
+    return [n or MEMBERS + "、".join(members) for n in names]
+
+
+def missing_sources(line: str, names: list[str]) -> list[str]:
+    """The ``names`` (source_names) a source line does not give: a unit by its name, members each by name."""
+    def given(name: str) -> bool:
+        if name.startswith(MEMBERS):
+            return all(m in line for m in name[len(MEMBERS):].split("、"))
+        return name in line
+    return [n for n in names if not given(n)]
+
+
+def body_sources(body: str) -> dict[str, str]:
+    """Each article of an issue body (a ``##`` title) → its source line (the last paragraph when it is one
+    parenthesised phrase, like （民革山东省委会）), or "" when it has none."""
+    out: dict[str, str] = {}
+    title, last, level = None, "", None
+    for tok in parser().parse(body):
+        if tok.type == "heading_open":
+            level = int(tok.tag[1])
+        elif tok.type == "heading_close":
+            level = None
+        elif tok.type == "inline":
+            if level is not None and level <= 2:
+                if title is not None:
+                    out.setdefault(title, last)
+                title, last = tok.content.strip(), ""
+            elif level is None:
+                last = tok.content.strip()
+    if title is not None:
+        out.setdefault(title, last)
+    return {k: (v if SOURCE_RE.match(v) else "") for k, v in out.items()}
+
+
+def sources_line(campaign: Campaign, subs: list[Submission]) -> str:
+    """（民革山东省委会、省工商联、省政协委员 刘某某）: every source of a combined article."""
+    return f"（{'、'.join(source_names(campaign, subs))}）"
+
+
+def _digest(campaign: Campaign, sub: Submission) -> tuple[str, list[str]]:
+    """An item's opening paragraph and its suggestions (the paragraphs under a 建议/做法/启示 heading)."""
+    doc = campaign.submission(sub.id)
+    paras = _paragraphs(doc.body if doc else "")
+    lead = next((t for k, t in paras if k == "para"), "")
+    suggestions: list[str] = []
+    in_suggest = False
+    for kind, text in paras:
+        if kind == "heading":
+            in_suggest = any(word in text for word in ("建议", "做法", "启示"))
+        elif in_suggest:
+            suggestions.append(text.strip())
+    return lead.strip(), suggestions
+
+
+def skeleton(campaign: Campaign, subs: list[Submission], groups: list[list[Submission]] = ()) -> str:
+    """A body to edit down: per item its title, opening paragraph, its suggestions and source; a
+    combined article (``groups``: its sources, the lead first) under the lead's title, with the
+    opening of the lead, the suggestions of every source and all their units in the source line."""
+    parts: list[str] = []
+    for group in [list(g) for g in groups] + [[s] for s in subs]:
+        lead, suggestions = _digest(campaign, group[0])
+        for other in group[1:]:
+            suggestions += _digest(campaign, other)[1]
+        section = [f"## {short_title(group[0].title)}", "", lead]
         if suggestions:
             section += ["", "建议：" + "".join(suggestions)]
-        section += ["", source_line(campaign, sub)]
+        section += ["", source_line(campaign, group[0]) if len(group) == 1 else sources_line(campaign, group)]
         parts.append("\n".join(section))
     return "\n\n".join(parts) + "\n"
+
+
+# --- combined articles (综合稿) --------------------------------------------------------------------
+
+def article_of(issue: Issue, item: str) -> tuple[Article, Source] | None:
+    """The combined article of ``issue`` that draws on ``item`` (the first, if listed twice), with the source."""
+    for art in issue.articles:
+        for src in art.sources:
+            if src.item == item:
+                return art, src
+    return None
 
 
 def default_editor(campaign: Campaign) -> str:
@@ -200,15 +284,24 @@ class Draft:
 
 
 def create_issue(campaign: Campaign, items: list[str], date: dt.date, editor: str | None,
-                 count: int = 1) -> Draft:
+                 count: int = 1, combine: list[list[str]] = ()) -> Draft:
+    """Draft the next issue from ``items`` (each one article), or the oldest ``count`` unused accepted
+    items; ``combine``: groups of items that each make one combined article (综合稿, the first the lead)."""
     regs = campaign.registries
     if regs is None:
         raise BulletinError("登记表（schema/）有错误，请先运行 jianyan check 并改正")
     used = items_in_issues(campaign)
-    if items:
+    grouped = [ident for group in combine for ident in group]
+    twice = sorted({i for i in grouped + list(items) if (grouped + list(items)).count(i) > 1})
+    if twice:
+        raise BulletinError(f"不能起草：{'、'.join(twice)} 指定了两次（一条信息只能用在一篇稿件里）")
+    short = [g for g in combine if len(g) < 2]
+    if short:
+        raise BulletinError(f"不能起草：--combine {','.join(short[0])} 只有一条信息，综合稿至少要两条")
+    if items or combine:
         subs = []
         problems = []
-        for ident in items:
+        for ident in list(items) + grouped:
             doc = campaign.submission(ident)
             if doc is None:
                 problems.append(f"{ident}：没有这条信息（或其文件有错误，请先运行 jianyan check）")
@@ -224,6 +317,9 @@ def create_issue(campaign: Campaign, items: list[str], date: dt.date, editor: st
         subs = unused_accepted(campaign)[:max(count, 1)]
         if not subs:
             raise BulletinError("没有尚未编刊的审核通过（accepted）信息。可先审核信息，或用 --item 指定")
+    by_id = {s.id: s for s in subs}
+    groups = [[by_id[i] for i in g] for g in combine]
+    subs = [s for s in subs if s.id not in grouped]
     editor = editor or default_editor(campaign)
     person = regs.person(editor)
     if person is None or "research_office" not in person.roles:
@@ -238,19 +334,34 @@ def create_issue(campaign: Campaign, items: list[str], date: dt.date, editor: st
         f"total: {total}  # 总第{total}期",
         f"date: {date.isoformat()}  # 出刊日期",
         "status: draft  # 编辑中；主任审改后运行 jianyan issue review",
-        "items: [" + ", ".join(s.id for s in subs) + "]",
+        "items: [" + ", ".join([*grouped, *(s.id for s in subs)]) + "]",
+        *_articles_yaml(campaign, groups),
         f"editor: {yaml_scalar(person.name)}",
         "public: false",
         "# recipients:  报送范围默认取 schema/settings.yaml；本期不同时在此填写 bao/song/fa 列表",
         "---",
     ]
-    text = "\n".join(head) + "\n" + skeleton(campaign, subs)
+    text = "\n".join(head) + "\n" + skeleton(campaign, subs, groups)
     try:
         write_atomic(path, text, exclusive=True)
     except FileExistsError:
         raise BulletinError(f"{path.relative_to(campaign.root)} 已存在，不会覆盖。请检查 issues/ 下的文件") from None
     target = regs.settings.bulletin.target_chars
-    return Draft(path, ident, [s.id for s in subs], f"每期约 {target} 字")
+    return Draft(path, ident, [*grouped, *(s.id for s in subs)], f"每期约 {target} 字")
+
+
+def _articles_yaml(campaign: Campaign, groups: list[list[Submission]]) -> list[str]:
+    """The ``articles:`` lines of the combined articles: the lead's role first, the others the second role."""
+    if not groups:
+        return []
+    roles = campaign.registries.settings.combined.roles
+    lines = ["articles:  # 综合稿：标题须与正文中的 ## 标题一致；来源的角色见 schema/settings.yaml 的 combined"]
+    for group in groups:
+        lines += [f"  - title: {yaml_scalar(short_title(group[0].title))}", "    sources:"]
+        for n, sub in enumerate(group):
+            role = roles[0] if n == 0 or len(roles) == 1 else roles[1]
+            lines += [f"      - item: {sub.id}", f"        role: {yaml_scalar(role)}"]
+    return lines
 
 
 # --- review, sign-off, dispatch ----------------------------------------------------------------------
@@ -306,7 +417,8 @@ def _edit(campaign: Campaign, rel: str, changes, after=None) -> str:
 def _adopt_items(campaign: Campaign, issue: Issue) -> list[Change]:
     """Each item of a signed issue becomes adopted with adopted_in pointing at it."""
     out: list[Change] = []
-    problems: list[str] = []
+    problems: list[str] = [f"{src.item}：是综合稿《{art.title}》的来源，但没有列在本期 items 中。请补上"
+                           for art in issue.articles for src in art.sources if src.item not in issue.items]
     for ident in issue.items:
         doc = campaign.submission(ident)
         if doc is None:

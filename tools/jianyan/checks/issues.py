@@ -5,6 +5,18 @@ Codes (items):
   issue.no_items / issue.unknown_item / issue.item_status / issue.item_not_adopted / issue.item_date
   issue.duplicate_item   an item listed twice in one issue (at the second; it is checked once)
   issue.item_reused      an item already used by an earlier issue
+
+Codes (combined articles, 综合稿: ``articles`` with their ``sources``):
+  issue.source_not_listed  a source missing from the issue's items (every source is an item of the issue)
+  issue.unknown_source     a source that does not exist (or whose file is broken)
+  issue.source_status      a source not accepted (not adopted, once the issue is signed)
+  issue.source_reused      a source used twice: in two articles, twice in one, or by another issue
+  issue.source_role        a role that is not one of settings combined.roles
+  issue.credit             shares that do not add up to one adoption (share written for some sources, a sum
+                           other than 1, a role without a weight under credit: weights)
+  issue.article_title      a combined article's title is not a ## title of the body (warning)
+  issue.source_line        the article's source line does not name every source's unit (warning; the built
+                           bulletin shows all of them)
 """
 from __future__ import annotations
 
@@ -18,6 +30,8 @@ from jianyan.campaign.load import Campaign
 from jianyan.campaign.paths import issue_path
 from jianyan.campaign.steps import ISSUE_FROZEN, ISSUE_STATUSES, ISSUE_STEPS, ROLES, SUBMISSION_STATUSES, steps_required
 from jianyan.text.textcount import count_chars
+from jianyan.campaign.bulletin import body_sources, missing_sources, source_names, sources_line
+from jianyan.tracking.quotas import shares
 
 
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:
@@ -29,6 +43,7 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
         yield from _numbering(docs)
         yield from _cadence(campaign, docs)
     yield from _items_used_twice(docs)
+    yield from _sources_used_twice(docs)
     yield from _adoption(campaign, docs)
 
 
@@ -51,6 +66,7 @@ def _each(campaign: Campaign, docs) -> Iterator[Finding]:
             yield from _length(doc, regs.settings.bulletin)
             yield from _roles(campaign, doc)
         yield from _items(campaign, doc)
+        yield from _articles(campaign, doc)
 
 
 def _length(doc, bulletin) -> Iterator[Finding]:
@@ -110,6 +126,7 @@ def _items(campaign: Campaign, doc) -> Iterator[Finding]:
         yield error(p, doc.line("items"), "issue.no_items",
                     "items 为空：每期专刊须列出所用的建言信息编号。请填写，如 items: [2021-minge-001]")
     seen: dict[str, int] = {}
+    sources = {s.item for a in m.articles for s in a.sources}  # their status is checked as sources (_articles)
     for i, ident in enumerate(m.items):
         line = doc.line("items", i)
         if ident in seen:
@@ -127,7 +144,9 @@ def _items(campaign: Campaign, doc) -> Iterator[Finding]:
             continue
         sub = sub_doc.model
         label = SUBMISSION_STATUSES[sub.status]
-        if m.status in ISSUE_FROZEN:
+        if ident in sources:
+            pass
+        elif m.status in ISSUE_FROZEN:
             if sub.status == "accepted":
                 yield error(p, line, "issue.item_not_adopted",
                             f"本期已签发，但所用信息 {ident} 仍是 accepted（审核通过），应为 adopted（已采用）并写 "
@@ -141,6 +160,94 @@ def _items(campaign: Campaign, doc) -> Iterator[Finding]:
         if sub.review is not None and sub.review.date > m.date:
             yield warning(p, line, "issue.item_date",
                           f"所用信息 {ident} 的审核日期 {sub.review.date} 晚于出刊日期 {m.date}。请核对日期")
+
+
+def _articles(campaign: Campaign, doc) -> Iterator[Finding]:
+    """Combined articles: each source listed in items, existing, accepted (adopted once signed), with a
+    registered role; the shares add up; the article's title and source line are in the body."""
+    m, p = doc.model, doc.path
+    if not m.articles:
+        return
+    settings = campaign.registries.settings if campaign.registries else None
+    units = campaign.registries.units if campaign.registries else {}
+    bodies = body_sources(doc.body)
+    for n, art in enumerate(m.articles):
+        subs = []
+        for k, src in enumerate(art.sources):
+            at = doc.line("articles", n, "sources", k, "item")
+            if src.item not in m.items:
+                yield error(p, at, "issue.source_not_listed",
+                            f"综合稿《{art.title}》的来源 {src.item} 没有列在本期 items 中。请把它加进 items")
+            sub_doc = campaign.submission(src.item)
+            if sub_doc is None:
+                yield error(p, at, "issue.unknown_source",
+                            f"综合稿《{art.title}》的来源 {src.item} 不存在（或其文件有错误）。请核对编号")
+                continue
+            sub = sub_doc.model
+            subs.append(sub)
+            label = SUBMISSION_STATUSES[sub.status]
+            if m.status in ISSUE_FROZEN:
+                if sub.status == "accepted":
+                    yield error(p, at, "issue.source_status",
+                                f"本期已签发，但综合稿《{art.title}》的来源 {src.item} 仍是 accepted（审核通过），"
+                                f"应为 adopted（已采用）并写 adopted_in: {m.id}。请手工修改 {sub_doc.path}")
+                elif sub.status != "adopted":
+                    yield error(p, at, "issue.source_status",
+                                f"综合稿《{art.title}》的来源 {src.item} 的状态是 {sub.status}（{label}），"
+                                "已签发的专刊只能采用审核通过的信息")
+            elif sub.status != "accepted":
+                yield error(p, at, "issue.source_status",
+                            f"综合稿《{art.title}》的来源 {src.item} 的状态是 {sub.status}（{label}），"
+                            "只有 accepted（审核通过）的信息才能编入综合稿。请换一条或先完成审核")
+            if settings is not None and src.role not in settings.combined.roles:
+                yield error(p, doc.line("articles", n, "sources", k, "role"), "issue.source_role",
+                            f"来源 {src.item} 的角色“{src.role}”不是登记的角色（{'、'.join(settings.combined.roles)}）。"
+                            "请改用其中之一，或在 schema/settings.yaml 的 combined.roles 中登记")
+        if settings is not None:
+            problem = shares(art, settings.combined)[1]
+            if problem:
+                yield error(p, doc.line("articles", n, "sources"), "issue.credit",
+                            f"综合稿《{art.title}》的采用计分不能相加为一条：{problem}")
+        line = bodies.get(art.title)
+        if line is None:
+            yield warning(p, doc.line("articles", n, "title"), "issue.article_title",
+                          f"正文中没有标题为“{art.title}”的稿件（## 标题）。请使两处标题一致，"
+                          "否则专刊的来源行无法对应到这篇综合稿")
+        elif units and subs:
+            missing = missing_sources(line, source_names(campaign, subs))
+            if missing:
+                yield warning(p, doc.line("articles", n, "title"), "issue.source_line",
+                              f"综合稿《{art.title}》正文的来源行{f'“{line}”' if line else ''}没有写出"
+                              f"{'、'.join(missing)}。生成专刊时来源行会列出全部来源单位；"
+                              f"请在正文中写成 {sources_line(campaign, subs)}")
+
+
+def _sources_used_twice(docs) -> Iterator[Finding]:
+    """A source of a combined article used again: by another article, twice in one, or by another issue
+    (an item listed in the items of two issues is issue.item_reused)."""
+    ordered = sorted(docs, key=lambda d: (int(d.model.id[:4]), d.model.number))
+    first_issue: dict[str, str] = {}
+    for d in ordered:
+        for ident in d.model.items:
+            first_issue.setdefault(ident, d.model.id)
+        for art in d.model.articles:
+            for src in art.sources:
+                first_issue.setdefault(src.item, d.model.id)
+    for d in ordered:
+        m = d.model
+        seen: dict[str, str] = {}
+        for n, art in enumerate(m.articles):
+            for k, src in enumerate(art.sources):
+                at = d.line("articles", n, "sources", k, "item")
+                where = first_issue.get(src.item, m.id)
+                if src.item in seen:
+                    other = "本篇" if seen[src.item] == art.title else f"《{seen[src.item]}》"
+                    yield error(d.path, at, "issue.source_reused",
+                                f"信息 {src.item} 已是{other}的来源，一条信息只能用在一篇稿件里。请删去重复的一处")
+                elif where != m.id and src.item not in m.items:
+                    yield error(d.path, at, "issue.source_reused",
+                                f"信息 {src.item} 已编入第 {where} 期，不能再作为本期综合稿《{art.title}》的来源。请删去")
+                seen.setdefault(src.item, art.title)
 
 
 def _numbering(docs) -> Iterator[Finding]:

@@ -45,17 +45,51 @@ def list_() -> None:
               help="未指定 --item 时，取几条最早的信息。")
 @click.option("--date", "date_", type=DATE, help="出刊日期（默认今天）；决定年份和期号。")
 @click.option("--editor", help="责任编辑（姓名或代码；默认按 git 邮箱在 schema/roles.yaml 中查找）。")
-def new(items: tuple[str, ...], count: int, date_: dt.date | None, editor: str | None) -> None:
+@click.option("--combine", "combine", multiple=True, metavar="ID,ID[,…]",
+              help="把几条信息综合成一篇稿件（综合稿），编号用逗号分开，第一条为主稿（可重复，每次一篇）。")
+@click.option("--suggest", is_flag=True,
+              help="只列出可以综合成一篇的信息组（内容相近或同一主题），不起草。")
+def new(items: tuple[str, ...], count: int, date_: dt.date | None, editor: str | None,
+        combine: tuple[str, ...], suggest: bool) -> None:
     """起草下一期专刊：自动取下一个期号和总期号，用所选信息生成正文初稿。
 
     已有的期号（包括已删除文件留下的空号之前的）绝不重复使用，已签发的各期不会被改动。
+    内容相近或同一主题的几条信息可以综合成一篇（综合稿）：--suggest 列出建议的组合，
+    --combine 按所选组合起草。不指定 --item/--combine 起草时，也会列出建议的组合供选择（不会自动采用）。
     """
     from jianyan.campaign.bulletin import create_issue  # lazy: the campaign model (pydantic)
     campaign = load()
-    draft = create_issue(campaign, list(items), date_ or dt.date.today(), editor, count)
+    if suggest:
+        _print_groups(campaign, err=False)
+        return
+    groups = [[i.strip() for i in spec.replace("，", ",").split(",") if i.strip()] for spec in combine]
+    draft = create_issue(campaign, list(items), date_ or dt.date.today(), editor, count, groups)
     click.echo(draft.path.relative_to(campaign.root).as_posix())
     click.echo(f"已起草第 {draft.ident} 期，所用信息：{'、'.join(draft.items)}。"
                f"请把正文压缩到{draft.chars_hint}，再运行 jianyan check 和 jianyan issue build 查看校样。", err=True)
+    if not items and not combine:
+        _print_groups(campaign, err=True, draft=draft.path.relative_to(campaign.root).as_posix())
+
+
+def _print_groups(campaign, err: bool, draft: str | None = None) -> None:
+    """The proposed combined articles among the accepted items not yet in any issue (nothing is written)."""
+    from jianyan.tracking.combine import candidates  # lazy: jieba and the duplication features
+    if campaign.registries is None:
+        raise Failure("登记表（schema/）有错误，请先运行 jianyan check 并改正")
+    groups = candidates(campaign)
+    if not groups:
+        if not err:
+            click.echo("尚未编刊的审核通过信息中，没有内容相近或同一主题、适合综合成一篇的信息。")
+        return
+    click.echo("以下信息内容相近或属同一主题，可考虑综合成一篇稿件（综合稿），供选择：", err=err)
+    for n, group in enumerate(groups, start=1):
+        click.echo(f"  {n}. " + "；".join(f"{s.id}《{s.title}》" for s in group.items), err=err)
+        for link in group.links:
+            click.echo(f"     {link.a} 与 {link.b}：{link.reason()}", err=err)
+        click.echo(f"     起草：jianyan issue new --combine {','.join(s.id for s in group.items)}", err=err)
+    if draft:
+        click.echo(f"（以上只是建议，{draft} 中没有合并。要采用，删去该文件后按上面的命令重新起草，"
+                   "或在该文件中手工填写 articles，格式见 docs/file-format.md）", err=err)
 
 
 @issue.command("build")

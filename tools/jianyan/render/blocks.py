@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from jianyan.campaign.bulletin import SOURCE_RE
 from jianyan.text.markdown import parser
 
-SOURCE_RE = re.compile(r"^[（(][^（）()]{2,60}[）)]$")
 NOTE_RE = re.compile(r"^[【\[]?编者按[】\]]?[：:]")
 
 

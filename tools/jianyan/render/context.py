@@ -12,7 +12,8 @@ from jianyan.campaign.model import Issue, Recipients
 from jianyan.campaign.steps import ISSUE_FROZEN, ISSUE_STATUSES
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.text.textcount import count_chars
-from jianyan.render.blocks import articles
+from jianyan.campaign.bulletin import missing_sources, source_names, sources_line
+from jianyan.render.blocks import Block, Run, articles
 from jianyan.render.env import cn_date
 
 RECIPIENT_LABELS = (("bao", "报"), ("song", "送"), ("fa", "发"))
@@ -48,6 +49,23 @@ def _step(step) -> dict[str, Any] | None:
     return {"by": step.by, "date": step.date.isoformat(), "date_cn": cn_date(step.date), "note": step.note}
 
 
+def _combined_sources(campaign: Campaign, issue: Issue, arts) -> None:
+    """A combined article (综合稿, ``articles`` of the issue) names every source's unit in its source line:
+    the body's own line when it does, else the line made from the sources."""
+    for spec in issue.articles:
+        subs = [d.model for d in (campaign.submission(s.item) for s in spec.sources) if d is not None]
+        for art in arts:
+            if art.title != spec.title or not subs:
+                continue
+            if art.source and not missing_sources(art.source, source_names(campaign, subs)):
+                continue
+            line = [Run(sources_line(campaign, subs))]
+            if art.source:
+                art.blocks[-1].runs = line
+            else:
+                art.blocks.append(Block("source", line, art.blocks[-1].line + 1 if art.blocks else 0))
+
+
 def issue_context(campaign: Campaign, doc: Doc[Issue]) -> dict[str, Any]:
     issue = doc.model
     assert issue is not None
@@ -55,6 +73,7 @@ def issue_context(campaign: Campaign, doc: Doc[Issue]) -> dict[str, Any]:
     assert regs is not None
     bulletin = regs.settings.bulletin
     arts = articles(doc.body)
+    _combined_sources(campaign, issue, arts)
     items = []
     for ident in issue.items:
         sub = campaign.submission(ident)

@@ -64,6 +64,7 @@ class ItemState:
     credits: list[Credit] | None = None  # the members who wrote it (None: not matched yet)
     forwarded: list[Forwarding] = field(default_factory=list)  # sent upward by the day
     as_of: dt.date = dt.date.max  # the day the state is taken on
+    share: Any = 1  # its share of one adoption: below 1 when a combined article (综合稿) splits it (quotas.shares)
 
     @property
     def received(self) -> bool:
@@ -108,6 +109,8 @@ def item_states(campaign: Campaign, until: dt.date) -> list[ItemState]:
                     state.status = "accepted"  # not yet adopted on that day
             else:
                 state.issue = issue
+                if issue.articles and regs is not None:
+                    state.share = quotas.credit_of(issue, sub.id, regs.settings.combined)
                 state.sent = dispatch_date(campaign, issue.id)
                 if state.sent and state.sent > until:
                     state.sent = None

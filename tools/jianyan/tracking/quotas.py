@@ -13,13 +13,20 @@ Score of a unit = Σ weight × count over its items in the period:
   upward_adopted  items adopted by the higher level by the day
 Ties (same score) are broken by items adopted, then items instructed, then items received; units
 still equal share a rank.
+
+An item adopted through a combined article (综合稿) counts for its share of that article (``ItemState.share``):
+1 each under ``combined.credit: full``; one article shared equally (``equal``) or by role weights
+(``weights``); shares written in the issue (``share:``) are used as written. ``adopted`` in the score
+and in the quota progress is the sum of the shares (a whole number when every share is 1).
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Iterable
 
-from jianyan.campaign.model import ScoringSettings, Target, YearQuotas
+from fractions import Fraction
+
+from jianyan.campaign.model import Article, CombinedSettings, ScoringSettings, Target, YearQuotas
 
 POINT_LABELS = {
     "submitted": "报送", "adopted": "专刊采用", "instruction": "领导批示", "circled": "领导圈阅",
@@ -32,13 +39,61 @@ def number_text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def counts(states: Iterable) -> dict[str, int]:
+# --- credit of combined articles (综合稿) ---------------------------------------------------------
+
+def shares(article: Article, rule: CombinedSettings) -> tuple[dict[str, Fraction | int], str | None]:
+    """Each source's share of one adoption (item → share), and what is wrong when the shares cannot be
+    computed or do not add up (then every source counts 1, and the check issue.credit reports it).
+
+    Shares written in the issue are used as written (all or none; together 1). Otherwise by the rule:
+    ``full`` 1 each; ``equal`` 1/n each; ``weights`` weight of the role / the sum over the article."""
+    items = [s.item for s in article.sources]
+    whole: dict[str, Fraction | int] = {i: 1 for i in items}
+    written = [s for s in article.sources if s.share is not None]
+    if written:
+        if len(written) < len(article.sources):
+            missing = "、".join(s.item for s in article.sources if s.share is None)
+            return whole, f"只给部分来源写了 share，{missing} 没有写：要么都写（合计为 1），要么都不写（按 combined.credit 计）"
+        got = {s.item: Fraction(str(s.share)) for s in article.sources}
+        total = sum(got.values(), Fraction(0))
+        if total != 1:
+            return whole, f"各来源的 share 合计为 {number_text(float(total))}，应为 1。请调整"
+        return got, None
+    if rule.credit == "full":
+        return whole, None
+    if rule.credit == "equal":
+        return {i: Fraction(1, len(items)) for i in items}, None
+    missing = sorted({s.role for s in article.sources if s.role not in rule.weights})
+    if missing:
+        return whole, (f"计分办法是按角色权重分配（combined.credit: weights），但角色“{'、'.join(missing)}”"
+                       "在 schema/settings.yaml 的 combined.weights 中没有权重。请补上权重或改用登记的角色")
+    weights = {s.item: Fraction(str(rule.weights[s.role])) for s in article.sources}
+    total = sum(weights.values(), Fraction(0))
+    if total == 0:
+        return whole, "本篇各来源角色的权重合计为 0，无法分配。请在 combined.weights 中给角色正的权重"
+    return {i: w / total for i, w in weights.items()}, None
+
+
+def credit_of(issue, item: str, rule: CombinedSettings) -> Fraction | int:
+    """The share of one adoption ``item`` earns in ``issue``: 1 unless a combined article splits it."""
+    for art in issue.articles:
+        if any(s.item == item for s in art.sources):
+            return shares(art, rule)[0][item]
+    return 1
+
+
+def plain_number(x: Fraction | int) -> int | float:
+    """A share sum for JSON and templates: an int when whole, else a float to four decimals."""
+    return int(x) if Fraction(x).denominator == 1 else round(float(x), 4)
+
+
+def counts(states: Iterable) -> dict[str, int | float]:
     """What a group of items scores on (see the module doc)."""
     states = list(states)
     instructions = [i for s in states for i in s.instructions]
     return {
         "submitted": sum(1 for s in states if s.received),
-        "adopted": sum(1 for s in states if s.adopted),
+        "adopted": plain_number(sum((s.share for s in states if s.adopted), Fraction(0))),
         "instruction": sum(1 for i in instructions if i.kind != "circled"),
         "circled": sum(1 for i in instructions if i.kind == "circled"),
         "forwarded": sum(1 for s in states if s.forwarded),
@@ -107,7 +162,7 @@ def progress(campaign, states: list, until: dt.date) -> list[dict]:
             continue
         mine = [s for s in states if s.sub.unit == code and s.received and s.sub.date.year == year
                 and s.sub.date <= until]
-        sub, ado = len(mine), sum(1 for s in mine if s.adopted)
+        sub, ado = len(mine), plain_number(sum((s.share for s in mine if s.adopted), Fraction(0)))
         done = sub >= target.submitted and ado >= target.adopted
         rows.append({"code": code, "name": unit.name, "kind": unit.kind,
                      "target_submitted": target.submitted, "submitted": sub, "submitted_rate": _rate(sub, target.submitted),
@@ -116,5 +171,5 @@ def progress(campaign, states: list, until: dt.date) -> list[dict]:
     return rows
 
 
-__all__ = ["POINT_LABELS", "counts", "points", "rank", "weights_text", "target_for", "progress", "year_quotas",
+__all__ = ["POINT_LABELS", "shares", "credit_of", "plain_number", "counts", "points", "rank", "weights_text", "target_for", "progress", "year_quotas",
            "number_text"]
