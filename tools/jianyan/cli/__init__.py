@@ -15,6 +15,7 @@ from jianyan.cli.init import init_cmd
 from jianyan.cli.issue import issue
 from jianyan.cli.new import new
 from jianyan.cli.owners import owners_cmd
+from jianyan.cli.publicity import publicity_cmd
 from jianyan.cli.records import record
 from jianyan.cli.schema import schema_cmd
 from jianyan.cli.site import site
@@ -41,3 +42,4 @@ for _command in (check, new, schema_cmd, issue, dup, fix_cmd, history_cmd, impor
                  site, stats, export, feedback, circular):
     main.add_command(_command)
 main.add_command(themes_cmd)
+main.add_command(publicity_cmd)
