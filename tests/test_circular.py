@@ -97,11 +97,15 @@ def test_circular_word_html_and_charts(built):
     campaign, folder = built
     want = expected(campaign)
     html = (folder / "circular.html").read_text(encoding="utf-8")
-    assert html.count("<svg") == 3 and "图1 各重点选题信息报送和采用情况" in html
+    assert html.count("<svg") == 3
+    # figures numbered in the order they appear: the unit kinds come before the topics
+    assert html.index("图1 各类单位信息报送和采用情况") < html.index("图2 各重点选题信息报送和采用情况")
     assert "<script" not in html
     doc = Document(folder / "circular.docx")
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert text.startswith("为七个求突破建言活动工作通报\n第2期")
+    # the 版头: red name, 第N期, issuing office and date; then the title
+    assert text.startswith("工作通报\n第2期\n政协山东省委员会办公厅\t2021年6月15日\n")
+    assert "\n为七个求突破建言活动工作通报\n" in text
     assert f"共收到建言信息{len(want['received'])}条" in text
     assert "图3 批示件办理进度" in text
     # tables: the 4 issue/unit/committee/topic tables, the handling table and 3 bar charts

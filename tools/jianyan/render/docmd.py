@@ -1,17 +1,23 @@
 """Markdown (as rendered from a report template) → an official-style Word document and HTML.
 
 Generic: any report template can use it. What the Markdown may hold:
-  ``#`` title (2号 小标宋, centred) · ``##`` 一、heading (黑体) · ``###`` （一）heading (楷体) ·
-  paragraphs (3号 仿宋, first line indented two characters, **bold** kept) · tables (仿宋 小四) ·
-  ``![图1 说明](charts/key.svg)`` a chart (SVG inline in HTML; shaded-cell bars in Word) ·
-  ``{.sign}`` / ``{.center}`` / ``{.right}`` / ``{.noindent}`` on the line before a paragraph.
-Layout follows GB/T 9704-2012: A4, margins 37/35/28/26 mm, 22 lines of 28 characters, page
-numbers “— 1 —”. Word has no East-Asian font API in python-docx: fonts are set on w:rFonts.
+  ``#`` title (2号 小标宋, centred, broken between words into balanced lines) · ``##`` 一、heading
+  (黑体) · ``###`` （一）heading (楷体) · paragraphs (3号 仿宋, first line indented two characters,
+  **bold** kept) · tables (仿宋 小四, header row 黑体 repeated on every page, column widths from their
+  content within the 156 mm text width) · ``![图1 说明](charts/key.svg)`` a chart (SVG inline in
+  HTML; shaded-cell bars in Word; figures numbered in the order they appear) ·
+  ``{.sign}`` / ``{.center}`` / ``{.right}`` / ``{.noindent}`` on the line before a paragraph ·
+  the 版头 (masthead): ``{.masthead}`` the red name, ``{.issue-number}`` 第N期,
+  ``{.masthead-meta}`` the issuing office, a tab, the date; a ``---`` after it is the red rule.
+Layout, sizes and fonts are the house style (style.py, shared with the 专刊): A4, margins
+37/35/28/26 mm, 22 lines of 28 characters, page numbers “— 1 —” outside. Headings keep with the
+paragraph after them. Word has no East-Asian font API in python-docx: fonts are set on w:rFonts.
 """
 from __future__ import annotations
 
 import io
 import re
+from html import escape, unescape
 from functools import lru_cache
 
 from docx import Document
@@ -22,15 +28,37 @@ from docx.shared import Mm, Pt, RGBColor
 from markdown_it import MarkdownIt
 from mdit_py_plugins.attrs import attrs_block_plugin
 
+from dataclasses import replace
+
+from jianyan.render import style
 from jianyan.render.charts import DARK, LIGHT, Chart, cells, svg
-from jianyan.render.docx import set_fonts
+from jianyan.render.docx import border, house_defaults, house_page, set_fonts, snap, title_paragraph
 from jianyan.render.office import deterministic_zip
 
-BODY_FONT = "仿宋_GB2312"
-TITLE_FONT = "方正小标宋简体"
-HEADING_FONT = "黑体"
-KAI_FONT = "楷体_GB2312"
-TEXT_WIDTH_MM = 156
+BODY_FONT = style.FACES["fang"].name
+TITLE_FONT = style.FACES["title"].name
+HEADING_FONT = style.FACES["hei"].name
+KAI_FONT = style.FACES["kai"].name
+TEXT_WIDTH_MM = style.TEXT_WIDTH_MM
+PITCH = style.LINE_PITCH_PT
+_FIGURE = re.compile(r"(!\[)图\s*\d+\s*([^\]]*\]\(charts/([\w-]+)\.svg\))")
+_CAPTION_NUMBER = re.compile(r"^图\s*\d+\s*")
+
+
+def number_figures(markdown: str, charts: dict[str, Chart]) -> str:
+    """Figures numbered in the order they appear: each ``![图N 说明](charts/key.svg)`` gets the next
+    number, and the chart's own caption (its SVG title) the same."""
+    n = 0
+
+    def renumber(m: re.Match) -> str:
+        nonlocal n
+        n += 1
+        key = m.group(3)
+        if key in charts:
+            charts[key] = replace(charts[key], caption=f"图{n} " + _CAPTION_NUMBER.sub("", charts[key].caption))
+        return f"{m.group(1)}图{n} {m.group(2)}"
+
+    return _FIGURE.sub(renumber, markdown)
 
 
 @lru_cache(maxsize=1)
@@ -40,11 +68,18 @@ def parser() -> MarkdownIt:
 
 
 _IMG = re.compile(r'<p><img src="charts/([\w-]+)\.svg" alt="([^"]*)" /></p>')
+_H1 = re.compile(r"<h1>([^<]*)</h1>")
+_META = re.compile(r'(<p class="masthead-meta">)([^<\t]*)\t([^<]*)(</p>)')
 
 
 def to_html(markdown: str, charts: dict[str, Chart]) -> str:
-    """Body HTML with each chart image replaced by the inline SVG and its caption."""
+    """Body HTML with each chart image replaced by the inline SVG and its caption, the title broken
+    between words (``<br>``) and the masthead's office and date in two spans."""
+    from jianyan.render.env import title_lines  # lazy: env loads Jinja; docmd is imported by the .docx writers too
     html = parser().render(markdown)
+    html = _H1.sub(lambda m: "<h1>" + "<br>".join(escape(x, quote=False) for x in title_lines(unescape(m.group(1))))
+                   + "</h1>", html)
+    html = _META.sub(lambda m: f"{m.group(1)}<span>{m.group(2)}</span><span>{m.group(3)}</span>{m.group(4)}", html)
 
     def figure(m: re.Match) -> str:
         chart = charts.get(m.group(1))
@@ -86,16 +121,23 @@ def _shade(cell, color: str) -> None:
     tcpr.append(shd)
 
 
-def _cell_text(cell, text: str, size: float, bold: bool = False, align=None) -> None:
+def _cell_text(cell, text: str, size: float, bold: bool = False, align=None, face: str = BODY_FONT) -> None:
     p = cell.paragraphs[0]
     p.paragraph_format.space_before = Pt(0)
     p.paragraph_format.space_after = Pt(0)
     p.paragraph_format.first_line_indent = Pt(0)
-    p.paragraph_format.line_spacing = 1.0
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    p.paragraph_format.line_spacing = Pt(size * 1.5)
+    _off_grid(p)
     if align is not None:
         p.alignment = align
     if text:
-        _fonts(p.add_run(text), BODY_FONT, size, bold)
+        _fonts(p.add_run(text), face, size, bold)
+
+
+def _off_grid(p) -> None:
+    """Small text keeps its own line height instead of snapping to the 28.95 pt body grid."""
+    snap(p._p.get_or_add_pPr(), False)
 
 
 def _widths(table, widths_mm: list[float]) -> None:
@@ -111,87 +153,113 @@ def _widths(table, widths_mm: list[float]) -> None:
             cell.width = Mm(w)
 
 
-def _fit(need: list[float], total: float) -> list[float]:
-    """Water-filling: columns narrower than a cap keep their width, the wider ones get the cap."""
-    if sum(need) <= total:
-        return need
-    ordered = sorted(need)
-    spent = 0.0
-    for k, n in enumerate(ordered):
-        cap = (total - spent) / (len(ordered) - k)
-        if n > cap:
-            return [min(x, cap) for x in need]
-        spent += n
-    return need
+CELL_PAD_MM = 2.6  # Word's default cell margins (0.19 cm each side) and a little air
+UNBROKEN = 8  # a cell up to this many characters should not wrap (dates, 已办结, 100%)
+
+
+def column_widths(rows: list[list[str]], size: float, total: float = TEXT_WIDTH_MM) -> list[float]:
+    """Column widths in mm from the cells' text, within ``total``: as HTML's automatic table layout.
+    Each column needs at least its longest short cell (up to ``UNBROKEN`` characters) unbroken and would
+    like its longest cell on one line; the room left after the minimums goes to the columns in
+    proportion to what more they would like, so long titles get the width and dates stay on one line."""
+    em = size / 72 * 25.4
+    ncols = max(len(r) for r in rows)
+    want, least = [], []
+    for j in range(ncols):
+        texts = [r[j] for r in rows if j < len(r)]
+        widths = [_text_em(t) for t in texts] or [2]
+        want.append(max(widths) * em + CELL_PAD_MM)
+        least.append(max(min(w, UNBROKEN) for w in widths) * em + CELL_PAD_MM)
+    if sum(want) <= total:
+        return [w * total / sum(want) for w in want]
+    if sum(least) >= total:
+        return [w * total / sum(least) for w in least]
+    room = total - sum(least)
+    extra = [w - m for w, m in zip(want, least)]
+    return [m + room * e / sum(extra) for m, e in zip(least, extra)]
 
 
 def _text_em(text: str) -> float:
     return sum(1.0 if ord(ch) > 0x2e7f else 0.55 for ch in text)
 
 
-def _page_number_footer(section) -> None:
-    p = section.footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _fonts(p.add_run("— "), "宋体", 14)
-    run = p.add_run()
-    _fonts(run, "宋体", 14)
-    for kind, text in (("begin", None), (None, " PAGE "), ("end", None)):
-        if kind:
-            el = run._element.makeelement(qn("w:fldChar"), {qn("w:fldCharType"): kind})
-        else:
-            el = run._element.makeelement(qn("w:instrText"), {qn("xml:space"): "preserve"})
-            el.text = text
-        run._element.append(el)
-    _fonts(p.add_run(" —"), "宋体", 14)
+def _repeat_header(row) -> None:
+    """The row is a header row: Word and LibreOffice repeat it at the top of every page the table runs onto."""
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(trpr.makeelement(qn("w:tblHeader"), {qn("w:val"): "1"}))
+
+
+def _cant_split(row) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    trpr.insert(0, trpr.makeelement(qn("w:cantSplit"), {qn("w:val"): "1"}))
 
 
 class _Writer:
     def __init__(self, charts: dict[str, Chart], title: str) -> None:
         self.charts = charts
         self.doc = Document()
+        body = self.doc.element.body
+        for child in list(body):  # the default template's empty paragraph
+            if child.tag != qn("w:sectPr"):
+                body.remove(child)
         props = self.doc.core_properties
         props.title, props.author, props.last_modified_by, props.revision = title, "jianyan", "jianyan", 1
-        sec = self.doc.sections[0]
-        sec.page_width, sec.page_height = Mm(210), Mm(297)
-        sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
-        sec.footer_distance = Mm(20)
-        _page_number_footer(sec)
+        house_defaults(self.doc)
+        house_page(self.doc)
         normal = self.doc.styles["Normal"]
-        normal.font.size = Pt(16)
         pf = normal.paragraph_format
         pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        pf.line_spacing = Pt(28.95)
+        pf.line_spacing = Pt(PITCH)
         pf.space_before = pf.space_after = Pt(0)
-        self.Pt = Pt
+        self.after_masthead = False
 
     def paragraph(self, runs: list[tuple[str, bool]], kind: str, classes: set[str]):
-        Pt = self.Pt
         p = self.doc.add_paragraph()
         pf = p.paragraph_format
-        font, size, bold = BODY_FONT, 16, None
+        font, size, bold, color = BODY_FONT, style.BODY, None, None
         if kind == "h1":
-            font, size = TITLE_FONT, 22
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            pf.line_spacing = Pt(36)
-            pf.space_after = Pt(14)
-        elif kind == "h2":
-            font = HEADING_FONT
-            pf.first_line_indent = Pt(32)
-        elif kind == "h3":
-            font = KAI_FONT
-            pf.first_line_indent = Pt(32)
+            pf.line_spacing = Pt(style.TITLE * 1.6)
+            pf.space_before = Pt(PITCH / 2)
+            pf.space_after = Pt(PITCH)
+            pf.keep_with_next = True
+            _off_grid(p)
+            title_paragraph(p, "".join(t for t, _ in runs), "title", style.TITLE)
+            return p
+        if kind in ("h2", "h3"):
+            font = HEADING_FONT if kind == "h2" else KAI_FONT
+            pf.first_line_indent = Pt(2 * style.BODY)
+            pf.keep_with_next = True
         elif kind == "caption":
-            font, size = HEADING_FONT, 12
+            font, size = HEADING_FONT, style.CAPTION
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             pf.line_spacing = Pt(20)
             pf.space_after = Pt(8)
+            _off_grid(p)
+        elif "masthead" in classes:
+            font, size, color = TITLE_FONT, style.MASTHEAD, RGBColor.from_string(style.RED)
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            pf.line_spacing = Pt(style.MASTHEAD * 1.4)
+            pf.space_before = Pt(18)
+            pf.space_after = Pt(6)
+            pf.keep_with_next = True
+            _off_grid(p)
+        elif "issue-number" in classes:
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            pf.keep_with_next = True
+        elif "masthead-meta" in classes:
+            p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+            pf.left_indent = pf.right_indent = Pt(style.BODY)
+            pf.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - 2 * Pt(style.BODY), alignment=2)  # right tab
+            pf.keep_with_next = True
+            self.after_masthead = True
         elif classes & {"sign", "right"}:
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            pf.right_indent = Pt(64) if "sign" in classes else Pt(0)
+            pf.right_indent = Pt(4 * style.BODY) if "sign" in classes else Pt(0)
         elif "center" in classes:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         elif "noindent" not in classes:
-            pf.first_line_indent = Pt(32)
+            pf.first_line_indent = Pt(2 * style.BODY)
             p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         for text, b in runs:
             parts = text.split("\n")
@@ -199,7 +267,10 @@ class _Writer:
                 if i:
                     p.add_run().add_break()
                 if part:
-                    _fonts(p.add_run(part), font, size, True if b else bold)
+                    run = p.add_run(part)
+                    _fonts(run, font, size, True if b else bold)
+                    if color is not None:
+                        run.font.color.rgb = color
         return p
 
     def table(self, rows: list[list[list[tuple[str, bool]]]], aligns: list[str | None], header: bool) -> None:
@@ -207,25 +278,29 @@ class _Writer:
         t = self.doc.add_table(rows=len(rows), cols=ncols)
         t.style = "Table Grid"
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
-        # 12 pt ≈ 4.23 mm an em, plus padding; wide columns give way when the table is too wide.
-        need = [max((_text_em("".join(x for x, _ in r[j])) for r in rows if j < len(r)), default=2) * 4.23 + 6
-                for j in range(ncols)]
-        need = _fit([n * TEXT_WIDTH_MM / sum(need) for n in need] if sum(need) < TEXT_WIDTH_MM else need,
-                    TEXT_WIDTH_MM)
-        _widths(t, need)
+        texts = [["".join(x for x, _ in cell) for cell in row] for row in rows]
+        _widths(t, column_widths(texts, style.TABLE))
         for i, row in enumerate(rows):
+            _cant_split(t.rows[i])
+            if i == 0 and header:
+                _repeat_header(t.rows[i])
             for j in range(ncols):
                 runs = row[j] if j < len(row) else []
                 cell = t.cell(i, j)
                 a = aligns[j] if j < len(aligns) else None
-                align = (WD_ALIGN_PARAGRAPH.CENTER if (i == 0 and header) or a == "center"
+                head = i == 0 and header
+                align = (WD_ALIGN_PARAGRAPH.CENTER if head or a == "center"
                          else WD_ALIGN_PARAGRAPH.RIGHT if a == "right" else None)
-                _cell_text(cell, "".join(t_ for t_, _ in runs), 12, bold=(i == 0 and header), align=align)
-                if i == 0 and header:
+                _cell_text(cell, "".join(t_ for t_, _ in runs), style.TABLE, align=align,
+                           face=HEADING_FONT if head else BODY_FONT)
+                if head:
                     _shade(cell, "E7E6E6")
-        self.doc.add_paragraph().paragraph_format.line_spacing = self.Pt(8)
+        gap = self.doc.add_paragraph()
+        gap.paragraph_format.line_spacing = Pt(8)
+        _off_grid(gap)
 
     def chart(self, chart: Chart, caption: str) -> None:
+        """Bars as a table of shaded cells: vector, sharp at any print resolution, and editable in Word."""
         width = 20
         rows = cells(chart, width)
         legend = 1 if chart.legend else 0
@@ -236,39 +311,44 @@ class _Writer:
         _widths(t, [label_mm] + [(TEXT_WIDTH_MM - label_mm - value_mm) / width] * width + [value_mm])
         for row in t.rows:
             row.height = Mm(6)
+            _cant_split(row)
             for cell in row.cells:
-                cell.paragraphs[0].paragraph_format.keep_with_next = True  # the chart stays on one page
+                pf = cell.paragraphs[0].paragraph_format
+                pf.keep_with_next = True  # the chart stays on one page
+                pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+                pf.line_spacing = Pt(style.TABLE * 1.2)
+                _off_grid(cell.paragraphs[0])
         if chart.legend:
             first = t.cell(0, 1).merge(t.cell(0, width + 1))
             p = first.paragraphs[0]
-            p.paragraph_format.first_line_indent = self.Pt(0)
+            p.paragraph_format.first_line_indent = Pt(0)
             p.paragraph_format.line_spacing = 1.0
+            _off_grid(p)
             for color, name in ((DARK, chart.legend[0]), (LIGHT, chart.legend[1])):
                 sq = p.add_run("■ ")
-                _fonts(sq, BODY_FONT, 12)
+                _fonts(sq, BODY_FONT, style.TABLE)
                 sq.font.color.rgb = RGBColor.from_string(color.lstrip("#").upper())
-                _fonts(p.add_run(name + "　"), BODY_FONT, 12)
+                _fonts(p.add_run(name + "　"), BODY_FONT, style.TABLE)
         for i, (label, dark, light, value) in enumerate(rows, start=legend):
-            _cell_text(t.cell(i, 0), label, 12, align=WD_ALIGN_PARAGRAPH.RIGHT)
+            _cell_text(t.cell(i, 0), label, style.TABLE, align=WD_ALIGN_PARAGRAPH.RIGHT)
             for k in range(width):
                 if k < dark:
                     _shade(t.cell(i, 1 + k), DARK.lstrip("#").upper())
                 elif k < dark + light:
                     _shade(t.cell(i, 1 + k), LIGHT.lstrip("#").upper())
-            _cell_text(t.cell(i, width + 1), "  " + value, 12)
+            _cell_text(t.cell(i, width + 1), "  " + value, style.TABLE)
         self.paragraph([(caption, False)], "caption", set())
 
     def rule(self) -> None:
-        """A red rule across the text area (the line under a 版头)."""
+        """A rule across the text area: red under a 版头, black elsewhere."""
         p = self.doc.add_paragraph()
-        p.paragraph_format.line_spacing = self.Pt(10)
-        ppr = p._p.get_or_add_pPr()
-        bdr = ppr.makeelement(qn("w:pBdr"), {})
-        bottom = bdr.makeelement(qn("w:bottom"), {qn("w:val"): "single", qn("w:sz"): "12", qn("w:space"): "1",
-                                                  qn("w:color"): "C00000"})
-        bdr.append(bottom)
-        ppr.append(bdr)
-        self.doc.add_paragraph().paragraph_format.line_spacing = self.Pt(10)
+        p.paragraph_format.line_spacing = Pt(10)
+        _off_grid(p)
+        border(p._p.get_or_add_pPr(), "bottom", 12, style.RED if self.after_masthead else "000000")
+        self.after_masthead = False
+        gap = self.doc.add_paragraph()
+        gap.paragraph_format.line_spacing = Pt(10)
+        _off_grid(gap)
 
     def bytes(self) -> bytes:
         buf = io.BytesIO()
@@ -321,8 +401,8 @@ def _table(w: _Writer, tokens, i: int) -> int:
         elif tok.type == "tr_open":
             rows.append([])
         elif tok.type in ("th_open", "td_open"):
-            style = str(tok.attrs.get("style", ""))
-            a = "right" if "right" in style else "center" if "center" in style else None
+            css = str(tok.attrs.get("style", ""))
+            a = "right" if "right" in css else "center" if "center" in css else None
             if len(rows) == 1:
                 aligns.append(a)
         elif tok.type == "inline":

@@ -25,7 +25,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor, Twips
 
-# --- page geometry (twips) and type sizes (points) -------------------------------------------
+from jianyan.render import style
+
+# --- page geometry (twips) and type sizes (points): render/style.py --------------------------
 PAGE_W, PAGE_H = 11906, 16838
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 2098, 1984, 1587, 1474
 TEXT_W = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT  # 8845 twips = 156 mm
@@ -36,18 +38,11 @@ CHAR_SPACE = -842  # 16 pt − 842/4096 pt = 15.794 pt a character: 28 character
 # as two grid cells a character, 14 characters a line).
 GRID_TYPE = "lines"
 FOOTER_DISTANCE = 1304  # page number about 7 mm below the text area
-SIZE_3, SIZE_4, SIZE_2, SIZE_SMALL_2 = 16, 14, 22, 18  # 3号, 4号, 2号, 小二
-MASTHEAD_SIZE = 36  # 小初 for the red bulletin name
-RED = RGBColor(0xE6, 0x00, 0x00)
+SIZE_3, SIZE_4, SIZE_2 = style.BODY, style.BANJI, style.TITLE  # 3号, 4号, 2号
+MASTHEAD_SIZE = style.MASTHEAD  # 小初 for the red bulletin name
+RED = RGBColor.from_string(style.RED)
 
-FONTS = {
-    "fang": "仿宋_GB2312",
-    "kai": "楷体_GB2312",
-    "hei": "黑体",
-    "song": "宋体",
-    "title": "方正小标宋简体",
-}
-LATIN = "Times New Roman"
+FONTS = {key: face.name for key, face in style.FACES.items()}
 
 # Element orders required by the WordprocessingML schema (successors of the element we insert).
 _RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
@@ -69,17 +64,20 @@ _PPR_AFTER_SNAP = _PPR_AFTER_PBDR[_PPR_AFTER_PBDR.index("w:snapToGrid") + 1:]
 # --- low-level helpers -------------------------------------------------------------------------
 
 def set_fonts(rpr, east: str, size: float | None = None) -> None:
-    """East-Asian-aware fonts on an rPr element (style or run): ``east`` for Chinese, Times New Roman for Latin.
+    """East-Asian-aware fonts on an rPr element (style or run): ``east`` for Chinese and for Latin text too
+    (公文 templates' “西文字体：使用中文字体”).
 
-    Also sets ``w:hint`` and the zh-CN East-Asian language so that “”‘’—… take the Chinese font.
+    A quotation mark next to a digit (“9710”) is a Latin character to LibreOffice, which ignores
+    ``w:hint``: with a Latin font it comes out half-width. With the Chinese font everywhere, plus
+    ``w:hint`` and the zh-CN East-Asian language for Word, “”‘’—… are full-width in both.
     """
     fonts = rpr.get_or_add_rFonts()
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attr), None)
-    fonts.set(qn("w:ascii"), LATIN)
-    fonts.set(qn("w:hAnsi"), LATIN)
+    fonts.set(qn("w:ascii"), east)
+    fonts.set(qn("w:hAnsi"), east)
     fonts.set(qn("w:eastAsia"), east)
-    fonts.set(qn("w:cs"), LATIN)
+    fonts.set(qn("w:cs"), east)
     fonts.set(qn("w:hint"), "eastAsia")
     if size is not None:
         rpr.get_or_add_sz().set(qn("w:val"), str(int(size * 2)))
@@ -96,7 +94,7 @@ def set_fonts(rpr, east: str, size: float | None = None) -> None:
     lang.set(qn("w:eastAsia"), "zh-CN")
 
 
-def _snap(ppr, on: bool) -> None:
+def snap(ppr, on: bool) -> None:
     el = ppr.find(qn("w:snapToGrid"))
     if el is None:
         el = OxmlElement("w:snapToGrid")
@@ -104,7 +102,7 @@ def _snap(ppr, on: bool) -> None:
     el.set(qn("w:val"), "1" if on else "0")
 
 
-def _border(ppr, side: str, size: int, color: str = "000000", space: int = 1) -> None:
+def border(ppr, side: str, size: int, color: str = "000000", space: int = 1) -> None:
     bdr = ppr.find(qn("w:pBdr"))
     if bdr is None:
         bdr = OxmlElement("w:pBdr")
@@ -133,7 +131,7 @@ def _exact_lines(paragraph, points: float, before: float = 0, after: float = 0) 
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     fmt.space_before = Pt(before)
     fmt.space_after = Pt(after)
-    _snap(paragraph._p.get_or_add_pPr(), False)
+    snap(paragraph._p.get_or_add_pPr(), False)
 
 
 def _run(paragraph, text: str, face: str = "fang", size: float | None = None, bold: bool = False,
@@ -176,44 +174,71 @@ def _right_tab(paragraph, pos: int) -> None:
 
 # --- document set-up ---------------------------------------------------------------------------
 
-def _setup(doc) -> None:
-    # Document defaults and Normal: 3号 仿宋, no theme fonts (they would override eastAsia).
+def house_defaults(doc) -> None:
+    """Document defaults and Normal of the house style: 3号 仿宋 (Latin text in it too), no theme fonts
+    (they would override eastAsia), no automatic space between Chinese and Latin or digits
+    (autoSpaceDE/DN off: the text carries its own spacing), punctuation kept inside the text area
+    (overflowPunct off: LibreOffice drops a “。” hung past the right margin), the font table."""
     styles_el = doc.styles.element
     rpr_default = styles_el.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     set_fonts(rpr_default, FONTS["fang"], SIZE_3)
     tighten = OxmlElement("w:spacing")
     tighten.set(qn("w:val"), str(CHAR_TIGHTEN))
     rpr_default.insert_element_before(tighten, *_RPR_AFTER_SPACING)
-    ppr_default = styles_el.find(qn("w:docDefaults")).find(qn("w:pPrDefault"))
-    if ppr_default is not None:
-        ppr = ppr_default.find(qn("w:pPr"))
-        if ppr is not None:
-            for child in list(ppr):
-                ppr.remove(child)
+    defaults = styles_el.find(qn("w:docDefaults"))
+    ppr_default = defaults.find(qn("w:pPrDefault"))
+    if ppr_default is None:
+        ppr_default = OxmlElement("w:pPrDefault")
+        defaults.append(ppr_default)
+    ppr = ppr_default.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = OxmlElement("w:pPr")
+        ppr_default.append(ppr)
+    for child in list(ppr):
+        ppr.remove(child)
+    _no_autospace(ppr)
     normal = doc.styles["Normal"]
     set_fonts(normal.element.get_or_add_rPr(), FONTS["fang"], SIZE_3)
+    _no_autospace(normal.element.get_or_add_pPr())
     normal.paragraph_format.space_after = Pt(0)
     normal.paragraph_format.space_before = Pt(0)
     normal.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     normal.paragraph_format.widow_control = False
+    font_table(doc)
 
-    def style(name: str, face: str, size: float, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first: int = 0):
-        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        st.base_style = normal
-        st.quick_style = True
-        set_fonts(st.element.get_or_add_rPr(), FONTS[face], size)
-        st.paragraph_format.alignment = align
-        if first:
-            _indent_chars(st.element.get_or_add_pPr(), first=first, size=size)
-        return st
 
-    style("专刊正文", "fang", SIZE_3, first=2)
-    style("专刊标题", "title", SIZE_2, WD_ALIGN_PARAGRAPH.CENTER)
-    style("专刊一级标题", "hei", SIZE_3, first=2)
-    style("专刊二级标题", "kai", SIZE_3, first=2)
-    style("专刊编者按", "kai", SIZE_3, first=2)
-    style("专刊版记", "fang", SIZE_4, WD_ALIGN_PARAGRAPH.LEFT)
+def _no_autospace(ppr) -> None:
+    for tag in ("w:overflowPunct", "w:autoSpaceDE", "w:autoSpaceDN"):
+        el = ppr.find(qn(tag))
+        if el is None:
+            el = OxmlElement(tag)
+            after = _PPR_AFTER_PBDR[_PPR_AFTER_PBDR.index(tag) + 1:]
+            ppr.insert_element_before(el, *after)
+        el.set(qn("w:val"), "0")
 
+
+_FONT_SIG = ('<w:sig w:usb0="00000003" w:usb1="288F0000" w:usb2="00000016" w:usb3="00000000" '
+             'w:csb0="00040001" w:csb1="00000000"/>')
+
+
+def font_table(doc) -> None:
+    """word/fontTable.xml listing the house fonts, each with its Windows alternate name (altName),
+    panose, GB2312 charset, family and pitch: what Word and WPS go by to substitute a look-alike when
+    the font is missing (仿宋_GB2312 → 仿宋, 方正小标宋简体 → 宋体)."""
+    part = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
+    entries = [f'<w:font w:name="{face.name}"><w:altName w:val="{face.alt}"/><w:panose1 w:val="{face.panose}"/>'
+               f'<w:charset w:val="{style.CHARSET_GB2312}"/><w:family w:val="{face.family}"/>'
+               f'<w:pitch w:val="{face.pitch}"/>{_FONT_SIG}</w:font>' for face in style.FACES.values()]
+    entries.append('<w:font w:name="Times New Roman"><w:panose1 w:val="02020603050405020304"/><w:charset w:val="00"/>'
+                   '<w:family w:val="roman"/><w:pitch w:val="variable"/></w:font>')
+    part._blob = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                  '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                  + "".join(entries) + "</w:fonts>").encode("utf-8")
+
+
+def house_page(doc, mirrored_numbers: bool = True) -> None:
+    """A4, GB/T 9704 margins, the 22-line grid, page numbers "— 1 —" in 4号 宋体 (odd pages right, one
+    character in; even pages left)."""
     section = doc.sections[0]
     section.page_width, section.page_height = Twips(PAGE_W), Twips(PAGE_H)
     section.top_margin, section.bottom_margin = Twips(MARGIN_TOP), Twips(MARGIN_BOTTOM)
@@ -232,14 +257,13 @@ def _setup(doc) -> None:
     grid.set(qn("w:linePitch"), str(LINE_PITCH))
     grid.set(qn("w:charSpace"), str(CHAR_SPACE))
 
-    # Page numbers: "— 1 —", 4号 宋体; odd pages right (one character in), even pages left.
     doc.settings.odd_and_even_pages_header_footer = True
     for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
         footer.is_linked_to_previous = False
         p = footer.paragraphs[0]
         p.alignment = align
         ppr = p._p.get_or_add_pPr()
-        _snap(ppr, False)
+        snap(ppr, False)
         if align == WD_ALIGN_PARAGRAPH.RIGHT:
             _indent_chars(ppr, right=1, size=SIZE_4)
         else:
@@ -247,6 +271,38 @@ def _setup(doc) -> None:
         _run(p, "— ", "song", SIZE_4)
         _field(p, "PAGE", "1", "song", SIZE_4)
         _run(p, " —", "song", SIZE_4)
+
+
+def title_paragraph(paragraph, title: str, face: str, size: float) -> None:
+    """A title broken between words into balanced lines (text/titles.py), one ``w:br`` a break."""
+    from jianyan.render.env import title_lines  # lazy: env loads Jinja, which a .docx alone does not need
+    for i, line in enumerate(title_lines(title, style.chars_per_line(size))):
+        run = _run(paragraph, line, face, size)
+        if i:
+            run._r.insert(run._r.index(run._r.find(qn("w:t"))), OxmlElement("w:br"))
+
+
+def _setup(doc) -> None:
+    house_defaults(doc)
+    normal = doc.styles["Normal"]
+
+    def add_style(name: str, face: str, size: float, align=WD_ALIGN_PARAGRAPH.JUSTIFY, first: int = 0):
+        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        st.base_style = normal
+        st.quick_style = True
+        set_fonts(st.element.get_or_add_rPr(), FONTS[face], size)
+        st.paragraph_format.alignment = align
+        if first:
+            _indent_chars(st.element.get_or_add_pPr(), first=first, size=size)
+        return st
+
+    add_style("专刊正文", "fang", SIZE_3, first=2)
+    add_style("专刊标题", "title", SIZE_2, WD_ALIGN_PARAGRAPH.CENTER)
+    add_style("专刊一级标题", "hei", SIZE_3, first=2)
+    add_style("专刊二级标题", "kai", SIZE_3, first=2)
+    add_style("专刊编者按", "kai", SIZE_3, first=2)
+    add_style("专刊版记", "fang", SIZE_4, WD_ALIGN_PARAGRAPH.LEFT)
+    house_page(doc)
 
 
 # --- content -----------------------------------------------------------------------------------
@@ -272,7 +328,7 @@ def _masthead(doc, ctx: dict[str, Any]) -> None:
     p = doc.add_paragraph()
     _exact_lines(p, 28.95, after=0)
     ppr = p._p.get_or_add_pPr()
-    _border(ppr, "bottom", 12, "E60000", space=4)
+    border(ppr, "bottom", 12, "E60000", space=4)
     _indent_chars(ppr, left=1, right=1)
     p.alignment = WD_ALIGN_PARAGRAPH.LEFT
     _right_tab(p, TEXT_W - 2 * 320)
@@ -287,14 +343,13 @@ FACE_OF = {"para": "fang", "code": "fang", "quote": "kai", "note": "kai", "headi
 
 def _articles(doc, ctx: dict[str, Any]) -> None:
     first = True
-    several = sum(1 for a in ctx["articles"] if a["title"]) > 1
-    size = SIZE_SMALL_2 if several else SIZE_2  # several items: 小二 titles, one item: 2号
+    size = style.ROLES["headline"][1]  # every item's headline is 2号 小标宋 (style.py)
     for art in ctx["articles"]:
         if art["title"]:
             p = doc.add_paragraph(style="专刊标题")
-            _exact_lines(p, size * 1.6, before=28.95, after=14.5 if several else 28.95)
+            _exact_lines(p, size * 1.6, before=28.95, after=28.95)
             p.paragraph_format.keep_with_next = True
-            _run(p, art["title"], "title", size)
+            title_paragraph(p, art["title"], "title", size)
         elif not first:
             doc.add_paragraph()
         first = False

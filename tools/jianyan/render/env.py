@@ -22,6 +22,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from jianyan.errors import JianyanError
+from jianyan.render import style
+from jianyan.text import titles
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CAMPAIGN_TEMPLATES = "templates"
@@ -72,6 +74,14 @@ def cn_number(n: int) -> str:
     return str(n)
 
 
+def title_lines(value: Any, per_line: float | None = None) -> list[str]:
+    """A title broken between jieba words into balanced lines (text/titles.py), for ``<br>`` in HTML."""
+    from jianyan.dup.tokens import cut  # lazy: jieba and numpy load only when a title is long enough to break
+    text = str(value or "")
+    per = per_line or style.chars_per_line(style.TITLE)
+    return titles.lines(text, per, cut) if titles.width(text) > per else ([text] if text else [])
+
+
 def environment(root: Path | None) -> SandboxedEnvironment:
     loaders: list[jinja2.BaseLoader] = []
     if root is not None and (root / CAMPAIGN_TEMPLATES).is_dir():
@@ -87,7 +97,9 @@ def environment(root: Path | None) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=md_escape, cn_date=cn_date, cn_number=cn_number, full_stop=full_stop)
+    env.filters.update(md=md_escape, cn_date=cn_date, cn_number=cn_number, full_stop=full_stop,
+                       title_lines=title_lines)
+    env.globals["house"] = style.template_vars()  # the house style (render/style.py) for every template
     return env
 
 

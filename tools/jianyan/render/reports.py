@@ -16,7 +16,7 @@ from typing import Any
 
 from jianyan.errors import JianyanError
 from jianyan.render.charts import Bar, Chart, svg
-from jianyan.render.docmd import to_docx, to_html
+from jianyan.render.docmd import number_figures, to_docx, to_html
 from jianyan.fsutil import write_atomic
 from jianyan.tracking.ledger import (ItemState, Period, counts_row, handling_note, item_states, percent_text, units_table,
                                      zh_date)
@@ -126,7 +126,7 @@ def _item(campaign: Campaign, s: ItemState, day: dt.date) -> dict[str, Any]:
 def _render_all(campaign: Campaign, name: str, context: dict, charts: dict[str, Chart]) -> tuple[str, str, bytes]:
     env = environment(campaign.root)
     try:
-        md = render(env, name, campaign.root, **context)
+        md = number_figures(render(env, name, campaign.root, **context), charts)  # 图1, 图2 … in order
         body = to_html(md, charts)
         html = render(env, "report.html.j2", campaign.root, title=context["title"], body=body,
                       kind=context["kind"])
