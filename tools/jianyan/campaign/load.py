@@ -287,28 +287,29 @@ def load_registries(root: Path, source: ParseSource | None = None) -> tuple[Regi
         return next(iter(source.parse([(relpath, raw)], read_yaml)))
 
     findings: list[Finding] = []
-    loaded: dict[str, BaseModel] = {}
     parsed_files: dict[str, Parsed] = {}
-    for key, model in REGISTRY_FILES.items():
+
+    def load(key: str, model: type[BaseModel], required: bool) -> BaseModel | None:
         relpath = registry_path(key)
-        path = root / relpath
-        if not path.is_file():
-            findings.append(error(relpath, None, "ref.registry_missing",
-                                  f"缺少登记表 {relpath}。请从模板仓库复制一份（jianyan init 会生成全部登记表）"))
-            continue
+        if not (root / relpath).is_file():
+            if required:
+                findings.append(error(relpath, None, "ref.registry_missing",
+                                      f"缺少登记表 {relpath}。请从模板仓库复制一份（jianyan init 会生成全部登记表）"))
+            return None
         raw, refused = read_registry(root, relpath)
         if raw is None:
             findings.append(refused)
-            continue
+            return None
         parsed = read(relpath, raw)
         parsed_files[key] = parsed
         findings.extend(parsed.findings)
         if not parsed.ok:
-            continue
+            return None
         obj, found = validate(model, parsed, "schema")
         findings.extend(found)
-        if obj is not None:
-            loaded[key] = obj
+        return obj
+
+    loaded = {key: obj for key, model in REGISTRY_FILES.items() if (obj := load(key, model, True)) is not None}
     if "settings" not in loaded:
         return None, findings  # nothing can be checked without the campaign settings
     # Any other broken registry is replaced by an empty one and marked broken: the other files are
@@ -316,24 +317,8 @@ def load_registries(root: Path, source: ParseSource | None = None) -> tuple[Regi
     broken = frozenset(key for key in REGISTRY_FILES if key not in loaded)
     for key in broken:
         loaded[key] = REGISTRY_FILES[key].model_construct(**{REGISTRY_LISTS[key]: []})
-    optional: dict[str, BaseModel] = {}
-    for key, model in OPTIONAL_REGISTRY_FILES.items():
-        relpath = registry_path(key)
-        path = root / relpath
-        if not path.is_file():
-            continue
-        raw, refused = read_registry(root, relpath)
-        if raw is None:
-            findings.append(refused)
-            continue
-        parsed = read(relpath, raw)
-        parsed_files[key] = parsed
-        findings.extend(parsed.findings)
-        if parsed.ok:
-            obj, found = validate(model, parsed, "schema")
-            findings.extend(found)
-            if obj is not None:
-                optional[key] = obj
+    optional = {key: obj for key, model in OPTIONAL_REGISTRY_FILES.items()
+                if (obj := load(key, model, False)) is not None}
     topics = {t.number: t for t in loaded["topics"].topics}
     units: dict[str, Unit] = {}
     for i, u in enumerate(loaded["units"].units):
