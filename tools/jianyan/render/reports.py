@@ -26,6 +26,7 @@ from jianyan.tracking import quotas
 from jianyan.render.env import TemplateFailure, cn_number, environment, render
 from jianyan.tracking.series import series, series_index
 from jianyan.campaign.load import Campaign
+from jianyan.campaign.bulletin import article_of, source_names
 from jianyan.tracking.feedback import (HANDLING_ROLES, INSTRUCTION_KINDS, follow_ups, is_done, is_overdue, percent_on,
                                       state_label)
 
@@ -120,7 +121,19 @@ def _item(campaign: Campaign, s: ItemState, day: dt.date) -> dict[str, Any]:
             "handling": [_handling(h, day, s.record) for h in s.handling],
             "urgent": sub.urgent, "urgent_reason": sub.urgent_reason or "",
             "forwarded": [_forwarding(f, day) for f in s.forwarded],
-            "upward_adopted": bool(s.upward_adopted), "series": _series(campaign, sub)}
+            "upward_adopted": bool(s.upward_adopted), "series": _series(campaign, sub),
+            "combined": _combined(campaign, s)}
+
+
+def _combined(campaign: Campaign, s: ItemState) -> dict[str, Any] | None:
+    """How the item was used in a combined article (综合稿) of its issue; None when used alone."""
+    found = article_of(s.issue, s.sub.id) if s.issue is not None else None
+    if found is None:
+        return None
+    art, src = found
+    others = [d.model for d in (campaign.submission(x.item) for x in art.sources if x.item != s.sub.id) if d]
+    return {"title": art.title, "role": src.role, "sources": len(art.sources),
+            "others": "、".join(source_names(campaign, others)), "share": quotas.number_text(float(s.share))}
 
 
 def _render_all(campaign: Campaign, name: str, context: dict, charts: dict[str, Chart]) -> tuple[str, str, bytes]:

@@ -87,13 +87,14 @@ def plain_number(x: Fraction | int) -> int | float:
     return int(x) if Fraction(x).denominator == 1 else round(float(x), 4)
 
 
-def counts(states: Iterable) -> dict[str, int | float]:
-    """What a group of items scores on (see the module doc)."""
+def counts(states: Iterable, exact: bool = False) -> dict[str, Any]:
+    """What a group of items scores on (see the module doc); ``exact``: adopted as a Fraction, not rounded."""
     states = list(states)
     instructions = [i for s in states for i in s.instructions]
+    adopted = sum((s.share for s in states if s.adopted), Fraction(0))
     return {
         "submitted": sum(1 for s in states if s.received),
-        "adopted": plain_number(sum((s.share for s in states if s.adopted), Fraction(0))),
+        "adopted": adopted if exact else plain_number(adopted),
         "instruction": sum(1 for i in instructions if i.kind != "circled"),
         "circled": sum(1 for i in instructions if i.kind == "circled"),
         "forwarded": sum(1 for s in states if s.forwarded),
@@ -103,8 +104,9 @@ def counts(states: Iterable) -> dict[str, int | float]:
 
 def points(states: Iterable, weights: ScoringSettings) -> dict[str, Any]:
     """Counts, points per kind and the total score of a group of items."""
-    c = counts(states)
-    per = {k: c[k] * getattr(weights, k) for k in POINT_LABELS}
+    exact = counts(states, exact=True)
+    c = {**exact, "adopted": plain_number(exact["adopted"])}
+    per = {k: round(float(exact[k] * getattr(weights, k)), 4) for k in POINT_LABELS}
     total = sum(per.values())
     return {"counts": c, "points": per, "score": total, "score_text": number_text(total),
             "forwarded": c["forwarded"], "upward_adopted": c["upward_adopted"]}

@@ -1,0 +1,224 @@
+"""Combined articles (综合稿, issue 22 point 1): one bulletin article drawn from several items.
+
+The sample's draft issue 2021-005 is made one combined article of its three items (a member's item as
+the lead, two units' items combined into it), reviewed and signed through the CLI; then every source
+is adopted, the credit each rule gives is what an independent helper here computes, the letters and
+the member's record say how the item was used, and the bulletin's source line names every source.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from jianyan import checks
+from jianyan.campaign.load import load_campaign
+from jianyan.checks import issues as issue_checks, refs, status
+from jianyan.render.records import write_records
+from jianyan.render.reports import write_feedback
+from jianyan.tracking.ledger import stats
+
+ISSUE = "issues/2021/005.md"
+TITLE = "推动滩区、海洋和侨务资源服务产业发展"
+LEAD, OTHERS = "2021-nongye-001", ("2021-qingdao-002", "2021-zhigong-001")
+SOURCES = [(LEAD, "主稿"), (OTHERS[0], "综合"), (OTHERS[1], "综合")]
+UNTIL = dt.date(2021, 12, 31)
+
+
+def issue_text(sources=SOURCES, items=None, source_line="（省政协委员 杨某）", title=TITLE, extra="") -> str:
+    """Issue 2021-005 (a draft) as one combined article of ``sources`` [(item, role[, share])]."""
+    items = items if items is not None else [s[0] for s in sources]
+    lines = ["---", "id: 2021-005", "number: 5", "total: 5", "date: 2021-03-30", "status: draft",
+             f"items: [{', '.join(items)}]", "articles:", f"  - title: {title}", "    sources:"]
+    for item, role, *share in sources:
+        lines += [f"      - item: {item}", f"        role: {role}"] + ([f"        share: {share[0]}"] if share else [])
+    lines += ["editor: 孙某某", "public: false", "---", extra,
+              f"## {TITLE}", "",
+              "黄河滩区迁建社区产业薄弱，海洋科技企业创新主体作用不强，海外联络站运转不畅，三方面问题都影响产业发展。"
+              "建议：一是省农业农村厅编制滩区产业发展规划。二是省科技厅遴选龙头企业牵头组建海洋创新联合体。"
+              "三是省商务厅整合设立省级海外联络站。", "", source_line, ""]
+    return "\n".join(lines)
+
+
+def write_issue(root: Path, text: str) -> None:
+    (root / ISSUE).write_text(text, encoding="utf-8")
+
+
+def set_settings(root: Path, old: str, new: str) -> None:
+    path = root / "schema/settings.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.fixture
+def signed(campaign: Path, cli) -> Path:
+    """The sample with 2021-005 made one combined article, reviewed and signed through the CLI."""
+    write_issue(campaign, issue_text())
+    assert cli(campaign, "issue", "review", "2021-005", "--by", "李某某", "--date", "2021-03-29").code == 0
+    result = cli(campaign, "issue", "sign", "2021-005", "--by", "王某某", "--date", "2021-03-30")
+    assert result.code == 0, result.err
+    return campaign
+
+
+# --- the independent helper: what each rule gives each source (the rule as the settings document it) ------
+
+def expected_shares(rule: str, sources, weights=None) -> dict[str, Fraction]:
+    if any(len(s) > 2 for s in sources):  # shares written in the issue are used as written
+        return {s[0]: Fraction(str(s[2])) for s in sources}
+    if rule == "full":
+        return {s[0]: Fraction(1) for s in sources}
+    if rule == "equal":
+        return {s[0]: Fraction(1, len(sources)) for s in sources}
+    total = sum(Fraction(weights[s[1]]) for s in sources)
+    return {s[0]: Fraction(weights[s[1]]) / total for s in sources}
+
+
+def test_every_source_is_adopted_in_the_issue(signed: Path):
+    camp = load_campaign(signed)
+    for item, _ in SOURCES:
+        sub = camp.submission(item).model
+        assert (sub.status, sub.adopted_in) == ("adopted", "2021-005")
+    # the status rules, the references (adopted_in) and the issue rules all agree with the signed issue
+    found = [f for check in (status.check, refs.check, issue_checks.check) for f in check(camp, checks.Context())]
+    assert [f for f in found if f.severity == "error"] == []
+    assert [f.code for f in found if f.path == ISSUE and f.code.startswith("issue.source")] == ["issue.source_line"]
+
+
+@pytest.mark.parametrize("rule, settings, sources", [
+    ("full", None, SOURCES),
+    ("equal", None, SOURCES),
+    ("weights", None, SOURCES),  # 主稿 2, 综合 1: 1/2, 1/4, 1/4
+    ("weights", "weights: {主稿: 3, 综合: 1}", SOURCES),
+    ("equal", None, [(LEAD, "主稿", 0.5), (OTHERS[0], "综合", 0.3), (OTHERS[1], "综合", 0.2)]),
+])
+def test_credit_by_each_rule(campaign: Path, cli, rule, settings, sources):
+    write_issue(campaign, issue_text(sources))
+    set_settings(campaign, "credit: full", f"credit: {rule}")
+    if settings:
+        set_settings(campaign, "weights: {主稿: 2, 综合: 1}", settings)
+    weights = {"主稿": 3, "综合": 1} if settings else {"主稿": 2, "综合": 1}
+    assert cli(campaign, "issue", "review", "2021-005", "--by", "李某某", "--date", "2021-03-29").code == 0
+    assert cli(campaign, "issue", "sign", "2021-005", "--by", "王某某", "--date", "2021-03-30").code == 0
+    want = expected_shares(rule, sources, weights)
+    if rule == "weights" and not settings:
+        assert want == {LEAD: Fraction(1, 2), OTHERS[0]: Fraction(1, 4), OTHERS[1]: Fraction(1, 4)}
+    data = stats(load_campaign(campaign), UNTIL)
+    ranking = {r["unit"]: r for r in data["ranking"]}
+    # 致公党 has only this item adopted; its score counts 3 points per adoption
+    zhigong = ranking["zhigong"]
+    # (the figures are shown to four decimals: 1/3 → 0.3333)
+    assert zhigong["counts"]["adopted"] == pytest.approx(float(want[OTHERS[1]]), abs=1e-4)
+    assert zhigong["points"]["adopted"] == pytest.approx(3 * float(want[OTHERS[1]]), abs=1e-4)
+    # 青岛市政协 has a quota: 2021-qingdao-001 adopted alone (1) plus its share here
+    actual = data["quotas"]["units"]["qingdao"]["adopted"]["actual"]
+    assert actual == pytest.approx(1 + float(want[OTHERS[0]]), abs=1e-4)
+    assert data["adopted"] == 15  # every source counts as an adopted item (12 before, 3 here)
+    if rule == "full" and len(sources[0]) == 2:
+        assert isinstance(actual, int) and actual == 2  # whole numbers stay whole in the JSON
+
+
+def _md(paths) -> str:
+    return next(Path(p) for p in paths if str(p).endswith(".md")).read_text(encoding="utf-8")
+
+
+def test_letters_and_records_say_it_was_combined(signed: Path):
+    camp = load_campaign(signed)
+    letter = _md(write_feedback(camp, None, UNTIL, unit="zhigong"))
+    assert f"与省政协委员 杨某、青岛市政协报送的信息综合为《{TITLE}》一文（综合稿，本信息为综合），编入" in letter
+    assert "2021年第5期（总第5期）" in letter
+    member = _md(write_feedback(camp, None, UNTIL, member="杨某"))
+    assert f"与青岛市政协、致公党山东省委会报送的信息综合为《{TITLE}》一文（综合稿，本信息为主稿）" in member
+    record = _md(write_records(camp, "杨某", 2021, UNTIL))
+    assert "第5期（综合稿）" in record
+    assert f"与青岛市政协、致公党山东省委会报送的信息综合为《{TITLE}》一文（综合稿，本信息为主稿），编入" in record
+    assert "2021年第5期" in record
+
+
+def test_bulletin_source_line_names_every_source(signed: Path, cli):
+    result = cli(signed, "issue", "build", "2021-005", "--format", "md")
+    assert result.code == 0, result.err
+    text = (signed / "build/issues/2021-005.md").read_text(encoding="utf-8")
+    assert "（省政协委员 杨某、青岛市政协、致公党山东省委会）" in text
+    assert "（省政协委员 杨某）\n" not in text
+
+
+# --- the checks, each as a function ------------------------------------------------------------------
+
+def issue_findings(root: Path) -> list:
+    return [f for f in issue_checks.check(load_campaign(root), checks.Context()) if f.path == ISSUE]
+
+
+@pytest.mark.parametrize("text, settings, code, words", [
+    # a source used twice: in two articles of one issue …
+    (issue_text(extra="").replace("editor:", "  - title: 另一篇\n    sources:\n      - item: 2021-zhigong-001\n"
+                                  "        role: 主稿\n      - item: 2021-qingdao-002\n        role: 综合\neditor:"),
+     None, "issue.source_reused", "已是《"),
+    # … or by another issue (2021-minge-001 is in 2021-001)
+    (issue_text(sources=[(LEAD, "主稿"), ("2021-minge-001", "综合")], items=[LEAD, OTHERS[0], OTHERS[1]]),
+     None, "issue.source_reused", "已编入第 2021-001 期"),
+    (issue_text(sources=[(LEAD, "主稿"), ("2021-minge-001", "综合")], items=[LEAD, OTHERS[0], OTHERS[1]]),
+     None, "issue.source_not_listed", "没有列在本期 items 中"),
+    # sources that are not accepted (submitted, rejected)
+    (issue_text(sources=[(LEAD, "主稿"), ("2021-minge-002", "综合")]), None, "issue.source_status", "submitted"),
+    (issue_text(sources=[(LEAD, "主稿"), ("2021-binzhou-001", "综合")]), None, "issue.source_status", "rejected"),
+    (issue_text(sources=[(LEAD, "主稿"), ("2021-nosuch-001", "综合")]), None, "issue.unknown_source", "不存在"),
+    # credit that does not add up
+    (issue_text(sources=[(LEAD, "主稿", 0.5), (OTHERS[0], "综合", 0.3), (OTHERS[1], "综合", 0.3)]), None,
+     "issue.credit", "合计为 1.1"),
+    (issue_text(sources=[(LEAD, "主稿", 0.5), (OTHERS[0], "综合"), (OTHERS[1], "综合")]), None,
+     "issue.credit", "只给部分来源写了 share"),
+    (issue_text(sources=[(LEAD, "主稿"), (OTHERS[0], "参考"), (OTHERS[1], "综合")]),
+     ("roles: [主稿, 综合]", "roles: [主稿, 综合, 参考]\n  credit: weights"), "issue.credit", "“参考”"),
+    (issue_text(sources=[(LEAD, "主稿"), (OTHERS[0], "协办"), (OTHERS[1], "综合")]), None,
+     "issue.source_role", "“协办”"),
+    (issue_text(title="别的标题"), None, "issue.article_title", "别的标题"),
+    (issue_text(), None, "issue.source_line", "青岛市政协、致公党山东省委会"),
+])
+def test_combined_article_checks(campaign: Path, text, settings, code, words):
+    write_issue(campaign, text)
+    if settings:
+        set_settings(campaign, *settings)
+        set_settings(campaign, "credit: full", "")
+    found = [f for f in issue_findings(campaign) if f.code == code]
+    assert found and any(words in f.message for f in found), [(f.code, f.message) for f in issue_findings(campaign)]
+
+
+def test_a_complete_combined_article_is_clean(campaign: Path):
+    write_issue(campaign, issue_text(source_line="（省政协委员 杨某、青岛市政协、致公党山东省委会）"))
+    found = issue_findings(campaign)
+    assert [f for f in found if f.code.startswith("issue.source") or f.code in ("issue.credit", "issue.article_title")] == []
+    assert [f for f in found if f.severity == "error"] == []
+
+
+# --- proposing combined articles -----------------------------------------------------------------------
+
+def test_issue_new_proposes_groups_and_drafts_the_chosen_one(campaign: Path, cli):
+    before = sorted(p.name for p in (campaign / "issues/2021").iterdir())
+    result = cli(campaign, "issue", "new", "--suggest")
+    assert result.code == 0, result.err
+    # the two 法治化营商环境 items (topic 5) among the unused accepted ones; 2021-dezhou-001 is about cadres
+    assert "2021-rongcheng-001《" in result.out and "2021-taimeng-001《" in result.out
+    assert "2021-dezhou-001" not in result.out
+    assert "jianyan issue new --combine 2021-rongcheng-001,2021-taimeng-001" in result.out
+    assert sorted(p.name for p in (campaign / "issues/2021").iterdir()) == before  # nothing written
+    result = cli(campaign, "issue", "new", "--combine", "2021-rongcheng-001,2021-taimeng-001", "--item",
+                 "2021-dezhou-001", "--date", "2021-04-12", "--editor", "孙某某")
+    assert result.code == 0, result.err
+    text = (campaign / "issues/2021/006.md").read_text(encoding="utf-8")
+    assert "items: [2021-rongcheng-001, 2021-taimeng-001, 2021-dezhou-001]" in text
+    assert "      - item: 2021-rongcheng-001\n        role: 主稿\n      - item: 2021-taimeng-001\n        role: 综合" in text
+    assert "（荣成市政协、台盟山东省委会）" in text
+    found = [f for f in issue_checks.check(load_campaign(campaign), checks.Context())
+             if f.path == "issues/2021/006.md" and f.severity == "error"]
+    assert found == []
+
+
+def test_plain_issue_new_prints_the_proposal_without_using_it(campaign: Path, cli):
+    result = cli(campaign, "issue", "new", "--date", "2021-04-12", "--editor", "孙某某")
+    assert result.code == 0, result.err
+    assert result.out.strip() == "issues/2021/006.md"
+    assert "可考虑综合成一篇稿件" in result.err and "没有合并" in result.err
+    assert "articles:" not in (campaign / "issues/2021/006.md").read_text(encoding="utf-8")
