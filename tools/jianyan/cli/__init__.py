@@ -21,6 +21,8 @@ from jianyan.cli.schema import schema_cmd
 from jianyan.cli.site import site
 from jianyan.cli.themes import themes_cmd
 from jianyan.cli.tracking import circular, export, feedback, stats
+from jianyan.cli.todo import todo_cmd
+from jianyan.cli.remind import remind_cmd
 
 
 @click.group("jianyan", cls=MainGroup, context_settings=CONTEXT)
@@ -39,7 +41,7 @@ def main() -> None:
     """
 
 for _command in (check, new, schema_cmd, issue, dup, fix_cmd, history_cmd, import_cmd, init_cmd, owners_cmd, record,
-                 site, stats, export, feedback, circular):
+                 site, stats, export, feedback, circular, todo_cmd, remind_cmd):
     main.add_command(_command)
 main.add_command(themes_cmd)
 main.add_command(publicity_cmd)

@@ -1,0 +1,147 @@
+"""督办 records (follow_up in feedback/*.yaml), the 督办/催办 wording they alone allow, and jianyan remind
+(催办函 for handling overdue or near its time limit)."""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_campaign
+
+RECORD = "feedback/2021/2021-jingji-001.yaml"
+FOLLOW_UP_WORDS = re.compile("督办|催办")
+
+
+def text_of(path: Path) -> str:
+    """What a reader sees in a written file (the Word file's paragraphs, the HTML without tags)."""
+    if path.suffix == ".docx":
+        with zipfile.ZipFile(path) as z:
+            xml = z.read("word/document.xml").decode("utf-8")
+        return "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", xml))
+    raw = path.read_text(encoding="utf-8")
+    return re.sub(r"<[^>]+>", "", raw) if path.suffix == ".html" else raw
+
+
+def without_data_words(text: str, root: Path) -> str:
+    """The text without the records' own words that contain 督办 (a department's result may say it did)."""
+    for rec in (root / "feedback").rglob("*.yaml"):
+        for line in rec.read_text(encoding="utf-8").splitlines():
+            value = line.split(":", 1)[-1].strip()
+            if FOLLOW_UP_WORDS.search(value) and "follow_up" not in line:
+                text = text.replace(value, "")
+    return text
+
+
+def drop_follow_ups(root: Path) -> None:
+    path = root / RECORD
+    path.write_text(path.read_text(encoding="utf-8").split("follow_up:")[0], encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    return copy_campaign(tmp_path_factory.mktemp("remind") / "campaign")
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+def add_follow_up(root: Path, entry: str) -> None:
+    path = root / RECORD
+    path.write_text(path.read_text(encoding="utf-8") + entry, encoding="utf-8")
+
+
+def line_of(root: Path, needle: str) -> int:
+    lines = (root / RECORD).read_text(encoding="utf-8").splitlines()
+    return max(i for i, ln in enumerate(lines, 1) if needle in ln)
+
+
+@pytest.mark.parametrize("entry,needle,code,words", [
+    ("  - date: 2021-06-03\n    kind: phone\n    by: 周某\n    department: 省发改委\n", "省发改委",
+     "ref.follow_up_department", ["不是本信息的承办单位", "省发展改革委"]),
+    ("  - date: 2021-03-01\n    kind: phone\n    by: 周某\n    department: 省发展改革委\n", "2021-03-01",
+     "schema.date_order", ["早于", "交办日期 2021-03-23"]),
+    ("  - date: 2021-06-03\n    kind: wechat\n    by: 周某\n    department: 省发展改革委\n", "wechat",
+     "schema.literal_error", ["phone", "letter"]),
+    ("  - date: 2021-06-03\n    kind: letter\n    by: 周某\n    department: 省发展改革委\n    promised_date: 2021-06-01\n",
+     "promised_date", "schema.date_order", ["承诺办结日期", "早于督办日期"]),
+])
+def test_follow_up_errors_name_the_line_and_the_fix(cli, tmp_path, entry, needle, code, words):
+    root = copy_campaign(tmp_path / "c")
+    add_follow_up(root, entry)
+    res = cli(root, "check", "--only", "feedback", "--format", "json")
+    assert res.code == 1, res
+    errors = [f for f in res.json() if f["severity"] == "error"]
+    assert {(f["path"], f["line"]) for f in errors} == {(RECORD, line_of(root, needle))}, errors
+    f = next(f for f in errors if all(w in f["message"] for w in words))
+    if code != "schema.literal_error":
+        assert f["code"] == code
+
+
+# --- the wording --------------------------------------------------------------------------------
+
+def test_no_follow_up_wording_without_records_in_any_format(cli, tmp_path):
+    """民建's item is past its deadline on 2021-05-10 and 经济委员会's on 2021-06-10; neither has a record
+    of 督办 in this copy: no letter, record or circular may say 督办 or 催办 of them."""
+    root = copy_campaign(tmp_path / "c")
+    drop_follow_ups(root)
+    runs = [("feedback", "--to", "2021-05-10", "--unit", "minjian"), ("feedback", "--to", "2021-06-10", "--unit", "jingji"),
+            ("feedback", "--to", "2021-06-10", "--member", "刘某某"), ("circular", "--to", "2021-06-10"), ("record", "刘某某", "--to", "2021-06-10")]
+    for args in runs:
+        assert cli(root, *args).code == 0, args
+    files = [p for p in (root / "build").rglob("*") if p.suffix in (".md", ".html", ".docx")]
+    overdue_letters = [p for p in files if "unit-minjian" in p.name and "05-10" in str(p.parent)]
+    assert len(overdue_letters) == 3 and "已超过办理时限" in text_of(overdue_letters[0])
+    assert len(files) == 3 * len(runs)
+    assert any("已超过办理时限" in text_of(p) for p in files if "member-" in p.name)
+    for path in files:
+        text = without_data_words(text_of(path), root)
+        assert not FOLLOW_UP_WORDS.search(text), (path, FOLLOW_UP_WORDS.findall(text))
+
+
+def test_a_recorded_follow_up_is_reported(cli, sample):
+    assert cli(sample, "feedback", "--to", "2021-06-10", "--unit", "jingji").code == 0
+    letter = text_of(next((sample / "build/feedback").rglob("unit-jingji.docx")))
+    assert "已超过办理时限。办公厅秘书处已于2021年6月2日电话催办" in letter
+    assert "承诺于2021年6月25日前办结" in letter
+    assert cli(sample, "circular", "--to", "2021-06-10").code == 0
+    circular = text_of(next((sample / "build/circular").rglob("circular.md")))
+    assert "办公厅秘书处已督办1次" in circular
+    # before the follow-up was made, nothing is said of it
+    assert cli(sample, "feedback", "--to", "2021-06-01", "--unit", "jingji").code == 0
+    early = text_of(next(p for p in (sample / "build/feedback").rglob("unit-jingji.md") if "06-01" in str(p)))
+    assert "已超过办理时限" in early and not FOLLOW_UP_WORDS.search(early)
+
+
+# --- jianyan remind ------------------------------------------------------------------------------
+
+def test_remind_drafts_one_letter_per_department_due(cli, sample):
+    res = cli(sample, "remind", "--as-of", "2021-06-10")
+    assert res.code == 0, res
+    assert res.out.split() == [f"build/remind/2021-06-10/省发展改革委.{ext}" for ext in ("md", "html", "docx")]
+    assert "follow_up" in res.err and "kind: letter" in res.err
+    for ext in ("md", "html", "docx"):
+        text = text_of(sample / f"build/remind/2021-06-10/省发展改革委.{ext}")
+        assert "省发展改革委：" in text
+        assert "办理时限为2021年5月31日" in text and "已超过办理时限8个工作日" in text
+        assert "此前，2021年6月2日电话催办" in text
+        # 5 working days after Thursday 10 June, 端午 (14 June) not counted
+        assert "于2021年6月18日前将办理进展或办理结果书面报送" in text
+
+
+def test_remind_without_records_names_no_earlier_follow_up(cli, sample):
+    res = cli(sample, "remind", "--as-of", "2021-05-06")
+    assert res.code == 0, res
+    text = text_of(sample / "build/remind/2021-05-06/省地方金融监管局.md")
+    assert "已超过办理时限1个工作日" in text  # 4-30 (Friday) → 5-6: 劳动节 holidays 5-1..5-5 not counted
+    assert "此前" not in text and "电话催办" not in text
+
+
+def test_remind_near_deadline_and_nothing_due(cli, sample):
+    near = cli(sample, "remind", "--as-of", "2021-05-25", "--within", "5")
+    assert near.code == 0, near
+    assert {Path(p).stem for p in near.out.split()} == {"省发展改革委", "省生态环境厅", "省财政厅"}  # 省工业和信息化厅 closed that day
+    text = text_of(sample / "build/remind/2021-05-25/省财政厅.md")
+    assert "距办理时限还有4个工作日" in text
+    none = cli(sample, "remind", "--as-of", "2021-07-31")
+    assert none.code == 0 and none.out == "" and "不需要起草催办函" in none.err
