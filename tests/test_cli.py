@@ -97,7 +97,7 @@ def test_new_asks_again_in_chinese_after_a_wrong_answer(campaign):
 
 
 def test_input_ending_while_asking_is_a_chinese_stop(campaign):
-    result = run_cli(campaign, "new", input="")
+    result = run_cli(campaign, "new", "--date", "2021-04-01", input="")
     assert result.code == 1 and "已中止。" in result.err and not ENGLISH.search(result.err), result
 
 

@@ -49,7 +49,7 @@ def test_new_never_reuses_a_number_or_overwrites(campaign, cli):
 
 def test_new_rejects_unknown_unit_clearly(campaign, cli):
     r = cli(campaign, "new", "--unit", "nosuch", "--submitter", "x", "--topic", "1", "--kind", "problem",
-            "--title", "关于某事的建议")
+            "--title", "关于某事的建议", "--date", "2021-04-01")
     assert r.code == 2 and "nosuch" in r.err and "schema/units.yaml" in r.err
 
 

@@ -31,7 +31,12 @@ CALENDAR_MAX_BYTES = 1_000_000
 
 
 class CalendarError(JianyanError):
-    """schema/calendar.yaml cannot be used: the message names the file line and the fix."""
+    """schema/calendar.yaml cannot be used: the message names the file line and the fix (``path``, ``line``
+    and ``problem``: the same, apart, for a check to report it as a finding)."""
+
+    def __init__(self, path: str, line: int, problem: str) -> None:
+        super().__init__(f"{path}:{line}: {problem}")
+        self.path, self.line, self.problem = path, line, problem
 
 
 @dataclass(frozen=True)
@@ -111,9 +116,9 @@ def load_calendar(root: Path) -> Calendar:
     except FileNotFoundError:
         return Calendar()
     except OSError as exc:
-        raise CalendarError(f"{CALENDAR_FILE} 无法读取（{exc.strerror}）。请检查文件权限") from None
+        raise CalendarError(CALENDAR_FILE, 1, f"文件无法读取（{exc.strerror}）。请检查文件权限") from None
     if raw is None:
-        raise CalendarError(f"{CALENDAR_FILE} 超过 {CALENDAR_MAX_BYTES} 字节，不像节假日安排表。请检查文件内容")
+        raise CalendarError(CALENDAR_FILE, 1, f"文件超过 {CALENDAR_MAX_BYTES} 字节，不像节假日安排表。请检查文件内容")
     return parse_calendar(CALENDAR_FILE, raw)
 
 
@@ -124,10 +129,10 @@ def parse_calendar(relpath: str, raw: bytes) -> Calendar:
     if bad or not parsed.ok:
         f = bad[0] if bad else None
         line = f.line if f else 1
-        raise CalendarError(f"{relpath}:{line}: {f.message if f else '文件是空的'}")
+        raise CalendarError(relpath, line, f.message if f else "文件是空的")
 
     def fail(key: tuple, message: str) -> CalendarError:
-        return CalendarError(f"{relpath}:{parsed.line_of(key)}: {message}")
+        return CalendarError(relpath, parsed.line_of(key), message)
 
     data = parsed.data
     if not isinstance(data, dict) or not isinstance(data.get("years"), dict):
@@ -174,7 +179,7 @@ def parse_calendar(relpath: str, raw: bytes) -> Calendar:
     clash = holidays & workdays
     if clash:
         day = min(clash)
-        raise CalendarError(f"{relpath}:1: {day} 既写为放假又写为调休上班，请核对通知")
+        raise CalendarError(relpath, 1, f"{day} 既写为放假又写为调休上班，请核对通知")
     return Calendar(frozenset(holidays), frozenset(workdays), frozenset(years))
 
 

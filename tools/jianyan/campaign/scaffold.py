@@ -5,8 +5,9 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
-from jianyan.campaign.model import KINDS
+from jianyan.campaign.model import KINDS, Settings
 from jianyan.campaign.load import Registries
 from jianyan.campaign.paths import SUBMISSIONS_DIR, submission_path
 from jianyan.campaign.steps import SUBMISSION_STATUSES
@@ -75,6 +76,35 @@ def render(ident: str, title: str, submitters: list[str], unit: str, topic: int,
         lines.append(f"contact: {_yaml_str(contact)}  # 联系方式只写在这里，不会进入专刊和网站")
     lines.append("---")
     return "\n".join(lines) + "\n" + body
+
+
+class OutsidePeriod(JianyanError):
+    """A new submission's day is outside the campaign's period (settings start, end): nothing is written."""
+
+
+def _period_words(settings: Settings) -> str:
+    return f"{settings.start} 至 {settings.end}" if settings.end else f"{settings.start} 起"
+
+
+def submission_day(settings: Settings, given: dt.date | None, today: dt.date, found: dt.date | None = None,
+                   what: str = "") -> dt.date:
+    """The day a new submission is dated: ``given`` (--date), else ``found`` (a date read from the document),
+    else ``today`` while the campaign runs. A day outside the period (settings start, end) stops with the fix,
+    so that no id gets a year outside the campaign; ``what``: the file, for the message."""
+    start, end = settings.start, settings.end
+    day = given or found or today
+    if start <= day and (end is None or day <= end):
+        return day
+    period = _period_words(settings)
+    where = f"{what}：" if what else ""
+    if given is not None:
+        raise OutsidePeriod(f"{where}--date {day} 不在本次活动期间（{period}，见 schema/settings.yaml）。"
+                            "请核对日期；如果活动起止日期有变，先改 schema/settings.yaml 的 start、end")
+    if found is not None:
+        raise OutsidePeriod(f"{where}文件中的报送日期 {day} 不在本次活动期间（{period}）。"
+                            "请用 --date YYYY-MM-DD 写明实际报送日期")
+    raise OutsidePeriod(f"{where}今天（{today}）不在本次活动期间（{period}），不能默认按今天报送。"
+                        "请用 --date YYYY-MM-DD 写明报送日期（编号的年份取自这个日期）")
 
 
 def create(root: Path, regs: Registries, *, unit: str, title: str, submitters: list[str], topic: int,

@@ -10,6 +10,10 @@ Codes:
   schema.unexpected_adopted_in
   schema.future_date   a date after the day of the check (the day after: warning)
   schema.before_start  submitted before the campaign started (warning)
+  schema.outside_period  submitted after the campaign's end, or an id whose year is outside the campaign's years (warning)
+  schema.calendar_year   a year of the campaign that schema/calendar.yaml does not list: its working days are
+                         counted Monday to Friday, without holidays and make-up days (warning)
+  schema.calendar_invalid  schema/calendar.yaml cannot be read (error; reports stop with the same message)
   schema.date_order    a review dated before what it reviews
 """
 from __future__ import annotations
@@ -18,7 +22,9 @@ import datetime as dt
 from typing import Iterator
 
 from jianyan.findings import Finding, error, warning
+from jianyan.campaign.calendar import CALENDAR_FILE, CalendarError
 from jianyan.campaign.load import Campaign, Doc
+from jianyan.campaign.model import Settings, Submission
 from jianyan.campaign.steps import ACCEPTED, REASON_STATUSES, REVIEWED, SUBMISSION_STATUSES
 from jianyan.checks.common import today as day_of_check
 
@@ -36,9 +42,47 @@ def _future(doc: Doc, key: tuple, day: dt.date, today: dt.date, what: str) -> It
                "请核对并改为实际日期（YYYY-MM-DD）")
 
 
+def _period(doc: Doc[Submission], settings: Settings) -> Iterator[Finding]:
+    """A submission dated outside the campaign's period (settings start, end), or numbered with a year outside it."""
+    s, start, end = doc.model, settings.start, settings.end
+    fix = "请改为实际报送日期；如果是活动起止日期写错了，请改 schema/settings.yaml 的 start、end"
+    if s.date < start:
+        yield warning(doc.path, doc.line("date"), "schema.before_start",
+                      f"报送日期 {s.date} 早于活动开始日期 {start}。{fix}")
+    elif end is not None and s.date > end:
+        yield warning(doc.path, doc.line("date"), "schema.outside_period",
+                      f"报送日期 {s.date} 晚于活动结束日期 {end}。{fix}")
+    year = int(s.id[:4])
+    last = end.year if end is not None else max(start.year, s.date.year)
+    if not start.year <= year <= last:
+        years = str(start.year) if last == start.year else f"{start.year}—{last}"
+        yield warning(doc.path, doc.line("id"), "schema.outside_period",
+                      f"编号 {s.id} 的年份 {year} 不在活动期间（{years} 年）。编号的年份是报送年份：请用 jianyan new "
+                      "--date 实际报送日期 重新建立，或核对 schema/settings.yaml 的 start、end")
+
+
+def _calendar(campaign: Campaign, today: dt.date) -> Iterator[Finding]:
+    """The working-day calendar: readable, and listing every year of the campaign (up to ``today``)."""
+    try:
+        cal = campaign.calendar
+    except CalendarError as exc:
+        yield error(exc.path, exc.line, "schema.calendar_invalid", exc.problem)
+        return
+    settings = campaign.registries.settings
+    last = min(settings.end or today, max(today, settings.start))
+    missing = [y for y in range(settings.start.year, last.year + 1) if not cal.covers(y)]
+    if missing:
+        years = "、".join(map(str, missing))
+        yield warning(CALENDAR_FILE, 1, "schema.calendar_year",
+                      f"{CALENDAR_FILE} 没有 {years} 年的节假日安排，这些年份的工作日暂按周一至周五计算（不含法定节假日和调休）。"
+                      f"请按国务院办公厅当年的节假日安排通知补上（格式见文件开头的说明）")
+
+
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:
     regs = campaign.registries
     today = day_of_check(ctx)
+    if regs is not None and ctx.in_scope(CALENDAR_FILE):
+        yield from _calendar(campaign, today)
     for doc in campaign.submissions:
         s = doc.model
         if s is None:
@@ -70,9 +114,8 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
             yield from _future(doc, ("review", "date"), s.review.date, today, "研究室审核日期")
         if s.committee_review is not None:
             yield from _future(doc, ("committee_review", "date"), s.committee_review.date, today, "专委会审核日期")
-        if regs and s.date < regs.settings.start:
-            yield warning(p, doc.line("date"), "schema.before_start",
-                          f"报送日期 {s.date} 早于活动开始日期 {regs.settings.start}。请核对")
+        if regs:
+            yield from _period(doc, regs.settings)
         # A member's item is reviewed by its committee before the committee office submits it,
         # so committee_review.date may precede date; the research office decides after both.
         if s.review and s.review.date < s.date:

@@ -17,7 +17,7 @@ from jianyan.cli.i18n import Choice, Command, IntRange
     kind="类别：problem 反映问题 / suggestion 意见建议 / practice 经验做法。",
     title="标题，如“关于……的建议”。",
     contact="联系方式（不公开）。",
-    date="报送日期 YYYY-MM-DD（默认今天）。",
+    date="报送日期 YYYY-MM-DD（默认今天；今天不在活动期间时必须写明）。",
 )
 def new(unit, submitter, topic, kind, title, contact, date_) -> None:
     """新建一条建言信息：自动取下一个编号，生成“问题—原因—建议”正文模板。
@@ -25,9 +25,10 @@ def new(unit, submitter, topic, kind, title, contact, date_) -> None:
     缺少的项会逐一询问。文件已存在时绝不覆盖。
     """
     from jianyan.campaign.model import KINDS  # lazy: pydantic; --help starts without it
-    from jianyan.campaign.scaffold import create  # lazy: the campaign model (pydantic)
+    from jianyan.campaign.scaffold import create, submission_day  # lazy: the campaign model (pydantic)
     campaign = load()
     regs = require_registries(campaign)
+    day = submission_day(regs.settings, date_, dt.date.today())  # before any question: outside the period, stop
     if not unit:
         click.echo("报送单位代码（部分）：" + "、".join(f"{u.code} {u.name}" for u in list(regs.units.values())[:12]) + " …", err=True)
         unit = ask("报送单位代码")
@@ -49,6 +50,6 @@ def new(unit, submitter, topic, kind, title, contact, date_) -> None:
     if not title:
         title = ask("标题")
     path = create(campaign.root, regs, unit=unit, title=title, submitters=submitters, topic=topic,
-                  kind=kind, date=date_ or dt.date.today(), contact=contact)
+                  kind=kind, date=day, contact=contact)
     click.echo(path.relative_to(campaign.root).as_posix())
     click.echo("已创建。请编辑正文，写好后把 status 改为 submitted，再运行 jianyan check。", err=True)

@@ -18,31 +18,44 @@ def _campaign():
     return load_with_registries(unable="无法统计")
 
 
-def _period(since: dt.date | None, until: dt.date | None) -> tuple[dt.date | None, dt.date]:
-    start, end = since, until or dt.date.today()
+def _period(campaign, since: dt.date | None, until: dt.date | None,
+            as_of: dt.date | None = None) -> tuple[dt.date | None, dt.date]:
+    """--from and the as-of day: --as-of (or the older --to), else today while the campaign runs, its end afterwards."""
+    if as_of and until and as_of != until:
+        raise Failure(f"--as-of {as_of} 与 --to {until} 不一致。两者是同一项，只写 --as-of 即可")
+    start, end = since, as_of or until or campaign.registries.settings.as_of(dt.date.today())
     if start and start > end:
         raise Failure(f"开始日期 {start} 晚于截止日期 {end}")
+    _ = campaign.calendar  # a broken schema/calendar.yaml stops here, with its line, before anything is written
     return start, end
 
 
 FROM = click.option("--from", "since", type=DATE, help="起始日期（含），默认从活动开始。")
-TO = click.option("--to", "until", type=DATE, help="截止日期（含），默认今天；生成后显示所用的统计时段。要重复生成相同文件，请写明截止日期。")
+
+
+def TO(command):
+    """--as-of DAY, and --to DAY, its older name (kept working)."""
+    command = click.option("--to", "until", type=DATE, help="同 --as-of（旧写法，仍可使用）。")(command)
+    return click.option("--as-of", "as_of", type=DATE,
+                        help="截至哪一天（含）。默认：活动进行中为今天，活动结束后为结束日（schema/settings.yaml 的 end）；"
+                             "生成后显示所用的统计时段。")(command)
 
 
 @click.command(cls=Command)
 @click.option("--format", "fmt", type=Choice(["json", "text"]), default="text", show_default=True)
 @FROM
 @TO
-def stats(fmt: str, since: dt.date | None, until: dt.date | None) -> None:
+def stats(fmt: str, since: dt.date | None, until: dt.date | None, as_of: dt.date | None) -> None:
     """统计：信息总数、按状态、按重点选题、按单位（单位 → 状态 → 条数）、批示和办理。
 
     \b
-    按报送日期筛选 --from/--to 期间的信息，状态以 --to 当日为准。
-    示例：jianyan stats --format json --to 2021-04-30
+    按报送日期筛选 --from/--as-of 期间的信息，状态以 --as-of 当日为准；
+    审核等待和逾期天数按 schema/settings.yaml 的 deadlines 计（工作日或自然日）。
+    示例：jianyan stats --format json --as-of 2021-04-30
     """
     from jianyan.tracking.ledger import stats as compute, stats_text  # lazy: the campaign model (pydantic)
     campaign = _campaign()
-    start, end = _period(since, until)
+    start, end = _period(campaign, since, until, as_of)
     data = compute(campaign, end, start)
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -54,11 +67,11 @@ def stats(fmt: str, since: dt.date | None, until: dt.date | None) -> None:
 @click.option("--format", "fmt", type=Choice(["csv", "xlsx", "json"]), default="xlsx", show_default=True)
 @click.option("--output", "-o", type=PathType(path_type=Path), help="输出文件（默认 build/export/台账.<格式>）。")
 @TO
-def export(fmt: str, output: Path | None, until: dt.date | None) -> None:
+def export(fmt: str, output: Path | None, until: dt.date | None, as_of: dt.date | None) -> None:
     """导出台账：每条信息一行，含审核、采用、批示、办理的全部情况。"""
     from jianyan.render.exporting import write_ledger  # lazy: openpyxl
     campaign = _campaign()
-    _, end = _period(None, until)
+    _, end = _period(campaign, None, until, as_of)
     out = output or campaign.root / "build" / "export" / f"台账.{fmt}"
     if out.suffix.lower() != f".{fmt}":
         raise Failure(f"输出文件 {out.name} 的扩展名与格式 {fmt} 不符")
@@ -80,13 +93,13 @@ def _shown(root: Path, path: Path) -> str:
 @click.option("--unit", metavar="CODE", help="只生成该单位的反馈（单位代码，如 minge）。")
 @click.option("--member", metavar="NAME", help="只生成该委员的反馈（姓名）。")
 @click.pass_context
-def feedback(ctx, since, until, unit, member) -> None:
+def feedback(ctx, since, until, as_of, unit, member) -> None:
     """向委员和报送单位反馈：信息采用、领导批示和办理情况（build/feedback/，Markdown、HTML、Word）。
 
     \b
     每个报送单位、每位委员各一份反馈函。
     示例：
-      jianyan feedback --from 2021-02-22 --to 2021-04-30
+      jianyan feedback --from 2021-02-22 --as-of 2021-04-30
       jianyan feedback --unit minge
       jianyan feedback template 进展表.xlsx     生成部门填报表格
       jianyan feedback import 进展表.xlsx       导入部门报回的办理进展
@@ -97,7 +110,7 @@ def feedback(ctx, since, until, unit, member) -> None:
         raise Failure("--unit 和 --member 只能选一个")
     from jianyan.render.reports import write_feedback  # lazy: the renderers (jinja2, python-docx)
     campaign = _campaign()
-    start, end = _period(since, until)
+    start, end = _period(campaign, since, until, as_of)
     if unit and unit not in campaign.registries.units:
         raise Failure(f"单位代码“{unit}”未登记。请查看 schema/units.yaml")
     written = write_feedback(campaign, start, end, unit=unit, member=member)
@@ -157,14 +170,14 @@ def feedback_import(file: Path, dry_run: bool) -> None:
 @FROM
 @TO
 @click.option("--number", type=INT, help="通报期号（第N期）。")
-def circular(since: dt.date | None, until: dt.date | None, number: int | None) -> None:
+def circular(since: dt.date | None, until: dt.date | None, as_of: dt.date | None, number: int | None) -> None:
     """生成《工作通报》（build/circular/，Word、HTML、Markdown）：出刊、报送采用、批示办理、逾期、排名。
 
-    示例：jianyan circular --from 2021-03-01 --to 2021-04-30 --number 1
+    示例：jianyan circular --from 2021-03-01 --as-of 2021-04-30 --number 1
     """
     from jianyan.render.reports import write_circular  # lazy: the renderers (jinja2, python-docx)
     campaign = _campaign()
-    start, end = _period(since, until)
+    start, end = _period(campaign, since, until, as_of)
     written = write_circular(campaign, start, end, number)
     for p in written:
         click.echo(_shown(campaign.root, p))

@@ -32,7 +32,7 @@ from jianyan.fsutil import write_atomic
 from jianyan.campaign.model import KINDS, Submission
 from jianyan.render.office import MACRO_SUFFIXES, PackageRefused, check_package
 from jianyan.campaign.load import Registries, is_original
-from jianyan.campaign.scaffold import create, next_id, render
+from jianyan.campaign.scaffold import OutsidePeriod, create, next_id, render, submission_day
 
 WORD_SUFFIXES = (".docx", ".doc", ".wps")
 LEGACY_SUFFIXES = (".doc", ".wps")
@@ -591,7 +591,11 @@ def plan(src: Path, regs: Registries, opts: Options, content: DocxContent | None
         if u.kind == "committee":
             raise ImportFailure(f"{src.name} 是委员信息（{u.name}），但文件中没有“作者：……”一行。请用 --submitter 写明委员姓名")
         submitters = [u.name]
-    day = opts.date or (resolve_date(f["date"][0]) if f.get("date") else dt.date.today())
+    found = resolve_date(f["date"][0]) if f.get("date") and not opts.date else None
+    try:
+        day = submission_day(regs.settings, opts.date, dt.date.today(), found, src.name)
+    except OutsidePeriod as exc:
+        raise ImportFailure(str(exc)) from None
     contact_parts = f.get("contact_name", []) + f.get("contact", [])
     contact = opts.contact or (" ".join(contact_parts) if contact_parts else None)
     return Planned(title=_one_line(title), submitters=[_one_line(s) for s in submitters], unit=unit, topic=topic,

@@ -219,7 +219,8 @@ def period_text(campaign: Campaign, period: Period, since_given: bool) -> str:
     start = zh_date(period.since)
     if not since_given:
         start += "（活动开始）" if period.since == campaign.registries.settings.start else "（最早一条信息）"
-    end = zh_date(period.until) + ("（今天）" if period.until == dt.date.today() else "")
+    end = zh_date(period.until) + ("（今天）" if period.until == dt.date.today() else
+                                   "（活动结束）" if period.until == campaign.registries.settings.end else "")
     return f"统计时段：{start}至{end}"
 
 

@@ -164,6 +164,53 @@ def units_table(campaign: Campaign, states: list[ItemState]) -> list[dict]:
     return rows
 
 
+UNIT_WORDS = {"working": "个工作日", "calendar": "天"}  # "已逾期 3 个工作日" / "已逾期 3 天"
+
+
+def review_waits(campaign: Campaign, states: list[ItemState], until: dt.date) -> dict[str, Any]:
+    """How long items waited for the research office's review, in the unit of settings.deadlines.review
+    (working days: schema/calendar.yaml): each item reviewed by ``until`` (submission day → review day), and
+    each still waiting on ``until`` (submission day → ``until``), with whether the limit is passed."""
+    limit, unit = campaign.registries.settings.deadline("review")
+    cal = campaign.calendar
+    waited, waiting = {}, []
+    for s in states:
+        if not s.received or s.sub.status == "withdrawn":
+            continue
+        if s.status == "submitted":
+            days = cal.between(s.sub.date, until, unit)
+            waiting.append({"id": s.sub.id, "since": s.sub.date.isoformat(), "days": days,
+                            "over": limit is not None and days > limit})
+        elif s.sub.review is not None:
+            waited[s.sub.id] = cal.between(s.sub.date, s.sub.review.date, unit)
+    return {"unit": unit, "limit": limit, "waited": waited, "waiting": waiting,
+            "over_limit": sorted([i for i, d in waited.items() if limit is not None and d > limit]
+                                 + [w["id"] for w in waiting if w["over"]])}
+
+
+def overdue_days(campaign: Campaign, deadline: dt.date, until: dt.date) -> int:
+    """Days a handling task is past its deadline on ``until``, in the unit of settings.deadlines.handling."""
+    return campaign.calendar.between(deadline, until, campaign.registries.settings.deadline("handling")[1])
+
+
+def handling_days(campaign: Campaign, states: list[ItemState], until: dt.date) -> list[dict[str, Any]]:
+    """Each handling task assigned by ``until``: days taken (assigned → closed, or → ``until`` while open) and
+    days past its deadline (at closing, or on ``until`` while open), in the unit of settings.deadlines.handling."""
+    unit = campaign.registries.settings.deadline("handling")[1]
+    cal = campaign.calendar
+    out = []
+    for s in states:
+        for h in s.handling:
+            done = is_done(h, until)
+            end = h.closed if done and h.closed else until
+            out.append({"item": s.sub.id, "department": h.department, "assigned": h.assigned.isoformat(),
+                        "deadline": h.deadline.isoformat() if h.deadline else None,
+                        "closed": end.isoformat() if done else None, "days": cal.between(h.assigned, end, unit),
+                        "late": cal.between(h.deadline, end, unit) if h.deadline else 0,
+                        "overdue": is_overdue(h, until)})
+    return out
+
+
 def stats(campaign: Campaign, until: dt.date, since: dt.date | None = None) -> dict:
     """The contract's statistics: items (by submission date in the period) and their state on ``until``."""
     regs = campaign.registries
@@ -181,6 +228,7 @@ def stats(campaign: Campaign, until: dt.date, since: dt.date | None = None) -> d
     adopted = [s for s in states if s.adopted]
     instr = [i for s in states for i in s.instructions]
     tasks = [h for s in states for h in s.handling]
+    timed = handling_days(campaign, states, until) if regs else []
     issues = [d.model for d in campaign.issues if d.model and d.model.date <= until
               and (since is None or d.model.date >= since)]
     rows = units_table(campaign, received) if regs else []
@@ -204,7 +252,10 @@ def stats(campaign: Campaign, until: dt.date, since: dt.date | None = None) -> d
                          "by_kind": {k: sum(1 for i in instr if i.kind == k) for k in INSTRUCTION_KINDS}},
         "handling": {"total": len(tasks), "done": sum(1 for h in tasks if is_done(h, until)),
                      "in_progress": sum(1 for h in tasks if not is_done(h, until)),
-                     "overdue": sum(1 for h in tasks if is_overdue(h, until))},
+                     "overdue": sum(1 for h in tasks if is_overdue(h, until)),
+                     "unit": regs.settings.deadline("handling")[1] if regs else "calendar", "tasks": timed,
+                     "overdue_items": [t for t in timed if t["overdue"]]},
+        "review": review_waits(campaign, states, until) if regs else {},
         "upward": {"forwarded": sum(1 for s in states if s.forwarded),
                    "adopted": sum(1 for s in states if s.upward_adopted),
                    "items": {s.sub.id: [{"to": f.to, "date": f.date.isoformat(),
