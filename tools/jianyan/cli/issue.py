@@ -54,8 +54,12 @@ def new(items: tuple[str, ...], count: int, date_: dt.date | None, editor: str |
     """起草下一期专刊：自动取下一个期号和总期号，用所选信息生成正文初稿。
 
     已有的期号（包括已删除文件留下的空号之前的）绝不重复使用，已签发的各期不会被改动。
-    内容相近或同一主题的几条信息可以综合成一篇（综合稿）：--suggest 列出建议的组合，
-    --combine 按所选组合起草。不指定 --item/--combine 起草时，也会列出建议的组合供选择（不会自动采用）。
+
+    \b
+    综合稿：内容相近或同一主题的几条信息可以综合成一篇。
+      --suggest  列出建议的组合（不起草）；
+      --combine  按所选组合起草；
+      不指定 --item/--combine 起草时，起草后也列出建议的组合供选择，不会自动合并。
     """
     from jianyan.campaign.bulletin import create_issue  # lazy: the campaign model (pydantic)
     campaign = load()
