@@ -1,7 +1,6 @@
 """Urgent lane (急事急报) and series (跟踪连续报道): checks, `issue new` order, and the circular."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import yaml
@@ -45,18 +44,26 @@ def test_an_urgent_item_waiting_for_review_is_warned_with_the_days(campaign, cli
     item = front_matter(path)
     assert item["status"] == "submitted" and "review" not in item
     edit(path, "public: true\n", "public: true\nurgent: true\nurgent_reason: 涉及汛期安全，需在主汛期前采取措施\n")
+    # Waiting is counted up to the campaign's end (it is over), in working days (settings deadlines.urgent).
+    edit(campaign / "schema/settings.yaml", "\nend: 2021-12-31", "\nend: 2021-04-30")
+    assert item["date"] == "2021-04-13"
     found = findings(cli, campaign, "schema.urgent_overdue")
-    days = (dt.date.today() - dt.date.fromisoformat(item["date"])).days
+    # Wed 14 – Fri 16 (3), Mon 19 – Fri 23 (5), Sun 25 (make-up working day before 劳动节), Mon 26 – Fri 30 (5)
+    days = 3 + 5 + 1 + 5
     assert len(found) == 1 and found[0]["severity"] == "warning"
-    assert f"从报送到审核已等待 {days} 天" in found[0]["message"] and "超过设定的 3 天" in found[0]["message"]
+    assert f"从报送到审核已等待 {days} 个工作日（自 2021-04-13 起）" in found[0]["message"]
+    assert "超过设定的 3 个工作日" in found[0]["message"]
 
 
 def test_a_step_that_took_too_long_is_warned_and_the_limit_comes_from_settings(campaign, cli):
     path = campaign / "submissions/2021/jingji/2021-jingji-001.md"
-    edit(path, "  date: 2021-03-09\n", "  date: 2021-03-10\n")  # research-office review one day later
+    # Submitted on Saturday 6 March; reviewed on Thursday 11 March: Mon 8 – Thu 11 = 4 working days.
+    edit(path, "  date: 2021-03-09\n", "  date: 2021-03-11\n")  # research-office review two days later
     found = findings(cli, campaign, "schema.urgent_overdue")
-    assert [f["message"][:40] for f in found] == ["紧急信息从报送到审核用了 4 天（2021-03-06 至 2021-03-10），超过设定的 3 天。"[:40]]
-    assert found[0]["line"] == path.read_text(encoding="utf-8").split("\n").index("  date: 2021-03-10") + 1
+    assert [f["message"] for f in found] == [
+        "紧急信息从报送到审核用了 4 个工作日（2021-03-06 至 2021-03-11），超过设定的 3 个工作日。"
+        "请按急事急报要求加快办理；时限可在 schema/settings.yaml 的 urgent 下调整"]
+    assert found[0]["line"] == path.read_text(encoding="utf-8").split("\n").index("  date: 2021-03-11") + 1
     edit(campaign / "schema/settings.yaml", "  review_days: 3 ", "  review_days: 4 ")
     assert findings(cli, campaign, "schema.urgent_overdue") == []
 

@@ -4,7 +4,8 @@
 * ref.member_committee   the author is registered with another committee (info)
 * ref.duplicate_member / ref.unknown_unit / ref.duplicate_quota   problems in the registries
 * schema.urgent_reason   urgent: true without urgent_reason, or a reason without urgent: true
-* schema.urgent_overdue  an urgent item waited longer than settings.urgent allows at a step
+* schema.urgent_overdue  an urgent item waited longer than settings.urgent allows at a step (in the unit of
+                         settings.deadlines.urgent: working days from schema/calendar.yaml, or calendar days)
 * ref.related_self / ref.related_order   a series link to itself or to a later item
 """
 from __future__ import annotations
@@ -125,19 +126,24 @@ def _urgent(campaign: Campaign, doc: Doc[Submission], today: dt.date) -> Iterato
 
 
 def urgent_delays(campaign: Campaign, doc: Doc[Submission], today: dt.date) -> list[tuple[int | None, str]]:
-    """Steps at which an urgent item waited (or has been waiting, up to ``today``) too long."""
-    limits = campaign.registries.settings.urgent
+    """Steps at which an urgent item waited (or has been waiting, up to ``today``, or the campaign's end once it
+    is over) too long, counted in the unit of settings.deadlines.urgent (working days: schema/calendar.yaml)."""
+    settings = campaign.registries.settings
+    limits, unit = settings.urgent, settings.deadlines.urgent.unit
+    word = "个工作日" if unit == "working" else "天"
+    until = settings.as_of(today)
+    cal = campaign.calendar
     s = doc.model
     out: list[tuple[int | None, str]] = []
 
     def step(name: str, start: dt.date, end: dt.date | None, limit: int, line: int | None, todo: str) -> None:
-        days = ((end or today) - start).days
+        days = cal.between(start, end or until, unit)
         if days <= limit:
             return
         if end is None:
-            out.append((line, f"紧急信息{name}已等待 {days} 天（自 {start} 起），超过设定的 {limit} 天。{todo}"))
+            out.append((line, f"紧急信息{name}已等待 {days} {word}（自 {start} 起），超过设定的 {limit} {word}。{todo}"))
         else:
-            out.append((line, f"紧急信息{name}用了 {days} 天（{start} 至 {end}），超过设定的 {limit} 天。"
+            out.append((line, f"紧急信息{name}用了 {days} {word}（{start} 至 {end}），超过设定的 {limit} {word}。"
                               "请按急事急报要求加快办理；时限可在 schema/settings.yaml 的 urgent 下调整"))
 
     review = s.review
