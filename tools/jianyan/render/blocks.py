@@ -20,6 +20,7 @@ from jianyan.campaign.bulletin import SOURCE_RE
 from jianyan.text.markdown import parser
 
 NOTE_RE = re.compile(r"^[【\[]?编者按[】\]]?[：:]")
+_HAN_SPACE = re.compile(r"(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
 
 
 @dataclass
@@ -146,4 +147,6 @@ def articles(body: str) -> list[Article]:
     for art in out:
         if art.blocks and art.blocks[-1].kind == "para" and SOURCE_RE.match(art.blocks[-1].text.strip()):
             art.blocks[-1].kind = "source"
+            for run in art.blocks[-1].runs:  # （省政协委员 秦某）: a full-width space between Chinese words
+                run.text = _HAN_SPACE.sub("\u3000", run.text)
     return out

@@ -5,10 +5,22 @@ shipped in ``jianyan/data/fonts.conf``, which maps 仿宋_GB2312, 楷体_GB2312,
 free fonts when the originals are not installed. Chromium writes the print time into the PDF
 (/CreationDate, /ModDate); they are replaced by the issue date, byte length unchanged, so the same
 input gives the same PDF.
+
+Fonts in the PDF (issue 20): Chromium (Skia) embeds a TrueType-outline font as a real Type 0 / CID
+font, but draws a font with PostScript (CFF) outlines, as FandolFang and the Noto CJK collections
+have, as Type 3 glyph procedures, which some readers search badly and printing houses refuse. So
+before printing, each house font (style.FACES) is looked up through fontconfig as Chromium would;
+when the file it gets is CFF-based or a collection, the characters the page uses are cut out of it
+with fontTools, their outlines converted to TrueType quadratics (cu2qu, within 1 font unit) and the
+result given to the page as an ``@font-face`` ahead of the family's own names. A font already in
+TrueType outlines is left to Chromium. Without fontTools or fc-match the PDF is still made (Type 3).
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import html as htmllib
+import io
 import os
 import re
 import shutil
@@ -17,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 from jianyan.errors import JianyanError
+from jianyan.render import style
 
 FONTS_CONF = Path(__file__).resolve().parent.parent / "data" / "fonts.conf"
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -56,13 +69,117 @@ def font_env() -> dict[str, str]:
     return env
 
 
+# --- real (Type 0) fonts for Chromium ----------------------------------------------------------
+
+_TAG = re.compile(r"<[^>]*>")
+_SUBSETS: dict[tuple, bytes] = {}  # (file, index, size, mtime, characters digest) → TrueType subset
+_PAGE_CHARS = "— 0123456789"  # the page numbers Chromium draws itself
+
+
+def _font_file(name: str, env: dict[str, str]) -> tuple[Path, int] | None:
+    """The file and face index fontconfig gives for a family name (as Chromium asks: Chinese text)."""
+    try:
+        proc = subprocess.run(["fc-match", "-f", "%{file}\t%{index}", f"{name}:lang=zh-cn:weight=regular"], env=env,
+                              capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    file, _, index = proc.stdout.partition("\t")
+    return (Path(file), int(index or 0)) if proc.returncode == 0 and file else None
+
+
+def _needs_truetype(path: Path) -> bool:
+    """CFF outlines ("OTTO") or a collection: Chromium would draw it as Type 3."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return False
+    return head in (b"OTTO", b"ttcf")
+
+
+def truetype_subset(path: Path, index: int, chars: str) -> bytes:
+    """The glyphs of ``chars`` in face ``index`` of ``path`` as a TrueType-outline font."""
+    from fontTools import subset  # lazy: fontTools loads only when a PDF is printed
+    from fontTools.pens.cu2quPen import Cu2QuPen  # lazy: as above
+    from fontTools.pens.ttGlyphPen import TTGlyphPen  # lazy: as above
+    from fontTools.ttLib import TTFont, newTable  # lazy: as above
+    st = path.stat()
+    key = (str(path), index, st.st_size, st.st_mtime_ns, hashlib.sha256("".join(sorted(set(chars))).encode()).digest())
+    if key in _SUBSETS:
+        return _SUBSETS[key]
+    font = TTFont(str(path), fontNumber=index, lazy=True)
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    if "CFF " in font:
+        order = font.getGlyphOrder()
+        glyphs = font.getGlyphSet()
+        quadratic = {}
+        for name in order:
+            pen = TTGlyphPen(glyphs)
+            glyphs[name].draw(Cu2QuPen(pen, max_err=1.0, reverse_direction=True))
+            quadratic[name] = pen.glyph()
+        font["loca"] = newTable("loca")
+        glyf = font["glyf"] = newTable("glyf")
+        glyf.glyphOrder = order
+        glyf.glyphs = quadratic
+        for tag in ("CFF ", "VORG"):
+            if tag in font:
+                del font[tag]
+        maxp = font["maxp"]
+        maxp.tableVersion = 0x00010000
+        for attr in ("maxPoints", "maxContours", "maxCompositePoints", "maxCompositeContours", "maxTwilightPoints",
+                     "maxStorage", "maxFunctionDefs", "maxInstructionDefs", "maxStackElements",
+                     "maxSizeOfInstructions", "maxComponentElements", "maxComponentDepth"):
+            setattr(maxp, attr, 0)
+        maxp.maxZones = 1
+        font["post"].formatType = 3.0  # no glyph names: CID fonts have none worth keeping
+        font["head"].glyphDataFormat = 0
+        font.sfntVersion = "\0\1\0\0"
+    out = io.BytesIO()
+    font.save(out)
+    _SUBSETS[key] = out.getvalue()
+    return _SUBSETS[key]
+
+
+def real_fonts(html: str, folder: Path, env: dict[str, str]) -> str:
+    """A ``<style>`` giving each house font a TrueType subset in ``folder`` (empty when none is needed
+    or fontTools is missing)."""
+    try:
+        import fontTools  # noqa: F401  # lazy: optional at run time; without it Chromium's Type 3 fonts stay
+    except ImportError:
+        return ""
+    chars = "".join(sorted(set(htmllib.unescape(_TAG.sub("", html))) | set(_PAGE_CHARS)))
+    rules, roots = [], []
+    for key, face in style.FACES.items():
+        found = _font_file(face.name, env)
+        if found is None or not _needs_truetype(found[0]):
+            continue
+        try:
+            data = truetype_subset(found[0], found[1], chars)
+        except Exception:  # noqa: BLE001 - a font fontTools cannot read: Chromium's own way (Type 3) remains
+            continue
+        (folder / f"jianyan-{key}.ttf").write_bytes(data)
+        rules.append(f'@font-face {{ font-family: "jianyan-{key}"; src: url("jianyan-{key}.ttf"); }}')
+        roots.append(f'--{key}: "jianyan-{key}", {face.css};')
+    if not rules:
+        return ""
+    return "<style>\n" + "\n".join(rules) + "\n:root { " + " ".join(roots) + " }\n</style>\n"
+
+
 def html_to_pdf(html: str, when: dt.date, chromium: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="jianyan-pdf-") as tmp:
         src = Path(tmp) / "issue.html"
         out = Path(tmp) / "issue.pdf"
+        env = font_env()
+        fonts = real_fonts(html, Path(tmp), env)
+        if fonts:
+            html = html.replace("</head>", fonts + "</head>", 1)
         src.write_text(html, encoding="utf-8")
         cmd = [chromium, *FLAGS, f"--user-data-dir={Path(tmp) / 'profile'}", f"--print-to-pdf={out}", src.as_uri()]
-        env = font_env()
         env["HOME"] = tmp  # Chromium writes caches under HOME; keep the user's untouched
         env.setdefault("XDG_CACHE_HOME", str(Path(tmp) / "cache"))
         try:

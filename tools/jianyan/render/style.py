@@ -116,8 +116,11 @@ def css_root() -> str:
 def css_page() -> str:
     """The printed page: A4, GB/T 9704 margins, "— 1 —" page numbers outside (odd right, even left)."""
     m = MARGINS_MM
-    number = (f'content: "— " counter(page) " —"; font-family: var(--song); font-size: {PAGE_NUMBER}pt; '
-              "vertical-align: top; padding-top: 7mm;")
+    # The page-margin boxes see neither :root's custom properties nor the page's @font-face fonts
+    # (Chromium 156, measured): the stack is written out, and the digits and dashes (GB/T 9704: 半角
+    # 阿拉伯数字) come from a TrueType Latin face, which Chromium embeds as a real font, not Type 3.
+    number = (f'content: "— " counter(page) " —"; font-family: "Times New Roman", "Liberation Serif", {FACES["song"].css}; '
+              f"font-size: {PAGE_NUMBER}pt; vertical-align: top; padding-top: 7mm;")
     return (f"@page {{ size: A4; margin: {m['top']}mm {m['right']}mm {m['bottom']}mm {m['left']}mm; }}\n"
             f"@page :right {{ @bottom-right {{ {number} padding-right: 1em; }} }}\n"
             f"@page :left {{ @bottom-left {{ {number} padding-left: 1em; }} }}")
