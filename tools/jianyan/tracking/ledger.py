@@ -8,9 +8,10 @@ the ledger export, the feedback reports and the work circular all read from here
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from jianyan.campaign.model import KINDS, UNIT_KINDS, Issue, Submission, Unit
 from jianyan.campaign.load import Campaign
@@ -138,13 +139,32 @@ def percent_text(part: int, whole: int) -> str:
     return f"{part / whole * 100:.1f}%" if whole else "—"
 
 
+def _kind(i: Any) -> str:
+    return i["kind"] if isinstance(i, dict) else i.kind
+
+
+def instruction_counts(per_item: Iterable[Iterable[Any]]) -> dict[str, int]:
+    """批示 and 圈阅 kept apart, from each item's instructions (models, or the reports' dicts with ``kind``):
+    ``instructions`` 批示件次 (directive and affirmative) and ``instructed`` the items with one; ``circled``
+    圈阅件次 and ``circled_items`` the items circled. A leader's 圈阅 is never counted as a 批示."""
+    out = {"instructions": 0, "instructed": 0, "circled": 0, "circled_items": 0}
+    for instructions in per_item:
+        kinds = [_kind(i) for i in instructions]
+        written = sum(1 for k in kinds if k != "circled")
+        out["instructions"] += written
+        out["instructed"] += bool(written)
+        out["circled"] += len(kinds) - written
+        out["circled_items"] += len(kinds) > written
+    return out
+
+
 def counts_row(name: str, group: list[ItemState]) -> dict[str, Any]:
-    """A table row of ``group``'s figures: received, adopted, adoption rate, instructed items, instructions."""
+    """A table row of ``group``'s figures: received, adopted, adoption rate, and the 批示 and 圈阅 apart
+    (``instruction_counts``: instructed items, instructions, circled, circled items)."""
     received = len(group)
     adopted = sum(1 for s in group if s.adopted)
     return {"name": name, "received": received, "adopted": adopted, "rate": percent_text(adopted, received),
-            "instructed": sum(1 for s in group if s.instructions),
-            "instructions": sum(len(s.instructions) for s in group)}
+            **instruction_counts(s.instructions for s in group)}
 
 
 def units_table(campaign: Campaign, states: list[ItemState]) -> list[dict]:
@@ -227,6 +247,7 @@ def stats(campaign: Campaign, until: dt.date, since: dt.date | None = None) -> d
     received = [s for s in states if s.received]
     adopted = [s for s in states if s.adopted]
     instr = [i for s in states for i in s.instructions]
+    ic = instruction_counts(s.instructions for s in states)
     tasks = [h for s in states for h in s.handling]
     timed = handling_days(campaign, states, until) if regs else []
     issues = [d.model for d in campaign.issues if d.model and d.model.date <= until
@@ -248,7 +269,9 @@ def stats(campaign: Campaign, until: dt.date, since: dt.date | None = None) -> d
         "by_unit_kind": by_unit_kind,
         "issues": {"total": len(issues),
                    "by_status": {k: sum(1 for i in issues if i.status == k) for k in ("draft", "reviewed", "signed", "dispatched")}},
-        "instructions": {"total": len(instr), "items": sum(1 for s in states if s.instructions),
+        # 批示 and 圈阅 apart: total and items count 批示 only (directive, affirmative); circled counts 圈阅
+        "instructions": {"total": ic["instructions"], "items": ic["instructed"], "circled": ic["circled"],
+                         "circled_items": ic["circled_items"],
                          "by_kind": {k: sum(1 for i in instr if i.kind == k) for k in INSTRUCTION_KINDS}},
         "handling": {"total": len(tasks), "done": sum(1 for h in tasks if is_done(h, until)),
                      "in_progress": sum(1 for h in tasks if not is_done(h, until)),
@@ -274,36 +297,80 @@ def stats(campaign: Campaign, until: dt.date, since: dt.date | None = None) -> d
     }
 
 
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a Chinese character or full-width sign takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int) -> str:
+    """``text`` followed by spaces up to ``columns`` terminal columns (str.ljust counts a Chinese character as one)."""
+    return text + " " * max(0, columns - width(text))
+
+
+def _table(rows: list[tuple[str, ...]], indent: str = "  ") -> list[str]:
+    """Rows of cells as aligned lines: the first column left-aligned, the others right-aligned."""
+    cols = [max(width(r[k]) for r in rows) for k in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        cells = [pad(r[0], cols[0])] + [" " * (cols[k] - width(c)) + c for k, c in enumerate(r) if k]
+        lines.append((indent + "  ".join(cells)).rstrip())
+    return lines
+
+
+# The stats' status table names a status as it stands on the day: "已报送" alone would read as "sent in"
+# (all received items), which the summary line counts as 收到.
+_STATUS_ON_DAY = {"submitted": "已报送待审核"}
+
+
 def stats_text(campaign: Campaign, data: dict) -> str:
-    """The same figures for a person reading a terminal."""
+    """The same figures for a person reading a terminal, in aligned columns."""
     regs = campaign.registries
+    drafts = data["by_status"].get("draft", 0)
     lines = [f"统计截至 {data['as_of']}" + (f"（报送日期自 {data['since']} 起）" if data["since"] else ""),
-             f"信息总数 {data['total']} 条，已报送 {data['received']} 条，已采用 {data['adopted']} 条，"
-             f"采用率 {percent_text(data['adopted'], data['received'])}", "", "按状态："]
-    lines += [f"  {SUBMISSION_STATUSES[k]:<6} {v}" for k, v in data["by_status"].items()]
-    lines += ["", "按重点选题："]
+             f"信息总数 {data['total']} 条（含草稿 {drafts} 条）；收到报送 {data['received']} 条（不含草稿），"
+             f"已采用 {data['adopted']} 条，采用率 {percent_text(data['adopted'], data['received'])}",
+             "", "按截至当日的状态（条）："]
+    lines += _table([(_STATUS_ON_DAY.get(k, SUBMISSION_STATUSES[k]), str(v)) for k, v in data["by_status"].items()])
+    lines += ["", "按重点选题（条）："]
+    rows = []
     for key, n in data["by_topic"].items():
         topic = regs.topics.get(int(key)) if regs else None
-        lines.append(f"  {key}. {topic.short if topic else '':<8} {n}")
-    lines += ["", "按单位（报送 / 采用）："]
+        rows.append((f"{key}. {topic.short if topic else ''}".rstrip(), str(n)))
+    lines += _table(rows)
+    lines += ["", "按单位（条）："]
+    rows = [("单位", "收到报送", "已采用")]
     for code, counts in data["by_unit"].items():
         unit = regs.units.get(code) if regs else None
         sent = sum(v for k, v in counts.items() if k != "draft")
-        lines.append(f"  {unit.name if unit else code}：{sent} / {counts['adopted']}")
+        rows.append((unit.name if unit else code, str(sent), str(counts["adopted"])))
+    lines += _table(rows)
     ins, hd = data["instructions"], data["handling"]
-    lines += ["", f"领导批示 {ins['total']} 件次（涉及信息 {ins['items']} 条）；"
-                  f"部门办理 {hd['total']} 项，已办结 {hd['done']} 项，办理中 {hd['in_progress']} 项，逾期 {hd['overdue']} 项",
+    circled = f"；领导圈阅 {ins['circled']} 件次（涉及信息 {ins['circled_items']} 条）" if ins.get("circled") else ""
+    lines += ["", f"领导批示 {ins['total']} 件次（涉及信息 {ins['items']} 条）{circled}",
+              f"部门办理 {hd['total']} 项，已办结 {hd['done']} 项，办理中 {hd['in_progress']} 项，逾期 {hd['overdue']} 项",
               f"向全国政协等上级报送 {data['upward']['forwarded']} 条，被上级采用 {data['upward']['adopted']} 条"]
+    word = UNIT_WORDS.get(hd.get("unit", "calendar"), "天")
+    for t in hd.get("overdue_items", []):
+        lines.append(f"  逾期：{t['item']} {t['department']}（时限 {t['deadline']}，已逾期 {t['late']} {word}）")
+    review = data.get("review") or {}
+    if review.get("waiting"):
+        rword = UNIT_WORDS[review["unit"]]
+        limit = f"，时限 {review['limit']} {rword}" if review.get("limit") is not None else ""
+        lines += ["", f"等待研究室审核 {len(review['waiting'])} 条（截至当日{limit}）："]
+        lines += _table([(w["id"], f"自 {w['since']}", f"{w['days']} {rword}", "超过时限" if w["over"] else "")
+                         for w in review["waiting"]])
     if data["ranking"]:
         lines += ["", "单位排名（得分；计分办法见 docs/records-and-quotas.md）："]
-        lines += [f"  {r['rank']:>2}. {r['name']}  {quotas.number_text(r['score'])} 分" for r in data["ranking"]]
+        lines += _table([(f"{r['rank']:>2}. {r['name']}", f"{quotas.number_text(r['score'])} 分") for r in data["ranking"]])
     quota_units = data["quotas"]["units"]
     if quota_units:
-        lines += ["", f"{data['quotas']['year']} 年量化指标完成进度（报送 已完成/指标，采用 已完成/指标）："]
+        lines += ["", f"{data['quotas']['year']} 年量化指标完成进度（已完成/指标）："]
+        rows = [("单位", "报送", "采用", "")]
         for code, q in quota_units.items():
             unit = regs.units.get(code) if regs else None
-            lines.append(f"  {unit.name if unit else code}：报送 {q['submitted']['actual']}/{q['submitted']['target']}，"
-                         f"采用 {q['adopted']['actual']}/{q['adopted']['target']}{'  已完成' if q['done'] else ''}")
+            rows.append((unit.name if unit else code, f"{q['submitted']['actual']}/{q['submitted']['target']}",
+                         f"{q['adopted']['actual']}/{q['adopted']['target']}", "已完成" if q["done"] else ""))
+        lines += _table(rows)
     return "\n".join(lines) + "\n"
 
 
