@@ -18,7 +18,7 @@ from tests.helpers.items import ORIGINAL, body_of, near_copy, write_item
 
 PERIOD = Period(dt.date(2021, 2, 22), dt.date(2021, 4, 30))
 
-# What a reader of the sample's titles and bodies sees as one matter each.
+# What a reader of the sample's titles and bodies sees as one matter (事项) each ...
 SAME_MATTER = [
     {"2021-binzhou-001", "2021-minge-001"},      # 黄河沿线市县横向生态补偿
     {"2021-jingji-001", "2021-jingji-003"},      # 产业链断供风险、车规级芯片短缺
@@ -26,6 +26,14 @@ SAME_MATTER = [
     {"2021-minge-002", "2021-shefa-001"},        # 涉企执法、法治环境评价到县
     {"2021-minjin-001", "2021-qufu-001"},        # 基层（乡镇）干部的负担和能力
     {"2021-rongcheng-001", "2021-taimeng-001"},  # 法治化营商环境：信用建设、商事纠纷化解
+]
+# ... and as one subject (方面), each apart from the others.
+SAME_THEME = [
+    {"2021-binzhou-001", "2021-minge-001", "2021-nongye-001"},                        # 黄河流域
+    {"2021-jingji-001", "2021-jingji-003"},                                           # 产业链供应链
+    {"2021-minmeng-001", "2021-qingdao-002", "2021-jiusan-001"},                      # 科研和创新机制
+    {"2021-minge-002", "2021-shefa-001", "2021-rongcheng-001", "2021-taimeng-001"},  # 法治化营商环境
+    {"2021-minjin-001", "2021-qufu-001"},                                             # 基层干部
 ]
 
 
@@ -40,19 +48,25 @@ def theme_of(analysis, ident):
 
 
 @pytest.mark.parametrize("group", SAME_MATTER, ids=lambda g: "+".join(sorted(g)))
-def test_items_on_one_matter_share_a_theme(sample, group):
+def test_items_on_one_matter_share_a_matter(sample, group):
+    _, analysis = sample
+    found = {analysis.item(i).matter for i in group}
+    assert len(found) == 1 and None not in found, found
+
+
+@pytest.mark.parametrize("group", SAME_THEME, ids=lambda g: "+".join(sorted(g)))
+def test_items_on_one_subject_share_a_theme(sample, group):
     _, analysis = sample
     found = {theme_of(analysis, i) for i in group}
     assert len(found) == 1 and None not in found, found
 
 
-def test_different_matters_are_apart(sample):
+def test_different_subjects_and_matters_are_apart(sample):
     _, analysis = sample
-    seen = {}
-    for group in SAME_MATTER:
-        theme = theme_of(analysis, sorted(group)[0])
-        assert theme not in seen, f"{group} 与 {seen.get(theme)} 被归为一类"
-        seen[theme] = group
+    themes_seen = [theme_of(analysis, sorted(g)[0]) for g in SAME_THEME]
+    assert len(set(themes_seen)) == len(SAME_THEME)
+    matters_seen = [analysis.item(sorted(g)[0]).matter for g in SAME_MATTER]
+    assert len(set(matters_seen)) == len(SAME_MATTER)
     # an item on a matter of its own (校园足球) is in no theme
     assert theme_of(analysis, "2021-jiaoke-001") is None
 
@@ -78,10 +92,12 @@ def test_growth_is_against_the_previous_period_of_equal_length():
     period = Period(dt.date(2021, 3, 16), dt.date(2021, 4, 30))  # 46 days: previous is 1-29 Jan .. 15 Mar
     analysis = themes.analyse(campaign, period)
     assert analysis.previous == Period(dt.date(2021, 1, 29), dt.date(2021, 3, 15))
-    yellow = analysis.item("2021-binzhou-001")  # 18 Mar; its twin minge-001 is dated 25 Feb
+    # 黄河流域: binzhou-001 (18 Mar) and nongye-001 (19 Mar) in the period, minge-001 (25 Feb) before it
+    yellow = analysis.item("2021-binzhou-001")
     theme = next(t for t in analysis.themes if t.number == yellow.theme)
     assert analysis.item("2021-minge-001") is None
-    assert (theme.count, theme.previous, theme.growth) == (1, 1, 0.0)
+    assert {i.id for i in theme.items} == {"2021-binzhou-001", "2021-nongye-001"}
+    assert (theme.count, theme.previous, theme.growth) == (2, 1, 1.0)
 
 
 def test_related_items_leave_out_duplicates(tmp_path):
@@ -141,6 +157,8 @@ def test_draft_and_json(cli_run):
     for t in data["themes"]:
         assert t["count"] == len(t["items"]) and set(t["representatives"]) <= set(t["items"])
         assert all(by_item[i]["theme"] == t["number"] for i in t["items"])
+        assert all(len(m) >= 2 and set(m) <= set(t["items"]) and len({by_item[i]["matter"] for i in m}) == 1
+                   for m in t["matters"])
     assert by_item["2021-minjian-001"]["suggested_topic"]["topic"] == 2
     # the second run writes the same Markdown (deterministic)
     assert md.code == 0 and (folder / "综合分析.md").read_text(encoding="utf-8") == text

@@ -10,18 +10,18 @@ from jianyan.cli.common import DATE, Failure, load_with_registries
 from jianyan.cli.i18n import Choice, Command
 
 
-@click.command("themes", cls=Command)
+@click.command("themes", cls=Command,
+               short_help="综合分析：把一段时间的建言信息按所谈的方面归类，生成综合分析初稿（Markdown、Word）和数据。")
 @click.option("--from", "since", type=DATE, help="起始日期（含），默认从活动开始。")
 @click.option("--to", "until", type=DATE, help="截止日期（含），默认今天。要重复生成相同文件，请写明截止日期。")
 @click.option("--format", "fmt", type=Choice(["text", "md", "docx", "json"]), default="text", show_default=True,
               help="text 在屏幕上列出；md 生成 Markdown 和 HTML 初稿；docx 另生成 Word 初稿；json 输出数据。")
 @click.option("--related", "related", metavar="ID", help="只列出与这条信息相近（但不重复）的信息，供审核参考。")
 def themes_cmd(since: dt.date | None, until: dt.date | None, fmt: str, related: str | None) -> None:
-    """综合分析：把一段时间的建言信息按所谈的事项归类，列出每类的关键词、条数、报送单位和委员、
-    与上一个同样长度时段相比的增减、代表性信息，以及采用、批示、圈阅情况。
+    """综合分析：把一段时间的建言信息按所谈的方面归类，列出每个方面的关键词、条数、报送单位和委员、与上一个同样长度时段相比的增减、代表性信息，以及采用、批示、圈阅情况。
 
     \b
-    归类按标题和正文的关键词自动进行（离线，结果固定），初稿供研究室修改。
+    归类按标题和正文的关键词自动进行（离线，结果固定），同一方面中谈同一具体事项的另行标出；初稿供研究室修改。
     另给出每条信息“相近但不重复”的信息，和关键词更接近另一选题时的选题提示。
     示例：
       jianyan themes --from 2021-03-01 --to 2021-04-30 --format docx

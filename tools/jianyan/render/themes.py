@@ -42,7 +42,7 @@ def item_data(item: Item) -> dict[str, Any]:
         "id": sub.id, "title": sub.title, "unit": sub.unit, "unit_name": _unit(item),
         "members": list(item.state.members), "topic": sub.topic, "date": sub.date.isoformat(),
         "status": item.state.status, "adopted_in": item.state.issue.id if item.state.issue else None,
-        "instructions": item.instructions, "circled": item.circled, "theme": item.theme,
+        "instructions": item.instructions, "circled": item.circled, "theme": item.theme, "matter": item.matter,
         "related": [{"id": i, "similarity": s} for i, s in item.related],
         "suggested_topic": None,
     }
@@ -57,7 +57,8 @@ def theme_data(theme: Theme) -> dict[str, Any]:
             "units": theme.units, "members": theme.members,
             "topics": {str(k): v for k, v in theme.topics.items()},
             "representatives": [i.id for i in theme.representatives()],
-            "items": [i.id for i in theme.items], "adopted": theme.adopted,
+            "items": [i.id for i in theme.items], "matters": [[i.id for i in g] for g in theme.matters],
+            "adopted": theme.adopted,
             "instructed": theme.instructed, "circled": theme.circled}
 
 
@@ -75,7 +76,8 @@ def to_text(a: Analysis, period: str) -> str:
         lines.append(f"{t.number}. {'、'.join(t.keywords)}（{t.count} 条，{growth}；采用 {t.adopted}，"
                      f"批示 {t.instructed}，圈阅 {t.circled}）")
         for i in t.items:
-            lines.append(f"   {i.id} {i.state.sub.title}（{_unit(i)}）")
+            mark = f"  [事项{i.matter}]" if i.matter else ""
+            lines.append(f"   {i.id} {i.state.sub.title}（{_unit(i)}）{mark}")
     if a.others:
         lines.append("其他：" + "、".join(i.id for i in a.others))
     hints = [i for i in a.items if i.suggested]
@@ -117,6 +119,7 @@ def context(campaign: Campaign, a: Analysis) -> dict[str, Any]:
                        "growth": t.growth, "growth_text": _pct(t.growth), "adopted": t.adopted,
                        "instructed": t.instructed, "circled": t.circled,
                        "representatives": [item_ctx(i) for i in t.representatives()],
+                       "matters": [[item_ctx(i) for i in g] for g in t.matters if len(g) < t.count],
                        "entries": [item_ctx(i) for i in t.items]})
     suggestions = [{"id": i.id, "title": i.state.sub.title, "topic": i.state.sub.topic,
                     "suggested": i.suggested[0], "suggested_title": regs.topics[i.suggested[0]].title,

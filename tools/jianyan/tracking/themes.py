@@ -16,7 +16,8 @@ The algorithm, offline and deterministic (no model, no randomness):
 4. **Groups.** Average-linkage agglomerative clustering over that neighbour graph: the two groups with
    the highest mean similarity between their members are merged while it is at least THRESHOLD (pairs
    not in the graph count as 0). Ties go to the lower item positions, so the result never varies.
-   A group of two or more items is a theme; an item left alone is "其他".
+   A group of two or more items is a theme (方面); an item left alone is "其他". Stopping the same
+   merging earlier, at MATTER, splits each theme into the matters (事项) it holds: items on one matter.
 5. **Labels.** A theme's label is the heaviest terms of the sum of its members' vectors that at least
    two members share; its representative items are the members closest to that sum.
 
@@ -46,10 +47,11 @@ from jianyan.text.markdown import plain_text
 from jianyan.tracking.ledger import ItemState, Period, item_states
 
 TITLE_WEIGHT = 3
-MAX_TERMS = 40
-NEIGHBOURS = 12
-LINK_MIN = 0.05
-THRESHOLD = 0.10
+MAX_TERMS = 100
+NEIGHBOURS = 30
+LINK_MIN = 0.02
+THRESHOLD = 0.06   # a theme (方面): benchmarks/themes_accuracy.py measures other values
+MATTER = 0.10      # one matter (事项) within a theme
 COMMON_DF = 3
 RELATED_MIN = 0.08
 RELATED_MAX = 5
@@ -291,7 +293,8 @@ class Item:
     in_period: bool            # in the period analysed (else in the previous one)
     instructions: int = 0      # 批示 (directive or affirmative)
     circled: int = 0           # 圈阅
-    theme: int | None = None   # position of its theme in Analysis.themes
+    theme: int | None = None   # number of its theme (Analysis.themes)
+    matter: int | None = None  # number of its matter: items on the same matter share it (None: alone)
     related: list[tuple[str, float]] = field(default_factory=list)
     suggested: tuple[int, list[str]] | None = None
 
@@ -309,6 +312,7 @@ class Theme:
     units: list[str]         # unit names, by items then name
     members: list[str]       # members (persons) among the submitters
     topics: dict[int, int]   # filed topic → items
+    matters: list[list[Item]] = field(default_factory=list)  # groups of 2+ items on one matter, in the period
 
     @property
     def count(self) -> int:
@@ -383,6 +387,7 @@ def analyse(campaign: Campaign, period: Period, threshold: float = THRESHOLD) ->
     vec = vectorise(counts)
     edges = neighbour_graph(vec)
     labels = average_linkage(len(items), edges, threshold)
+    fine = average_linkage(len(items), edges, max(MATTER, threshold))
     groups: dict[int, list[int]] = {}
     for pos, lab in enumerate(labels):
         groups.setdefault(lab, []).append(pos)
@@ -400,10 +405,21 @@ def analyse(campaign: Campaign, period: Period, threshold: float = THRESHOLD) ->
                             sorted(people, key=lambda m: (-people[m], m)),
                             dict(sorted(Counter(items[p].state.sub.topic for p in current).items()))))
     themes.sort(key=lambda t: (-t.count, -t.previous, t.items[0].id))
+    position = {id(item): p for p, item in enumerate(items)}
+    matter = 0
     for n, theme in enumerate(themes, 1):
         theme.number = n
         for item in theme.items:
             item.theme = n
+        by_fine: dict[int, list[Item]] = {}
+        for item in theme.items:
+            by_fine.setdefault(fine[position[id(item)]], []).append(item)
+        for group in by_fine.values():
+            if len(group) >= 2:
+                matter += 1
+                theme.matters.append(group)
+                for item in group:
+                    item.matter = matter
     _relate(items, vec, edges, regs.settings.dup.similarity_warning)
     min_keywords = regs.settings.quality.topic_min_keywords
     for item in items:
