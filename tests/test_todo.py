@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, copy_campaign
+from conftest import copy_campaign
+from helpers.workdays import Days
 
 DAY = dt.date(2021, 6, 10)
 
@@ -24,34 +25,6 @@ def _yaml(path: Path):
 
 def _front(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n", 2)[1])
-
-
-def _days(text) -> list[dt.date]:
-    parts = [dt.date.fromisoformat(p.strip()) for p in str(text).split("至")]
-    first, last = parts[0], parts[-1]
-    return [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
-
-
-class Days:
-    """Working days counted one day at a time from schema/calendar.yaml."""
-
-    def __init__(self, root: Path) -> None:
-        years = _yaml(root / "schema/calendar.yaml")["years"]
-        self.off = {d for y in years.values() for span in (y.get("holidays") or {}).values() for d in _days(span)}
-        self.on = {dt.date.fromisoformat(str(d)) for y in years.values() for d in (y.get("workdays") or [])}
-
-    def working(self, day: dt.date) -> bool:
-        return day in self.on or (day.weekday() < 5 and day not in self.off)
-
-    def between(self, start: dt.date, end: dt.date) -> int:
-        return sum(1 for k in range(1, (end - start).days + 1) if self.working(start + dt.timedelta(days=k)))
-
-    def add(self, start: dt.date, n: int) -> dt.date:
-        day = start
-        while n:
-            day += dt.timedelta(days=1)
-            n -= self.working(day)
-        return day
 
 
 def expected(root: Path, day: dt.date) -> dict[str, list[tuple]]:

@@ -18,11 +18,11 @@ from jianyan.errors import JianyanError
 from jianyan.render.charts import Bar, Chart, svg
 from jianyan.render.docmd import number_figures, to_docx, to_html
 from jianyan.fsutil import write_atomic
-from jianyan.tracking.ledger import (ItemState, Period, counts_row, handling_note, item_states, percent_text, units_table,
-                                     zh_date)
+from jianyan.tracking.ledger import (UNIT_WORDS, ItemState, Period, counts_row, handling_note, instruction_counts,
+                                     item_states, overdue_days, percent_text, units_table, zh_date)
 from jianyan.campaign.model import KINDS, UNIT_KINDS
 from jianyan.campaign.steps import ISSUE_FROZEN, SUBMISSION_STATUSES
-from jianyan.tracking import quotas
+from jianyan.tracking import quotas, turnaround
 from jianyan.render.env import TemplateFailure, cn_number, environment, render
 from jianyan.tracking.series import series, series_index
 from jianyan.campaign.load import Campaign
@@ -261,9 +261,9 @@ def letter_context(campaign: Campaign, period: Period, states: list[ItemState], 
         "is_member": bool(member), "unit_kind": unit.kind if unit else "committee",
         "period": period.label(), "since": zh_date(period.since) if period.since else "",
         "until": zh_date(day), "date": zh_date(day),
+        # 批示 and 圈阅 apart: instructed/instructions count 批示 only, circled_items/circled count 圈阅
         "counts": {"received": len(items), "adopted": len(groups["adopted"]),
-                   "instructed": sum(1 for i in groups["adopted"] if i["instructions"]),
-                   "instructions": sum(len(i["instructions"]) for i in groups["adopted"]),
+                   **instruction_counts(i["instructions"] for i in groups["adopted"]),
                    "handled": sum(1 for i in groups["adopted"] for h in i["handling"] if h["done"]),
                    "handling": sum(len(i["handling"]) for i in groups["adopted"])},
         "items": items, **groups,
@@ -340,8 +340,10 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
             tasks.append({**_handling(h, day, s.record), "item": s.sub.title, "item_id": s.sub.id,
                           "unit": s.unit.name if s.unit else s.sub.unit, "deadline_date": h.deadline})
     overdue = [t for t in tasks if t["overdue"]]
+    word = UNIT_WORDS[regs.settings.deadline("handling")[1]]
     for t in overdue:
-        t["days"] = (day - t["deadline_date"]).days
+        t["days"] = overdue_days(campaign, t["deadline_date"], day)  # working days when the settings say so
+        t["days_text"] = f"{t['days']}{word.strip()}"
     received = len(states)
     adopted = sum(1 for s in states if s.adopted)
     all_states = item_states(campaign, day)
@@ -353,6 +355,10 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
               for chain in series(campaign.valid_submissions)]
     chains = [c for c in chains if len(c) > 1]
     leaders = Counter(f"{i['leader']}{i['title']}" for i in instructions)
+    by_item: dict[str, list[dict]] = {}
+    for i in instructions:
+        by_item.setdefault(i["item_id"], []).append(i)
+    given = instruction_counts(by_item.values())  # 批示 and 圈阅 apart
     charts = {
         "topics": Chart("topics", "图1 各重点选题信息报送和采用情况",
                         [Bar(t["short"], t["received"], t["adopted"], f"{t['received']} / {t['adopted']}")
@@ -366,9 +372,15 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
                                    [Bar(t["department"], 100, t["percent"],
                                         f"{t['percent']}%{'（逾期）' if t['overdue'] else ''} {t['unit']}") for t in tasks],
                                    scale=100, legend=("已完成", "未完成"))
+    timing = _turnaround(campaign, period)
+    if timing["measures"]:
+        charts["turnaround"] = Chart("turnaround", "图3 各环节办理时效（工作日）",
+                                     [Bar(m["label"], m["p90"], m["median"],
+                                          f"中位数{m['median']}、90%分位{m['p90']}（{m['count']}件）")
+                                      for m in timing["measures"]], legend=("中位数", "90%分位"), unit="个工作日")
     ctx = {
         **campaign_context(campaign),
-        "kind": "circular", "title": f"{regs.settings.campaign}活动工作通报",
+        "kind": "circular", "turnaround": timing, "title": f"{regs.settings.campaign}活动工作通报",
         "number": number, "units_text": unit_groups(campaign),
         "period": period.label(), "date": zh_date(day), "since": zh_date(period.since) if period.since else "",
         "until": zh_date(day),
@@ -377,7 +389,8 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
                    for i in issues],
         "totals": {"issues": len(issues), "dispatched": sum(1 for i in issues if i.status == "dispatched"),
                    "received": received, "adopted": adopted, "rate": percent_text(adopted, received),
-                   "instructions": len(instructions), "instructed_items": len({i["item_id"] for i in instructions}),
+                   "instructions": given["instructions"], "instructed_items": given["instructed"],
+                   "circled": given["circled"], "circled_items": given["circled_items"],
                    "leaders": len(leaders), "tasks": len(tasks),
                    "done": sum(1 for t in tasks if t["done"]), "in_progress": sum(1 for t in tasks if not t["done"]),
                    "overdue": len(overdue), "units": len([r for r in unit_rows]),
@@ -389,6 +402,25 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
         "quotas_done": sum(1 for q in quota_rows if q["done"]), "upward": upward, "series": chains,
     }
     return ctx, charts
+
+
+def _turnaround(campaign: Campaign, period: Period) -> dict[str, Any]:
+    """Turnaround of the steps ended in the period, from the git log (tracking/turnaround.py): the measures
+    with cases, the units' and the reviewers' rows; empty when the history has none."""
+    data = turnaround.summary(campaign, period.until, period.since)
+    measures = [dict(m, key=k, within_text=percent_text(round(m["within"] * m["count"]), m["count"])
+                     if m["within"] is not None else "")
+                for k, m in data["measures"].items() if m["count"]]
+    units: dict[str, dict[str, Any]] = {}
+    for m in measures:
+        for code, row in m["by_unit"].items():
+            units.setdefault(code, {"name": row["name"], "cells": {}})["cells"][m["key"]] = row
+    order = list(campaign.registries.units)
+    review = data["measures"]["submit_to_review"]
+    return {"measures": measures,
+            "units": [units[c] for c in sorted(units, key=lambda c: order.index(c) if c in order else len(order))],
+            "reviewers": [{"name": name, **row} for name, row in review["by_reviewer"].items()],
+            "review_target": review["target"]}
 
 
 def _source(campaign: Campaign, sub) -> str:

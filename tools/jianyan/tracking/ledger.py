@@ -17,7 +17,7 @@ from jianyan.campaign.model import KINDS, UNIT_KINDS, Issue, Submission, Unit
 from jianyan.campaign.load import Campaign
 from jianyan.campaign.steps import REVIEWED, SUBMISSION_STATUSES
 from jianyan.campaign.members import Credit, MemberIndex, member_index
-from jianyan.tracking import quotas
+from jianyan.tracking import quotas, turnaround
 from jianyan.tracking.feedback import (HANDLING_ROLES, HANDLING_STATES, INSTRUCTION_KINDS, FeedbackRecord, Forwarding, Handling,
                        Instruction, dispatch_date, is_done, is_overdue, latest_progress, percent_on,
                        state_label, tracking_of)
@@ -279,6 +279,8 @@ def stats(campaign: Campaign, until: dt.date, since: dt.date | None = None) -> d
                      "unit": regs.settings.deadline("handling")[1] if regs else "calendar", "tasks": timed,
                      "overdue_items": [t for t in timed if t["overdue"]]},
         "review": review_waits(campaign, states, until) if regs else {},
+        # working days between status changes, dated by the git log (tracking/turnaround.py)
+        "turnaround": turnaround.summary(campaign, until, since) if regs else {},
         "upward": {"forwarded": sum(1 for s in states if s.forwarded),
                    "adopted": sum(1 for s in states if s.upward_adopted),
                    "items": {s.sub.id: [{"to": f.to, "date": f.date.isoformat(),
@@ -359,6 +361,7 @@ def stats_text(campaign: Campaign, data: dict) -> str:
         lines += ["", f"等待研究室审核 {len(review['waiting'])} 条（截至当日{limit}）："]
         lines += _table([(w["id"], f"自 {w['since']}", f"{w['days']} {rword}", "超过时限" if w["over"] else "")
                          for w in review["waiting"]])
+    lines += turnaround.summary_text(data["turnaround"]) if data.get("turnaround") else []
     if data["ranking"]:
         lines += ["", "单位排名（得分；计分办法见 docs/records-and-quotas.md）："]
         lines += _table([(f"{r['rank']:>2}. {r['name']}", f"{quotas.number_text(r['score'])} 分") for r in data["ranking"]])
