@@ -33,6 +33,7 @@ test: $(STAMP)  ## 运行全部测试（含端到端测试，多进程并行）�
 bench: $(STAMP)  ## 性能基准，结果写入 build/bench/results.json
 	$(BIN)/python -c "import datasketch, snownlp" 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.bench
+	$(BIN)/python -m benchmarks.themes_accuracy  # 主题归类：准确度和 1 万条的用时，写入 build/bench/themes.json
 
 site: $(STAMP)  ## 生成公开网站（build/site/，可直接打开 index.html）
 	$(BIN)/jianyan site

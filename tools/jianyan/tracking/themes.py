@@ -139,8 +139,8 @@ def vectorise(counts: list[Counter]) -> Vectors:
 
 # --- neighbours and groups ---------------------------------------------------------------
 
-def similarities(vec: Vectors, i: int, postings) -> tuple[np.ndarray, np.ndarray]:
-    """(items, cosine) of every other item sharing a term with item ``i``."""
+def similarities(vec: Vectors, i: int, postings) -> np.ndarray:
+    """Cosine of item ``i`` with every item (0 where no term is shared, and for ``i`` itself)."""
     docs_of, w_of = postings
     parts_d, parts_w = [], []
     for t, w in zip(vec.idx[i].tolist(), vec.w[i].tolist()):
@@ -149,13 +149,10 @@ def similarities(vec: Vectors, i: int, postings) -> tuple[np.ndarray, np.ndarray
             parts_d.append(d)
             parts_w.append(w_of[t] * w)
     if not parts_d:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    d = np.concatenate(parts_d)
-    w = np.concatenate(parts_w)
-    u, inv = np.unique(d, return_inverse=True)
-    s = np.bincount(inv, weights=w, minlength=len(u))
-    keep = u != i
-    return u[keep], s[keep]
+        return np.zeros(len(vec))
+    s = np.bincount(np.concatenate(parts_d), weights=np.concatenate(parts_w), minlength=len(vec))
+    s[i] = 0.0
+    return s
 
 
 def build_postings(vec: Vectors, df_cap: int | None = None):
@@ -185,9 +182,9 @@ def neighbour_graph(vec: Vectors, k: int = NEIGHBOURS, link_min: float = LINK_MI
     postings = build_postings(vec, max(50, n // 20))
     edges: dict[tuple[int, int], float] = {}
     for i in range(n):
-        d, s = similarities(vec, i, postings)
-        ok = s >= link_min
-        d, s = d[ok], s[ok]
+        sims = similarities(vec, i, postings)
+        d = np.flatnonzero(sims >= link_min)
+        s = sims[d]
         if len(d) > k:
             top = np.lexsort((d, -s))[:k]
             d, s = d[top], s[top]
