@@ -92,8 +92,9 @@ def test_docx_masthead_red_rule_and_banji(built):
     assert re.search(r'<w:bottom w:val="single" w:sz="12" w:space="\d+" w:color="E60000"/>', doc)  # red rule
     for line in ("报：省委、省人大常委会、省政府、省政协领导同志", "送：", "发：", "省政协研究室", "2021年3月30日印发"):
         assert line in text, line
-    table = re.search(r"<w:tbl>.*?</w:tbl>", doc, re.S).group(0)
-    assert 'w:tblpYSpec="bottom"' in table  # 版记 at the foot of the last page
+    box = re.search(r"<wp:anchor .*?</wp:anchor>", doc, re.S).group(0)  # 版记 at the foot of the last page:
+    assert '<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align>' in box  # a text box anchored there
+    table = re.search(r"<w:tbl>.*?</w:tbl>", box, re.S).group(0)
     assert 'w:sz="8"' in table and 'w:sz="4"' in table  # 0.35 mm outer rules, thinner inner ones
     assert '<w:sz w:val="28"/>' in table  # 4号
 

@@ -49,10 +49,12 @@ _RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
 _RPR_AFTER_SPACING = ("w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect",
                       "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang",
                       *_RPR_AFTER_LANG)
-# Character spacing −0.25 pt (in twentieths of a point). Word fits 28 characters a line through the
+# Character spacing −0.3 pt (in twentieths of a point). Word fits 28 characters a line through the
 # grid anyway; LibreOffice (7.x) cannot compress a character grid and gives a 16 pt glyph in a 15.8 pt
-# cell two cells (14 characters a line), so the glyphs are made to fit the cell instead.
-CHAR_TIGHTEN = -5
+# cell two cells (14 characters a line), so the glyphs are made to fit the cell instead. At −0.25 pt
+# 28 characters fill the 156 mm to within a hair, and LibreOffice 7.4 then loses a “。” that falls at
+# the end of a full line (issue 20, 2021-005 “用于社区产业。”); at −0.3 pt it wraps correctly.
+CHAR_TIGHTEN = -6
 _PPR_AFTER_PBDR = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
                    "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd",
                    "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
@@ -383,8 +385,7 @@ def _cell_borders(tc, top: int | None, bottom: int | None) -> None:
 
 
 def _table_props(tbl) -> None:
-    """Full width, no side borders, floating at the foot of the text area (Word; LibreOffice 7.x
-    keeps it in the text flow, right after the last paragraph)."""
+    """Full width, no side borders (the text box around it puts it at the foot of the page)."""
     tblpr = tbl.tblPr
     for child in list(tblpr):
         tblpr.remove(child)
@@ -395,9 +396,6 @@ def _table_props(tbl) -> None:
             el.set(qn(f"w:{k}"), v)
         tblpr.append(el)
 
-    add("tblpPr", leftFromText="0", rightFromText="0", topFromText="0", bottomFromText="0",
-        vertAnchor="margin", horzAnchor="margin", tblpXSpec="center", tblpYSpec="bottom")
-    add("tblOverlap", val="never")
     add("tblW", w=str(TEXT_W), type="dxa")
     add("jc", val="center")
     add("tblLayout", type="fixed")
@@ -412,10 +410,43 @@ def _table_props(tbl) -> None:
         col.set(qn("w:w"), str(TEXT_W))
 
 
+EMU_PER_TWIP = 635
+_BOX = (
+    '<w:r {ns}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+    '<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="251659264" behindDoc="0" '
+    'locked="1" layoutInCell="1" allowOverlap="0"><wp:simplePos x="0" y="0"/>'
+    '<wp:positionH relativeFrom="margin"><wp:align>center</wp:align></wp:positionH>'
+    '<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>'
+    '<wp:extent cx="{cx}" cy="{cy}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/>'
+    '<wp:docPr id="1" name="版记"/><wp:cNvGraphicFramePr/>'
+    '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+    '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+    '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr>'
+    '<wps:txbx><w:txbxContent/></wps:txbx>'
+    '<wps:bodyPr rot="0" vert="horz" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0" anchor="b" anchorCtr="0">'
+    '<a:noAutofit/></wps:bodyPr></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing>'
+    '</mc:Choice></mc:AlternateContent></w:r>')
+_BOX_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+           'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+           'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+           'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+           'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"')
+
+
+def _banji_lines(text: str, first_indent: int) -> int:
+    """Lines a 版记 row takes: 4号 characters in the text width less the indents (wrapped under the label)."""
+    from jianyan.text.titles import width  # lazy: only to size the 版记's box
+    per = (TEXT_W / 20 / SIZE_4) - first_indent - 1
+    return max(1, -(-int(width(text) + 0.999) // int(per)))
+
+
 def _banji(doc, ctx: dict[str, Any]) -> None:
     """The 版记: one full-width column; rules above (0.35 mm), between the lines (0.25 mm) and
     below (0.35 mm); 报/送/发 lines in 4号 仿宋, one character in from each side; then the
-    compiling unit and the date of issue."""
+    compiling unit and the date of issue. The table sits in a text box anchored to the foot of the
+    text area (wrap top and bottom): Word and LibreOffice both put it at the bottom of the last page,
+    where a floating table (w:tblpPr) stays in LibreOffice's text flow right after the last paragraph."""
+    from docx.oxml import parse_xml  # lazy: only the 版记 needs raw DrawingML
     rows = [f"{r['label']}：{r['text']}" for r in ctx["recipients"]]
     if not rows:
         return
@@ -423,6 +454,7 @@ def _banji(doc, ctx: dict[str, Any]) -> None:
     table = doc.add_table(rows=len(texts), cols=1)
     _table_props(table._tbl)
     last = len(texts) - 1
+    lines = 0
     for i, (row, text) in enumerate(zip(table.rows, texts)):
         cell = row.cells[0]
         cell.width = Twips(TEXT_W)
@@ -434,11 +466,21 @@ def _banji(doc, ctx: dict[str, Any]) -> None:
         if i == last:
             _indent_chars(ppr, left=1, right=1, size=SIZE_4)
             _right_tab(p, TEXT_W - 280)
+            lines += 1
         else:
             _indent_chars(ppr, left=3, hanging=2, right=1, size=SIZE_4)
+            lines += _banji_lines(text, 3)
         _run(p, text, "fang", SIZE_4)
-    tail = doc.add_paragraph()  # a document must not end with a table
-    _exact_lines(tail, 1)
+    tbl = table._tbl
+    tbl.getparent().remove(tbl)
+    height = lines * 28 * 20 + len(texts) * 80 + 120  # twips: the lines, cell margins, rules
+    anchor = doc.add_paragraph()
+    _exact_lines(anchor, 1)
+    run = parse_xml(_BOX.format(ns=_BOX_NS, cx=TEXT_W * EMU_PER_TWIP, cy=height * EMU_PER_TWIP))
+    anchor._p.append(run)
+    content = run.find(".//" + qn("w:txbxContent"))
+    content.append(tbl)
+    content.append(OxmlElement("w:p"))  # a text box's content ends with a paragraph
 
 
 def build_docx(ctx: dict[str, Any]) -> bytes:
