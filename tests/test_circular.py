@@ -55,7 +55,13 @@ def test_circular_totals_match_the_sample(built):
     rate = f"{len(want['adopted']) / len(want['received']) * 100:.1f}%"
     assert f"共编发《为七个求突破建言专刊》{len(want['published'])}期" in md
     assert f"共收到建言信息{len(want['received'])}条，采用{len(want['adopted'])}条，采用率{rate}" in md
-    assert f"作出批示{len(want['instructions'])}件次" in md
+    written = [i for i in want["instructions"] if i.get("kind", "directive") != "circled"]
+    circled = [i for i in want["instructions"] if i.get("kind") == "circled"]
+    assert circled  # 圈阅 is counted apart, never as a 批示 (issue 21)
+    assert f"作出批示{len(written)}件次" in md and f"圈阅{len(circled)}件次" in md
+    # The one task open past its deadline on 15 June (省发展改革委, deadline 31 May), in working days:
+    # June 1–4 (4), 7–11 (5), [Mon 14 端午], 15 (1) = 10
+    assert "（时限2021年5月31日，已逾期10个工作日" in md
     assert (f"办理事项{len(want['tasks'])}项，已办结{len(want['done'])}项，正在办理"
             f"{len(want['tasks']) - len(want['done'])}项") in md
     assert f"超过办理时限尚未办结{len(want['overdue'])}项" in md

@@ -36,14 +36,16 @@ def expected(root: Path) -> dict[str, dict]:
     for m in members:
         mine = [i for i in items if m["name"] in authors(i) and i["status"] != "draft" and i["date"].startswith(YEAR)]
         adopted = [i for i in mine if i["status"] == "adopted" and issues[i["adopted_in"]]["date"] <= END]
-        instr = sum(len([x for x in records.get(i["id"], {}).get("instructions", []) if x["date"] <= END])
-                    for i in adopted if issues[i["adopted_in"]]["status"] == "dispatched")
+        given = [x for i in adopted if issues[i["adopted_in"]]["status"] == "dispatched"
+                 for x in records.get(i["id"], {}).get("instructions", []) if x["date"] <= END]
+        instr = sum(1 for x in given if x.get("kind") != "circled")  # 批示 only: 圈阅 is counted apart
+        circled = sum(1 for x in given if x.get("kind") == "circled")
         fwd = [i for i in mine if any(f["date"] <= END for f in records.get(i["id"], {}).get("forwarded", []))]
         up = [i for i in mine if any(f.get("adopted") == "true" and f["adopted_date"] <= END
                                      for f in records.get(i["id"], {}).get("forwarded", []))]
         out[m["name"]] = {"member": m, "items": mine, "total": len(mine),
                           "joint": sum(1 for i in mine if len(authors(i)) > 1), "adopted": len(adopted),
-                          "instructions": instr, "forwarded": len(fwd), "upward_adopted": len(up)}
+                          "instructions": instr, "circled": circled, "forwarded": len(fwd), "upward_adopted": len(up)}
     return out
 
 
@@ -67,7 +69,7 @@ def test_every_member_gets_a_record_and_the_summary_counts_match(built):
     for name, w in want.items():
         r = rows[name]
         assert r[2] == w["member"]["sector"]
-        assert [int(x) for x in r[4:10]] == [w["total"], w["joint"], w["adopted"], w["instructions"],
+        assert [int(x) for x in r[4:11]] == [w["total"], w["joint"], w["adopted"], w["instructions"], w["circled"],
                                              w["forwarded"], w["upward_adopted"]], name
     assert f"共有{sum(1 for w in want.values() if w['total'])}位委员" in summary
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
-from jianyan.tracking.ledger import ItemState, item_states, zh_date
+from jianyan.tracking.ledger import ItemState, instruction_counts, item_states, zh_date
 from jianyan.campaign.members import member_index, normalise
 from jianyan.campaign.model import Member
 from jianyan.render.env import cn_number
@@ -120,8 +120,7 @@ def record_context(campaign: Campaign, who: Who, year: int, day: dt.date,
         "until": zh_date(day), "date": zh_date(day),
         "counts": {"total": len(mine), "alone": sum(1 for i in mine if not i["joint"]),
                    "joint": sum(1 for i in mine if i["joint"]), "adopted": len(adopted),
-                   "instructions": sum(len(i["instructions"]) for i in adopted),
-                   "instructed": sum(1 for i in adopted if i["instructions"]),
+                   **instruction_counts(i["instructions"] for i in adopted),  # 批示 and 圈阅 apart
                    "forwarded": len(forwarded), "upward_adopted": sum(1 for i in mine if i["upward_adopted"]),
                    "urgent": sum(1 for i in mine if i["urgent"]),
                    "pending": sum(1 for i in mine if i["status"] in ("submitted", "accepted")),
@@ -134,7 +133,8 @@ def record_context(campaign: Campaign, who: Who, year: int, day: dt.date,
 
 def _summary_context(campaign: Campaign, year: int, day: dt.date, records: list[dict]) -> dict[str, Any]:
     rows = [{"name": r["member"], "sector": r["sector"], "committee": r["committee"], **r["counts"]} for r in records]
-    total = {k: sum(r[k] for r in rows) for k in ("total", "adopted", "instructions", "forwarded", "upward_adopted")}
+    total = {k: sum(r[k] for r in rows)
+             for k in ("total", "adopted", "instructions", "circled", "forwarded", "upward_adopted")}
     return {**campaign_context(campaign),
             "kind": "record", "title": f"{year}年度委员建言信息履职情况汇总", "year": year,
             "until": zh_date(day), "date": zh_date(day), "rows": rows, "total": total,
