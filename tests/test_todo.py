@@ -1,7 +1,7 @@
 """jianyan todo: what waits on whom, in working days; text, Markdown, JSON and the .ics calendar.
 
-The lists of three roles (研究室, 研究室主任, 办公厅秘书处) are computed again here from the files with
-plain YAML and a day-by-day count of working days, without the tool's code."""
+The lists of the roles (研究室, 研究室主任, 秘书长, 办公厅秘书处) are computed again here from the files with
+plain YAML and a day-by-day count of working days (helpers/workdays.py), without the tool's code."""
 from __future__ import annotations
 
 import datetime as dt
@@ -35,7 +35,7 @@ def expected(root: Path, day: dt.date) -> dict[str, list[tuple]]:
     committees = {u["code"] for u in _yaml(root / "schema/units.yaml")["units"] if u["kind"] == "committee"}
     issues = {_front(p)["id"]: _front(p) for p in sorted((root / "issues").rglob("*.md"))}
     subs = {_front(p)["id"]: _front(p) for p in sorted((root / "submissions").rglob("*.md"))}
-    out: dict[str, list[tuple]] = {"research_office": [], "director": [], "secretariat": []}
+    out: dict[str, list[tuple]] = {"research_office": [], "director": [], "secretariat": [], "secretary_general": []}
 
     def task(role, kind, ref, since, deadline=None):
         out[role].append((kind, ref, since, days.between(since, day), deadline))
@@ -58,10 +58,13 @@ def expected(root: Path, day: dt.date) -> dict[str, list[tuple]]:
         elif status == "accepted":
             task("research_office", "compile", sid, review["date"])
     for iid, i in issues.items():
-        if i["date"] > day:
+        steps = [i.get(k) for k in ("review", "signoff", "dispatch")]
+        if i["date"] > day and not any(st and st["date"] <= day for st in steps):
             continue
         if not i.get("review") or i["review"]["date"] > day:
-            task("director", "issue_review", iid, i["date"])
+            task("director", "issue_review", iid, min(i["date"], day))
+        elif not i.get("signoff") or i["signoff"]["date"] > day:
+            task("secretary_general", "issue_signoff", iid, i["review"]["date"])
         elif i.get("signoff") and i["signoff"]["date"] <= day and (not i.get("dispatch") or i["dispatch"]["date"] > day):
             task("secretariat", "issue_dispatch", iid, i["signoff"]["date"])
     for path in sorted((root / "feedback").rglob("*.yaml")):
@@ -101,8 +104,9 @@ def todo_json(cli, root: Path, *args: str) -> dict:
     return json.loads(res.out)
 
 
-@pytest.mark.parametrize("day", [DAY, dt.date(2021, 7, 31), dt.date(2021, 4, 21)])
-@pytest.mark.parametrize("role,who", [("research_office", "研究室"), ("director", "李某某"), ("secretariat", "zhoum")])
+@pytest.mark.parametrize("day", [DAY, dt.date(2021, 4, 21), dt.date(2021, 3, 22)])
+@pytest.mark.parametrize("role,who", [("research_office", "研究室"), ("director", "李某某"), ("secretariat", "zhoum"),
+                                      ("secretary_general", "秘书长")])
 def test_three_roles_lists_match_the_files(cli, sample, role, who, day):
     data = todo_json(cli, sample, "--for", who, "--as-of", day.isoformat())
     assert [g["key"] for g in data["groups"]] in ([f"role:{role}"], [])

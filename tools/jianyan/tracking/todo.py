@@ -160,7 +160,7 @@ def _limit(campaign: Campaign, name: str, since: dt.date) -> tuple[dt.date | Non
 
 def _issue_open_step(issue: Issue, day: dt.date):
     """(the next step, since when) of an issue on ``day``; None when dispatched by then."""
-    since = issue.date
+    since = min(issue.date, day)
     for step in ISSUE_STEPS:
         record = getattr(issue, step.key)
         if record is None or record.date > day:
@@ -228,8 +228,9 @@ def todo(campaign: Campaign, day: dt.date, within: int = NEAR_DAYS) -> list[Grou
     urgent_items = {s.sub.id for s in states if s.sub.urgent}
     for doc in sorted((d for d in campaign.issues if d.model), key=lambda d: d.model.id):
         issue = doc.model
-        if issue.date > day:
-            continue
+        recorded = [getattr(issue, step.key) for step in ISSUE_STEPS]
+        if issue.date > day and not any(r is not None and r.date <= day for r in recorded):
+            continue  # neither dated nor worked on by the day
         open_step = _issue_open_step(issue, day)
         if open_step is None:
             continue
@@ -268,7 +269,7 @@ def _tracking_tasks(campaign: Campaign, clock: Clock, s: ItemState, within: int,
     for due in handling_due(campaign, day, [s]):
         h = due.handling
         done_before = follow_ups(record, h.department, day)
-        detail = f"{h.department}（进度 {percent_on(h, day)}%）"
+        detail = f"{h.department}，进度 {percent_on(h, day)}%"
         group(f"department:{h.department}").tasks.append(
             clock.task("handling", sub.id, sub.title, path, h.assigned, due.unit, due.deadline,
                        detail=f"进度 {percent_on(h, day)}%"))
