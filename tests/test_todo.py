@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,18 @@ def test_ics_text_values_are_escaped_and_folded_between_characters():
     folded = fold(line)
     assert folded.endswith(b"\r\n") and all(len(p) <= 75 for p in folded.split(b"\r\n"))
     assert folded.decode("utf-8").replace("\r\n ", "").rstrip("\r\n") == line
+
+
+def test_ics_uid_is_the_same_task_on_another_day(cli, sample, tmp_path):
+    """A calendar imported again updates its events: a task keeps its UID while its progress and
+    follow-ups change (2021-06-01: not yet followed up; 2021-06-10: phoned on 2021-06-02)."""
+    events = {}
+    for day in ("2021-06-01", "2021-06-10"):
+        out = tmp_path / f"{day}.ics"
+        assert cli(sample, "todo", "--for", "办公厅秘书处", "--as-of", day, "--ics", str(out)).code == 0
+        text = "\n".join(_unfold(out.read_bytes()))
+        events[day] = [e for e in text.split("BEGIN:VEVENT")[1:] if "2021-jingji-001" in e]
+    (before,), (after,) = events["2021-06-01"], events["2021-06-10"]
+    uid = re.compile(r"^UID:.*$", re.M)
+    assert uid.search(before).group() == uid.search(after).group()
+    assert "电话催办" in after and "电话催办" not in before

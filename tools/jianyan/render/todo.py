@@ -110,7 +110,7 @@ def fold(line: str) -> bytes:
 
 
 def _uid(g: Group, t: Task, domain: str) -> str:
-    digest = hashlib.sha256(f"{g.key}|{t.kind}|{t.ref}|{t.detail.split('（')[0]}".encode("utf-8")).hexdigest()[:20]
+    digest = hashlib.sha256(f"{g.key}|{t.kind}|{t.ref}|{t.subject}".encode("utf-8")).hexdigest()[:20]
     return f"{t.kind}-{t.ref}-{digest}@{domain}"
 
 

@@ -59,6 +59,7 @@ class Task:
     deadline: dt.date | None = None
     left: int | None = None
     detail: str = ""  # e.g. the department, the handling's progress
+    subject: str = ""  # what the step is about besides ``ref`` (a department): with it, the same task every day
 
     @property
     def label(self) -> str:
@@ -113,9 +114,9 @@ class Clock:
         return -self.calendar.between(deadline, self.day, unit)
 
     def task(self, kind: str, ref: str, title: str, path: str, since: dt.date, unit: str = "working",
-             deadline: dt.date | None = None, detail: str = "") -> Task:
+             deadline: dt.date | None = None, detail: str = "", subject: str = "") -> Task:
         return Task(kind, ref, title, path, since, self.waited(since, unit), unit, deadline,
-                    self.left(deadline, unit) if deadline else None, detail)
+                    self.left(deadline, unit) if deadline else None, detail, subject)
 
 
 def handling_deadline(campaign: Campaign, h: Handling) -> tuple[dt.date | None, str]:
@@ -265,20 +266,22 @@ def _tracking_tasks(campaign: Campaign, clock: Clock, s: ItemState, within: int,
         missing = [d for d in i.departments if d not in assigned]
         if missing:
             group("role:secretariat").tasks.append(
-                clock.task("assign", sub.id, sub.title, path, i.date, detail="、".join(missing)))
+                clock.task("assign", sub.id, sub.title, path, i.date, detail="、".join(missing),
+                           subject=str(s.instructions.index(i) + 1)))
     for due in handling_due(campaign, day, [s]):
         h = due.handling
         done_before = follow_ups(record, h.department, day)
         detail = f"{h.department}，进度 {percent_on(h, day)}%"
         group(f"department:{h.department}").tasks.append(
             clock.task("handling", sub.id, sub.title, path, h.assigned, due.unit, due.deadline,
-                       detail=f"进度 {percent_on(h, day)}%"))
+                       detail=f"进度 {percent_on(h, day)}%", subject=h.department))
         if due.left is not None and due.left <= within:
             if done_before:
                 last = done_before[-1]
                 detail += f"；已于 {last.date} {last.kind_label}"
             group("role:secretariat").tasks.append(
-                clock.task("follow_up", sub.id, sub.title, path, h.assigned, due.unit, due.deadline, detail=detail))
+                clock.task("follow_up", sub.id, sub.title, path, h.assigned, due.unit, due.deadline, detail=detail,
+                           subject=h.department))
     tasks = list(s.handling)
     if tasks and all(is_done(h, day) for h in tasks):
         closed = max(h.closed for h in tasks)
@@ -286,7 +289,8 @@ def _tracking_tasks(campaign: Campaign, clock: Clock, s: ItemState, within: int,
         if sent is None or sent > day or sent < closed:
             deadline, unit = _limit(campaign, "feedback", closed)
             group("role:research_office").tasks.append(
-                clock.task("feedback", sub.id, sub.title, path, closed, unit, deadline, detail=s.unit.name if s.unit else sub.unit))
+                clock.task("feedback", sub.id, sub.title, path, closed, unit, deadline,
+                           detail=s.unit.name if s.unit else sub.unit))
 
 
 # --- choosing whose list ----------------------------------------------------------------
