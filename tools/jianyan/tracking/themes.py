@@ -84,6 +84,7 @@ def general_idf() -> tuple[dict[str, float], float]:
     return table, values[len(values) // 2] if values else 10.0
 
 
+@lru_cache(maxsize=200_000)
 def _is_term(word: str) -> bool:
     if len(word) < 2 or word in STOP_WORDS:
         return False
