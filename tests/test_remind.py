@@ -123,6 +123,7 @@ def test_remind_drafts_one_letter_per_department_due(cli, sample):
     for ext in ("md", "html", "docx"):
         text = text_of(sample / f"build/remind/2021-06-10/省发展改革委.{ext}")
         assert "省发展改革委：" in text
+        assert "以下一项批示件已超过办理时限，" in text
         assert "办理时限为2021年5月31日" in text and "已超过办理时限8个工作日" in text
         assert "此前，2021年6月2日电话催办" in text
         # 5 working days after Thursday 10 June, 端午 (14 June) not counted
@@ -143,5 +144,6 @@ def test_remind_near_deadline_and_nothing_due(cli, sample):
     assert {Path(p).stem for p in near.out.split()} == {"省发展改革委", "省生态环境厅", "省财政厅"}  # 省工业和信息化厅 closed that day
     text = text_of(sample / "build/remind/2021-05-25/省财政厅.md")
     assert "距办理时限还有4个工作日" in text
+    assert "以下一项批示件临近办理时限" in text
     none = cli(sample, "remind", "--as-of", "2021-07-31")
     assert none.code == 0 and none.out == "" and "不需要起草催办函" in none.err
