@@ -113,3 +113,10 @@ def test_a_campaign_year_missing_from_the_calendar_is_warned(campaign, cli):
     assert [(f["path"], f["line"], f["severity"]) for f in bad] == [("schema/calendar.yaml", line, "error")]
     r = cli(campaign, "stats")
     assert r.code == 2 and f"schema/calendar.yaml:{line}:" in r.err
+
+
+def test_an_empty_new_campaign_gets_the_holiday_calendar(campaign, cli, tmp_path):
+    r = cli(campaign, "init", str(tmp_path / "new"), "--empty", "--no-git")
+    assert r.code == 0, r
+    copied = (tmp_path / "new/schema/calendar.yaml").read_bytes()
+    assert copied == (campaign / "schema/calendar.yaml").read_bytes()

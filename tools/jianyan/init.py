@@ -17,6 +17,7 @@ from pathlib import Path
 
 from jianyan import checks
 from jianyan.campaign import jsonschema, owners
+from jianyan.campaign.calendar import CALENDAR_FILE
 from jianyan.campaign.scaffold import create
 from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
@@ -178,6 +179,8 @@ def init(target: Path, empty: bool = False, source: Path | None = None, git: boo
         for extra in sorted((src / SCHEMA_DIR).glob("*.yaml")):  # type: ignore[operator]
             if not (target / SCHEMA_DIR / extra.name).exists():
                 _copy(extra, target / SCHEMA_DIR / extra.name)
+    elif src is not None and (src / CALENDAR_FILE).is_file():
+        _copy(src / CALENDAR_FILE, target / CALENDAR_FILE)  # the holidays are the country's, not the campaign's
     # forge and editor files, then (with the current registries) the campaign's own extras
     if src is not None:
         for name in FORGE_PATHS + (() if use_empty else CAMPAIGN_PATHS):

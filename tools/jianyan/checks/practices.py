@@ -20,7 +20,7 @@ from jianyan.campaign.model import Submission
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.campaign.paths import registry_path
 from jianyan.campaign.steps import ACCEPTED
-from jianyan.checks.common import today as common_today
+from jianyan.checks.common import calendar, today as common_today
 
 MEMBERS = registry_path("members")
 QUOTAS = registry_path("quotas")
@@ -132,7 +132,7 @@ def urgent_delays(campaign: Campaign, doc: Doc[Submission], today: dt.date) -> l
     limits, unit = settings.urgent, settings.deadlines.urgent.unit
     word = "个工作日" if unit == "working" else "天"
     until = settings.as_of(today)
-    cal = campaign.calendar
+    cal = calendar(campaign)
     s = doc.model
     out: list[tuple[int | None, str]] = []
 

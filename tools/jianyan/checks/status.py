@@ -71,7 +71,11 @@ def _calendar(campaign: Campaign, today: dt.date) -> Iterator[Finding]:
     settings = campaign.registries.settings
     last = min(settings.end or today, max(today, settings.start))
     missing = [y for y in range(settings.start.year, last.year + 1) if not cal.covers(y)]
-    if missing:
+    if missing and not cal.years:
+        yield warning(CALENDAR_FILE, None, "schema.calendar_year",
+                      f"没有节假日安排表 {CALENDAR_FILE}，工作日暂按周一至周五计算（不含法定节假日和调休）。"
+                      "请从 jianyan 仓库复制 schema/calendar.yaml，或按其格式写明本活动各年的节假日安排")
+    elif missing:
         years = "、".join(map(str, missing))
         yield warning(CALENDAR_FILE, 1, "schema.calendar_year",
                       f"{CALENDAR_FILE} 没有 {years} 年的节假日安排，这些年份的工作日暂按周一至周五计算（不含法定节假日和调休）。"
