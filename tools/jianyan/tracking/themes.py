@@ -44,7 +44,7 @@ from jianyan.dup import features as dupfeatures
 from jianyan.dup.normalise import normalise
 from jianyan.dup.tokens import cut, jieba_module
 from jianyan.text.markdown import plain_text
-from jianyan.tracking.ledger import ItemState, Period, item_states
+from jianyan.tracking.ledger import ItemState, Period, instruction_counts, item_states
 
 TITLE_WEIGHT = 3
 MAX_TERMS = 100
@@ -327,13 +327,13 @@ class Theme:
 
     @property
     def instructed(self) -> int:
-        """Items that got at least one 批示 (圈阅 not counted)."""
-        return sum(i.instructions > 0 for i in self.items)
+        """Items that got at least one 批示 (圈阅 is never counted as one: ledger.instruction_counts)."""
+        return instruction_counts(i.state.instructions for i in self.items)["instructed"]
 
     @property
     def circled(self) -> int:
-        """Items only circled (圈阅) by a leader."""
-        return sum(i.circled > 0 and i.instructions == 0 for i in self.items)
+        """Items circled (圈阅) by a leader."""
+        return instruction_counts(i.state.instructions for i in self.items)["circled_items"]
 
     def representatives(self, limit: int = REPRESENTATIVES) -> list[Item]:
         return self.items[:limit]
@@ -377,8 +377,8 @@ def analyse(campaign: Campaign, period: Period, threshold: float = THRESHOLD) ->
             continue
         body = plain_text(bodies.get(sub.id, ""))
         item = Item(state, sub.title + "\n" + body, sub.date in period)
-        item.instructions = sum(i.kind != "circled" for i in state.instructions)
-        item.circled = sum(i.kind == "circled" for i in state.instructions)
+        counts = instruction_counts([state.instructions])
+        item.instructions, item.circled = counts["instructions"], counts["circled"]
         items.append(item)
     items.sort(key=lambda i: i.id)
     counts = [terms(i.state.sub.title, i.text[len(i.state.sub.title) + 1:]) for i in items]
