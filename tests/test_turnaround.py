@@ -152,6 +152,11 @@ def test_stats_turnaround_matches_the_git_log(cli, repo):
     values = [d for _, d, _ in want["submit_to_review"]]
     assert review["target"] == target
     assert review["within"] == round(sum(1 for d in values if d <= target) / len(values), 4)
+    # 批示→办结 without a settings target: the share done by the record's own deadline (2021-06-30)
+    done = got["measures"]["instruction_to_done"]
+    deadline = dt.date.fromisoformat(re.search(r"deadline: (\S+)", versions(repo, RECORD)[-1][2]).group(1))
+    assert done["target"] is None and done["within"] == (1.0 if want["instruction_to_done"] and
+                                                          dt.date(2021, 6, 15) <= deadline else 0.0)
     # the history's dates, not the files': gsl-001's second review is 4 working days across 劳动节
     assert sorted(d for i, d, _ in want["submit_to_review"] if i == "2021-gsl-001") == [4, 7]
 
@@ -175,6 +180,7 @@ def test_circular_shows_turnaround_with_a_chart(cli, repo):
         values = [d for _, d, _ in want[key]]
         assert f"{label}{len(values)}件，中位数{statistics.median(values):g}个工作日" in md
     assert "| 民革山东省委会 |" in md and "审核人：孙某某审核2件" in md
+    assert "5个工作日内完成的占66.7%" in md and "在办理时限内办结的占100.0%" in md
     svg = (folder / "charts/turnaround.svg").read_text(encoding="utf-8")
     assert "办理时效" in svg and "报送→审核" in svg
 

@@ -408,8 +408,7 @@ def _turnaround(campaign: Campaign, period: Period) -> dict[str, Any]:
     """Turnaround of the steps ended in the period, from the git log (tracking/turnaround.py): the measures
     with cases, the units' and the reviewers' rows; empty when the history has none."""
     data = turnaround.summary(campaign, period.until, period.since)
-    measures = [dict(m, key=k, within_text=percent_text(round(m["within"] * m["count"]), m["count"])
-                     if m["within"] is not None else "")
+    measures = [dict(m, key=k, within_text=f"{m['within'] * 100:.1f}%" if m["within"] is not None else "")
                 for k, m in data["measures"].items() if m["count"]]
     units: dict[str, dict[str, Any]] = {}
     for m in measures:

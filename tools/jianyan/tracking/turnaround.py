@@ -16,7 +16,9 @@ and per reviewer, the reviewer being the author of the deciding commit as schema
 e-mail), 审核→采用, 报送→批示 (bulletin dispatch to the first instruction) and 批示→办结. Each gives the
 number of cases, the median and the 90th percentile (nearest rank: the smallest value with at least 90%
 of the cases at or below it) in working days (campaign/calendar.py), and the share within the settings'
-target where one exists (``settings.deadline``: review; handling when it has days).
+target where one exists (``settings.deadline``: review; handling when it has days, else the share of
+items whose 办结 day is on or before the latest ``deadline`` the record sets: ``target`` is then None and
+``within`` that share).
 
     summary(campaign, until, since=None) -> {"unit", "source", "measures": {key: {label, count, median, p90,
                                              target, within, by_unit, by_reviewer}}}
@@ -54,6 +56,7 @@ class Version:
     status: str | None  # submissions and issues
     instructed: bool = False  # feedback: holds an instruction other than 圈阅
     done: bool = False  # feedback: has handling and all of it is done
+    deadline: dt.date | None = None  # feedback: the latest handling deadline the version sets
 
 
 @dataclass
@@ -67,6 +70,7 @@ class Interval:
     days: int
     unit: str | None = None  # reporting unit code
     reviewer: str | None = None  # submit_to_review: who decided
+    on_time: bool | None = None  # instruction_to_done: done by the record's deadline (None: no deadline)
 
 
 @dataclass
@@ -152,7 +156,18 @@ def _record_version(path: str, data: bytes, day: dt.date, email: str, author: st
     handling = [h for h in meta.get("handling") or [] if isinstance(h, dict)]
     instructed = any(i.get("kind", "directive") != "circled" for i in instructions)
     done = bool(handling) and all(h.get("state") == "done" for h in handling)
-    return Version(day, email, author, item, None, instructed, done)
+    deadlines = [d for d in (_day(h.get("deadline")) for h in handling) if d is not None]
+    return Version(day, email, author, item, None, instructed, done, max(deadlines) if deadlines else None)
+
+
+def _day(value: Any) -> dt.date | None:
+    """A date as the reader gives it (a date, or its YYYY-MM-DD text); None otherwise."""
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _first(versions: list[Version], test) -> Version | None:
@@ -205,7 +220,8 @@ def intervals(campaign: Campaign, history: History | None = None) -> list[Interv
             later = versions[versions.index(instructed) + 1:]
             done = _first(later, lambda v: v.done) if not instructed.done else None
             if done is not None:
-                add("instruction_to_done", item, instructed.day, done.day)
+                add("instruction_to_done", item, instructed.day, done.day,
+                    on_time=done.day <= done.deadline if done.deadline else None)
     out.sort(key=lambda i: (i.measure, i.item, i.start))
     return out
 
@@ -216,12 +232,20 @@ def p90(values: list[int]) -> int:
     return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
 
 
-def figures(values: list[int], target: int | None = None) -> dict[str, Any]:
-    if not values:
+def figures(cases: list[Interval], target: int | None = None) -> dict[str, Any]:
+    """Count, median, 90th percentile and the share within ``target`` days (without one: the share on time
+    by the records' own deadlines, where the cases have them)."""
+    if not cases:
         return {"count": 0, "median": None, "p90": None, "within": None}
+    values = [c.days for c in cases]
     median = statistics.median(values)
+    if target is not None:
+        within = round(sum(1 for v in values if v <= target) / len(values), 4)
+    else:
+        timed = [c.on_time for c in cases if c.on_time is not None]
+        within = round(sum(timed) / len(timed), 4) if timed else None
     return {"count": len(values), "median": int(median) if median == int(median) else median, "p90": p90(values),
-            "within": round(sum(1 for v in values if v <= target) / len(values), 4) if target is not None else None}
+            "within": within}
 
 
 def _target(campaign: Campaign, measure: str) -> int | None:
@@ -245,12 +269,12 @@ def summary(campaign: Campaign, until: dt.date, since: dt.date | None = None,
         by_unit = {}
         for code in sorted({i.unit for i in mine if i.unit}):
             by_unit[code] = {"name": regs.units[code].name if code in regs.units else code,
-                             **figures([i.days for i in mine if i.unit == code], target)}
+                             **figures([i for i in mine if i.unit == code], target)}
         by_reviewer = {}
         if key == "submit_to_review":
             for who in sorted({i.reviewer for i in mine if i.reviewer}):
-                by_reviewer[who] = figures([i.days for i in mine if i.reviewer == who], target)
-        measures[key] = {"label": label, "target": target, **figures([i.days for i in mine], target),
+                by_reviewer[who] = figures([i for i in mine if i.reviewer == who], target)
+        measures[key] = {"label": label, "target": target, **figures(mine, target),
                          "by_unit": by_unit, "by_reviewer": by_reviewer,
                          "items": [{"item": i.item, "start": i.start.isoformat(), "end": i.end.isoformat(),
                                     "days": i.days} for i in mine]}
@@ -264,6 +288,7 @@ def summary_text(data: dict[str, Any]) -> list[str]:
         return []
     lines = ["", "办理时效（按 git 提交记录的日期，工作日；中位数 / 90%分位 / 件数）："]
     for m in rows:
-        share = f"，{m['target']} 个工作日内 {m['within'] * 100:.1f}%" if m["within"] is not None else ""
+        share = "" if m["within"] is None else (f"，{m['target']} 个工作日内 {m['within'] * 100:.1f}%" if m["target"]
+                                               else f"，在办理时限内 {m['within'] * 100:.1f}%")
         lines.append(f"  {m['label']}：{m['median']} / {m['p90']} 个工作日，{m['count']} 件{share}")
     return lines
