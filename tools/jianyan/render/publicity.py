@@ -39,7 +39,7 @@ from jianyan.tracking.ledger import zh_date
 OUT_DIR = "build/publicity"
 PARAGRAPH_MAX = 120  # characters of a 新媒体 paragraph before it is split at a sentence end
 _LEAD = re.compile(r"^([一二三四五六七八九十]+是)")
-_SENTENCE = re.compile(r"(?<=[。！？；])")
+_SENTENCE = re.compile(r"(?<=[。！？])")
 
 
 class NotPublishable(JianyanError):
