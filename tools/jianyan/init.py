@@ -21,6 +21,7 @@ from jianyan.campaign.calendar import CALENDAR_FILE
 from jianyan.campaign.scaffold import create
 from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
+from jianyan.render import opendata
 from jianyan.render.env import PACKAGE_TEMPLATES, environment, render
 from jianyan.campaign.load import load_campaign, load_registries
 from jianyan.campaign.paths import SCHEMA_DIR
@@ -192,6 +193,7 @@ def init(target: Path, empty: bool = False, source: Path | None = None, git: boo
         raise InitError("复制来的登记表有错误，请先在原仓库运行 jianyan check 改正：" +
                         "；".join(f"{f.path}:{f.line or 1}: {f.message}" for f in findings[:3]))
     jsonschema.write(target)
+    opendata.write_schemas(target)  # the public site's open-data schemas (api/)
     if any((target / p).is_file() for p in owners.FILES):
         owners.write(target, regs)
     s = regs.settings
