@@ -148,7 +148,9 @@ def _links() -> list:
 
 
 def issue_keys(model) -> set[str]:
-    return {f"issue:{model.id}", *(f"id:{i}" for i in model.items)}
+    """The issue and the items it draws on: its items and the sources of its combined articles (综合稿)."""
+    return {f"issue:{model.id}", *(f"id:{i}" for i in model.items),
+            *(f"id:{s.item}" for a in model.articles for s in a.sources)}
 
 
 def _timely(model, day: dt.date) -> bool:
