@@ -3,8 +3,8 @@
 Text and JSON are built here; the Markdown digest is the template todo.md.j2 (a campaign can override
 it). The .ics file is written by a small RFC 5545 writer rather than the ``icalendar`` package: the
 digest needs only all-day VEVENTs with a summary, a description and a reminder, which is some forty
-lines here, while the package would add three run-time dependencies (with tzdata) to the offline
-wheelhouse for them. What the RFC asks of such a file is done and tested: CRLF line ends, lines
+lines here, while the package (7.x) would bring itself, python-dateutil, tzdata and typing-extensions
+into the offline wheelhouse for them. What the RFC asks of such a file is done and tested: CRLF line ends, lines
 folded at 75 octets without splitting a UTF-8 character, TEXT values escaped, a UID stable across runs
 (from the task, not random) and a DTSTAMP taken from the digest's day (not the clock), so the same
 files give the same bytes.
