@@ -147,3 +147,17 @@ def test_remind_near_deadline_and_nothing_due(cli, sample):
     assert "以下一项批示件临近办理时限" in text
     none = cli(sample, "remind", "--as-of", "2021-07-31")
     assert none.code == 0 and none.out == "" and "不需要起草催办函" in none.err
+
+
+def test_feedback_sent_in_the_future_is_a_warning_and_clears_the_todo(cli, tmp_path):
+    root = copy_campaign(tmp_path / "c")
+    path = root / "feedback/2021/2021-minge-001.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "feedback_sent: 2099-01-01\n", encoding="utf-8")
+    found = cli(root, "check", "--only", "feedback", "--format", "json").json()
+    assert [(f["code"], f["line"]) for f in found if f["path"].endswith("minge-001.yaml")] == [
+        ("schema.future_date", len(path.read_text(encoding="utf-8").splitlines()))]
+    refs = lambda: [t["ref"] for g in cli(root, "todo", "--for", "研究室", "--as-of", "2021-07-31", "--format", "json")
+                    .json()["groups"] for t in g["tasks"] if t["kind"] == "feedback"]
+    assert "2021-minge-001" in refs()  # sent only in 2099: still due on 2021-07-31
+    path.write_text(path.read_text(encoding="utf-8").replace("2099-01-01", "2021-06-01"), encoding="utf-8")
+    assert "2021-minge-001" not in refs() and "2021-gsl-001" in refs()

@@ -74,6 +74,9 @@ def _check_record(campaign: Campaign, doc: Doc[FeedbackRecord], today: dt.date) 
     yield from _check_instructions(doc, sent, today)
     yield from _check_handling(doc, sent, today)
     yield from _check_follow_ups(doc, today)
+    if r.feedback_sent is not None and r.feedback_sent > today:
+        yield warning(p, doc.line("feedback_sent"), "schema.future_date",
+                      f"反馈日期 feedback_sent {r.feedback_sent} 在今天之后。请核对")
 
 
 def _check_forwarded(doc: Doc[FeedbackRecord], s, today: dt.date) -> Iterator[Finding]:
