@@ -53,6 +53,18 @@ def test_only_given_paths_are_reported(campaign, cli):
     assert r.code == 0 and r.json() == []
 
 
+def test_the_summary_counts_the_files_under_the_given_paths(campaign, cli):
+    folder = campaign / "submissions/2021/minge"
+    n = sum(1 for p in folder.iterdir() if p.is_file())
+    assert 1 < n < 10
+    assert cli(campaign, "check", "submissions/2021/minge").err.startswith(f"检查了 {n} 个文件")
+    one = cli(campaign, "check", "submissions/2021/minge/2021-minge-001.md")
+    assert one.err.startswith("检查了 1 个文件")
+    everything = cli(campaign, "check")  # the whole campaign: its submissions and issues
+    total = sum(1 for _ in (campaign / "submissions").rglob("*.md")) + sum(1 for _ in (campaign / "issues").rglob("*.md"))
+    assert everything.err.startswith(f"检查了 {total} 个文件")
+
+
 @pytest.mark.parametrize("changes,expected", [
     ({"status": "approved"}, ("schema.invalid", 8)),
     ({"date": "2021-3-10"}, ("schema.invalid", 9)),

@@ -25,7 +25,8 @@ class CheckResult:
     """What `jianyan check` reports."""
 
     findings: list[Finding]  # severity-adjusted, in scope, sorted
-    files: int  # submission and issue files in the work tree (the summary line counts them)
+    files: int  # files checked, as the summary line counts them: the submission and issue files of the work tree,
+    # or with paths given the files under them (`check submissions/2021/minge` checked those, not the campaign)
 
     @property
     def failed(self) -> bool:
@@ -64,12 +65,14 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
         hit = snapshot.unchanged(start, today, say)
         if hit is not None:
             found, files = hit
-            return CheckResult([f for f in found if only_paths is None or f.path in only_paths], files)
+            return CheckResult([f for f in found if only_paths is None or f.path in only_paths],
+                               files if only_paths is None else len(only_paths))
     from jianyan.dup.index.stored import Incomplete  # lazy: numpy, which the unchanged path above does without
     try:
-        return _check(root, only_paths, base, only, say, load, today, start)
+        result = _check(root, only_paths, base, only, say, load, today, start)
     except Incomplete:  # a stored text's features are gone from their cache: check without the snapshot
-        return _check(root, only_paths, base, only, say, load, today, None)
+        result = _check(root, only_paths, base, only, say, load, today, None)
+    return result if only_paths is None else CheckResult(result.findings, len(only_paths))
 
 
 def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list[str], say, load, today: dt.date,
