@@ -42,7 +42,7 @@ from jianyan.campaign.load import Campaign
 from jianyan.campaign.model import Topic
 from jianyan.dup import features as dupfeatures
 from jianyan.dup.normalise import normalise
-from jianyan.dup.tokens import cut, jieba_module
+from jianyan.dup.tokens import cut, jieba_module, keep_table, prepare
 from jianyan.text.markdown import plain_text
 from jianyan.tracking.ledger import ItemState, Period, instruction_counts, item_states
 
@@ -74,12 +74,8 @@ STOP_WORDS = frozenset("""
 def general_idf() -> tuple[dict[str, float], float]:
     """jieba's bundled idf table (word → idf) and its median (for words not in it)."""
     path = Path(jieba_module().__file__).parent / "analyse" / "idf.txt"
-    table: dict[str, float] = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            word, _, value = line.rstrip("\n").partition(" ")
-            if value:
-                table[word] = float(value)
+    parts = path.read_text(encoding="utf-8").split()  # "word idf" a line
+    table = dict(zip(parts[0::2], map(float, parts[1::2])))
     values = sorted(table.values())
     return table, values[len(values) // 2] if values else 10.0
 
@@ -381,6 +377,7 @@ def analyse(campaign: Campaign, period: Period, threshold: float = THRESHOLD) ->
         item.instructions, item.circled = counts["instructions"], counts["circled"]
         items.append(item)
     items.sort(key=lambda i: i.id)
+    prepare(campaign.root, len(items))  # a few items: jieba's dictionary read from the cache's table
     counts = [terms(i.state.sub.title, i.text[len(i.state.sub.title) + 1:]) for i in items]
     vec = vectorise(counts)
     edges = neighbour_graph(vec)
@@ -419,6 +416,7 @@ def analyse(campaign: Campaign, period: Period, threshold: float = THRESHOLD) ->
                 for item in group:
                     item.matter = matter
     _relate(items, vec, edges, regs.settings.dup.similarity_warning)
+    keep_table(campaign.root)
     min_keywords = regs.settings.quality.topic_min_keywords
     for item in items:
         item.suggested = suggest_topic(item.text, item.state.sub.topic, regs.topics, min_keywords)
