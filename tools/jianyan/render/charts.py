@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
-FONT = "'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','SimHei',sans-serif"
+from jianyan.render import style
+
+FONT = style.FACES["hei"].css.replace('"', "'")  # the house 黑体 (style.py), as every caption
 DARK = "#b22222"
 LIGHT = "#f2c4c4"
 

@@ -153,7 +153,7 @@ def _widths(table, widths_mm: list[float]) -> None:
             cell.width = Mm(w)
 
 
-CELL_PAD_MM = 2.6  # Word's default cell margins (0.19 cm each side) and a little air
+CELL_PAD_MM = 4.6  # Word's default cell margins (0.19 cm each side) and a little air
 UNBROKEN = 8  # a cell up to this many characters should not wrap (dates, 已办结, 100%)
 
 
