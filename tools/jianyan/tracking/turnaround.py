@@ -33,7 +33,7 @@ from typing import Any
 
 from jianyan.campaign.frontmatter import read_markdown, read_yaml
 from jianyan.campaign.load import Campaign
-from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SUBMISSIONS_DIR
+from jianyan.campaign.paths import FEEDBACK_DIR, FEEDBACK_SUFFIX, ISSUES_DIR, SUBMISSIONS_DIR
 from jianyan.campaign.steps import REVIEWED
 from jianyan.vcs.git import Git, GitError
 
@@ -115,26 +115,34 @@ def read_history(campaign: Campaign) -> History:
             meta, path = tokens[i].strip("\n"), tokens[i + 1]
             if not meta.startswith(":"):
                 continue
-            blob = meta.split(" ")[3]
-            if set(blob) != {"0"} and path.startswith(prefix):
-                changes.append((blob, path[len(prefix):], date, email, author))
+            blob, rel = meta.split(" ")[3], path[len(prefix):]
+            if set(blob) != {"0"} and path.startswith(prefix) and _kind_of(rel):
+                changes.append((blob, rel, date, email, author))
     blobs = git.objects(list(dict.fromkeys(c[0] for c in changes)))
+    targets = {"submission": out.submissions, "issue": out.issues, "record": out.records}
     for blob, path, date, email, author in changes:
         data = blobs.get(blob)
         if data is None:
             continue
         day = dt.date.fromisoformat(date[:10])
-        if path.startswith(FEEDBACK_DIR + "/") and path.endswith(".yaml"):
-            version = _record_version(path, data, day, email, author)
-            target = out.records
-        elif path.endswith(".md") and path.startswith((SUBMISSIONS_DIR + "/", ISSUES_DIR + "/")):
-            version = _front_version(path, data, day, email, author)
-            target = out.submissions if path.startswith(SUBMISSIONS_DIR + "/") else out.issues
-        else:
-            continue
+        kind = _kind_of(path)
+        target = targets[kind]
+        read = _record_version if kind == "record" else _front_version
+        version = read(path, data, day, email, author)
         if version is not None:
             target.setdefault(version.ident, []).append(version)
     return out
+
+
+def _kind_of(rel: str) -> str | None:
+    """submission, issue or record for the files whose versions count (not Word originals, READMEs…)."""
+    if rel.startswith(FEEDBACK_DIR + "/") and rel.endswith(FEEDBACK_SUFFIX):
+        return "record"
+    if rel.endswith(".md") and rel.startswith(SUBMISSIONS_DIR + "/"):
+        return "submission"
+    if rel.endswith(".md") and rel.startswith(ISSUES_DIR + "/"):
+        return "issue"
+    return None
 
 
 def _front_version(path: str, data: bytes, day: dt.date, email: str, author: str) -> Version | None:
