@@ -222,3 +222,19 @@ def test_plain_issue_new_prints_the_proposal_without_using_it(campaign: Path, cl
     assert result.out.strip() == "issues/2021/006.md"
     assert "可考虑综合成一篇稿件" in result.err and "没有合并" in result.err
     assert "articles:" not in (campaign / "issues/2021/006.md").read_text(encoding="utf-8")
+
+
+def test_sign_refuses_a_source_missing_from_items(campaign: Path, cli):
+    write_issue(campaign, issue_text(items=[LEAD, OTHERS[0]]))
+    assert cli(campaign, "issue", "review", "2021-005", "--by", "李某某", "--date", "2021-03-29").code == 0
+    result = cli(campaign, "issue", "sign", "2021-005", "--by", "王某某", "--date", "2021-03-30")
+    assert result.code != 0
+    assert f"{OTHERS[1]}：是综合稿《{TITLE}》的来源，但没有列在本期 items 中" in result.err
+    assert "status: accepted" in (campaign / "submissions/2021/nongye/2021-nongye-001.md").read_text(encoding="utf-8")
+
+
+def test_settings_weights_name_registered_roles(campaign: Path, cli):
+    set_settings(campaign, "weights: {主稿: 2, 综合: 1}", "weights: {主稿: 2, 参考: 1}")
+    result = cli(campaign, "check", "schema/settings.yaml")
+    assert result.code == 1
+    assert "schema/settings.yaml:" in result.out and "“参考”不在 roles 中" in result.out

@@ -77,7 +77,7 @@ def _length(doc, bulletin) -> Iterator[Finding]:
         how = "请压缩" if n > high else "请充实"
         yield warning(doc.path, doc.body_line, "issue.length",
                       f"本期正文 {n} 字，不在每期约 {bulletin.target_chars} 字（{low}–{high} 字）的范围内。{how}正文"
-                      "（字数规则见 jianyan/textcount.py：汉字、中文标点各计 1，连续的字母数字计 1）")
+                      "（汉字、中文标点各计 1 字，连续的字母数字计 1 字；规则见 docs/file-format.md 的“字数怎么算”）")
 
 
 def _roles(campaign: Campaign, doc) -> Iterator[Finding]:
@@ -143,23 +143,31 @@ def _items(campaign: Campaign, doc) -> Iterator[Finding]:
                         f"所用信息 {ident} 不存在（或其文件有错误）。请核对编号")
             continue
         sub = sub_doc.model
-        label = SUBMISSION_STATUSES[sub.status]
-        if ident in sources:
-            pass
-        elif m.status in ISSUE_FROZEN:
-            if sub.status == "accepted":
-                yield error(p, line, "issue.item_not_adopted",
-                            f"本期已签发，但所用信息 {ident} 仍是 accepted（审核通过），应为 adopted（已采用）并写 "
-                            f"adopted_in: {m.id}。请运行 jianyan issue sign 的同步，或手工修改 {sub_doc.path}")
-            elif sub.status != "adopted":
-                yield error(p, line, "issue.item_status",
-                            f"所用信息 {ident} 的状态是 {sub.status}（{label}），已签发的专刊只能采用审核通过的信息")
-        elif sub.status != "accepted":
-            yield error(p, line, "issue.item_status",
-                        f"所用信息 {ident} 的状态是 {sub.status}（{label}），只有 accepted（审核通过）的信息才能编入专刊")
+        problem = None if ident in sources else _status_problem(sub, m, f"所用信息 {ident} ")
+        if problem and problem[0] == "not_adopted":
+            yield error(p, line, "issue.item_not_adopted",
+                        f"{problem[1]}请运行 jianyan issue sign 的同步，或手工修改 {sub_doc.path}")
+        elif problem:
+            yield error(p, line, "issue.item_status", problem[1])
         if sub.review is not None and sub.review.date > m.date:
             yield warning(p, line, "issue.item_date",
                           f"所用信息 {ident} 的审核日期 {sub.review.date} 晚于出刊日期 {m.date}。请核对日期")
+
+
+def _status_problem(sub, issue, what: str) -> tuple[str, str] | None:
+    """What is wrong with the status of an item ``issue`` uses (``what`` names it in the message), as (kind,
+    message without its fix): kind ``not_adopted`` (the issue is signed, the item still accepted) or
+    ``status`` (a status the issue cannot use); None when the status is right."""
+    label = SUBMISSION_STATUSES[sub.status]
+    if issue.status in ISSUE_FROZEN:
+        if sub.status == "accepted":
+            return "not_adopted", (f"本期已签发，但{what}仍是 accepted（审核通过），应为 adopted（已采用）并写 "
+                                   f"adopted_in: {issue.id}。")
+        if sub.status != "adopted":
+            return "status", f"{what}的状态是 {sub.status}（{label}），已签发的专刊只能采用审核通过的信息"
+    elif sub.status != "accepted":
+        return "status", f"{what}的状态是 {sub.status}（{label}），只有 accepted（审核通过）的信息才能编入专刊"
+    return None
 
 
 def _articles(campaign: Campaign, doc) -> Iterator[Finding]:
@@ -183,22 +191,11 @@ def _articles(campaign: Campaign, doc) -> Iterator[Finding]:
                 yield error(p, at, "issue.unknown_source",
                             f"综合稿《{art.title}》的来源 {src.item} 不存在（或其文件有错误）。请核对编号")
                 continue
-            sub = sub_doc.model
-            subs.append(sub)
-            label = SUBMISSION_STATUSES[sub.status]
-            if m.status in ISSUE_FROZEN:
-                if sub.status == "accepted":
-                    yield error(p, at, "issue.source_status",
-                                f"本期已签发，但综合稿《{art.title}》的来源 {src.item} 仍是 accepted（审核通过），"
-                                f"应为 adopted（已采用）并写 adopted_in: {m.id}。请手工修改 {sub_doc.path}")
-                elif sub.status != "adopted":
-                    yield error(p, at, "issue.source_status",
-                                f"综合稿《{art.title}》的来源 {src.item} 的状态是 {sub.status}（{label}），"
-                                "已签发的专刊只能采用审核通过的信息")
-            elif sub.status != "accepted":
-                yield error(p, at, "issue.source_status",
-                            f"综合稿《{art.title}》的来源 {src.item} 的状态是 {sub.status}（{label}），"
-                            "只有 accepted（审核通过）的信息才能编入综合稿。请换一条或先完成审核")
+            subs.append(sub_doc.model)
+            problem = _status_problem(sub_doc.model, m, f"综合稿《{art.title}》的来源 {src.item} ")
+            if problem:
+                fix = f"请手工修改 {sub_doc.path}" if problem[0] == "not_adopted" else "。请换一条来源，或先完成审核"
+                yield error(p, at, "issue.source_status", problem[1] + fix)
             if settings is not None and src.role not in settings.combined.roles:
                 yield error(p, doc.line("articles", n, "sources", k, "role"), "issue.source_role",
                             f"来源 {src.item} 的角色“{src.role}”不是登记的角色（{'、'.join(settings.combined.roles)}）。"

@@ -21,6 +21,7 @@ from jianyan.campaign.model import Submission
 from jianyan.dup.compare import compare
 from jianyan.dup.index.parallel import compute
 from jianyan.dup.tokens import cut, jieba_module
+from jianyan.tracking.series import roots
 
 TOP_WORDS = 10
 _WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")  # a Chinese word of two characters or more
@@ -90,20 +91,10 @@ def candidates(campaign: Campaign, subs: list[Submission] | None = None) -> list
                 shared = ()
             if near or shared:
                 links.append(Link(a.id, b.id, round(near, 4), shared))
-    # connected components, in the order of ``subs``
-    owner = {s.id: s.id for s in subs}
-
-    def root(x: str) -> str:
-        while owner[x] != x:
-            owner[x] = owner[owner[x]]
-            x = owner[x]
-        return x
-
-    for link in links:
-        owner[root(link.b)] = root(link.a)
+    root = roots((s.id for s in subs), ((link.a, link.b) for link in links))  # connected groups, as series are
     groups: dict[str, Group] = {}
     for s in subs:
-        groups.setdefault(root(s.id), Group([])).items.append(s)
+        groups.setdefault(root[s.id], Group([])).items.append(s)
     for link in links:
-        groups[root(link.a)].links.append(link)
+        groups[root[link.a]].links.append(link)
     return [g for g in groups.values() if len(g.items) > 1]
