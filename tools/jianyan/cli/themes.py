@@ -13,7 +13,7 @@ from jianyan.cli.i18n import Choice, Command
 @click.command("themes", cls=Command,
                short_help="综合分析：把一段时间的建言信息按所谈的方面归类，生成综合分析初稿（Markdown、Word）和数据。")
 @click.option("--from", "since", type=DATE, help="起始日期（含），默认从活动开始。")
-@click.option("--to", "until", type=DATE, help="截止日期（含），默认今天。要重复生成相同文件，请写明截止日期。")
+@click.option("--to", "until", type=DATE, help="截止日期（含），默认今天（活动已结束的，为活动结束日）。要重复生成相同文件，请写明截止日期。")
 @click.option("--format", "fmt", type=Choice(["text", "md", "docx", "json"]), default="text", show_default=True,
               help="text 在屏幕上列出；md 生成 Markdown 和 HTML 初稿；docx 另生成 Word 初稿；json 输出数据。")
 @click.option("--related", "related", metavar="ID", help="只列出与这条信息相近（但不重复）的信息，供审核参考。")
@@ -30,7 +30,7 @@ def themes_cmd(since: dt.date | None, until: dt.date | None, fmt: str, related: 
     """
     from jianyan.render import themes  # lazy: jieba and the renderers
     campaign = load_with_registries(unable="无法分析")
-    end = until or dt.date.today()
+    end = until or campaign.registries.settings.as_of(dt.date.today())
     if since and since > end:
         raise Failure(f"开始日期 {since} 晚于截止日期 {end}")
     analysis, period = themes.run(campaign, since, end)
