@@ -150,3 +150,14 @@ def articles(body: str) -> list[Article]:
             for run in art.blocks[-1].runs:  # （省政协委员 秦某）: a full-width space between Chinese words
                 run.text = _HAN_SPACE.sub("\u3000", run.text)
     return out
+
+
+_SOURCE_P = re.compile(r"<p>([（(][^<>（）()]{2,60}[）)])</p>(?=\s*(?:<h[12]\b|$))")
+
+
+def mark_sources(html: str) -> str:
+    """HTML of a Markdown body with each article's source line (a parenthesised phrase ending it, before
+    the next ``##`` title or at the end) as ``<p class="source">``, which the site right-aligns as the
+    bulletin does."""
+    return _SOURCE_P.sub(r'<p class="source">\1</p>', html)
+

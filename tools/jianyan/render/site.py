@@ -48,6 +48,7 @@ from jianyan.campaign.paths import ISSUES_DIR
 from jianyan.campaign.steps import ACCEPTED, FIELD_LABELS, SUBMISSION_STATUSES
 from jianyan.text.personal_data import LABELS, Match, find_personal_data, find_personal_data_in_html, line_col, mask
 from jianyan.render.env import TemplateFailure, environment, render
+from jianyan.render.blocks import mark_sources
 from jianyan.render import opendata
 from jianyan.campaign.load import Campaign, Doc
 
@@ -85,6 +86,7 @@ class PublicItem:
     text: str
     href: str = ""
     adopted_in: str | None = None  # the issue id, only when that issue is public too
+    adopted_number: int | None = None  # its number: 见《…专刊》第6期
 
     @property
     def status_label(self) -> str:
@@ -148,7 +150,7 @@ def select(campaign: Campaign) -> Selection:
         items.append(PublicItem(
             id=m.id, title=m.title, submitters=list(m.submitter), unit_code=m.unit, unit_name=unit.name,
             topic=m.topic, topic_title=topic.title, topic_short=topic.short, kind=KINDS[m.kind],
-            date=m.date.isoformat(), status=m.status, html=Markup(to_html(doc.body)),
+            date=m.date.isoformat(), status=m.status, html=Markup(mark_sources(to_html(doc.body))),
             text=_single_line(plain_text(doc.body)), href=f"items/{m.id}.html"))
         docs.append(doc)
     by_id = {i.id: i for i in items}
@@ -157,7 +159,7 @@ def select(campaign: Campaign) -> Selection:
         m = doc.model
         issues.append(PublicIssue(
             id=m.id, number=m.number, total=m.total, date=m.date.isoformat(), title=m.title,
-            html=Markup(to_html(doc.body)), text=_single_line(plain_text(doc.body)),
+            html=Markup(mark_sources(to_html(doc.body))), text=_single_line(plain_text(doc.body)),
             items=[by_id[i] for i in m.items if i in by_id], href=f"issues/{m.id}.html"))
         docs.append(doc)
     public_issue_ids = {i.id for i in issues}
@@ -165,6 +167,7 @@ def select(campaign: Campaign) -> Selection:
         m = doc.model
         if m.id in by_id and m.status == "adopted" and m.adopted_in in public_issue_ids:
             by_id[m.id].adopted_in = m.adopted_in
+            by_id[m.id].adopted_number = next(i.number for i in issues if i.id == m.adopted_in)
     items.sort(key=lambda i: (i.date, i.id), reverse=True)
     issues.sort(key=lambda i: (i.date, i.id), reverse=True)
     return Selection(items, issues, docs, skipped)
