@@ -1,0 +1,94 @@
+"""The house style's rules as functions (issue 20): titles broken only between jieba words and balanced,
+table columns sized from their content within the text width, figures numbered in order, the site's
+wording of where an item was adopted. The printed documents themselves: tests/test_documents.py."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from jianyan.dup.tokens import cut
+from jianyan.render import style
+from jianyan.render.charts import Bar, Chart
+from jianyan.render.docmd import column_widths, number_figures
+from jianyan.text.titles import NO_END, NO_START, lines, width
+
+from conftest import ROOT
+
+PER_LINE = style.chars_per_line(style.TITLE)  # 2号 in 156 mm: 20 characters
+
+# Real titles of the sample campaign and of the documents, and how they must be broken (2号, 20 a line).
+TITLES = [
+    ("关于“为七个求突破建言”活动信息采用和办理情况的反馈", ["关于“为七个求突破建言”活动", "信息采用和办理情况的反馈"]),
+    ("关于全面推行工业项目“标准地+承诺制”改革的建议", ["关于全面推行工业项目", "“标准地+承诺制”改革的建议"]),
+    ("关于推动涉企轻微违法行为“免罚清单”在县级落地的建议", ["关于推动涉企轻微违法行为", "“免罚清单”在县级落地的建议"]),
+    ("关于缓解车规级芯片短缺对我省汽车产业链冲击的建议", ["关于缓解车规级芯片短缺对", "我省汽车产业链冲击的建议"]),
+    ("关于乡镇干部专业能力不适应项目建设需要问题的反映", ["关于乡镇干部专业能力不适应", "项目建设需要问题的反映"]),
+    ("为七个求突破建言活动工作通报", ["为七个求突破建言活动工作通报"]),
+]
+
+
+def _sample_titles() -> list[str]:
+    out = []
+    for path in sorted((ROOT / "submissions").rglob("*.md")):
+        m = re.search(r"^title: *['\"]?(.+?)['\"]?$", path.read_text(encoding="utf-8"), re.M)
+        if m:
+            out.append(m.group(1))
+    return out
+
+
+@pytest.mark.parametrize("title, expected", TITLES)
+def test_titles_break_as_an_editor_would(title, expected):
+    assert lines(title, PER_LINE, cut) == expected
+
+
+def test_every_sample_title_breaks_between_words_into_even_lines():
+    titles = _sample_titles()
+    assert len(titles) > 20
+    for title in titles:
+        for per_line in (PER_LINE, 12, 15):
+            got = lines(title, per_line, cut)
+            assert "".join(got) == title
+            assert all(width(line) <= per_line for line in got), got
+            bounds, at = set(), 0
+            for word in cut(title):
+                at += len(word)
+                bounds.add(at)
+            at = 0
+            for line in got[:-1]:
+                at += len(line)
+                assert at in bounds, f"{title}: broken inside a word at {got}"
+                assert title[at] not in NO_START and title[at - 1] not in NO_END, got
+            if len(got) > 1:  # balanced: no line could give a whole word to its neighbour and be more even
+                widths = [width(x) for x in got]
+                assert max(widths) - min(widths) <= max(width(w) for w in cut(title)) + 2, got
+
+
+def test_table_columns_fit_the_text_width_and_short_cells_stay_on_one_line():
+    rows = [["信息", "承办单位", "交办日期", "办理时限", "进度", "状态"],
+            ["《关于建立黄河山东段市际横向生态保护补偿机制的建议》（民革山东省委会）", "省财政厅（主办）",
+             "3月10日", "6月10日", "100%", "已办结"]]
+    widths = column_widths(rows, style.TABLE)
+    assert abs(sum(widths) - style.TEXT_WIDTH_MM) < 0.01
+    em = style.TABLE / 72 * 25.4
+    for j, cell in enumerate(rows[1][2:], start=2):  # dates, percent, state: unbroken
+        assert widths[j] >= len(rows[0][j]) * em, (j, widths)
+    assert widths[0] == max(widths)  # the long titles get the room
+    narrow = column_widths([["甲", "乙"], ["1", "2"]], style.TABLE)
+    assert narrow[0] == pytest.approx(narrow[1]) and sum(narrow) == pytest.approx(style.TEXT_WIDTH_MM)
+
+
+def test_figures_are_numbered_in_the_order_they_appear():
+    charts = {k: Chart(k, cap, [Bar("a", 1)]) for k, cap in (("kinds", "图2 各类单位"), ("topics", "图1 各重点选题"))}
+    md = "![图2 各类单位](charts/kinds.svg)\n\n文字\n\n![图1 各重点选题](charts/topics.svg)\n"
+    assert number_figures(md, charts) == "![图1 各类单位](charts/kinds.svg)\n\n文字\n\n![图2 各重点选题](charts/topics.svg)\n"
+    assert charts["kinds"].caption == "图1 各类单位" and charts["topics"].caption == "图2 各重点选题"
+
+
+def test_site_item_page_names_the_bulletin_issue(campaign, cli):
+    result = cli(campaign, "site")
+    assert result.code == 0, result
+    page = (campaign / "build/site/items/2021-minge-001.html").read_text(encoding="utf-8")
+    assert "见<a href=\"../issues/2021-001.html\">《为七个求突破建言专刊》第1期</a>" in page
+    issue = (campaign / "build/site/issues/2021-001.html").read_text(encoding="utf-8")
+    assert re.search(r'<p class="source">（[^<]+）</p>', issue)
