@@ -58,6 +58,9 @@ def test_an_open_task_past_its_deadline_is_warned_as_overdue(campaign, cli):
     overdue = [f for f in findings(cli, campaign) if f["code"] == "schema.overdue"]
     assert [(f["path"], f["severity"]) for f in overdue] == [(rel, "warning")]
     assert "省财政厅" in overdue[0]["message"] and "2021-06-30" in overdue[0]["message"]
+    # Counted up to the campaign's end (it is over), in working days, by hand: July 22, August 22, September 22
+    # (中秋 20–21 off; Sat 18 and Sun 26 worked), October 17 (1–7 off; Sat 9 worked), November 22, December 23
+    assert "截至 2021-12-31 已逾期 128 个工作日" in overdue[0]["message"]
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> int:

@@ -15,7 +15,7 @@ from jianyan.findings import Finding, error, info, warning
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.campaign.paths import feedback_path
 from jianyan.tracking.feedback import FeedbackRecord, dispatch_date, tracking_of
-from jianyan.checks.common import repeated, today as common_today
+from jianyan.checks.common import calendar, repeated, today as common_today
 
 
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:
@@ -72,7 +72,7 @@ def _check_record(campaign: Campaign, doc: Doc[FeedbackRecord], today: dt.date) 
                     f"第 {issue_id} 期专刊尚未报送（状态 {issue.model.status}）。专刊报送领导和部门后才会有批示和办理")
         return
     yield from _check_instructions(doc, sent, today)
-    yield from _check_handling(doc, sent, today)
+    yield from _check_handling(doc, sent, today, _overdue_counter(campaign, today))
     yield from _check_follow_ups(doc, today)
     if r.feedback_sent is not None and r.feedback_sent > today:
         yield warning(p, doc.line("feedback_sent"), "schema.future_date",
@@ -121,7 +121,16 @@ def _check_instructions(doc: Doc[FeedbackRecord], sent: dt.date, today: dt.date)
                            "或用 jianyan feedback import 导入部门报回的表格")
 
 
-def _check_handling(doc: Doc[FeedbackRecord], sent: dt.date, today: dt.date) -> Iterator[Finding]:
+def _overdue_counter(campaign: Campaign, today: dt.date):
+    """(deadline → "截至 <day> 已逾期 N 个工作日"): counted in the unit of settings.deadlines.handling, up to today
+    while the campaign runs and to its end afterwards (settings.as_of)."""
+    settings = campaign.registries.settings
+    unit, until, cal = settings.deadline("handling")[1], settings.as_of(today), calendar(campaign)
+    word = "个工作日" if unit == "working" else "天"
+    return lambda deadline: f"截至 {until} 已逾期 {cal.between(deadline, until, unit)} {word}"
+
+
+def _check_handling(doc: Doc[FeedbackRecord], sent: dt.date, today: dt.date, overdue) -> Iterator[Finding]:
     r, p = doc.model, doc.path
     departments: dict[str, int] = {}
     for i, h in enumerate(r.handling):
@@ -167,7 +176,7 @@ def _check_handling(doc: Doc[FeedbackRecord], sent: dt.date, today: dt.date) -> 
                           "已办结请把 state 改为 done，并填写办结日期 closed 和办理结果 result")
         if h.state != "done" and h.deadline is not None and h.deadline < today:
             yield warning(p, line("deadline"), "schema.overdue",
-                          f"{h.department} 办理时限 {h.deadline} 已过，尚未办结（已逾期 {(today - h.deadline).days} 天）。"
+                          f"{h.department} 办理时限 {h.deadline} 已过，尚未办结（{overdue(h.deadline)}）。"
                           "请督促承办单位报送办理结果，办结后把 state 改为 done")
 
 
