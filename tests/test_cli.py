@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import in_process, run_cli
+from conftest import run_cli
 
 from jianyan import checks
 from jianyan.findings import CATEGORIES
@@ -13,12 +13,6 @@ from jianyan.findings import CATEGORIES
 # What click prints in English when its messages leak through.
 ENGLISH = re.compile(r"Error|Usage|Try '|Invalid value|Missing|No such|Got unexpected|requires an|"
                      r"is not|does not exist|Traceback|Aborted|Show this|Options:|Commands:|\[default")
-
-
-@pytest.fixture
-def cli(monkeypatch):
-    """``cli(cwd, *args)``: the real CLI in this process (tests that answer its questions start it instead)."""
-    return in_process(monkeypatch)
 
 
 def usage_error(result, command: str) -> str:
@@ -34,6 +28,7 @@ def usage_error(result, command: str) -> str:
     return lines[1]
 
 
+@pytest.mark.e2e
 def test_missing_option_shows_usage_error_and_help_hint(campaign):
     result = run_cli(campaign, "issue", "sign", "2021-005")  # as a user runs it: python -m jianyan
     assert usage_error(result, "issue sign") == "错误：缺少选项 --by。"
@@ -85,8 +80,8 @@ def test_a_good_date_is_used(campaign, cli):
     assert record.code == 2 and "截止日期 2022-01-01 不在 2021 年内" in record.err
 
 
-def test_new_asks_again_in_chinese_after_a_wrong_answer(campaign):
-    result = run_cli(campaign, "new", "--date", "2021-04-02",
+def test_new_asks_again_in_chinese_after_a_wrong_answer(campaign, cli):
+    result = cli(campaign, "new", "--date", "2021-04-02",
                  input="jingji\n刘某某\n9\nabc\n2\nxx\nproblem\n关于科技成果转化渠道不畅问题的反映\n")
     assert result.code == 0, result
     assert "错误：9 超出范围，应在 1 到 7 之间。请重新输入。" in result.err
@@ -96,8 +91,8 @@ def test_new_asks_again_in_chinese_after_a_wrong_answer(campaign):
     assert result.out.strip().startswith("submissions/2021/jingji/")
 
 
-def test_input_ending_while_asking_is_a_chinese_stop(campaign):
-    result = run_cli(campaign, "new", "--date", "2021-04-01", input="")
+def test_input_ending_while_asking_is_a_chinese_stop(campaign, cli):
+    result = cli(campaign, "new", "--date", "2021-04-01", input="")
     assert result.code == 1 and "已中止。" in result.err and not ENGLISH.search(result.err), result
 
 
