@@ -120,3 +120,14 @@ def test_an_empty_new_campaign_gets_the_holiday_calendar(campaign, cli, tmp_path
     assert r.code == 0, r
     copied = (tmp_path / "new/schema/calendar.yaml").read_bytes()
     assert copied == (campaign / "schema/calendar.yaml").read_bytes()
+
+
+def test_reports_are_as_of_the_campaigns_end_once_it_is_over(campaign, cli):
+    r = cli(campaign, "feedback", "--unit", "minge")
+    assert r.code == 0, r
+    assert "至2021年12月31日（活动结束）" in r.err
+    assert all(line.startswith("build/feedback/2021-02-22_2021-12-31/") for line in r.out.split())
+    r = cli(campaign, "feedback", "--unit", "minge", "--as-of", "2021-05-10")
+    assert "至2021年5月10日" in r.err and "build/feedback/2021-02-22_2021-05-10/unit-minge.md" in r.out.split()
+    r = cli(campaign, "stats", "--as-of", "2021-05-10", "--to", "2021-05-11")
+    assert r.code == 2 and "--as-of 2021-05-10 与 --to 2021-05-11 不一致" in r.err
