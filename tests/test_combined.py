@@ -12,12 +12,15 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from jianyan import checks
 from jianyan.campaign.load import load_campaign
+from jianyan.campaign.model import CombinedSettings
 from jianyan.checks import issues as issue_checks, refs, status
 from jianyan.render.records import write_records
 from jianyan.render.reports import write_feedback
+from jianyan.tracking.combine import candidates
 from jianyan.tracking.ledger import stats
 
 ISSUE = "issues/2021/005.md"
@@ -233,8 +236,23 @@ def test_sign_refuses_a_source_missing_from_items(campaign: Path, cli):
     assert "status: accepted" in (campaign / "submissions/2021/nongye/2021-nongye-001.md").read_text(encoding="utf-8")
 
 
-def test_settings_weights_name_registered_roles(campaign: Path, cli):
-    set_settings(campaign, "weights: {主稿: 2, 综合: 1}", "weights: {主稿: 2, 参考: 1}")
-    result = cli(campaign, "check", "schema/settings.yaml")
-    assert result.code == 1
-    assert "schema/settings.yaml:" in result.out and "“参考”不在 roles 中" in result.out
+def test_settings_weights_name_registered_roles():
+    with pytest.raises(ValidationError) as caught:
+        CombinedSettings(roles=["主稿", "综合"], weights={"主稿": "2", "参考": "1"})
+    assert "“参考”不在 roles 中（主稿、综合）" in str(caught.value)
+    assert CombinedSettings(roles=["主稿", "综合", "参考"], weights={"主稿": "2", "参考": "1"}).weights["参考"] == 1.0
+
+
+def test_near_duplicates_are_proposed_across_topics(campaign: Path):
+    """Another unit's item that repeats most of 2021-dezhou-001 under another topic: proposed as 内容相近."""
+    text = (campaign / "submissions/2021/dezhou/2021-dezhou-001.md").read_text(encoding="utf-8")
+    head, body = text.split("\n---\n", 1)
+    head = (head.replace("2021-dezhou-001", "2021-qufu-002").replace("unit: dezhou", "unit: qufu")
+            .replace("submitter: 德州市政协", "submitter: 曲阜市政协").replace("topic: 7", "topic: 4"))
+    paragraphs = body.split("\n\n")
+    (campaign / "submissions/2021/qufu/2021-qufu-002.md").write_text(
+        head + "\n---\n" + "\n\n".join(paragraphs[:-1]) + "\n", encoding="utf-8")
+    groups = candidates(load_campaign(campaign))
+    pairs = {tuple(s.id for s in g.items): [link.reason() for link in g.links] for g in groups}
+    assert pairs[("2021-dezhou-001", "2021-qufu-002")][0].startswith("内容相近（相似度 ")
+    assert "同一选题" not in pairs[("2021-dezhou-001", "2021-qufu-002")][0]

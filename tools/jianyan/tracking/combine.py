@@ -5,14 +5,13 @@ Two items are linked when
   * their texts are near-duplicates: the shingle similarity of the duplication check (dup.compare:
     the largest of Jaccard and the two containments) reaches ``combined.suggest_similarity``; or
   * they share a theme: the same topic (1–7) and at least ``combined.suggest_keywords`` common keywords
-    (the item's own ``keywords`` plus the ten words of highest TF-IDF in its title and body, by jieba's
-    bundled IDF table, leaving out STOP_WORDS: no model, offline).
+    (the item's own ``keywords`` plus its ten terms of highest TF-IDF, with the theme analysis's terms
+    and jieba's bundled idf table, tracking/themes.py: no model, offline).
 Linked items form groups (connected components); a group lists the links that made it.
 """
 from __future__ import annotations
 
-import re
-from collections import Counter
+import math
 from dataclasses import dataclass, field
 
 from jianyan.campaign.bulletin import unused_accepted
@@ -20,13 +19,11 @@ from jianyan.campaign.load import Campaign
 from jianyan.campaign.model import Submission
 from jianyan.dup.compare import compare
 from jianyan.dup.index.parallel import compute
-from jianyan.dup.tokens import cut, jieba_module
+from jianyan.dup.tokens import keep_table, prepare
 from jianyan.tracking.series import roots
+from jianyan.tracking.themes import general_idf, terms
 
 TOP_WORDS = 10
-_WORD = re.compile(r"^[\u4e00-\u9fff]{2,}$")  # a Chinese word of two characters or more
-# Words every suggestion uses, which say nothing about what it is about.
-STOP_WORDS = frozenset({"建议", "问题", "情况", "意见", "我省", "全省", "有关", "相关", "工作", "进一步", "加强", "推动"})
 
 
 @dataclass
@@ -51,21 +48,12 @@ class Group:
     links: list[Link] = field(default_factory=list)
 
 
-def _idf():
-    """jieba's bundled IDF table (word → idf) and its median (for words not in it)."""
-    jieba_module()
-    import jieba.analyse  # lazy: loads jieba's IDF table (about 0.2 s); only proposing groups needs it
-    t = jieba.analyse.default_tfidf
-    return t.idf_freq, t.median_idf, t.stop_words
-
-
-def keywords(campaign: Campaign, sub: Submission, idf=None) -> list[str]:
-    """The item's own keywords, then its ten words of highest TF-IDF (title and body)."""
-    freq, median, stop = idf or _idf()
+def keywords(campaign: Campaign, sub: Submission) -> list[str]:
+    """The item's own keywords, then its ten terms of highest TF-IDF (the theme analysis's terms and idf)."""
     doc = campaign.submission(sub.id)
-    words = [w for w in cut(sub.title + "\n" + (doc.body if doc else "")) if _WORD.match(w) and w not in stop and w not in STOP_WORDS]
-    tf = Counter(words)
-    scored = sorted(tf, key=lambda w: (-tf[w] * freq.get(w, median), w))
+    counts = terms(sub.title, doc.body if doc else "")
+    table, median = general_idf()
+    scored = sorted(counts, key=lambda w: (-(1 + math.log(counts[w])) * table.get(w, median), w))
     return list(dict.fromkeys([*sub.keywords, *scored[:TOP_WORDS]]))
 
 
@@ -75,8 +63,8 @@ def candidates(campaign: Campaign, subs: list[Submission] | None = None) -> list
     subs = unused_accepted(campaign) if subs is None else subs
     if len(subs) < 2:
         return []
-    idf = _idf()
-    words = {s.id: keywords(campaign, s, idf) for s in subs}
+    prepare(campaign.root, len(subs))  # a few items: jieba's dictionary read from the cache's table
+    words = {s.id: keywords(campaign, s) for s in subs}
     feats = {}
     for s in subs:
         doc = campaign.submission(s.id)
@@ -91,6 +79,7 @@ def candidates(campaign: Campaign, subs: list[Submission] | None = None) -> list
                 shared = ()
             if near or shared:
                 links.append(Link(a.id, b.id, round(near, 4), shared))
+    keep_table(campaign.root)
     root = roots((s.id for s in subs), ((link.a, link.b) for link in links))  # connected groups, as series are
     groups: dict[str, Group] = {}
     for s in subs:
