@@ -140,6 +140,12 @@ def test_letters_and_records_say_it_was_combined(signed: Path):
     assert "2021年第5期" in record
 
 
+def test_issue_list_shows_the_combined_article(signed: Path, cli):
+    result = cli(signed, "issue", "list")
+    line = next(x for x in result.out.splitlines() if x.startswith("2021-005"))
+    assert line.endswith(f"（综合稿：{LEAD}+{OTHERS[0]}+{OTHERS[1]}）")
+
+
 def test_bulletin_source_line_names_every_source(signed: Path, cli):
     result = cli(signed, "issue", "build", "2021-005", "--format", "md")
     assert result.code == 0, result.err

@@ -26,13 +26,14 @@ def issue() -> None:
 
 @issue.command("list")
 def list_() -> None:
-    """列出各期专刊：期号、日期、状态、所用信息。"""
+    """列出各期专刊：期号、日期、状态、所用信息（综合稿列出各篇的来源）。"""
     from jianyan.campaign.bulletin import sorted_issues  # lazy: the campaign model (pydantic)
     campaign = load()
     for d in sorted_issues(campaign):
         m = d.model
+        combined = "；".join("+".join(s.item for s in a.sources) for a in m.articles)
         click.echo(f"{m.id}  第{m.number}期（总第{m.total}期）  {m.date}  {ISSUE_STATUSES[m.status]:<4}  "
-                   f"{'、'.join(m.items)}")
+                   f"{'、'.join(m.items)}" + (f"  （综合稿：{combined}）" if combined else ""))
     bad = [d.path for d in campaign.issues if d.model is None]
     for path in bad:
         click.echo(f"{path}  （有错误，请运行 jianyan check）", err=True)
