@@ -129,8 +129,7 @@ def _cell_text(cell, text: str, size: float, bold: bool = False, align=None, fac
     p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     p.paragraph_format.line_spacing = Pt(size * 1.5)
     _off_grid(p)
-    if align is not None:
-        p.alignment = align
+    p.alignment = align if align is not None else WD_ALIGN_PARAGRAPH.LEFT  # not justified: no gaps in a narrow cell
     if text:
         _fonts(p.add_run(text), face, size, bold)
 
@@ -154,29 +153,35 @@ def _widths(table, widths_mm: list[float]) -> None:
 
 
 CELL_PAD_MM = 4.6  # Word's default cell margins (0.19 cm each side) and a little air
-UNBROKEN = 8  # a cell up to this many characters should not wrap (dates, 已办结, 100%)
+MIN_CHARS = 4  # no column narrower than four characters (交办日期, 采用率)
+UNBROKEN = 6  # a cell up to six characters is never wrapped (3月10日, 100%, 已办结)
 
 
 def column_widths(rows: list[list[str]], size: float, total: float = TEXT_WIDTH_MM) -> list[float]:
-    """Column widths in mm from the cells' text, within ``total``: as HTML's automatic table layout.
-    Each column needs at least its longest short cell (up to ``UNBROKEN`` characters) unbroken and would
-    like its longest cell on one line; the room left after the minimums goes to the columns in
-    proportion to what more they would like, so long titles get the width and dates stay on one line."""
+    """Column widths in mm from the cells' text, within ``total``.
+
+    The fewest lines any row needs: for 1, 2, 3 … lines a row, each column takes what its longest cell
+    needs to fit in that many lines (its short cells, up to ``UNBROKEN`` characters, on one line; at least
+    four characters); the first count whose columns fit is used, and the room left is shared in
+    proportion to what the columns would take to hold every cell on one line. Long titles get the
+    width; dates, percentages and short states stay whole."""
     em = size / 72 * 25.4
     ncols = max(len(r) for r in rows)
-    want, least = [], []
-    for j in range(ncols):
-        texts = [r[j] for r in rows if j < len(r)]
-        widths = [_text_em(t) for t in texts] or [2]
-        want.append(max(widths) * em + CELL_PAD_MM)
-        least.append(max(min(w, UNBROKEN) for w in widths) * em + CELL_PAD_MM)
-    if sum(want) <= total:
-        return [w * total / sum(want) for w in want]
-    if sum(least) >= total:
-        return [w * total / sum(least) for w in least]
-    room = total - sum(least)
-    extra = [w - m for w, m in zip(want, least)]
-    return [m + room * e / sum(extra) for m, e in zip(least, extra)]
+    need = [[_text_em(r[j]) if j < len(r) else 0.0 for r in rows] for j in range(ncols)]
+    budget = total / em - ncols * CELL_PAD_MM / em  # characters to share
+    chars: list[float] = []
+    for per_row in range(1, 50):
+        chars = [max([w for w in col if w <= UNBROKEN] + [-(-w // per_row) for w in col if w > UNBROKEN]
+                     + [min(MIN_CHARS, max(col))]) for col in need]
+        if sum(chars) <= budget:
+            break
+    want = [max(col) for col in need]
+    room = budget - sum(chars)
+    extra = [max(w - c, 0) for w, c in zip(want, chars)]
+    if room > 0 and sum(extra) > 0:
+        chars = [c + min(e, room * e / sum(extra)) for c, e in zip(chars, extra)]
+    widths = [c * em + CELL_PAD_MM for c in chars]
+    return [w * total / sum(widths) for w in widths]
 
 
 def _text_em(text: str) -> float:
