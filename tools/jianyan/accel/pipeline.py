@@ -12,26 +12,26 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from jianyan.accel import snapshot
 from jianyan.accel.loadcache import load_fast
 from jianyan.campaign.load import Campaign
-from jianyan.findings import ERROR, Finding
+from jianyan.findings import ERROR, Finding, Findings
 
 
 @dataclass(frozen=True)
 class CheckResult:
     """What `jianyan check` reports."""
 
-    findings: list[Finding]  # severity-adjusted, in scope, sorted
+    findings: Sequence[Finding]  # severity-adjusted, in scope, sorted (a list, or a Findings table)
     files: int  # files checked, as the summary line counts them: the submission and issue files of the work tree,
     # or with paths given the files under them (`check submissions/2021/minge` checked those, not the campaign)
 
     @property
     def failed(self) -> bool:
         """At least one error: the command exits with EXIT_FINDINGS."""
-        return any(f.severity == ERROR for f in self.findings)
+        return Findings.of(self.findings).has(ERROR)
 
 
 def scope(root: Path, paths: Iterable[Path]) -> set[str] | None:
@@ -65,8 +65,10 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
         hit = snapshot.unchanged(start, today, say)
         if hit is not None:
             found, files = hit
-            return CheckResult([f for f in found if only_paths is None or f.path in only_paths],
-                               files if only_paths is None else len(only_paths))
+            if only_paths is not None:
+                keep = [p in only_paths for p in found.paths]
+                found = found.take([i for i, p in enumerate(found.path) if keep[p]])
+            return CheckResult(found, files if only_paths is None else len(only_paths))
     from jianyan.dup.index.stored import Incomplete  # lazy: numpy, which the unchanged path above does without
     try:
         result = _check(root, only_paths, base, only, say, load, today, start)
@@ -92,7 +94,8 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
             cs = diff(root, base)
             if only_paths is None:  # a stored check of the merge-base (or HEAD) spares reading the rest
                 commits = [(cs.merge_base, cs.changes)] + ([(cs.head, None)] if cs.head else [])
-                part = snapshot.partial(root, commits, cs.git, cs.prefix, families, progress=say, today=today)
+                part = snapshot.partial(root, commits, cs.git, cs.prefix, families, progress=say, today=today,
+                                        by_family=selection.families is not None)
         elif start is not None:
             part = snapshot.partial_plain(root, start, families, progress=say, today=today,
                                           by_family=selection.families is not None)
@@ -110,10 +113,13 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
     finally:
         if warm is not None:
             warm.stop()  # still running only when the duplication check did not need it
-    if part is not None and not part.base and selection.families is None:
-        # the stored final findings of the files not read: only this run's are finalized
+    if part is not None and part.final is not None:
+        # the stored final findings of the files not read: only this run's are finalized (with --base, the
+        # duplication findings of the files not read are not reported: a check of a change works them out
+        # for the changed files only)
         fresh = checks.finalize(campaign, ctx, [f for each in found.values() for f in each], part.stored_drafts())
-        return CheckResult(part.reported(fresh, ctx.in_scope), part.files)
+        return CheckResult(part.reported(fresh, ctx.in_scope, drop=_changed_only(checks) if part.base else None),
+                           part.files)
     drafts: set[str] = set()
     if part is not None:
         stored, drafts = part.rest(selection.families)
@@ -124,3 +130,10 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
     if part is None and only_paths is None and selection.families is None:  # a full check of everything
         snapshot.save(campaign, found, findings if base is None else None, today)
     return CheckResult(findings, part.files if part else len(campaign.submissions) + len(campaign.issues))
+
+
+def _changed_only(checks) -> tuple[str, ...]:
+    """The code prefixes of the families a check of a change works out for the changed files only
+    (snapshot.CHANGED_ONLY: duplication)."""
+    return tuple(f"{c}." for f in checks.FAMILIES.values() if snapshot.CHANGED_ONLY & set(f.depends_on)
+                 for c in f.categories)

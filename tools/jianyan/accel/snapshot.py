@@ -50,7 +50,8 @@ byte for byte, on many changes).
 Layout: ``.jianyan-cache/snapshot-v<SNAPSHOT_FORMAT>/<commit>/`` with ``meta.bin`` (commit, day, tool
 fingerprint, context digest, issue and feedback keys, ids that differ from file names, date-dependent
 files, the duplication corpus's texts besides the submissions), ``rdeps.bin`` (key → files depending on
-it), ``findings.bin`` (file → whether a draft, the loader's findings, each check family's findings),
+it), ``findings.bin`` (the findings on submissions of the loader and of each stored family, before
+``finalize``: one ``findings.Findings`` table with a column naming each finding's family, and the drafts),
 ``manifest.bin``, ``final.bin`` and ``dup/`` (dup/index/stored.py). Each .bin is a blob signed with this
 machine's key (blobs.write_blob) under a label naming the commit, a random id of this snapshot (kept in
 meta.bin) and the part, so parts of two snapshots cannot be mixed; a folder is written under a temporary
@@ -70,7 +71,7 @@ import secrets
 import shutil
 import stat
 import tempfile
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -79,7 +80,7 @@ from jianyan.accel.loadcache import fingerprint, load_fast, load_registries_fast
 from jianyan.campaign.load import IGNORED_NAMES, Campaign, doc_reader
 from jianyan.campaign.owners import FILES as CODEOWNERS_FILES
 from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SCHEMA_DIR, SUBMISSIONS_DIR, submission_path
-from jianyan.findings import Finding
+from jianyan.findings import Finding, Findings
 from jianyan.fsutil import NotRegular, read_regular
 from jianyan.tracking.feedback import tracking_of
 from jianyan.vcs.git import Change, Git, GitError
@@ -266,21 +267,6 @@ def clean_commit(root: Path) -> str | None:
         return None
 
 
-_FIELDS = tuple(f.name for f in fields(Finding))
-
-
-def _row(f: Finding) -> tuple:
-    return (f.path, f.line, f.column, f.severity, f.code, f.message)
-
-
-def _finding(row: tuple) -> Finding:
-    """The finding a stored row was made from. It was checked when it was made, and the row comes from a
-    blob this machine signed: it is not checked again (a snapshot of 100 000 drafts holds 400 000)."""
-    f = object.__new__(Finding)
-    f.__dict__.update(zip(_FIELDS, row))
-    return f
-
-
 def _manifest(campaign: Campaign) -> dict[str, tuple[int, int, bytes | None]] | None:
     """The content folders as the check read them (a digest of each regular file); None when a
     submission or issue is no longer as it was read."""
@@ -347,14 +333,16 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
         for rec in tracking_of(campaign).records:
             if rec.model is not None:
                 provides[rec.path] = [f"id:{rec.model.item}"]
-        # per file: whether a draft, the loader's findings, each check family's findings
-        stored: dict[str, tuple[bool, list, dict[str, list]]] = {}
+        # the findings on submissions of the loader and each stored family, as one table with a column
+        # naming the family of each (findings.bin)
+        names = [LOADER.name, *(f.name for f in _stored_families(plain=final is not None))]
+        table, family = Findings(), bytearray()
         prefix = SUBMISSIONS_DIR + "/"
-        for name in (LOADER.name, *(f.name for f in _stored_families(plain=final is not None))):
-            for f in found.get(name, ()):
-                if f.path.startswith(prefix):
-                    _, loaded, by_family = stored.setdefault(f.path, (f.path in drafts, [], {}))
-                    (loaded if name == LOADER.name else by_family.setdefault(name, [])).append(_row(f))
+        for k, name in enumerate(names):
+            mine = [f for f in found.get(name, ()) if f.path.startswith(prefix)]
+            table.extend(mine)
+            family += bytes([k]) * len(mine)
+        stored = {"families": names, "table": table.to_marshal(), "family": bytes(family), "drafts": sorted(drafts)}
         reference_dir = settings.dup.reference_dir
         extras = [e for e in campaign_entries(campaign) if e.kind != "submission"]
         extras += reference_entries(root, reference_dir)[0]
@@ -370,7 +358,7 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
         write_blob(tmp / "findings.bin", stored, label(commit, ident, "findings"))
         if final is not None:
             write_blob(tmp / "manifest.bin", manifest, label(commit, ident, "manifest"))
-            write_blob(tmp / "final.bin", {"rows": [_row(f) for f in final], "drafts": sorted(drafts)},
+            write_blob(tmp / "final.bin", {"table": Findings.of(final).to_marshal(), "drafts": sorted(drafts)},
                        label(commit, ident, "final"))
         save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
         write_blob(tmp / "meta.bin", meta, label(commit, "", "meta"))  # last: a snapshot exists only once complete
@@ -413,7 +401,7 @@ class Partial:
     files: int = 0                      # submission and issue files in the work tree
     index: object = None                # dup.stored.StoredIndex of the snapshot
     base: bool = True                   # a check of a change (--base): some findings are for it only
-    final: dict | None = None           # a plain check's: final.bin (``_final``)
+    final: dict | None = None           # final.bin (``_final``) of a plain snapshot, when every family runs
 
     @property
     def dup(self) -> tuple[object, set[str]]:
@@ -421,47 +409,61 @@ class Partial:
         they are gone)."""
         return self.index, self.read | self.gone
 
-    def rest(self, families: set[str] | None = None) -> tuple[dict[str, list[Finding]], set[str]]:
+    def rest(self, families: set[str] | None = None) -> tuple[dict[str, Findings], set[str]]:
         """The stored findings of every file not read this run, by family (the loader's under its name),
         and the drafts among those files. ``families``: only these check families run, besides the loader."""
         from jianyan.checks import FAMILIES, LOADER  # lazy: every check and numpy (see ``_stored_families``)
         skip = {name for name, f in FAMILIES.items() if self.base and CHANGED_ONLY & set(f.depends_on)}
-        out: dict[str, list[Finding]] = {LOADER.name: []}
-        drafts: set[str] = set()
-        for path, (draft, loaded, found) in self.findings.items():
-            if path in self.read or path in self.gone:
-                continue
-            out[LOADER.name].extend(map(_finding, loaded))
-            for name, stored in found.items():
-                if (families is None or name in families) and name not in skip:
-                    out.setdefault(name, []).extend(map(_finding, stored))
-            if draft:
-                drafts.add(path)
+        names = self.findings["families"]
+        table = Findings.from_marshal(self.findings["table"])
+        family = self.findings["family"]
+        if len(family) != len(table) or (family and max(family) >= len(names)):
+            raise ValueError("a damaged findings.bin")
+        unread = self.read | self.gone
+        keep_path = [p not in unread for p in table.paths]
+        wanted = [name == LOADER.name or ((families is None or name in families) and name not in skip)
+                  for name in names]
+        rows: dict[int, list[int]] = {}
+        for i, (p, k) in enumerate(zip(table.path, family)):
+            if keep_path[p] and wanted[k]:
+                rows.setdefault(k, []).append(i)
+        out: dict[str, Findings] = {LOADER.name: Findings()}
+        out.update({names[k]: table.take(r) for k, r in rows.items()})
+        drafts = set(self.findings["drafts"]) - unread
         return out, drafts
-
 
     def stored_drafts(self) -> set[str]:
         """The draft submissions among the files not read this run (a plain check's)."""
         return set(self.final["drafts"]) - self.read - self.gone
 
-    def reported(self, fresh: list[Finding], in_scope) -> list[Finding]:
+    def reported(self, fresh: list[Finding], in_scope, drop: tuple[str, ...] | None = None) -> Findings:
         """A plain check's findings: ``fresh`` (this run's, as ``checks.finalize`` gives them, with
         ``stored_drafts``) and what the full check reported on every submission not read this run, in
         scope, in ``finalize``'s order. A finding on such a file that a check of this run made again is
-        the stored one (the file and all it depends on are unchanged)."""
+        the stored one (the file and all it depends on are unchanged). ``drop``: code prefixes whose
+        stored findings are left out (a check of a change works out the duplication findings for the
+        changed files only)."""
+        table = Findings.from_marshal(self.final["table"])
         prefix, skip = SUBMISSIONS_DIR + "/", self.read | self.gone
-        stored = [_finding(row) for row in self.final["rows"]
-                  if row[0].startswith(prefix) and row[0] not in skip and in_scope(row[0])]
+        keep_path = [p.startswith(prefix) and p not in skip and in_scope(p) for p in table.paths]
+        keep_code = [drop is None or not c.startswith(drop) for c in table.codes]
+        kept = [i for i, (p, c) in enumerate(zip(table.path, table.code)) if keep_path[p] and keep_code[c]]
         again = {f.path for f in fresh}
-        known = {f for f in stored if f.path in again}
-        out: list[Finding] = []
+        known = {table[i] for i in kept if table.paths[table.path[i]] in again} if again else set()
+        n = len(table)
+        new = sorted((f for f in fresh if f not in known), key=Finding.sort_key)
+        table.extend(new)  # rows n, n+1, … : put into the stored order
+        order: list[int] = []
         at = 0
-        for f in sorted((f for f in fresh if f not in known), key=Finding.sort_key):  # into the stored order
-            to = bisect.bisect_right(stored, f.sort_key(), lo=at, key=Finding.sort_key)
-            out += stored[at:to]
-            out.append(f)
+        for j, f in enumerate(new):
+            to = bisect.bisect_right(kept, f.sort_key(), lo=at, key=table.sort_key)
+            order += kept[at:to]
+            order.append(n + j)
             at = to
-        return out + stored[at:]
+        if not new and at == 0 and len(kept) == n:
+            return table
+        order += kept[at:]
+        return table.take(order)
 
 
 def _changes_since(git: Git, prefix: str, commit: str) -> list[Change]:
@@ -507,10 +509,11 @@ def _opened(root: Path, commit: str) -> tuple[Path, dict] | None:
 
 
 def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: Git, prefix: str,
-            families, progress=None, today: dt.date | None = None) -> Partial | None:
+            families, progress=None, today: dt.date | None = None, by_family: bool = True) -> Partial | None:
     """The partial campaign for the first commit among ``candidates`` (commit, its changes to the work
     tree or None to ask git) that has a usable snapshot, to run ``families`` (checks.Family) and the
-    check of the change (--base) on; None when a full check is needed."""
+    check of the change (--base) on; None when a full check is needed. ``by_family``: as for
+    ``partial_plain``."""
     root = Path(root)
     if not supports(families) or not cache_enabled(root) or not cache_folder(folder_of(root)):
         return None
@@ -525,7 +528,7 @@ def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: 
         try:
             if changes is None:
                 changes = _changes_since(git, prefix, commit)
-            return _plan(root, where, meta, changes, progress, today or dt.date.today(), base)
+            return _plan(root, where, meta, changes, progress, today or dt.date.today(), base, by_family=by_family)
         except GitError:
             return None
         except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError, AttributeError):
@@ -585,14 +588,14 @@ def current(root: Path) -> Current | None:
     return None
 
 
-def unchanged(start: Current, today: dt.date, progress=None) -> tuple[list[Finding], int] | None:
+def unchanged(start: Current, today: dt.date, progress=None) -> tuple[Findings, int] | None:
     """What a plain full check reports, and the files it counts, when nothing it reads has changed since
     the snapshot ``start`` (``current``), made on ``today``; else None."""
     meta = start.meta
     if start.changes or meta["day"] != today.isoformat():
         return None
     try:
-        findings = list(map(_finding, _final(start.where, meta)["rows"]))
+        findings = Findings.from_marshal(_final(start.where, meta)["table"])
     except (ValueError, TypeError, KeyError):
         discard(start.where)
         return None
@@ -602,7 +605,8 @@ def unchanged(start: Current, today: dt.date, progress=None) -> tuple[list[Findi
 
 
 def _final(where: Path, meta: dict) -> dict:
-    """final.bin: ``rows``, the findings the full check reported (sorted); ``drafts``, its draft submissions."""
+    """final.bin: ``table``, the findings the full check reported (sorted; ``Findings.to_marshal``);
+    ``drafts``, its draft submissions."""
     return _unblob(where / "final.bin", label(meta["commit"], meta["id"], "final"))
 
 
@@ -699,9 +703,10 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
     else:
         files = meta["files"] + sum((c.new is not None and kinds[c.new] in ("submission", "issue"))
                                     - (c.old is not None and kinds[c.old] in ("submission", "issue")) for c in changes)
-    findings = _unblob(where / "findings.bin", label(meta["commit"], meta["id"], "findings")) if by_family else None
-    return Partial(campaign, read, gone, findings, index=index, files=files, base=now is None,
-                   final=_final(where, meta) if now is not None else None)
+    # a plain snapshot's final findings serve every check of all families; else the findings by family
+    final = _final(where, meta) if meta["plain"] and not by_family else None
+    findings = _unblob(where / "findings.bin", label(meta["commit"], meta["id"], "findings")) if final is None else None
+    return Partial(campaign, read, gone, findings, index=index, files=files, base=now is None, final=final)
 
 
 def _dup_affected(root: Path, index, meta: dict, first: Campaign, changed: set[str], gone: set[str]) -> set[str] | None:

@@ -42,7 +42,8 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
     say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
     result = pipeline.check(root, paths, base, families, say=say,
                             load=lambda parallel: load(root, progress=show_progress, parallel=parallel, lean=True))
-    click.echo(output.RENDERERS[fmt](result.findings), nl=False)
+    for chunk in output.STREAMS[fmt](result.findings):  # written as it is made: never held whole
+        click.echo(chunk, nl=False)
     if fmt == "text":
         click.echo(output.summary_line(result.findings, result.files), err=True)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)

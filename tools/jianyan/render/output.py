@@ -16,10 +16,10 @@ import json
 import os
 import re
 from collections import Counter
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from jianyan import __version__
-from jianyan.findings import ERROR, INFO, WARNING, Finding
+from jianyan.findings import ERROR, INFO, SEVERITIES, WARNING, Finding, Findings
 
 FORMATS = ("text", "json", "github", "gitlab", "sarif")
 SEVERITY_ZH = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
@@ -47,26 +47,70 @@ def _json(doc, **kw) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", out) if _JSON_UNSAFE.search(out) else out
 
 
+CHUNK = 4096  # findings a chunk of streamed output holds
+
+
+def _chunks(n: int) -> Iterator[range]:
+    for start in range(0, n, CHUNK):
+        yield range(start, min(start + CHUNK, n))
+
+
+def _text_rows(t: Findings) -> Iterator[list[str]]:
+    """The text lines of ``t``, a chunk at a time (each path and message made visible once)."""
+    paths = [_text_path(p) for p in t.paths]
+    messages = [visible(m) for m in t.messages]
+    sev = [s for s in SEVERITIES]
+    path, line, column, severity, code, message, codes = t.path, t.line, t.column, t.severity, t.code, t.message, t.codes
+    for rows in _chunks(len(t)):
+        yield [f"{paths[path[i]]}:{line[i] if line[i] > 0 else 1}:{column[i] if column[i] > 0 else 1}: "
+               f"{sev[severity[i]]}: {messages[message[i]]} [{codes[code[i]]}]" for i in rows]
+
+
+def text_chunks(findings: Sequence[Finding]) -> Iterator[str]:
+    """``text`` a piece at a time, as the lines are made (a large check's output is never held whole)."""
+    for lines in _text_rows(Findings.of(findings)):
+        yield "\n".join(lines) + "\n"
+
+
 def text(findings: Sequence[Finding]) -> str:
     """`path:line:col: severity: message [code]`, one a line (the VS Code problem matcher reads this)."""
-    lines = [f"{_text_path(f.path)}:{f.line or 1}:{f.column or 1}: {f.severity}: {visible(f.message)} [{f.code}]"
-             for f in findings]
-    return "\n".join(lines) + ("\n" if lines else "")
+    return "".join(text_chunks(findings))
 
 
 def summary_line(findings: Sequence[Finding], files: int) -> str:
-    c = Counter(f.severity for f in findings)
-    if not findings:
+    t = Findings.of(findings)
+    if not t:
         return f"检查了 {files} 个文件，没有发现问题。"
-    return (f"检查了 {files} 个文件：{c[ERROR]} 个错误，{c[WARNING]} 个警告，{c[INFO]} 个提示。"
-            + ("有错误须改正后才能合并。" if c[ERROR] else ""))
+    errors = t.count(ERROR)
+    return (f"检查了 {files} 个文件：{errors} 个错误，{t.count(WARNING)} 个警告，{t.count(INFO)} 个提示。"
+            + ("有错误须改正后才能合并。" if errors else ""))
+
+
+def json_chunks(findings: Sequence[Finding]) -> Iterator[str]:
+    """``as_json`` a piece at a time: each path, code and message encoded once, each row formatted as
+    json.dumps writes the object (``{"path": …, "line": …, …}``)."""
+    t = Findings.of(findings)
+    if not t:
+        yield "[]\n"
+        return
+    paths = [_json(p) for p in t.paths]
+    codes = [_json(c) for c in t.codes]
+    messages = [_json(m) for m in t.messages]
+    sev = [_json(s) for s in SEVERITIES]
+    path, line, column, severity, code, message = t.path, t.line, t.column, t.severity, t.code, t.message
+    lead = "[\n  "
+    for rows in _chunks(len(t)):
+        yield lead + ",\n  ".join(
+            f'{{"path": {paths[path[i]]}, "line": {"null" if line[i] == -1 else line[i]}, '
+            f'"column": {"null" if column[i] == -1 else column[i]}, "severity": {sev[severity[i]]}, '
+            f'"code": {codes[code[i]]}, "message": {messages[message[i]]}}}' for i in rows)
+        lead = ",\n  "
+    yield "\n]\n"
 
 
 def as_json(findings: Sequence[Finding]) -> str:
-    """A JSON array, one finding a line (each line by the C encoder: fast for a large repository)."""
-    rows = [_json({"path": f.path, "line": f.line, "column": f.column, "severity": f.severity,
-                   "code": f.code, "message": f.message}) for f in findings]
-    return "[\n" + ",\n".join(f"  {r}" for r in rows) + "\n]\n" if rows else "[]\n"
+    """A JSON array, one finding a line."""
+    return "".join(json_chunks(findings))
 
 
 def _gh_escape_data(s: str) -> str:
@@ -77,21 +121,29 @@ def _gh_escape_prop(s: str) -> str:
     return _gh_escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(findings: Sequence[Finding]) -> str:
-    """Workflow commands; Gitea shows no annotations, so the plain text line follows each."""
-    out = []
+def github_chunks(findings: Sequence[Finding]) -> Iterator[str]:
+    """Workflow commands; Gitea shows no annotations, so the plain text lines follow them."""
+    t = Findings.of(findings)
     level = {ERROR: "error", WARNING: "warning", INFO: "notice"}
-    for f in findings:
-        props = [f"file={_gh_escape_prop(f.path)}"]
-        if f.line:
-            props.append(f"line={f.line}")
-        if f.column:
-            props.append(f"col={f.column}")
-        props.append(f"title={_gh_escape_prop(f.code)}")
-        out.append(f"::{level[f.severity]} {','.join(props)}::{_gh_escape_data(f.message)}")
-    out.append(text(findings).rstrip("\n"))
-    write_step_summary(findings)
-    return "\n".join(x for x in out if x) + "\n"
+    files = [f"file={_gh_escape_prop(p)}" for p in t.paths]
+    titles = [f"title={_gh_escape_prop(c)}" for c in t.codes]
+    messages = [_gh_escape_data(m) for m in t.messages]
+    heads = [f"::{level[s]} " for s in SEVERITIES]
+    path, line, column, severity, code, message = t.path, t.line, t.column, t.severity, t.code, t.message
+    for rows in _chunks(len(t)):
+        yield "".join(f"{heads[severity[i]]}{files[path[i]]}{f',line={line[i]}' if line[i] > 0 else ''}"
+                      f"{f',col={column[i]}' if column[i] > 0 else ''},{titles[code[i]]}::{messages[message[i]]}\n"
+                      for i in rows)
+    for lines in _text_rows(t):
+        yield "\n".join(lines) + "\n"
+    if not t:
+        yield "\n"
+    write_step_summary(t)
+
+
+def github(findings: Sequence[Finding]) -> str:
+    """Workflow commands and text lines (``github_chunks``), the step summary written."""
+    return "".join(github_chunks(findings))
 
 
 def markdown_table(findings: Sequence[Finding]) -> str:
@@ -163,4 +215,9 @@ def sarif(findings: Sequence[Finding]) -> str:
 
 RENDERERS: dict[str, Callable[[Sequence[Finding]], str]] = {
     "text": text, "json": as_json, "github": github, "gitlab": gitlab, "sarif": sarif,
+}
+# Each format a piece at a time (the same text as RENDERERS gives, joined).
+STREAMS: dict[str, Callable[[Sequence[Finding]], Iterable[str]]] = {
+    "text": text_chunks, "json": json_chunks, "github": github_chunks,
+    "gitlab": lambda findings: [gitlab(findings)], "sarif": lambda findings: [sarif(findings)],
 }
