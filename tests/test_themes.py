@@ -3,8 +3,6 @@ counts against the records, related items that are not duplicates, topic hints, 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 
 import pytest
 import yaml
@@ -14,7 +12,7 @@ from jianyan.campaign.model import Topic
 from jianyan.tracking import themes
 from jianyan.tracking.ledger import Period
 from tests.conftest import ROOT, copy_campaign, invoke
-from tests.helpers.items import ORIGINAL, body_of, near_copy, write_item
+from tests.helpers.items import near_copy, write_item
 
 PERIOD = Period(dt.date(2021, 2, 22), dt.date(2021, 4, 30))
 
