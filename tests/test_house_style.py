@@ -92,3 +92,31 @@ def test_site_item_page_names_the_bulletin_issue(campaign, cli):
     assert "见<a href=\"../issues/2021-001.html\">《为七个求突破建言专刊》第1期</a>" in page
     issue = (campaign / "build/site/issues/2021-001.html").read_text(encoding="utf-8")
     assert re.search(r'<p class="source">（[^<]+）</p>', issue)
+
+
+def test_embedded_fonts_are_the_look_alikes_under_the_official_names(campaign, cli, monkeypatch):
+    import io
+    import zipfile
+
+    from fontTools.ttLib import TTFont
+    monkeypatch.setenv("JIANYAN_EMBED_FONTS", "1")
+    assert cli(campaign, "feedback", "--to", "2021-07-31", "--unit", "minge").code == 0
+    path = next((campaign / "build/feedback").rglob("unit-minge.docx"))
+    with zipfile.ZipFile(path) as z:
+        table = z.read("word/fontTable.xml").decode()
+        assert "<w:embedTrueTypeFonts/>" in z.read("word/settings.xml").decode()
+        entry = re.search(r'<w:font w:name="仿宋_GB2312">.*?</w:font>', table).group(0)
+        key = re.search(r'w:fontKey="(\{[0-9A-F-]+\})"', entry).group(1)
+        rid = re.search(r'r:id="(\w+)"', entry).group(1)
+        target = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="{rid}"',
+                           z.read("word/_rels/fontTable.xml.rels").decode())
+        data = bytearray(z.read("word/" + (target.group(1) or target.group(2))))
+    secret = bytes.fromhex(key.strip("{}").replace("-", ""))[::-1]
+    for i in range(32):
+        data[i] ^= secret[i % 16]
+    font = TTFont(io.BytesIO(bytes(data)))
+    assert "glyf" in font and font["name"].getDebugName(1) == "仿宋_GB2312"
+    assert ord("采") in font.getBestCmap()  # the document's characters are in it
+    monkeypatch.delenv("JIANYAN_EMBED_FONTS")
+    assert cli(campaign, "feedback", "--to", "2021-07-31", "--unit", "minge").code == 0
+    assert "embedRegular" not in zipfile.ZipFile(path).read("word/fontTable.xml").decode()  # off by default

@@ -32,7 +32,8 @@ from dataclasses import replace
 
 from jianyan.render import style
 from jianyan.render.charts import DARK, LIGHT, Chart, cells, svg
-from jianyan.render.docx import border, house_defaults, house_page, set_fonts, snap, title_paragraph
+from jianyan.render.docx import (border, embed_fonts, embed_wanted, house_defaults, house_page, set_fonts, snap,
+                                 title_paragraph)
 from jianyan.render.office import deterministic_zip
 
 BODY_FONT = style.FACES["fang"].name
@@ -356,6 +357,8 @@ class _Writer:
         _off_grid(gap)
 
     def bytes(self) -> bytes:
+        if embed_wanted():
+            embed_fonts(self.doc)
         buf = io.BytesIO()
         self.doc.save(buf)
         return deterministic_zip(buf.getvalue())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import zipfile
 from typing import Any
 
@@ -223,19 +224,89 @@ _FONT_SIG = ('<w:sig w:usb0="00000003" w:usb1="288F0000" w:usb2="00000016" w:usb
              'w:csb0="00040001" w:csb1="00000000"/>')
 
 
-def font_table(doc) -> None:
+def font_table(doc, embedded: dict[str, tuple[str, str]] | None = None) -> None:
     """word/fontTable.xml listing the house fonts, each with its Windows alternate name (altName),
     panose, GB2312 charset, family and pitch: what Word and WPS go by to substitute a look-alike when
-    the font is missing (仿宋_GB2312 → 仿宋, 方正小标宋简体 → 宋体)."""
+    the font is missing (仿宋_GB2312 → 仿宋, 方正小标宋简体 → 宋体). ``embedded``: font name → (relationship
+    id, font key) of an embedded font file (``embed_fonts``)."""
     part = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
+    embedded = embedded or {}
+
+    def embed(name: str) -> str:
+        if name not in embedded:
+            return ""
+        rid, key = embedded[name]
+        return f'<w:embedRegular r:id="{rid}" w:fontKey="{key}" w:subsetted="1"/>'
+
     entries = [f'<w:font w:name="{face.name}"><w:altName w:val="{face.alt}"/><w:panose1 w:val="{face.panose}"/>'
                f'<w:charset w:val="{style.CHARSET_GB2312}"/><w:family w:val="{face.family}"/>'
-               f'<w:pitch w:val="{face.pitch}"/>{_FONT_SIG}</w:font>' for face in style.FACES.values()]
+               f'<w:pitch w:val="{face.pitch}"/>{_FONT_SIG}{embed(face.name)}</w:font>' for face in style.FACES.values()]
     entries.append('<w:font w:name="Times New Roman"><w:panose1 w:val="02020603050405020304"/><w:charset w:val="00"/>'
                    '<w:family w:val="roman"/><w:pitch w:val="variable"/></w:font>')
     part._blob = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                  '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                  '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+                  'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
                   + "".join(entries) + "</w:fonts>").encode("utf-8")
+
+
+EMBED_ENV = "JIANYAN_EMBED_FONTS"  # 1: embed the installed free look-alikes in every Word file
+
+
+def embed_wanted() -> bool:
+    return os.environ.get(EMBED_ENV, "").strip().lower() in ("1", "yes", "true", "on")
+
+
+def embed_fonts(doc) -> None:
+    """Embed, under each house font's name, the free face fontconfig maps it to (jianyan/data/fonts.conf:
+    FandolFang for 仿宋_GB2312, …), cut to the characters the document uses and in TrueType outlines
+    (pdf.truetype_subset), obfuscated as ECMA-376 asks (the first 32 bytes XORed with the font key).
+    Word, WPS and LibreOffice then show the look-alike wherever the official font is not installed, and
+    the official font where it is. Off unless JIANYAN_EMBED_FONTS=1: see docs for the sizes."""
+    import uuid  # lazy: only when embedding
+    from docx.opc.packuri import PackURI  # lazy: only when embedding
+    from docx.opc.part import Part  # lazy: only when embedding
+    from jianyan.render.pdf import _font_file, font_env, truetype_subset  # lazy: fontconfig and fontTools
+    xml = "".join(el.text or "" for el in doc.element.body.iter(qn("w:t")))
+    for footer in (doc.sections[0].footer, doc.sections[0].even_page_footer):
+        xml += footer._element.xml
+    chars = "".join(sorted(set(xml) | set("— 0123456789")))
+    fonttable = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
+    env = font_env()
+    embedded: dict[str, tuple[str, str]] = {}
+    for n, face in enumerate(style.FACES.values(), start=1):
+        found = _font_file(face.name, env)
+        if found is None:
+            continue
+        data = _renamed(truetype_subset(found[0], found[1], chars), face.name, f"Jianyan{n}")
+        key = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "jianyan-font:" + face.name)).upper() + "}"
+        secret = bytes.fromhex(key.strip("{}").replace("-", ""))[::-1]
+        head = bytes(b ^ secret[i % 16] for i, b in enumerate(data[:32]))
+        part = Part(PackURI(f"/word/fonts/font{n}.odttf"), "application/vnd.openxmlformats-officedocument.obfuscatedFont",
+                    head + data[32:], doc.part.package)
+        rid = fonttable.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font")
+        embedded[face.name] = (rid, key)
+    font_table(doc, embedded)
+    settings = doc.settings.element
+    for tag in ("w:saveSubsetFonts", "w:embedTrueTypeFonts"):  # schema order: embedTrueTypeFonts first
+        el = OxmlElement(tag)
+        settings.insert(0, el)
+
+
+def _renamed(data: bytes, family: str, postscript: str) -> bytes:
+    """A font whose family, full and typographic names are ``family`` (so the document's runs find it)."""
+    from fontTools.ttLib import TTFont  # lazy: only when embedding
+    font = TTFont(io.BytesIO(data))
+    table = font["name"]
+    table.names = [r for r in table.names if r.platformID == 3 and r.nameID not in (1, 4, 6, 16, 17)]
+    for lang in (0x409, 0x804):
+        for name_id in (1, 4, 16):
+            table.setName(family, name_id, 3, 1, lang)
+        table.setName("Regular", 2, 3, 1, lang)
+    table.setName(postscript, 6, 3, 1, 0x409)
+    font["OS/2"].fsType = 0  # installable embedding: the free fonts' licences allow it
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
 
 
 def house_page(doc, mirrored_numbers: bool = True) -> None:
@@ -494,6 +565,8 @@ def build_docx(ctx: dict[str, Any]) -> bytes:
     _masthead(doc, ctx)
     _articles(doc, ctx)
     _banji(doc, ctx)
+    if embed_wanted():
+        embed_fonts(doc)
     issue = ctx["issue"]
     when = dt.datetime.fromisoformat(issue["date"] + "T00:00:00")
     props = doc.core_properties

@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import html as htmllib
 import io
+import logging
 import os
 import re
 import shutil
@@ -107,6 +108,7 @@ def truetype_subset(path: Path, index: int, chars: str) -> bytes:
     key = (str(path), index, st.st_size, st.st_mtime_ns, hashlib.sha256("".join(sorted(set(chars))).encode()).digest())
     if key in _SUBSETS:
         return _SUBSETS[key]
+    logging.getLogger("fontTools").setLevel(logging.ERROR)  # notes on tables it drops are not the user's business
     font = TTFont(str(path), fontNumber=index, lazy=True)
     options = subset.Options()
     options.name_IDs = ["*"]
