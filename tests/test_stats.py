@@ -65,7 +65,7 @@ def test_stats_text_is_readable(campaign, cli):
     waiting = sum(1 for i in items if i["status"] == "submitted")
     lines = result.out.splitlines()
     # The campaign is over: the figures are as of its end (schema/settings.yaml end), not today.
-    assert lines[0] == "统计截至 2021-12-31"
+    assert lines[0] == "统计截至 2021-12-31（活动结束）"
     # "已报送" in the summary (every item sent in) and in the status table (still waiting) are named apart.
     assert f"收到报送 {received} 条（不含草稿）" in lines[1] and "已报送" not in lines[1]
     status_rows = lines[lines.index("按截至当日的状态（条）：") + 1:lines.index("按截至当日的状态（条）：") + 8]

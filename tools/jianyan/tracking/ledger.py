@@ -328,7 +328,9 @@ def stats_text(campaign: Campaign, data: dict) -> str:
     """The same figures for a person reading a terminal, in aligned columns."""
     regs = campaign.registries
     drafts = data["by_status"].get("draft", 0)
-    lines = [f"统计截至 {data['as_of']}" + (f"（报送日期自 {data['since']} 起）" if data["since"] else ""),
+    end = regs.settings.end if regs else None
+    ended = "（活动结束）" if end is not None and data["as_of"] == end.isoformat() else ""
+    lines = [f"统计截至 {data['as_of']}{ended}" + (f"（报送日期自 {data['since']} 起）" if data["since"] else ""),
              f"信息总数 {data['total']} 条（含草稿 {drafts} 条）；收到报送 {data['received']} 条（不含草稿），"
              f"已采用 {data['adopted']} 条，采用率 {percent_text(data['adopted'], data['received'])}",
              "", "按截至当日的状态（条）："]
