@@ -87,7 +87,7 @@ def read_word(path: Path) -> None:
 # --- Word -------------------------------------------------------------------------------------------
 
 def test_word_random_bytes(tmp_path):
-    @fuzz(150)
+    @fuzz(80)
     @given(head=st.sampled_from([b"", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"{\\rtf"]), data=st.binary(max_size=4096))
     def run(head, data):
         path = tmp_path / "随机.docx"
@@ -99,7 +99,7 @@ def test_word_random_bytes(tmp_path):
 def test_word_mutated_bytes(tmp_path):
     valid = word(tmp_path / "好.docx").read_bytes()
 
-    @fuzz(150)
+    @fuzz(80)
     @given(edits=st.lists(st.tuples(st.integers(0, len(valid) - 1), st.integers(0, 255)), max_size=12),
            cut=st.none() | st.integers(1, len(valid)))
     def run(edits, cut):
@@ -169,7 +169,7 @@ NUMBERING = st.builds(
 
 def test_word_generated_bodies(tmp_path):
     """Well-formed but hostile bodies: spans, numbers, notes, nesting, hidden and deleted text."""
-    @fuzz(250)
+    @fuzz(100)
     @given(body=st.lists(BLOCKS, min_size=1, max_size=6).map("".join), numbering=NUMBERING)
     def run(body, numbering):
         path = word(tmp_path / "生成.docx", body, {"word/numbering.xml": numbering.encode()})
@@ -182,7 +182,7 @@ def test_word_mutated_xml(tmp_path):
     members = _members(word(tmp_path / "好.docx"))
     xml = members["word/document.xml"]
 
-    @fuzz(150)
+    @fuzz(80)
     @given(edits=st.lists(st.tuples(st.integers(0, len(xml) - 1),
                                     st.sampled_from([b"<", b">", b"&", b"&amp;", b"\x00", b'"', b"<w:p>", b"</w:p>",
                                                      b"<!DOCTYPE x [<!ENTITY a 'aaaa'>]>", b"&a;", b"\xff", b"]]>"])),
@@ -210,7 +210,7 @@ def test_csv_text_and_bytes(tmp_path):
         os.chdir(campaign)
         loaded = load()
 
-        @fuzz(300)
+        @fuzz(150)
         @given(rows=st.lists(st.lists(CELLS, max_size=8), max_size=6), raw=st.none() | st.binary(max_size=2048),
                encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030"]), sep=st.sampled_from(["\r\n", "\n", "\r"]))
         def body(rows, raw, encoding, sep):
@@ -233,7 +233,7 @@ def test_xlsx_mutated(tmp_path):
     sheet = members["xl/worksheets/sheet1.xml"]
     data = valid.read_bytes()
 
-    @fuzz(150)
+    @fuzz(80)
     @given(edits=st.lists(st.tuples(st.integers(0, len(sheet) - 1),
                                     st.sampled_from([b"<", b"&", b"\x00", b'r="XFD1048576"', b'<c r="Z9" t="e"><v>#N/A</v></c>',
                                                      b'<c r="E2"><f>1+1</f></c>', b'<row r="1048576"/>', b't="s"',
