@@ -18,8 +18,6 @@ what it points to) with a note and treated as missing. Files are opened with O_N
 from __future__ import annotations
 
 import os
-import secrets
-import shutil
 import stat
 import sys
 from pathlib import Path
@@ -72,7 +70,7 @@ def _load_key(path: Path) -> bytes | None:
             return None
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            write_atomic(path, secrets.token_bytes(KEY_SIZE), exclusive=True, mode=0o600)
+            write_atomic(path, os.urandom(KEY_SIZE), exclusive=True, mode=0o600)
         except FileExistsError:
             pass  # another run made it first: read that one
         except OSError:
@@ -85,6 +83,7 @@ def remove_entry(path: Path) -> None:
     follows a symlink inside), anything else (a symlink, a file) by unlinking it."""
     try:
         if stat.S_ISDIR(os.lstat(path).st_mode):
+            import shutil  # lazy: shutil (with bz2, lzma, zlib) is for this rare case, not every start-up
             shutil.rmtree(path, ignore_errors=True)
         else:
             os.unlink(path)
