@@ -96,6 +96,7 @@ def test_every_source_is_adopted_in_the_issue(signed: Path):
     ("weights", None, SOURCES),  # 主稿 2, 综合 1: 1/2, 1/4, 1/4
     ("weights", "weights: {主稿: 3, 综合: 1}", SOURCES),
     ("equal", None, [(LEAD, "主稿", 0.5), (OTHERS[0], "综合", 0.3), (OTHERS[1], "综合", 0.2)]),
+    ("full", None, [(LEAD, "主稿", 0.334), (OTHERS[0], "综合", 0.333), (OTHERS[1], "综合", 0.333)]),
 ])
 def test_credit_by_each_rule(campaign: Path, cli, rule, settings, sources):
     write_issue(campaign, issue_text(sources))

@@ -22,9 +22,8 @@ and in the quota progress is the sum of the shares (a whole number when every sh
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
-
 from fractions import Fraction
+from typing import Any, Iterable
 
 from jianyan.campaign.model import Article, CombinedSettings, ScoringSettings, Target, YearQuotas
 
@@ -41,6 +40,8 @@ def number_text(x: float) -> str:
 
 # --- credit of combined articles (综合稿) ---------------------------------------------------------
 
+SHARE_SLACK = Fraction(1, 100)  # written shares may miss 1 by less than this (thirds written 0.333)
+
 def shares(article: Article, rule: CombinedSettings) -> tuple[dict[str, Fraction | int], str | None]:
     """Each source's share of one adoption (item → share), and what is wrong when the shares cannot be
     computed or do not add up (then every source counts 1, and the check issue.credit reports it).
@@ -56,7 +57,7 @@ def shares(article: Article, rule: CombinedSettings) -> tuple[dict[str, Fraction
             return whole, f"只给部分来源写了 share，{missing} 没有写：要么都写（合计为 1），要么都不写（按 combined.credit 计）"
         got = {s.item: Fraction(str(s.share)) for s in article.sources}
         total = sum(got.values(), Fraction(0))
-        if total != 1:
+        if abs(total - 1) >= SHARE_SLACK:  # 0.333 three times is a third each, as meant
             return whole, f"各来源的 share 合计为 {number_text(float(total))}，应为 1。请调整"
         return got, None
     if rule.credit == "full":
@@ -173,5 +174,5 @@ def progress(campaign, states: list, until: dt.date) -> list[dict]:
     return rows
 
 
-__all__ = ["POINT_LABELS", "shares", "credit_of", "plain_number", "counts", "points", "rank", "weights_text", "target_for", "progress", "year_quotas",
-           "number_text"]
+__all__ = ["POINT_LABELS", "shares", "credit_of", "plain_number", "counts", "points", "rank", "weights_text",
+           "target_for", "progress", "year_quotas", "number_text"]
