@@ -71,12 +71,12 @@ def documents(tmp_path_factory):
     for args in (("issue", "build"),
                  ("circular", "--from", "2021-03-01", "--to", "2021-07-31", "--number", "1"),
                  ("feedback", "--from", "2021-03-01", "--to", "2021-07-31", "--unit", "minge"),
-                 ("record", "秦某", "--year", "2021", "--to", "2021-12-31")):
+                 ("record", "刘某某", "--year", "2021", "--to", "2021-12-31")):
         result = invoke(root, *args)
         assert result.code == 0, result
     build = root / "build"
     sources = {"issue": build / "issues/2021-005", "circular": build / "circular/2021-03-01_2021-07-31/circular",
-               "feedback": build / "feedback/2021-03-01_2021-07-31/unit-minge", "record": build / "records/2021/秦某"}
+               "feedback": build / "feedback/2021-03-01_2021-07-31/unit-minge", "record": build / "records/2021/刘某某"}
     words, chromed = tmp / "docx", tmp / "chromium"
     words.mkdir()
     chromed.mkdir()

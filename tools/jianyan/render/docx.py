@@ -181,7 +181,9 @@ def house_defaults(doc) -> None:
     """Document defaults and Normal of the house style: 3号 仿宋 (Latin text in it too), no theme fonts
     (they would override eastAsia), no automatic space between Chinese and Latin or digits
     (autoSpaceDE/DN off: the text carries its own spacing), punctuation kept inside the text area
-    (overflowPunct off: LibreOffice drops a “。” hung past the right margin), the font table."""
+    (autoSpaceDE/DN 0; LibreOffice 7.4 ignores both), the font table. overflowPunct is written out as 1,
+    Word's own default: without it LibreOffice 7.4 takes the paragraph as hanging its punctuation and
+    drops a “。” or “：” that ends a full line (measured; with it, it wraps them)."""
     styles_el = doc.styles.element
     rpr_default = styles_el.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     set_fonts(rpr_default, FONTS["fang"], SIZE_3)
@@ -211,13 +213,13 @@ def house_defaults(doc) -> None:
 
 
 def _no_autospace(ppr) -> None:
-    for tag in ("w:overflowPunct", "w:autoSpaceDE", "w:autoSpaceDN"):
+    for tag, value in (("w:overflowPunct", "1"), ("w:autoSpaceDE", "0"), ("w:autoSpaceDN", "0")):
         el = ppr.find(qn(tag))
         if el is None:
             el = OxmlElement(tag)
             after = _PPR_AFTER_PBDR[_PPR_AFTER_PBDR.index(tag) + 1:]
             ppr.insert_element_before(el, *after)
-        el.set(qn("w:val"), "0")
+        el.set(qn("w:val"), value)
 
 
 _FONT_SIG = ('<w:sig w:usb0="00000003" w:usb1="288F0000" w:usb2="00000016" w:usb3="00000000" '
