@@ -70,6 +70,20 @@ def parser() -> MarkdownIt:
 
 _IMG = re.compile(r'<p><img src="charts/([\w-]+)\.svg" alt="([^"]*)" /></p>')
 _H1 = re.compile(r"<h1>([^<]*)</h1>")
+_TABLE = re.compile(r"<table>(.*?)</table>", re.S)
+_ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+_CELL = re.compile(r"<t[hd][^>]*>(.*?)</t[hd]>", re.S)
+
+
+def _colgroup(m: re.Match) -> str:
+    """The table with the Word file's column widths (column_widths), as percentages of the text width."""
+    rows = [[unescape(re.sub(r"<[^>]+>", "", c)) for c in _CELL.findall(r)] for r in _ROW.findall(m.group(1))]
+    if not rows or not any(rows):
+        return m.group(0)
+    widths = column_widths([r for r in rows if r], style.TABLE)
+    cols = "".join(f'<col style="width:{w / TEXT_WIDTH_MM * 100:.1f}%">' for w in widths)
+    return f'<table class="fitted"><colgroup>{cols}</colgroup>{m.group(1)}</table>'
+
 _META = re.compile(r'(<p class="masthead-meta">)([^<\t]*)\t([^<]*)(</p>)')
 
 
@@ -81,6 +95,7 @@ def to_html(markdown: str, charts: dict[str, Chart]) -> str:
     html = _H1.sub(lambda m: "<h1>" + "<br>".join(escape(x, quote=False) for x in title_lines(unescape(m.group(1))))
                    + "</h1>", html)
     html = _META.sub(lambda m: f"{m.group(1)}<span>{m.group(2)}</span><span>{m.group(3)}</span>{m.group(4)}", html)
+    html = _TABLE.sub(_colgroup, html)
 
     def figure(m: re.Match) -> str:
         chart = charts.get(m.group(1))
