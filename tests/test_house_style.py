@@ -106,6 +106,13 @@ def test_embedded_fonts_are_the_look_alikes_under_the_official_names(campaign, c
         table = z.read("word/fontTable.xml").decode()
         assert "<w:embedTrueTypeFonts/>" in z.read("word/settings.xml").decode()
         entry = re.search(r'<w:font w:name="仿宋_GB2312">.*?</w:font>', table).group(0)
+        # what Word and WPS substitute by: the Windows name, GB2312 charset, panose, family, pitch
+        for part in ('<w:altName w:val="仿宋"/>', '<w:charset w:val="86"/>', '<w:panose1 w:val="02010609030101010101"/>',
+                     '<w:family w:val="modern"/>', '<w:pitch w:val="fixed"/>'):
+            assert part in entry, part
+        styles = z.read("word/styles.xml").decode()
+        assert '<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>' in styles
+        assert 'w:ascii="仿宋_GB2312" w:hAnsi="仿宋_GB2312" w:eastAsia="仿宋_GB2312"' in styles  # 西文使用中文字体
         key = re.search(r'w:fontKey="(\{[0-9A-F-]+\})"', entry).group(1)
         rid = re.search(r'r:id="(\w+)"', entry).group(1)
         target = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="{rid}"',
