@@ -180,10 +180,10 @@ def _right_tab(paragraph, pos: int) -> None:
 def house_defaults(doc) -> None:
     """Document defaults and Normal of the house style: 3号 仿宋 (Latin text in it too), no theme fonts
     (they would override eastAsia), no automatic space between Chinese and Latin or digits
-    (autoSpaceDE/DN off: the text carries its own spacing), punctuation kept inside the text area
-    (autoSpaceDE/DN 0; LibreOffice 7.4 ignores both), the font table. overflowPunct is written out as 1,
-    Word's own default: without it LibreOffice 7.4 takes the paragraph as hanging its punctuation and
-    drops a “。” or “：” that ends a full line (measured; with it, it wraps them)."""
+    (autoSpaceDE/DN 0: the text carries its own spacing; Word and WPS honour it, LibreOffice 7.4 does
+    not), the font table. overflowPunct is written out as 1, Word's own default: without it LibreOffice
+    7.4 takes the paragraph as hanging its punctuation and drops a “。” or “：” that ends a full line
+    (measured; with it, it wraps them)."""
     styles_el = doc.styles.element
     rpr_default = styles_el.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
     set_fonts(rpr_default, FONTS["fang"], SIZE_3)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html as htmllib
+import importlib.util
 import io
 import logging
 import os
@@ -150,9 +151,7 @@ def truetype_subset(path: Path, index: int, chars: str) -> bytes:
 def real_fonts(html: str, folder: Path, env: dict[str, str]) -> str:
     """A ``<style>`` giving each house font a TrueType subset in ``folder`` (empty when none is needed
     or fontTools is missing)."""
-    try:
-        import fontTools  # noqa: F401  # lazy: optional at run time; without it Chromium's Type 3 fonts stay
-    except ImportError:
+    if importlib.util.find_spec("fontTools") is None:  # without it Chromium's Type 3 fonts stay
         return ""
     chars = "".join(sorted(set(htmllib.unescape(_TAG.sub("", html))) | set(_PAGE_CHARS)))
     rules, roots = [], []

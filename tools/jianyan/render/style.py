@@ -73,7 +73,6 @@ FACES: dict[str, Face] = {
                   '"Noto Serif CJK SC", serif'),
 }
 CHARSET_GB2312 = "86"
-LATIN = "Times New Roman"
 
 # What each kind of text is set in: (face, size in points).
 ROLES = {
