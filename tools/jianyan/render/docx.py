@@ -289,9 +289,28 @@ def embed_fonts(doc) -> None:
         embedded[face.name] = (rid, key)
     font_table(doc, embedded)
     settings = doc.settings.element
-    for tag in ("w:saveSubsetFonts", "w:embedTrueTypeFonts"):  # schema order: embedTrueTypeFonts first
-        el = OxmlElement(tag)
-        settings.insert(0, el)
+    for tag in ("w:embedTrueTypeFonts", "w:saveSubsetFonts"):
+        settings.insert_element_before(OxmlElement(tag), *_SETTINGS_AFTER_FONTS)
+
+
+# CT_Settings children that follow saveSubsetFonts (the schema fixes the order; Word refuses others)
+_SETTINGS_AFTER_FONTS = tuple("w:" + t for t in (
+    "saveFormsData mirrorMargins alignBordersAndEdges bordersDoNotSurroundHeader bordersDoNotSurroundFooter "
+    "gutterAtTop hideSpellingErrors hideGrammaticalErrors activeWritingStyle proofState formsDesign "
+    "attachedTemplate linkStyles stylePaneFormatFilter stylePaneSortMethod documentType mailMerge revisionView "
+    "trackRevisions doNotTrackMoves doNotTrackFormatting documentProtection autoFormatOverride styleLockTheme "
+    "styleLockQFSet defaultTabStop autoHyphenation consecutiveHyphenLimit hyphenationZone doNotHyphenateCaps "
+    "showEnvelope summaryLength clickAndTypeStyle defaultTableStyle evenAndOddHeaders bookFoldRevPrinting "
+    "bookFoldPrinting bookFoldPrintingSheets drawingGridHorizontalSpacing drawingGridVerticalSpacing "
+    "displayHorizontalDrawingGridEvery displayVerticalDrawingGridEvery doNotUseMarginsForDrawingGridOrigin "
+    "drawingGridHorizontalOrigin drawingGridVerticalOrigin doNotShadeFormData noPunctuationKerning "
+    "characterSpacingControl printTwoOnOne strictFirstAndLastChars noLineBreaksAfter noLineBreaksBefore "
+    "savePreviewPicture doNotValidateAgainstSchema saveInvalidXml ignoreMixedContent alwaysShowPlaceholderText "
+    "doNotDemarcateInvalidXml saveXmlDataOnly useXSLTWhenSaving saveThroughXslt showXMLTags "
+    "alwaysMergeEmptyNamespace updateFields hdrShapeDefaults footnotePr endnotePr compat docVars rsids mathPr "
+    "attachedSchema themeFontLang clrSchemeMapping doNotIncludeSubdocsInStats doNotAutoCompressPictures "
+    "forceUpgrade captions readModeInkLockDown smartTagType schemaLibrary shapeDefaults doNotEmbedSmartTags "
+    "decimalSymbol listSeparator").split())
 
 
 def _renamed(data: bytes, family: str, postscript: str) -> bytes:
