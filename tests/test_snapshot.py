@@ -30,6 +30,7 @@ ISSUE = "issues/2021/003.md"
 FEEDBACK = "feedback/2021/2021-jiusan-001.yaml"
 LOADER_WARNED = "submissions/2021/gsl/2021-gsl-001.md"  # unchanged on every branch
 LATER = "submissions/2021/qufu/2021-qufu-001.md"        # dated after A
+WARNED = "submissions/2021/binzhou/2021-binzhou-001.md"  # a warning on a file no branch changes
 
 
 def _edit(root: Path, rel: str, old: str, new: str, count: int = 1) -> None:
@@ -74,6 +75,7 @@ def main_repo(tmp_path_factory) -> Path:
     root = copy_campaign(tmp_path_factory.mktemp("snap") / "c")
     (root / ".gitignore").write_text("build/\n.jianyan-cache/\n", encoding="utf-8")
     _edit(root, LOADER_WARNED, "\ntitle:", "\nurgent: no\ntitle:")  # a finding of the reader (schema.invalid)
+    _edit(root, WARNED, "\n---\n", "\n---\n近年来，随着经济社会的快速发展，")  # quality.opening
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "main")
@@ -99,15 +101,37 @@ def _branch(main_repo: Path, dest: Path, change) -> Path:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_snapshot_check_equals_full_check(cli, main_repo, tmp_path, case):
     root = _branch(main_repo, tmp_path / "pr", CASES[case])
-    quick = cli(root, "check", "--base", "main", "--format", "json", "--progress")
-    full = cli(root, "check", "--base", "main", "--format", "json", env={"JIANYAN_CACHE": "0"})
-    assert quick.code == full.code, (quick, full)
-    assert quick.out == full.out
-    used = "增量检查" in quick.err
-    assert used == (case != "registry_change_runs_full"), quick.err
+    for every in ([], ["--all"]):  # what the change is about (the default), and everything
+        quick = cli(root, "check", "--base", "main", "--format", "json", "--progress", *every)
+        full = cli(root, "check", "--base", "main", "--format", "json", *every, env={"JIANYAN_CACHE": "0"})
+        assert quick.code == full.code, (quick, full)
+        assert quick.out == full.out
+        assert quick.err.count("另有") == full.err.count("另有")
+        used = "增量检查" in quick.err
+        assert used == (case != "registry_change_runs_full"), quick.err
     # each case changes what is reported (else it would not exercise the partial path's re-checking)
     main = json.loads((main_repo.parent / "main-findings.json").read_text(encoding="utf-8"))
     assert json.loads(quick.out) != main
+
+
+def test_a_pr_check_lists_what_the_change_is_about(cli, main_repo, tmp_path):
+    """By default a check of a change lists the findings on the changed files and those depending on them,
+    and every error; the other warnings are counted in one line. --all lists everything."""
+    root = _branch(main_repo, tmp_path / "pr", CASES["delete_series_root"])
+    every = cli(root, "check", "--base", "main", "--format", "json", "--all")
+    focus = cli(root, "check", "--base", "main", "--format", "json")
+    assert "另有" not in every.err and focus.code == every.code
+    shown, every = focus.json(), every.json()
+    about = {SERIES_ROOT, SERIES_NEXT}  # deleted, and names it in `related`
+    assert shown == [f for f in every if f["path"] in about or f["severity"] == "error"]
+    assert any(f["path"] == SERIES_NEXT and f["code"] == "ref.unknown_related" for f in shown)
+    left = [f for f in every if f not in shown]
+    assert left, "the sample has warnings on files the change leaves alone"
+    warnings = sum(f["severity"] == "warning" for f in left)
+    files = len({f["path"] for f in left})
+    assert f"另有 {warnings} 个警告" in focus.err and f"不受改动影响的 {files} 个文件上" in focus.err, focus.err
+    text = cli(root, "check", "--base", "main")
+    assert text.out.count("\n") == len(shown) and "加 --all 列出全部" in text.err
 
 
 # a family or a category: each resolved through the family table, each taken from the snapshot by family

@@ -87,7 +87,8 @@ def expected(main_repo) -> dict:
     """Outputs without any cache: the truth every attacked run must give."""
     full = run(main_repo, "check", "--format", "json", cache=False)[:2]
     return {"full": full, "plain": full,
-            "base": run(main_repo, "check", "--base", "main", "--format", "json", cache=False)[:2]}
+            "base": run(main_repo, *ARGS["base"], cache=False)[:2],
+            "base_only": run(main_repo, *ARGS["base_only"], cache=False)[:2]}
 
 
 @pytest.fixture
@@ -110,7 +111,8 @@ PLACES = {
     "dup data.bin": ("full", lambda r: next((r / CACHE).glob("dup-v*/*.data.bin"))),
     "lexicon": ("base", lambda r: next((r / CACHE).glob("lexicon-v*/*.bin"))),
     "snapshot meta": ("base", lambda r: snap(r) / "meta.bin"),
-    "snapshot findings": ("base", lambda r: snap(r) / "findings.bin"),
+    "snapshot findings": ("base_only", lambda r: snap(r) / "findings.bin"),
+    "snapshot final (base)": ("base", lambda r: snap(r) / "final.bin"),
     "snapshot rdeps": ("base", lambda r: snap(r) / "rdeps.bin"),
     "snapshot dup info": ("base", lambda r: snap(r) / "dup" / "info.bin"),
     "snapshot dup rows": ("base", lambda r: snap(r) / "dup" / "rows.bin"),
@@ -123,7 +125,8 @@ PLACES = {
 # full: a plain check with no snapshot to start from (``run_as``), which reads every cache; plain: one
 # from main's snapshot, which reads the changed files only
 ARGS = {"full": ("check", "--format", "json"), "plain": ("check", "--format", "json"),
-        "base": ("check", "--base", "main", "--format", "json")}
+        "base": ("check", "--base", "main", "--format", "json"),
+        "base_only": ("check", "--base", "main", "--format", "json", "--only", "pii")}
 
 
 def run_as(root: Path, kind: str) -> tuple[int, str, str]:
@@ -258,12 +261,13 @@ def _payload(path: Path):
 
 def test_rewritten_snapshot_cannot_drop_an_error(repo, expected):
     """The issue's attack: the snapshot's findings without the pii.mobile error, digest recomputed."""
-    path = snap(repo) / "findings.bin"
-    findings = _payload(path)
-    draft, loaded, found = findings[PHONE]  # found: family → its findings
-    assert any(f[4] == "pii.mobile" for f in found["pii"])
-    findings[PHONE] = (draft, loaded, {**found, "pii": [f for f in found["pii"] if f[4] != "pii.mobile"]})
-    path.write_bytes(_old_blob(findings))
+    from jianyan.findings import Findings
+    path = snap(repo) / "final.bin"
+    final = _payload(path)
+    table = Findings.from_marshal(final["table"])  # the findings the full check reported, as columns
+    assert any(f.code == "pii.mobile" for f in table)
+    final["table"] = table.take([i for i, f in enumerate(table) if f.code != "pii.mobile"]).to_marshal()
+    path.write_bytes(_old_blob(final))
     code, out, err = run(repo, *ARGS["base"])
     assert code == 1 and '"pii.mobile"' in out and (code, out) == expected["base"], err
     assert NOTE in err
@@ -277,7 +281,7 @@ def test_snapshot_signed_by_another_key_is_not_taken(repo, expected, tmp_path, m
 
 
 def test_parts_of_two_snapshots_cannot_be_mixed(repo):
-    """A genuine findings.bin of another commit's snapshot moved into this one is refused."""
+    """A genuine final.bin of another commit's snapshot moved into this one is refused."""
     head = snap(repo)
     other = repo / CACHE / where.SNAPSHOT_DIR / ("f" * 40)
     shutil.copytree(head, other)
@@ -292,7 +296,7 @@ def test_parts_of_two_snapshots_cannot_be_mixed(repo):
     clean = next(p for p in (repo / CACHE / where.SNAPSHOT_DIR).iterdir() if p.name not in (head.name, other.name))
     shutil.rmtree(other)
     git(repo, "checkout", "-q", "pr")
-    shutil.copy(clean / "findings.bin", head / "findings.bin")
+    shutil.copy(clean / "final.bin", head / "final.bin")
     code, out, err = run(repo, *ARGS["base"])
     assert (code, out) == run(repo, *ARGS["base"], cache=False)[:2] and NOTE in err
     assert '"pii.mobile"' in out

@@ -10,14 +10,14 @@ else it checks the changed files and those depending on them (``snapshot.partial
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from jianyan.accel import snapshot
 from jianyan.accel.loadcache import load_fast
 from jianyan.campaign.load import Campaign
-from jianyan.findings import ERROR, Finding, Findings
+from jianyan.findings import ERROR, SEVERITIES, Finding, Findings
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,28 @@ class CheckResult:
     files: int  # files checked, as the summary line counts them: the submission and issue files of the work tree,
     # or with paths given the files under them (`check submissions/2021/minge` checked those, not the campaign)
 
+    about: frozenset[str] | None = None  # with --base: the files the change is about (``about``)
+
     @property
     def failed(self) -> bool:
         """At least one error: the command exits with EXIT_FINDINGS."""
         return Findings.of(self.findings).has(ERROR)
+
+    def focus(self) -> tuple[Findings, Findings]:
+        """What a check of a change (--base) reports by default: the findings on the files it is about and
+        every error anywhere; and the others (warnings and notes on files the change leaves as they were),
+        which are only counted; the check of the change's own findings (workflow.*) are always listed.
+        Without --base: everything, and nothing left out."""
+        table = Findings.of(self.findings)
+        if self.about is None:
+            return table, Findings()
+        on = [p in self.about for p in table.paths]
+        change = [c.startswith("workflow.") for c in table.codes]  # the check of the change itself
+        error = SEVERITIES.index(ERROR)
+        shown, rest = [], []
+        for i, (p, s, c) in enumerate(zip(table.path, table.severity, table.code)):
+            (shown if on[p] or s == error or change[c] else rest).append(i)
+        return table.take(shown), table.take(rest)
 
 
 def scope(root: Path, paths: Iterable[Path]) -> set[str] | None:
@@ -74,7 +92,7 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
         result = _check(root, only_paths, base, only, say, load, today, start)
     except Incomplete:  # a stored text's features are gone from their cache: check without the snapshot
         result = _check(root, only_paths, base, only, say, load, today, None)
-    return result if only_paths is None else CheckResult(result.findings, len(only_paths))
+    return result if only_paths is None else replace(result, files=len(only_paths))
 
 
 def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list[str], say, load, today: dt.date,
@@ -119,7 +137,7 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
         # for the changed files only)
         fresh = checks.finalize(campaign, ctx, [f for each in found.values() for f in each], part.stored_drafts())
         return CheckResult(part.reported(fresh, ctx.in_scope, drop=_changed_only(checks) if part.base else None),
-                           part.files)
+                           part.files, about(campaign, cs) if cs is not None else None)
     drafts: set[str] = set()
     if part is not None:
         stored, drafts = part.rest(selection.families)
@@ -129,7 +147,8 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
     findings = checks.finalize(campaign, ctx, raw, drafts, keep=selection.keeps(found))
     if part is None and only_paths is None and selection.families is None:  # a full check of everything
         snapshot.save(campaign, found, findings if base is None else None, today)
-    return CheckResult(findings, part.files if part else len(campaign.submissions) + len(campaign.issues))
+    return CheckResult(findings, part.files if part else len(campaign.submissions) + len(campaign.issues),
+                       about(campaign, cs) if cs is not None else None)
 
 
 def _changed_only(checks) -> tuple[str, ...]:
@@ -137,3 +156,55 @@ def _changed_only(checks) -> tuple[str, ...]:
     (snapshot.CHANGED_ONLY: duplication)."""
     return tuple(f"{c}." for f in checks.FAMILIES.values() if snapshot.CHANGED_ONLY & set(f.depends_on)
                  for c in f.categories)
+
+
+def about(campaign: Campaign, cs) -> frozenset[str]:
+    """The files a change (``cs``, workflow.ChangeSet) is about: the files it changes (old and new paths) and
+    the files whose findings depend on a changed one by the families' declared links (``Family.depends_on``):
+    the submissions with a changed item's id, naming it in ``related`` or adopted in a changed issue, the
+    issues listing a changed item or one a changed issue listed at the merge-base, the feedback records of a
+    changed item. Worked out from the loaded files alone, so that a check from a snapshot (which loads these
+    files, snapshot._plan) and a full check agree."""
+    from jianyan.campaign.frontmatter import read_markdown  # lazy: with the checks (``_check``)
+    from jianyan.campaign.paths import ISSUES_DIR, SUBMISSIONS_DIR  # lazy: with the checks (``_check``)
+    from jianyan.tracking.feedback import tracking_of  # lazy: with the checks (``_check``)
+    changed = {p for c in cs.changes for p in (c.old, c.new) if p}
+    touched: set[str] = set()
+    for p in changed:
+        if p.startswith(SUBMISSIONS_DIR + "/") and p.endswith(".md"):
+            touched.add(f"id:{p.rsplit('/', 1)[-1][:-3]}")
+    for doc in campaign.submissions:
+        if doc.path in changed and doc.model is not None:
+            touched.add(f"id:{doc.model.id}")
+    for doc in campaign.issues:
+        if doc.path in changed and doc.model is not None:
+            touched |= snapshot.issue_keys(doc.model)
+    for c in cs.changes:  # what a changed issue listed before the change
+        if c.old and c.old.startswith(ISSUES_DIR + "/") and c.old.endswith(".md"):
+            try:
+                raw = cs.old(c.old)
+                data = read_markdown(c.old, raw).data if raw is not None else None
+            except Exception:  # noqa: BLE001 - an unreadable old version lists nothing
+                data = None
+            if isinstance(data, dict):
+                touched.update(f"id:{i}" for i in data.get("items") or () if isinstance(i, str))
+                if isinstance(data.get("id"), str):
+                    touched.add(f"issue:{data['id']}")
+    records = tracking_of(campaign).records
+    for rec in records:
+        if rec.path in changed:
+            touched.add(f"id:{rec.path.rsplit('/', 1)[-1].rsplit('.', 1)[0]}")
+            if rec.model is not None:
+                touched.add(f"id:{rec.model.item}")
+    out = set(changed)
+    for doc in campaign.submissions:
+        m = doc.model
+        if m is not None and ({f"id:{m.id}"} | {k for keys in snapshot.KEYED.values() for k in keys(m)}) & touched:
+            out.add(doc.path)
+    for doc in campaign.issues:
+        if doc.model is not None and snapshot.issue_keys(doc.model) & touched:
+            out.add(doc.path)
+    for rec in records:
+        if rec.model is not None and f"id:{rec.model.item}" in touched:
+            out.add(rec.path)
+    return frozenset(out)

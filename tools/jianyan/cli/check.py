@@ -14,7 +14,10 @@ from jianyan.where import find_root
 
 @click.command("check", cls=Command)
 @click.argument("paths", nargs=-1, type=PathType(path_type=Path))
-@click.option("--base", metavar="REF", help="同时检查从 REF 的分叉点到工作区的改动（状态流转、删除、冻结字段、签发）。")
+@click.option("--base", metavar="REF", help="同时检查从 REF 的分叉点到工作区的改动（状态流转、删除、冻结字段、签发）。"
+                                            "只列出改动的文件和受其影响的文件上的问题，以及任何文件上的错误；"
+                                            "其他文件上原有的警告只报条数。")
+@click.option("--all", "show_all", is_flag=True, help="与 --base 同用：列出全部文件上的全部问题。")
 @click.option("--format", "fmt", type=Choice(["text", "json", "github", "gitlab", "sarif"]),
               default="text", show_default=True, help="输出格式。")
 @click.option("--only", "families", multiple=True, metavar="CATEGORY",
@@ -22,7 +25,7 @@ from jianyan.where import find_root
                    "practice dup。也可写问题类别（问题代码“类别.规则”的前半），只报告该类问题： encoding yaml "
                    "schema ref length dup quality pii workflow issue。")
 @click.option("--progress/--no-progress", default=None, help="在终端显示进度（默认：终端上自动显示）。")
-def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[str, ...],
+def check(paths: tuple[Path, ...], base: str | None, show_all: bool, fmt: str, families: tuple[str, ...],
           progress: bool | None) -> None:
     """检查建言信息、专刊和登记表，逐条列出问题（文件:行:列）。
 
@@ -32,6 +35,7 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
       jianyan check                       检查整个仓库
       jianyan check submissions/2021/minge 只报告该目录下的问题
       jianyan check --base origin/main    拉取请求：另查本次改动
+      jianyan check --base origin/main --all  拉取请求：列出全部问题
       jianyan check --format json         机器可读输出
     """
     from jianyan.accel import pipeline  # lazy: the checks, pydantic and numpy; --help and other commands start without
@@ -42,8 +46,11 @@ def check(paths: tuple[Path, ...], base: str | None, fmt: str, families: tuple[s
     say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
     result = pipeline.check(root, paths, base, families, say=say,
                             load=lambda parallel: load(root, progress=show_progress, parallel=parallel, lean=True))
-    for chunk in output.STREAMS[fmt](result.findings):  # written as it is made: never held whole
+    shown, rest = (result.findings, ()) if show_all else result.focus()
+    for chunk in output.STREAMS[fmt](shown):  # written as it is made: never held whole
         click.echo(chunk, nl=False)
     if fmt == "text":
         click.echo(output.summary_line(result.findings, result.files), err=True)
+    if rest:
+        click.echo(output.left_out_line(rest), err=True)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)

@@ -86,6 +86,14 @@ def summary_line(findings: Sequence[Finding], files: int) -> str:
             + ("有错误须改正后才能合并。" if errors else ""))
 
 
+def left_out_line(findings: Sequence[Finding]) -> str:
+    """The one line that stands for the findings a check of a change does not list (``CheckResult.focus``)."""
+    t = Findings.of(findings)
+    parts = [f"{n} 个{SEVERITY_ZH[s]}" for s in (WARNING, INFO) if (n := t.count(s))]
+    return (f"另有 {'、'.join(parts)}在本次没有改动、也不受改动影响的 {len(set(t.path))} 个文件上，没有列出"
+            "（加 --all 列出全部）。")
+
+
 def json_chunks(findings: Sequence[Finding]) -> Iterator[str]:
     """``as_json`` a piece at a time: each path, code and message encoded once, each row formatted as
     json.dumps writes the object (``{"path": …, "line": …, …}``)."""
