@@ -263,3 +263,21 @@ def test_near_duplicates_are_proposed_across_topics(campaign: Path):
     pairs = {tuple(s.id for s in g.items): [link.reason() for link in g.links] for g in groups}
     assert pairs[("2021-dezhou-001", "2021-qufu-002")][0].startswith("内容相近（相似度 ")
     assert "同一选题" not in pairs[("2021-dezhou-001", "2021-qufu-002")][0]
+
+
+def test_letters_call_a_second_source_of_the_same_unit_its_own(campaign: Path, cli):
+    """Two sources from one unit (致公党): its letter says 贵单位的另1条信息, never names itself among the others."""
+    first = campaign / "submissions/2021/zhigong/2021-zhigong-001.md"
+    second = first.with_name("2021-zhigong-002.md")
+    second.write_text(first.read_text(encoding="utf-8").replace("2021-zhigong-001", "2021-zhigong-002"), encoding="utf-8")
+    sources = [(LEAD, "主稿"), (OTHERS[1], "综合"), ("2021-zhigong-002", "综合")]
+    write_issue(campaign, issue_text(sources))
+    assert cli(campaign, "issue", "review", "2021-005", "--by", "李某某", "--date", "2021-03-29").code == 0
+    result = cli(campaign, "issue", "sign", "2021-005", "--by", "王某某", "--date", "2021-03-30")
+    assert result.code == 0, result.err
+    camp = load_campaign(campaign)
+    letter = _md(write_feedback(camp, None, UNTIL, unit="zhigong"))
+    assert letter.count(f"与省政协委员 杨某报送的信息及贵单位的另1条信息综合为《{TITLE}》一文") == 2
+    assert "致公党山东省委会报送的信息" not in letter
+    member = _md(write_feedback(camp, None, UNTIL, member="杨某"))
+    assert f"与致公党山东省委会报送的信息综合为《{TITLE}》一文（综合稿，本信息为主稿）" in member

@@ -162,6 +162,14 @@ def source_line(campaign: Campaign, sub: Submission) -> str:
     return f"（{unit.name if unit else '、'.join(sub.submitter)}）"
 
 
+def same_source(campaign: Campaign, a: Submission, b: Submission) -> bool:
+    """Whether two items come from the same writer: one unit (for members' items, the same committee and a
+    member in common), so that a letter or record about one calls the other its own, not another's."""
+    if a.unit != b.unit:
+        return False
+    return not _is_member_item(campaign, a) or bool(set(a.submitter) & set(b.submitter))
+
+
 def source_names(campaign: Campaign, subs: list[Submission]) -> list[str]:
     """The names a combined article's source line gives, in source order without repeats: each
     unit's name; the members of member items together as one 省政协委员 ……."""

@@ -26,7 +26,7 @@ from jianyan.tracking import quotas, turnaround
 from jianyan.render.env import TemplateFailure, cn_number, environment, render
 from jianyan.tracking.series import series, series_index
 from jianyan.campaign.load import Campaign
-from jianyan.campaign.bulletin import article_of, source_names
+from jianyan.campaign.bulletin import article_of, same_source, source_names
 from jianyan.tracking.feedback import (HANDLING_ROLES, INSTRUCTION_KINDS, follow_ups, is_done, is_overdue, percent_on,
                                       state_label)
 
@@ -132,8 +132,10 @@ def _combined(campaign: Campaign, s: ItemState) -> dict[str, Any] | None:
         return None
     art, src = found
     others = [d.model for d in (campaign.submission(x.item) for x in art.sources if x.item != s.sub.id) if d]
+    own = [o for o in others if same_source(campaign, s.sub, o)]  # the writer's own other items: not named as "others"
     return {"title": art.title, "role": src.role, "sources": len(art.sources),
-            "others": "、".join(source_names(campaign, others)), "share": quotas.number_text(float(s.share))}
+            "others": "、".join(source_names(campaign, [o for o in others if o not in own])),
+            "own_others": len(own), "share": quotas.number_text(float(s.share))}
 
 
 def _render_all(campaign: Campaign, name: str, context: dict, charts: dict[str, Chart]) -> tuple[str, str, bytes]:
