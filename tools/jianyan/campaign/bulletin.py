@@ -13,7 +13,7 @@ from pathlib import Path
 from jianyan.campaign.edit import EditError, edit_file, yaml_scalar
 from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
-from jianyan.text.markdown import parser
+from jianyan.text.markdown import block_texts, parser
 from jianyan.campaign.model import Article, Issue, Source, Submission
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.campaign.paths import ISSUE_FILE, ISSUES_DIR, issue_path
@@ -128,21 +128,9 @@ def short_title(title: str) -> str:
 
 
 def _paragraphs(body: str) -> list[tuple[str, str]]:
-    """(kind, text) of the body's blocks: kind is heading or para."""
-    out: list[tuple[str, str]] = []
-    kind = "para"
-    for tok in parser().parse(body):
-        if tok.type == "heading_open":
-            kind = "heading"
-        elif tok.type == "heading_close":
-            kind = "para"
-        elif tok.type == "inline":
-            text = "".join(c.content for c in tok.children or () if c.type in ("text", "code_inline"))
-            if kind == "para" and re.fullmatch(r"\s*[一二三四五六七八九十]+、.{2,20}", text):
-                out.append(("heading", text))
-            else:
-                out.append((kind, text))
-    return out
+    """(kind, text) of the body's blocks: kind is heading or para (a short 一、…… paragraph is a heading)."""
+    return [("heading", text) if kind == "para" and re.fullmatch(r"\s*[一二三四五六七八九十]+、.{2,20}", text)
+            else (kind, text) for kind, text in block_texts(body)]
 
 
 # A source line: one parenthesised phrase ending an article (render/blocks.py reads it the same way).

@@ -33,7 +33,7 @@ from jianyan.render.docmd import to_docx
 from jianyan.render.env import TemplateFailure, cn_number, environment, render
 from jianyan.render.reports import Outputs, ReportFailure, count_word, file_stem
 from jianyan.render.site import SiteRefused, privacy_findings, published_findings
-from jianyan.text.markdown import parser
+from jianyan.text.markdown import block_texts
 from jianyan.tracking.ledger import zh_date
 
 OUT_DIR = "build/publicity"
@@ -84,21 +84,10 @@ def _status(status: str) -> str:
 def blocks(body: str) -> list[Block]:
     """The body as headings and paragraphs of plain text (list items as paragraphs), lead-ins apart."""
     out: list[Block] = []
-    kind = "paragraph"
-    for tok in parser().parse(body):
-        if tok.type == "heading_open":
-            kind = "heading"
-        elif tok.type == "heading_close":
-            kind = "paragraph"
-        elif tok.type == "inline":
-            text = "".join(c.content for c in tok.children or () if c.type in ("text", "code_inline"))
-            text = " ".join(text.split())
-            if not text:
-                continue
-            if kind == "heading":
-                out.append(Block("heading", "", text))
-            else:
-                out.append(Block("paragraph", *_lead(text)))
+    for kind, text in block_texts(body):
+        text = " ".join(text.split())
+        if text:
+            out.append(Block("heading", "", text) if kind == "heading" else Block("paragraph", *_lead(text)))
     return out
 
 

@@ -30,6 +30,21 @@ def plain_lines(body: str) -> list[tuple[int, str]]:
     return out
 
 
+def block_texts(body: str) -> list[tuple[str, str]]:
+    """(kind, text) of each heading and paragraph of the body (list items and table cells as paragraphs):
+    kind is "heading" or "para", the text its words and code with the markup dropped."""
+    out: list[tuple[str, str]] = []
+    kind = "para"
+    for tok in parser().parse(body):
+        if tok.type == "heading_open":
+            kind = "heading"
+        elif tok.type == "heading_close":
+            kind = "para"
+        elif tok.type == "inline":
+            out.append((kind, "".join(c.content for c in tok.children or () if c.type in ("text", "code_inline"))))
+    return out
+
+
 def plain_text(body: str) -> str:
     """The body as plain text, one block a line."""
     return "\n".join(text for _, text in plain_lines(body))
