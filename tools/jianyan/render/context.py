@@ -15,21 +15,13 @@ from jianyan.text.textcount import count_chars
 from jianyan.campaign.bulletin import missing_sources, source_names, sources_line
 from jianyan.render.blocks import Block, Run, articles
 from jianyan.render.env import cn_date
+from jianyan.render.style import FACES
 
 RECIPIENT_LABELS = (("bao", "报"), ("song", "送"), ("fa", "发"))
 
 # Font stacks for HTML/CSS: the names Word documents use first (Windows/WPS have them), then
 # the free fonts fontconfig maps them to on Debian (see jianyan/data/fonts.conf).
-FONTS = {
-    "fang": '"仿宋_GB2312", "FangSong_GB2312", "仿宋", "FangSong", "STFangsong", "FandolFang", '
-            '"AR PL KaitiM GB", "Noto Serif CJK SC", serif',
-    "kai": '"楷体_GB2312", "KaiTi_GB2312", "楷体", "KaiTi", "STKaiti", "AR PL KaitiM GB", "FandolKai", '
-           '"Noto Serif CJK SC", serif',
-    "hei": '"黑体", "SimHei", "STHeiti", "Noto Sans CJK SC", "FandolHei", sans-serif',
-    "song": '"宋体", "SimSun", "STSong", "Noto Serif CJK SC", "FandolSong", serif',
-    "title": '"方正小标宋简体", "方正小标宋_GBK", "FZXiaoBiaoSong-B05S", "华文中宋", "STZhongsong", '
-             '"Noto Serif CJK SC", serif',
-}
+FONTS = {key: face.css for key, face in FACES.items()}  # the house style (render/style.py)
 
 
 def recipients(issue: Issue, default: Recipients) -> list[dict[str, Any]]:
