@@ -151,6 +151,10 @@ def test_draft_and_json(cli_run):
     assert {p.name for p in folder.iterdir()} == {"综合分析.md", "综合分析.html", "综合分析.docx"}
     text = (folder / "综合分析.md").read_text(encoding="utf-8")
     assert "关于建立黄河山东段市际横向生态保护补偿机制的建议" in text and "{{" not in text
+    # the previous period of equal length lies before the campaign: no theme is called new
+    assert "（2020年12月16日至2021年2月21日）在活动开始之前，各方面不作增减比较" in text
+    assert "新出现" not in text and "上一时段" not in text
+    assert "省政协社会和法制委员会、荣成市政协，其中有委员朱某某撰写的。" in text  # members are not units
     data = js.json()
     assert data["items"] == 26 and data["period"] == {"from": "2021-02-22", "to": "2021-04-30"}
     by_item = {i["id"]: i for i in data["by_item"]}

@@ -72,7 +72,8 @@ def to_json(a: Analysis) -> dict[str, Any]:
 def to_text(a: Analysis, period: str) -> str:
     lines = [period, f"信息 {len(a.items)} 条，归为 {len(a.themes)} 个方面，另有 {len(a.others)} 条各谈一事。", ""]
     for t in a.themes:
-        growth = "新出现" if t.growth is None else f"上一时段 {t.previous} 条"
+        growth = ("上一时段无信息可比" if not a.previous_count else "新出现" if t.growth is None
+                  else f"上一时段 {t.previous} 条")
         lines.append(f"{t.number}. {'、'.join(t.keywords)}（{t.count} 条，{growth}；采用 {t.adopted}，"
                      f"批示 {t.instructed}，圈阅 {t.circled}）")
         for i in t.items:
@@ -129,6 +130,7 @@ def context(campaign: Campaign, a: Analysis) -> dict[str, Any]:
         **campaign_context(campaign), "kind": "themes",
         "title": f"“{regs.settings.campaign}”活动建言信息综合分析",
         "date": zh_date(a.period.until), "period": a.period.label(), "previous": a.previous.label(),
+        "previous_before_start": a.previous.until < regs.settings.start,
         "totals": {"count": len(a.items), "units": len(units), "members": len(members),
                    "themes": len(themes), "themed": sum(t.count for t in a.themes), "others": len(a.others),
                    "previous": a.previous_count},
