@@ -239,8 +239,20 @@ def test_sign_refuses_a_source_missing_from_items(campaign: Path, cli):
     assert cli(campaign, "issue", "review", "2021-005", "--by", "李某某", "--date", "2021-03-29").code == 0
     result = cli(campaign, "issue", "sign", "2021-005", "--by", "王某某", "--date", "2021-03-30")
     assert result.code != 0
-    assert f"{OTHERS[1]}：是综合稿《{TITLE}》的来源，但没有列在本期 items 中" in result.err
+    assert f"{ISSUE}:15：综合稿《{TITLE}》的来源 {OTHERS[1]} 没有列在本期 items 中。请把它加进 items" in result.err
     assert "status: accepted" in (campaign / "submissions/2021/nongye/2021-nongye-001.md").read_text(encoding="utf-8")
+
+
+def test_sign_and_check_tell_an_unknown_source_to_check_its_id(campaign: Path, cli):
+    """A mistyped source: one error at its line saying it does not exist, not "add it to items"."""
+    write_issue(campaign, issue_text(sources=[(LEAD, "主稿"), (OTHERS[0], "综合"), ("2021-nosuch-001", "综合")],
+                                     items=[LEAD, *OTHERS]))
+    found = [f for f in issue_findings(campaign) if f.code in ("issue.source_not_listed", "issue.unknown_source")]
+    assert [(f.code, f.line) for f in found] == [("issue.unknown_source", 15)]
+    assert cli(campaign, "issue", "review", "2021-005", "--by", "李某某", "--date", "2021-03-29").code == 0
+    result = cli(campaign, "issue", "sign", "2021-005", "--by", "王某某", "--date", "2021-03-30")
+    assert result.code != 0 and "Traceback" not in result.err
+    assert f"{ISSUE}:15：综合稿《{TITLE}》的来源 2021-nosuch-001 不存在（或其文件有错误）。请核对编号" in result.err
 
 
 def test_settings_weights_name_registered_roles():

@@ -399,7 +399,7 @@ def record_step(campaign: Campaign, doc: Doc[Issue], step: str, by: str, date: d
     changes = [Change(campaign.root / doc.path, doc.path, _edit(campaign, doc.path, [
         (("status",), after), ((key,), value)], after={key: anchor}), f"状态改为 {after}（{ISSUE_STATUSES[after]}）")]
     if step == "sign":
-        changes += _adopt_items(campaign, issue)
+        changes += _adopt_items(campaign, doc)
     return changes
 
 
@@ -410,11 +410,17 @@ def _edit(campaign: Campaign, rel: str, changes, after=None) -> str:
         raise BulletinError(str(exc)) from None
 
 
-def _adopt_items(campaign: Campaign, issue: Issue) -> list[Change]:
+def _adopt_items(campaign: Campaign, issue_doc: Doc[Issue]) -> list[Change]:
     """Each item of a signed issue becomes adopted with adopted_in pointing at it."""
+    issue = issue_doc.model
     out: list[Change] = []
-    problems: list[str] = [f"{src.item}：是综合稿《{art.title}》的来源，但没有列在本期 items 中。请补上"
-                           for art in issue.articles for src in art.sources if src.item not in issue.items]
+    problems: list[str] = []
+    for n, art in enumerate(issue.articles):
+        for k, src in enumerate(art.sources):
+            if src.item not in issue.items:
+                at = f"{issue_doc.path}:{issue_doc.line('articles', n, 'sources', k, 'item')}：综合稿《{art.title}》的来源 {src.item}"
+                problems.append(f"{at} 不存在（或其文件有错误）。请核对编号" if campaign.submission(src.item) is None
+                                else f"{at} 没有列在本期 items 中。请把它加进 items")
     for ident in issue.items:
         doc = campaign.submission(ident)
         if doc is None:

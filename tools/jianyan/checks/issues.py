@@ -183,10 +183,10 @@ def _articles(campaign: Campaign, doc) -> Iterator[Finding]:
         subs = []
         for k, src in enumerate(art.sources):
             at = doc.line("articles", n, "sources", k, "item")
-            if src.item not in m.items:
+            sub_doc = campaign.submission(src.item)
+            if src.item not in m.items and sub_doc is not None:  # an unknown one is told to check its id
                 yield error(p, at, "issue.source_not_listed",
                             f"综合稿《{art.title}》的来源 {src.item} 没有列在本期 items 中。请把它加进 items")
-            sub_doc = campaign.submission(src.item)
             if sub_doc is None:
                 yield error(p, at, "issue.unknown_source",
                             f"综合稿《{art.title}》的来源 {src.item} 不存在（或其文件有错误）。请核对编号")
