@@ -131,3 +131,42 @@ def test_reports_are_as_of_the_campaigns_end_once_it_is_over(campaign, cli):
     assert "至2021年5月10日" in r.err and "build/feedback/2021-02-22_2021-05-10/unit-minge.md" in r.out.split()
     r = cli(campaign, "stats", "--as-of", "2021-05-10", "--to", "2021-05-11")
     assert r.code == 2 and "--as-of 2021-05-10 与 --to 2021-05-11 不一致" in r.err
+
+
+def build_files(root: Path) -> list[Path]:
+    return sorted(p for p in (root / "build").rglob("*") if p.is_file()) if (root / "build").exists() else []
+
+
+def test_an_as_of_day_before_the_campaign_is_refused_with_the_settings_line(campaign, cli):
+    """Before the start nothing had happened: a report would be empty and the circular's period would run
+    backwards (2021-02-22 to 2021-01-05); every command taking the day refuses it and writes nothing."""
+    line = next(n for n, text in enumerate((campaign / "schema/settings.yaml").read_text(encoding="utf-8")
+                                           .splitlines(), 1) if text.startswith("start:"))
+    for args in (("todo", "--as-of", "2021-01-05"), ("remind", "--as-of", "2021-01-05"),
+                 ("stats", "--as-of", "2021-01-05"), ("circular", "--as-of", "2021-01-05"),
+                 ("feedback", "--to", "2021-01-05"), ("export", "--as-of", "2021-02-21")):
+        r = cli(campaign, *args)
+        assert r.code == 2 and r.out == "", (args, r)
+        assert f"{args[1]} {args[2]} 早于活动开始日 2021-02-22（schema/settings.yaml:{line} 的 start）" in r.err, r
+        assert "Traceback" not in r.err
+    assert build_files(campaign) == []
+    r = cli(campaign, "todo", "--as-of", "2021-02-22")
+    assert r.code == 0 and "截至2021年2月22日" in r.out
+
+
+def test_a_broken_feedback_record_stops_the_reports_instead_of_leaving_it_out(campaign, cli):
+    """A follow_up with an impossible date makes the whole record unreadable; without it the digest, the
+    催办函 and the letters would silently lose that item's 批示, 办理 and 督办 (remind said nothing was due)."""
+    path = campaign / "feedback/2021/2021-jingji-001.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    n = next(i for i, text in enumerate(lines) if text.strip() == "- date: 2021-06-02")
+    lines[n] = lines[n].replace("2021-06-02", "2021-02-30")
+    path.write_text("".join(lines), encoding="utf-8")
+    for args in (("todo", "--as-of", "2021-06-10"), ("remind", "--as-of", "2021-06-10"),
+                 ("stats", "--as-of", "2021-07-31"), ("feedback", "--as-of", "2021-06-10"),
+                 ("circular", "--as-of", "2021-07-31")):
+        r = cli(campaign, *args)
+        assert r.code == 2 and r.out == "", (args, r)
+        assert f"feedback/2021/2021-jingji-001.yaml:{n + 1}: follow_up.date" in r.err, r
+        assert "批示办理记录有错误" in r.err and "jianyan check" in r.err and "Traceback" not in r.err
+    assert build_files(campaign) == []

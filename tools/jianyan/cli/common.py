@@ -89,6 +89,33 @@ def load_with_registries(root: Path | None = None, unable: str = ""):
     return campaign
 
 
+def require_records(campaign, unable: str = "") -> None:
+    """Stop when a feedback record (feedback/*.yaml) cannot be read: a report, a to-do list or a 催办函 made
+    without it would silently leave out its 批示, 办理 and 督办 (``unable``: what cannot be done)."""
+    from jianyan.tracking.feedback import tracking_of  # lazy: the feedback model (pydantic)
+    broken = [f for f in tracking_of(campaign).findings if f.severity == "error"]
+    if broken:
+        f, more = broken[0], (f"（另有 {len(broken) - 1} 处错误）" if len(broken) > 1 else "")
+        raise Failure(f"{f.path}:{f.line or 1}: {f.message}{more}\n批示办理记录有错误，"
+                      + (f"{unable}。" if unable else "") + "请改正后再运行（jianyan check 列出全部问题）")
+
+
+def as_of_day(campaign, given: dt.date | None, option: str = "--as-of") -> dt.date:
+    """The day a report or a to-do list is taken on: ``given`` (--as-of), else today while the campaign runs,
+    its end afterwards (settings.as_of). A given day before the campaign's start is refused: nothing had
+    happened yet, and a period from the start would run backwards."""
+    settings = campaign.registries.settings
+    if given is None:
+        return settings.as_of(dt.date.today())
+    if given < settings.start:
+        parsed = campaign.registries.lines.get("settings")
+        line = parsed.line_of(("start",)) if parsed is not None else 1
+        path = campaign.registries.paths.get("settings", "schema/settings.yaml")
+        raise Failure(f"{option} {given} 早于活动开始日 {settings.start}（{path}:{line} 的 start）。"
+                      f"请写 {settings.start} 以后的日期；如果活动开始日写错了，请改 {path} 的 start")
+    return given
+
+
 class DateType(ChineseType, click.ParamType):
     """A date written YYYY-MM-DD; a clear Chinese message for a wrong format and for a day that does not exist."""
 

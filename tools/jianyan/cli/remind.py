@@ -5,9 +5,9 @@ import datetime as dt
 
 import click
 
-from jianyan.cli.common import documents, load_with_registries
+from jianyan.cli.common import as_of_day, documents, load_with_registries, require_records
 from jianyan.cli.i18n import INT, Command
-from jianyan.cli.todo import AS_OF, WITHIN, as_of_day
+from jianyan.cli.todo import AS_OF, WITHIN
 
 
 @click.command("remind", cls=Command)
@@ -29,6 +29,7 @@ def remind_cmd(as_of: dt.date | None, within: int | None, department: str | None
     from jianyan.render.remind import write_reminders  # lazy: the renderers (jinja2, python-docx)
     from jianyan.tracking.todo import NEAR_DAYS  # lazy: the campaign model (pydantic)
     campaign = load_with_registries(unable="无法起草催办函")
+    require_records(campaign, "无法起草催办函")
     day = as_of_day(campaign, as_of)
     within = NEAR_DAYS if within is None else within
     written = write_reminders(campaign, day, within, department, reply_days)

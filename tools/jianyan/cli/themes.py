@@ -6,7 +6,7 @@ import json
 
 import click
 
-from jianyan.cli.common import DATE, Failure, load_with_registries
+from jianyan.cli.common import DATE, Failure, as_of_day, load_with_registries
 from jianyan.cli.i18n import Choice, Command
 
 
@@ -30,7 +30,7 @@ def themes_cmd(since: dt.date | None, until: dt.date | None, fmt: str, related: 
     """
     from jianyan.render import themes  # lazy: jieba and the renderers
     campaign = load_with_registries(unable="无法分析")
-    end = until or campaign.registries.settings.as_of(dt.date.today())
+    end = as_of_day(campaign, until, "--to")
     if since and since > end:
         raise Failure(f"开始日期 {since} 晚于截止日期 {end}")
     analysis, period = themes.run(campaign, since, end)

@@ -6,20 +6,13 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli.common import DATE, Failure, load_with_registries
+from jianyan.cli.common import DATE, Failure, as_of_day, load_with_registries, require_records
 from jianyan.cli.i18n import INT, Choice, Command, PathType
 
 AS_OF = click.option("--as-of", "as_of", type=DATE,
                      help="以哪一天为准（默认：活动进行中为今天，活动结束后为结束日）。")
 WITHIN = click.option("--within", type=INT, default=None,
                       help="离办理时限不超过几天算“临近时限”（默认 5 个工作日）。")
-
-
-def as_of_day(campaign, given: dt.date | None) -> dt.date:
-    """--as-of, else the settings' day for reports (today while the campaign runs, its end afterwards)."""
-    if given is not None:
-        return given
-    return campaign.registries.settings.as_of(dt.date.today())
 
 
 @click.command("todo", cls=Command)
@@ -44,6 +37,7 @@ def todo_cmd(who: str | None, as_of: dt.date | None, within: int | None, fmt: st
     from jianyan.render.todo import as_ics, as_json, as_markdown, as_text, write_ics  # lazy: the renderers (jinja2)
     from jianyan.tracking.todo import NEAR_DAYS, select, todo  # lazy: the campaign model (pydantic)
     campaign = load_with_registries(unable="无法列出待办")
+    require_records(campaign, "无法列出待办")
     day = as_of_day(campaign, as_of)
     groups = todo(campaign, day, NEAR_DAYS if within is None else within)
     title = "待办清单"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from jianyan.cli.common import DATE, Failure, documents, load_with_registries
+from jianyan.cli.common import DATE, Failure, as_of_day, documents, load_with_registries, require_records
 from jianyan.cli.i18n import Choice, Command, Group, INT, PathType
 from jianyan.errors import EXIT_FINDINGS
 from jianyan.fsutil import write_atomic
@@ -19,14 +19,15 @@ def _campaign():
 
 
 def _period(campaign, since: dt.date | None, until: dt.date | None,
-            as_of: dt.date | None = None) -> tuple[dt.date | None, dt.date]:
+            as_of: dt.date | None = None, unable: str = "无法统计") -> tuple[dt.date | None, dt.date]:
     """--from and the as-of day: --as-of (or the older --to), else today while the campaign runs, its end afterwards."""
     if as_of and until and as_of != until:
         raise Failure(f"--as-of {as_of} 与 --to {until} 不一致。两者是同一项，只写 --as-of 即可")
-    start, end = since, as_of or until or campaign.registries.settings.as_of(dt.date.today())
+    start, end = since, as_of_day(campaign, as_of or until, "--as-of" if as_of else "--to")
     if start and start > end:
         raise Failure(f"开始日期 {start} 晚于截止日期 {end}")
     _ = campaign.calendar  # a broken schema/calendar.yaml stops here, with its line, before anything is written
+    require_records(campaign, unable)
     return start, end
 
 
@@ -71,7 +72,7 @@ def export(fmt: str, output: Path | None, until: dt.date | None, as_of: dt.date 
     """导出台账：每条信息一行，含审核、采用、批示、办理的全部情况。"""
     from jianyan.render.exporting import write_ledger  # lazy: openpyxl
     campaign = _campaign()
-    _, end = _period(campaign, None, until, as_of)
+    _, end = _period(campaign, None, until, as_of, "无法导出台账")
     out = output or campaign.root / "build" / "export" / f"台账.{fmt}"
     if out.suffix.lower() != f".{fmt}":
         raise Failure(f"输出文件 {out.name} 的扩展名与格式 {fmt} 不符")
@@ -110,7 +111,7 @@ def feedback(ctx, since, until, as_of, unit, member) -> None:
         raise Failure("--unit 和 --member 只能选一个")
     from jianyan.render.reports import write_feedback  # lazy: the renderers (jinja2, python-docx)
     campaign = _campaign()
-    start, end = _period(campaign, since, until, as_of)
+    start, end = _period(campaign, since, until, as_of, "无法生成反馈函")
     if unit and unit not in campaign.registries.units:
         raise Failure(f"单位代码“{unit}”未登记。请查看 schema/units.yaml")
     written = write_feedback(campaign, start, end, unit=unit, member=member)
@@ -177,7 +178,7 @@ def circular(since: dt.date | None, until: dt.date | None, as_of: dt.date | None
     """
     from jianyan.render.reports import write_circular  # lazy: the renderers (jinja2, python-docx)
     campaign = _campaign()
-    start, end = _period(campaign, since, until, as_of)
+    start, end = _period(campaign, since, until, as_of, "无法生成工作通报")
     written = write_circular(campaign, start, end, number)
     for p in written:
         click.echo(_shown(campaign.root, p))
