@@ -176,3 +176,25 @@ def test_circular_without_from_starts_at_the_campaign_start(campaign):
     assert written[-1] == campaign / f"build/circular/2021-02-22_{TO}/circular.docx"
     md = (written[-1].parent / "circular.md").read_text(encoding="utf-8")
     assert "（2021年2月22日至2021年6月15日）" in md and "start" not in str(written[-1])
+
+
+def test_handling_closed_after_its_deadline_is_not_called_within_it(built):
+    """At 2021-07-31 nothing is open, but two tasks were closed after their deadline: the circular said
+    “所有批示件均在办理时限内” beside a table marking them 已办结（逾期）."""
+    from jianyan.campaign.load import load_campaign
+    from jianyan.render.env import environment, render
+    from jianyan.render.reports import circular_context, report_period
+    root, _ = built
+    day = "2021-07-31"
+    recs = [yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.BaseLoader) for p in (root / "feedback").rglob("*.yaml")]
+    tasks = [h for r in recs for h in r.get("handling", []) if h["assigned"] <= day]
+    assert all(h.get("state") == "done" and h["closed"] <= day for h in tasks)
+    late = sorted(h["department"] for h in tasks if h["closed"] > h["deadline"])
+    assert len(late) == 2
+    campaign = load_campaign(root)
+    ctx, _ = circular_context(campaign, report_period(campaign, None, dt.date.fromisoformat(day)), None)
+    md = render(environment(root), "circular.md.j2", root, **ctx)
+    assert "所有批示件均在办理时限内" not in md
+    assert f"截至2021年7月31日，没有超过办理时限尚未办结的事项；{len(late)}项超过办理时限后办结：" in md
+    for department in late:
+        assert f"{department}办理的《" in md.split("项超过办理时限后办结：", 1)[1].split("\n", 1)[0]

@@ -27,8 +27,8 @@ from jianyan.render.env import TemplateFailure, cn_number, environment, render
 from jianyan.tracking.series import series, series_index
 from jianyan.campaign.load import Campaign
 from jianyan.campaign.bulletin import article_of, same_source, source_names
-from jianyan.tracking.feedback import (HANDLING_ROLES, INSTRUCTION_KINDS, follow_ups, is_done, is_overdue, percent_on,
-                                      state_label)
+from jianyan.tracking.feedback import (HANDLING_ROLES, INSTRUCTION_KINDS, closed_late, follow_ups, is_done, is_overdue,
+                                       percent_on, state_label)
 
 _SAFE_NAME = re.compile(r"[^\w\u4e00-\u9fff-]+")
 
@@ -71,6 +71,7 @@ def _handling(h, day: dt.date, record=None) -> dict[str, Any]:
             "deadline": zh_date(h.deadline), "assigned_md": _md(h.assigned), "deadline_md": _md(h.deadline),
             "percent": percent_on(h, day), "done": is_done(h, day),
             "closed": zh_date(h.closed) if is_done(h, day) else "", "overdue": is_overdue(h, day),
+            "closed_late": is_done(h, day) and closed_late(h),
             "state": state_label(h, day), "note": handling_note(h, day),
             "result": (h.result or "") if is_done(h, day) else "",
             "timeline": [{"date": zh_date(p.date), "percent": p.percent, "note": p.note}
