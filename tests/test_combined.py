@@ -141,6 +141,13 @@ def test_letters_and_records_say_it_was_combined(signed: Path):
     assert "2021年第5期" in record
 
 
+def test_circular_marks_the_issue_with_a_combined_article(signed: Path):
+    from jianyan.render.reports import write_circular
+    text = _md(write_circular(load_campaign(signed), None, UNTIL, None))
+    assert "| 第5期（总第5期） | 2021年3月30日 | 3条（含综合稿1篇） |" in text
+    assert text.count("含综合稿") == 1  # the other issues have none
+
+
 def test_issue_list_shows_the_combined_article(signed: Path, cli):
     result = cli(signed, "issue", "list")
     line = next(x for x in result.out.splitlines() if x.startswith("2021-005"))

@@ -388,7 +388,8 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
         "period": period.label(), "date": zh_date(day), "since": zh_date(period.since) if period.since else "",
         "until": zh_date(day),
         "issues": [{"id": i.id, "number": i.number, "total": i.total, "date": zh_date(i.date),
-                    "status": i.status, "count": len(i.items), "dispatched": i.status == "dispatched"}
+                    "status": i.status, "count": len(i.items), "dispatched": i.status == "dispatched",
+                    "combined": len(i.articles)}  # 综合稿 among its articles
                    for i in issues],
         "totals": {"issues": len(issues), "dispatched": sum(1 for i in issues if i.status == "dispatched"),
                    "received": received, "adopted": adopted, "rate": percent_text(adopted, received),
