@@ -85,8 +85,8 @@ def test_no_personal_contact_review_or_instruction_data(made):
 
 
 @pytest.mark.parametrize("ident, reason", [
-    ("2021-gsl-001", "未标记为适宜公开"),           # adopted, not public
-    ("2021-nongye-001", "尚未被专刊采用"),           # public, only accepted
+    ("2021-gsl-001", "submissions/2021/gsl/2021-gsl-001.md:10：信息 2021-gsl-001 未标记为适宜公开"),  # adopted, not public
+    ("2021-nongye-001", "submissions/2021/nongye/2021-nongye-001.md:8：信息 2021-nongye-001 尚未被专刊采用"),  # public, accepted
     ("2021-nosuch-001", "找不到信息"),
 ])
 def test_refuses_items_that_may_not_be_publicised(made, ident, reason):

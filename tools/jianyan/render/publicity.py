@@ -65,10 +65,10 @@ def selected(campaign: Campaign, ids: list[str]) -> list[Doc]:
             continue
         m = doc.model
         if not m.public:
-            problems.append(f"信息 {ident} 未标记为适宜公开（public: true），不能用于宣传报道。"
-                            f"确需公开的，请经研究室审核后在 {doc.path} 中改为 public: true")
+            problems.append(f"{doc.path}:{doc.line('public')}：信息 {ident} 未标记为适宜公开（public: true），"
+                            "不能用于宣传报道。确需公开的，请经研究室审核后在该行改为 public: true")
         elif m.status != "adopted" or not m.adopted_in or campaign.issue(m.adopted_in) is None:
-            problems.append(f"信息 {ident} 尚未被专刊采用（当前状态：{_status(m.status)}），"
+            problems.append(f"{doc.path}:{doc.line('status')}：信息 {ident} 尚未被专刊采用（当前状态：{_status(m.status)}），"
                             "只有已采用的信息才能用于宣传报道")
         else:
             docs.append(doc)
