@@ -83,9 +83,12 @@ def test_absent_file_is_monday_to_friday(tmp_path):
     ("years:\n  2021:\n    holiday: {}\n", 3, "不认识的项"),
     ("2021: {}\n", 1, "years:"),
     ("years:\n  2021:\n    holidays:\n      春节: 2021-02-11 至 2021-02-17\n    workdays: [2021-02-13]\n", 1, "既写为放假"),
+    ("", 1, "years:"),  # not read_yaml's words for an empty submission (id、title…)
+    ("# 2021 年的安排待补\n\n", 1, "years:"),
 ])
 def test_bad_file_names_line_and_fix(text, line, words):
     with pytest.raises(CalendarError) as exc:
         parse_calendar("schema/calendar.yaml", text.encode())
     message = str(exc.value)
     assert message.startswith(f"schema/calendar.yaml:{line}:") and words in message, message
+    assert "id、title" not in message

@@ -24,7 +24,8 @@ from jianyan.campaign.frontmatter import read_yaml
 from jianyan.campaign.paths import registry_path
 
 CALENDAR_FILE = registry_path("calendar")
-UNITS = {"working": "工作日", "calendar": "自然日"}
+UNITS = {"working": "工作日", "calendar": "自然日"}  # the units a time limit is counted in (settings.deadlines)
+COUNT_WORDS = {"working": "个工作日", "calendar": "天"}  # after a number: "已逾期 3 个工作日" / "已逾期 3 天"
 _DAY = r"(\d{4})-(\d{2})-(\d{2})"
 _RANGE = re.compile(rf"{_DAY}(?:\s*(?:至|到|~|\.\.)\s*{_DAY})?")
 CALENDAR_MAX_BYTES = 1_000_000
@@ -124,6 +125,10 @@ def load_calendar(root: Path) -> Calendar:
 
 def parse_calendar(relpath: str, raw: bytes) -> Calendar:
     """Read the calendar file's bytes (``relpath``: its name in messages). Format: see schema/calendar.yaml."""
+    if not any(line.strip() and not line.lstrip().startswith(b"#") for line in raw.splitlines()):
+        # read_yaml's own words for an empty file ask for a submission's keys
+        raise CalendarError(relpath, 1, "文件是空的（或只有注释），没有 years: 一项。请按 jianyan 仓库 schema/calendar.yaml 的格式，"
+                                        "在 years: 下按年份写明节假日（holidays）和调休上班日（workdays）")
     parsed = read_yaml(relpath, raw)
     bad = [f for f in parsed.findings if f.severity == "error"]
     if bad or not parsed.ok:

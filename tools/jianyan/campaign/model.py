@@ -17,6 +17,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainSerial
                       WithJsonSchema, field_validator)
 from pydantic_core import PydanticCustomError
 
+from jianyan.campaign.calendar import UNITS
 from jianyan.campaign.paths import ALLOWED_SIGNERS, registry_path
 from jianyan.campaign.steps import ISSUE_FLOW, ISSUE_STATUSES, ISSUE_STEPS, REASON_STATUSES, ROLES, SUBMISSION_STATUSES
 
@@ -482,8 +483,7 @@ class UrgentSettings(Strict):
     dispatch_days: Int = Field(1, ge=0, description="专刊签发后多少天内须报送")
 
 
-DEADLINE_UNITS = {"working": "工作日", "calendar": "自然日"}
-DeadlineUnit = Literal[tuple(DEADLINE_UNITS)]  # type: ignore[valid-type]
+DeadlineUnit = Literal[tuple(UNITS)]  # type: ignore[valid-type]
 
 
 class Deadline(Strict):

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Iterator
 
 from jianyan.findings import Finding, error, info, warning
+from jianyan.campaign.calendar import COUNT_WORDS
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.campaign.paths import feedback_path
 from jianyan.tracking.feedback import FeedbackRecord, dispatch_date, tracking_of
@@ -126,7 +127,7 @@ def _overdue_counter(campaign: Campaign, today: dt.date):
     while the campaign runs and to its end afterwards (settings.as_of)."""
     settings = campaign.registries.settings
     unit, until, cal = settings.deadline("handling")[1], settings.as_of(today), calendar(campaign)
-    word = "个工作日" if unit == "working" else "天"
+    word = COUNT_WORDS[unit]
     return lambda deadline: f"截至 {until} 已逾期 {cal.between(deadline, until, unit)} {word}"
 
 

@@ -15,6 +15,7 @@ import difflib
 from typing import Iterator
 
 from jianyan.findings import Finding, error, info, warning
+from jianyan.campaign.calendar import COUNT_WORDS
 from jianyan.campaign.members import member_index
 from jianyan.campaign.model import Submission
 from jianyan.campaign.load import Campaign, Doc
@@ -130,7 +131,7 @@ def urgent_delays(campaign: Campaign, doc: Doc[Submission], today: dt.date) -> l
     is over) too long, counted in the unit of settings.deadlines.urgent (working days: schema/calendar.yaml)."""
     settings = campaign.registries.settings
     limits, unit = settings.urgent, settings.deadlines.urgent.unit
-    word = "个工作日" if unit == "working" else "天"
+    word = COUNT_WORDS[unit]
     until = settings.as_of(today)
     cal = calendar(campaign)
     s = doc.model

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from jianyan.campaign.calendar import COUNT_WORDS as UNIT_WORDS  # render/reports takes it from here
 from jianyan.campaign.model import KINDS, UNIT_KINDS, Issue, Submission, Unit
 from jianyan.campaign.load import Campaign
 from jianyan.campaign.steps import REVIEWED, SUBMISSION_STATUSES
@@ -182,9 +183,6 @@ def units_table(campaign: Campaign, states: list[ItemState]) -> list[dict]:
             row.update(quotas.points(by_unit[code], regs.settings.scoring))
             rows.append(row)
     return rows
-
-
-UNIT_WORDS = {"working": "个工作日", "calendar": "天"}  # "已逾期 3 个工作日" / "已逾期 3 天"
 
 
 def review_waits(campaign: Campaign, states: list[ItemState], until: dt.date) -> dict[str, Any]:
