@@ -144,6 +144,9 @@ def test_for_a_department_and_an_unknown_name(cli, sample):
     data = todo_json(cli, sample, "--for", "省发展改革委", "--as-of", DAY.isoformat())
     assert [(g["key"], [t["ref"] for t in g["tasks"]]) for g in data["groups"]] == [
         ("department:省发展改革委", ["2021-jingji-001"])]
+    # a code is named as the office reads it in the title
+    for code, name in (("gsl", "省工商联"), ("zhoum", "周某"), ("secretariat", "办公厅秘书处")):
+        assert cli(sample, "todo", "--as-of", DAY.isoformat(), "--for", code).out.startswith(f"{name}的待办清单（截至")
     res = cli(sample, "todo", "--for", "没有这个人")
     assert res.code == 2 and "不认识“没有这个人”" in res.err and "Traceback" not in res.err
 

@@ -35,7 +35,7 @@ def todo_cmd(who: str | None, as_of: dt.date | None, within: int | None, fmt: st
       jianyan todo --ics build/todo.ics          同时生成时限日历
     """
     from jianyan.render.todo import as_ics, as_json, as_markdown, as_text, write_ics  # lazy: the renderers (jinja2)
-    from jianyan.tracking.todo import NEAR_DAYS, select, todo  # lazy: the campaign model (pydantic)
+    from jianyan.tracking.todo import NEAR_DAYS, name_of, select, todo  # lazy: the campaign model (pydantic)
     campaign = load_with_registries(unable="无法列出待办")
     require_records(campaign, "无法列出待办")
     day = as_of_day(campaign, as_of)
@@ -47,7 +47,7 @@ def todo_cmd(who: str | None, as_of: dt.date | None, within: int | None, fmt: st
         except LookupError:
             raise Failure(f"不认识“{who}”。--for 可写姓名或代码（见 schema/roles.yaml）、岗位名称（如 研究室、办公厅秘书处）、"
                           "单位代码或名称（见 schema/units.yaml），或批示办理记录中的承办单位名称（如 省发展改革委）") from None
-        title = f"{who}的待办清单"
+        title = f"{name_of(campaign, who)}的待办清单"
     if fmt == "json":
         click.echo(as_json(groups, day, who), nl=False)
     elif fmt == "md":

@@ -295,6 +295,19 @@ def _tracking_tasks(campaign: Campaign, clock: Clock, s: ItemState, within: int,
 
 # --- choosing whose list ----------------------------------------------------------------
 
+def name_of(campaign: Campaign, who: str) -> str:
+    """How a digest's title names ``who``: a person's, role's or unit's code by its name (zhoum → 周某,
+    secretariat → 办公厅秘书处, gsl → 省工商联); a name as written."""
+    regs = campaign.registries
+    person = regs.person(who)
+    if person is not None:
+        return person.name
+    if who in ROLES:
+        return ROLES[who]
+    unit = regs.units.get(who)
+    return unit.name if unit is not None else who
+
+
 def select(campaign: Campaign, groups: list[Group], who: str) -> list[Group]:
     """The groups ``who`` names: a person (name or code: the groups of their roles), a role (code or
     Chinese name), a unit (code or name) or a department. LookupError when nothing matches."""
