@@ -148,6 +148,18 @@ def test_circular_marks_the_issue_with_a_combined_article(signed: Path):
     assert text.count("含综合稿") == 1  # the other issues have none
 
 
+def test_publicity_says_the_item_was_printed_as_part_of_the_combined_article(signed: Path, cli):
+    """2021-nongye-001 is public: the issue printed the combined article, not the item as written."""
+    result = cli(signed, "publicity", LEAD, "--date", "2021-04-01")
+    assert result.code == 0, result.err
+    folder = signed / "build/publicity" / LEAD
+    release = (folder / "新闻稿.md").read_text(encoding="utf-8")
+    assert f"2021年第5期，刊发的《{TITLE}》一文综合了政协山东省委员会农业和农村委员会杨某在" in release
+    assert "和其他2条建言信息。" in release and "刊发了省政协" not in release
+    wechat = (folder / "新媒体.html").read_text(encoding="utf-8")
+    assert f"2021年第5期，刊发的《{TITLE}》一文综合了" in wechat
+
+
 def test_issue_list_shows_the_combined_article(signed: Path, cli):
     result = cli(signed, "issue", "list")
     line = next(x for x in result.out.splitlines() if x.startswith("2021-005"))

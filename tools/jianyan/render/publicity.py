@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jianyan.campaign.bulletin import article_of
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.campaign.model import KINDS
 from jianyan.campaign.steps import SUBMISSION_STATUSES
@@ -124,7 +125,9 @@ def _item(campaign: Campaign, doc: Doc) -> dict[str, Any]:
     unit = regs.units.get(m.unit)
     topic = regs.topics.get(m.topic)
     body = blocks(doc.body)
+    found = article_of(issue, m.id)  # used in a combined article (综合稿): the issue printed that article
     return {
+        "combined": {"title": found[0].title, "others": len(found[0].sources) - 1} if found else None,
         "id": m.id, "title": m.title, "unit": unit.name if unit else m.unit,
         "unit_full": unit.full_name if unit else m.unit, "submitters": "、".join(m.submitter),
         "is_unit": list(m.submitter) == [unit.name if unit else m.unit],
