@@ -202,3 +202,15 @@ def test_ics_uid_is_the_same_task_on_another_day(cli, sample, tmp_path):
     uid = re.compile(r"^UID:.*$", re.M)
     assert uid.search(before).group() == uid.search(after).group()
     assert "电话催办" in after and "电话催办" not in before
+
+
+def test_bad_ics_place_and_limits_are_refused_in_chinese(cli, sample, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("", encoding="utf-8")
+    res = cli(sample, "todo", "--as-of", DAY.isoformat(), "--ics", str(blocked / "todo.ics"))
+    assert res.code == 2 and "无法写入日历文件" in res.err and "--ics build/todo.ics" in res.err, res
+    assert "内部错误" not in res.err and "Traceback" not in res.err
+    res = cli(sample, "todo", "--within", "-1")
+    assert res.code == 2 and "--within" in res.err and "不能小于 0" in res.err
+    res = cli(sample, "remind", "--reply-days", "0")  # “于2021年6月10日前” on the day of the letter
+    assert res.code == 2 and "--reply-days" in res.err and "不能小于 1" in res.err

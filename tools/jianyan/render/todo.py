@@ -143,5 +143,9 @@ def as_ics(campaign: Campaign, groups: list[Group], day: dt.date) -> bytes:
 
 def write_ics(campaign: Campaign, groups: list[Group], day: dt.date, path: Path) -> int:
     data = as_ics(campaign, groups, day)
-    write_atomic(path, data)
+    try:
+        write_atomic(path, data)
+    except OSError as exc:  # a folder that does not exist or cannot be written: the user's choice of place
+        raise DigestFailure(f"无法写入日历文件 {path}（{exc.strerror or exc}）。请检查这个位置是否存在、能否写入，"
+                            "或换一个位置，如 --ics build/todo.ics") from None
     return sum(1 for g in groups for t in g.tasks if t.deadline is not None)
