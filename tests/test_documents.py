@@ -26,6 +26,7 @@ RENDERERS = ("libreoffice", "chromium")
 FONTS_CONF = ROOT / "tools/jianyan/data/fonts.conf"
 PAGE_NUMBER = re.compile(r"^[—-]\s*\d+\s*[—-]$")
 XHTML = "{http://www.w3.org/1999/xhtml}"
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _run(*cmd: str, env: dict | None = None) -> str:
@@ -71,7 +72,8 @@ def documents(tmp_path_factory):
     for args in (("issue", "build"),
                  ("circular", "--from", "2021-03-01", "--to", "2021-07-31", "--number", "1"),
                  ("feedback", "--from", "2021-03-01", "--to", "2021-07-31", "--unit", "minge"),
-                 ("record", "刘某某", "--year", "2021", "--to", "2021-12-31")):
+                 ("record", "刘某某", "--year", "2021", "--to", "2021-12-31"),
+                 ("remind", "--as-of", "2021-06-10")):
         result = invoke(root, *args)
         assert result.code == 0, result
     build = root / "build"
@@ -97,9 +99,12 @@ def documents(tmp_path_factory):
                 (chromed / f"{name}.pdf").write_bytes(html_to_pdf(html, dt.date(2021, 7, 31), chromium))
     finally:
         assert office.wait(timeout=600) == 0
-    return {name: {"docx": Document(words / f"{name}.docx"),
-                   "libreoffice": Printed(tmp / "libreoffice" / f"{name}.pdf"),
-                   "chromium": Printed(chromed / f"{name}.pdf")} for name in DOCS}
+    out = {name: {"docx": Document(words / f"{name}.docx"),
+                  "libreoffice": Printed(tmp / "libreoffice" / f"{name}.pdf"),
+                  "chromium": Printed(chromed / f"{name}.pdf")} for name in DOCS}
+    remind = next((build / "remind/2021-06-10").glob("*.docx"))  # read, not converted: the letters share one path
+    out["remind"] = {"docx": Document(remind), "html": remind.with_suffix(".html").read_text(encoding="utf-8")}
+    return out
 
 
 def _paragraphs(doc) -> list[str]:
@@ -216,3 +221,41 @@ def test_banji_sits_at_the_foot_of_the_last_page(documents, renderer):
 def test_chromium_embeds_real_fonts_not_type3(documents, name):
     fonts = documents[name]["chromium"].fonts
     assert fonts and all(f[1:3] != ["Type", "3"] for f in fonts), fonts
+
+
+def _red_share(pdf: Path, top: float) -> float:
+    """The share of reddish pixels in the top ``top`` of page 1, rendered small."""
+    data = subprocess.run(["pdftoppm", "-r", "20", "-f", "1", "-l", "1", str(pdf)], capture_output=True,
+                          check=True, timeout=60).stdout
+    magic, width, height, _, pixels = data.split(maxsplit=4)
+    assert magic == b"P6"
+    width, height = int(width), int(height)
+    rows = pixels[:width * int(height * top) * 3]
+    red = sum(1 for i in range(0, len(rows), 3) if rows[i] > 180 and rows[i + 1] < 110 and rows[i + 2] < 110)
+    return red / (len(rows) / 3)
+
+
+@pytest.mark.parametrize("renderer", RENDERERS)
+def test_the_letter_has_its_letterhead(documents, renderer):
+    """信函格式 (GB/T 9704 §10.1): the issuing office's name in red at the top of page 1 over a red double
+    rule, no page number on page 1."""
+    pdf = documents["feedback"][renderer]
+    first = pdf.body_lines(0)
+    y, text = first[0]
+    assert squeeze(text) == "政协山东省委员会办公厅" and y < 0.3 * pdf.height, first[:2]  # settings.organizer
+    assert "关于" in squeeze(first[1][1])  # the title under it
+    assert not [t for _, t in pdf.lines[0] if PAGE_NUMBER.match(t.strip())], "page 1 of a 信函 has no page number"
+    assert _red_share(pdf.path, 0.3) > 0.01  # the name and the rule are red
+
+
+def test_both_letters_share_the_letterhead(documents):
+    """The 催办函 has the same head as the 反馈函 (one definition: docmd and style.css_letter)."""
+    for name in ("feedback", "remind"):
+        doc = documents[name]["docx"]
+        head = doc.paragraphs[0]
+        assert head.text == "政协山东省委员会办公厅" and str(head.runs[0].font.color.rgb) == "E60000"
+        rule = head._p.pPr.find(f"{W}pBdr/{W}bottom")
+        assert rule is not None and rule.get(f"{W}val") == "thickThinSmallGap"  # 上粗下细
+        assert doc.sections[0].different_first_page_header_footer  # page 1: the foot rule, no number
+    html = documents["remind"]["html"]
+    assert '<p class="letterhead"' in html and "p.letterhead + hr" in html

@@ -238,7 +238,7 @@ def test_feedback_letters_tell_each_unit_and_member_what_became_of_their_items(c
     jingji = next(i for i in items if i["id"] == "2021-jingji-001")
     for name in jingji["submitter"]:
         letter = (folder / f"member-{name}.md").read_text(encoding="utf-8")
-        assert letter.splitlines()[3] == f"{name}委员："
+        assert letter.split("# ", 1)[1].splitlines()[3] == f"{name}委员："  # after the letterhead, the title
         assert jingji["title"] in letter and "省发展改革委" in letter
     assert (folder / f"unit-{next(iter(units))}.docx").stat().st_size > 5000
 
@@ -251,6 +251,7 @@ def test_feedback_for_one_unit_in_word_reads_like_a_letter(campaign, cli):
     # without --from the period starts at the campaign's start (settings.start), named so in the folder
     doc = Document(campaign / "build/feedback/2021-02-22_2021-06-30/unit-gsl.docx")
     paras = [p.text for p in doc.paragraphs if p.text]
+    assert paras.pop(0) == "政协山东省委员会办公厅"  # the 信函's letterhead (issue 20)
     assert paras[0] == "关于“为七个求突破建言”活动\n信息采用和办理情况的反馈"  # broken between words, balanced
     assert paras[1] == "省工商联："
     assert paras[2].startswith("感谢贵单位对“为七个求突破建言”活动的支持。2021年2月22日至2021年6月30日，贵单位共报送")

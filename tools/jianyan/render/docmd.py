@@ -8,7 +8,10 @@ Generic: any report template can use it. What the Markdown may hold:
   HTML; shaded-cell bars in Word; figures numbered in the order they appear) ·
   ``{.sign}`` / ``{.center}`` / ``{.right}`` / ``{.noindent}`` on the line before a paragraph ·
   the 版头 (masthead): ``{.masthead}`` the red name, ``{.issue-number}`` 第N期,
-  ``{.masthead-meta}`` the issuing office, a tab, the date; a ``---`` after it is the red rule.
+  ``{.masthead-meta}`` the issuing office, a tab, the date; a ``---`` after it is the red rule ·
+  the 信函 head (GB/T 9704 §10.1, letters): ``{.letterhead}`` the issuing office's name in red, a ``---``
+  after it the red double rule (上粗下细, 170 mm); page 1 then has no page number and a red double rule
+  (上细下粗) at its foot.
 Layout, sizes and fonts are the house style (style.py, shared with the 专刊): A4, margins
 37/35/28/26 mm, 22 lines of 28 characters, page numbers “— 1 —” outside. Headings keep with the
 paragraph after them. Word has no East-Asian font API in python-docx: fonts are set on w:rFonts.
@@ -85,6 +88,7 @@ def _colgroup(m: re.Match) -> str:
     return f'<table class="fitted"><colgroup>{cols}</colgroup>{m.group(1)}</table>'
 
 _META = re.compile(r'(<p class="masthead-meta">)([^<\t]*)\t([^<]*)(</p>)')
+_LETTERHEAD = re.compile(r'<p class="letterhead">([^<]*)</p>')
 
 
 def to_html(markdown: str, charts: dict[str, Chart]) -> str:
@@ -95,6 +99,8 @@ def to_html(markdown: str, charts: dict[str, Chart]) -> str:
     html = _H1.sub(lambda m: "<h1>" + "<br>".join(escape(x, quote=False) for x in title_lines(unescape(m.group(1))))
                    + "</h1>", html)
     html = _META.sub(lambda m: f"{m.group(1)}<span>{m.group(2)}</span><span>{m.group(3)}</span>{m.group(4)}", html)
+    html = _LETTERHEAD.sub(lambda m: f'<p class="letterhead" style="font-size:{style.letterhead_size(unescape(m.group(1)))}pt">'
+                           f"{m.group(1)}</p>", html)
     html = _TABLE.sub(_colgroup, html)
 
     def figure(m: re.Match) -> str:
@@ -204,6 +210,16 @@ def _text_em(text: str) -> float:
     return sum(1.0 if ord(ch) > 0x2e7f else 0.55 for ch in text)
 
 
+def _double_rule(p, side: str, space: int = 1) -> None:
+    """A red double rule 170 mm long (style.LETTER_RULE_MM), thick line towards the text: under the
+    letterhead (a bottom border) it reads 上粗下细, at the foot of the page (a top border) 上细下粗."""
+    over = Mm((style.LETTER_RULE_MM - TEXT_WIDTH_MM) / 2)
+    p.paragraph_format.left_indent = p.paragraph_format.right_indent = -over
+    _off_grid(p)
+    border(p._p.get_or_add_pPr(), side, round(sum(style.LETTER_RULE_PT) * 8), style.RED, space=space,
+           val="thickThinSmallGap")
+
+
 def _repeat_header(row) -> None:
     """The row is a header row: Word and LibreOffice repeat it at the top of every page the table runs onto."""
     trpr = row._tr.get_or_add_trPr()
@@ -233,6 +249,7 @@ class _Writer:
         pf.line_spacing = Pt(PITCH)
         pf.space_before = pf.space_after = Pt(0)
         self.after_masthead = False
+        self.letterhead = None  # the 信函 name's paragraph, until the rule under it is drawn
 
     def paragraph(self, runs: list[tuple[str, bool]], kind: str, classes: set[str]):
         p = self.doc.add_paragraph()
@@ -265,6 +282,17 @@ class _Writer:
             pf.space_after = Pt(6)
             pf.keep_with_next = True
             _off_grid(p)
+        elif "letterhead" in classes:
+            text = "".join(t for t, _ in runs)
+            font, size, color = TITLE_FONT, style.letterhead_size(text), RGBColor.from_string(style.RED)
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            pf.left_indent = pf.right_indent = -Mm((style.LETTER_RULE_MM - TEXT_WIDTH_MM) / 2)
+            pf.line_spacing = Pt(size * 1.3)
+            pf.space_after = Pt(PITCH)
+            pf.keep_with_next = True
+            _off_grid(p)
+            self.letterhead = p
+            self._letter_page()
         elif "issue-number" in classes:
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
             pf.keep_with_next = True
@@ -360,8 +388,22 @@ class _Writer:
             _cell_text(t.cell(i, width + 1), "  " + value, style.TABLE)
         self.paragraph([(caption, False)], "caption", set())
 
+    def _letter_page(self) -> None:
+        """Page 1 of a 信函: no page number, a red double rule (上细下粗, 170 mm) at its foot."""
+        section = self.doc.sections[0]
+        section.different_first_page_header_footer = True
+        p = section.first_page_footer.paragraphs[0]
+        _double_rule(p, "top")
+        p.paragraph_format.line_spacing = Pt(1)  # the rule on the footer's bottom edge, 23 mm up (GB/T 9704: 20 mm)
+        p.paragraph_format.space_after = Pt(0)
+
     def rule(self) -> None:
-        """A rule across the text area: red under a 版头, black elsewhere."""
+        """A rule across the text area: red under a 版头, black elsewhere; under a 信函's name the red
+        double rule (上粗下细, 170 mm)."""
+        if self.letterhead is not None:  # drawn as the name's own border (LibreOffice skips an empty paragraph's)
+            _double_rule(self.letterhead, "bottom", space=11)  # 4 mm below the name
+            self.letterhead = None
+            return
         p = self.doc.add_paragraph()
         p.paragraph_format.line_spacing = Pt(10)
         _off_grid(p)

@@ -105,13 +105,13 @@ def snap(ppr, on: bool) -> None:
     el.set(qn("w:val"), "1" if on else "0")
 
 
-def border(ppr, side: str, size: int, color: str = "000000", space: int = 1) -> None:
+def border(ppr, side: str, size: int, color: str = "000000", space: int = 1, val: str = "single") -> None:
     bdr = ppr.find(qn("w:pBdr"))
     if bdr is None:
         bdr = OxmlElement("w:pBdr")
         ppr.insert_element_before(bdr, *_PPR_AFTER_PBDR)
     el = OxmlElement(f"w:{side}")
-    el.set(qn("w:val"), "single")
+    el.set(qn("w:val"), val)
     el.set(qn("w:sz"), str(size))
     el.set(qn("w:space"), str(space))
     el.set(qn("w:color"), color)

@@ -8,6 +8,10 @@ GB/T 9704-2012: A4, margins top 37 mm / bottom 35 mm / left 28 mm / right 26 mm,
 the red name of the publication, 第N期, the issuing office on the left and the date on the right,
 a red rule across the text area.
 
+信函格式 (the 反馈函 and 催办函, GB/T 9704 §10.1): the issuing office's name (发文机关标志, settings'
+organizer) in red 小标宋 centred at the top of page 1, a red double rule (上粗下细) 170 mm long under it,
+a red double rule (上细下粗) at the foot of page 1, and no page number on page 1.
+
 Item headlines in a 专刊 (decided for issue 20): every item's headline is the title of a document in
 its own right, so it is 2号 小标宋 like any 公文 title, whether the issue holds one item or several.
 Titles are broken only between words and balanced across lines (text/titles.py).
@@ -42,6 +46,11 @@ TABLE = SIZES["小四"]
 CAPTION = SIZES["小四"]
 
 RED = "E60000"
+
+# --- 信函格式 (letters) -------------------------------------------------------------------------
+LETTER_RULE_MM = 170  # both red double rules: 7 mm past the text area on each side
+LETTER_RULE_PT = (2.25, 0.75)  # 上粗下细 under the name; the foot of page 1 the other way round
+LETTER_RULE_GAP_PT = 1.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,36 @@ def chars_per_line(size_pt: float, width_mm: float = TEXT_WIDTH_MM) -> int:
     return max(1, int(width_mm / 25.4 * 72 / size_pt + 1e-6))
 
 
+def letterhead_size(name: str) -> float:
+    """The 发文机关标志's size: 小初 when the name fits the text width, smaller (whole points) when not
+    (“中国人民政治协商会议××省委员会办公厅” is 19 characters)."""
+    return float(min(MASTHEAD, int(TEXT_WIDTH_MM / 25.4 * 72 / max(len(name), 1))))
+
+
+def css_letter() -> str:
+    """The 信函 page: the name, the double rules (170 mm, 上粗下细 under the name, 上细下粗 at the foot),
+    no page number on page 1."""
+    thick, thin = LETTER_RULE_PT
+    over = (LETTER_RULE_MM - TEXT_WIDTH_MM) / 2
+    rule = (f"border: 0; box-sizing: content-box; width: {LETTER_RULE_MM}mm; height: {LETTER_RULE_GAP_PT}pt; "
+            f"margin: 0 0 {LINE_PITCH_PT}pt -{over}mm; "
+            f"border-top: {thick}pt solid var(--red); border-bottom: {thin}pt solid var(--red);")
+    foot = (f"content: \"\"; width: {LETTER_RULE_MM}mm; border-top: {thin}pt solid #{RED.lower()}; border-bottom: {thick}pt solid #{RED.lower()}; "
+            f"height: {LETTER_RULE_GAP_PT}pt; vertical-align: top; margin-top: {MARGINS_MM['bottom'] - 20}mm;")
+    m = MARGINS_MM
+    # Chromium clips what overflows the page's margins: the page is 7 mm wider each side and the text
+    # kept within 156 mm by the sheet's padding; the name and the rule take the full 170 mm.
+    return (f"@page {{ margin-left: {m['left'] - over}mm; margin-right: {m['right'] - over}mm; }}\n"
+            f"@page :right {{ @bottom-right {{ padding-right: calc(1em + {over}mm); }} }}\n"
+            f"@page :left {{ @bottom-left {{ padding-left: calc(1em + {over}mm); }} }}\n"
+            f"@page :first {{ @bottom-right {{ content: none; }} @bottom-left {{ content: none; }}\n"
+            f"  @bottom-center {{ {foot} }} }}\n"
+            f"@media print {{ .sheet {{ padding: 0 {over}mm; }} }}\n"
+            f"p.letterhead {{ font-family: var(--title); color: var(--red); text-align: center; text-indent: 0; "
+            f"letter-spacing: 0; line-height: 1.3; margin: 0 -{over}mm 4mm; }}\n"
+            f"p.letterhead + hr {{ {rule} }}")
+
+
 def css_root() -> str:
     """The CSS custom properties every HTML template starts from (fonts, sizes, page, red)."""
     lines = [f"  --{key}: {face.css};" for key, face in FACES.items()]
@@ -128,7 +167,7 @@ def css_page() -> str:
 def template_vars() -> dict:
     """What templates see as ``house``."""
     return {
-        "css_root": css_root(), "css_page": css_page(),
+        "css_root": css_root(), "css_page": css_page(), "css_letter": css_letter(),
         "fonts": {k: f.css for k, f in FACES.items()},
         "sizes": dict(SIZES), "body": BODY, "title": TITLE, "masthead": MASTHEAD, "red": "#" + RED.lower(),
         "title_chars": chars_per_line(TITLE), "text_width_mm": TEXT_WIDTH_MM,
