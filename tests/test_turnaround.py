@@ -192,3 +192,19 @@ def test_no_history_no_turnaround(cli, tmp_path):
     data = cli(root, "stats", "--format", "json").json()["turnaround"]
     assert all(m["count"] == 0 for m in data["measures"].values())
     assert "办理时效" not in cli(root, "stats").out
+
+
+def test_a_step_dated_before_the_one_it_follows_gives_no_figure(campaign):
+    """An item added as submitted by a commit of 10 May and reviewed by a commit dated 27 April (backdated,
+    or rebased): the step counted 0 working days and stats said 5 个工作日内 100%."""
+    from jianyan.campaign.load import load_campaign
+    from jianyan.tracking.turnaround import History, Version, intervals
+    d = dt.date.fromisoformat
+    history = History(submissions={
+        "2021-qufu-001": [Version(d("2021-05-10"), "qufu@sdzx.example", "曲阜", "2021-qufu-001", "submitted"),
+                          Version(d("2021-04-27"), "qianm@sdzx.example", "钱某", "2021-qufu-001", "accepted")],
+        "2021-minge-002": [Version(d("2021-04-13"), "minge@sdzx.example", "民革", "2021-minge-002", "submitted"),
+                           Version(d("2021-04-20"), "sunmm@sdzx.example", "孙某某", "2021-minge-002", "accepted")]})
+    steps = intervals(load_campaign(campaign), history)
+    assert [(i.measure, i.item, i.days, i.reviewer) for i in steps] == [
+        ("submit_to_review", "2021-minge-002", 5, "孙某某")]  # 14, 15, 16, 19, 20 April

@@ -192,6 +192,8 @@ def intervals(campaign: Campaign, history: History | None = None) -> list[Interv
     out: list[Interval] = []
 
     def add(measure, item, start, end, **extra):
+        if end < start:  # commit dates out of order (a backdated or rebased commit): no figure, never a 0
+            return
         out.append(Interval(measure, item, start, end, cal.between(start, end, "working"), units.get(item), **extra))
 
     dispatched: dict[str, dt.date] = {}
