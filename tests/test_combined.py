@@ -142,8 +142,11 @@ def test_letters_and_records_say_it_was_combined(signed: Path):
 
 
 def test_circular_marks_the_issue_with_a_combined_article(signed: Path):
-    from jianyan.render.reports import write_circular
-    text = _md(write_circular(load_campaign(signed), None, UNTIL, None))
+    from jianyan.render.env import environment, render
+    from jianyan.render.reports import circular_context, report_period
+    camp = load_campaign(signed)
+    ctx, _ = circular_context(camp, report_period(camp, None, UNTIL), None)
+    text = render(environment(signed), "circular.md.j2", signed, **ctx)  # the Markdown the circular is made from
     assert "| 第5期（总第5期） | 2021年3月30日 | 3条（含综合稿1篇） |" in text
     assert text.count("含综合稿") == 1  # the other issues have none
 
