@@ -131,6 +131,14 @@ def test_working_days_as_of_31_july_match_the_hand_counted_table(campaign, cli):
     assert cli(campaign, "stats", "--format", "json", "--to", "2021-07-31").json() == data
     text = cli(campaign, "stats", "--as-of", "2021-07-31").out
     assert "2021-minge-002   自 2021-04-13  76 个工作日  超过时限" in text
+    # “逾期 0 项” counts what is still open; the tasks closed after their deadline are named beside it
+    assert "部门办理 11 项，已办结 11 项，办理中 0 项，逾期 0 项\n" in text
+    for (item, department), (_, late) in HAND_COUNTED_HANDLING.items():
+        records = [yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+                   for p in (campaign / "feedback").rglob(f"{item}.yaml")]
+        h = next(h for r in records for h in r["handling"] if h["department"] == department)
+        line = f"  超过时限后办结：{item} {department}（时限 {h['deadline']}，{h['closed']} 办结，晚 {late} 个工作日）"
+        assert (line in text) == (late > 0), line
 
 
 def test_stats_rejects_bad_dates(campaign, cli):

@@ -349,11 +349,14 @@ def stats_text(campaign: Campaign, data: dict) -> str:
     ins, hd = data["instructions"], data["handling"]
     circled = f"；领导圈阅 {ins['circled']} 件次（涉及信息 {ins['circled_items']} 条）" if ins.get("circled") else ""
     lines += ["", f"领导批示 {ins['total']} 件次（涉及信息 {ins['items']} 条）{circled}",
-              f"部门办理 {hd['total']} 项，已办结 {hd['done']} 项，办理中 {hd['in_progress']} 项，逾期 {hd['overdue']} 项",
-              f"向全国政协等上级报送 {data['upward']['forwarded']} 条，被上级采用 {data['upward']['adopted']} 条"]
+              f"部门办理 {hd['total']} 项，已办结 {hd['done']} 项，办理中 {hd['in_progress']} 项，逾期 {hd['overdue']} 项"]
     word = UNIT_WORDS.get(hd.get("unit", "calendar"), "天")
     for t in hd.get("overdue_items", []):
         lines.append(f"  逾期：{t['item']} {t['department']}（时限 {t['deadline']}，已逾期 {t['late']} {word}）")
+    for t in (t for t in hd.get("tasks", []) if t["closed"] and t["late"]):  # “逾期 0 项” counts the open ones only
+        lines.append(f"  超过时限后办结：{t['item']} {t['department']}（时限 {t['deadline']}，{t['closed']} 办结，"
+                     f"晚 {t['late']} {word}）")
+    lines.append(f"向全国政协等上级报送 {data['upward']['forwarded']} 条，被上级采用 {data['upward']['adopted']} 条")
     review = data.get("review") or {}
     if review.get("waiting"):
         rword = UNIT_WORDS[review["unit"]]
