@@ -55,6 +55,15 @@ def test_quoted_commands_exist():
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_no_stray_fence_after_a_block(page: Path):
+    """A fence line right after a closing one opens a block that swallows the section after it (its
+    heading and text shown as code)."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    stray = [n + 2 for n in range(len(lines) - 1) if lines[n] == "```" and lines[n + 1] == "```"]
+    assert not stray, f"docs/{page.name} 第 {stray} 行多了一个 ```"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_quoted_help_matches_the_program(page: Path):
     text = page.read_text(encoding="utf-8")
     if os.environ.get("JIANYAN_UPDATE_DOCS"):
