@@ -178,3 +178,19 @@ def test_feedback_sent_in_the_future_is_a_warning_and_clears_the_todo(cli, tmp_p
     assert "2021-minge-001" in refs()  # sent only in 2099: still due on 2021-07-31
     path.write_text(path.read_text(encoding="utf-8").replace("2099-01-01", "2021-06-01"), encoding="utf-8")
     assert "2021-minge-001" not in refs() and "2021-gsl-001" in refs()
+
+
+def test_a_circled_item_is_said_circled_not_instructed(cli, tmp_path):
+    """A department handling an item a leader only circled: the letter said “…作出批示” and ran the 圈阅 into
+    the next sentence (“于2021年3月20日圈阅该件于…”)."""
+    root = copy_campaign(tmp_path / "c")
+    path = root / RECORD
+    text = path.read_text(encoding="utf-8")
+    assert "    kind: directive\n    text: 请省发展改革委、省工业和信息化厅研究办理。\n" in text
+    path.write_text(text.replace("    kind: directive\n    text: 请省发展改革委、省工业和信息化厅研究办理。\n",
+                                 "    kind: circled\n"), encoding="utf-8")
+    assert cli(root, "remind", "--as-of", "2021-06-10").code == 0
+    letter = text_of(root / "build/remind/2021-06-10/省发展改革委.md")
+    assert "省领导圈阅了《为七个求突破建言专刊》刊发的信息，交由你单位办理。" in letter
+    assert "凌某某副省长于2021年3月20日圈阅。该件于2021年3月23日交你单位主办" in letter
+    assert "批示：" not in letter and "作出批示" not in letter
