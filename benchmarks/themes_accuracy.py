@@ -122,7 +122,7 @@ def timing(n: int, chars: int = 1000, seed: int = 2021) -> dict:
     graph = clock.lap()
     labels = themes.average_linkage(n, edges)
     grouping = clock.lap()
-    total = [a + b + c for a, b, c in zip(terms, graph, grouping)]
+    total = [round(a + b + c, 2) for a, b, c in zip(terms, graph, grouping)]
     return {"items": n, "chars_each": chars, "load": load, "terms": terms, "vectors_graph": graph,
             "grouping": grouping, "total": total, "themes": sum(1 for v in Counter(labels).values() if v > 1)}
 
