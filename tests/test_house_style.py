@@ -127,3 +127,21 @@ def test_embedded_fonts_are_the_look_alikes_under_the_official_names(campaign, c
     monkeypatch.delenv("JIANYAN_EMBED_FONTS")
     assert cli(campaign, "feedback", "--to", "2021-07-31", "--unit", "minge").code == 0
     assert "embedRegular" not in zipfile.ZipFile(path).read("word/fontTable.xml").decode()  # off by default
+
+
+def test_converted_and_embedded_fonts_do_not_carry_the_time_of_saving(monkeypatch):
+    """fontTools stamps head.modified when it saves unless told not to: the PDF's converted fonts and the
+    Word file's embedded ones would differ from one build to the next."""
+    import fontTools.ttLib.tables._h_e_a_d as head
+    from jianyan.render import pdf
+    from jianyan.render.docx import _renamed
+    found = pdf._font_file(style.FACES["fang"].name, pdf.font_env())
+    if found is None:
+        pytest.skip("no 仿宋 look-alike installed")
+    made = []
+    for stamp in (0, 10 ** 9):
+        pdf._SUBSETS.clear()
+        monkeypatch.setattr(head, "timestampNow", lambda stamp=stamp: stamp)
+        data = pdf.truetype_subset(found[0], found[1], "建言专刊")
+        made.append((data, _renamed(data, "仿宋_GB2312", "Jianyan1")))
+    assert made[0] == made[1]

@@ -316,7 +316,7 @@ _SETTINGS_AFTER_FONTS = tuple("w:" + t for t in (
 def _renamed(data: bytes, family: str, postscript: str) -> bytes:
     """A font whose family, full and typographic names are ``family`` (so the document's runs find it)."""
     from fontTools.ttLib import TTFont  # lazy: only when embedding
-    font = TTFont(io.BytesIO(data))
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False)  # the font's own date, not the time of saving
     table = font["name"]
     table.names = [r for r in table.names if r.platformID == 3 and r.nameID not in (1, 4, 6, 16, 17)]
     for lang in (0x409, 0x804):

@@ -110,7 +110,9 @@ def truetype_subset(path: Path, index: int, chars: str) -> bytes:
     if key in _SUBSETS:
         return _SUBSETS[key]
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # notes on tables it drops are not the user's business
-    font = TTFont(str(path), fontNumber=index, lazy=True)
+    # recalcTimestamp off: fontTools would stamp head.modified with the time of saving, and Chromium keeps
+    # it in the PDF, so two prints of the same page differed (compare_outputs: the issue PDFs, the dup report)
+    font = TTFont(str(path), fontNumber=index, lazy=True, recalcTimestamp=False)
     options = subset.Options()
     options.name_IDs = ["*"]
     options.notdef_outline = True
