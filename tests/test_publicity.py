@@ -96,6 +96,13 @@ def test_refuses_items_that_may_not_be_publicised(made, ident, reason):
     assert not (root / "build/publicity/2021-minge-001").exists()
 
 
+def test_an_id_given_twice_is_one_item(made):
+    root, _ = made
+    res = invoke(root, "publicity", "2021-minge-001", "2021-minge-001", "--date", "2021-03-10")
+    assert res.code == 0 and "已生成 1 条信息的新闻稿初稿" in res.err, res
+    assert (root / "build/publicity/2021-minge-001/新闻稿.md").is_file()
+
+
 def test_personal_data_in_the_body_refuses(tmp_path: Path):
     root = copy_campaign(tmp_path / "c")
     path = root / "submissions/2021/minge/2021-minge-001.md"

@@ -42,4 +42,4 @@ def publicity_cmd(ids: tuple[str, ...], editor: str | None, day: dt.date | None)
             click.echo(p.relative_to(campaign.root).as_posix())
         except ValueError:
             click.echo(str(p))
-    click.echo(f"已生成 {len(ids)} 条信息的新闻稿初稿和新媒体文章。", err=True)
+    click.echo(f"已生成 {len(dict.fromkeys(ids))} 条信息的新闻稿初稿和新媒体文章。", err=True)  # an id given twice is one item
