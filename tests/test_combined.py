@@ -243,6 +243,8 @@ def test_issue_new_proposes_groups_and_drafts_the_chosen_one(campaign: Path, cli
     assert "items: [2021-rongcheng-001, 2021-taimeng-001, 2021-dezhou-001]" in text
     assert "      - item: 2021-rongcheng-001\n        role: 主稿\n      - item: 2021-taimeng-001\n        role: 综合" in text
     assert "（荣成市政协、台盟山东省委会）" in text
+    # each source's suggestions in a paragraph of their own: 台盟's 一是 starts one, not the middle of 荣成's
+    assert "\n\n一是设立涉台商事调解中心。" in text
     found = [f for f in issue_checks.check(load_campaign(campaign), checks.Context())
              if f.path == "issues/2021/006.md" and f.severity == "error"]
     assert found == []

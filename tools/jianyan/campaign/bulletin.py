@@ -229,15 +229,15 @@ def _digest(campaign: Campaign, sub: Submission) -> tuple[str, list[str]]:
 def skeleton(campaign: Campaign, subs: list[Submission], groups: list[list[Submission]] = ()) -> str:
     """A body to edit down: per item its title, opening paragraph, its suggestions and source; a
     combined article (``groups``: its sources, the lead first) under the lead's title, with the
-    opening of the lead, the suggestions of every source and all their units in the source line."""
+    opening of the lead, the suggestions of every source (a paragraph each, for the editor to merge)
+    and all their units in the source line."""
     parts: list[str] = []
     for group in [list(g) for g in groups] + [[s] for s in subs]:
         lead, suggestions = _digest(campaign, group[0])
-        for other in group[1:]:
-            suggestions += _digest(campaign, other)[1]
         section = [f"## {short_title(group[0].title)}", "", lead]
-        if suggestions:
-            section += ["", "建议：" + "".join(suggestions)]
+        paragraphs = ["".join(s) for s in [suggestions, *(_digest(campaign, o)[1] for o in group[1:])] if s]
+        for n, text in enumerate(paragraphs):
+            section += ["", ("建议：" if n == 0 else "") + text]
         section += ["", source_line(campaign, group[0]) if len(group) == 1 else sources_line(campaign, group)]
         parts.append("\n".join(section))
     return "\n\n".join(parts) + "\n"
