@@ -164,7 +164,7 @@ def test_a_broken_feedback_record_stops_the_reports_instead_of_leaving_it_out(ca
     path.write_text("".join(lines), encoding="utf-8")
     for args in (("todo", "--as-of", "2021-06-10"), ("remind", "--as-of", "2021-06-10"),
                  ("stats", "--as-of", "2021-07-31"), ("feedback", "--as-of", "2021-06-10"),
-                 ("circular", "--as-of", "2021-07-31")):
+                 ("circular", "--as-of", "2021-07-31"), ("record", "刘某某", "--as-of", "2021-06-10")):
         r = cli(campaign, *args)
         assert r.code == 2 and r.out == "", (args, r)
         assert f"feedback/2021/2021-jingji-001.yaml:{n + 1}: follow_up.date" in r.err, r

@@ -5,7 +5,7 @@ import datetime as dt
 
 import click
 
-from jianyan.cli.common import DATE, Failure, documents, load_with_registries
+from jianyan.cli.common import DATE, Failure, documents, load_with_registries, require_records
 from jianyan.cli.i18n import Command, INT
 
 
@@ -33,6 +33,7 @@ def record(member: str | None, all_: bool, year: int | None, as_of: dt.date | No
         raise Failure(f"--as-of {as_of} 与 --to {until} 不一致。两者是同一项，只写 --as-of 即可")
     until = as_of or until
     campaign = load_with_registries(unable="无法生成履职档案")
+    require_records(campaign, "无法生成履职档案")
     year = year or campaign.registries.settings.year
     if until and until.year != year:
         raise Failure(f"截止日期 {until} 不在 {year} 年内。履职档案按年度生成，请用 --year 指定年度")
