@@ -279,6 +279,17 @@ def test_sign_and_check_tell_an_unknown_source_to_check_its_id(campaign: Path, c
     assert f"{ISSUE}:15：综合稿《{TITLE}》的来源 2021-nosuch-001 不存在（或其文件有错误）。请核对编号" in result.err
 
 
+def test_a_mistyped_credit_rule_is_reported_at_its_line(campaign: Path, cli):
+    """An invalid settings.yaml (here combined.credit) is one finding at its line, never an internal error
+    (the feedback records' overdue wording needed the settings)."""
+    set_settings(campaign, "credit: full", "credit: halves")
+    result = cli(campaign, "check")
+    assert result.code == 1 and "内部错误" not in result.err, result
+    line = next(n for n, x in enumerate((campaign / "schema/settings.yaml").read_text(encoding="utf-8").splitlines(), 1)
+                if "credit: halves" in x)
+    assert f"schema/settings.yaml:{line}:" in result.out and "combined.credit" in result.out and "full、equal、weights" in result.out
+
+
 def test_settings_weights_name_registered_roles():
     with pytest.raises(ValidationError) as caught:
         CombinedSettings(roles=["主稿", "综合"], weights={"主稿": "2", "参考": "1"})

@@ -125,6 +125,8 @@ def _check_instructions(doc: Doc[FeedbackRecord], sent: dt.date, today: dt.date)
 def _overdue_counter(campaign: Campaign, today: dt.date):
     """(deadline → "截至 <day> 已逾期 N 个工作日"): counted in the unit of settings.deadlines.handling, up to today
     while the campaign runs and to its end afterwards (settings.as_of)."""
+    if campaign.registries is None:  # schema/ has errors (reported by the registry checks): calendar days to today
+        return lambda deadline: f"截至 {today} 已逾期 {(today - deadline).days} 天"
     settings = campaign.registries.settings
     unit, until, cal = settings.deadline("handling")[1], settings.as_of(today), calendar(campaign)
     word = COUNT_WORDS[unit]
