@@ -170,3 +170,18 @@ def test_a_broken_feedback_record_stops_the_reports_instead_of_leaving_it_out(ca
         assert f"feedback/2021/2021-jingji-001.yaml:{n + 1}: follow_up.date" in r.err, r
         assert "批示办理记录有错误" in r.err and "jianyan check" in r.err and "Traceback" not in r.err
     assert build_files(campaign) == []
+
+
+def test_settings_written_before_the_period_existed_keep_working(campaign, cli):
+    """A campaign upgraded from a version without start/end: every command stopped at 缺少必填字段 start."""
+    settings = campaign / "schema/settings.yaml"
+    lines = settings.read_text(encoding="utf-8").splitlines(keepends=True)
+    settings.write_text("".join(ln for ln in lines if not ln.startswith(("start:", "end:"))), encoding="utf-8")
+    year_line = next(n for n, ln in enumerate(settings.read_text(encoding="utf-8").splitlines(), 1)
+                     if ln.startswith("year:"))
+    found = findings(cli, campaign, "schema.period_default")
+    assert [(f["path"], f["line"], f["severity"]) for f in found] == [("schema/settings.yaml", year_line, "warning")]
+    assert "暂按 2021-01-01 计算" in found[0]["message"] and "start:" in found[0]["message"]
+    r = cli(campaign, "todo", "--as-of", "2021-06-10", "--for", "办公厅秘书处")
+    assert r.code == 0 and "逾期 8 个工作日" in r.out, r
+    assert cli(campaign, "stats", "--as-of", "2020-12-31").code == 2  # before the year it now starts with

@@ -14,7 +14,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationInfo,
-                      WithJsonSchema, field_validator)
+                      WithJsonSchema, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 from jianyan.campaign.calendar import UNITS
@@ -524,6 +524,16 @@ class Settings(Strict):
         default_factory=dict, description="按规则代码调整严重级别，如 quality.empty_talk: warning")
 
     _end = field_validator("end")(not_below("start"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _start_of_the_year(cls, data: Any) -> Any:
+        """A settings file written before the campaign period existed has no ``start``: the campaign's year
+        begins it (checks/status.py warns schema.period_default and asks for the real day), so that an
+        upgraded campaign keeps working instead of every command stopping at its settings."""
+        if isinstance(data, dict) and data.get("start") is None and re.fullmatch(r"\d{4}", str(data.get("year", ""))):
+            return {**data, "start": f"{data['year']}-01-01"}
+        return data
 
     def deadline(self, name: str) -> tuple[int | None, str]:
         """(days, unit) of a time limit: review, urgent_review, urgent_adopt, urgent_dispatch, handling,

@@ -15,6 +15,8 @@ Codes:
                          counted Monday to Friday, without holidays and make-up days (warning)
   schema.calendar_invalid  schema/calendar.yaml cannot be read (error; reports stop with the same message)
   schema.date_order    a review dated before what it reviews
+  schema.period_default  schema/settings.yaml has no start: the campaign is taken to begin on 1 January of its
+                         year (warning)
 """
 from __future__ import annotations
 
@@ -82,11 +84,25 @@ def _calendar(campaign: Campaign, today: dt.date) -> Iterator[Finding]:
                       f"请按国务院办公厅当年的节假日安排通知补上（格式见文件开头的说明）")
 
 
+def _settings_period(campaign: Campaign) -> Iterator[Finding]:
+    """A settings file without ``start`` (written before the campaign period existed)."""
+    regs = campaign.registries
+    parsed = regs.lines.get("settings")
+    if parsed is None or not isinstance(parsed.data, dict) or parsed.data.get("start") is not None:
+        return
+    path = regs.paths.get("settings", "schema/settings.yaml")
+    yield warning(path, parsed.line_of(("year",)), "schema.period_default",
+                  f"没有写活动开始日 start，暂按 {regs.settings.start} 计算（逾期、工作日和“截至”日都从这一天算起）。"
+                  "请在 year 下加一行 start: 活动开始日期（如通知印发之日，YYYY-MM-DD）；活动结束后再加 end: 结束日期")
+
+
 def check(campaign: Campaign, ctx) -> Iterator[Finding]:
     regs = campaign.registries
     today = day_of_check(ctx)
     if regs is not None and ctx.in_scope(CALENDAR_FILE):
         yield from _calendar(campaign, today)
+    if regs is not None and "settings" not in regs.broken and ctx.in_scope(regs.paths.get("settings", "")):
+        yield from _settings_period(campaign)
     for doc in campaign.submissions:
         s = doc.model
         if s is None:
