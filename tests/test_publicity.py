@@ -96,6 +96,18 @@ def test_refuses_items_that_may_not_be_publicised(made, ident, reason):
     assert not (root / "build/publicity/2021-minge-001").exists()
 
 
+def test_press_release_bold_lead_ins_are_bold_not_asterisks(made):
+    """The Markdown the Word file is made from: every ** pair is bold (a lead-in ending in 。 before a
+    character would stay as literal asterisks in Word)."""
+    from jianyan.text.markdown import parser
+    root, _ = made
+    text = (root / OUT / "新闻稿.md").read_text(encoding="utf-8")
+    tokens = [c for t in parser().parse(text) if t.type == "inline" for c in t.children]
+    assert sum(c.type == "strong_open" for c in tokens) >= 4
+    assert not [c.content for c in tokens if c.type == "text" and "**" in c.content]
+    assert "**一是保护责任与发展收益不对等**。民革山东省委会" in text
+
+
 def test_an_id_given_twice_is_one_item(made):
     root, _ = made
     res = invoke(root, "publicity", "2021-minge-001", "2021-minge-001", "--date", "2021-03-10")
