@@ -276,3 +276,19 @@ def test_both_letters_share_the_letterhead(documents):
 def test_printing_twice_gives_the_same_pdf(documents):
     """Same input, same bytes (tools/compare_outputs.py): the PDF fonts carry the fonts' own dates."""
     assert documents["feedback"]["again"] == documents["feedback"]["chromium"].path.read_bytes()
+
+
+def test_the_banji_box_has_a_fallback_for_word_before_2010(documents):
+    """Word 2007 reads no DrawingML text box (mc:Choice Requires="wps"): the VML box in mc:Fallback holds
+    the same 版记, anchored the same way, so no reader loses the 报/送/发 lines."""
+    body = documents["issue"]["docx"].element.body
+    mc = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+    boxes = list(body.iter(f"{mc}AlternateContent"))
+    assert boxes
+    for box in boxes:
+        choice, fallback = box.find(f"{mc}Choice"), box.find(f"{mc}Fallback")
+        assert fallback is not None
+        text = ["".join(t.text or "" for t in part.iter(f"{W}t")) for part in (choice, fallback)]
+        assert "报：" in text[0] and text[0] == text[1]
+        rect = fallback.find(".//{urn:schemas-microsoft-com:vml}rect")
+        assert "mso-position-vertical:bottom" in rect.get("style")

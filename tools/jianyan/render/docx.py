@@ -13,6 +13,8 @@ font. The zip is rewritten with fixed timestamps so that the same input gives th
 """
 from __future__ import annotations
 
+import copy
+
 import datetime as dt
 import io
 import os
@@ -517,12 +519,20 @@ _BOX = (
     '<wps:txbx><w:txbxContent/></wps:txbx>'
     '<wps:bodyPr rot="0" vert="horz" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0" anchor="b" anchorCtr="0">'
     '<a:noAutofit/></wps:bodyPr></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing>'
-    '</mc:Choice></mc:AlternateContent></w:r>')
+    '</mc:Choice>'
+    # Word before 2010 reads the VML text box instead (same place, same content): the 版记 is never lost
+    '<mc:Fallback><w:pict><v:rect style="position:absolute;margin-left:0;margin-top:0;width:{w}pt;height:{h}pt;'
+    'z-index:251659264;mso-position-horizontal:center;mso-position-horizontal-relative:margin;'
+    'mso-position-vertical:bottom;mso-position-vertical-relative:margin" filled="f" stroked="f">'
+    '<v:textbox inset="0,0,0,0"><w:txbxContent/></v:textbox>'
+    '<w10:wrap type="topAndBottom" anchorx="margin" anchory="margin"/></v:rect></w:pict></mc:Fallback>'
+    '</mc:AlternateContent></w:r>')
 _BOX_NS = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
            'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
            'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
            'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
-           'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"')
+           'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+           'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:w10="urn:schemas-microsoft-com:office:word"')
 
 
 def _banji_lines(text: str, first_indent: int) -> int:
@@ -568,11 +578,12 @@ def _banji(doc, ctx: dict[str, Any]) -> None:
     height = lines * 28 * 20 + len(texts) * 80 + 120  # twips: the lines, cell margins, rules
     anchor = doc.add_paragraph()
     _exact_lines(anchor, 1)
-    run = parse_xml(_BOX.format(ns=_BOX_NS, cx=TEXT_W * EMU_PER_TWIP, cy=height * EMU_PER_TWIP))
+    run = parse_xml(_BOX.format(ns=_BOX_NS, cx=TEXT_W * EMU_PER_TWIP, cy=height * EMU_PER_TWIP,
+                                w=TEXT_W / 20, h=height / 20))
     anchor._p.append(run)
-    content = run.find(".//" + qn("w:txbxContent"))
-    content.append(tbl)
-    content.append(OxmlElement("w:p"))  # a text box's content ends with a paragraph
+    for n, content in enumerate(list(run.iter(qn("w:txbxContent")))):  # DrawingML's box, then VML's
+        content.append(tbl if n == 0 else copy.deepcopy(tbl))
+        content.append(OxmlElement("w:p"))  # a text box's content ends with a paragraph
 
 
 def build_docx(ctx: dict[str, Any]) -> bytes:
