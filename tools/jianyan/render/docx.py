@@ -31,16 +31,21 @@ from docx.shared import Pt, RGBColor, Twips
 from jianyan.render import style
 
 # --- page geometry (twips) and type sizes (points): render/style.py --------------------------
-PAGE_W, PAGE_H = 11906, 16838
-MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = 2098, 1984, 1587, 1474
+def _twips(mm: float) -> int:
+    return round(mm / 25.4 * 1440)
+
+
+PAGE_W, PAGE_H = (_twips(mm) for mm in style.PAGE_MM)  # 11906 × 16838
+MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = (_twips(style.MARGINS_MM[k])  # 2098, 1984, 1587, 1474
+                                                        for k in ("top", "bottom", "left", "right"))
 TEXT_W = PAGE_W - MARGIN_LEFT - MARGIN_RIGHT  # 8845 twips = 156 mm
-LINE_PITCH = 579  # 22 lines in 225 mm
+LINE_PITCH = round(style.LINE_PITCH_PT * 20)  # 579: 22 lines in 225 mm
 CHAR_SPACE = -842  # 16 pt − 842/4096 pt = 15.794 pt a character: 28 characters in 156 mm
 # "lines": a 22-line grid; the 28 characters a line come from CHAR_TIGHTEN below, which Word and
 # LibreOffice both honour ("linesAndChars" with a negative charSpace is laid out by LibreOffice 7.x
 # as two grid cells a character, 14 characters a line).
 GRID_TYPE = "lines"
-FOOTER_DISTANCE = 1304  # page number about 7 mm below the text area
+FOOTER_DISTANCE = _twips(style.FOOTER_MM)  # 1304: the page number about 7 mm below the text area
 SIZE_3, SIZE_4, SIZE_2 = style.BODY, style.BANJI, style.TITLE  # 3号, 4号, 2号
 MASTHEAD_SIZE = style.MASTHEAD  # 小初 for the red bulletin name
 RED = RGBColor.from_string(style.RED)

@@ -146,6 +146,8 @@ def truetype_subset(path: Path, index: int, chars: str) -> bytes:
         font.sfntVersion = "\0\1\0\0"
     out = io.BytesIO()
     font.save(out)
+    if len(_SUBSETS) >= 16:  # a process printing many documents keeps the latest few (about 1 MB each)
+        del _SUBSETS[next(iter(_SUBSETS))]
     _SUBSETS[key] = out.getvalue()
     return _SUBSETS[key]
 
