@@ -132,7 +132,10 @@ def css_letter() -> str:
             f"@media print {{ .sheet {{ padding: 0 {over}mm; }} }}\n"
             f"p.letterhead {{ font-family: var(--title); color: var(--red); text-align: center; text-indent: 0; "
             f"letter-spacing: 0; line-height: 1.3; margin: 0 -{over}mm 4mm; }}\n"
-            f"p.letterhead + hr {{ {rule} }}")
+            f"p.letterhead + hr {{ {rule} }}\n"
+            # a phone: the name on one line within the screen, the rule as wide as the text
+            f"@media screen and (max-width: 230mm) {{ p.letterhead {{ margin: 0 0 4mm; font-size: 7vw !important; }}\n"
+            f"  p.letterhead + hr {{ width: auto; margin-left: 0; }} }}")
 
 
 def css_root() -> str:
