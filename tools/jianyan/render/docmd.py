@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import io
 import re
-from html import escape, unescape
+from dataclasses import replace
 from functools import lru_cache
+from html import escape, unescape
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -30,8 +31,6 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from markdown_it import MarkdownIt
 from mdit_py_plugins.attrs import attrs_block_plugin
-
-from dataclasses import replace
 
 from jianyan.render import style
 from jianyan.render.charts import DARK, LIGHT, Chart, cells, svg

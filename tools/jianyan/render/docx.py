@@ -337,7 +337,7 @@ def _renamed(data: bytes, family: str, postscript: str) -> bytes:
     return out.getvalue()
 
 
-def house_page(doc, mirrored_numbers: bool = True) -> None:
+def house_page(doc) -> None:
     """A4, GB/T 9704 margins, the 22-line grid, page numbers "— 1 —" in 4号 宋体 (odd pages right, one
     character in; even pages left)."""
     section = doc.sections[0]
