@@ -399,8 +399,8 @@ class _Writer:
     def rule(self) -> None:
         """A rule across the text area: red under a 版头, black elsewhere; under a 信函's name the red
         double rule (上粗下细, 170 mm)."""
-        if self.letterhead is not None:  # drawn as the name's own border (LibreOffice skips an empty paragraph's)
-            _double_rule(self.letterhead, "bottom", space=11)  # 4 mm below the name
+        if self.letterhead is not None:  # the name's own bottom border: no paragraph of its own to keep with it
+            _double_rule(self.letterhead, "bottom", space=11)  # 11 pt = 4 mm below the name (GB/T 9704)
             self.letterhead = None
             return
         p = self.doc.add_paragraph()
