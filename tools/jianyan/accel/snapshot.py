@@ -66,7 +66,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
+import operator
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -445,25 +447,40 @@ class Partial:
         changed files only)."""
         table = Findings.from_marshal(self.final["table"])
         prefix, skip = SUBMISSIONS_DIR + "/", self.read | self.gone
-        keep_path = [p.startswith(prefix) and p not in skip and in_scope(p) for p in table.paths]
-        keep_code = [drop is None or not c.startswith(drop) for c in table.codes]
-        kept = [i for i, (p, c) in enumerate(zip(table.path, table.code)) if keep_path[p] and keep_code[c]]
-        again = {f.path for f in fresh}
-        known = {table[i] for i in kept if table.paths[table.path[i]] in again} if again else set()
         n = len(table)
+        # the rows kept, as runs of consecutive rows (the table is sorted by path: the files read make gaps)
+        keep_path = bytes(p.startswith(prefix) and p not in skip and bool(in_scope(p)) for p in table.paths)
+        mask = bytes(map(keep_path.__getitem__, table.path))
+        if drop:
+            keep_code = bytes(not c.startswith(drop) for c in table.codes)
+            mask = bytes(map(operator.and_, mask, map(keep_code.__getitem__, table.code)))
+        runs = [m.span() for m in re.finditer(rb"\x01+", mask)]
+        again = {f.path for f in fresh}
+        known: set[Finding] = set()
+        if again:  # the stored rows kept on files this run reported on too
+            flag = bytes(p in again for p in table.paths)
+            both = bytes(map(operator.and_, mask, map(flag.__getitem__, table.path)))
+            known = {table[i] for m in re.finditer(rb"\x01+", both) for i in range(*m.span())}
         new = sorted((f for f in fresh if f not in known), key=Finding.sort_key)
-        table.extend(new)  # rows n, n+1, … : put into the stored order
-        order: list[int] = []
-        at = 0
-        for j, f in enumerate(new):
-            to = bisect.bisect_right(kept, f.sort_key(), lo=at, key=table.sort_key)
-            order += kept[at:to]
-            order.append(n + j)
-            at = to
-        if not new and at == 0 and len(kept) == n:
+        if not new and runs == [(0, n)]:
             return table
-        order += kept[at:]
-        return table.take(order)
+        # each new finding goes after the stored rows that sort before or equal to it
+        cuts = [bisect.bisect_right(range(n), f.sort_key(), key=table.sort_key) for f in new]
+        table.extend(new)  # rows n, n+1, …
+        out: list[tuple[int, int]] = []
+        k = 0
+        for a, b in runs:
+            while k < len(cuts) and cuts[k] <= a:
+                out.append((n + k, n + k + 1))
+                k += 1
+            while k < len(cuts) and cuts[k] < b:
+                out.append((a, cuts[k]))
+                a = cuts[k]
+                out.append((n + k, n + k + 1))
+                k += 1
+            out.append((a, b))
+        out += [(n + j, n + j + 1) for j in range(k, len(cuts))]
+        return table.take_runs((a, b) for a, b in out if b > a)
 
 
 def _changes_since(git: Git, prefix: str, commit: str) -> list[Change]:

@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import re
-from collections import Counter
+from json.encoder import encode_basestring as _encode_str  # what json.dumps(str, ensure_ascii=False) uses
 from typing import Callable, Iterable, Iterator, Sequence
 
 from jianyan import __version__
@@ -40,6 +40,13 @@ def _text_path(path: str) -> str:
     """A path as the start of a text line: visible, and never starting like a workflow command."""
     path = visible(path)
     return f"./{path}" if not path or path[0] == ":" or path[0].isspace() else path
+
+
+def _json_str(s: str) -> str:
+    """``_json`` of one string, by the encoder json.dumps itself uses for it (no call overhead: a large
+    check's output encodes some 200 000 distinct paths and messages)."""
+    out = _encode_str(s)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", out) if _JSON_UNSAFE.search(out) else out
 
 
 def _json(doc, **kw) -> str:
@@ -101,10 +108,10 @@ def json_chunks(findings: Sequence[Finding]) -> Iterator[str]:
     if not t:
         yield "[]\n"
         return
-    paths = [_json(p) for p in t.paths]
-    codes = [_json(c) for c in t.codes]
-    messages = [_json(m) for m in t.messages]
-    sev = [_json(s) for s in SEVERITIES]
+    paths = [_json_str(p) for p in t.paths]
+    codes = [_json_str(c) for c in t.codes]
+    messages = [_json_str(m) for m in t.messages]
+    sev = [_json_str(s) for s in SEVERITIES]
     path, line, column, severity, code, message = t.path, t.line, t.column, t.severity, t.code, t.message
     lead = "[\n  "
     for rows in _chunks(len(t)):
