@@ -10,6 +10,8 @@ else it checks the changed files and those depending on them (``snapshot.partial
 from __future__ import annotations
 
 import datetime as dt
+import operator
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -43,13 +45,15 @@ class CheckResult:
         table = Findings.of(self.findings)
         if self.about is None:
             return table, Findings()
-        on = [p in self.about for p in table.paths]
-        change = [c.startswith("workflow.") for c in table.codes]  # the check of the change itself
-        error = SEVERITIES.index(ERROR)
-        shown, rest = [], []
-        for i, (p, s, c) in enumerate(zip(table.path, table.severity, table.code)):
-            (shown if on[p] or s == error or change[c] else rest).append(i)
-        return table.take(shown), table.take(rest)
+        # one byte a finding (1: listed), from one byte a path, a code and a severity; runs found by re
+        on = bytes(p in self.about for p in table.paths)
+        change = bytes(c.startswith("workflow.") for c in table.codes)  # the check of the change itself
+        error = bytes(s == ERROR for s in SEVERITIES)
+        mask = bytes(map(operator.or_, map(on.__getitem__, table.path),
+                         map(operator.or_, map(change.__getitem__, table.code), map(error.__getitem__, table.severity))))
+        shown = [m.span() for m in re.finditer(rb"\x01+", mask)]
+        rest = [m.span() for m in re.finditer(rb"\x00+", mask)]
+        return table.take_runs(shown), table.take_runs(rest)
 
 
 def scope(root: Path, paths: Iterable[Path]) -> set[str] | None:
