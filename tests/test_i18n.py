@@ -144,3 +144,14 @@ def test_types_refuse_in_chinese():
     with pytest.raises(click.BadParameter, match="^“b”不在可选范围内，可选：a、c$"):
         Choice(["a", "c"]).convert("b", None, None)
     assert IntRange(1, 3).convert("2", None, None) == 2
+
+
+def test_every_command_has_a_summary_in_its_groups_help():
+    """A long Chinese first line has no space for click to cut at: it showed only “...” (80 columns)."""
+    for path, command in walk(main):
+        if not isinstance(command, click.Group):
+            continue
+        text = CliRunner().invoke(main, [*path, "--help"], prog_name="jianyan", terminal_width=80).stdout
+        listing = text.split("\n命令：\n", 1)[1]
+        blank = [line for line in listing.splitlines() if line.rstrip().endswith(" ...") or line.strip() == "..."]
+        assert not blank, (path, blank)

@@ -10,7 +10,8 @@ from jianyan.cli.i18n import Command, IntRange
 from jianyan.cli.todo import AS_OF, WITHIN
 
 
-@click.command("remind", cls=Command)
+@click.command("remind", cls=Command,
+               short_help="催办函：给办理时限已过或临近的承办单位各起草一份（build/remind/<日期>/）。")
 @AS_OF
 @WITHIN
 @click.option("--department", metavar="NAME", help="只给该承办单位起草，如 省发展改革委。")
