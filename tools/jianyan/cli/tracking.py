@@ -167,7 +167,7 @@ def feedback_import(file: Path, dry_run: bool) -> None:
     click.echo(("检查通过（--dry-run，未写入）。" if dry_run else "") + summary(outcome), err=True)
 
 
-@click.command(cls=Command)
+@click.command(cls=Command, short_help="工作通报：出刊、报送采用、批示办理、逾期、排名（build/circular/）。")
 @FROM
 @TO
 @click.option("--number", type=INT, help="通报期号（第N期）。")
