@@ -166,6 +166,15 @@ def test_remind_near_deadline_and_nothing_due(cli, sample):
     assert none.code == 0 and none.out == "" and "不需要起草催办函" in none.err
 
 
+def test_remind_names_an_unknown_department_instead_of_nothing_due(cli, sample):
+    res = cli(sample, "remind", "--as-of", "2021-05-25", "--department", "发展改革委")  # not the full name
+    assert res.code != 0 and res.out == "", res
+    assert "没有承办单位“发展改革委”" in res.err and "省发展改革委" in res.err, res.err
+    assert "不需要起草催办函" not in res.err
+    ok = cli(sample, "remind", "--as-of", "2021-05-25", "--department", "省发展改革委")
+    assert ok.code == 0 and [Path(p).stem for p in ok.out.split()] == ["省发展改革委"] * 3, ok
+
+
 def test_feedback_sent_in_the_future_is_a_warning_and_clears_the_todo(cli, tmp_path):
     root = copy_campaign(tmp_path / "c")
     path = root / "feedback/2021/2021-minge-001.yaml"

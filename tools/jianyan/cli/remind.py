@@ -5,7 +5,7 @@ import datetime as dt
 
 import click
 
-from jianyan.cli.common import as_of_day, documents, load_with_registries, require_records
+from jianyan.cli.common import Failure, as_of_day, documents, load_with_registries, require_records
 from jianyan.cli.i18n import Command, IntRange
 from jianyan.cli.todo import AS_OF, WITHIN
 
@@ -31,6 +31,8 @@ def remind_cmd(as_of: dt.date | None, within: int | None, department: str | None
     from jianyan.tracking.todo import NEAR_DAYS  # lazy: the campaign model (pydantic)
     campaign = load_with_registries(unable="无法起草催办函")
     require_records(campaign, "无法起草催办函")
+    if department is not None:
+        _known_department(campaign, department)
     day = as_of_day(campaign, as_of)
     within = NEAR_DAYS if within is None else within
     written = write_reminders(campaign, day, within, department, reply_days)
@@ -45,3 +47,13 @@ def remind_cmd(as_of: dt.date | None, within: int | None, department: str | None
             click.echo(str(p))
     click.echo(f"已起草 {documents(written)} 份催办函（{written.period}）。发出后请在批示办理记录的 follow_up 下登记，例如：\n"
                f"  - date: {day.isoformat()}\n    kind: letter\n    by: 经办人姓名\n    department: 承办单位全称", err=True)
+
+
+def _known_department(campaign, department: str) -> None:
+    """A misspelt --department would otherwise read as "nothing due: no letter needed"."""
+    from jianyan.tracking.feedback import tracking_of  # lazy: the campaign model (pydantic)
+    known = sorted({h.department for r in tracking_of(campaign).by_item.values() for h in r.handling})
+    if department not in known:
+        listed = "、".join(known) if known else "（批示办理记录中还没有承办单位）"
+        raise Failure(f"批示办理记录中没有承办单位“{department}”。--department 须与记录中 handling 的 department "
+                      f"写法一致（全称），现有：{listed}")
