@@ -36,8 +36,15 @@ SAME_THEME = [
 
 
 @pytest.fixture(scope="module")
-def sample():
-    campaign = load_campaign(ROOT)
+def sample_root(tmp_path_factory):
+    """A copy of the sample: the analysis keeps jieba's dictionary in the campaign's cache folder,
+    which must not be the repository's (it would be signed with the tests' key, not the user's)."""
+    return copy_campaign(tmp_path_factory.mktemp("themes") / "c")
+
+
+@pytest.fixture(scope="module")
+def sample(sample_root):
+    campaign = load_campaign(sample_root)
     return campaign, themes.analyse(campaign, PERIOD)
 
 
@@ -87,8 +94,8 @@ def test_counts_agree_with_the_records(sample):
     assert (circled_only.instructions, circled_only.circled) == (0, 1)
 
 
-def test_growth_is_against_the_previous_period_of_equal_length():
-    campaign = load_campaign(ROOT)
+def test_growth_is_against_the_previous_period_of_equal_length(sample_root):
+    campaign = load_campaign(sample_root)
     period = Period(dt.date(2021, 3, 16), dt.date(2021, 4, 30))  # 46 days: previous is 1-29 Jan .. 15 Mar
     analysis = themes.analyse(campaign, period)
     assert analysis.previous == Period(dt.date(2021, 1, 29), dt.date(2021, 3, 15))
