@@ -230,10 +230,6 @@ def average_linkage(n: int, edges: dict[tuple[int, int], float], threshold: floa
     return [root(i) for i in range(n)]
 
 
-def cluster(vec: Vectors, threshold: float = THRESHOLD) -> list[int]:
-    return average_linkage(len(vec), neighbour_graph(vec), threshold)
-
-
 def label_terms(vec: Vectors, members: list[int], limit: int = LABEL_TERMS) -> list[str]:
     """The heaviest terms of the members' summed vectors, shared by two members or more (all terms
     when the group shares none)."""
