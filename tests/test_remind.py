@@ -203,3 +203,25 @@ def test_a_circled_item_is_said_circled_not_instructed(cli, tmp_path):
     assert "省领导圈阅了《为七个求突破建言专刊》刊发的信息，交由你单位办理。" in letter
     assert "凌某某副省长于2021年3月20日圈阅。该件于2021年3月23日交你单位主办" in letter
     assert "批示：" not in letter and "作出批示" not in letter
+
+
+def test_a_deadline_on_a_non_working_day_is_not_called_today(cli, tmp_path):
+    """A Saturday deadline: zero working days left on Friday and none lost by Sunday; neither day is "today"."""
+    root = copy_campaign(tmp_path / "c")
+    path = root / RECORD
+    text = path.read_text(encoding="utf-8")
+    assert text.count("deadline: 2021-05-31") == 2
+    path.write_text(text.replace("deadline: 2021-05-31", "deadline: 2021-05-29", 1), encoding="utf-8")  # a Saturday
+    friday = cli(root, "remind", "--as-of", "2021-05-28", "--department", "省发展改革委")
+    assert friday.code == 0, friday
+    letter = text_of(root / "build/remind/2021-05-28/省发展改革委.md")
+    assert "今天是办理时限" not in letter and "办理时限前已没有工作日" in letter
+    sunday = cli(root, "remind", "--as-of", "2021-05-30", "--department", "省发展改革委")
+    assert sunday.code == 0, sunday
+    letter = text_of(root / "build/remind/2021-05-30/省发展改革委.md")
+    assert "今天是办理时限" not in letter and "已超过办理时限。" in letter
+    assert "以下一项批示件已超过办理时限" in letter
+    todo = cli(root, "todo", "--as-of", "2021-05-30", "--for", "省发展改革委")
+    assert "今天到期" not in todo.out and "时限 2021-05-29（非工作日）已过" in todo.out, todo.out
+    todo = cli(root, "todo", "--as-of", "2021-05-28", "--for", "省发展改革委")
+    assert "今天到期" not in todo.out and "今天是此前最后一个工作日" in todo.out, todo.out

@@ -40,8 +40,8 @@ def _task(campaign: Campaign, d: Due, day: dt.date) -> dict[str, Any]:
     latest = latest_progress(h, day)
     return {"id": s.sub.id, "title": s.sub.title, "unit": s.unit.name if s.unit else s.sub.unit,
             "issue": _issue_ref(campaign, s), "instruction": instruction, "role": HANDLING_ROLES[h.role],
-            "assigned": zh_date(h.assigned), "deadline": zh_date(d.deadline), "overdue": d.left < 0,
-            "days": abs(d.left), "unit_label": UNITS[d.unit], "percent": percent_on(h, day),
+            "assigned": zh_date(h.assigned), "deadline": zh_date(d.deadline), "overdue": d.left < 0 or d.deadline < day,
+            "days": abs(d.left), "due_today": d.deadline == day, "unit_label": UNITS[d.unit], "percent": percent_on(h, day),
             "note": latest.note if latest else "", "progress_date": zh_date(latest.date) if latest else "",
             "follow_ups": [_follow_up(f) for f in follow_ups(record, h.department, day)]}
 

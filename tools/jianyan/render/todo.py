@@ -29,20 +29,25 @@ class DigestFailure(JianyanError):
     """The Markdown digest's template failed; the message is Chinese."""
 
 
-def when(t: Task) -> str:
-    """逾期 3 个工作日 / 今天到期 / 还剩 2 个工作日 / 无时限."""
+def when(t: Task, day: dt.date) -> str:
+    """逾期 3 个工作日 / 今天到期 / 还剩 2 个工作日 / 无时限. No working day between ``day`` and a deadline
+    on a non-working day (a Saturday deadline seen on Friday or on Sunday) is told as it is, not as today."""
     unit = UNITS[t.unit]
     if t.left is None:
         return "无时限"
     if t.left < 0:
         return f"逾期 {-t.left} 个{unit}"
+    if t.left == 0 and t.deadline is not None and t.deadline < day:
+        return f"时限 {t.deadline.isoformat()}（非工作日）已过"
+    if t.left == 0 and t.deadline is not None and t.deadline > day:
+        return f"时限 {t.deadline.isoformat()} 是非工作日，今天是此前最后一个工作日"
     if t.left == 0:
         return "今天到期"
     return f"还剩 {t.left} 个{unit}"
 
 
-def _row(t: Task) -> dict:
-    return {"when": when(t), "label": t.label, "ref": t.ref, "title": t.title, "since": zh_date(t.since),
+def _row(t: Task, day: dt.date) -> dict:
+    return {"when": when(t, day), "label": t.label, "ref": t.ref, "title": t.title, "since": zh_date(t.since),
             "waited": t.waited, "unit": UNITS[t.unit], "deadline": zh_date(t.deadline) if t.deadline else "",
             "overdue": t.overdue, "detail": t.detail, "path": t.path}
 
@@ -59,7 +64,7 @@ def as_text(groups: list[Group], day: dt.date, title: str) -> str:
         overdue = sum(1 for t in g.tasks if t.overdue)
         lines += ["", f"{_who(g)}：{len(g.tasks)} 项" + (f"，其中逾期 {overdue} 项" if overdue else "")]
         for n, t in enumerate(g.tasks, 1):
-            r = _row(t)
+            r = _row(t, day)
             tail = f"；时限 {t.deadline.isoformat()}" if t.deadline else ""
             extra = f"（{r['detail']}）" if r["detail"] else ""
             lines.append(f"  {n:>2}. [{r['when']}] {r['label']} {t.ref}《{t.title}》{extra}")
@@ -78,7 +83,7 @@ def as_markdown(campaign: Campaign, groups: list[Group], day: dt.date, title: st
     context = {"title": title, "date": zh_date(day), "campaign": campaign.registries.settings.campaign,
                "groups": [{"who": _who(g), "key": g.key, "count": len(g.tasks),
                            "overdue": sum(1 for t in g.tasks if t.overdue),
-                           "tasks": [_row(t) for t in g.tasks]} for g in groups]}
+                           "tasks": [_row(t, day) for t in g.tasks]} for g in groups]}
     try:
         return render(environment(campaign.root), "todo.md.j2", campaign.root, **context)
     except TemplateFailure as exc:
@@ -125,7 +130,7 @@ def as_ics(campaign: Campaign, groups: list[Group], day: dt.date) -> bytes:
         for t in g.tasks:
             if t.deadline is None:
                 continue
-            r = _row(t)
+            r = _row(t, day)
             summary = f"{r['label']}：{t.ref}《{t.title}》（{g.label}）"
             description = (f"{_who(g)}\n{r['label']} {t.ref}《{t.title}》" + (f"（{t.detail}）" if t.detail else "")
                            + f"\n自 {t.since.isoformat()} 起，时限 {t.deadline.isoformat()}"
