@@ -297,6 +297,14 @@ def test_settings_weights_name_registered_roles():
     assert CombinedSettings(roles=["主稿", "综合", "参考"], weights={"主稿": "2", "参考": "1"}).weights["参考"] == 1.0
 
 
+def test_settings_weights_are_not_negative():
+    """A negative weight would credit the other sources with more than the article (3 and -1: 1.5 and -0.5)."""
+    with pytest.raises(ValidationError) as caught:
+        CombinedSettings(credit="weights", weights={"主稿": "3", "综合": "-1"})
+    assert "角色“综合”的权重是负数" in str(caught.value)
+    assert CombinedSettings(credit="weights", weights={"主稿": "1", "综合": "0"}).weights["综合"] == 0.0
+
+
 def test_near_duplicates_are_proposed_across_topics(campaign: Path):
     """Another unit's item that repeats most of 2021-dezhou-001 under another topic: proposed as 内容相近."""
     text = (campaign / "submissions/2021/dezhou/2021-dezhou-001.md").read_text(encoding="utf-8")

@@ -472,6 +472,10 @@ class CombinedSettings(Strict):
         if unknown:
             raise PydanticCustomError("jianyan_role", "权重中的角色“{names}”不在 roles 中（{roles}）。请改正其中之一",
                                       {"names": "、".join(unknown), "roles": "、".join(roles)})
+        negative = [k for k, w in v.items() if w < 0]
+        if negative:  # a negative weight would give the other sources more than the article and this one less than 0
+            raise PydanticCustomError("jianyan_weight", "角色“{names}”的权重是负数。权重应为 0 或正数，请改正",
+                                      {"names": "、".join(negative)})
         return v
 
 
