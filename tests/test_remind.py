@@ -225,3 +225,19 @@ def test_a_deadline_on_a_non_working_day_is_not_called_today(cli, tmp_path):
     assert "今天到期" not in todo.out and "时限 2021-05-29（非工作日）已过" in todo.out, todo.out
     todo = cli(root, "todo", "--as-of", "2021-05-28", "--for", "省发展改革委")
     assert "今天到期" not in todo.out and "今天是此前最后一个工作日" in todo.out, todo.out
+
+
+def test_day_counts_beyond_a_year_are_refused_not_an_internal_error(cli, sample, tmp_path):
+    """A reply period or a time limit of millions of days ran past the calendar's last year (OverflowError)."""
+    res = cli(sample, "remind", "--as-of", "2021-05-25", "--reply-days", "5000000")
+    assert res.code == 2 and "内部错误" not in res.err and "应在 1 到 366 之间" in res.err, res
+    root = copy_campaign(tmp_path / "c")
+    settings = root / "schema/settings.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert "  review: {days: 5, unit: working}" in text
+    settings.write_text(text.replace("  review: {days: 5, unit: working}", "  review: {days: 5000000, unit: working}"),
+                        encoding="utf-8")
+    line = 1 + text.split("\n").index(next(x for x in text.split("\n") if x.startswith("  review: {days: 5,")))
+    check = cli(root, "check")
+    assert check.code == 1 and "内部错误" not in check.err + check.out, check
+    assert f"schema/settings.yaml:{line}:" in check.out and "366" in check.out, check.out

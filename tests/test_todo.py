@@ -211,6 +211,6 @@ def test_bad_ics_place_and_limits_are_refused_in_chinese(cli, sample, tmp_path):
     assert res.code == 2 and "无法写入日历文件" in res.err and "--ics build/todo.ics" in res.err, res
     assert "内部错误" not in res.err and "Traceback" not in res.err
     res = cli(sample, "todo", "--within", "-1")
-    assert res.code == 2 and "--within" in res.err and "不能小于 0" in res.err
+    assert res.code == 2 and "--within" in res.err and "应在 0 到 366 之间" in res.err
     res = cli(sample, "remind", "--reply-days", "0")  # “于2021年6月10日前” on the day of the letter
-    assert res.code == 2 and "--reply-days" in res.err and "不能小于 1" in res.err
+    assert res.code == 2 and "--reply-days" in res.err and "应在 1 到 366 之间" in res.err

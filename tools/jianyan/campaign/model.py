@@ -493,7 +493,7 @@ DeadlineUnit = Literal[tuple(UNITS)]  # type: ignore[valid-type]
 class Deadline(Strict):
     """One time limit: how many days, counted in working days (工作日, schema/calendar.yaml) or calendar days."""
 
-    days: Annotated[Int, Field(ge=0)] | None = Field(None, description="天数（不填：按各记录自己写的日期）")
+    days: Annotated[Int, Field(ge=0, le=366)] | None = Field(None, description="天数（不填：按各记录自己写的日期）")
     unit: DeadlineUnit = Field("calendar", description="working 工作日 / calendar 自然日")
 
 

@@ -31,7 +31,7 @@ def publicity_cmd(ids: tuple[str, ...], editor: str | None, day: dt.date | None)
     from jianyan.render.site import SiteRefused  # lazy: the renderers
     campaign = load_with_registries(unable="无法生成宣传稿")
     try:
-        written = write(campaign, list(ids), editor, day)
+        written = write(campaign, list(ids), editor, day or dt.date.today())
     except SiteRefused as exc:
         click.echo(output.text(exc.findings), nl=False)
         click.echo(f"宣传稿未生成：要公开的内容中有 {len(exc.findings)} 处个人信息（见上）。"

@@ -15,7 +15,7 @@ from jianyan.cli.todo import AS_OF, WITHIN
 @AS_OF
 @WITHIN
 @click.option("--department", metavar="NAME", help="只给该承办单位起草，如 省发展改革委。")
-@click.option("--reply-days", type=IntRange(min=1), default=5, show_default=True, help="要求几个工作日内答复。")
+@click.option("--reply-days", type=IntRange(1, 366), default=5, show_default=True, help="要求几个工作日内答复。")
 def remind_cmd(as_of: dt.date | None, within: int | None, department: str | None, reply_days: int) -> None:
     """起草催办函（build/remind/<日期>/，Word、HTML、Markdown）：给办理时限已过或临近的承办单位，一个单位一份。
 

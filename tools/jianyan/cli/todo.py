@@ -11,7 +11,7 @@ from jianyan.cli.i18n import Choice, Command, IntRange, PathType
 
 AS_OF = click.option("--as-of", "as_of", type=DATE,
                      help="以哪一天为准（默认：活动进行中为今天，活动结束后为结束日）。")
-WITHIN = click.option("--within", type=IntRange(min=0), default=None,
+WITHIN = click.option("--within", type=IntRange(0, 366), default=None,
                       help="离办理时限不超过几天算“临近时限”（默认 5 个工作日）。")
 
 

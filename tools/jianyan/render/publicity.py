@@ -184,14 +184,14 @@ def folder(campaign: Campaign, docs: list[Doc]) -> Path:
     return campaign.root / OUT_DIR / file_stem(name)
 
 
-def write(campaign: Campaign, ids: list[str], editor: str | None = None, day: dt.date | None = None) -> Outputs:
+def write(campaign: Campaign, ids: list[str], editor: str | None, day: dt.date) -> Outputs:
     """Check, render, check again, write: 新闻稿.md, 新闻稿.docx, 新媒体.html. Raises NotPublishable or
     SiteRefused (personal data: nothing written)."""
     docs = selected(campaign, ids)
     refused = privacy_findings(campaign, docs)
     if refused:
         raise SiteRefused(refused)
-    drafts = render_drafts(campaign, docs, editor, day or dt.date.today())
+    drafts = render_drafts(campaign, docs, editor, day)
     out = folder(campaign, docs)
     try:
         prefix = out.relative_to(campaign.root).as_posix()

@@ -20,7 +20,6 @@ from jianyan.tracking.feedback import HANDLING_ROLES, follow_ups, latest_progres
 from jianyan.tracking.ledger import zh_date
 from jianyan.tracking.todo import Due, handling_due
 
-REPLY_DAYS = 5  # working days the department is given to answer
 
 
 def due_tasks(campaign: Campaign, day: dt.date, within: int, department: str | None = None) -> list[Due]:
@@ -59,8 +58,8 @@ def remind_context(campaign: Campaign, department: str, tasks: list[Due], day: d
             "tasks": [_task(campaign, d, day) for d in tasks]}
 
 
-def write_reminders(campaign: Campaign, day: dt.date, within: int, department: str | None = None,
-                    reply_days: int = REPLY_DAYS) -> Outputs:
+def write_reminders(campaign: Campaign, day: dt.date, within: int, department: str | None,
+                    reply_days: int) -> Outputs:
     """One 催办函 per department with due handling, as Markdown, HTML and Word under build/remind/<day>/."""
     by_department: dict[str, list[Due]] = {}
     for d in due_tasks(campaign, day, within, department):
