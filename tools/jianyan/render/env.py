@@ -21,6 +21,7 @@ import jinja2
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
+from jianyan.campaign.steps import ROLES
 from jianyan.errors import JianyanError
 from jianyan.render import style
 from jianyan.text import titles
@@ -100,6 +101,7 @@ def environment(root: Path | None) -> SandboxedEnvironment:
     env.filters.update(md=md_escape, cn_date=cn_date, cn_number=cn_number, full_stop=full_stop,
                        title_lines=title_lines)
     env.globals["house"] = style.template_vars()  # the house style (render/style.py) for every template
+    env.globals["roles"] = ROLES  # each role's name as campaign/steps.py gives it (roles.secretariat …)
     return env
 
 

@@ -25,16 +25,18 @@ from jianyan.campaign.calendar import Calendar
 from jianyan.campaign.load import Campaign
 from jianyan.campaign.model import Issue
 from jianyan.campaign.paths import feedback_path
-from jianyan.campaign.steps import ISSUE_STEPS, ROLES
+from jianyan.campaign.steps import FIELD_LABELS, ISSUE_STEPS, ROLES
 from jianyan.tracking.feedback import Handling, follow_ups, is_done, percent_on, tracking_of
 from jianyan.tracking.ledger import ItemState, item_states
 
 # Handling due within this many working days counts as near its deadline (jianyan todo/remind --within).
 NEAR_DAYS = 5
 
+# The reviews and the issue steps are named as everywhere else (campaign/steps.py); the rest are steps
+# only a to-do list names.
 KIND_LABELS = {
-    "committee_review": "专委会审核",
-    "review": "研究室审核",
+    "committee_review": FIELD_LABELS["committee_review"],
+    "review": FIELD_LABELS["review"],
     "compile": "编入专刊",
     "revise": "退回修改后重新报送",
     **{f"issue_{s.key}": s.label for s in ISSUE_STEPS},
