@@ -269,3 +269,22 @@ def test_feedback_letter_names_the_campaign_s_own_number_of_topics(tmp_path, cli
     letter = (root / "build/feedback/2021-02-22_2021-06-30/unit-gsl.md").read_text(encoding="utf-8")
     assert "希望贵单位继续围绕活动确定的三个重点选题" in letter
     assert "七个" not in letter
+
+
+def test_an_instruction_without_handling_is_said_only_as_recorded(tmp_path, cli):
+    """A 批示 with no handling record: the letter names the departments the record gives, and says
+    nothing of a hand-over when the record names none (an affirmative 批示), as it says 阅示 for a 圈阅."""
+    root = copy_campaign(tmp_path / "c")
+    path = root / "feedback/2021/2021-minmeng-001.yaml"
+    record = yaml.safe_load(path.read_text(encoding="utf-8"))
+    record.pop("handling")
+    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    letter = root / "build/feedback/2021-02-22_2021-06-30/unit-minmeng.md"
+    assert cli(root, "feedback", "--from", "2021-02-22", "--to", "2021-06-30").code == 0
+    assert "批示已转省科技厅、省财政厅研究办理，办理情况将另行反馈。" in letter.read_text(encoding="utf-8")
+    instruction = record["instructions"][0]
+    instruction.update(kind="affirmative", departments=[])
+    path.write_text(yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert cli(root, "feedback", "--from", "2021-02-22", "--to", "2021-06-30").code == 0
+    text = letter.read_text(encoding="utf-8")
+    assert "转有关部门" not in text and "研究办理" not in text and "省领导已作出批示。" in text
