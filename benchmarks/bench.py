@@ -619,7 +619,7 @@ def _load_format() -> int:
 # the repository: what a cold duplication check costs beyond reading YAML.
 CORE = r"""
 import datetime as dt, pathlib, re, sys
-from jianyan.dup import Analysis
+from jianyan.dup.analysis import Analysis
 from jianyan.dup.index.engine import Entry, build
 root = pathlib.Path(sys.argv[1])
 entries = []

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from jianyan.findings import ERROR, WARNING
 from jianyan.campaign.model import DupSettings
-from jianyan.dup import SOURCE, Analysis, span_source
+from jianyan.dup.analysis import SOURCE, Analysis, span_source
 from jianyan.dup.index.engine import Entry, build
 
 SYNONYMS = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jianyan.dup import Analysis
+from jianyan.dup.analysis import Analysis
 from jianyan.dup.index import cache as C
 from jianyan.dup import features as F
 from jianyan.dup.index import parallel as P

@@ -34,3 +34,33 @@ def test_an_import_inside_a_function_says_why_it_waits():
     bare = [f"{path.relative_to(ROOT)}:{n}: {text.strip()}" for path in sorted(PACKAGE.rglob("*.py"))
             for n, text in late_imports(path) if "# lazy: " not in text]
     assert not bare, "imports inside functions without a '# lazy: <reason>' comment:\n" + "\n".join(bare)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Every module of the package → the modules it imports, at the top or inside a function. ``from
+    jianyan.x import y`` imports the package ``jianyan.x`` too (Python runs a package's ``__init__``
+    before any of its modules), an edge import-linter's contracts do not see."""
+    modules = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        edges = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                edges |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+            elif isinstance(node, ast.Import):
+                edges |= {a.name for a in node.names}
+        graph[name] = {m for m in edges if m in modules and m != name}
+    return graph
+
+
+def test_no_cycle_through_a_package():
+    """A package whose ``__init__`` imports its modules (render's bulletin build did, dup's analysis did)
+    is imported by each of them: one cycle per module. Such code lives in a module of its own."""
+    from graphlib import CycleError, TopologicalSorter
+    try:
+        TopologicalSorter(import_graph()).prepare()
+    except CycleError as exc:
+        raise AssertionError(f"import cycle: {' -> '.join(exc.args[1])}") from None

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from jianyan.dup import SERIES, Analysis, ItemResult, describe, first_span, pct
+from jianyan.dup.analysis import SERIES, Analysis, ItemResult, describe, first_span, pct
 from jianyan.dup.index.engine import reference_entries
 from jianyan.dup.index.parallel import Warmup
 from jianyan.findings import ERROR, INFO, WARNING, Finding

@@ -44,7 +44,7 @@ def _progress(msg: str) -> None:
 @click.option("--html/--no-html", default=True, show_default=True, help="同时生成 HTML 对照报告。")
 def report_cmd(ident: str, html: bool) -> None:
     """一条信息的查重报告。"""
-    from jianyan.dup import Analysis  # lazy: numpy and jieba; --help starts without them
+    from jianyan.dup.analysis import Analysis  # lazy: numpy and jieba; --help starts without them
     from jianyan.render.dup_report import context, html_report, text_report  # lazy: the renderers (jinja2)
     campaign = load_with_registries()
     analysis = Analysis.run(campaign, progress=_progress)

@@ -115,7 +115,7 @@ def build(ident: str | None, formats: tuple[str, ...], no_pdf: bool, out_dir: Pa
       jianyan issue build --no-pdf     不生成 PDF
     """
     from jianyan.campaign.bulletin import find_issue  # lazy: the campaign model (pydantic)
-    from jianyan.render import FORMATS, TemplateFailure, build_issue  # lazy: jinja2, python-docx
+    from jianyan.render.issue import FORMATS, TemplateFailure, build_issue  # lazy: jinja2, python-docx
     campaign = load_with_registries()
     doc = find_issue(campaign, ident)
     wanted = tuple(f for f in (formats or FORMATS) if not (no_pdf and f == "pdf"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from jianyan.dup.compare import copied_chars
 from jianyan.render.env import environment, render
-from jianyan.dup import (DERIVED, LATER, SERIES, SOURCE, ItemResult, describe, excerpt, pct, span_source)
+from jianyan.dup.analysis import (DERIVED, LATER, SERIES, SOURCE, ItemResult, describe, excerpt, pct, span_source)
 
 RELATION_LABELS = {
     SOURCE: "计入复制比",
