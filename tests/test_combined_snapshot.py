@@ -14,7 +14,7 @@ from pathlib import Path
 from conftest import copy_campaign
 from gitrepo import git
 
-from jianyan.where import SNAPSHOT_DIR
+from jianyan.campaign.where import SNAPSHOT_DIR
 
 ISSUE = "issues/2021/005.md"
 SOURCE = "submissions/2021/taimeng/2021-taimeng-001.md"

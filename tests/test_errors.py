@@ -16,7 +16,7 @@ from jianyan.errors import EXIT_FINDINGS, EXIT_USAGE, JianyanError
 from jianyan.importing.docxread import TooLarge
 from jianyan.importing.feedback import SheetFailure
 from jianyan.importing.word import ImportFailure
-from jianyan.init import InitError
+from jianyan.importing.init import InitError
 from jianyan.render.env import TemplateFailure
 from jianyan.render.office import PackageRefused
 from jianyan.render.pdf import PdfFailure
@@ -24,7 +24,7 @@ from jianyan.render.records import RecordFailure
 from jianyan.render.reports import ReportFailure
 from jianyan.render.site import SiteRefused
 from jianyan.vcs.git import GitError
-from jianyan.where import NotACampaign
+from jianyan.campaign.where import NotACampaign
 
 
 @pytest.mark.parametrize("cls", [BulletinError, EditError, ChangedWhileChecking, InitError, SiteRefused, RecordFailure,

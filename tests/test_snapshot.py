@@ -20,7 +20,7 @@ import pytest
 from conftest import copy_campaign, invoke
 from gitrepo import git
 
-from jianyan.where import SNAPSHOT_DIR
+from jianyan.campaign.where import SNAPSHOT_DIR
 
 A = "submissions/2021/minge/2021-minge-001.md"          # adopted in 2021-001
 B = "submissions/2021/jiusan/2021-jiusan-001.md"        # adopted in 2021-003

@@ -19,7 +19,7 @@ from jianyan.campaign.model import Issue, Person, Submission
 from jianyan.campaign.validate import validate
 from jianyan.checks import workflow
 from jianyan.vcs.git import Change
-from jianyan.where import find_root
+from jianyan.campaign.where import find_root
 
 # --- the table is the contract's ----------------------------------------------------------------
 

@@ -21,7 +21,7 @@ import pytest
 from conftest import copy_campaign, invoke
 from gitrepo import git
 
-from jianyan import where
+from jianyan.campaign import where
 
 NOTE = "已损坏或不可信"
 A = "submissions/2021/minge/2021-minge-001.md"            # the pull request edits it
@@ -355,7 +355,7 @@ def test_key_made_once_private_and_atomically(tmp_path, monkeypatch):
 
 
 def test_concurrent_first_runs_agree_on_one_key(tmp_path):
-    code = ("import os, sys; from jianyan import where; "
+    code = ("import os, sys; from jianyan.campaign import where; "
             "sys.stdout.write(where.cache_key().hex())")
     env = {**os.environ, where.KEY_ENV: str(tmp_path / "k" / "key")}
     procs = [subprocess.Popen([os.sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
@@ -505,7 +505,7 @@ def test_a_link_to_dev_zero_among_the_files_the_cache_reads_is_not_followed(tmp_
     (root / where).unlink(missing_ok=True)
     os.symlink("/dev/zero", root / where)
     from jianyan.accel.findingscache import _context_fingerprint
-    from jianyan.where import cache_enabled
+    from jianyan.campaign.where import cache_enabled
     assert cache_enabled(root) is (where != ".gitignore")
     assert len(_context_fingerprint(root, None, "pii")) == 32
 

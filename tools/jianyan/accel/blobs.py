@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 from jianyan.fsutil import NotRegular, atomic_file, open_regular, read_exactly
-from jianyan.where import cache_key, discard
+from jianyan.campaign.where import cache_key, discard
 
 MAGIC = b"jianyan-blob-1\0\0"
 _HEAD = len(MAGIC) + 8 + 32

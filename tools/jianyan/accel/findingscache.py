@@ -22,7 +22,7 @@ from jianyan.campaign.load import Campaign
 from jianyan.checks import Context, Family
 from jianyan.findings import Finding
 from jianyan.fsutil import read_regular
-from jianyan.where import CACHE_DIR, cache_enabled, cache_folder, discard, drop_old_versions
+from jianyan.campaign.where import CACHE_DIR, cache_enabled, cache_folder, discard, drop_old_versions
 
 PARALLEL_MIN = 256  # below this many documents to check, forking costs more than it saves
 CONTEXT_FILE_MAX = 8 << 20  # a registry is refused past 5 MB (campaign/load.py REGISTRY_MAX_BYTES)

@@ -86,7 +86,7 @@ from jianyan.findings import Finding, Findings
 from jianyan.fsutil import NotRegular, read_regular
 from jianyan.tracking.feedback import tracking_of
 from jianyan.vcs.git import Change, Git, GitError
-from jianyan.where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, cache_folder, discard, \
+from jianyan.campaign.where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, cache_folder, discard, \
     drop_old_versions, holds_links, remove_entry
 
 KEEP = 3

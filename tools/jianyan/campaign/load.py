@@ -36,7 +36,7 @@ from jianyan.campaign.model import (Issue, Member, MembersFile, Person, QuotasFi
                     Submission, Topic, TopicsFile, Unit, UnitsFile)
 from jianyan.campaign.validate import validate
 from jianyan.campaign.paths import ISSUES_DIR, SUBMISSIONS_DIR, issue_path, registry_path
-from jianyan.where import find_root
+from jianyan.campaign.where import find_root
 
 # The list each registry file holds (used for an empty stand-in when the file is broken).
 REGISTRY_LISTS = {"topics": "topics", "units": "units", "roles": "people", "reasons": "reasons"}

@@ -7,7 +7,7 @@ import click
 
 from jianyan.cli.common import existing_paths
 from jianyan.cli.i18n import Command, PathType
-from jianyan.where import find_root
+from jianyan.campaign.where import find_root
 
 
 @click.command("fix", cls=Command)

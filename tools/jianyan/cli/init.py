@@ -29,7 +29,7 @@ def init_cmd(directory: Path, empty: bool, no_git: bool) -> None:
       jianyan init ../建言2025           沿用本次活动的登记表
       jianyan init ../新活动 --empty      从空白样例开始
     """
-    from jianyan.init import init, run_check  # lazy: the campaign, its checks and templates
+    from jianyan.importing.init import init, run_check  # lazy: the campaign, its checks and templates
     from jianyan.render import output  # lazy: the renderers (jinja2)
     result = init(directory, empty=empty, git=not no_git)
     click.echo(result.root.as_posix())

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from jianyan.cli.i18n import Command
-from jianyan.where import find_root
+from jianyan.campaign.where import find_root
 
 
 @click.command("schema", cls=Command)

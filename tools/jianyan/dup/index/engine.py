@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from jianyan.fsutil import process_alive
-from jianyan.where import cache_folder, remove_entry
+from jianyan.campaign.where import cache_folder, remove_entry
 from jianyan.accel.memory import trim
 from jianyan.dup import features as F
 from jianyan.dup.index.cache import Store, content_key

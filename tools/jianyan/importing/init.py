@@ -25,7 +25,7 @@ from jianyan.render import opendata
 from jianyan.render.env import PACKAGE_TEMPLATES, environment, render
 from jianyan.campaign.load import load_campaign, load_registries
 from jianyan.campaign.paths import SCHEMA_DIR
-from jianyan.where import NotACampaign, find_root
+from jianyan.campaign.where import NotACampaign, find_root
 
 INIT_TEMPLATES = PACKAGE_TEMPLATES / "init"
 # Registries every campaign has; the skeleton supplies each (settings is a template: it needs the year).
