@@ -185,3 +185,25 @@ def test_settings_written_before_the_period_existed_keep_working(campaign, cli):
     r = cli(campaign, "todo", "--as-of", "2021-06-10", "--for", "办公厅秘书处")
     assert r.code == 0 and "逾期 8 个工作日" in r.out, r
     assert cli(campaign, "stats", "--as-of", "2020-12-31").code == 2  # before the year it now starts with
+
+
+def test_the_renderers_take_today_from_the_caller(campaign, cli):
+    """Only the CLI reads the clock: the period's （今天） and a yearly record's default day come from the day
+    the caller passes, so a test or a report as of a given day never depends on when it is run."""
+    from jianyan.campaign.load import load_campaign
+    from jianyan.render.records import as_of
+    from jianyan.render.reports import period_text
+    from jianyan.tracking.ledger import Period
+    camp = load_campaign(campaign)
+    start, day = dt.date(2021, 2, 22), dt.date(2021, 5, 10)
+    assert period_text(camp, Period(start, day), False, today=day) == \
+        "统计时段：2021年2月22日（活动开始）至2021年5月10日（今天）"
+    assert period_text(camp, Period(start, day), True, today=dt.date(2021, 5, 11)) == \
+        "统计时段：2021年2月22日至2021年5月10日"
+    clock = dt.date.today()
+    assert "（今天）" not in period_text(camp, Period(start, clock), True)  # no day given: the clock is not read
+    assert as_of(2021, None, dt.date(2021, 6, 1)) == dt.date(2021, 6, 1)  # the year not over yet on that day
+    assert as_of(2021, None, dt.date(2026, 12, 3)) == dt.date(2021, 12, 31)
+    assert as_of(2021, dt.date(2021, 5, 10), dt.date(2026, 12, 3)) == dt.date(2021, 5, 10)
+    r = cli(campaign, "feedback", "--unit", "minge", "--as-of", clock.isoformat())  # the CLI passes its clock
+    assert r.code == 0 and f"至{clock.year}年{clock.month}月{clock.day}日（今天）" in r.err, r

@@ -26,7 +26,7 @@ def record(member: str | None, all_: bool, year: int | None, as_of: dt.date | No
       jianyan record liumm --year 2021
       jianyan record --all --year 2021
     """
-    from jianyan.render.records import write_records  # lazy: the renderers (jinja2, python-docx)
+    from jianyan.render.records import as_of as record_day, write_records  # lazy: the renderers (jinja2, python-docx)
     if bool(member) == all_:
         raise Failure("请指定一位委员（姓名或代码），或用 --all 生成全部委员的档案")
     if as_of and until and as_of != until:
@@ -37,7 +37,7 @@ def record(member: str | None, all_: bool, year: int | None, as_of: dt.date | No
     year = year or campaign.registries.settings.year
     if until and until.year != year:
         raise Failure(f"截止日期 {until} 不在 {year} 年内。履职档案按年度生成，请用 --year 指定年度")
-    written = write_records(campaign, member, year, until)
+    written = write_records(campaign, member, year, record_day(year, until, dt.date.today()))
     root = campaign.root
     for p in written:
         click.echo(p.relative_to(root).as_posix())

@@ -33,7 +33,7 @@ def themes_cmd(since: dt.date | None, until: dt.date | None, fmt: str, related: 
     end = as_of_day(campaign, until, "--to")
     if since and since > end:
         raise Failure(f"开始日期 {since} 晚于截止日期 {end}")
-    analysis, period = themes.run(campaign, since, end)
+    analysis, period = themes.run(campaign, since, end, dt.date.today())
     if related:
         if analysis.item(related) is None:
             raise Failure(f"信息“{related}”不在此期间（{analysis.period.label()}）收到的信息中"

@@ -114,7 +114,7 @@ def feedback(ctx, since, until, as_of, unit, member) -> None:
     start, end = _period(campaign, since, until, as_of, "无法生成反馈函")
     if unit and unit not in campaign.registries.units:
         raise Failure(f"单位代码“{unit}”未登记。请查看 schema/units.yaml")
-    written = write_feedback(campaign, start, end, unit=unit, member=member)
+    written = write_feedback(campaign, start, end, unit=unit, member=member, today=dt.date.today())
     if not written:
         raise Failure(f"没有找到{'委员 ' + member if member else '单位 ' + unit if unit else ''}在此期间报送的信息")
     for p in written:
@@ -179,7 +179,7 @@ def circular(since: dt.date | None, until: dt.date | None, as_of: dt.date | None
     from jianyan.render.reports import write_circular  # lazy: the renderers (jinja2, python-docx)
     campaign = _campaign()
     start, end = _period(campaign, since, until, as_of, "无法生成工作通报")
-    written = write_circular(campaign, start, end, number)
+    written = write_circular(campaign, start, end, number, today=dt.date.today())
     for p in written:
         click.echo(_shown(campaign.root, p))
     click.echo(written.period, err=True)

@@ -36,11 +36,12 @@ class Who:
     member: Member | None  # None: credited on items but not in schema/members.yaml
 
 
-def as_of(year: int, until: dt.date | None) -> dt.date:
-    """The day a yearly record is taken on: the given day, else the year's end (or today if earlier)."""
+def as_of(year: int, until: dt.date | None, today: dt.date) -> dt.date:
+    """The day a yearly record is taken on: the given day, else the year's end, or ``today`` (the caller's
+    clock day) if earlier."""
     if until is not None:
         return until
-    return min(dt.date(year, 12, 31), dt.date.today())
+    return min(dt.date(year, 12, 31), today)
 
 
 def _year_states(campaign: Campaign, year: int, day: dt.date) -> list[ItemState]:
@@ -142,9 +143,9 @@ def _summary_context(campaign: Campaign, year: int, day: dt.date, records: list[
             "forwarded_to": bodies(f["to"] for r in records for i in r["forwarded"] for f in i["forwarded"])}
 
 
-def write_records(campaign: Campaign, member: str | None, year: int, until: dt.date | None = None) -> list[Path]:
-    """Render the records (one member, or everyone with a summary table) into build/records/<year>/."""
-    day = as_of(year, until)
+def write_records(campaign: Campaign, member: str | None, year: int, day: dt.date) -> list[Path]:
+    """Render the records (one member, or everyone with a summary table) into build/records/<year>/, as of
+    ``day`` (the caller's choice: ``as_of``)."""
     states = _year_states(campaign, year, day)
     people = [resolve(campaign, member, states)] if member else everyone(campaign, states)
     contexts = [record_context(campaign, who, year, day, states) for who in people]

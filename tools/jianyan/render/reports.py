@@ -218,11 +218,13 @@ def report_period(campaign: Campaign, since: dt.date | None, until: dt.date) -> 
     return Period(since, until)
 
 
-def period_text(campaign: Campaign, period: Period, since_given: bool) -> str:
+def period_text(campaign: Campaign, period: Period, since_given: bool, today: dt.date | None = None) -> str:
+    """The period in words for the user (统计时段：…至…). ``today`` is the day the CLI read from the clock
+    (a renderer never reads it), for （今天）; None: nothing is said of today."""
     start = zh_date(period.since)
     if not since_given:
         start += "（活动开始）" if period.since == campaign.registries.settings.start else "（最早一条信息）"
-    end = zh_date(period.until) + ("（今天）" if period.until == dt.date.today() else
+    end = zh_date(period.until) + ("（今天）" if period.until == today else
                                    "（活动结束）" if period.until == campaign.registries.settings.end else "")
     return f"统计时段：{start}至{end}"
 
@@ -274,7 +276,7 @@ def letter_context(campaign: Campaign, period: Period, states: list[ItemState], 
 
 
 def write_feedback(campaign: Campaign, since: dt.date | None, until: dt.date, unit: str | None = None,
-                   member: str | None = None) -> Outputs:
+                   member: str | None = None, today: dt.date | None = None) -> Outputs:
     period = report_period(campaign, since, until)
     states = [s for s in item_states(campaign, until) if s.received and s.sub.date in period]
     by_unit, by_member = feedback_targets(states)
@@ -301,7 +303,7 @@ def write_feedback(campaign: Campaign, since: dt.date | None, until: dt.date, un
             path = folder / f"{stem}.{ext}"
             write_atomic(path, data)
             written.append(path)
-    return Outputs(written, period_text(campaign, period, since is not None))
+    return Outputs(written, period_text(campaign, period, since is not None, today))
 
 
 def _period_dir(period: Period) -> str:
@@ -451,7 +453,8 @@ def _upward(campaign: Campaign, states: list[ItemState], period: Period, day: dt
             "to": bodies(r["to"] for r in sent + adopted)}
 
 
-def write_circular(campaign: Campaign, since: dt.date | None, until: dt.date, number: int | None) -> Outputs:
+def write_circular(campaign: Campaign, since: dt.date | None, until: dt.date, number: int | None,
+                   today: dt.date | None = None) -> Outputs:
     period = report_period(campaign, since, until)
     ctx, charts = circular_context(campaign, period, number)
     md, html, docx = _render_all(campaign, "circular.md.j2", ctx, charts)
@@ -466,4 +469,4 @@ def write_circular(campaign: Campaign, since: dt.date | None, until: dt.date, nu
         path = folder / f"{stem}.{ext}"
         write_atomic(path, data)
         written.append(path)
-    return Outputs(written, period_text(campaign, period, since is not None))
+    return Outputs(written, period_text(campaign, period, since is not None, today))

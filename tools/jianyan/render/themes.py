@@ -22,10 +22,12 @@ from jianyan.tracking.themes import Analysis, Item, Theme, analyse
 FORMATS = ("text", "md", "docx", "json")
 
 
-def run(campaign: Campaign, since: dt.date | None, until: dt.date) -> tuple[Analysis, str]:
-    """The analysis of the period (from the campaign's start when ``since`` is None) and the period in words."""
+def run(campaign: Campaign, since: dt.date | None, until: dt.date,
+        today: dt.date | None = None) -> tuple[Analysis, str]:
+    """The analysis of the period (from the campaign's start when ``since`` is None) and the period in words
+    (``today``: the CLI's clock, for （今天）)."""
     period = report_period(campaign, since, until)
-    return analyse(campaign, period), period_text(campaign, period, since is not None)
+    return analyse(campaign, period), period_text(campaign, period, since is not None, today)
 
 
 def _unit(item: Item) -> str:
