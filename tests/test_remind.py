@@ -241,3 +241,30 @@ def test_day_counts_beyond_a_year_are_refused_not_an_internal_error(cli, sample,
     check = cli(root, "check")
     assert check.code == 1 and "内部错误" not in check.err + check.out, check
     assert f"schema/settings.yaml:{line}:" in check.out and "366" in check.out, check.out
+
+
+def test_a_count_of_days_is_worded_alike_in_todo_remind_and_reports(cli, tmp_path):
+    """Time limits in calendar days: the to-do list, the 催办函, stats and the circular all say “10 天”
+    (calendar.days_text), as the reports always did; todo and remind said “10 个自然日”."""
+    root = copy_campaign(tmp_path / "c")
+    settings = root / "schema/settings.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert text.count("unit: working}") == 4
+    settings.write_text(text.replace("unit: working}", "unit: calendar}"), encoding="utf-8")
+    # 2021-05-31 → 2021-06-10: 10 calendar days late (8 working days)
+    res = cli(root, "remind", "--as-of", "2021-06-10", "--department", "省发展改革委")
+    assert res.code == 0, res
+    letter = text_of(root / "build/remind/2021-06-10/省发展改革委.md")
+    assert "已超过办理时限10天" in letter
+    todo = cli(root, "todo", "--as-of", "2021-06-10", "--for", "省发展改革委")
+    assert "[逾期 10 天]" in todo.out, todo.out
+    assert "自 2021-03-23 起已 79 天；时限 2021-05-31" in todo.out, todo.out  # assigned 23 March
+    md = cli(root, "todo", "--as-of", "2021-06-10", "--for", "省发展改革委", "--format", "md")
+    assert "**逾期 10 天**" in md.out and "| 79天 | 2021年5月31日 |" in md.out, md.out
+    stats = cli(root, "stats", "--as-of", "2021-06-10")
+    assert "已逾期 10 天）" in stats.out, stats.out
+    assert "已逾期10天" in markdown(root, "circular.md.j2", "2021-06-10")
+    near = cli(root, "remind", "--as-of", "2021-07-31")
+    assert "已超过或 5 天内到期" in near.err, near
+    for out in (letter, todo.out, md.out, stats.out, near.err):
+        assert "自然日" not in out

@@ -24,11 +24,17 @@ from jianyan.campaign.frontmatter import read_yaml
 from jianyan.campaign.paths import registry_path
 
 CALENDAR_FILE = registry_path("calendar")
-UNITS = {"working": "工作日", "calendar": "自然日"}  # the units a time limit is counted in (settings.deadlines)
+UNITS = {"working": "工作日", "calendar": "自然日"}  # a time limit's unit by name (settings.deadlines); a count: days_text
 COUNT_WORDS = {"working": "个工作日", "calendar": "天"}  # after a number: "已逾期 3 个工作日" / "已逾期 3 天"
 _DAY = r"(\d{4})-(\d{2})-(\d{2})"
 _RANGE = re.compile(rf"{_DAY}(?:\s*(?:至|到|~|\.\.)\s*{_DAY})?")
 CALENDAR_MAX_BYTES = 1_000_000
+
+
+def days_text(n: int, unit: str, sep: str = " ") -> str:
+    """A count of days as every list, letter and report words it: ``3 个工作日`` / ``3 天`` (COUNT_WORDS);
+    ``sep=""`` inside running Chinese text (已逾期3个工作日)."""
+    return f"{n}{sep}{COUNT_WORDS[unit]}"
 
 
 class CalendarError(JianyanError):

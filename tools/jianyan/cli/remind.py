@@ -27,6 +27,7 @@ def remind_cmd(as_of: dt.date | None, within: int | None, department: str | None
       jianyan remind --as-of 2021-06-10
       jianyan remind --department 省发展改革委 --within 10
     """
+    from jianyan.campaign.calendar import days_text  # lazy: the calendar (yaml)
     from jianyan.render.remind import write_reminders  # lazy: the renderers (jinja2, python-docx)
     from jianyan.tracking.todo import NEAR_DAYS  # lazy: the campaign model (pydantic)
     campaign = load_with_registries(unable="无法起草催办函")
@@ -38,7 +39,8 @@ def remind_cmd(as_of: dt.date | None, within: int | None, department: str | None
     written = write_reminders(campaign, day, within, department, reply_days)
     if not written:
         who = department or "各承办单位"
-        click.echo(f"截至 {day}，{who}都没有已超过或 {within} 个工作日内到期的办理事项，不需要起草催办函。", err=True)
+        near = days_text(within, campaign.registries.settings.deadline("handling")[1])  # --within counts in that unit
+        click.echo(f"截至 {day}，{who}都没有已超过或 {near}内到期的办理事项，不需要起草催办函。", err=True)
         return
     for p in written:
         try:

@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from jianyan.campaign.calendar import UNITS
+from jianyan.campaign.calendar import UNITS, days_text
 from jianyan.campaign.load import Campaign
 from jianyan.fsutil import write_atomic
 from jianyan.render.reports import (Outputs, _follow_up, _instruction, _issue_ref, _render_all, campaign_context,
@@ -40,7 +40,8 @@ def _task(campaign: Campaign, d: Due, day: dt.date) -> dict[str, Any]:
     return {"id": s.sub.id, "title": s.sub.title, "unit": s.unit.name if s.unit else s.sub.unit,
             "issue": _issue_ref(campaign, s), "instruction": instruction, "role": HANDLING_ROLES[h.role],
             "assigned": zh_date(h.assigned), "deadline": zh_date(d.deadline), "overdue": d.left < 0 or d.deadline < day,
-            "days": abs(d.left), "due_today": d.deadline == day, "unit_label": UNITS[d.unit], "percent": percent_on(h, day),
+            "days": abs(d.left), "days_text": days_text(abs(d.left), d.unit, ""), "due_today": d.deadline == day,
+            "unit_label": UNITS[d.unit], "percent": percent_on(h, day),
             "note": latest.note if latest else "", "progress_date": zh_date(latest.date) if latest else "",
             "follow_ups": [_follow_up(f) for f in follow_ups(record, h.department, day)]}
 

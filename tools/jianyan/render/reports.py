@@ -18,8 +18,9 @@ from jianyan.errors import JianyanError
 from jianyan.render.charts import Bar, Chart, svg
 from jianyan.render.docmd import number_figures, to_docx, to_html
 from jianyan.fsutil import write_atomic
-from jianyan.tracking.ledger import (UNIT_WORDS, ItemState, Period, counts_row, handling_note, instruction_counts,
+from jianyan.tracking.ledger import (ItemState, Period, counts_row, handling_note, instruction_counts,
                                      item_states, overdue_days, percent_text, units_table, zh_date)
+from jianyan.campaign.calendar import days_text
 from jianyan.campaign.model import KINDS, UNIT_KINDS
 from jianyan.campaign.steps import ISSUE_FROZEN, SUBMISSION_STATUSES
 from jianyan.tracking import quotas, turnaround
@@ -345,10 +346,10 @@ def circular_context(campaign: Campaign, period: Period, number: int | None) -> 
             tasks.append({**_handling(h, day, s.record), "item": s.sub.title, "item_id": s.sub.id,
                           "unit": s.unit.name if s.unit else s.sub.unit, "deadline_date": h.deadline})
     overdue = [t for t in tasks if t["overdue"]]
-    word = UNIT_WORDS[regs.settings.deadline("handling")[1]]
+    handling_unit = regs.settings.deadline("handling")[1]
     for t in overdue:
         t["days"] = overdue_days(campaign, t["deadline_date"], day)  # working days when the settings say so
-        t["days_text"] = f"{t['days']}{word.strip()}"
+        t["days_text"] = days_text(t["days"], handling_unit, "")
     received = len(states)
     adopted = sum(1 for s in states if s.adopted)
     all_states = item_states(campaign, day)

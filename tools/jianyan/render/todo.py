@@ -18,7 +18,7 @@ from pathlib import Path
 
 from jianyan.errors import JianyanError
 from jianyan.fsutil import write_atomic
-from jianyan.campaign.calendar import UNITS
+from jianyan.campaign.calendar import UNITS, days_text
 from jianyan.campaign.load import Campaign
 from jianyan.render.env import TemplateFailure, environment, render
 from jianyan.tracking.ledger import zh_date
@@ -30,25 +30,26 @@ class DigestFailure(JianyanError):
 
 
 def when(t: Task, day: dt.date) -> str:
-    """逾期 3 个工作日 / 今天到期 / 还剩 2 个工作日 / 无时限. No working day between ``day`` and a deadline
-    on a non-working day (a Saturday deadline seen on Friday or on Sunday) is told as it is, not as today."""
-    unit = UNITS[t.unit]
+    """逾期 3 个工作日 / 今天到期 / 还剩 2 天 / 无时限 (days worded by calendar.days_text). No working day between
+    ``day`` and a deadline on a non-working day (a Saturday deadline seen on Friday or on Sunday) is told as it
+    is, not as today."""
     if t.left is None:
         return "无时限"
     if t.left < 0:
-        return f"逾期 {-t.left} 个{unit}"
+        return f"逾期 {days_text(-t.left, t.unit)}"
     if t.left == 0 and t.deadline is not None and t.deadline < day:
         return f"时限 {t.deadline.isoformat()}（非工作日）已过"
     if t.left == 0 and t.deadline is not None and t.deadline > day:
         return f"时限 {t.deadline.isoformat()} 是非工作日，今天是此前最后一个工作日"
     if t.left == 0:
         return "今天到期"
-    return f"还剩 {t.left} 个{unit}"
+    return f"还剩 {days_text(t.left, t.unit)}"
 
 
 def _row(t: Task, day: dt.date) -> dict:
     return {"when": when(t, day), "label": t.label, "ref": t.ref, "title": t.title, "since": zh_date(t.since),
-            "waited": t.waited, "unit": UNITS[t.unit], "deadline": zh_date(t.deadline) if t.deadline else "",
+            "waited": t.waited, "waited_text": days_text(t.waited, t.unit, ""), "unit": UNITS[t.unit],
+            "deadline": zh_date(t.deadline) if t.deadline else "",
             "overdue": t.overdue, "detail": t.detail, "path": t.path}
 
 
@@ -68,7 +69,7 @@ def as_text(groups: list[Group], day: dt.date, title: str) -> str:
             tail = f"；时限 {t.deadline.isoformat()}" if t.deadline else ""
             extra = f"（{r['detail']}）" if r["detail"] else ""
             lines.append(f"  {n:>2}. [{r['when']}] {r['label']} {t.ref}《{t.title}》{extra}")
-            lines.append(f"      自 {t.since.isoformat()} 起已 {t.waited} 个{r['unit']}{tail}　{t.path}")
+            lines.append(f"      自 {t.since.isoformat()} 起已 {days_text(t.waited, t.unit)}{tail}　{t.path}")
     return "\n".join(lines) + "\n"
 
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from jianyan.campaign.calendar import COUNT_WORDS as UNIT_WORDS  # render/reports takes it from here
+from jianyan.campaign.calendar import days_text
 from jianyan.campaign.model import KINDS, UNIT_KINDS, Issue, Submission, Unit
 from jianyan.campaign.load import Campaign
 from jianyan.campaign.steps import REVIEWED, SUBMISSION_STATUSES
@@ -350,19 +350,19 @@ def stats_text(campaign: Campaign, data: dict) -> str:
     circled = f"；领导圈阅 {ins['circled']} 件次（涉及信息 {ins['circled_items']} 条）" if ins.get("circled") else ""
     lines += ["", f"领导批示 {ins['total']} 件次（涉及信息 {ins['items']} 条）{circled}",
               f"部门办理 {hd['total']} 项，已办结 {hd['done']} 项，办理中 {hd['in_progress']} 项，逾期 {hd['overdue']} 项"]
-    word = UNIT_WORDS.get(hd.get("unit", "calendar"), "天")
+    hunit = hd.get("unit", "calendar")
     for t in hd.get("overdue_items", []):
-        lines.append(f"  逾期：{t['item']} {t['department']}（时限 {t['deadline']}，已逾期 {t['late']} {word}）")
+        lines.append(f"  逾期：{t['item']} {t['department']}（时限 {t['deadline']}，已逾期 {days_text(t['late'], hunit)}）")
     for t in (t for t in hd.get("tasks", []) if t["closed"] and t["late"]):  # “逾期 0 项” counts the open ones only
         lines.append(f"  超过时限后办结：{t['item']} {t['department']}（时限 {t['deadline']}，{t['closed']} 办结，"
-                     f"晚 {t['late']} {word}）")
+                     f"晚 {days_text(t['late'], hunit)}）")
     lines.append(f"向全国政协等上级报送 {data['upward']['forwarded']} 条，被上级采用 {data['upward']['adopted']} 条")
     review = data.get("review") or {}
     if review.get("waiting"):
-        rword = UNIT_WORDS[review["unit"]]
-        limit = f"，时限 {review['limit']} {rword}" if review.get("limit") is not None else ""
+        runit = review["unit"]
+        limit = f"，时限 {days_text(review['limit'], runit)}" if review.get("limit") is not None else ""
         lines += ["", f"等待研究室审核 {len(review['waiting'])} 条（截至当日{limit}）："]
-        lines += _table([(w["id"], f"自 {w['since']}", f"{w['days']} {rword}", "超过时限" if w["over"] else "")
+        lines += _table([(w["id"], f"自 {w['since']}", days_text(w['days'], runit), "超过时限" if w["over"] else "")
                          for w in review["waiting"]])
     lines += turnaround.summary_text(data["turnaround"]) if data.get("turnaround") else []
     if data["ranking"]:
