@@ -250,6 +250,27 @@ def test_issue_new_proposes_groups_and_drafts_the_chosen_one(campaign: Path, cli
     assert found == []
 
 
+@pytest.mark.parametrize("spec", [",", "，，", " , "])
+def test_a_combine_list_without_ids_says_how_to_write_it(campaign: Path, cli, spec):
+    """--combine , (nothing between the commas) was refused as 只有一条信息: it has none."""
+    result = cli(campaign, "issue", "new", "--combine", spec, "--date", "2021-04-12", "--editor", "孙某某")
+    assert result.code == 2 and result.out == "", result
+    assert f"选项 --combine：“{spec}”中没有信息编号" in result.err, result.err
+    assert "编号之间用逗号分开" in result.err and "如 --combine 2021-minge-001,2021-nongye-001" in result.err
+    assert "只有一条信息" not in result.err and "Traceback" not in result.err
+    assert not (campaign / "issues/2021/006.md").exists()
+
+
+def test_combine_ids_may_be_separated_by_a_chinese_comma_or_enumeration_mark(campaign: Path, cli):
+    result = cli(campaign, "issue", "new", "--combine", "2021-rongcheng-001、2021-taimeng-001", "--date",
+                 "2021-04-12", "--editor", "孙某某")
+    assert result.code == 0, result
+    text = (campaign / "issues/2021/006.md").read_text(encoding="utf-8")
+    assert "items: [2021-rongcheng-001, 2021-taimeng-001]" in text
+    one = cli(campaign, "issue", "new", "--combine", "2021-dezhou-001，", "--date", "2021-04-12")
+    assert one.code != 0 and "--combine 2021-dezhou-001 只有一条信息" in one.err, one
+
+
 def test_plain_issue_new_prints_the_proposal_without_using_it(campaign: Path, cli):
     result = cli(campaign, "issue", "new", "--date", "2021-04-12", "--editor", "孙某某")
     assert result.code == 0, result.err

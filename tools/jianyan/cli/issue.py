@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from pathlib import Path
 
@@ -9,8 +10,30 @@ import click
 
 from jianyan.campaign.steps import ISSUE_FROZEN, ISSUE_STATUSES
 from jianyan.cli.common import DATE, Failure, load, load_with_registries
-from jianyan.cli.i18n import Choice, Group, IntRange, PathType
+from jianyan.cli.i18n import Choice, ChineseType, Group, IntRange, PathType
 from jianyan.errors import EXIT_FINDINGS
+
+_BETWEEN_IDS = re.compile(r"[,，、\s]+")
+COMBINE_EXAMPLE = "--combine 2021-minge-001,2021-nongye-001"
+
+
+class ItemList(ChineseType, click.ParamType):
+    """One --combine value: the ids of one combined article's items, the lead first, separated by commas (, or
+    ，), 、 or spaces. A value without any id (``,``, ``，，``) is refused here, saying how to write it."""
+
+    name = "ids"
+
+    def get_metavar(self, param, ctx) -> str:
+        return "ID,ID[,…]"
+
+    def convert(self, value, param, ctx) -> list[str]:
+        if isinstance(value, list):
+            return value
+        ids = [i for i in _BETWEEN_IDS.split(str(value)) if i]
+        if not ids:
+            self.fail(f"“{value}”中没有信息编号。综合稿至少要两条信息，编号之间用逗号分开，第一条为主稿，"
+                      f"如 {COMBINE_EXAMPLE}", param, ctx)
+        return ids
 
 
 @click.group("issue", cls=Group)
@@ -46,12 +69,12 @@ def list_() -> None:
               help="未指定 --item 时，取几条最早的信息。")
 @click.option("--date", "date_", type=DATE, help="出刊日期（默认今天）；决定年份和期号。")
 @click.option("--editor", help="责任编辑（姓名或代码；默认按 git 邮箱在 schema/roles.yaml 中查找）。")
-@click.option("--combine", "combine", multiple=True, metavar="ID,ID[,…]",
+@click.option("--combine", "combine", type=ItemList(), multiple=True,
               help="把几条信息综合成一篇稿件（综合稿），编号用逗号分开，第一条为主稿（可重复，每次一篇）。")
 @click.option("--suggest", is_flag=True,
               help="只列出可以综合成一篇的信息组（内容相近或同一主题），不起草。")
 def new(items: tuple[str, ...], count: int, date_: dt.date | None, editor: str | None,
-        combine: tuple[str, ...], suggest: bool) -> None:
+        combine: tuple[list[str], ...], suggest: bool) -> None:
     """起草下一期专刊：自动取下一个期号和总期号，用所选信息生成正文初稿。
 
     已有的期号（包括已删除文件留下的空号之前的）绝不重复使用，已签发的各期不会被改动。
@@ -67,8 +90,7 @@ def new(items: tuple[str, ...], count: int, date_: dt.date | None, editor: str |
     if suggest:
         _print_groups(campaign, err=False)
         return
-    groups = [[i.strip() for i in spec.replace("，", ",").split(",") if i.strip()] for spec in combine]
-    draft = create_issue(campaign, list(items), date_ or dt.date.today(), editor, count, groups)
+    draft = create_issue(campaign, list(items), date_ or dt.date.today(), editor, count, list(combine))
     click.echo(draft.path.relative_to(campaign.root).as_posix())
     click.echo(f"已起草第 {draft.ident} 期，所用信息：{'、'.join(draft.items)}。"
                f"请把正文压缩到{draft.chars_hint}，再运行 jianyan check 和 jianyan issue build 查看校样。", err=True)
