@@ -176,3 +176,30 @@ def test_export_xlsx_is_deterministic(campaign, cli):
     assert (campaign / "build/export/台账.xlsx").read_bytes() == first
     ws = load_workbook(campaign / "build/export/台账.xlsx").worksheets[0]
     assert ws.max_row == len(sample_items(campaign)) + 1
+
+
+def test_export_lists_instructions_and_circled_apart(campaign, cli):
+    """领导批示 lists 批示 only; a 圈阅 is in 领导圈阅, the last column, so the earlier columns keep their places
+    (the sample's 2021-nonggong-001 was circled, and its 圈阅 was listed as a 批示)."""
+    records = {}
+    for path in (campaign / "feedback").rglob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and "item" in data:
+            records[data["item"]] = [i.get("kind", "directive") for i in data.get("instructions") or []]
+    assert cli(campaign, "export", "--format", "csv").code == 0
+    text = (campaign / "build/export/台账.csv").read_text(encoding="utf-8-sig")
+    header = text.splitlines()[0].split(",")
+    assert header[17:] == ["领导批示", "办理情况", "办理进度", "逾期", "可公开", "文件", "领导圈阅"]
+    rows = {r["信息编号"]: r for r in csv.DictReader(text.splitlines())}
+    assert rows["2021-nonggong-001"]["领导批示"] == ""
+    assert rows["2021-nonggong-001"]["领导圈阅"] == "2021年3月16日 凌某某副省长"
+    for ident, row in rows.items():
+        kinds = Counter(records.get(ident, []))
+        assert "圈阅" not in row["领导批示"], ident
+        assert row["领导批示"].count("性批示）") == kinds["directive"] + kinds["affirmative"], ident
+        assert len([c for c in row["领导圈阅"].split("；") if c]) == kinds["circled"], ident
+    assert any("circled" in kinds for kinds in records.values())  # the sample has a 圈阅 to list
+    assert cli(campaign, "export", "--format", "json").code == 0
+    data = json.loads((campaign / "build/export/台账.json").read_text(encoding="utf-8"))
+    assert data["columns"]["circled"] == "领导圈阅"
+    assert {i["id"]: i["circled"] for i in data["items"]}["2021-nonggong-001"] == "2021年3月16日 凌某某副省长"

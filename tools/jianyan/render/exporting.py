@@ -22,7 +22,7 @@ def write_ledger(campaign: Campaign, until: dt.date, out: Path, fmt: str) -> int
     elif fmt == "csv":
         data = csv_text(header, ([r[k] for k in keys] for r in rows))
     else:
-        widths = {"A": 18, "B": 44, "D": 20, "F": 16, "J": 10, "N": 30, "R": 50, "S": 40, "T": 24}
+        widths = {"A": 18, "B": 44, "D": 20, "F": 16, "J": 10, "N": 30, "R": 50, "S": 40, "T": 24, "X": 30}
         data = xlsx_bytes([(f"台账（截至{until.isoformat()}）", header, [[r[k] for k in keys] for r in rows],
                             {"widths": widths})])
     write_atomic(out, data)

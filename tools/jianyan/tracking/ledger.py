@@ -390,6 +390,7 @@ LEDGER_COLUMNS = [
     ("adopted_in", "采用期号"), ("issue_date", "出刊日期"), ("dispatched", "报送日期（专刊）"),
     ("instructions", "领导批示"), ("handling", "办理情况"), ("progress", "办理进度"),
     ("overdue", "逾期"), ("public", "可公开"), ("path", "文件"),
+    ("circled", "领导圈阅"),  # since 批示 and 圈阅 are counted apart; last, so the earlier columns keep their places
 ]
 
 
@@ -406,8 +407,11 @@ def ledger(campaign: Campaign, until: dt.date) -> list[dict]:
             reason = r.label if r else sub.review.reason
         if sub.review and sub.review.note:
             reason = f"{reason}；{sub.review.note}" if reason else sub.review.note
+        # 批示 in 领导批示, 圈阅 in 领导圈阅: a leader's 圈阅 is never listed as a 批示 (instruction_counts)
         instr = "；".join(f"{zh_date(i.date)} {i.leader}{i.title}（{INSTRUCTION_KINDS[i.kind]}）"
-                         + (f"：{i.wording}" if i.wording else "") for i in s.instructions)
+                         + (f"：{i.wording}" if i.wording else "") for i in s.instructions if i.kind != "circled")
+        circled = "；".join(f"{zh_date(i.date)} {i.leader}{i.title}" + (f"：{i.wording}" if i.wording else "")
+                            for i in s.instructions if i.kind == "circled")
         handling = "；".join(f"{h.department}（{HANDLING_ROLES[h.role]}）{state_label(h, until)}"
                             + (f"，时限 {h.deadline.isoformat()}" if h.deadline else "") for h in s.handling)
         progress = "；".join(f"{h.department} {percent_on(h, until)}%" for h in s.handling)
@@ -425,7 +429,7 @@ def ledger(campaign: Campaign, until: dt.date) -> list[dict]:
             "dispatched": s.sent.isoformat() if s.sent else "",
             "instructions": instr, "handling": handling, "progress": progress,
             "overdue": "是" if any(is_overdue(h, until) for h in s.handling) else "",
-            "public": "是" if sub.public else "否", "path": s.path,
+            "public": "是" if sub.public else "否", "path": s.path, "circled": circled,
         })
     return rows
 
