@@ -41,12 +41,14 @@ class Printed:
         self.pages = _run("pdftotext", "-layout", str(path), "-").split("\f")[:-1]
         self.raw = _run("pdftotext", "-raw", str(path), "-")  # in drawing order: a table cell's lines together
         self.lines: list[list[tuple[float, str]]] = []  # per page: (bottom y, text) top to bottom
+        self.tops: list[list[float]] = []  # per page: the top y of each text line, top to bottom
         tree = ET.fromstring(_run("pdftotext", "-bbox-layout", str(path), "-"))
         for page in tree.iter(f"{XHTML}page"):
             self.height = float(page.get("height"))
             rows = [(float(line.get("yMax")), "".join(w.text or "" for w in line.iter(f"{XHTML}word")))
                     for line in page.iter(f"{XHTML}line")]
             self.lines.append(sorted(rows))
+            self.tops.append(sorted(float(line.get("yMin")) for line in page.iter(f"{XHTML}line")))
         self.fonts = [line.split()[:3] for line in _run("pdffonts", str(path)).splitlines()[2:]]
 
     @property
@@ -84,8 +86,15 @@ def documents(tmp_path_factory):
     chromed.mkdir()
     for name, stem in sources.items():
         shutil.copy(stem.with_suffix(".docx"), words / f"{name}.docx")
-    # LibreOffice converts the four files in one run while Chromium prints the three HTML files
-    env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)}
+    # the record again with its fonts embedded (JIANYAN_EMBED_FONTS=subset), converted last: the first file
+    # of the session to embed them (LibreOffice keeps one embedded font per name per session, fontembed.py)
+    assert invoke(root, "record", "刘某某", "--year", "2021", "--to", "2021-12-31",
+                  env={"JIANYAN_EMBED_FONTS": "subset"}).code == 0
+    shutil.copy(sources["record"].with_suffix(".docx"), words / "zz-embedded.docx")
+    # LibreOffice converts the four files in one run while Chromium prints the three HTML files; its
+    # fontconfig is jianyan's plus a stand-in for an installed official 楷体_GB2312 (AR PL KaitiM GB under
+    # that name, weight Regular), which must win over the 楷 look-alike the files embed
+    env = {**os.environ, "FONTCONFIG_FILE": _official_kai(tmp, sorted(words.glob("*.docx")))}
     office = subprocess.Popen([soffice, "--headless", f"-env:UserInstallation=file://{tmp}/profile", "--convert-to",
                                "pdf", "--outdir", str(tmp / "libreoffice"), *sorted(str(p) for p in words.glob("*.docx"))],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
@@ -113,16 +122,57 @@ def documents(tmp_path_factory):
     out = {name: {"docx": Document(words / f"{name}.docx"),
                   "libreoffice": Printed(tmp / "libreoffice" / f"{name}.pdf"),
                   "chromium": Printed(chromed / f"{name}.pdf")} for name in DOCS}
+    out["embedded"] = {"docx": Document(words / "zz-embedded.docx"),
+                       "libreoffice": Printed(tmp / "libreoffice" / "zz-embedded.pdf")}
     remind = next((build / "remind/2021-06-10").glob("*.docx"))  # read, not converted: the letters share one path
     out["feedback"]["again"] = again
     out["remind"] = {"docx": Document(remind), "html": remind.with_suffix(".html").read_text(encoding="utf-8")}
     return out
 
 
+STAND_IN = "OfficialKaiStandIn"
+
+
+def _official_kai(tmp: Path, docx: list[Path]) -> str:
+    """A fontconfig file: jianyan's, and a folder holding a 楷体_GB2312 made from AR PL KaitiM GB's glyphs
+    of the documents' 楷 characters (PostScript name STAND_IN)."""
+    import logging
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+    from jianyan.render.fontembed import characters
+    folder = tmp / "installed"
+    folder.mkdir()
+    chars = "".join(sorted({c for path in docx for c in characters(Document(path)).get("kai", "")}))
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    font = TTFont("/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf", lazy=True)
+    options = subset.Options()
+    options.layout_features = []
+    sub = subset.Subsetter(options)
+    sub.populate(text=chars)
+    sub.subset(font)
+    names = font["name"]
+    names.names = [r for r in names.names if r.nameID not in (1, 2, 3, 4, 6, 16, 17)]
+    for name_id, value in ((1, "楷体_GB2312"), (2, "Regular"), (3, STAND_IN), (4, "楷体_GB2312"), (6, STAND_IN)):
+        names.setName(value, name_id, 3, 1, 0x409)
+    font["OS/2"].usWeightClass = 400
+    font.save(folder / "standin.ttf")
+    conf = tmp / "fonts.conf"
+    conf.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>'
+                    f"<include>{FONTS_CONF}</include><dir>{folder}</dir><cachedir>{tmp / 'fc-cache'}</cachedir>"
+                    "</fontconfig>\n", encoding="utf-8")
+    return str(conf)
+
+
 def _paragraphs(doc) -> list[str]:
     """The Word file's own paragraphs (not tables or the 版记's box), whitespace dropped; the proof mark,
     which the HTML floats to the right of the secrecy line, left out."""
-    return [t for p in doc.paragraphs if (t := squeeze(p.text)) and "校样" not in t]
+    return [t for p in doc.paragraphs if (t := squeeze(p.text)) and "校样" not in t and not _framed(p)]
+
+
+def _framed(p) -> bool:
+    """A paragraph placed on the page by a frame (the 信函's name), drawn apart from the text flow."""
+    return p._p.pPr is not None and p._p.pPr.find(f"{W}framePr") is not None
 
 
 def _headings(doc) -> list[str]:
@@ -150,6 +200,7 @@ pytestmark = pytest.mark.e2e
 def test_every_paragraph_is_printed_whole_and_in_order(documents, name, renderer):
     doc, pdf = documents[name]["docx"], documents[name][renderer]
     text, at = pdf.text, 0
+    assert all(squeeze(p.text) in text for p in doc.paragraphs if _framed(p))
     for para in _paragraphs(doc):
         found = text.find(para, at)
         assert found >= 0, f"{renderer} lost text of “{para[:40]}…” (after position {at})"
@@ -220,6 +271,23 @@ def test_body_and_titles_are_in_song_and_fangsong_faces(documents, name, rendere
     assert not [f for f in fonts if "Sans" in f], fonts  # no fallback to a sans face
 
 
+def test_libreoffice_uses_the_embedded_look_alikes_and_an_installed_official_font(documents):
+    """A record with JIANYAN_EMBED_FONTS=subset carries subsets of the free look-alikes (fontembed.py),
+    which LibreOffice uses for the official names it lacks (its PDF names them …-Jianyan); where an
+    official font is installed (the stand-in 楷体_GB2312) it wins over the embedded one. Every character
+    is printed, in order."""
+    from jianyan.render.fontembed import characters
+    doc, pdf = documents["embedded"]["docx"], documents["embedded"]["libreoffice"]
+    fonts = [f.split("+")[-1] for f, *_ in pdf.fonts]
+    assert {"FandolFang-Jianyan", "FandolHei-Jianyan"} <= set(fonts), fonts  # from the file itself
+    assert "kai" in characters(doc) and STAND_IN in fonts and "FandolKai-Jianyan" not in fonts, fonts
+    assert not [f for f in fonts if "Sans" in f or not f.endswith("-Jianyan") and f != STAND_IN], fonts
+    text, at = pdf.text, 0
+    for para in _paragraphs(doc):
+        at = text.find(para, at)
+        assert at >= 0, para
+
+
 @pytest.mark.parametrize("renderer", RENDERERS)
 def test_banji_sits_at_the_foot_of_the_last_page(documents, renderer):
     pdf = documents["issue"][renderer]
@@ -255,6 +323,8 @@ def test_the_letter_has_its_letterhead(documents, renderer):
     first = pdf.body_lines(0)
     y, text = first[0]
     assert squeeze(text) == "政协山东省委员会办公厅" and y < 0.3 * pdf.height, first[:2]  # settings.organizer
+    top = pdf.tops[0][0] / 72 * 25.4  # its line's top edge, mm from the top of the page
+    assert 27 <= top <= 31, top  # GB/T 9704 §10.1: 上边缘至上页边 30 mm (was 40 in Word)
     assert "关于" in squeeze(first[1][1])  # the title under it
     assert not [t for _, t in pdf.lines[0] if PAGE_NUMBER.match(t.strip())], "page 1 of a 信函 has no page number"
     assert _red_share(pdf.path, 0.3) > 0.01  # the name and the rule are red

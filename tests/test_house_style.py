@@ -94,54 +94,90 @@ def test_site_item_page_names_the_bulletin_issue(campaign, cli):
     assert re.search(r'<p class="source">（[^<]+）</p>', issue)
 
 
-def test_embedded_fonts_are_the_look_alikes_under_the_official_names(campaign, cli, monkeypatch):
+def _embedded(path) -> dict[str, "TTFont"]:
+    """The fonts a Word file carries: font table name → the de-obfuscated font."""
     import io
     import zipfile
 
     from fontTools.ttLib import TTFont
-    monkeypatch.setenv("JIANYAN_EMBED_FONTS", "1")
-    assert cli(campaign, "feedback", "--to", "2021-07-31", "--unit", "minge").code == 0
-    path = next((campaign / "build/feedback").rglob("unit-minge.docx"))
+    from jianyan.render.fontembed import obfuscate
+    out = {}
     with zipfile.ZipFile(path) as z:
         table = z.read("word/fontTable.xml").decode()
-        assert "<w:embedTrueTypeFonts/>" in z.read("word/settings.xml").decode()
-        entry = re.search(r'<w:font w:name="仿宋_GB2312">.*?</w:font>', table).group(0)
-        # what Word and WPS substitute by: the Windows name, GB2312 charset, panose, family, pitch
-        for part in ('<w:altName w:val="仿宋"/>', '<w:charset w:val="86"/>', '<w:panose1 w:val="02010609030101010101"/>',
-                     '<w:family w:val="modern"/>', '<w:pitch w:val="fixed"/>'):
-            assert part in entry, part
+        rels = z.read("word/_rels/fontTable.xml.rels").decode()
+        for name, rid, key in re.findall(r'<w:font w:name="([^"]+)">(?:(?!</w:font>).)*?<w:embedRegular r:id="(\w+)" '
+                                         r'w:fontKey="(\{[0-9A-F-]+\})"', table):
+            target = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="{rid}"', rels)
+            out[name] = TTFont(io.BytesIO(obfuscate(z.read("word/" + (target.group(1) or target.group(2))), key)))
+    return out
+
+
+def test_word_files_carry_subsets_of_the_look_alikes_under_the_official_names(campaign, cli, monkeypatch):
+    """By default a Word file embeds, for each house font it sets text in, the free look-alike cut to the
+    characters set in that font, obfuscated (ECMA-376), licence kept, one weight step under Regular so an
+    installed official font wins; without JIANYAN_EMBED_FONTS (the default) nothing is embedded."""
+    import zipfile
+
+    from docx import Document
+    from jianyan.render import fontembed
+    if fontembed.source("fang") is None:
+        pytest.skip("no free 仿宋 look-alike installed")
+    monkeypatch.setenv("JIANYAN_EMBED_FONTS", "subset")
+    assert cli(campaign, "feedback", "--to", "2021-07-31", "--unit", "minge").code == 0
+    path = next((campaign / "build/feedback").rglob("unit-minge.docx"))
+    first = path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        table = z.read("word/fontTable.xml").decode()
+        settings = z.read("word/settings.xml").decode()
         styles = z.read("word/styles.xml").decode()
-        assert '<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>' in styles
-        assert 'w:ascii="仿宋_GB2312" w:hAnsi="仿宋_GB2312" w:eastAsia="仿宋_GB2312"' in styles  # 西文使用中文字体
-        key = re.search(r'w:fontKey="(\{[0-9A-F-]+\})"', entry).group(1)
-        rid = re.search(r'r:id="(\w+)"', entry).group(1)
-        target = re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="{rid}"',
-                           z.read("word/_rels/fontTable.xml.rels").decode())
-        data = bytearray(z.read("word/" + (target.group(1) or target.group(2))))
-    secret = bytes.fromhex(key.strip("{}").replace("-", ""))[::-1]
-    for i in range(32):
-        data[i] ^= secret[i % 16]
-    font = TTFont(io.BytesIO(bytes(data)))
-    assert "glyf" in font and font["name"].getDebugName(1) == "仿宋_GB2312"
-    assert ord("采") in font.getBestCmap()  # the document's characters are in it
+    assert "<w:embedTrueTypeFonts/><w:saveSubsetFonts/>" in settings
+    entry = re.search(r'<w:font w:name="仿宋_GB2312">.*?</w:font>', table).group(0)
+    # what Word and WPS substitute by: the Windows name, GB2312 charset, panose, family, pitch
+    for part in ('<w:altName w:val="仿宋"/>', '<w:charset w:val="86"/>', '<w:panose1 w:val="02010609030101010101"/>',
+                 '<w:family w:val="modern"/>', '<w:pitch w:val="fixed"/>', 'w:subsetted="1"'):
+        assert part in entry, part
+    assert '<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>' in styles
+    assert 'w:ascii="仿宋_GB2312" w:hAnsi="仿宋_GB2312" w:eastAsia="仿宋_GB2312"' in styles  # 西文使用中文字体
+    fonts = _embedded(path)
+    used = fontembed.characters(Document(path))
+    assert set(fonts) == {style.FACES[k].name for k in used}  # only the faces the letter sets text in
+    for key, chars in used.items():
+        font = fonts[style.FACES[key].name]
+        cmap = font.getBestCmap()
+        assert "glyf" in font and font["name"].getDebugName(1) == style.FACES[key].name
+        assert {ord(c) for c in chars} <= set(cmap) | {ord(" ")}, key  # every character it sets, no more
+        assert len(cmap) <= len(set(chars)), key
+        assert font["OS/2"].usWeightClass == fontembed.WEIGHT  # an installed Regular of the name wins
+        assert font["OS/2"].fsType in (0, 8) and font["name"].getDebugName(0)  # licence allows it; copyright kept
+    assert "采" in used["fang"]
+    # the same letter again: the same bytes
+    assert cli(campaign, "feedback", "--to", "2021-07-31", "--unit", "minge").code == 0
+    assert path.read_bytes() == first
     monkeypatch.delenv("JIANYAN_EMBED_FONTS")
     assert cli(campaign, "feedback", "--to", "2021-07-31", "--unit", "minge").code == 0
-    assert "embedRegular" not in zipfile.ZipFile(path).read("word/fontTable.xml").decode()  # off by default
+    assert "embedRegular" not in zipfile.ZipFile(path).read("word/fontTable.xml").decode()
+    assert len(path.read_bytes()) < len(first) / 2
 
 
-def test_converted_and_embedded_fonts_do_not_carry_the_time_of_saving(monkeypatch):
-    """fontTools stamps head.modified when it saves unless told not to: the PDF's converted fonts and the
-    Word file's embedded ones would differ from one build to the next."""
+def test_embedded_fonts_do_not_carry_the_time_of_saving(monkeypatch):
+    """fontTools stamps head.modified when it saves unless told not to: the Word file's embedded fonts
+    would differ from one build to the next (the PDF's converted fonts: tests/test_documents.py)."""
     import fontTools.ttLib.tables._h_e_a_d as head
-    from jianyan.render import pdf
-    from jianyan.render.docx import _renamed
-    found = pdf._font_file(style.FACES["fang"].name, pdf.font_env())
-    if found is None:
+    from jianyan.render import fontembed
+    src = fontembed.source("fang")
+    if src is None:
         pytest.skip("no 仿宋 look-alike installed")
     made = []
     for stamp in (0, 10 ** 9):
-        pdf._SUBSETS.clear()
+        fontembed._OUTLINES.clear()
         monkeypatch.setattr(head, "timestampNow", lambda stamp=stamp: stamp)
-        data = pdf.truetype_subset(found[0], found[1], "建言专刊")
-        made.append((data, _renamed(data, "仿宋_GB2312", "Jianyan1")))
+        made.append(fontembed.font_bytes(src, "仿宋_GB2312", "建言专刊"))
     assert made[0] == made[1]
+
+
+def test_only_fonts_whose_licence_allows_editing_are_embedded():
+    """OS/2 fsType: installable (0) or editable (8) may be embedded (LibreOffice drops anything else);
+    preview-and-print (4, AR PL KaitiM GB), restricted (2), no-subsetting (0x100) or bitmap-only (0x200) not."""
+    from jianyan.render.fontembed import _allows_embedding
+    assert _allows_embedding(0) and _allows_embedding(8)
+    assert not any(_allows_embedding(v) for v in (2, 4, 0x108, 0x208))

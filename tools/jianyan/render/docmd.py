@@ -34,8 +34,8 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 
 from jianyan.render import style
 from jianyan.render.charts import DARK, LIGHT, Chart, cells, svg
-from jianyan.render.docx import (border, embed_fonts, embed_wanted, house_defaults, house_page, set_fonts, snap,
-                                 title_paragraph)
+from jianyan.render.docx import (border, embed_fonts, embed_wanted, house_defaults, house_page, page_frame, set_fonts,
+                                 snap, title_paragraph)
 from jianyan.render.office import deterministic_zip
 
 BODY_FONT = style.FACES["fang"].name
@@ -401,6 +401,7 @@ class _Writer:
         double rule (上粗下细, 170 mm)."""
         if self.letterhead is not None:  # the name's own bottom border: no paragraph of its own to keep with it
             _double_rule(self.letterhead, "bottom", space=11)  # 11 pt = 4 mm below the name (GB/T 9704)
+            page_frame(self.letterhead, style.LETTERHEAD_TOP_MM, style.LETTER_RULE_MM)  # the name's top 30 mm from the page's top
             self.letterhead = None
             return
         p = self.doc.add_paragraph()

@@ -17,7 +17,6 @@ import copy
 
 import datetime as dt
 import io
-import os
 import zipfile
 from typing import Any
 
@@ -123,6 +122,37 @@ def border(ppr, side: str, size: int, color: str = "000000", space: int = 1, val
     el.set(qn("w:space"), str(space))
     el.set(qn("w:color"), color)
     bdr.append(el)
+
+
+def page_frame(paragraph, top_mm: float, width_mm: float, rule_gap_mm: float = 4) -> None:
+    """Put a one-line paragraph in a frame at ``top_mm`` from the top edge of the page, ``width_mm``
+    wide and centred on the text area, the text flowing below it (w:framePr, which Word has read since
+    Word 97 and LibreOffice imports as a frame): the 信函's 发文机关标志, whose top edge GB/T 9704 §10.1
+    puts 30 mm from the top of the page, above the 37 mm margin every other page keeps. The line is
+    set exactly FRAME_LINE of its type size, and its bottom border (the red double rule) drawn
+    ``rule_gap_mm`` under the characters (measured in LibreOffice: the glyphs start FRAME_ASCENT of the
+    line's extra height below its top)."""
+    size = max((r.font.size.pt for r in paragraph.runs if r.font.size), default=style.BODY)
+    line = size * FRAME_LINE
+    paragraph.paragraph_format.line_spacing = Pt(line)
+    paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = Twips(0)
+    ppr = paragraph._p.get_or_add_pPr()
+    bottom = ppr.find(f"{qn('w:pBdr')}/{qn('w:bottom')}")
+    if bottom is not None:  # border space: points from the line's foot to the rule
+        bottom.set(qn("w:space"), str(max(0, round(rule_gap_mm / 25.4 * 72 - (line - size) * (1 - FRAME_ASCENT)
+                                                   - size * 0.18))))
+    frame = OxmlElement("w:framePr")
+    left = style.MARGINS_MM["left"] - (width_mm - style.TEXT_WIDTH_MM) / 2
+    for attr, value in (("w", _twips(width_mm)), ("hSpace", 0), ("vSpace", 0), ("wrap", "notBeside"),
+                        ("vAnchor", "page"), ("hAnchor", "page"), ("x", _twips(left)),
+                        ("y", _twips(top_mm) - round((line - size) * FRAME_ASCENT * 20)), ("hRule", "auto")):
+        frame.set(qn(f"w:{attr}"), str(value))
+    ppr.insert_element_before(frame, "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr",
+                              *_PPR_AFTER_PBDR)
+
+
+FRAME_LINE = 1.15
+FRAME_ASCENT = 0.5
 
 
 def _indent_chars(ppr, first: int = 0, left: int = 0, right: int = 0, hanging: int = 0, size: float = SIZE_3) -> None:
@@ -233,11 +263,11 @@ _FONT_SIG = ('<w:sig w:usb0="00000003" w:usb1="288F0000" w:usb2="00000016" w:usb
              'w:csb0="00040001" w:csb1="00000000"/>')
 
 
-def font_table(doc, embedded: dict[str, tuple[str, str]] | None = None) -> None:
+def font_table(doc, embedded: dict[str, tuple[str, str]] | None = None, subsetted: bool = True) -> None:
     """word/fontTable.xml listing the house fonts, each with its Windows alternate name (altName),
     panose, GB2312 charset, family and pitch: what Word and WPS go by to substitute a look-alike when
     the font is missing (仿宋_GB2312 → 仿宋, 方正小标宋简体 → 宋体). ``embedded``: font name → (relationship
-    id, font key) of an embedded font file (``embed_fonts``)."""
+    id, font key) of an embedded font file (fontembed.py); ``subsetted``: it holds only the glyphs used."""
     part = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
     embedded = embedded or {}
 
@@ -245,7 +275,7 @@ def font_table(doc, embedded: dict[str, tuple[str, str]] | None = None) -> None:
         if name not in embedded:
             return ""
         rid, key = embedded[name]
-        return f'<w:embedRegular r:id="{rid}" w:fontKey="{key}" w:subsetted="1"/>'
+        return f'<w:embedRegular r:id="{rid}" w:fontKey="{key}"' + (' w:subsetted="1"/>' if subsetted else "/>")
 
     entries = [f'<w:font w:name="{face.name}"><w:altName w:val="{face.alt}"/><w:panose1 w:val="{face.panose}"/>'
                f'<w:charset w:val="{style.CHARSET_GB2312}"/><w:family w:val="{face.family}"/>'
@@ -258,46 +288,25 @@ def font_table(doc, embedded: dict[str, tuple[str, str]] | None = None) -> None:
                   + "".join(entries) + "</w:fonts>").encode("utf-8")
 
 
-EMBED_ENV = "JIANYAN_EMBED_FONTS"  # 1: embed the installed free look-alikes in every Word file
-
-
 def embed_wanted() -> bool:
-    return os.environ.get(EMBED_ENV, "").strip().lower() in ("1", "yes", "true", "on")
+    """Whether Word files carry the free look-alikes (JIANYAN_EMBED_FONTS, fontembed.py; off by default)."""
+    from jianyan.render.fontembed import mode  # lazy: fontembed's fontTools parts load only when embedding
+    return mode() != "off"
 
 
 def embed_fonts(doc) -> None:
-    """Embed, under each house font's name, the free face fontconfig maps it to (jianyan/data/fonts.conf:
-    FandolFang for 仿宋_GB2312, …), cut to the characters the document uses and in TrueType outlines
-    (pdf.truetype_subset), obfuscated as ECMA-376 asks (the first 32 bytes XORed with the font key).
-    Word, WPS and LibreOffice then show the look-alike wherever the official font is not installed, and
-    the official font where it is. Off unless JIANYAN_EMBED_FONTS=1: see docs for the sizes."""
-    import uuid  # lazy: only when embedding
-    from docx.opc.packuri import PackURI  # lazy: only when embedding
-    from docx.opc.part import Part  # lazy: only when embedding
-    from jianyan.render.pdf import _font_file, font_env, truetype_subset  # lazy: fontconfig and fontTools
-    xml = "".join(el.text or "" for el in doc.element.body.iter(qn("w:t")))
-    for footer in (doc.sections[0].footer, doc.sections[0].even_page_footer):
-        xml += footer._element.xml
-    chars = "".join(sorted(set(xml) | set("— 0123456789")))
-    fonttable = next(p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml")
-    env = font_env()
-    embedded: dict[str, tuple[str, str]] = {}
-    for n, face in enumerate(style.FACES.values(), start=1):
-        found = _font_file(face.name, env)
-        if found is None:
-            continue
-        data = _renamed(truetype_subset(found[0], found[1], chars), face.name, f"Jianyan{n}")
-        key = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "jianyan-font:" + face.name)).upper() + "}"
-        secret = bytes.fromhex(key.strip("{}").replace("-", ""))[::-1]
-        head = bytes(b ^ secret[i % 16] for i, b in enumerate(data[:32]))
-        part = Part(PackURI(f"/word/fonts/font{n}.odttf"), "application/vnd.openxmlformats-officedocument.obfuscatedFont",
-                    head + data[32:], doc.part.package)
-        rid = fonttable.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/font")
-        embedded[face.name] = (rid, key)
-    font_table(doc, embedded)
+    """Embed the free look-alikes of the house fonts the document uses (fontembed.py), list them in the
+    font table and tell Word the file carries them."""
+    from jianyan.render.fontembed import embed, mode  # lazy: as above
+    how = mode()
+    embedded = embed(doc, how)
+    if not embedded:
+        return
+    font_table(doc, embedded, subsetted=how != "full")
     settings = doc.settings.element
-    for tag in ("w:embedTrueTypeFonts", "w:saveSubsetFonts"):
-        settings.insert_element_before(OxmlElement(tag), *_SETTINGS_AFTER_FONTS)
+    for tag in ("w:embedTrueTypeFonts", "w:saveSubsetFonts")[:1 if how == "full" else 2]:
+        if settings.find(qn(tag)) is None:
+            settings.insert_element_before(OxmlElement(tag), *_SETTINGS_AFTER_FONTS)
 
 
 # CT_Settings children that follow saveSubsetFonts (the schema fixes the order; Word refuses others)
@@ -318,23 +327,6 @@ _SETTINGS_AFTER_FONTS = tuple("w:" + t for t in (
     "attachedSchema themeFontLang clrSchemeMapping doNotIncludeSubdocsInStats doNotAutoCompressPictures "
     "forceUpgrade captions readModeInkLockDown smartTagType schemaLibrary shapeDefaults doNotEmbedSmartTags "
     "decimalSymbol listSeparator").split())
-
-
-def _renamed(data: bytes, family: str, postscript: str) -> bytes:
-    """A font whose family, full and typographic names are ``family`` (so the document's runs find it)."""
-    from fontTools.ttLib import TTFont  # lazy: only when embedding
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False)  # the font's own date, not the time of saving
-    table = font["name"]
-    table.names = [r for r in table.names if r.platformID == 3 and r.nameID not in (1, 4, 6, 16, 17)]
-    for lang in (0x409, 0x804):
-        for name_id in (1, 4, 16):
-            table.setName(family, name_id, 3, 1, lang)
-        table.setName("Regular", 2, 3, 1, lang)
-    table.setName(postscript, 6, 3, 1, 0x409)
-    font["OS/2"].fsType = 0  # installable embedding: the free fonts' licences allow it
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
 
 
 def house_page(doc) -> None:

@@ -51,6 +51,7 @@ RED = "E60000"
 LETTER_RULE_MM = 170  # both red double rules: 7 mm past the text area on each side
 LETTER_RULE_PT = (2.25, 0.75)  # 上粗下细 under the name; the foot of page 1 the other way round
 LETTER_RULE_GAP_PT = 1.0
+LETTERHEAD_TOP_MM = 30  # the 发文机关标志's top edge from the top of page 1 (GB/T 9704 §10.1)
 
 
 @dataclass(frozen=True)
@@ -127,11 +128,11 @@ def css_letter() -> str:
     return (f"@page {{ margin-left: {m['left'] - over}mm; margin-right: {m['right'] - over}mm; }}\n"
             f"@page :right {{ @bottom-right {{ padding-right: calc(1em + {over}mm); }} }}\n"
             f"@page :left {{ @bottom-left {{ padding-left: calc(1em + {over}mm); }} }}\n"
-            f"@page :first {{ @bottom-right {{ content: none; }} @bottom-left {{ content: none; }}\n"
+            f"@page :first {{ margin-top: {LETTERHEAD_TOP_MM}mm; @bottom-right {{ content: none; }} @bottom-left {{ content: none; }}\n"
             f"  @bottom-center {{ {foot} }} }}\n"
             f"@media print {{ .sheet {{ padding: 0 {over}mm; }} }}\n"
             f"p.letterhead {{ font-family: var(--title); color: var(--red); text-align: center; text-indent: 0; "
-            f"letter-spacing: 0; line-height: 1.3; margin: 0 -{over}mm 4mm; }}\n"
+            f"letter-spacing: 0; line-height: 1; margin: 0 -{over}mm 4mm; }}\n"
             f"p.letterhead + hr {{ {rule} }}\n"
             # a phone: the name on one line within the screen, the rule as wide as the text
             f"@media screen and (max-width: 230mm) {{ p.letterhead {{ margin: 0 0 4mm; font-size: 7vw !important; }}\n"
