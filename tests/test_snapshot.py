@@ -134,6 +134,23 @@ def test_a_pr_check_lists_what_the_change_is_about(cli, main_repo, tmp_path):
     assert text.out.count("\n") == len(shown) and "加 --all 列出全部" in text.err
 
 
+@pytest.mark.parametrize("case", ["body_edit", "issue_drops_an_item", "delete_series_root"])
+def test_a_pr_check_lists_from_the_brief_without_the_stored_findings(cli, main_repo, tmp_path, case):
+    """What a check of a change lists by default, and its counts, come from brief.bin: with main's final.bin
+    gone the output is the same as a full check's (text, with the summary and the left-out line)."""
+    root = _branch(main_repo, tmp_path / "pr", CASES[case])
+    finals = list((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/final.bin"))
+    assert finals and all((f.parent / "brief.bin").is_file() for f in finals)
+    for f in finals:
+        f.unlink()
+    quick = cli(root, "check", "--base", "main", "--progress")
+    full = cli(root, "check", "--base", "main", env={"JIANYAN_CACHE": "0"})
+    assert "增量检查" in quick.err and quick.code == full.code
+    assert quick.out == full.out
+    assert [x for x in quick.err.splitlines() if x.startswith(("检查了", "另有"))] == full.err.splitlines()[-2:]
+    assert "另有" in full.err
+
+
 # a family or a category: each resolved through the family table, each taken from the snapshot by family
 @pytest.mark.parametrize("only", [["dup"], ["quality", "pii"], ["ref"], ["schema"], ["status", "yaml"]])
 def test_only_some_families_from_the_snapshot_equals_full(cli, main_repo, tmp_path, only):

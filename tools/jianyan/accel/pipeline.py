@@ -14,28 +14,53 @@ import operator
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from jianyan.accel import snapshot
 from jianyan.accel.loadcache import load_fast
 from jianyan.campaign.load import Campaign
-from jianyan.findings import ERROR, SEVERITIES, Finding, Findings
+from jianyan.findings import ERROR, INFO, SEVERITIES, WARNING, Finding, Findings
+
+
+class Tally(NamedTuple):
+    """The counts a check prints besides the findings it lists."""
+
+    errors: int      # of every finding
+    warnings: int
+    infos: int
+    left_warnings: int = 0  # of those a check of a change does not list (``CheckResult.focus``)
+    left_infos: int = 0
+    left_files: int = 0
 
 
 @dataclass(frozen=True)
 class CheckResult:
     """What `jianyan check` reports."""
 
-    findings: Sequence[Finding]  # severity-adjusted, in scope, sorted (a list, or a Findings table)
+    findings: Sequence[Finding] | None  # severity-adjusted, in scope, sorted (a list, or a Findings table); None
+    # when only ``brief`` was worked out (``check(focus=True)``)
     files: int  # files checked, as the summary line counts them: the submission and issue files of the work tree,
     # or with paths given the files under them (`check submissions/2021/minge` checked those, not the campaign)
 
     about: frozenset[str] | None = None  # with --base: the files the change is about (``about``)
+    brief: tuple[Findings, Tally] | None = None  # what ``listed`` gives, worked out without the whole list
 
     @property
     def failed(self) -> bool:
         """At least one error: the command exits with EXIT_FINDINGS."""
+        if self.brief is not None:
+            return self.brief[1].errors > 0
         return Findings.of(self.findings).has(ERROR)
+
+    def listed(self, every: bool = False) -> tuple[Findings, Tally]:
+        """The findings listed by default (``focus``; ``every``: all of them, as --all lists them) and the
+        counts printed beside them."""
+        if self.brief is not None and not every:
+            return self.brief
+        shown, rest = (Findings.of(self.findings), Findings()) if every else self.focus()
+        every = Findings.of(self.findings)
+        return shown, Tally(every.count(ERROR), every.count(WARNING), every.count(INFO), rest.count(WARNING),
+                            rest.count(INFO), len(set(rest.path)))
 
     def focus(self) -> tuple[Findings, Findings]:
         """What a check of a change (--base) reports by default: the findings on the files it is about and
@@ -71,13 +96,14 @@ def scope(root: Path, paths: Iterable[Path]) -> set[str] | None:
 
 def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only: Iterable[str] = (),
           say: Callable[[str], None] | None = None, load: Callable[[bool], Campaign] | None = None,
-          today: dt.date | None = None) -> CheckResult:
+          today: dt.date | None = None, focus: bool = False) -> CheckResult:
     """Check the campaign at ``root``: the files under ``paths`` (all when none), the change since the
     merge-base of ``base``, the families and categories ``only`` names (``checks.select``).
 
     ``say``: notes for the user while it runs; ``load(parallel)``: reads the campaign (lean: the texts of a
     large campaign are not held), parsing over all cores when ``parallel`` (the caller may show a
-    progress bar); ``today``: the day dates are judged against. Raises the domain's errors (an unknown
+    progress bar); ``today``: the day dates are judged against; ``focus``: with ``base``, only what
+    ``CheckResult.listed`` gives is wanted (the result may have ``brief`` and no ``findings``). Raises the domain's errors (an unknown
     --only name, a base git cannot resolve, a file saved during the run)."""
     only, only_paths = list(only), scope(root, paths)
     base = base or None  # --base "" (a CI variable left empty) is no base, as it always was
@@ -93,14 +119,15 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
             return CheckResult(found, files if only_paths is None else len(only_paths))
     from jianyan.dup.index.stored import Incomplete  # lazy: numpy, which the unchanged path above does without
     try:
-        result = _check(root, only_paths, base, only, say, load, today, start)
-    except Incomplete:  # a stored text's features are gone from their cache: check without the snapshot
-        result = _check(root, only_paths, base, only, say, load, today, None)
+        result = _check(root, only_paths, base, only, say, load, today, start, focus)
+    except (Incomplete, snapshot.Damaged):  # a stored text's features are gone from their cache, or a part of
+        # the snapshot read late is damaged (then removed): check without the snapshot
+        result = _check(root, only_paths, base, only, say, load, today, None, focus)
     return result if only_paths is None else replace(result, files=len(only_paths))
 
 
 def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list[str], say, load, today: dt.date,
-           start: snapshot.Current | None) -> CheckResult:
+           start: snapshot.Current | None, focus: bool = False) -> CheckResult:
     """``check`` by running the checks: on the files changed since a snapshot (``start``, or with --base the
     snapshot of the merge-base or HEAD) and those depending on them, else on everything."""
     from jianyan import checks  # lazy: every check and numpy, which ``check``'s unchanged path does without
@@ -117,7 +144,7 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
             if only_paths is None:  # a stored check of the merge-base (or HEAD) spares reading the rest
                 commits = [(cs.merge_base, cs.changes)] + ([(cs.head, None)] if cs.head else [])
                 part = snapshot.partial(root, commits, cs.git, cs.prefix, families, progress=say, today=today,
-                                        by_family=selection.families is not None)
+                                        by_family=selection.families is not None, brief=focus)
         elif start is not None:
             part = snapshot.partial_plain(root, start, families, progress=say, today=today,
                                           by_family=selection.families is not None)
@@ -135,13 +162,19 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
     finally:
         if warm is not None:
             warm.stop()  # still running only when the duplication check did not need it
-    if part is not None and part.final is not None:
+    if part is not None and part.whole:
         # the stored final findings of the files not read: only this run's are finalized (with --base, the
         # duplication findings of the files not read are not reported: a check of a change works them out
         # for the changed files only)
         fresh = checks.finalize(campaign, ctx, [f for each in found.values() for f in each], part.stored_drafts())
+        on = about(campaign, cs) if cs is not None else None
+        if part.brief is not None and on is not None:  # only what the change is about is listed
+            got = part.focused(fresh, on, _changed_only(checks))
+            if got is not None:
+                return CheckResult(None, part.files, on, (got[0], Tally(*got[1])))
+            part.load_final()
         return CheckResult(part.reported(fresh, ctx.in_scope, drop=_changed_only(checks) if part.base else None),
-                           part.files, about(campaign, cs) if cs is not None else None)
+                           part.files, on)
     drafts: set[str] = set()
     if part is not None:
         stored, drafts = part.rest(selection.families)

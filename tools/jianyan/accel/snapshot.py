@@ -52,7 +52,8 @@ fingerprint, context digest, issue and feedback keys, ids that differ from file 
 files, the duplication corpus's texts besides the submissions), ``rdeps.bin`` (key → files depending on
 it), ``findings.bin`` (the findings on submissions of the loader and of each stored family, before
 ``finalize``: one ``findings.Findings`` table with a column naming each finding's family, and the drafts),
-``manifest.bin``, ``final.bin`` and ``dup/`` (dup/index/stored.py). Each .bin is a blob signed with this
+``manifest.bin``, ``final.bin``, ``brief.bin`` (what a check of a change that lists only what it is about
+needs of final.bin: per-file counts and the errors, ``_brief``) and ``dup/`` (dup/index/stored.py). Each .bin is a blob signed with this
 machine's key (blobs.write_blob) under a label naming the commit, a random id of this snapshot (kept in
 meta.bin) and the part, so parts of two snapshots cannot be mixed; a folder is written under a temporary
 name and renamed; the newest KEEP snapshots are kept. Anything unreadable, unsigned or damaged means: no
@@ -64,6 +65,7 @@ the functions that need them.
 from __future__ import annotations
 
 import bisect
+from array import array
 import datetime as dt
 import hashlib
 import operator
@@ -82,7 +84,7 @@ from jianyan.accel.loadcache import fingerprint, load_fast, load_registries_fast
 from jianyan.campaign.load import IGNORED_NAMES, Campaign, doc_reader
 from jianyan.campaign.owners import FILES as CODEOWNERS_FILES
 from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SCHEMA_DIR, SUBMISSIONS_DIR, submission_path
-from jianyan.findings import Finding, Findings
+from jianyan.findings import SEVERITIES, Finding, Findings
 from jianyan.fsutil import NotRegular, read_regular
 from jianyan.tracking.feedback import tracking_of
 from jianyan.vcs.git import Change, Git, GitError
@@ -95,6 +97,10 @@ MAX_READ = 2000        # files to read beyond which a full check is as quick
 INERT = ("docs/", "README.md")
 CONTENT = (SUBMISSIONS_DIR, ISSUES_DIR, FEEDBACK_DIR)  # the folders the manifest covers
 READ_MAX = 64 << 20    # a content or context file larger than this is taken as changed (never the case)
+
+
+class Damaged(ValueError):
+    """A part of a snapshot read late turned out unreadable (it is removed): check without the snapshot."""
 
 
 def folder_of(root: Path) -> Path:
@@ -362,6 +368,8 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
             write_blob(tmp / "manifest.bin", manifest, label(commit, ident, "manifest"))
             write_blob(tmp / "final.bin", {"table": Findings.of(final).to_marshal(), "drafts": sorted(drafts)},
                        label(commit, ident, "final"))
+            write_blob(tmp / "brief.bin", _brief(Findings.of(final), sorted(drafts), _changed_only_codes()),
+                       label(commit, ident, "brief"))
         save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
         write_blob(tmp / "meta.bin", meta, label(commit, "", "meta"))  # last: a snapshot exists only once complete
         if os.path.lexists(final_place):
@@ -390,6 +398,53 @@ def _snapshots(top: Path) -> list[tuple[float, Path]]:
     return sorted(snaps, key=lambda s: s[0], reverse=True)
 
 
+def _changed_only_codes() -> tuple[str, ...]:
+    """The code prefixes of the families a check of a change works out for the changed files only
+    (``CHANGED_ONLY``: duplication)."""
+    from jianyan.checks import FAMILIES  # lazy: every check and numpy; ``unchanged`` does without them
+    return tuple(f"{c}." for f in FAMILIES.values() if CHANGED_ONLY & set(f.depends_on) for c in f.categories)
+
+
+BRIEF_COLUMNS = 5  # brief.bin counts a path's errors, warnings, notes, and its warnings and notes left out
+
+
+def _brief(table: Findings, drafts: list[str], drop: tuple[str, ...]) -> dict:
+    """brief.bin: what a check of a change (--base) needs of the final findings when it lists only those on
+    the files it is about and the errors (``Partial.focused``), so that it reads neither final.bin nor its
+    400 000 findings: of the findings on submissions whose codes such a check takes from the snapshot
+    (not ``drop``), ``paths`` (sorted), ``counts`` (per path, ``BRIEF_COLUMNS`` columns of
+    ``array("I")``: errors, warnings, notes, and the warnings and notes a check of a change counts
+    only: not of a workflow code), ``special`` (the findings it always lists: errors and workflow codes,
+    a ``Findings`` table in the final order), with ``drafts`` and ``drop``."""
+    prefix = SUBMISSIONS_DIR + "/"
+    use_path = bytes(p.startswith(prefix) for p in table.paths)
+    use_code = bytes(not c.startswith(drop) for c in table.codes)
+    workflow = bytes(c.startswith("workflow.") for c in table.codes)
+    at: dict[int, int] = {}  # path index in the table → row of ``paths``
+    paths: list[str] = []
+    counts = [array("I") for _ in range(BRIEF_COLUMNS)]
+    special: list[int] = []
+    for i, (p, c, sev) in enumerate(zip(table.path, table.code, table.severity)):
+        if not (use_path[p] and use_code[c]):
+            continue
+        k = at.get(p)
+        if k is None:
+            k = at[p] = len(paths)
+            paths.append(table.paths[p])
+            for col in counts:
+                col.append(0)
+        counts[sev][k] += 1
+        if sev == 0 or workflow[c]:
+            special.append(i)
+        else:
+            counts[2 + sev][k] += 1
+    if paths != sorted(paths):
+        raise ValueError("the final findings are not sorted by path")
+    kept = Findings.of(list(table.take(special)))  # its own strings only (a taken table shares the table's)
+    return {"paths": paths, "counts": [col.tobytes() for col in counts], "special": kept.to_marshal(),
+            "drafts": drafts, "drop": list(drop)}
+
+
 # --- reading -------------------------------------------------------------------------------------
 
 @dataclass
@@ -404,6 +459,24 @@ class Partial:
     index: object = None                # dup.stored.StoredIndex of the snapshot
     base: bool = True                   # a check of a change (--base): some findings are for it only
     final: dict | None = None           # final.bin (``_final``) of a plain snapshot, when every family runs
+    brief: dict | None = None           # … or brief.bin (``_brief``) instead, for a check of a change that lists
+    # only what it is about (``focused``); final.bin is then read only when that cannot be told from it
+    where: Path | None = None           # the snapshot's folder and meta (to read final.bin later)
+    meta: dict | None = None
+
+    @property
+    def whole(self) -> bool:
+        """The stored final findings stand for every file not read (a plain snapshot, every family runs)."""
+        return self.final is not None or self.brief is not None
+
+    def load_final(self) -> None:
+        """Read final.bin (after ``focused`` gave up); ``Damaged`` when it is unreadable (then removed)."""
+        if self.final is None:
+            try:
+                self.final = _final(self.where, self.meta)
+            except ValueError:
+                discard(self.where)
+                raise Damaged("final.bin") from None
 
     @property
     def dup(self) -> tuple[object, set[str]]:
@@ -436,7 +509,59 @@ class Partial:
 
     def stored_drafts(self) -> set[str]:
         """The draft submissions among the files not read this run (a plain check's)."""
-        return set(self.final["drafts"]) - self.read - self.gone
+        return set((self.final or self.brief)["drafts"]) - self.read - self.gone
+
+    def focused(self, fresh: list[Finding], about: frozenset[str], drop: tuple[str, ...]):
+        """What ``reported(fresh, …, drop)`` followed by ``pipeline.CheckResult.focus`` gives, worked out
+        from brief.bin without the stored findings on the files left out: the findings listed (on the
+        files in ``about``, every error, every workflow code; ``Findings``) and the counts ``(errors,
+        warnings, notes, warnings left out, notes left out, files left out)``. None when brief.bin cannot
+        tell (a finding of this run on a stored file not read this run, or a stored file in ``about`` not
+        read: only the whole merge says which findings are the stored ones), or it was stored for other
+        ``drop`` codes. Everything is in scope (a check of a change with paths given reads no snapshot)."""
+        brief = self.brief
+        if brief is None or tuple(brief["drop"]) != tuple(drop):
+            return None
+        paths = brief["paths"]
+        n = len(paths)
+        counts = []
+        for raw in brief["counts"]:
+            col = array("I")
+            col.frombytes(raw)
+            if len(col) != n:
+                raise ValueError("a damaged brief.bin")
+            counts.append(col)
+
+        def at(path: str) -> int | None:
+            k = bisect.bisect_left(paths, path)
+            return k if k < n and paths[k] == path else None
+
+        prefix, skip = SUBMISSIONS_DIR + "/", self.read | self.gone
+        if any(f.path.startswith(prefix) and f.path not in skip and at(f.path) is not None for f in fresh) \
+                or any(p not in skip and at(p) is not None for p in about):
+            return None
+        totals = [sum(col) for col in counts]
+        left_files = sum(1 for w, i in zip(counts[3], counts[4]) if w or i)
+        for p in skip:  # the stored findings of the files read this run are not reported
+            k = at(p)
+            if k is not None:
+                for c in range(len(totals)):
+                    totals[c] -= counts[c][k]
+                left_files -= bool(counts[3][k] or counts[4][k])
+        special = Findings.from_marshal(brief["special"])
+        keep = [i for i, p in enumerate(special.path) if special.paths[p] not in skip]
+        shown: list[tuple[tuple, int, Finding]] = [(special.sort_key(i), 0, special[i]) for i in keep]
+        others: set[str] = set()
+        for f in fresh:
+            sev = SEVERITIES.index(f.severity)
+            totals[sev] += 1
+            if f.path in about or sev == 0 or f.code.startswith("workflow."):
+                shown.append((f.sort_key(), 1, f))
+            else:
+                totals[2 + sev] += 1
+                others.add(f.path)
+        shown.sort(key=operator.itemgetter(0, 1))  # stable: a stored finding before a fresh one that sorts alike
+        return Findings.of([f for _, _, f in shown]), (*totals, left_files + len(others))
 
     def reported(self, fresh: list[Finding], in_scope, drop: tuple[str, ...] | None = None) -> Findings:
         """A plain check's findings: ``fresh`` (this run's, as ``checks.finalize`` gives them, with
@@ -526,11 +651,13 @@ def _opened(root: Path, commit: str) -> tuple[Path, dict] | None:
 
 
 def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: Git, prefix: str,
-            families, progress=None, today: dt.date | None = None, by_family: bool = True) -> Partial | None:
+            families, progress=None, today: dt.date | None = None, by_family: bool = True,
+            brief: bool = False) -> Partial | None:
     """The partial campaign for the first commit among ``candidates`` (commit, its changes to the work
     tree or None to ask git) that has a usable snapshot, to run ``families`` (checks.Family) and the
     check of the change (--base) on; None when a full check is needed. ``by_family``: as for
-    ``partial_plain``."""
+    ``partial_plain``; ``brief``: only what the change is about will be listed (``Partial.focused``):
+    brief.bin is read instead of final.bin."""
     root = Path(root)
     if not supports(families) or not cache_enabled(root) or not cache_folder(folder_of(root)):
         return None
@@ -545,7 +672,8 @@ def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: 
         try:
             if changes is None:
                 changes = _changes_since(git, prefix, commit)
-            return _plan(root, where, meta, changes, progress, today or dt.date.today(), base, by_family=by_family)
+            return _plan(root, where, meta, changes, progress, today or dt.date.today(), base, by_family=by_family,
+                         brief=brief)
         except GitError:
             return None
         except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError, AttributeError):
@@ -643,9 +771,11 @@ def partial_plain(root: Path, start: Current, families, progress=None, today: dt
 
 
 def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, day: dt.date, base: set[str],
-          now: dict[str, tuple[int, int, bool]] | None = None, by_family: bool = True) -> Partial | None:
+          now: dict[str, tuple[int, int, bool]] | None = None, by_family: bool = True,
+          brief: bool = False) -> Partial | None:
     """The partial campaign for ``changes`` since the snapshot at ``where``; ``now``: the content folders
-    of a plain check (``scan``; None: a check of a change, --base); ``by_family``: as for ``partial_plain``."""
+    of a plain check (``scan``; None: a check of a change, --base); ``by_family``: as for ``partial_plain``;
+    ``brief``: as for ``partial``."""
     kinds: dict[str, str] = {}
     for c in changes:
         for p in (c.old, c.new):
@@ -721,9 +851,12 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
         files = meta["files"] + sum((c.new is not None and kinds[c.new] in ("submission", "issue"))
                                     - (c.old is not None and kinds[c.old] in ("submission", "issue")) for c in changes)
     # a plain snapshot's final findings serve every check of all families; else the findings by family
-    final = _final(where, meta) if meta["plain"] and not by_family else None
-    findings = _unblob(where / "findings.bin", label(meta["commit"], meta["id"], "findings")) if final is None else None
-    return Partial(campaign, read, gone, findings, index=index, files=files, base=now is None, final=final)
+    whole = meta["plain"] and not by_family
+    final = _final(where, meta) if whole and not (brief and now is None) else None
+    short = _unblob(where / "brief.bin", label(meta["commit"], meta["id"], "brief")) if whole and final is None else None
+    findings = _unblob(where / "findings.bin", label(meta["commit"], meta["id"], "findings")) if not whole else None
+    return Partial(campaign, read, gone, findings, index=index, files=files, base=now is None, final=final,
+                   brief=short, where=where, meta=meta)
 
 
 def _dup_affected(root: Path, index, meta: dict, first: Campaign, changed: set[str], gone: set[str]) -> set[str] | None:

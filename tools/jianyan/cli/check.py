@@ -44,13 +44,13 @@ def check(paths: tuple[Path, ...], base: str | None, show_all: bool, fmt: str, f
     existing_paths(paths, root)
     show_progress = sys.stderr.isatty() if progress is None else progress
     say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
-    result = pipeline.check(root, paths, base, families, say=say,
+    result = pipeline.check(root, paths, base, families, say=say, focus=not show_all,
                             load=lambda parallel: load(root, progress=show_progress, parallel=parallel, lean=True))
-    shown, rest = (result.findings, ()) if show_all else result.focus()
+    shown, tally = result.listed(every=show_all)
     for chunk in output.STREAMS[fmt](shown):  # written as it is made: never held whole
         click.echo(chunk, nl=False)
     if fmt == "text":
-        click.echo(output.summary_line(result.findings, result.files), err=True)
-    if rest:
-        click.echo(output.left_out_line(rest), err=True)
+        click.echo(output.summary_of(tally.errors, tally.warnings, tally.infos, result.files), err=True)
+    if tally.left_warnings or tally.left_infos:
+        click.echo(output.left_out_of(tally.left_warnings, tally.left_infos, tally.left_files), err=True)
     sys.exit(EXIT_FINDINGS if result.failed else EXIT_OK)

@@ -57,6 +57,15 @@ def _json(doc, **kw) -> str:
 CHUNK = 4096  # findings a chunk of streamed output holds
 
 
+def _used(strings: list[str], column, encode: Callable[[str], str]) -> list[str] | dict[int, str]:
+    """``encode`` of each string of a table (``Findings.paths`` or ``messages``) that ``column`` refers to,
+    by index: a table taken from a larger one (a check of a change lists a few of 400 000 stored findings)
+    shares its strings, most of which it does not use."""
+    if len(column) * 2 >= len(strings):
+        return [encode(x) for x in strings]
+    return {k: encode(strings[k]) for k in set(column)}
+
+
 def _chunks(n: int) -> Iterator[range]:
     for start in range(0, n, CHUNK):
         yield range(start, min(start + CHUNK, n))
@@ -64,8 +73,7 @@ def _chunks(n: int) -> Iterator[range]:
 
 def _text_rows(t: Findings) -> Iterator[list[str]]:
     """The text lines of ``t``, a chunk at a time (each path and message made visible once)."""
-    paths = [_text_path(p) for p in t.paths]
-    messages = [visible(m) for m in t.messages]
+    paths, messages = _used(t.paths, t.path, _text_path), _used(t.messages, t.message, visible)
     sev = [s for s in SEVERITIES]
     path, line, column, severity, code, message, codes = t.path, t.line, t.column, t.severity, t.code, t.message, t.codes
     for rows in _chunks(len(t)):
@@ -86,18 +94,27 @@ def text(findings: Sequence[Finding]) -> str:
 
 def summary_line(findings: Sequence[Finding], files: int) -> str:
     t = Findings.of(findings)
-    if not t:
+    return summary_of(t.count(ERROR), t.count(WARNING), t.count(INFO), files)
+
+
+def summary_of(errors: int, warnings: int, infos: int, files: int) -> str:
+    """``summary_line`` from the counts of the findings."""
+    if not (errors or warnings or infos):
         return f"检查了 {files} 个文件，没有发现问题。"
-    errors = t.count(ERROR)
-    return (f"检查了 {files} 个文件：{errors} 个错误，{t.count(WARNING)} 个警告，{t.count(INFO)} 个提示。"
+    return (f"检查了 {files} 个文件：{errors} 个错误，{warnings} 个警告，{infos} 个提示。"
             + ("有错误须改正后才能合并。" if errors else ""))
 
 
 def left_out_line(findings: Sequence[Finding]) -> str:
     """The one line that stands for the findings a check of a change does not list (``CheckResult.focus``)."""
     t = Findings.of(findings)
-    parts = [f"{n} 个{SEVERITY_ZH[s]}" for s in (WARNING, INFO) if (n := t.count(s))]
-    return (f"另有 {'、'.join(parts)}在本次没有改动、也不受改动影响的 {len(set(t.path))} 个文件上，没有列出"
+    return left_out_of(t.count(WARNING), t.count(INFO), len(set(t.path)))
+
+
+def left_out_of(warnings: int, infos: int, files: int) -> str:
+    """``left_out_line`` from the counts of the findings left out and of their files."""
+    parts = [f"{n} 个{SEVERITY_ZH[s]}" for s, n in ((WARNING, warnings), (INFO, infos)) if n]
+    return (f"另有 {'、'.join(parts)}在本次没有改动、也不受改动影响的 {files} 个文件上，没有列出"
             "（加 --all 列出全部）。")
 
 
@@ -108,9 +125,8 @@ def json_chunks(findings: Sequence[Finding]) -> Iterator[str]:
     if not t:
         yield "[]\n"
         return
-    paths = [_json_str(p) for p in t.paths]
+    paths, messages = _used(t.paths, t.path, _json_str), _used(t.messages, t.message, _json_str)
     codes = [_json_str(c) for c in t.codes]
-    messages = [_json_str(m) for m in t.messages]
     sev = [_json_str(s) for s in SEVERITIES]
     path, line, column, severity, code, message = t.path, t.line, t.column, t.severity, t.code, t.message
     lead = "[\n  "
@@ -140,9 +156,9 @@ def github_chunks(findings: Sequence[Finding]) -> Iterator[str]:
     """Workflow commands; Gitea shows no annotations, so the plain text lines follow them."""
     t = Findings.of(findings)
     level = {ERROR: "error", WARNING: "warning", INFO: "notice"}
-    files = [f"file={_gh_escape_prop(p)}" for p in t.paths]
+    files = _used(t.paths, t.path, lambda p: f"file={_gh_escape_prop(p)}")
     titles = [f"title={_gh_escape_prop(c)}" for c in t.codes]
-    messages = [_gh_escape_data(m) for m in t.messages]
+    messages = _used(t.messages, t.message, _gh_escape_data)
     heads = [f"::{level[s]} " for s in SEVERITIES]
     path, line, column, severity, code, message = t.path, t.line, t.column, t.severity, t.code, t.message
     for rows in _chunks(len(t)):
