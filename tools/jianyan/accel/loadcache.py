@@ -77,6 +77,7 @@ def _shard_of(relpath: str) -> int:
 # --- documents held compactly ------------------------------------------------------------------
 
 _DECODED: list = [None, None]  # the Packed decoded last, and its values (Packed._values)
+_READ: list = [None, ""]  # the Packed whose text was read again last, and that text (Packed.text)
 
 
 class Packed(Parsed):
@@ -86,7 +87,8 @@ class Packed(Parsed):
     tuples), decoded again when a check asks for them: the last one decoded is kept (checks ask for
     several lines of one file in a row), not every one (decoded, they are 3 KB). Once ``forget`` let
     the text go, it is read again from the file when asked for: a campaign of many thousand files is
-    not held in memory twice, and a file changed since raises ChangedWhileChecking."""
+    not held in memory twice, and a file changed since raises ChangedWhileChecking; the text read last is
+    kept (the checks ask for a file's body several times in a row: read once, not each time)."""
 
     __slots__ = ("record", "_ok", "_text", "_root", "_digest")
 
@@ -126,6 +128,8 @@ class Packed(Parsed):
         """The file's text as read (read again from the file when ``forget`` let it go)."""
         if self._root is None:
             return self._text
+        if _READ[0] is self:  # the checks ask for one file's text several times in a row
+            return _READ[1]
         try:
             with open(os.path.join(self._root, self.path), "rb") as fh:  # not pathlib: it interns every part
                 raw = fh.read()
@@ -134,6 +138,7 @@ class Packed(Parsed):
         text, _ = decode(self.path, raw)
         if text is None or hash(text) != self._digest:
             raise ChangedWhileChecking(self.path)
+        _READ[:] = [self, text]
         return text
 
     def forget(self, root: Path) -> None:
