@@ -409,8 +409,11 @@ def _sub(text: str, where: list[int], pattern: re.Pattern, repl) -> tuple[str, l
     return "".join(parts), out
 
 
+_DROPPED = ("Cf", "Mn", "Me", "Cc", "Zl", "Zp")  # categories ``_fold_char`` drops (a line or paragraph break: a space)
+
+
 def _fold_char(ch: str) -> str:
-    if ch in _BLANKS or unicodedata.category(ch) in ("Cf", "Mn", "Me", "Cc", "Zl", "Zp"):
+    if ch in _BLANKS or unicodedata.category(ch) in _DROPPED:
         return " " if unicodedata.category(ch) in ("Zl", "Zp") else ""
     out = unicodedata.normalize("NFKC", ch)
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii()
@@ -425,6 +428,9 @@ def _folding() -> tuple[dict[str, str], re.Pattern]:
         if 0xD800 <= code < 0xE000:
             continue
         ch = chr(code)
+        if unicodedata.is_normalized("NFKC", ch) and not ch.isdecimal() and ch not in _BLANKS \
+                and unicodedata.category(ch) not in _DROPPED:
+            continue  # reads as itself (``_fold_char``): most of the BMP, told apart quickly
         folded = _fold_char(ch)
         if folded != ch:
             table[ch] = folded
