@@ -206,3 +206,18 @@ def test_a_file_that_did_not_parse_stays_not_ok_when_packed():
     parsed = loadcache.pack(read_markdown("s.md", b"---\ntitle: [\n---\n\nbody\n"))
     loadcache._DECODED[:] = [None, None]
     assert type(parsed) is loadcache.Packed and not parsed.ok and parsed.body == "\nbody\n"
+
+
+def test_a_text_let_go_is_read_once_for_the_checks_asking_in_a_row(campaign, monkeypatch):
+    """Lean (the texts let go), the checks ask for one file's body several times in a row: the file is read
+    and decoded once, and again only when another file was read in between."""
+    monkeypatch.setattr(loadcache, "LEAN_FILES", 0)
+    lean = load_fast(campaign, cache=False, lean=True)
+    first, second = [d for d in lean.submissions if d.model][:2]
+    reads = []
+    decode = loadcache.decode
+    monkeypatch.setattr(loadcache, "decode", lambda path, raw: reads.append(path) or decode(path, raw))
+    assert first.body == first.body == first.parsed.text[first.parsed.body_start:]
+    assert reads == [first.path]
+    assert second.body and first.body
+    assert reads == [first.path, second.path, first.path]
