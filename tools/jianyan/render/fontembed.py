@@ -42,8 +42,10 @@ for; a complete font (``full``) has no such clash but is megabytes.
 Modes (JIANYAN_EMBED_FONTS): ``off`` (default, also when unset); ``subset`` (or 1) embeds, per face, only the glyphs
 of the characters set in that face (the text of its runs, page-number digits), as TrueType outlines
 (CFF converted with cu2qu) obfuscated per ECMA-376 Part 1 §17.8.1 (``.odttf``, the first 32 bytes
-XORed with the font key); ``full`` embeds each look-alike's complete character set, so text typed
-later in the file also shows in it (several MB a file); ``off`` (0, no, false) embeds nothing. The
+XORed with the font key): the sample's 专刊 41 → 145 KB, 工作通报 49 → 234 KB, 反馈函 40 → 141 KB,
+履职档案 41 → 149 KB (FandolFang draws a character with about 75 segments); ``full`` embeds each
+look-alike's complete character set, so text typed later also shows in it and files opened together do
+not clash, but a file is about 20 MB and converting the fonts takes minutes. The
 glyphs converted are kept for the process (a run writing many letters converts each glyph once), and
 the file's bytes depend only on its text and the fonts (no timestamps).
 """

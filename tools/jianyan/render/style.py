@@ -9,7 +9,9 @@ the red name of the publication, 第N期, the issuing office on the left and the
 a red rule across the text area.
 
 信函格式 (the 反馈函 and 催办函, GB/T 9704 §10.1): the issuing office's name (发文机关标志, settings'
-organizer) in red 小标宋 centred at the top of page 1, a red double rule (上粗下细) 170 mm long under it,
+organizer) in red 小标宋 centred at the top of page 1, its top edge 30 mm from the top of the page (Word: a
+page-anchored frame, docx.page_frame; print CSS: page 1's top margin), a red double rule (上粗下细) 170 mm
+long 4 mm under it,
 a red double rule (上细下粗) at the foot of page 1, and no page number on page 1.
 
 Item headlines in a 专刊 (decided for issue 20): every item's headline is the title of a document in
