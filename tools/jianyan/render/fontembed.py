@@ -65,13 +65,14 @@ from pathlib import Path
 from docx.oxml.ns import qn
 
 from jianyan.render import style
+from jianyan.render.pdf import font_env
 
 ENV = "JIANYAN_EMBED_FONTS"
 WEIGHT = 350  # one step under Regular: an installed official face of the same name wins (module docstring)
 # Outline precision, in font units (1/1000 em; 1 unit is 0.006 mm at 3号, 0.013 mm at 小初): cubic
 # curves become quadratics within MAX_ERR and points snap to a GRID. FandolFang draws a character with
 # about 75 segments, so its glyphs are large (about 400 bytes each deflated at full precision); the grid
-# takes a quarter off, at under a 600 dpi printer dot at 小初.
+# takes a quarter off, its step (0.02 mm at 3号, 0.05 mm at 小初) about one 600 dpi printer dot at most.
 MAX_ERR = 2.0
 GRID = 4
 PAGE_CHARS = "— 0123456789"  # PAGE field results, whatever page they land on
@@ -117,7 +118,6 @@ def source(key: str, fontconfig: str | None = None) -> Source | None:
     candidate that is a listed look-alike and allows embedding (``fontconfig``: the FONTCONFIG_FILE the
     answer depends on, for the cache)."""
     from fontTools.ttLib import TTFont  # lazy: fontTools loads only when a Word file is written
-    from jianyan.render.pdf import font_env  # lazy: pdf imports subprocess helpers the Word path rarely needs
     face = style.FACES[key]
     try:
         proc = subprocess.run(["fc-match", "-s", "-f", "%{family[0]}\t%{file}\t%{index}\n",
