@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import marshal
 import os
+import threading
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -54,6 +55,52 @@ def _digest(path: Path, size: int | None = None) -> tuple[int, bytes]:
         return at, h.digest()
     finally:
         os.close(fd)
+
+
+_PREFETCHED: dict[Path, tuple] = {}  # folder → (thread, name → (stat, digest) or the error)
+
+
+def _stamp(path: Path) -> tuple:
+    st = os.lstat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def prefetch(folder: Path) -> None:
+    """Start reading the digests of the index at ``folder`` in a thread (hashlib lets go of the GIL while
+    it hashes): a ``StoredIndex`` of it made later in this run waits for what is left instead of reading
+    it all then, and the work of the check in between overlaps it. A file changed since is read again."""
+    if folder in _PREFETCHED:
+        return
+    got: dict = {}
+
+    def work() -> None:
+        for name in CHECKED:
+            try:
+                stamp = _stamp(folder / name)
+                got[name] = (stamp, _digest(folder / name))
+            except (OSError, NotRegular) as exc:
+                got[name] = exc
+
+    thread = threading.Thread(target=work, name="jianyan-index-digests", daemon=True)
+    thread.start()
+    _PREFETCHED[folder] = (thread, got)
+
+
+def _checked(folder: Path, info: dict) -> bool:
+    """Whether every file ``info`` lists is as signed (its size and digest), by ``prefetch``'s digests
+    when they were read in this run and the file is unchanged since."""
+    thread, got = _PREFETCHED.pop(folder, (None, {}))
+    if thread is not None:
+        thread.join()
+    for name in CHECKED:
+        want = tuple(info["files"][name])
+        pre = got.get(name)
+        if isinstance(pre, tuple) and pre[0] == _stamp(folder / name):
+            if pre[1] != want:
+                return False
+        elif _digest(folder / name, want[0]) != want:
+            return False
+    return True
 
 
 def record(e: Entry) -> tuple:
@@ -111,7 +158,7 @@ class StoredIndex(Index):
         if not isinstance(info, dict) or info.get("version") != F.VERSION:
             raise ValueError("index of other features, damaged or not signed here")
         try:
-            if any(_digest(folder / name, info["files"][name][0]) != tuple(info["files"][name]) for name in CHECKED):
+            if not _checked(folder, info):
                 raise ValueError("damaged index")
         except (OSError, NotRegular, KeyError, TypeError):
             raise ValueError("damaged index") from None
