@@ -290,6 +290,24 @@ def test_plain_check_equals_full_check(cli, main_repo, tmp_path, case):
     assert again.out == quick.out
 
 
+@pytest.mark.parametrize("case", ["nothing", "body_edit", "earlier_item_copies_a_later_one", "issue_edited",
+                                  "delete_series_root"])
+def test_plain_check_prints_the_stored_rows(cli, main_repo, tmp_path, case):
+    """A plain check printing json or text takes the rows of the files left as they were from the snapshot as
+    printed (out-json.bin, out-text.bin), not from its findings: with main's final.bin gone the output, the
+    summary and the exit code are a full check's, and the snapshot is still there (never found damaged)."""
+    root = _work_tree(main_repo, tmp_path / "work", PLAIN_CASES[case])
+    finals = list((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/final.bin"))
+    assert finals
+    for f in finals:
+        f.unlink()
+    for fmt in ("json", "text"):
+        quick = cli(root, "check", "--format", fmt, "--no-progress")
+        full = cli(root, "check", "--format", fmt, "--no-progress", env={"JIANYAN_CACHE": "0"})
+        assert (quick.code, quick.out, quick.err) == (full.code, full.out, full.err)
+        assert all(f.parent.is_dir() for f in finals)
+
+
 @pytest.mark.parametrize("case", ["nothing", "near_copy_added", "delete_series_root"])
 def test_plain_check_counts_the_files_as_a_full_check(cli, main_repo, tmp_path, case):
     """The text format's summary line (files checked, errors, warnings) too."""

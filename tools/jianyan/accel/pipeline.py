@@ -20,6 +20,7 @@ from jianyan.accel import snapshot
 from jianyan.accel.loadcache import load_fast
 from jianyan.campaign.load import Campaign
 from jianyan.findings import ERROR, INFO, SEVERITIES, WARNING, Finding, Findings
+from jianyan.render import output
 
 
 class Tally(NamedTuple):
@@ -44,21 +45,38 @@ class CheckResult:
 
     about: frozenset[str] | None = None  # with --base: the files the change is about (``about``)
     brief: tuple[Findings, Tally] | None = None  # what ``listed`` gives, worked out without the whole list
+    output: snapshot.Output | None = None  # with ``check(fmt=…)``: the findings printed from stored rows
+    later: Callable[[], Sequence[Finding]] | None = None  # the findings, when only ``output`` was worked out
 
     @property
     def failed(self) -> bool:
         """At least one error: the command exits with EXIT_FINDINGS."""
         if self.brief is not None:
             return self.brief[1].errors > 0
-        return Findings.of(self.findings).has(ERROR)
+        if self.output is not None:
+            return self.output.counts[0] > 0
+        return Findings.of(self.every()).has(ERROR)
+
+    def every(self) -> Sequence[Finding]:
+        """The findings (``findings``, or worked out when only ``output`` or ``brief`` was)."""
+        return self.findings if self.findings is not None else self.later()
+
+    def printed(self, fmt: str, every: bool = False, encoding: str | None = None) -> tuple[Iterable, Tally]:
+        """The output as ``fmt`` (pieces, written as they are made) and the counts printed beside it:
+        ``listed(every)``, or the stored rows of ``output`` (UTF-8 bytes when it is written as ``encoding``
+        UTF-8)."""
+        if self.output is not None and self.output.fmt == fmt:
+            return self.output.chunks(encoding), Tally(*self.output.counts)
+        shown, tally = self.listed(every)
+        return output.STREAMS[fmt](shown), tally
 
     def listed(self, every: bool = False) -> tuple[Findings, Tally]:
         """The findings listed by default (``focus``; ``every``: all of them, as --all lists them) and the
         counts printed beside them."""
         if self.brief is not None and not every:
             return self.brief
-        shown, rest = (Findings.of(self.findings), Findings()) if every else self.focus()
-        every = Findings.of(self.findings)
+        shown, rest = (Findings.of(self.every()), Findings()) if every else self.focus()
+        every = Findings.of(self.every())
         return shown, Tally(every.count(ERROR), every.count(WARNING), every.count(INFO), rest.count(WARNING),
                             rest.count(INFO), len(set(rest.path)))
 
@@ -67,7 +85,7 @@ class CheckResult:
         every error anywhere; and the others (warnings and notes on files the change leaves as they were),
         which are only counted; the check of the change's own findings (workflow.*) are always listed.
         Without --base: everything, and nothing left out."""
-        table = Findings.of(self.findings)
+        table = Findings.of(self.every())
         if self.about is None:
             return table, Findings()
         # one byte a finding (1: listed), from one byte a path, a code and a severity; runs found by re
@@ -96,19 +114,28 @@ def scope(root: Path, paths: Iterable[Path]) -> set[str] | None:
 
 def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only: Iterable[str] = (),
           say: Callable[[str], None] | None = None, load: Callable[[bool], Campaign] | None = None,
-          today: dt.date | None = None, focus: bool = False) -> CheckResult:
+          today: dt.date | None = None, focus: bool = False, fmt: str | None = None) -> CheckResult:
     """Check the campaign at ``root``: the files under ``paths`` (all when none), the change since the
     merge-base of ``base``, the families and categories ``only`` names (``checks.select``).
 
     ``say``: notes for the user while it runs; ``load(parallel)``: reads the campaign (lean: the texts of a
     large campaign are not held), parsing over all cores when ``parallel`` (the caller may show a
     progress bar); ``today``: the day dates are judged against; ``focus``: with ``base``, only what
-    ``CheckResult.listed`` gives is wanted (the result may have ``brief`` and no ``findings``). Raises the domain's errors (an unknown
+    ``CheckResult.listed`` gives is wanted (the result may have ``brief`` and no ``findings``); ``fmt``: the
+    format the findings will be printed in (``CheckResult.printed``): a plain check of everything may print
+    the rows a snapshot stores (the result then has ``output`` and no ``findings``). Raises the domain's errors (an unknown
     --only name, a base git cannot resolve, a file saved during the run)."""
     only, only_paths = list(only), scope(root, paths)
     base = base or None  # --base "" (a CI variable left empty) is no base, as it always was
     today = today or dt.date.today()
-    start = snapshot.current(root) if base is None else None
+    start = snapshot.current(root, fmt if only_paths is None and not only else None) if base is None else None
+    if base is not None and only_paths is None:
+        snapshot.prefetch_base(root, base)
+    if start is not None and not only and only_paths is None and fmt is not None:
+        printed = snapshot.unchanged_output(start, today, fmt, say)
+        if printed is not None:
+            out, files = printed
+            return CheckResult(None, files, output=out, later=lambda: snapshot.unchanged(start, today)[0])
     if start is not None and not only:
         hit = snapshot.unchanged(start, today, say)
         if hit is not None:
@@ -119,15 +146,15 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
             return CheckResult(found, files if only_paths is None else len(only_paths))
     from jianyan.dup.index.stored import Incomplete  # lazy: numpy, which the unchanged path above does without
     try:
-        result = _check(root, only_paths, base, only, say, load, today, start, focus)
+        result = _check(root, only_paths, base, only, say, load, today, start, focus, fmt)
     except (Incomplete, snapshot.Damaged):  # a stored text's features are gone from their cache, or a part of
         # the snapshot read late is damaged (then removed): check without the snapshot
-        result = _check(root, only_paths, base, only, say, load, today, None, focus)
+        result = _check(root, only_paths, base, only, say, load, today, None, focus, fmt)
     return result if only_paths is None else replace(result, files=len(only_paths))
 
 
 def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list[str], say, load, today: dt.date,
-           start: snapshot.Current | None, focus: bool = False) -> CheckResult:
+           start: snapshot.Current | None, focus: bool = False, fmt: str | None = None) -> CheckResult:
     """``check`` by running the checks: on the files changed since a snapshot (``start``, or with --base the
     snapshot of the merge-base or HEAD) and those depending on them, else on everything."""
     from jianyan import checks  # lazy: every check and numpy, which ``check``'s unchanged path does without
@@ -147,7 +174,8 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
                                         by_family=selection.families is not None, brief=focus)
         elif start is not None:
             part = snapshot.partial_plain(root, start, families, progress=say, today=today,
-                                          by_family=selection.families is not None)
+                                          by_family=selection.families is not None,
+                                          fmt=fmt if only_paths is None else None)
         if part is None and (selection.families is None or "dup" in selection.families):
             warm = checks.dup_check.warm_up(root)  # overlaps the reading
         # while the warm-up's workers keep the cores busy, parsing in this process saves the pool's pickling
@@ -172,7 +200,16 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
             got = part.focused(fresh, on, _changed_only(checks))
             if got is not None:
                 return CheckResult(None, part.files, on, (got[0], Tally(*got[1])))
-            part.load_final()
+        if part.layout is not None:  # a plain check printed from the stored rows
+            try:
+                printed = part.spliced(fresh, fmt)
+            except (ValueError, TypeError, KeyError):
+                snapshot.discard(part.where)
+                raise snapshot.Damaged("out.bin") from None
+            if printed is not None:
+                return CheckResult(None, part.files, output=printed,
+                                   later=lambda: (part.load_final(), part.reported(fresh, ctx.in_scope))[1])
+        part.load_final()
         return CheckResult(part.reported(fresh, ctx.in_scope, drop=_changed_only(checks) if part.base else None),
                            part.files, on)
     drafts: set[str] = set()

@@ -65,7 +65,9 @@ the functions that need them.
 from __future__ import annotations
 
 import bisect
+import codecs
 from array import array
+from itertools import accumulate
 import datetime as dt
 import hashlib
 import operator
@@ -75,6 +77,7 @@ import secrets
 import shutil
 import stat
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -86,6 +89,7 @@ from jianyan.campaign.owners import FILES as CODEOWNERS_FILES
 from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SCHEMA_DIR, SUBMISSIONS_DIR, submission_path
 from jianyan.findings import SEVERITIES, Finding, Findings
 from jianyan.fsutil import NotRegular, read_regular
+from jianyan.render.output import UNIT_SEPARATORS, spliced, unit_rows
 from jianyan.tracking.feedback import tracking_of
 from jianyan.vcs.git import Change, Git, GitError
 from jianyan.campaign.where import CACHE_DIR, SNAPSHOT_DIR, SNAPSHOT_FORMAT as FORMAT, cache_enabled, cache_folder, discard, \
@@ -368,8 +372,18 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
             write_blob(tmp / "manifest.bin", manifest, label(commit, ident, "manifest"))
             write_blob(tmp / "final.bin", {"table": Findings.of(final).to_marshal(), "drafts": sorted(drafts)},
                        label(commit, ident, "final"))
-            write_blob(tmp / "brief.bin", _brief(Findings.of(final), sorted(drafts), _changed_only_codes()),
+            table = Findings.of(final)
+            write_blob(tmp / "brief.bin", _brief(table, sorted(drafts), _changed_only_codes()),
                        label(commit, ident, "brief"))
+            layout = _layout(table, sorted(drafts))
+            for fmt in UNIT_SEPARATORS:
+                try:
+                    rendered = _rendered(table, layout, fmt)
+                except UnicodeEncodeError:  # a path or message that is not text (a lone surrogate): not stored
+                    continue
+                write_blob(tmp / f"out-{fmt}.bin", rendered, label(commit, ident, f"out-{fmt}"))
+                layout["outputs"].append(fmt)
+            write_blob(tmp / "layout.bin", layout, label(commit, ident, "layout"))
         save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
         write_blob(tmp / "meta.bin", meta, label(commit, "", "meta"))  # last: a snapshot exists only once complete
         if os.path.lexists(final_place):
@@ -445,6 +459,115 @@ def _brief(table: Findings, drafts: list[str], drop: tuple[str, ...]) -> dict:
             "drafts": drafts, "drop": list(drop)}
 
 
+def _layout(table: Findings, drafts: list[str]) -> dict:
+    """layout.bin: the files of the final findings (``paths``, sorted), the first row of each in the final
+    table (``starts``, ``array("I")``, one more at the end), the count of each severity on each
+    (``counts``, one ``array("I")`` a severity), the drafts, and the formats stored as printed
+    (``outputs``: out-<fmt>.bin, ``_rendered``)."""
+    paths: list[str] = []
+    starts = array("I")
+    counts = [array("I") for _ in SEVERITIES]
+    last = -1
+    for i, (p, sev) in enumerate(zip(table.path, table.severity)):
+        if p != last:
+            paths.append(table.paths[p])
+            starts.append(i)
+            for col in counts:
+                col.append(0)
+            last = p
+        counts[sev][-1] += 1
+    starts.append(len(table))
+    if any(a >= b for a, b in zip(paths, paths[1:])):
+        raise ValueError("the final findings are not sorted by path")
+    return {"paths": paths, "starts": starts.tobytes(), "counts": [col.tobytes() for col in counts], "drafts": drafts,
+            "outputs": []}
+
+
+def _rendered(table: Findings, layout: dict, fmt: str) -> dict:
+    """out-<fmt>.bin: the final findings as ``fmt`` prints them (output.unit_rows), ``body`` (UTF-8), and where
+    the rows of each file of ``layout`` start in it (``at``, ``array("Q")``, one more at the end)."""
+    rows = [u.encode() for chunk in unit_rows(fmt, table) for u in chunk]
+    starts = array("I")
+    starts.frombytes(layout["starts"])
+    ends = list(accumulate(map(len, rows), initial=0))
+    return {"body": b"".join(rows), "at": array("Q", (ends[k] for k in starts)).tobytes()}
+
+
+def _columns(raw: list[bytes], typecode: str, n: int) -> list[array]:
+    out = []
+    for b in raw:
+        col = array(typecode)
+        col.frombytes(b)
+        if len(col) != n:
+            raise ValueError("a damaged snapshot part")
+        out.append(col)
+    return out
+
+
+class Output:
+    """A check's output in one of the formats a snapshot stores (output.UNIT_SEPARATORS), made of the stored
+    rows of the files left as they were and this run's rows, with the counts of every finding; what
+    ``Partial.spliced`` and ``unchanged_output`` give."""
+
+    def __init__(self, fmt: str, body: bytes, pieces: list, counts: list[int]):
+        self.fmt, self.body, self.pieces, self.counts = fmt, body, pieces, counts
+
+    def chunks(self, encoding: str | None = None):
+        """The output in pieces: UTF-8 bytes when it is written as ``encoding`` UTF-8 (the stored rows as they
+        are), else text."""
+        out = spliced(self.fmt, self._pieces(), b"")
+        if encoding and codecs.lookup(encoding).name == "utf-8":
+            return out
+        return map(codecs.getincrementaldecoder("utf-8")().decode, out)
+
+    def _pieces(self):
+        step = 1 << 20
+        view = memoryview(self.body)
+        for piece in self.pieces:
+            if isinstance(piece, bytes):
+                yield piece
+            else:
+                a, b = piece
+                for k in range(a, b, step):
+                    yield bytes(view[k:min(k + step, b)])
+
+
+def _output(where: Path, meta: dict, layout: dict, fmt: str, runs: list[tuple[int, int]],
+            fresh: list[Finding]) -> Output:
+    """The ``Output`` of the stored rows of the files ``layout["paths"][a:b]`` for each run ``(a, b)`` and the
+    rows of ``fresh`` (sorted, none of them on those files), in order."""
+    stored = _unblob_soon(where / f"out-{fmt}.bin", label(meta["commit"], meta["id"], f"out-{fmt}"))
+    paths, body = layout["paths"], stored["body"]
+    n = len(paths)
+    (at,) = _columns([stored["at"]], "Q", n + 1)
+    counts = _columns(layout["counts"], "I", n)
+    if type(body) is not bytes or at[-1] != len(body) or fmt not in layout["outputs"]:
+        raise ValueError("a damaged snapshot part")
+    totals = [sum(sum(col[a:b]) for a, b in runs) for col in counts]
+    units = [u.encode("utf-8", "surrogatepass") for chunk in unit_rows(fmt, fresh) for u in chunk]
+    pieces: list = []
+    r = 0
+    runs = list(runs)
+
+    def upto(k: int) -> None:  # the stored rows of the files before paths[k] not yet given
+        nonlocal r
+        while r < len(runs) and runs[r][0] < k:
+            a, b = runs[r]
+            pieces.append((at[a], at[min(b, k)]))
+            if b <= k:
+                r += 1
+            else:
+                runs[r] = (k, b)
+                break
+
+    for f, unit in zip(fresh, units):
+        totals[SEVERITIES.index(f.severity)] += 1
+        upto(bisect.bisect_left(paths, f.path))
+        pieces.append(unit)
+    upto(n)
+    return Output(fmt, body, pieces, totals)
+
+
 # --- reading -------------------------------------------------------------------------------------
 
 @dataclass
@@ -461,13 +584,14 @@ class Partial:
     final: dict | None = None           # final.bin (``_final``) of a plain snapshot, when every family runs
     brief: dict | None = None           # … or brief.bin (``_brief``) instead, for a check of a change that lists
     # only what it is about (``focused``); final.bin is then read only when that cannot be told from it
+    layout: dict | None = None          # … or layout.bin (``_layout``), for a plain check printing a stored format
     where: Path | None = None           # the snapshot's folder and meta (to read final.bin later)
     meta: dict | None = None
 
     @property
     def whole(self) -> bool:
         """The stored final findings stand for every file not read (a plain snapshot, every family runs)."""
-        return self.final is not None or self.brief is not None
+        return self.final is not None or self.brief is not None or self.layout is not None
 
     def load_final(self) -> None:
         """Read final.bin (after ``focused`` gave up); ``Damaged`` when it is unreadable (then removed)."""
@@ -509,7 +633,31 @@ class Partial:
 
     def stored_drafts(self) -> set[str]:
         """The draft submissions among the files not read this run (a plain check's)."""
-        return set((self.final or self.brief)["drafts"]) - self.read - self.gone
+        return set((self.final or self.brief or self.layout)["drafts"]) - self.read - self.gone
+
+    def spliced(self, fresh: list[Finding], fmt: str) -> Output | None:
+        """What a plain check of every file prints as ``fmt`` (``reported(fresh, …)`` printed), from the stored
+        rows of out-<fmt>.bin; None when a finding of this run is on a stored submission not read this run
+        (only the whole merge says whether it is the stored one)."""
+        layout = self.layout
+        if layout is None or self.base:
+            return None
+        paths = layout["paths"]
+        prefix, skip = SUBMISSIONS_DIR + "/", self.read | self.gone
+        lo = bisect.bisect_left(paths, prefix)
+        hi = bisect.bisect_left(paths, SUBMISSIONS_DIR + chr(ord("/") + 1), lo)
+        where = {p: k for p in skip | {f.path for f in fresh} if lo <= (k := bisect.bisect_left(paths, p, lo, hi)) < hi
+                 and paths[k] == p}
+        if any(f.path in where and f.path not in skip for f in fresh):
+            return None
+        runs, start = [], lo
+        for k in sorted(where[p] for p in skip if p in where):
+            if k > start:
+                runs.append((start, k))
+            start = k + 1
+        if hi > start:
+            runs.append((start, hi))
+        return _output(self.where, self.meta, layout, fmt, runs, fresh)
 
     def focused(self, fresh: list[Finding], about: frozenset[str], drop: tuple[str, ...]):
         """What ``reported(fresh, …, drop)`` followed by ``pipeline.CheckResult.focus`` gives, worked out
@@ -692,9 +840,11 @@ class Current:
     now: dict[str, tuple[int, int, bool]]  # the content folders (``scan``)
 
 
-def current(root: Path) -> Current | None:
+def current(root: Path, fmt: str | None = None) -> Current | None:
     """The snapshot a plain check of ``root`` can start from — HEAD's, else the newest — if its tool and
-    context are those of now, with the changes of the content folders since; None when there is none."""
+    context are those of now, with the changes of the content folders since; None when there is none.
+    ``fmt``: the format the check will print (when something changed, its stored rows are read in a
+    thread meanwhile: ``_unblob_soon``)."""
     root = Path(root)
     if not cache_enabled(root) or not cache_folder(folder_of(root)):
         return None
@@ -729,8 +879,72 @@ def current(root: Path) -> Current | None:
                 write_blob(where / "manifest.bin", manifest, label(commit, meta["id"], "manifest"))
             except (OSError, ValueError):
                 pass
+        if changes:  # a partial check: its stored index is checked while the checks are imported
+            _prefetch(where)
+            if fmt in UNIT_SEPARATORS:
+                for part in ("layout", f"out-{fmt}"):
+                    _read_soon(where / f"{part}.bin", label(commit, meta["id"], part))
         return Current(where, meta, changes, now)
     return None
+
+
+_SOON: dict[tuple[Path, str], tuple[threading.Thread, list]] = {}  # (path, label) → (thread, [stamp, blob])
+
+
+def _stamp(path: Path) -> tuple | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _read_soon(path: Path, name: str) -> None:
+    """Start reading the blob ``_unblob(path, name)`` will be asked for, in a thread (hashlib lets go of the
+    GIL while it checks a large blob's signature)."""
+    if (path, name) in _SOON:
+        return
+    got: list = []
+
+    def work() -> None:
+        stamp = _stamp(path)
+        got.extend((stamp, read_blob(path, name)))
+
+    thread = threading.Thread(target=work, name="jianyan-snapshot-read", daemon=True)
+    thread.start()
+    _SOON[path, name] = (thread, got)
+
+
+def _unblob_soon(path: Path, name: str):
+    """``_unblob``, by what ``_read_soon`` read when the file is unchanged since."""
+    thread, got = _SOON.pop((path, name), (None, []))
+    if thread is not None:
+        thread.join()
+        if got and got[1] is not None and got[0] is not None and got[0] == _stamp(path):
+            return got[1]
+    return _unblob(path, name)
+
+
+def _prefetch(where: Path) -> None:
+    from jianyan.dup.index.stored import prefetch  # lazy: numpy; ``unchanged`` does without it
+    prefetch(where / "dup")
+
+
+def prefetch_base(root: Path, base: str) -> None:
+    """For a check of a change: start checking the stored duplication index of the merge-base of ``base``
+    and HEAD, when it has a snapshot, while the checks are imported and git lists the change
+    (dup.index.stored.prefetch). Never raises."""
+    root = Path(root)
+    if not cache_enabled(root) or not os.path.isdir(folder_of(root)):
+        return
+    try:
+        git = Git(root)
+        sha, head = git.resolve(base), git.head()
+        commit = git.merge_base(sha, head) if sha and head else sha
+    except GitError:
+        return
+    if commit and os.path.isfile(folder_of(root) / commit / "dup" / "info.bin"):
+        _prefetch(folder_of(root) / commit)
 
 
 def unchanged(start: Current, today: dt.date, progress=None) -> tuple[Findings, int] | None:
@@ -749,6 +963,23 @@ def unchanged(start: Current, today: dt.date, progress=None) -> tuple[Findings, 
     return findings, meta["files"]
 
 
+def unchanged_output(start: Current, today: dt.date, fmt: str, progress=None) -> tuple[Output, int] | None:
+    """``unchanged`` printed as ``fmt`` (a format the snapshot stores: output.UNIT_SEPARATORS), from the
+    stored rows without reading the findings; else None."""
+    meta = start.meta
+    if start.changes or meta["day"] != today.isoformat() or fmt not in UNIT_SEPARATORS:
+        return None
+    try:
+        layout = _unblob(start.where / "layout.bin", label(meta["commit"], meta["id"], "layout"))
+        out = _output(start.where, meta, layout, fmt, [(0, len(layout["paths"]))], [])
+    except (ValueError, TypeError, KeyError):
+        discard(start.where)
+        return None
+    if progress:
+        progress(f"没有改动：沿用 {meta['commit'][:7]} 的完整检查结果")
+    return out, meta["files"]
+
+
 def _final(where: Path, meta: dict) -> dict:
     """final.bin: ``table``, the findings the full check reported (sorted; ``Findings.to_marshal``);
     ``drafts``, its draft submissions."""
@@ -756,15 +987,17 @@ def _final(where: Path, meta: dict) -> dict:
 
 
 def partial_plain(root: Path, start: Current, families, progress=None, today: dt.date | None = None,
-                  by_family: bool = True) -> Partial | None:
+                  by_family: bool = True, fmt: str | None = None) -> Partial | None:
     """The partial campaign for a plain check of ``root`` from the snapshot ``start`` (``current``), to run
     ``families`` on; None when a full check is needed. ``by_family``: the stored findings are wanted by
-    family (``Partial.rest``), not only as reported (``Partial.reported``)."""
+    family (``Partial.rest``), not only as reported (``Partial.reported``); ``fmt``: the check's output is
+    wanted printed as that format, which the snapshot stores (``Partial.spliced``; then final.bin is read
+    only when that cannot be told without it)."""
     if not supports(families):
         return None
     try:
         return _plan(Path(root), start.where, start.meta, start.changes, progress, today or dt.date.today(), set(),
-                     now=start.now, by_family=by_family)
+                     now=start.now, by_family=by_family, fmt=fmt)
     except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError, AttributeError):
         discard(start.where)
         return None
@@ -772,10 +1005,10 @@ def partial_plain(root: Path, start: Current, families, progress=None, today: dt
 
 def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, day: dt.date, base: set[str],
           now: dict[str, tuple[int, int, bool]] | None = None, by_family: bool = True,
-          brief: bool = False) -> Partial | None:
+          brief: bool = False, fmt: str | None = None) -> Partial | None:
     """The partial campaign for ``changes`` since the snapshot at ``where``; ``now``: the content folders
     of a plain check (``scan``; None: a check of a change, --base); ``by_family``: as for ``partial_plain``;
-    ``brief``: as for ``partial``."""
+    ``brief``: as for ``partial``; ``fmt``: as for ``partial_plain``."""
     kinds: dict[str, str] = {}
     for c in changes:
         for p in (c.old, c.new):
@@ -846,17 +1079,22 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
         return None
     campaign.lookup = _lookup(root, campaign, odd_ids, read | gone, by_odd_id)
     if now is not None:
-        files = sum(regular and _is_doc(p) for p, (_, _, regular) in now.items())
+        docs, ignored = (SUBMISSIONS_DIR + "/", ISSUES_DIR + "/"), tuple(f"/{name}" for name in IGNORED_NAMES)
+        files = sum(1 for p, entry in now.items()  # ``_is_doc``, with str methods only (100 000 files)
+                    if entry[2] and p.endswith(".md") and p.startswith(docs) and not p.endswith(ignored))
     else:
         files = meta["files"] + sum((c.new is not None and kinds[c.new] in ("submission", "issue"))
                                     - (c.old is not None and kinds[c.old] in ("submission", "issue")) for c in changes)
     # a plain snapshot's final findings serve every check of all families; else the findings by family
     whole = meta["plain"] and not by_family
-    final = _final(where, meta) if whole and not (brief and now is None) else None
-    short = _unblob(where / "brief.bin", label(meta["commit"], meta["id"], "brief")) if whole and final is None else None
+    spliced = whole and now is not None and fmt in UNIT_SEPARATORS
+    final = _final(where, meta) if whole and not (brief and now is None) and not spliced else None
+    short = _unblob(where / "brief.bin", label(meta["commit"], meta["id"], "brief")) \
+        if whole and now is None and final is None else None
+    layout = _unblob_soon(where / "layout.bin", label(meta["commit"], meta["id"], "layout")) if spliced else None
     findings = _unblob(where / "findings.bin", label(meta["commit"], meta["id"], "findings")) if not whole else None
     return Partial(campaign, read, gone, findings, index=index, files=files, base=now is None, final=final,
-                   brief=short, where=where, meta=meta)
+                   brief=short, layout=layout, where=where, meta=meta)
 
 
 def _dup_affected(root: Path, index, meta: dict, first: Campaign, changed: set[str], gone: set[str]) -> set[str] | None:

@@ -44,10 +44,10 @@ def check(paths: tuple[Path, ...], base: str | None, show_all: bool, fmt: str, f
     existing_paths(paths, root)
     show_progress = sys.stderr.isatty() if progress is None else progress
     say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
-    result = pipeline.check(root, paths, base, families, say=say, focus=not show_all,
+    result = pipeline.check(root, paths, base, families, say=say, focus=not show_all, fmt=fmt,
                             load=lambda parallel: load(root, progress=show_progress, parallel=parallel, lean=True))
-    shown, tally = result.listed(every=show_all)
-    for chunk in output.STREAMS[fmt](shown):  # written as it is made: never held whole
+    chunks, tally = result.printed(fmt, every=show_all, encoding=getattr(sys.stdout, "encoding", None))
+    for chunk in chunks:  # written as it is made: never held whole
         click.echo(chunk, nl=False)
     if fmt == "text":
         click.echo(output.summary_of(tally.errors, tally.warnings, tally.infos, result.files), err=True)

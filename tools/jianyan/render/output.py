@@ -118,25 +118,60 @@ def left_out_of(warnings: int, infos: int, files: int) -> str:
             "（加 --all 列出全部）。")
 
 
-def json_chunks(findings: Sequence[Finding]) -> Iterator[str]:
-    """``as_json`` a piece at a time: each path, code and message encoded once, each row formatted as
-    json.dumps writes the object (``{"path": …, "line": …, …}``)."""
-    t = Findings.of(findings)
-    if not t:
-        yield "[]\n"
-        return
+def _json_rows(t: Findings) -> Iterator[list[str]]:
+    """The JSON objects of ``t``, a chunk at a time (each path, code and message encoded once), each formatted
+    as json.dumps writes it (``{"path": …, "line": …, …}``)."""
     paths, messages = _used(t.paths, t.path, _json_str), _used(t.messages, t.message, _json_str)
     codes = [_json_str(c) for c in t.codes]
     sev = [_json_str(s) for s in SEVERITIES]
     path, line, column, severity, code, message = t.path, t.line, t.column, t.severity, t.code, t.message
-    lead = "[\n  "
     for rows in _chunks(len(t)):
-        yield lead + ",\n  ".join(
-            f'{{"path": {paths[path[i]]}, "line": {"null" if line[i] == -1 else line[i]}, '
-            f'"column": {"null" if column[i] == -1 else column[i]}, "severity": {sev[severity[i]]}, '
-            f'"code": {codes[code[i]]}, "message": {messages[message[i]]}}}' for i in rows)
+        yield [f'{{"path": {paths[path[i]]}, "line": {"null" if line[i] == -1 else line[i]}, '
+               f'"column": {"null" if column[i] == -1 else column[i]}, "severity": {sev[severity[i]]}, '
+               f'"code": {codes[code[i]]}, "message": {messages[message[i]]}}}' for i in rows]
+
+
+def json_chunks(findings: Sequence[Finding]) -> Iterator[str]:
+    """``as_json`` a piece at a time (``_json_rows``)."""
+    t = Findings.of(findings)
+    if not t:
+        yield "[]\n"
+        return
+    lead = "[\n  "
+    for rows in _json_rows(t):
+        yield lead + ",\n  ".join(rows)
         lead = ",\n  "
     yield "\n]\n"
+
+
+# Formats whose rows a snapshot stores as printed (accel/snapshot.py), each row followed by this separator:
+# a later check prints the rows of the files that did not change without formatting them again (``spliced``).
+UNIT_SEPARATORS = {"json": ",\n  ", "text": "\n"}
+
+
+def unit_rows(fmt: str, findings: Sequence[Finding]) -> Iterator[list[str]]:
+    """The rows of ``findings`` as ``fmt`` (a key of UNIT_SEPARATORS) prints them, each followed by its
+    separator, a chunk at a time."""
+    sep = UNIT_SEPARATORS[fmt]
+    for rows in (_json_rows if fmt == "json" else _text_rows)(Findings.of(findings)):
+        yield [row + sep for row in rows]
+
+
+def spliced(fmt: str, pieces: Iterable, empty="") -> Iterator:
+    """What ``STREAMS[fmt]`` prints for findings whose rows are ``pieces`` (each a run of ``unit_rows``,
+    joined, in order), as text, or as UTF-8 bytes when ``empty`` is ``b""``."""
+    if fmt == "text":
+        yield from (p for p in pieces if p)
+        return
+    sep, lead, end, none = UNIT_SEPARATORS[fmt], "[\n  ", "\n]\n", "[]\n"
+    if isinstance(empty, bytes):
+        sep, lead, end, none = sep.encode(), lead.encode(), end.encode(), none.encode()
+    last = None
+    for piece in pieces:
+        if piece:
+            yield lead if last is None else last
+            last = piece
+    yield none if last is None else last[:-len(sep)] + end
 
 
 def as_json(findings: Sequence[Finding]) -> str:
