@@ -4,8 +4,12 @@ new snapshot and the final filtering. The fast path around the domain's checks (
 what it returns is what ``checks.run`` on the whole campaign would give.
 
 A plain check (no --base) first compares the work tree with a snapshot (``snapshot.current``): when
-nothing changed it reports the stored findings (``snapshot.unchanged``) without loading the checks;
-else it checks the changed files and those depending on them (``snapshot.partial_plain``).
+nothing changed it reports the stored findings (``snapshot.unchanged``; printed as json or text, the
+stored rows as printed: ``snapshot.unchanged_output``) without loading the checks; else it checks the
+changed files and those depending on them (``snapshot.partial_plain``) and prints this run's rows among
+the stored ones (``Partial.spliced``). A check of a change (--base) lists by default only the findings on
+the files it is about and the errors, worked out from the snapshot's brief.bin (``Partial.focused``)
+without reading the 400 000 stored findings of a large campaign; --all lists everything.
 """
 from __future__ import annotations
 
@@ -123,8 +127,8 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
     progress bar); ``today``: the day dates are judged against; ``focus``: with ``base``, only what
     ``CheckResult.listed`` gives is wanted (the result may have ``brief`` and no ``findings``); ``fmt``: the
     format the findings will be printed in (``CheckResult.printed``): a plain check of everything may print
-    the rows a snapshot stores (the result then has ``output`` and no ``findings``). Raises the domain's errors (an unknown
-    --only name, a base git cannot resolve, a file saved during the run)."""
+    the rows a snapshot stores (the result then has ``output`` and no ``findings``). Raises the domain's
+    errors (an unknown --only name, a base git cannot resolve, a file saved during the run)."""
     only, only_paths = list(only), scope(root, paths)
     base = base or None  # --base "" (a CI variable left empty) is no base, as it always was
     today = today or dt.date.today()
