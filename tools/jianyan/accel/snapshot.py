@@ -67,7 +67,6 @@ from __future__ import annotations
 import bisect
 import codecs
 from array import array
-from itertools import accumulate
 import datetime as dt
 import hashlib
 import operator
@@ -486,11 +485,18 @@ def _layout(table: Findings, drafts: list[str]) -> dict:
 def _rendered(table: Findings, layout: dict, fmt: str) -> dict:
     """out-<fmt>.bin: the final findings as ``fmt`` prints them (output.unit_rows), ``body`` (UTF-8), and where
     the rows of each file of ``layout`` start in it (``at``, ``array("Q")``, one more at the end)."""
-    rows = [u.encode() for chunk in unit_rows(fmt, table) for u in chunk]
     starts = array("I")
     starts.frombytes(layout["starts"])
-    ends = list(accumulate(map(len, rows), initial=0))
-    return {"body": b"".join(rows), "at": array("Q", (ends[k] for k in starts)).tobytes()}
+    body, at, row, k = bytearray(), array("Q"), 0, 0  # built in place: a large check's body is some 130 MB
+    for chunk in unit_rows(fmt, table):
+        for unit in chunk:
+            while k < len(starts) and starts[k] == row:
+                at.append(len(body))
+                k += 1
+            body += unit.encode()
+            row += 1
+    at.extend(len(body) for _ in range(k, len(starts)))
+    return {"body": body, "at": at.tobytes()}  # marshal stores a bytearray as bytes
 
 
 def _columns(raw: list[bytes], typecode: str, n: int) -> list[array]:
