@@ -88,7 +88,10 @@ def expected(main_repo) -> dict:
     full = run(main_repo, "check", "--format", "json", cache=False)[:2]
     return {"full": full, "plain": full,
             "base": run(main_repo, *ARGS["base"], cache=False)[:2],
-            "base_only": run(main_repo, *ARGS["base_only"], cache=False)[:2]}
+            "base_only": run(main_repo, *ARGS["base_only"], cache=False)[:2],
+            "base_all": run(main_repo, *ARGS["base_all"], cache=False)[:2],
+            "plain_text": run(main_repo, *ARGS["plain_text"], cache=False)[:2],
+            "plain_sarif": run(main_repo, *ARGS["plain_sarif"], cache=False)[:2]}
 
 
 @pytest.fixture
@@ -112,7 +115,11 @@ PLACES = {
     "lexicon": ("base", lambda r: next((r / CACHE).glob("lexicon-v*/*.bin"))),
     "snapshot meta": ("base", lambda r: snap(r) / "meta.bin"),
     "snapshot findings": ("base_only", lambda r: snap(r) / "findings.bin"),
-    "snapshot final (base)": ("base", lambda r: snap(r) / "final.bin"),
+    "snapshot final (base)": ("base_all", lambda r: snap(r) / "final.bin"),
+    "snapshot brief": ("base", lambda r: snap(r) / "brief.bin"),
+    "snapshot layout": ("plain", lambda r: snap(r) / "layout.bin"),
+    "snapshot json rows": ("plain", lambda r: snap(r) / "out-json.bin"),
+    "snapshot text rows": ("plain_text", lambda r: snap(r) / "out-text.bin"),
     "snapshot rdeps": ("base", lambda r: snap(r) / "rdeps.bin"),
     "snapshot dup info": ("base", lambda r: snap(r) / "dup" / "info.bin"),
     "snapshot dup rows": ("base", lambda r: snap(r) / "dup" / "rows.bin"),
@@ -120,13 +127,17 @@ PLACES = {
     "snapshot tables list": ("base", lambda r: snap(r) / "dup" / "tables" / "tables.bin"),
     "snapshot fp table": ("base", lambda r: snap(r) / "dup" / "tables" / "fp.bin"),
     "snapshot manifest": ("plain", lambda r: snap(r) / "manifest.bin"),
-    "snapshot final": ("plain", lambda r: snap(r) / "final.bin"),
+    "snapshot final": ("plain_sarif", lambda r: snap(r) / "final.bin"),
 }
 # full: a plain check with no snapshot to start from (``run_as``), which reads every cache; plain: one
-# from main's snapshot, which reads the changed files only
+# from main's snapshot, which reads the changed files only and prints the stored rows of the others
+# (json: out-json.bin, text: out-text.bin; other formats read final.bin); base: a check of the change,
+# which lists from brief.bin; with --all it reads final.bin
 ARGS = {"full": ("check", "--format", "json"), "plain": ("check", "--format", "json"),
         "base": ("check", "--base", "main", "--format", "json"),
-        "base_only": ("check", "--base", "main", "--format", "json", "--only", "pii")}
+        "base_only": ("check", "--base", "main", "--format", "json", "--only", "pii"),
+        "base_all": ("check", "--base", "main", "--format", "json", "--all"),
+        "plain_text": ("check",), "plain_sarif": ("check", "--format", "sarif")}
 
 
 def run_as(root: Path, kind: str) -> tuple[int, str, str]:
@@ -259,8 +270,10 @@ def _payload(path: Path):
     return marshal.loads(data[_HEAD:])
 
 
-def test_rewritten_snapshot_cannot_drop_an_error(repo, expected):
-    """The issue's attack: the snapshot's findings without the pii.mobile error, digest recomputed."""
+@pytest.mark.parametrize("kind", ["base", "plain", "plain_text", "base_all"])
+def test_rewritten_snapshot_cannot_drop_an_error(repo, expected, kind):
+    """The issue's attack: the snapshot's findings without the pii.mobile error, digest recomputed, in
+    each stored form a check reads them from (final.bin, brief.bin, the printed rows)."""
     from jianyan.findings import Findings
     path = snap(repo) / "final.bin"
     final = _payload(path)
@@ -268,8 +281,11 @@ def test_rewritten_snapshot_cannot_drop_an_error(repo, expected):
     assert any(f.code == "pii.mobile" for f in table)
     final["table"] = table.take([i for i, f in enumerate(table) if f.code != "pii.mobile"]).to_marshal()
     path.write_bytes(_old_blob(final))
-    code, out, err = run(repo, *ARGS["base"])
-    assert code == 1 and '"pii.mobile"' in out and (code, out) == expected["base"], err
+    for name in ("brief.bin", "out-json.bin", "out-text.bin", "layout.bin"):  # as the attacker would find them
+        part = snap(repo) / name
+        part.write_bytes(_old_blob(_payload(part)))
+    code, out, err = run(repo, *ARGS[kind])
+    assert code == 1 and "pii.mobile" in out and (code, out) == expected[kind], err
     assert NOTE in err
 
 
@@ -296,7 +312,8 @@ def test_parts_of_two_snapshots_cannot_be_mixed(repo):
     clean = next(p for p in (repo / CACHE / where.SNAPSHOT_DIR).iterdir() if p.name not in (head.name, other.name))
     shutil.rmtree(other)
     git(repo, "checkout", "-q", "pr")
-    shutil.copy(clean / "final.bin", head / "final.bin")
+    for name in ("final.bin", "brief.bin", "layout.bin", "out-json.bin", "out-text.bin"):  # every stored form
+        shutil.copy(clean / name, head / name)
     code, out, err = run(repo, *ARGS["base"])
     assert (code, out) == run(repo, *ARGS["base"], cache=False)[:2] and NOTE in err
     assert '"pii.mobile"' in out
