@@ -886,7 +886,7 @@ def current(root: Path, fmt: str | None = None) -> Current | None:
             except (OSError, ValueError):
                 pass
         if changes:  # a partial check: its stored index is checked while the checks are imported
-            _prefetch(where)
+            _prefetch(where, commit, meta["id"])
             if fmt in UNIT_SEPARATORS:
                 for part in ("layout", f"out-{fmt}"):
                     _read_soon(where / f"{part}.bin", label(commit, meta["id"], part))
@@ -931,9 +931,9 @@ def _unblob_soon(path: Path, name: str):
     return _unblob(path, name)
 
 
-def _prefetch(where: Path) -> None:
+def _prefetch(where: Path, commit: str, ident: str) -> None:
     from jianyan.dup.index.stored import prefetch  # lazy: numpy; ``unchanged`` does without it
-    prefetch(where / "dup")
+    prefetch(where / "dup", label(commit, ident, "dup"))
 
 
 def prefetch_base(root: Path, base: str) -> None:
@@ -949,8 +949,11 @@ def prefetch_base(root: Path, base: str) -> None:
         commit = git.merge_base(sha, head) if sha and head else sha
     except GitError:
         return
-    if commit and os.path.isfile(folder_of(root) / commit / "dup" / "info.bin"):
-        _prefetch(folder_of(root) / commit)
+    where = folder_of(root) / commit if commit else None
+    if where is not None and os.path.isfile(where / "dup" / "info.bin"):
+        meta = read_blob(where / "meta.bin", label(commit, "", "meta"))
+        if isinstance(meta, dict) and isinstance(meta.get("id"), str):
+            _prefetch(where, commit, meta["id"])
 
 
 def unchanged(start: Current, today: dt.date, progress=None) -> tuple[Findings, int] | None:

@@ -65,20 +65,25 @@ def _stamp(path: Path) -> tuple:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def prefetch(folder: Path) -> None:
-    """Start reading the digests of the index at ``folder`` in a thread (hashlib lets go of the GIL while
-    it hashes): a ``StoredIndex`` of it made later in this run waits for what is left instead of reading
-    it all then, and the work of the check in between overlaps it. A file changed since is read again."""
+def prefetch(folder: Path, label: str) -> None:
+    """Start reading the digests of the index at ``folder`` (signed as ``label``) in a thread (hashlib lets
+    go of the GIL while it hashes): a ``StoredIndex`` of it made later in this run waits for what is left
+    instead of reading it all then, and the work of the check in between overlaps it. Each file is read
+    only when it has the size its signed info.bin gives (a sparse 8 GB file is not read); a file changed
+    since is read again."""
     if folder in _PREFETCHED:
         return
     got: dict = {}
 
     def work() -> None:
+        info = read_blob(folder / "info.bin", label)
+        if not isinstance(info, dict) or not isinstance(info.get("files"), dict):
+            return  # StoredIndex finds it so and reports it
         for name in CHECKED:
             try:
                 stamp = _stamp(folder / name)
-                got[name] = (stamp, _digest(folder / name))
-            except (OSError, NotRegular) as exc:
+                got[name] = (stamp, _digest(folder / name, tuple(info["files"][name])[0]))
+            except (OSError, NotRegular, KeyError, TypeError, IndexError) as exc:
                 got[name] = exc
 
     thread = threading.Thread(target=work, name="jianyan-index-digests", daemon=True)
