@@ -956,19 +956,23 @@ def prefetch_base(root: Path, base: str) -> None:
             _prefetch(where, commit, meta["id"])
 
 
+def _same_day(start: Current, today: dt.date) -> bool:
+    """Nothing changed since the snapshot ``start``, made on ``today`` (dates are judged the same)."""
+    return not start.changes and start.meta["day"] == today.isoformat()
+
+
 def unchanged(start: Current, today: dt.date, progress=None) -> tuple[Findings, int] | None:
     """What a plain full check reports, and the files it counts, when nothing it reads has changed since
     the snapshot ``start`` (``current``), made on ``today``; else None."""
     meta = start.meta
-    if start.changes or meta["day"] != today.isoformat():
+    if not _same_day(start, today):
         return None
     try:
         findings = Findings.from_marshal(_final(start.where, meta)["table"])
     except (ValueError, TypeError, KeyError):
         discard(start.where)
         return None
-    if progress:
-        progress(f"没有改动：沿用 {meta['commit'][:7]} 的完整检查结果")
+    _reused(meta, progress)
     return findings, meta["files"]
 
 
@@ -976,7 +980,7 @@ def unchanged_output(start: Current, today: dt.date, fmt: str, progress=None) ->
     """``unchanged`` printed as ``fmt`` (a format the snapshot stores: output.UNIT_SEPARATORS), from the
     stored rows without reading the findings; else None."""
     meta = start.meta
-    if start.changes or meta["day"] != today.isoformat() or fmt not in UNIT_SEPARATORS:
+    if not _same_day(start, today) or fmt not in UNIT_SEPARATORS:
         return None
     try:
         layout = _unblob(start.where / "layout.bin", label(meta["commit"], meta["id"], "layout"))
@@ -984,9 +988,13 @@ def unchanged_output(start: Current, today: dt.date, fmt: str, progress=None) ->
     except (ValueError, TypeError, KeyError):
         discard(start.where)
         return None
+    _reused(meta, progress)
+    return out, meta["files"]
+
+
+def _reused(meta: dict, progress) -> None:
     if progress:
         progress(f"没有改动：沿用 {meta['commit'][:7]} 的完整检查结果")
-    return out, meta["files"]
 
 
 def _final(where: Path, meta: dict) -> dict:
