@@ -21,6 +21,7 @@ from conftest import copy_campaign, invoke
 from gitrepo import git
 
 from jianyan.campaign.where import SNAPSHOT_DIR
+from jianyan.findings import Findings
 
 A = "submissions/2021/minge/2021-minge-001.md"          # adopted in 2021-001
 B = "submissions/2021/jiusan/2021-jiusan-001.md"        # adopted in 2021-003
@@ -400,3 +401,31 @@ def test_unchanged_plain_check_loads_no_check(main_repo, tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True).stdout
     main = json.loads((main_repo.parent / "main-findings.json").read_text(encoding="utf-8"))
     assert out.split(" ", 1) == [str(len(main)), "[]\n"]
+
+
+def _odd_name(root: Path) -> None:
+    """A copy of an item under a file name that is not UTF-8 (byte 0xff): its path is not text."""
+    src = root / WARNED
+    dest = os.fsencode(src.parent) + b"/2021-binzhou-\xff.md"
+    with open(dest, "wb") as fh:
+        fh.write(src.read_bytes())
+
+
+@pytest.mark.parametrize("committed", [False, True])
+def test_plain_check_with_a_file_name_that_is_not_utf8(main_repo, tmp_path, committed):
+    """Such a name after the snapshot (this run's rows cannot go among the stored UTF-8 rows), or in the
+    commit the snapshot was made of (its json and text rows are not stored): the findings are printed the
+    usual way (no stored rows spliced with mis-encoded bytes), and the snapshot is never called damaged."""
+    from jianyan.accel import pipeline
+    root = _work_tree(main_repo, tmp_path / "work", _odd_name)
+    if committed:
+        git(root, "add", "-A")
+        git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "odd name")
+        pipeline.check(root, fmt="json")  # the snapshot of this commit
+        _edit(root, A, "目前沿黄9市之间", "目前沿黄9市之间确实")
+    snaps = sorted((root / ".jianyan-cache" / SNAPSHOT_DIR).glob("*/meta.bin"))
+    notes: list[str] = []
+    got = pipeline.check(root, fmt="json", say=notes.append)
+    assert got.output is None and any("\udcff" in p for p in Findings.of(got.findings).paths)
+    assert not [n for n in notes if "已损坏或不可信" in n]
+    assert all(p.is_file() for p in snaps), "the snapshot was discarded"

@@ -132,29 +132,32 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
     only, only_paths = list(only), scope(root, paths)
     base = base or None  # --base "" (a CI variable left empty) is no base, as it always was
     today = today or dt.date.today()
-    start = snapshot.current(root, fmt if only_paths is None and not only else None) if base is None else None
-    if base is not None and only_paths is None:
-        snapshot.prefetch_base(root, base)
-    if start is not None and not only and only_paths is None and fmt is not None:
-        printed = snapshot.unchanged_output(start, today, fmt, say)
-        if printed is not None:
-            out, files = printed
-            return CheckResult(None, files, output=out, later=lambda: snapshot.unchanged(start, today)[0])
-    if start is not None and not only:
-        hit = snapshot.unchanged(start, today, say)
-        if hit is not None:
-            found, files = hit
-            if only_paths is not None:
-                keep = [p in only_paths for p in found.paths]
-                found = found.take([i for i, p in enumerate(found.path) if keep[p]])
-            return CheckResult(found, files if only_paths is None else len(only_paths))
-    from jianyan.dup.index.stored import Incomplete  # lazy: numpy, which the unchanged path above does without
     try:
-        result = _check(root, only_paths, base, only, say, load, today, start, focus, fmt)
-    except (Incomplete, snapshot.Damaged):  # a stored text's features are gone from their cache, or a part of
-        # the snapshot read late is damaged (then removed): check without the snapshot
-        result = _check(root, only_paths, base, only, say, load, today, None, focus, fmt)
-    return result if only_paths is None else replace(result, files=len(only_paths))
+        start = snapshot.current(root, fmt if only_paths is None and not only else None) if base is None else None
+        if base is not None and only_paths is None:
+            snapshot.prefetch_base(root, base)
+        if start is not None and not only and only_paths is None and fmt is not None:
+            printed = snapshot.unchanged_output(start, today, fmt, say)
+            if printed is not None:
+                out, files = printed
+                return CheckResult(None, files, output=out, later=lambda: snapshot.unchanged(start, today)[0])
+        if start is not None and not only:
+            hit = snapshot.unchanged(start, today, say)
+            if hit is not None:
+                found, files = hit
+                if only_paths is not None:
+                    keep = [p in only_paths for p in found.paths]
+                    found = found.take([i for i, p in enumerate(found.path) if keep[p]])
+                return CheckResult(found, files if only_paths is None else len(only_paths))
+        from jianyan.dup.index.stored import Incomplete  # lazy: numpy, which the unchanged path above does without
+        try:
+            result = _check(root, only_paths, base, only, say, load, today, start, focus, fmt)
+        except (Incomplete, snapshot.Damaged):  # a stored text's features are gone from their cache, or a part of
+            # the snapshot read late is damaged (then removed): check without the snapshot
+            result = _check(root, only_paths, base, only, say, load, today, None, focus, fmt)
+        return result if only_paths is None else replace(result, files=len(only_paths))
+    finally:
+        snapshot.forget_soon()  # what the reading threads read for a path not taken
 
 
 def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list[str], say, load, today: dt.date,

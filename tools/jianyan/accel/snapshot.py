@@ -53,7 +53,9 @@ files, the duplication corpus's texts besides the submissions), ``rdeps.bin`` (k
 it), ``findings.bin`` (the findings on submissions of the loader and of each stored family, before
 ``finalize``: one ``findings.Findings`` table with a column naming each finding's family, and the drafts),
 ``manifest.bin``, ``final.bin``, ``brief.bin`` (what a check of a change that lists only what it is about
-needs of final.bin: per-file counts and the errors, ``_brief``) and ``dup/`` (dup/index/stored.py). Each .bin is a blob signed with this
+needs of final.bin: per-file counts and the errors, ``_brief``), ``layout.bin`` and ``out-<fmt>.bin`` (the final
+findings as json and text print them, with where each file's rows start: what a plain check prints for the
+files left as they were, ``_layout``, ``_rendered``) and ``dup/`` (dup/index/stored.py). Each .bin is a blob signed with this
 machine's key (blobs.write_blob) under a label naming the commit, a random id of this snapshot (kept in
 meta.bin) and the part, so parts of two snapshots cannot be mixed; a folder is written under a temporary
 name and renamed; the newest KEEP snapshots are kept. Anything unreadable, unsigned or damaged means: no
@@ -66,7 +68,6 @@ from __future__ import annotations
 
 import bisect
 import codecs
-from array import array
 import datetime as dt
 import hashlib
 import operator
@@ -75,8 +76,10 @@ import re
 import secrets
 import shutil
 import stat
+import sys
 import tempfile
 import threading
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -369,9 +372,9 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
         write_blob(tmp / "findings.bin", stored, label(commit, ident, "findings"))
         if final is not None:
             write_blob(tmp / "manifest.bin", manifest, label(commit, ident, "manifest"))
-            write_blob(tmp / "final.bin", {"table": Findings.of(final).to_marshal(), "drafts": sorted(drafts)},
-                       label(commit, ident, "final"))
             table = Findings.of(final)
+            write_blob(tmp / "final.bin", {"table": table.to_marshal(), "drafts": sorted(drafts)},
+                       label(commit, ident, "final"))
             write_blob(tmp / "brief.bin", _brief(table, sorted(drafts), _changed_only_codes()),
                        label(commit, ident, "brief"))
             layout = _layout(table, sorted(drafts))
@@ -510,6 +513,11 @@ def _columns(raw: list[bytes], typecode: str, n: int) -> list[array]:
     return out
 
 
+class NotStored(Exception):
+    """The snapshot does not store the rows of this format, or this run's rows cannot be put among them:
+    the findings are printed the usual way (nothing is damaged)."""
+
+
 class Output:
     """A check's output in one of the formats a snapshot stores (output.UNIT_SEPARATORS), made of the stored
     rows of the files left as they were and this run's rows, with the counts of every finding; what
@@ -542,15 +550,20 @@ def _output(where: Path, meta: dict, layout: dict, fmt: str, runs: list[tuple[in
             fresh: list[Finding]) -> Output:
     """The ``Output`` of the stored rows of the files ``layout["paths"][a:b]`` for each run ``(a, b)`` and the
     rows of ``fresh`` (sorted, none of them on those files), in order."""
+    if fmt not in layout["outputs"]:  # not stored (a path or message that is not text): not damaged
+        raise NotStored(fmt)
+    try:  # this run's rows as the stored ones are: UTF-8 (a lone surrogate cannot be spliced in)
+        units = [u.encode("utf-8") for chunk in unit_rows(fmt, fresh) for u in chunk]
+    except UnicodeEncodeError:
+        raise NotStored(fmt) from None
     stored = _unblob_soon(where / f"out-{fmt}.bin", label(meta["commit"], meta["id"], f"out-{fmt}"))
     paths, body = layout["paths"], stored["body"]
     n = len(paths)
     (at,) = _columns([stored["at"]], "Q", n + 1)
     counts = _columns(layout["counts"], "I", n)
-    if type(body) is not bytes or at[-1] != len(body) or fmt not in layout["outputs"]:
+    if type(body) is not bytes or at[-1] != len(body):
         raise ValueError("a damaged snapshot part")
     totals = [sum(sum(col[a:b]) for a, b in runs) for col in counts]
-    units = [u.encode("utf-8", "surrogatepass") for chunk in unit_rows(fmt, fresh) for u in chunk]
     pieces: list = []
     r = 0
     runs = list(runs)
@@ -663,7 +676,10 @@ class Partial:
             start = k + 1
         if hi > start:
             runs.append((start, hi))
-        return _output(self.where, self.meta, layout, fmt, runs, fresh)
+        try:
+            return _output(self.where, self.meta, layout, fmt, runs, fresh)
+        except NotStored:
+            return None
 
     def focused(self, fresh: list[Finding], about: frozenset[str], drop: tuple[str, ...]):
         """What ``reported(fresh, …, drop)`` followed by ``pipeline.CheckResult.focus`` gives, worked out
@@ -921,6 +937,15 @@ def _read_soon(path: Path, name: str) -> None:
     _SOON[path, name] = (thread, got)
 
 
+def forget_soon() -> None:
+    """Let go of what the reading threads read and nobody asked for (``_read_soon``, the stored index's
+    digests): a check that took another path would hold it for the life of the process."""
+    _SOON.clear()
+    stored = sys.modules.get("jianyan.dup.index.stored")  # imported only when a prefetch was started
+    if stored is not None:
+        stored.forget()
+
+
 def _unblob_soon(path: Path, name: str):
     """``_unblob``, by what ``_read_soon`` read when the file is unchanged since."""
     thread, got = _SOON.pop((path, name), (None, []))
@@ -985,6 +1010,8 @@ def unchanged_output(start: Current, today: dt.date, fmt: str, progress=None) ->
     try:
         layout = _unblob(start.where / "layout.bin", label(meta["commit"], meta["id"], "layout"))
         out = _output(start.where, meta, layout, fmt, [(0, len(layout["paths"]))], [])
+    except NotStored:
+        return None
     except (ValueError, TypeError, KeyError):
         discard(start.where)
         return None

@@ -91,6 +91,11 @@ def prefetch(folder: Path, label: str) -> None:
     _PREFETCHED[folder] = (thread, got)
 
 
+def forget() -> None:
+    """Let go of the digests ``prefetch`` read that no ``StoredIndex`` asked for."""
+    _PREFETCHED.clear()
+
+
 def _checked(folder: Path, info: dict) -> bool:
     """Whether every file ``info`` lists is as signed (its size and digest), by ``prefetch``'s digests
     when they were read in this run and the file is unchanged since."""
