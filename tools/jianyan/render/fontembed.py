@@ -12,7 +12,7 @@ entry's ``w:name``; ``activateFont`` calls ``OutputDevice::AddTempDevFont(file, 
 (``aInfo.m_aFamilyName = rFontName``), its quality raised by 5800. The name inside the font file does
 not matter to LibreOffice; Word matches embedded fonts by name, so the file carries the house name too.
 LibreOffice refuses a font whose OS/2 fsType forbids editable embedding (``sufficientTTFRights``:
-fsType 0 or the editable bit 8).
+fsType 0 or the editable bit 3, value 8).
 
 The official font still wins where it is installed: the embedded face declares weight 350
 (usWeightClass; fontconfig: demilight, LibreOffice: WEIGHT_SEMILIGHT), one step under the Regular the
