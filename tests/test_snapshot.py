@@ -429,3 +429,25 @@ def test_plain_check_with_a_file_name_that_is_not_utf8(main_repo, tmp_path, comm
     assert got.output is None and any("\udcff" in p for p in Findings.of(got.findings).paths)
     assert not [n for n in notes if "已损坏或不可信" in n]
     assert all(p.is_file() for p in snaps), "the snapshot was discarded"
+
+
+@pytest.mark.parametrize("base", [None, "main"])
+def test_a_check_as_of_a_day_before_the_snapshot_equals_a_full_check(main_repo, tmp_path, monkeypatch, base):
+    """A snapshot knows which findings depend on the day only for days after its own (items dated later
+    than it); checked as of an earlier day, items dated in between are in the future: a full check."""
+    from jianyan.accel import pipeline
+    root = _work_tree(main_repo, tmp_path / "work", CASES["body_edit"])
+    if base:
+        git(root, "checkout", "-q", "-b", "pr")
+        git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qam", "pr")
+    day = dt.date(2021, 3, 20)
+
+    def findings() -> list[tuple]:
+        got = pipeline.check(root, base=base, today=day)
+        return [(f.path, f.code, f.line, f.message) for f in Findings.of(got.findings)]
+
+    quick = findings()
+    monkeypatch.setenv("JIANYAN_CACHE", "0")
+    full = findings()
+    assert any(code == "schema.future_date" for _, code, _, _ in full)
+    assert quick == full

@@ -1052,7 +1052,10 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
           brief: bool = False, fmt: str | None = None) -> Partial | None:
     """The partial campaign for ``changes`` since the snapshot at ``where``; ``now``: the content folders
     of a plain check (``scan``; None: a check of a change, --base); ``by_family``: as for ``partial_plain``;
-    ``brief``: as for ``partial``; ``fmt``: as for ``partial_plain``."""
+    ``brief``: as for ``partial``; ``fmt``: as for ``partial_plain``. None (a full check) on a day before the
+    snapshot's: it knows which findings depend on the day only for later days (``_timely``)."""
+    if day.isoformat() < meta["day"]:
+        return None
     kinds: dict[str, str] = {}
     for c in changes:
         for p in (c.old, c.new):
