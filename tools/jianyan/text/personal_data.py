@@ -128,6 +128,9 @@ def _valid_date(year: int, month: int, day: int) -> bool:
         born = dt.date(year, month, day)
     except ValueError:
         return False
+    # The real clock, not a check's as-of day: whether a person born on that day can exist is a fact of
+    # the day the text is published or checked, and a report "as of" 2021 must still hide the ID of a
+    # person born in 2024. The bound only drops impossible dates; it never hides a real ID.
     return dt.date(1900, 1, 1) <= born <= dt.date.today()
 
 
