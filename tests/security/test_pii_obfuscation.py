@@ -7,7 +7,6 @@ per-technique precision/recall table is printed in the test run's summary and as
 """
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import yaml
 from conftest import ROOT, SUMMARIES
 
 import lintdata
+from helpers.linear import RATIO, short_and_long
 from jianyan.text.markdown import to_html
 from jianyan.text.personal_data import find_personal_data, find_personal_data_in_html, find_personal_data_in_markdown
 
@@ -124,26 +124,22 @@ HOSTILE = {
 }
 
 
-def cpu_seconds(text: str) -> float:
-    t = time.process_time()
+def scan(text: str) -> None:
     find_personal_data_in_markdown(text)
     find_personal_data(text)
-    return time.process_time() - t
 
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_a_long_line_is_linear(name):
     """No regex with nested quantifiers over user text: four times the text takes about four times
     the time (a quadratic step would take sixteen). Measured as CPU time of this process, both sizes
-    in the same test, so a busy shared machine slows both alike; a floor of a sixteenth of a second
-    keeps noise (garbage collection, a cache miss) from making a ratio of fast cases — a quadratic
-    step would take seconds at 256 KB. The sizes are 64 KB and 256 KB, a quarter of the largest
-    file: a ratio is the same at any size, and a quadratic step shows as 16 at these too. A
-    generous absolute bound stays: markdown-it alone takes up to ~2.5 s for 256 KB of emphasis
-    marks on a shared machine."""
+    in the same test, so a busy shared machine slows both alike, and with the garbage collector held
+    off (helpers.linear); a floor of 1/256 s keeps timer noise from making a ratio of fast cases. The
+    sizes are 16 KB and 64 KB: a ratio is the same at any size, and a quadratic step costs a sixteenth
+    of what it cost at 64 KB and 256 KB, as does the floor (it was 1/16 s there): a quadratic step is
+    caught from the same size on as before (0.5 s at 256 KB). A generous absolute bound stays, scaled
+    to the size: markdown-it alone takes up to ~2.5 s for 256 KB of emphasis marks on a shared machine."""
     build = HOSTILE[name]
-    cpu_seconds(build(1024))  # warm-up: tables built once per process are not the text's cost
-    small = cpu_seconds(build(MB // 16))
-    large = cpu_seconds(build(MB // 4))
-    assert large / max(small, 0.0625) < 8, (name, small, large)
-    assert large < 10, (name, large)
+    small, large = short_and_long(lambda n: scan(build(n)), MB // 64, floor=1 / 256)
+    assert large / small < RATIO, (name, small, large)
+    assert large < 10 / 4, (name, large)
