@@ -2,11 +2,11 @@
 
 The e-mail pattern of the typography rules backtracked over long runs of word characters: a
 100 000-character title took 77 s, a body line 43 s, and files up to 1 MB are allowed. Each
-adversarial line below is a quarter-megabyte run of what some pattern loops on; the whole family
-of text rules must get through it in a CPU second or two (a quadratic rule takes minutes here: the
-old patterns took that at 100 000 characters). A quarter of the largest file keeps the suite fast
-and loses nothing: a rule that is linear at this size is linear at 1 MB, and a quadratic one is
-minutes over its bound.
+adversarial line below is a run of what some pattern loops on; the whole family of text rules goes
+through it at two sizes, and four times the line must take about four times the CPU time, not the
+sixteen times of a quadratic step (helpers.linear: a ratio is the same at any size, so the lines can
+be a sixteenth and a quarter of the quarter-megabyte they were, and a quadratic step is caught where
+an absolute bound would miss a mild one). A generous absolute bound stays, scaled to the size.
 The linear rewrites must find exactly what the old patterns found: checked against them on
 generated text.
 """
@@ -22,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lintdata
+from helpers.linear import RATIO, short_and_long
 from conftest import ROOT, copy_campaign
 from jianyan import checks
 from jianyan.campaign import phrases
@@ -34,9 +35,11 @@ MB = 1_000_000
 LINE = MB // 4
 # CPU seconds for a family of rules over one 1 MB line, or a whole check of 1 MB files: generous
 # (the slowest 1 MB line takes about 3 s on a loaded CI machine); the quadratic patterns took
-# minutes at a tenth of this size. A quarter-megabyte line gets a quarter of it.
+# minutes at a tenth of this size. A shorter line gets its share of it.
 BOUND = 20.0
 LINE_BOUND = BOUND / 4
+# below this many CPU seconds a ratio of two runs is timer noise (the short lines take about 7 ms)
+FLOOR = 1 / 256
 
 LINES = {
     "letters": "a" * LINE,
@@ -110,9 +113,10 @@ def rule_family(line: str) -> None:
 
 @pytest.mark.parametrize("line", LINES.values(), ids=LINES.keys())
 def test_every_text_rule_is_linear_on_a_long_line(line):
-    start = time.process_time()
-    rule_family(line)
-    assert time.process_time() - start < LINE_BOUND
+    """The whole family over the line's first 15 625 and 62 500 characters (a sixteenth and a quarter)."""
+    small, large = short_and_long(lambda n: rule_family(line[:n]), LINE // 16, FLOOR)
+    assert large / small < RATIO, (small, large)
+    assert large < LINE_BOUND / 4
 
 
 def test_no_pattern_repeats_a_group_of_repeats():
@@ -136,19 +140,25 @@ def test_a_phrase_pattern_with_nested_repeats_is_refused(tmp_path: Path):
 
 
 def test_fix_of_a_1mb_file_is_linear():
-    """fix_bytes, its diff and the count of what is left, on 1 MB files: one long line, and many
-    short lines where changed and unchanged ones alternate (difflib's matcher is quadratic there)."""
-    bodies = {"one line": "中." * (MB // 8), "corner quotes": "「" * (MB // 3),
-              "alternating lines": "".join("中,中\n" if i % 2 else f"第{i}行。\n" for i in range(MB // 12))}
-    for name, body in bodies.items():
+    """fix_bytes, its diff and the count of what is left, on files a sixteenth and a quarter of 1 MB
+    (a ratio, as above; 1 MB is the largest file): one long line, and many short lines where changed
+    and unchanged ones alternate (difflib's matcher is quadratic there)."""
+    bodies = {"one line": lambda size: "中." * (size // 8), "corner quotes": lambda size: "「" * (size // 3),
+              "alternating lines": lambda size: "".join("中,中\n" if i % 2 else f"第{i}行。\n" for i in range(size // 12))}
+
+    def fix(body: str) -> None:
         raw = lintdata.item_text("2021-minge-950", {"body": body}).encode("utf-8")
-        assert len(raw) <= MB + 1000
-        start = time.process_time()
         fixed = fix_bytes("submissions/2021/minge/2021-minge-950.md", raw)
         diff = fixed.diff()
         remaining(fixed)
-        assert time.process_time() - start < BOUND, name
         assert fixed.changed and diff.startswith("--- a/submissions/")
+
+    for name, body in bodies.items():
+        assert len(body(MB).encode("utf-8")) <= MB + 1000, name  # the sizes are fractions of a full file
+        texts = {size: body(size) for size in (MB // 16, MB // 4)}
+        small, large = short_and_long(lambda size: fix(texts.get(size) or body(size)), MB // 16, FLOOR)
+        assert large / small < RATIO, (name, small, large)
+        assert large < BOUND / 4, name
 
 
 def test_fix_diff_pairs_each_line_with_its_fix():
