@@ -93,8 +93,9 @@ def test_candidates_of_an_own_entry_equal_the_searched_candidates(campaign):
 
 
 @pytest.mark.e2e  # a cold process: the warm-up loads jieba while the files are read
-def test_a_cold_check_with_the_warmup_reports_what_a_check_without_caches_does(campaign):
-    """80 submissions (the warm-up starts at 64): the same findings, and the cache written by workers."""
+def test_a_cold_check_with_the_warmup_reports_what_a_check_without_caches_does(campaign, cli):
+    """80 submissions (the warm-up starts at 64): the same findings, and the cache written by workers.
+    The cold process is the point; the check without caches it is compared with runs in this one."""
     if (os.cpu_count() or 1) < 2:
         pytest.skip("one core: no workers are started")
     (campaign / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
@@ -105,7 +106,7 @@ def test_a_cold_check_with_the_warmup_reports_what_a_check_without_caches_does(c
         write_item(campaign, f"2021-minjin-{500 + k:03d}", body[cut:] + f"\n\n补充第{k}条。\n", date="2021-05-01")
     assert len(list((campaign / "submissions").rglob("*.md"))) >= 80
     warm = run_cli(campaign, "check", "--format", "json")
-    plain = run_cli(campaign, "check", "--format", "json", env={"JIANYAN_CACHE": "0"})
+    plain = cli(campaign, "check", "--format", "json", env={"JIANYAN_CACHE": "0"})
     assert warm.code == plain.code and warm.out == plain.out, warm
     assert any(f["code"].startswith("dup.") for f in json.loads(warm.out))
     shards = list((campaign / ".jianyan-cache" / C.FOLDER).glob("*.keys.npy"))
