@@ -7,6 +7,7 @@ import pytest
 
 from jianyan.dup.index import cache as C
 from jianyan.dup import features as F
+from jianyan.dup.index import stored as S
 from jianyan.dup.index.stored import FENCE, StoredIndex
 
 
@@ -57,3 +58,31 @@ def test_feature_cache_lookup_by_search_equals_lookup_by_dictionary(tmp_path, mo
     by_dict = C.Store(tmp_path)
     assert all(by_dict.get(k).sig.tolist() == searched.get(k).sig.tolist() for k in keys)
     assert by_dict._where is not None and len(by_dict.where) == 300
+
+
+def test_index_file_blocks_are_read_and_checked_only_when_asked_for(tmp_path, capsys):
+    """A stored index file is read block by block, each checked against its signed digest when first
+    needed: values gathered anywhere equal the file's; a block changed on disk is refused when read (the
+    snapshot holding it is discarded) and never changes an answer that does not read it."""
+    snap = tmp_path / ".jianyan-cache" / "snapshot-v0" / "abc"
+    snap.mkdir(parents=True)
+    path = snap / "fp.bin"
+    values = np.random.default_rng(7).integers(0, 2**63, size=10 * S.BLOCK // 8 + 100).astype("<u8")
+    values.tofile(path)
+    size, digests = S._block_digests(path)
+    assert size == path.stat().st_size and len(digests) == 16 * 11
+    table = S._Table(S._File(path, size, digests, snap), "<u8", len(values))
+    idx = np.array([[0, 5, len(values) - 1], [S.BLOCK // 8 + 3, 17, 0]])
+    assert table[idx].tolist() == values[idx].tolist()
+    assert table[3] == values[3] and table[40:700].tolist() == values[40:700].tolist()
+    assert table.file.done.tolist() == [True, True] + [False] * 8 + [True]  # the blocks of the values read
+    data = bytearray(path.read_bytes())
+    data[6 * S.BLOCK + 5] ^= 0x5A  # block 6: never read below
+    path.write_bytes(bytes(data))
+    fresh = S._Table(S._File(path, size, digests, snap), "<u8", len(values))
+    assert fresh[idx].tolist() == values[idx].tolist() and snap.is_dir()
+    with pytest.raises(S.DamagedIndex):
+        fresh[6 * S.BLOCK // 8 + 1]
+    assert not snap.exists() and "已损坏或不可信" in capsys.readouterr().err
+    with pytest.raises(ValueError):  # another size: refused at once
+        S._File(path, size - 8, digests[:-16], None)

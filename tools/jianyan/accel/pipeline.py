@@ -134,8 +134,6 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
     today = today or dt.date.today()
     try:
         start = snapshot.current(root, fmt if only_paths is None and not only else None) if base is None else None
-        if base is not None and only_paths is None:
-            snapshot.prefetch_base(root, base)
         if start is not None and not only and only_paths is None and fmt is not None:
             printed = snapshot.unchanged_output(start, today, fmt, say)
             if printed is not None:

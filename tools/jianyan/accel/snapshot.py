@@ -76,7 +76,6 @@ import re
 import secrets
 import shutil
 import stat
-import sys
 import tempfile
 import threading
 from array import array
@@ -901,11 +900,9 @@ def current(root: Path, fmt: str | None = None) -> Current | None:
                 write_blob(where / "manifest.bin", manifest, label(commit, meta["id"], "manifest"))
             except (OSError, ValueError):
                 pass
-        if changes:  # a partial check: its stored index is checked while the checks are imported
-            _prefetch(where, commit, meta["id"])
-            if fmt in UNIT_SEPARATORS:
-                for part in ("layout", f"out-{fmt}"):
-                    _read_soon(where / f"{part}.bin", label(commit, meta["id"], part))
+        if changes and fmt in UNIT_SEPARATORS:  # a partial check: read while the checks are imported
+            for part in ("layout", f"out-{fmt}"):
+                _read_soon(where / f"{part}.bin", label(commit, meta["id"], part))
         return Current(where, meta, changes, now)
     return None
 
@@ -938,12 +935,9 @@ def _read_soon(path: Path, name: str) -> None:
 
 
 def forget_soon() -> None:
-    """Let go of what the reading threads read and nobody asked for (``_read_soon``, the stored index's
-    digests): a check that took another path would hold it for the life of the process."""
+    """Let go of what the reading threads read and nobody asked for (``_read_soon``): a check that took
+    another path would hold it for the life of the process."""
     _SOON.clear()
-    stored = sys.modules.get("jianyan.dup.index.stored")  # imported only when a prefetch was started
-    if stored is not None:
-        stored.forget()
 
 
 def _unblob_soon(path: Path, name: str):
@@ -954,31 +948,6 @@ def _unblob_soon(path: Path, name: str):
         if got and got[1] is not None and got[0] is not None and got[0] == _stamp(path):
             return got[1]
     return _unblob(path, name)
-
-
-def _prefetch(where: Path, commit: str, ident: str) -> None:
-    from jianyan.dup.index.stored import prefetch  # lazy: numpy; ``unchanged`` does without it
-    prefetch(where / "dup", label(commit, ident, "dup"))
-
-
-def prefetch_base(root: Path, base: str) -> None:
-    """For a check of a change: start checking the stored duplication index of the merge-base of ``base``
-    and HEAD, when it has a snapshot, while the checks are imported and git lists the change
-    (dup.index.stored.prefetch). Never raises."""
-    root = Path(root)
-    if not cache_enabled(root) or not os.path.isdir(folder_of(root)):
-        return
-    try:
-        git = Git(root)
-        sha, head = git.resolve(base), git.head()
-        commit = git.merge_base(sha, head) if sha and head else sha
-    except GitError:
-        return
-    where = folder_of(root) / commit if commit else None
-    if where is not None and os.path.isfile(where / "dup" / "info.bin"):
-        meta = read_blob(where / "meta.bin", label(commit, "", "meta"))
-        if isinstance(meta, dict) and isinstance(meta.get("id"), str):
-            _prefetch(where, commit, meta["id"])
 
 
 def _same_day(start: Current, today: dt.date) -> bool:
@@ -1173,7 +1142,7 @@ def stored_index(where: Path, root: Path, min_chars: int, meta: dict | None = No
     from jianyan.dup.index.stored import StoredIndex  # lazy: numpy; ``unchanged`` starts without it
     if meta is None:
         meta = _unblob(where / "meta.bin", label(where.name, "", "meta"))
-    return StoredIndex(where / "dup", root, min_chars, label(meta["commit"], meta["id"], "dup"))
+    return StoredIndex(where / "dup", root, min_chars, label(meta["commit"], meta["id"], "dup"), owner=where)
 
 
 def _lookup(root: Path, campaign: Campaign, odd_ids: dict[str, str], skip: set[str],
