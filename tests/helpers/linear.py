@@ -14,8 +14,8 @@ RATIO = 8    # linear: about 4; quadratic: about 16
 
 def cpu_seconds(work: Callable[[], object]) -> float:
     """CPU seconds of ``work()``, the garbage collector held off: a collection set off by the earlier
-    allocations would be charged to whichever run it fell in, and make a ratio of fast runs noise."""
-    gc.collect()
+    allocations would be charged to whichever run it fell in, and make a ratio of fast runs noise (a
+    full collection first would cost a tenth of a second in a worker that has run many tests)."""
     gc.disable()
     try:
         start = time.process_time()
