@@ -29,6 +29,18 @@ def test_a_table_is_the_findings_it_was_made_of():
     assert list(stored) == FOUND
 
 
+def test_a_table_added_to_another_is_as_its_findings_extended():
+    """``add`` (the per-file families' tables merged, findingscache.py) interns only the strings the added
+    rows use, as ``extend`` of their findings does."""
+    table, other = Findings.of(FOUND[:2]), Findings.of(FOUND[1:])
+    table.add(other.take([2, 0]))
+    expected = Findings.of([*FOUND[:2], FOUND[3], FOUND[1]])
+    assert table.to_marshal() == expected.to_marshal() and "开头是套路写法" in table.messages
+    empty = Findings()
+    empty.add(other.take([1]))
+    assert empty.paths == ["submissions/2021/jinan/2021-jinan-002.md"] and list(empty) == [FOUND[2]]
+
+
 @pytest.mark.parametrize("damage", [lambda t: t[:8], lambda t: (*t[:3], t[3][:-4], *t[4:]),
                                     lambda t: ([], *t[1:])])
 def test_a_damaged_table_is_refused(damage):

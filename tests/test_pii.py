@@ -142,3 +142,21 @@ def test_cli_end_to_end(campaign, cli):
     assert result.code == 1, result
     assert f"{REL}:13:25: error: 正文含有身份证号 3701**********1237" in result.out
     assert "[pii.id_card]" in result.out and "370102198001011237" not in result.out
+
+
+@pytest.mark.parametrize("body", ["一、问题\n\n**联系**：13800138000。\n\n- 甲\n- 乙\n",
+                                  "见[链接](javascript:alert(1))与![图](http://x.cn/a.png)，<http://x.cn>。\n"])
+def test_a_parse_shared_with_the_other_checks_is_the_sites_parse(body):
+    """Under ``shared_parses`` (the per-file checks run together, findingscache.py) pii reads the tokens
+    quality and length read: the site's parse (links, images) is made apart when the body has any."""
+    from jianyan.text.markdown import html_parser, html_tokens, parser, shared_parses, tokens
+
+    def shape(toks):
+        return [(t.type, t.content, t.map, [(c.type, c.content, c.attrs) for c in t.children or ()]) for t in toks]
+
+    with shared_parses():
+        first = tokens(body)
+        assert tokens(body) is first
+        assert shape(html_tokens(body)) == shape(html_parser().parse(body))
+        assert (html_tokens(body) is first) == ("[" not in body)
+    assert shape(first) == shape(parser().parse(body)) and tokens(body) is not first

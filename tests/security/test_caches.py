@@ -321,9 +321,16 @@ def test_parts_of_two_snapshots_cannot_be_mixed(repo):
 
 def test_edited_findings_cache_cannot_drop_an_error(repo, expected):
     path = next((repo / CACHE).glob("findings-v*/pii.bin"))
+    from array import array
+    from jianyan.findings import Findings
     context, stored = _payload(path)
-    key, found = stored[PHONE]
-    stored[PHONE] = (key, [f for f in found if f[4] != "pii.mobile"])
+    table, ends = Findings.from_marshal(stored["table"]), array("I", stored["ends"])
+    k = stored["paths"].index(PHONE)
+    rows = range(ends[k - 1] if k else 0, ends[k])
+    mobile = [i for i in rows if table.codes[table.code[i]] == "pii.mobile"]
+    assert mobile
+    stored["table"] = table.take([i for i in range(len(table)) if i not in mobile]).to_marshal()
+    stored["ends"] = array("I", [e - len(mobile) if j >= k else e for j, e in enumerate(ends)]).tobytes()
     path.write_bytes(_old_blob((context, stored)))
     attacked_run(repo, "full", expected)
 

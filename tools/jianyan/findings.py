@@ -57,6 +57,7 @@ def info(path: str, line: int | None, code: str, message: str, column: int | Non
 
 _FIELDS = ("path", "line", "column", "severity", "code", "message")
 _NONE = -1  # a line or column that is None, in a column of ints
+_SEVERITY = {s: k for k, s in enumerate(SEVERITIES)}
 
 
 def _make(path, line, column, severity, code, message) -> Finding:
@@ -112,7 +113,7 @@ class Findings:
     def extend(self, findings: Iterable[Finding]) -> None:
         pix, cix, mix = self._tables()
         paths, codes, messages = self.paths, self.codes, self.messages
-        sev = {s: k for k, s in enumerate(SEVERITIES)}
+        sev = _SEVERITY
         for f in findings:
             p = pix.get(f.path)
             if p is None:
@@ -132,6 +133,26 @@ class Findings:
             self.severity.append(sev[f.severity])
             self.code.append(c)
             self.message.append(m)
+
+    def add(self, other: "Findings") -> None:
+        """Append the rows of the table ``other``: as ``extend(other)`` (the strings its rows use interned
+        in this table's, in the order they first appear), without making a ``Finding`` of each."""
+        cols = (other.path, other.code, other.message)
+        for ix, mine, theirs, col in zip(self._tables(), (self.paths, self.codes, self.messages),
+                                         (other.paths, other.codes, other.messages), cols):
+            to = {}
+            for k in dict.fromkeys(col):
+                value = theirs[k]
+                j = ix.get(value)
+                if j is None:
+                    j = ix[value] = len(mine)
+                    mine.append(value)
+                to[k] = j
+            (self.path if col is cols[0] else self.code if col is cols[1] else self.message).extend(
+                map(to.__getitem__, col))
+        self.line.extend(other.line)
+        self.column.extend(other.column)
+        self.severity += other.severity
 
     def take(self, rows: Iterable[int]) -> "Findings":
         """The findings at ``rows`` (indices, in that order), sharing this table's strings."""

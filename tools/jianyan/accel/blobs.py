@@ -24,11 +24,13 @@ _HEAD = len(MAGIC) + 8 + 32
 MAX_BLOB = 1 << 30  # larger is damage: a load shard of 100 000 files holds about 10 MB, a finding about 300 B
 
 
-def _sign(key: bytes, label: str, payload: bytes) -> bytes:
+def _sign(key: bytes, label: str, payload: bytes, *more: bytes) -> bytes:
+    """The signature of the payload ``payload`` (followed by ``more``, when it is given in pieces)."""
     h = hashlib.blake2b(key=key, digest_size=32, person=b"jianyan-blob")
     h.update(label.encode("utf-8", "surrogatepass") + b"\0")
-    h.update(len(payload).to_bytes(8, "little"))
-    h.update(payload)
+    h.update((len(payload) + sum(map(len, more))).to_bytes(8, "little"))
+    for piece in (payload, *more):
+        h.update(piece)
     return h.digest()
 
 
@@ -68,7 +70,23 @@ def write_blob(path: Path, obj, label: str) -> None:
     key = cache_key()
     if key is None:
         raise ValueError("no cache key")
-    payload = marshal.dumps(obj)
+    write_pieces(path, [marshal.dumps(obj)], label)
+
+
+def write_pieces(path: Path, pieces: list, label: str) -> None:
+    """``write_blob`` of the object whose marshal form is the concatenation of ``pieces`` (bytes-like): a large
+    part is signed and written as it is, not copied (``bytes_piece``)."""
+    key = cache_key()
+    if key is None:
+        raise ValueError("no cache key")
+    size = sum(map(len, pieces))
     with atomic_file(path, durable=False) as fh:
-        fh.write(MAGIC + len(payload).to_bytes(8, "little") + _sign(key, label, payload))
-        fh.write(payload)
+        fh.write(MAGIC + size.to_bytes(8, "little") + _sign(key, label, *pieces))
+        for piece in pieces:
+            fh.write(piece)
+
+
+def bytes_piece(data) -> bytes:
+    """The head of the marshal form of ``data`` (bytes-like, under 2 GB), which ``data`` itself then follows:
+    [head, data] as pieces of ``write_pieces`` store ``bytes(data)``."""
+    return b"s" + len(data).to_bytes(4, "little")

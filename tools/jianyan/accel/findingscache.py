@@ -6,21 +6,28 @@ including the phrase list) and the tool's code (``Family.per_file`` in the famil
 checks/__init__.py). So for each such family the cache keeps, per document,
 a hash of its text and path and the findings the family yielded on it, under a fingerprint of the
 registries and the tool (``_context_fingerprint``): a change to either makes a fresh cache. Layout:
-``.jianyan-cache/findings-v<FORMAT>/<family>.bin``, one signed blob per family (blobs.write_blob);
-anything unreadable or of an unexpected shape is discarded and computed again.
+``.jianyan-cache/findings-v<FORMAT>/<family>.bin``, one signed blob per family (blobs.write_blob), its
+findings one ``Findings`` table (``_Cache``); anything unreadable or of an unexpected shape is discarded
+and computed again.
+
+A check runs the per-file families together (``Together``): over all cores, GROUP documents at a time,
+each family in turn on them, so that each body is read once and its Markdown parsed once for all of
+them (``markdown.shared_parses``); the workers send back tables, not one pickled object per finding.
 """
 from __future__ import annotations
 
 import hashlib
+from array import array
 from dataclasses import replace
 from pathlib import Path
 
 from jianyan.accel.blobs import read_blob, write_blob
-from jianyan.accel.loadcache import FORMAT, fingerprint
+from jianyan.accel.loadcache import FORMAT, Packed, fingerprint
 from jianyan.accel import pools
 from jianyan.campaign.load import Campaign
 from jianyan.checks import Context, Family
-from jianyan.findings import Finding
+from jianyan.findings import Finding, Findings
+from jianyan.text.markdown import shared_parses
 from jianyan.fsutil import read_regular
 from jianyan.campaign.where import CACHE_DIR, cache_enabled, cache_folder, discard, drop_old_versions
 
@@ -56,87 +63,221 @@ def cached_family(family: Family, campaign: Campaign, ctx: Context) -> list[Find
     The family runs on a copy of the campaign holding just the documents whose text, registries or
     tool changed (and are in scope); findings that are not about a document (e.g. a broken phrase
     list) come from that run every time. Same findings as ``family.check(campaign, ctx)``."""
-    name, check = family.name, family.check
     if not family.per_file:
-        return list(check(campaign, ctx))
-    if campaign.partial or not cache_enabled(campaign.root):
-        return per_file(check, campaign, ctx)
-    folder = Path(campaign.root) / CACHE_DIR / f"findings-v{FORMAT}"
-    path = folder / f"{name}.bin"
-    context = _context_fingerprint(Path(campaign.root), campaign.registries, name)
-    label = f"findings-v{FORMAT}/{name}"
-    payload = read_blob(path, label) if cache_folder(folder) else None
-    stored: dict = {}
-    if type(payload) is tuple and len(payload) == 2 and payload[0] == context and type(payload[1]) is dict:
-        stored = payload[1]
-    elif payload is not None and not (type(payload) is tuple and len(payload) == 2):
-        discard(path)
-    docs = [*campaign.submissions, *campaign.issues]
-    out: list[Finding] = []
-    todo_subs, todo_issues, keys = [], [], {}
-    for doc, todo in [*((d, todo_subs) for d in campaign.submissions), *((d, todo_issues) for d in campaign.issues)]:
-        if not ctx.in_scope(doc.path):
-            continue
-        key = _digest(doc.parsed.text.encode("utf-8", "surrogatepass") + b"\0" + doc.path.encode("utf-8", "surrogatepass"))
-        keys[doc.path] = key
-        hit = stored.get(doc.path)
+        return list(family.check(campaign, ctx))
+    return list(_run([family], campaign, ctx)[family.name])
+
+
+class Together:
+    """A ``checks.Runner`` that works out the per-file families among ``families`` together, on the
+    first call for one of them: each document's text read and its Markdown parsed once for all of them
+    (``markdown.shared_parses``), over all cores, their findings held as ``Findings`` tables. The others
+    run as ``cached_family`` runs them. Same findings as ``cached_family`` of each."""
+
+    def __init__(self, families) -> None:
+        self.families = [f for f in families if f.per_file]
+        self.found: dict[str, Findings] | None = None
+
+    def __call__(self, family: Family, campaign: Campaign, ctx: Context):
+        if not family.per_file or family not in self.families:
+            return cached_family(family, campaign, ctx)
+        if self.found is None:
+            self.found = _run(self.families, campaign, ctx)
+        return self.found.pop(family.name)
+
+
+class _Cache:
+    """One per-file family's stored findings (``path``: its blob), held as they are stored: the documents'
+    ``paths`` and ``keys`` (a hash of each one's text and path), and their findings as one ``Findings``
+    ``table``, those of ``paths[k]`` at rows ``ends[k - 1]:ends[k]``."""
+
+    def __init__(self, family: Family, campaign: Campaign) -> None:
+        self.folder = Path(campaign.root) / CACHE_DIR / f"findings-v{FORMAT}"
+        self.path = self.folder / f"{family.name}.bin"
+        self.label = f"findings-v{FORMAT}/{family.name}"
+        self.context = _context_fingerprint(Path(campaign.root), campaign.registries, family.name)
+        payload = read_blob(self.path, self.label) if cache_folder(self.folder) else None
+        self.paths: list[str] = []
+        self.keys: list[bytes] = []
+        self.ends = array("I")
+        self.table = Findings()
+        self.at: dict[str, int] = {}
+        if type(payload) is tuple and len(payload) == 2 and payload[0] == self.context:
+            try:
+                self._adopt(payload[1])
+            except (ValueError, TypeError, KeyError):
+                self._forget()
+                discard(self.path)
+        elif payload is not None and not (type(payload) is tuple and len(payload) == 2):
+            discard(self.path)
+
+    def _forget(self) -> None:
+        self.paths, self.keys, self.ends, self.table, self.at = [], [], array("I"), Findings(), {}
+
+    def _adopt(self, stored) -> None:
+        """Take ``stored`` (what ``write`` stored); ValueError (or TypeError, KeyError) when it is not of its shape."""
+        paths, keys, table = stored["paths"], stored["keys"], Findings.from_marshal(stored["table"])
+        ends = array("I")
+        ends.frombytes(stored["ends"])
+        if type(paths) is not list or type(keys) is not list or not len(paths) == len(keys) == len(ends) \
+                or any(type(p) is not str for p in paths) or any(type(k) is not bytes for k in keys) \
+                or any(a > b for a, b in zip(ends, ends[1:])) or (ends[-1] if ends else 0) != len(table):
+            raise ValueError("a damaged findings cache")
+        self.paths, self.keys, self.ends, self.table = paths, keys, ends, table
+        self.at = {p: k for k, p in enumerate(paths)}
+
+    @property
+    def stored(self) -> bool:
+        return bool(self.paths)
+
+    def rows(self, k: int) -> tuple[int, int]:
+        return (self.ends[k - 1] if k else 0), self.ends[k]
+
+    def hit(self, path: str, key: bytes) -> tuple[int, int] | None:
+        """The rows of ``table`` holding the findings of ``path`` when its text is as it was, else None."""
+        k = self.at.get(path)
+        return None if k is None or self.keys[k] != key else self.rows(k)
+
+    def write(self, found: Findings, fresh: dict[str, bytes], present: set[str]) -> None:
+        """Store the findings of the documents in ``fresh`` (path → key), computed as ``found``, beside
+        the stored ones of the documents still ``present``. Never raises."""
+        if not fresh and all(p in present for p in self.paths):
+            return
+        runs, paths, keys, ends, n = [], [], [], array("I"), 0
+        for k, p in enumerate(self.paths):  # the stored documents still there and not checked again
+            if p in present and p not in fresh:
+                a, b = self.rows(k)
+                runs.append((a, b))
+                n += b - a
+                paths.append(p)
+                keys.append(self.keys[k])
+                ends.append(n)
+        rows = {p: array("I") for p in fresh}
+        of = [rows.get(p) for p in found.paths]
+        for i, p in enumerate(found.path):
+            got = of[p]
+            if got is not None:
+                got.append(i)
+        take = array("I")
+        for p, got in rows.items():
+            take += got
+            n += len(got)
+            paths.append(p)
+            keys.append(fresh[p])
+            ends.append(n)
+        table = Findings()
+        table.add(self.table.take_runs(runs))
+        table.add(found.take(take))
+        self._forget()
         try:
-            if type(hit) is tuple and len(hit) == 2 and hit[0] == key:
-                out.extend(Finding(*f) for f in hit[1])
-                continue
-        except TypeError:
-            pass
-        todo.append(doc)
-    part = Campaign(campaign.root, campaign.registries, todo_subs, todo_issues, campaign.unknown_files, [],
-                    campaign.originals)
-    found = per_file(check, part, replace(ctx, only=None))
-    out.extend(found)
-    fresh = {d.path: [] for d in (*todo_subs, *todo_issues)}
-    for f in found:
-        if f.path in fresh:
-            fresh[f.path].append((f.path, f.line, f.column, f.severity, f.code, f.message))
-    present = {d.path for d in docs}
-    changed = bool(fresh) or any(p not in present for p in stored)
-    if changed:
-        merged = {p: v for p, v in stored.items() if p in present}
-        merged.update({p: (keys[p], v) for p, v in fresh.items()})
-        try:
-            if not cache_folder(folder, create=True):
-                return out
-            write_blob(path, (context, merged), label)
-            drop_old_versions(folder, "findings-v")
+            if cache_folder(self.folder, create=True):
+                write_blob(self.path, (self.context, {"paths": paths, "keys": keys, "ends": ends.tobytes(),
+                                                      "table": table.to_marshal()}), self.label)
+                drop_old_versions(self.folder, "findings-v")
         except (OSError, ValueError):
             pass
+
+
+def _key(doc) -> bytes:
+    return _digest(doc.parsed.text.encode("utf-8", "surrogatepass") + b"\0" + doc.path.encode("utf-8", "surrogatepass"))
+
+
+def _run(families: list[Family], campaign: Campaign, ctx: Context) -> dict[str, Findings]:
+    """Each per-file family's findings (``cached_family``), worked out together."""
+    caches = None if campaign.partial or not cache_enabled(campaign.root) else \
+        {f.name: _Cache(f, campaign) for f in families}
+    keyed = caches is not None and any(c.stored for c in caches.values())  # else nothing to look up
+    hits: dict[str, list[tuple[int, int]]] = {f.name: [] for f in families}  # rows of each cache's table
+    keys: dict[str, bytes] = {}
+    todo: list[tuple[object, bool, tuple[str, ...]]] = []  # (document, is an issue, the families to run on it)
+    for doc, issue in [*((d, False) for d in campaign.submissions), *((d, True) for d in campaign.issues)]:
+        if not ctx.in_scope(doc.path):
+            continue
+        wanted = tuple(f.name for f in families)
+        if keyed:
+            key = keys[doc.path] = _key(doc)
+            wanted = ()
+            for f in families:
+                got = caches[f.name].hit(doc.path, key)
+                if got is None:
+                    wanted += (f.name,)
+                else:
+                    hits[f.name].append(got)
+        if wanted:
+            todo.append((doc, issue, wanted))
+    found, more = _compute(families, campaign, replace(ctx, only=None), todo, keyed or caches is None)
+    keys.update(more)
+    out = {}
+    for f in families:
+        table = out[f.name] = Findings()
+        if hits[f.name]:
+            table.add(caches[f.name].table.take_runs(hits[f.name]))
+        table.add(found[f.name])
+    if caches is not None:
+        present = {d.path for d in (*campaign.submissions, *campaign.issues)}
+        for f in families:
+            fresh = {d.path: keys[d.path] for d, _, wanted in todo if f.name in wanted}
+            caches[f.name].write(found.pop(f.name), fresh, present)
     return out
 
 
-_JOB = None  # (check, campaign, ctx, chunks) shared with forked workers
+GROUP = 128  # documents the families run on in turn (their parses are shared: markdown.SHARED_MAX)
+_JOB = None  # (families, campaign, ctx, chunks) shared with forked workers
 
 
-def per_file(check, campaign, ctx) -> list[Finding]:
-    """``check(campaign, ctx)`` for a family whose findings on a document depend on that document
-    alone: over all cores in slices of the documents when there are many (same findings, in slice
-    order; findings about no document come once from each slice and are merged by ``finalize``)."""
+def _compute(families, campaign: Campaign, ctx: Context, todo: list, keyed: bool):
+    """The findings of each family on the documents of ``todo`` (and those about no document), and the key
+    of each of those documents unless ``keyed`` (they were worked out, or are not wanted)."""
     global _JOB
-    docs = [*campaign.submissions, *campaign.issues]
-    procs = pools.processes(len(docs), PARALLEL_MIN)
-    if not procs:
-        return list(check(campaign, ctx))
-    n = procs * 4
-    chunks = [(campaign.submissions[k::n], campaign.issues[k::n]) for k in range(n)]
-    _JOB = (check, campaign, ctx, chunks)
+    procs = pools.processes(len(todo), PARALLEL_MIN)
+    n = procs * 4 if procs else 1
+    chunks = [todo[k::n] for k in range(n)]
+    _JOB = (families, campaign, ctx, chunks, keyed)
     try:
-        parts = pools.imap(_per_file_chunk, range(n), procs)  # the workers are forked here: they see _JOB
+        parts = pools.imap(_chunk, range(n), procs) if procs else None  # the workers are forked here: they see _JOB
+        if parts is None:  # no processes to be had
+            parts = map(_chunk, range(n))
+        found = {f.name: Findings() for f in families}
+        keys: dict[str, bytes] = {}
+        for tables, more in parts:
+            for f, table in zip(families, tables):
+                found[f.name].add(Findings.from_marshal(table))
+            keys.update(more)
     finally:
         _JOB = None
-    if parts is None:  # no processes to be had
-        return list(check(campaign, ctx))
-    return [f for part in parts for f in part]
+    return found, keys
 
 
-def _per_file_chunk(k: int) -> list[Finding]:
-    check, campaign, ctx, chunks = _JOB
-    subs, issues = chunks[k]
-    part = Campaign(campaign.root, campaign.registries, subs, issues, campaign.unknown_files if k == 0 else [],
-                    [], campaign.originals if k == 0 else [])
-    return list(check(part, ctx))
+def _chunk(k: int) -> tuple[list[tuple], dict[str, bytes]]:
+    """Chunk ``k`` of the documents: each family's findings on them (as ``Findings.to_marshal``), run
+    on GROUP documents at a time so that each body is parsed once, and their keys (``_compute``)."""
+    families, campaign, ctx, chunks, keyed = _JOB
+    docs = chunks[k]
+    found = [Findings() for _ in families]
+    keys: dict[str, bytes] = {}
+    about = [set() for _ in families]  # findings about no document of the group: each once
+    with shared_parses():
+        for start in range(0, max(len(docs), 1), GROUP):
+            group = docs[start:start + GROUP]
+            first = k == 0 and start == 0
+            held = [d.parsed for d, _, _ in group if isinstance(d.parsed, Packed) and d.parsed.forgotten]
+            for p in held:  # read once for every family, not once each
+                p.hold()
+            for f, table, seen in zip(families, found, about):
+                subs = [d for d, issue, wanted in group if not issue and f.name in wanted]
+                issues = [d for d, issue, wanted in group if issue and f.name in wanted]
+                if not (subs or issues or first):
+                    continue
+                part = Campaign(campaign.root, campaign.registries, subs, issues,
+                                campaign.unknown_files if first else [], [], campaign.originals if first else [])
+                mine = {d.path for d in (*subs, *issues)}
+                got = list(f.check(part, ctx))
+                if any(x.path not in mine for x in got):
+                    got = [x for x in got if x.path in mine or (x not in seen and not seen.add(x))]
+                table.extend(got)
+            if not keyed:
+                for d, _, _ in group:
+                    keys[d.path] = _key(d)
+            for p in held:
+                p.forget(campaign.root)
+    return [t.to_marshal() for t in found], keys

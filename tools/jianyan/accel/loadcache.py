@@ -141,6 +141,17 @@ class Packed(Parsed):
         _READ[:] = [self, text]
         return text
 
+    @property
+    def forgotten(self) -> bool:
+        """``forget`` let the text go (it is read again when asked for)."""
+        return self._root is not None
+
+    def hold(self) -> None:
+        """Hold the text again (read once more, when ``forget`` let it go) until the next ``forget``: for
+        several checks in a row that each ask for it (accel/findingscache.py)."""
+        if self._root is not None:
+            self._text, self._root = self.text, None
+
     def forget(self, root: Path) -> None:
         """Let the text go: it is read again from ``root / path`` when asked for."""
         if self._text and self._root is None:

@@ -163,7 +163,7 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
     """``check`` by running the checks: on the files changed since a snapshot (``start``, or with --base the
     snapshot of the merge-base or HEAD) and those depending on them, else on everything."""
     from jianyan import checks  # lazy: every check and numpy, which ``check``'s unchanged path does without
-    from jianyan.accel.findingscache import cached_family  # lazy: the checks (as above)
+    from jianyan.accel.findingscache import Together  # lazy: the checks (as above)
     from jianyan.checks.workflow import diff, pair_renames, protected_severity  # lazy: the checks (as above)
     selection = checks.select(only)
     load = load or (lambda parallel: load_fast(root, parallel=parallel, lean=True))
@@ -190,7 +190,7 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
         ctx = checks.Context(only=only_paths, changed=cs.paths if cs else None, today=today, base=base,
                              changeset=cs, protected_severity=protected_severity(cs) if cs else None,
                              progress=say, dup_warmup=warm, dup_stored=part.dup if part else None)
-        found = checks.collect(campaign, ctx, selection.families, runner=cached_family)
+        found = checks.collect(campaign, ctx, selection.families, runner=Together(families))
         campaign.verify_unchanged()  # a file saved during the run: its findings would mix two versions
     finally:
         if warm is not None:
@@ -222,10 +222,12 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
         stored, drafts = part.rest(selection.families)
         for name, more in stored.items():
             found.setdefault(name, []).extend(more)
-    raw = [f for each in found.values() for f in each]
-    findings = checks.finalize(campaign, ctx, raw, drafts, keep=selection.keeps(found))
+    # held as a table: 400 000 findings of a large campaign as a few columns, not one object each
+    findings = Findings.of(checks.finalize(campaign, ctx, (f for each in found.values() for f in each), drafts,
+                                           keep=selection.keeps(found)))
     if part is None and only_paths is None and selection.families is None:  # a full check of everything
         snapshot.save(campaign, found, findings if base is None else None, today)
+    del found
     return CheckResult(findings, part.files if part else len(campaign.submissions) + len(campaign.issues),
                        about(campaign, cs) if cs is not None else None)
 

@@ -19,7 +19,7 @@ from typing import Iterable, Iterator
 from jianyan.campaign import phrases as phrase_list
 from jianyan.text import typography
 from jianyan.findings import Finding
-from jianyan.text.markdown import parser
+from jianyan.text.markdown import tokens
 from jianyan.campaign.model import QualitySettings, Topic
 from jianyan.campaign.load import Campaign
 from jianyan.text.textcount import count_chars
@@ -150,7 +150,7 @@ def _looks_like_heading(text: str) -> bool:
 
 def _blocks(body: str) -> Iterator[Block]:
     heading, lists = False, 0
-    for tok in parser().parse(body):
+    for tok in tokens(body):
         if tok.type in ("bullet_list_open", "ordered_list_open"):
             lists += 1
         elif tok.type in ("bullet_list_close", "ordered_list_close"):

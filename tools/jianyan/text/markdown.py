@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Iterator
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -16,10 +18,52 @@ def parser() -> MarkdownIt:
     return md.use(footnote_plugin)  # [^1] footnotes (Word footnotes come in this way via jianyan import)
 
 
+# Parses kept while ``shared_parses`` is on: body → its tokens, the latest SHARED_MAX (oldest dropped first).
+_SHARED: dict[str, list[Token]] | None = None
+SHARED_MAX = 256
+
+
+@contextmanager
+def shared_parses() -> Iterator[None]:
+    """While on, ``tokens`` and ``html_tokens`` of a body parsed lately are the same list, not a new parse:
+    the per-file checks (length, quality, pii) each read a body's Markdown, and run over the same few
+    hundred bodies in turn (accel/findingscache.py) they parse each once instead of three times. The
+    tokens are read, never changed, by whoever asks for them."""
+    global _SHARED
+    before, _SHARED = _SHARED, {} if _SHARED is None else _SHARED
+    try:
+        yield
+    finally:
+        _SHARED = before
+
+
+def tokens(body: str) -> list[Token]:
+    """``parser().parse(body)`` (shared with other readers of the same body under ``shared_parses``)."""
+    kept = _SHARED
+    if kept is None:
+        return parser().parse(body)
+    got = kept.get(body)
+    if got is None:
+        got = parser().parse(body)
+        if len(kept) >= SHARED_MAX:
+            del kept[next(iter(kept))]
+        kept[body] = got
+    return got
+
+
+def html_tokens(body: str) -> list[Token]:
+    """``html_parser().parse(body)``: the same tokens as ``tokens`` when the body has no link, image or
+    autolink (no ``[`` nor ``<``: the two parsers differ only in which link targets they take and in
+    dropping remote images), so shared with them then."""
+    if "[" in body or "<" in body:
+        return html_parser().parse(body)
+    return tokens(body)
+
+
 def plain_lines(body: str) -> list[tuple[int, str]]:
     """(0-based body line, plain text) for each block of the body, markup stripped."""
     out: list[tuple[int, str]] = []
-    for tok in parser().parse(body):
+    for tok in tokens(body):
         if tok.type == "inline" and tok.map:
             text = "".join("\n" if child.type in ("softbreak", "hardbreak") else child.content
                            for child in tok.children or ()
@@ -35,7 +79,7 @@ def block_texts(body: str) -> list[tuple[str, str]]:
     kind is "heading" or "para", the text its words and code with the markup dropped."""
     out: list[tuple[str, str]] = []
     kind = "para"
-    for tok in parser().parse(body):
+    for tok in tokens(body):
         if tok.type == "heading_open":
             kind = "heading"
         elif tok.type == "heading_close":

@@ -55,7 +55,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import unquote
 
-from jianyan.text.markdown import html_parser
+from jianyan.text.markdown import html_tokens
 
 # GB 11643-1999: the first two digits are a province-level code.
 PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
@@ -252,7 +252,7 @@ def _markdown_text(markdown: str) -> tuple[str, list[int], list[tuple[str, int]]
             parts.append(text)
             where.extend(offs[:len(text)])
 
-    for tok in html_parser().parse(markdown):
+    for tok in html_tokens(markdown):
         if not tok.map:
             continue
         if tok.type == "inline":
