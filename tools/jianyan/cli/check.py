@@ -38,14 +38,20 @@ def check(paths: tuple[Path, ...], base: str | None, show_all: bool, fmt: str, f
       jianyan check --base origin/main --all  拉取请求：列出全部问题
       jianyan check --format json         机器可读输出
     """
-    from jianyan.accel import pipeline  # lazy: the checks, pydantic and numpy; --help and other commands start without
-    from jianyan.render import output  # lazy: the render package (jinja2, the campaign model) only to print findings
+    from jianyan.vcs.git import diff_soon, forget_soon  # lazy: subprocess; --help and other commands start without
     root = find_root()
     existing_paths(paths, root)
-    show_progress = sys.stderr.isatty() if progress is None else progress
-    say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
-    result = pipeline.check(root, paths, base, families, say=say, focus=not show_all, fmt=fmt,
-                            load=lambda parallel: load(root, progress=show_progress, parallel=parallel, lean=True))
+    if base:  # git lists the change (a stat of every file) while the checks are imported
+        diff_soon(root, base)
+    try:
+        from jianyan.accel import pipeline  # lazy: the checks, pydantic and numpy; --help and other commands start without
+        from jianyan.render import output  # lazy: the render package (jinja2, the campaign model) only to print findings
+        show_progress = sys.stderr.isatty() if progress is None else progress
+        say = (lambda msg: click.echo(msg, err=True)) if show_progress else None
+        result = pipeline.check(root, paths, base, families, say=say, focus=not show_all, fmt=fmt,
+                                load=lambda parallel: load(root, progress=show_progress, parallel=parallel, lean=True))
+    finally:
+        forget_soon()  # a listing no check took is not left for a later one in this process
     chunks, tally = result.printed(fmt, every=show_all, encoding=getattr(sys.stdout, "encoding", None))
     for chunk in chunks:  # written as it is made: never held whole
         click.echo(chunk, nl=False)

@@ -175,15 +175,27 @@ class Git:
         args += ["--", *paths] if paths else []
         if target is not None:
             return parse_name_status(self.out(*args).split("\0"))
+        early = _SOON.pop(_soon_key(self.where, base, paths), None)
         # both walk the work tree (a stat of every file): run them side by side
-        untracked = self._start("ls-files", "-z", "--others", "--exclude-standard", "--", *paths)
-        changes = parse_name_status(self.out(*args).split("\0"))
+        listed, untracked = early or (self._start(*args), self._start(*_untracked(paths)))
+        changes = parse_name_status(self._finish(listed, tuple(args[:2])).decode("utf-8", "replace").split("\0"))
         extra = self._finish(untracked, ("ls-files", "--others")).decode("utf-8", "replace")
         return changes + [Change("A", None, p) for p in extra.split("\0") if p]
 
+    def diff_soon(self, base: str, paths: tuple[str, ...] = ()) -> None:
+        """Start the two git commands ``diff(base, None, paths)`` runs, in the background: in a large
+        campaign they stat 100 000 files (0.3 s), which the caller's imports can overlap. ``diff`` with
+        the same arguments in this process takes their output (``forget_soon`` lets it go)."""
+        key = _soon_key(self.where, base, paths)
+        if key not in _SOON:
+            args = ["diff", "--name-status", "-z", "-M", "--no-ext-diff", base, *(["--", *paths] if paths else [])]
+            _SOON[key] = (self._start(*args), self._start(*_untracked(paths)))
+
     def _start(self, *args: str) -> subprocess.Popen:
+        signers = str(self.allowed_signers) if self.allowed_signers else os.devnull
         try:
-            return subprocess.Popen(["git", "-c", "core.quotePath=false", "-C", str(self.where), *args],
+            return subprocess.Popen(["git", "-c", "core.quotePath=false", "-c", f"gpg.ssh.allowedSignersFile={signers}",
+                                     "-C", str(self.where), *args],
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     env=_env())
         except FileNotFoundError:
@@ -289,6 +301,43 @@ class Git:
             if p:
                 seen.setdefault(p, None)
         return list(seen)
+
+
+_SOON: dict[tuple, tuple[subprocess.Popen, subprocess.Popen]] = {}  # ``Git.diff_soon``'s commands
+
+
+def _soon_key(where: Path, base: str, paths: tuple[str, ...]) -> tuple:
+    return os.path.realpath(where), base, tuple(paths)
+
+
+def _untracked(paths: tuple[str, ...]) -> list[str]:
+    return ["ls-files", "-z", "--others", "--exclude-standard", "--", *paths]
+
+
+def diff_soon(where: Path, base: str) -> None:
+    """For a check of the change from the merge-base of ``base`` to the work tree of the campaign folder
+    ``where`` (checks/workflow.py ``diff``): start git's listing of it in the background (``Git.diff_soon``).
+    Does nothing when git cannot tell the merge-base (the check then says why). Never raises."""
+    try:
+        git = Git(where)
+        top = git.toplevel
+        root = Path(where).resolve()
+        prefix = "" if root == top else root.relative_to(top).as_posix() + "/"
+        proc = git.run("merge-base", f"{base}^{{commit}}", "HEAD", check=False)
+        mb = proc.stdout.decode().strip()
+        if proc.returncode == 0 and mb:
+            Git(top).diff_soon(mb, (prefix,) if prefix else ())
+    except (GitError, OSError, ValueError):
+        pass
+
+
+def forget_soon() -> None:
+    """Stop the commands ``diff_soon`` started that no ``diff`` took (a check that went another way): a later
+    check in this process must not take a listing of then."""
+    while _SOON:
+        for proc in _SOON.popitem()[1]:
+            proc.kill()
+            proc.communicate()
 
 
 def parse_name_status(tokens: list[str]) -> list[Change]:

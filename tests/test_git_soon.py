@@ -1,0 +1,45 @@
+"""git's listing of a change started early (vcs.git.diff_soon, while `check --base` imports the checks)
+is the listing ``Git.diff`` gives, and one no check took is never used by a later check."""
+from __future__ import annotations
+
+from gitrepo import git
+
+from jianyan.vcs import git as G
+
+
+def _repo(tmp_path):
+    root = tmp_path / "r"
+    (root / "sub" / "submissions").mkdir(parents=True)
+    (root / "sub" / "submissions" / "a.md").write_text("甲\n", encoding="utf-8")
+    (root / "sub" / "b.md").write_text("乙\n", encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "main")
+    return root
+
+
+def _listing(root):
+    top = G.Git(root).toplevel
+    return G.Git(top).diff(G.Git(top).resolve("main"), None, paths=("sub/",))
+
+
+def test_an_early_listing_is_the_listing_and_is_taken_once(tmp_path):
+    root = _repo(tmp_path)
+    (root / "sub" / "submissions" / "a.md").write_text("甲改\n", encoding="utf-8")  # tracked, changed
+    (root / "sub" / "new.md").write_text("丙\n", encoding="utf-8")  # untracked
+    (root / "other.md").write_text("外\n", encoding="utf-8")  # outside the campaign folder
+    direct = _listing(root)
+    assert {(c.status, c.new) for c in direct} == {("M", "sub/submissions/a.md"), ("A", "sub/new.md")}
+    G.diff_soon(root / "sub", "main")
+    assert len(G._SOON) == 1
+    assert _listing(root) == direct and not G._SOON
+
+
+def test_a_listing_no_check_took_is_not_used_later(tmp_path):
+    root = _repo(tmp_path)
+    G.diff_soon(root / "sub", "main")
+    G.forget_soon()  # the check went another way
+    (root / "sub" / "b.md").unlink()
+    assert [(c.status, c.old) for c in _listing(root)] == [("D", "sub/b.md")]
+    G.diff_soon(root / "sub", "no-such-branch")  # git cannot tell: nothing started, nothing raised
+    assert not G._SOON
