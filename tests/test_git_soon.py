@@ -43,3 +43,22 @@ def test_a_listing_no_check_took_is_not_used_later(tmp_path):
     assert [(c.status, c.old) for c in _listing(root)] == [("D", "sub/b.md")]
     G.diff_soon(root / "sub", "no-such-branch")  # git cannot tell: nothing started, nothing raised
     assert not G._SOON
+
+
+def test_files_at_a_commit_are_read_by_one_batch_process(tmp_path):
+    """``Git.show`` at a commit id: one ``git cat-file --batch`` for every file asked, the same bytes (or
+    None) as ``git cat-file blob``; a ref (HEAD) is asked of git each time, as it may move."""
+    root = _repo(tmp_path)
+    (root / "sub" / "名 称.md").write_text("空格和中文\n", encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "two")
+    repo = G.Git(root)
+    head = repo.head()
+    asked = [("sub/b.md", b"\xe4\xb9\x99\n"), ("sub/名 称.md", "空格和中文\n".encode()), ("sub/none.md", None),
+             ("sub", None), ("sub/submissions/a.md", "甲\n".encode())]
+    for path, want in asked:
+        assert repo.show(head, path) == want
+    assert repo._batch is not None and repo._batch[1].poll() is None  # one process, still running
+    (root / "sub" / "b.md").write_text("乙二\n", encoding="utf-8")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qam", "three")
+    assert repo.show("HEAD", "sub/b.md") == "乙二\n".encode() and repo.show(head, "sub/b.md") == b"\xe4\xb9\x99\n"

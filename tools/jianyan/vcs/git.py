@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import threading
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +97,8 @@ class Git:
         self.where = Path(where)
         self.allowed_signers = allowed_signers
         self._top: Path | None = None
+        self._batch: tuple[int, subprocess.Popen | None] | None = None  # (pid, git cat-file --batch) for ``show``
+        self._lock = threading.Lock()
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -160,9 +164,52 @@ class Git:
     # --- contents ------------------------------------------------------------------------
 
     def show(self, rev: str, path: str) -> bytes | None:
-        """A file's bytes at a revision (path relative to the top level), None if absent."""
-        proc = self.run("cat-file", "blob", f"{rev}:{path}", check=False)
+        """A file's bytes at a revision (path relative to the top level), None if absent. At a commit named
+        by its id, asked of one ``git cat-file --batch`` kept running for this object (a check of a change
+        asks for a dozen files: one git process instead of one each; a ref such as HEAD may move meanwhile,
+        a commit's files never change); else of ``git cat-file blob``."""
+        name = f"{rev}:{path}"
+        if len(rev) in (40, 64) and all(c in "0123456789abcdef" for c in rev) and "\n" not in path:
+            with self._lock:
+                found = self._ask(name)
+            if found is not False:
+                return found
+        proc = self.run("cat-file", "blob", name, check=False)
         return proc.stdout if proc.returncode == 0 else None
+
+    def _ask(self, name: str) -> bytes | None | bool:
+        """``show`` by the batch process: the blob, None when there is none, False when the process cannot
+        answer (then it is not asked again)."""
+        if self._batch is None or self._batch[0] != os.getpid():  # never a forked parent's pipes
+            signers = str(self.allowed_signers) if self.allowed_signers else os.devnull
+            try:
+                proc = subprocess.Popen(["git", "-c", "core.quotePath=false", "-c", f"gpg.ssh.allowedSignersFile={signers}",
+                                         "-C", str(self.where), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_env())
+            except OSError:
+                return False
+            weakref.finalize(self, _close, proc)
+            self._batch = (os.getpid(), proc)
+        proc = self._batch[1]
+        if proc is None:
+            return False
+        try:
+            proc.stdin.write(os.fsencode(name) + b"\n")
+            proc.stdin.flush()
+            header = proc.stdout.readline()
+            parts = header.split()
+            if not header.endswith(b"\n"):
+                raise OSError("git cat-file --batch ended")
+            if len(parts) != 3 or not parts[2].isdigit():  # "<name> missing", "<name> ambiguous"
+                return None
+            size = int(parts[2])
+            data = proc.stdout.read(size + 1)[:size]  # the blob and its line break
+            if len(data) != size:
+                raise OSError("git cat-file --batch ended")
+        except (OSError, ValueError):
+            self._batch = (os.getpid(), None)  # not asked again
+            return False
+        return data if parts[1] == b"blob" else None
 
     def diff(self, base: str, target: str | None = None, paths: tuple[str, ...] = ()) -> list[Change]:
         """``git diff --name-status -z -M`` from ``base`` to ``target`` (None: the working tree).
@@ -338,6 +385,17 @@ def forget_soon() -> None:
         for proc in _SOON.popitem()[1]:
             proc.kill()
             proc.communicate()
+
+
+def _close(proc: subprocess.Popen) -> None:
+    """End a ``git cat-file --batch`` (its input closed: it exits)."""
+    try:
+        proc.stdin.close()
+        proc.wait(timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        proc.kill()
+    finally:
+        proc.stdout.close()
 
 
 def parse_name_status(tokens: list[str]) -> list[Change]:
