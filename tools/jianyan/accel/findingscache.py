@@ -69,18 +69,40 @@ def cached_family(family: Family, campaign: Campaign, ctx: Context) -> list[Find
 
 
 class Together:
-    """A ``checks.Runner`` that works out the per-file families among ``families`` together, on the
-    first call for one of them: each document's text read and its Markdown parsed once for all of them
-    (``markdown.shared_parses``), over all cores, their findings held as ``Findings`` tables. The others
-    run as ``cached_family`` runs them. Same findings as ``cached_family`` of each."""
+    """A ``checks.Runner`` that works out the per-file families among ``families`` together: each
+    document's text read and its Markdown parsed once for all of them (``markdown.shared_parses``), over
+    all cores, their findings held as ``Findings`` tables. The others run as ``cached_family`` runs them.
+    Same findings as ``cached_family`` of each.
+
+    ``start`` sets the workers going at once: the per-file families' runs then give nothing (an empty
+    table), the other families (and the duplication check waiting for its features) run in this process
+    meanwhile, and ``finish`` gives the per-file families' findings; ``stop`` ends the workers if
+    ``finish`` is not reached. Without ``start``, the first per-file family's run works them all out."""
 
     def __init__(self, families) -> None:
         self.families = [f for f in families if f.per_file]
         self.found: dict[str, Findings] | None = None
+        self.running: _Running | None = None
+
+    def start(self, campaign: Campaign, ctx: Context) -> None:
+        if self.families:
+            self.running = _Running(self.families, campaign, ctx)
+
+    def finish(self) -> dict[str, Findings]:
+        """The per-file families' findings (those ``start`` set going; none without it)."""
+        running, self.running = self.running, None
+        return running.finish() if running is not None else {}
+
+    def stop(self) -> None:
+        if self.running is not None:
+            self.running.stop()
+            self.running = None
 
     def __call__(self, family: Family, campaign: Campaign, ctx: Context):
         if not family.per_file or family not in self.families:
             return cached_family(family, campaign, ctx)
+        if self.running is not None:
+            return Findings()  # given by ``finish``
         if self.found is None:
             self.found = _run(self.families, campaign, ctx)
         return self.found.pop(family.name)
@@ -184,74 +206,85 @@ def _key(doc) -> bytes:
 
 def _run(families: list[Family], campaign: Campaign, ctx: Context) -> dict[str, Findings]:
     """Each per-file family's findings (``cached_family``), worked out together."""
-    caches = None if campaign.partial or not cache_enabled(campaign.root) else \
-        {f.name: _Cache(f, campaign) for f in families}
-    keyed = caches is not None and any(c.stored for c in caches.values())  # else nothing to look up
-    hits: dict[str, list[tuple[int, int]]] = {f.name: [] for f in families}  # rows of each cache's table
-    keys: dict[str, bytes] = {}
-    todo: list[tuple[object, bool, tuple[str, ...]]] = []  # (document, is an issue, the families to run on it)
-    for doc, issue in [*((d, False) for d in campaign.submissions), *((d, True) for d in campaign.issues)]:
-        if not ctx.in_scope(doc.path):
-            continue
-        wanted = tuple(f.name for f in families)
-        if keyed:
-            key = keys[doc.path] = _key(doc)
-            wanted = ()
-            for f in families:
-                got = caches[f.name].hit(doc.path, key)
-                if got is None:
-                    wanted += (f.name,)
-                else:
-                    hits[f.name].append(got)
-        if wanted:
-            todo.append((doc, issue, wanted))
-    found, more = _compute(families, campaign, replace(ctx, only=None), todo, keyed or caches is None)
-    keys.update(more)
-    out = {}
-    for f in families:
-        table = out[f.name] = Findings()
-        if hits[f.name]:
-            table.add(caches[f.name].table.take_runs(hits[f.name]))
-        table.add(found[f.name])
-    if caches is not None:
-        present = {d.path for d in (*campaign.submissions, *campaign.issues)}
-        for f in families:
-            fresh = {d.path: keys[d.path] for d, _, wanted in todo if f.name in wanted}
-            caches[f.name].write(found.pop(f.name), fresh, present)
-    return out
+    return _Running(families, campaign, ctx).finish()
 
 
 GROUP = 128  # documents the families run on in turn (their parses are shared: markdown.SHARED_MAX)
-_JOB = None  # (families, campaign, ctx, chunks) shared with forked workers
+_JOB = None  # (families, campaign, ctx, chunks, keyed) shared with forked workers
 
 
-def _compute(families, campaign: Campaign, ctx: Context, todo: list, keyed: bool):
-    """The findings of each family on the documents of ``todo`` (and those about no document), and the key
-    of each of those documents unless ``keyed`` (they were worked out, or are not wanted)."""
-    global _JOB
-    procs = pools.processes(len(todo), PARALLEL_MIN)
-    n = procs * 4 if procs else 1
-    chunks = [todo[k::n] for k in range(n)]
-    _JOB = (families, campaign, ctx, chunks, keyed)
-    try:
-        parts = pools.imap(_chunk, range(n), procs) if procs else None  # the workers are forked here: they see _JOB
-        if parts is None:  # no processes to be had
-            parts = map(_chunk, range(n))
+class _Running:
+    """The per-file families being worked out: the stored findings looked up here, the others computed by
+    forked workers (or, with no processes to be had, here when ``finish`` asks for them)."""
+
+    def __init__(self, families: list[Family], campaign: Campaign, ctx: Context) -> None:
+        global _JOB
+        self.families, self.campaign = families, campaign
+        self.caches = caches = None if campaign.partial or not cache_enabled(campaign.root) else \
+            {f.name: _Cache(f, campaign) for f in families}
+        keyed = caches is not None and any(c.stored for c in caches.values())  # else nothing to look up
+        self.hits: dict[str, list[tuple[int, int]]] = {f.name: [] for f in families}  # rows of each cache's table
+        self.keys: dict[str, bytes] = {}
+        self.todo = todo = []  # (document, is an issue, the families to run on it)
+        for doc, issue in [*((d, False) for d in campaign.submissions), *((d, True) for d in campaign.issues)]:
+            if not ctx.in_scope(doc.path):
+                continue
+            wanted = tuple(f.name for f in families)
+            if keyed:
+                key = self.keys[doc.path] = _key(doc)
+                wanted = ()
+                for f in families:
+                    got = caches[f.name].hit(doc.path, key)
+                    if got is None:
+                        wanted += (f.name,)
+                    else:
+                        self.hits[f.name].append(got)
+            if wanted:
+                todo.append((doc, issue, wanted))
+        procs = pools.processes(len(todo), PARALLEL_MIN)
+        n = procs * 4 if procs else 1
+        # the keys of the documents computed are worked out by the workers, which read them (unless known
+        # already, or not wanted)
+        job = (families, campaign, replace(ctx, only=None), [todo[k::n] for k in range(n)], keyed or caches is None)
+        _JOB = job
+        try:
+            self.pool = pools.background(_chunk, range(n), procs) if procs else None  # forked here: they see _JOB
+        finally:
+            _JOB = None
+        self.parts = self.pool.results() if self.pool is not None else (_chunk(k, job) for k in range(n))
+
+    def finish(self) -> dict[str, Findings]:
+        families, caches = self.families, self.caches
         found = {f.name: Findings() for f in families}
-        keys: dict[str, bytes] = {}
-        for tables, more in parts:
+        for tables, more in self.parts:
             for f, table in zip(families, tables):
                 found[f.name].add(Findings.from_marshal(table))
-            keys.update(more)
-    finally:
-        _JOB = None
-    return found, keys
+            self.keys.update(more)
+        self.pool = None
+        out = {}
+        for f in families:
+            table = out[f.name] = Findings()
+            if self.hits[f.name]:
+                table.add(caches[f.name].table.take_runs(self.hits[f.name]))
+            table.add(found[f.name])
+        if caches is not None:
+            present = {d.path for d in (*self.campaign.submissions, *self.campaign.issues)}
+            for f in families:
+                fresh = {d.path: self.keys[d.path] for d, _, wanted in self.todo if f.name in wanted}
+                caches[f.name].write(found.pop(f.name), fresh, present)
+        return out
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            self.pool.stop()
+            self.pool = None
 
 
-def _chunk(k: int) -> tuple[list[tuple], dict[str, bytes]]:
-    """Chunk ``k`` of the documents: each family's findings on them (as ``Findings.to_marshal``), run
-    on GROUP documents at a time so that each body is parsed once, and their keys (``_compute``)."""
-    families, campaign, ctx, chunks, keyed = _JOB
+def _chunk(k: int, job: tuple | None = None) -> tuple[list[tuple], dict[str, bytes]]:
+    """Chunk ``k`` of the documents of ``job`` (in a worker: ``_JOB``): each family's findings on them (as
+    ``Findings.to_marshal``), run on GROUP documents at a time so that each body is parsed once, and their
+    keys unless known (``_Running``)."""
+    families, campaign, ctx, chunks, keyed = job or _JOB
     docs = chunks[k]
     found = [Findings() for _ in families]
     keys: dict[str, bytes] = {}

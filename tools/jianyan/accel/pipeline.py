@@ -190,7 +190,13 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
         ctx = checks.Context(only=only_paths, changed=cs.paths if cs else None, today=today, base=base,
                              changeset=cs, protected_severity=protected_severity(cs) if cs else None,
                              progress=say, dup_warmup=warm, dup_stored=part.dup if part else None)
-        found = checks.collect(campaign, ctx, selection.families, runner=Together(families))
+        runner = Together(families)
+        runner.start(campaign, ctx)  # their workers check while the other families (and dup) run here
+        try:
+            found = checks.collect(campaign, ctx, selection.families, runner=runner)
+            found.update(runner.finish())
+        finally:
+            runner.stop()
         campaign.verify_unchanged()  # a file saved during the run: its findings would mix two versions
     finally:
         if warm is not None:

@@ -46,6 +46,35 @@ def imap(fn: Callable[[T], R], items: Iterable[T], procs: int, *, chunksize: int
     return _results(pool, fn, items, chunksize)
 
 
+class Background:
+    """Work set going in worker processes (``background``): ``results`` in order, each as soon as it is in;
+    ``stop`` ends the workers (after ``results`` ran out, or when they are not wanted after all)."""
+
+    def __init__(self, pool, results) -> None:
+        self.pool, self.running = pool, results
+
+    def results(self) -> Iterator:
+        try:
+            yield from self.running
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool = None
+
+
+def background(fn: Callable[[T], R], items: Iterable[T], procs: int) -> Background | None:
+    """``imap`` of forked workers that start on the items at once, while the caller does other work; None
+    when no processes are to be had."""
+    try:
+        pool = multiprocessing.get_context("fork").Pool(procs)
+    except (OSError, ValueError):
+        return None
+    return Background(pool, pool.imap(fn, items))
+
+
 def _results(pool, fn: Callable[[T], R], items: Iterable[T], chunksize: int) -> Iterator[R]:
     with pool:
         yield from pool.imap(fn, items, chunksize=chunksize)
