@@ -62,3 +62,22 @@ def test_files_at_a_commit_are_read_by_one_batch_process(tmp_path):
     (root / "sub" / "b.md").write_text("乙二\n", encoding="utf-8")
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qam", "three")
     assert repo.show("HEAD", "sub/b.md") == "乙二\n".encode() and repo.show(head, "sub/b.md") == b"\xe4\xb9\x99\n"
+
+
+def test_git_answers_are_remembered_only_while_the_check_runs(tmp_path, monkeypatch):
+    """From ``diff_soon`` to ``forget_soon`` the questions checks/workflow.py's ``diff`` asks (top level,
+    the base's and HEAD's commits, their merge-base) are answered without running git again; afterwards a
+    ref that moved is seen."""
+    root = _repo(tmp_path)
+    G.diff_soon(root / "sub", "main")
+    runs = []
+    real_run = G.Git.run
+    monkeypatch.setattr(G.Git, "run", lambda self, *a, **k: runs.append(a) or real_run(self, *a, **k))
+    top = G.Git(root / "sub").toplevel
+    repo = G.Git(top)
+    sha, head = repo.require("main"), repo.head()
+    assert repo.merge_base(sha, head) == sha == head and top == root.resolve() and runs == []
+    assert _listing(root) == []
+    G.forget_soon()
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-q", "--allow-empty", "-m", "next")
+    assert G.Git(top).resolve("main") != sha and runs

@@ -124,19 +124,30 @@ class Git:
     def toplevel(self) -> Path:
         """The work tree root; GitError when ``where`` is not inside a git repository."""
         if self._top is None:
-            proc = self.run("rev-parse", "--show-toplevel", check=False)
-            if proc.returncode != 0:
-                raise GitError(f"{self.where} 不是 git 仓库（或不在 git 仓库之内），无法检查改动（--base）或查看历史。"
-                               "请在用 git clone 取得的仓库目录中运行")
-            self._top = Path(proc.stdout.decode().strip()).resolve()
+            key = ("top", os.path.realpath(self.where))
+            top = _KNOWN.get(key)
+            if top is None:
+                proc = self.run("rev-parse", "--show-toplevel", check=False)
+                if proc.returncode != 0:
+                    raise GitError(f"{self.where} 不是 git 仓库（或不在 git 仓库之内），无法检查改动（--base）或查看历史。"
+                                   "请在用 git clone 取得的仓库目录中运行")
+                top = Path(proc.stdout.decode().strip()).resolve()
+                _remember(key, top)
+            self._top = top
         return self._top
 
     def is_shallow(self) -> bool:
         return self.out("rev-parse", "--is-shallow-repository").strip() == "true"
 
     def resolve(self, ref: str) -> str | None:
+        key = ("rev", os.path.realpath(self.where), ref)
+        if key in _KNOWN:
+            return _KNOWN[key]
         proc = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
-        return proc.stdout.decode().strip() if proc.returncode == 0 else None
+        sha = proc.stdout.decode().strip() if proc.returncode == 0 else None
+        if sha:
+            _remember(key, sha)
+        return sha
 
     def head(self) -> str | None:
         return self.resolve("HEAD")
@@ -153,9 +164,14 @@ class Git:
         return sha
 
     def merge_base(self, a: str, b: str) -> str:
+        key = ("merge-base", os.path.realpath(self.where), a, b)
+        if key in _KNOWN:
+            return _KNOWN[key]
         proc = self.run("merge-base", a, b, check=False)
         if proc.returncode == 0:
-            return proc.stdout.decode().strip()
+            mb = proc.stdout.decode().strip()
+            _remember(key, mb)
+            return mb
         if self.is_shallow():
             raise GitError(f"找不到 {a[:12]} 与 {b[:12]} 的共同祖先（merge-base）：当前仓库是浅克隆（shallow clone），"
                            f"历史不完整。{SHALLOW_HINT}")
@@ -351,6 +367,15 @@ class Git:
 
 
 _SOON: dict[tuple, tuple[subprocess.Popen, subprocess.Popen]] = {}  # ``Git.diff_soon``'s commands
+# What git answered (a work tree's top level, a ref's commit, a merge-base) while a check of a change runs:
+# from ``diff_soon`` to ``forget_soon``, the same question is not asked again (a ref may move only later).
+_KNOWN: dict[tuple, object] = {}
+_remembering = False
+
+
+def _remember(key: tuple, answer) -> None:
+    if _remembering:
+        _KNOWN[key] = answer
 
 
 def _soon_key(where: Path, base: str, paths: tuple[str, ...]) -> tuple:
@@ -365,22 +390,27 @@ def diff_soon(where: Path, base: str) -> None:
     """For a check of the change from the merge-base of ``base`` to the work tree of the campaign folder
     ``where`` (checks/workflow.py ``diff``): start git's listing of it in the background (``Git.diff_soon``).
     Does nothing when git cannot tell the merge-base (the check then says why). Never raises."""
+    global _remembering
+    _remembering = True
     try:
-        git = Git(where)
-        top = git.toplevel
+        top = Git(where).toplevel
+        _remember(("top", os.path.realpath(top)), top)
         root = Path(where).resolve()
         prefix = "" if root == top else root.relative_to(top).as_posix() + "/"
-        proc = git.run("merge-base", f"{base}^{{commit}}", "HEAD", check=False)
-        mb = proc.stdout.decode().strip()
-        if proc.returncode == 0 and mb:
-            Git(top).diff_soon(mb, (prefix,) if prefix else ())
+        git = Git(top)
+        sha, head = git.resolve(base), git.head()
+        if sha and head:  # as checks/workflow.py's diff asks (the answers are remembered)
+            git.diff_soon(git.merge_base(sha, head), (prefix,) if prefix else ())
     except (GitError, OSError, ValueError):
         pass
 
 
 def forget_soon() -> None:
-    """Stop the commands ``diff_soon`` started that no ``diff`` took (a check that went another way): a later
-    check in this process must not take a listing of then."""
+    """Stop the commands ``diff_soon`` started that no ``diff`` took (a check that went another way) and
+    forget git's answers: a later check in this process must not take a listing or a ref of then."""
+    global _remembering
+    _remembering = False
+    _KNOWN.clear()
     while _SOON:
         for proc in _SOON.popitem()[1]:
             proc.kill()
