@@ -451,3 +451,20 @@ def test_a_check_as_of_a_day_before_the_snapshot_equals_a_full_check(main_repo, 
     full = findings()
     assert any(code == "schema.future_date" for _, code, _, _ in full)
     assert quick == full
+
+
+def test_a_blob_written_in_pieces_is_the_blob_of_the_object(tmp_path, monkeypatch):
+    """out-<fmt>.bin's body is streamed into its blob (blobs.write_pieces), never held whole: what is read
+    back is the object, signed under its label; pieces not of the size announced are refused."""
+    import marshal
+    from jianyan.accel import blobs
+    monkeypatch.setattr(blobs, "cache_key", lambda: b"k" * 32)
+    body, at = "一行\n".encode() * 1000, b"\x00\x01"
+    head, tail = b"{" + marshal.dumps("body") + blobs.bytes_head(len(body)), marshal.dumps("at") + marshal.dumps(at) + b"0"
+    pieces = (body[k:k + 999] for k in range(0, len(body), 999))
+    blobs.write_pieces(tmp_path / "a.bin", iter([head, *pieces, tail]), "x", size=len(head) + len(body) + len(tail))
+    assert blobs.read_blob(tmp_path / "a.bin", "x") == {"body": body, "at": at}
+    assert blobs.read_blob(tmp_path / "a.bin", "y") is None  # signed under its label
+    with pytest.raises(ValueError):
+        blobs.write_pieces(tmp_path / "c.bin", iter([head, tail]), "x", size=len(head) + len(body) + len(tail))
+    assert not (tmp_path / "c.bin").exists()

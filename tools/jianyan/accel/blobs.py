@@ -15,6 +15,7 @@ import hmac
 import marshal
 import os
 from pathlib import Path
+from typing import Iterable
 
 from jianyan.fsutil import NotRegular, atomic_file, open_regular, read_exactly
 from jianyan.campaign.where import cache_key, discard
@@ -24,13 +25,17 @@ _HEAD = len(MAGIC) + 8 + 32
 MAX_BLOB = 1 << 30  # larger is damage: a load shard of 100 000 files holds about 10 MB, a finding about 300 B
 
 
-def _sign(key: bytes, label: str, payload: bytes, *more: bytes) -> bytes:
-    """The signature of the payload ``payload`` (followed by ``more``, when it is given in pieces)."""
+def _signer(key: bytes, label: str, size: int):
+    """The hash that, fed the payload of ``size`` bytes, gives its signature."""
     h = hashlib.blake2b(key=key, digest_size=32, person=b"jianyan-blob")
     h.update(label.encode("utf-8", "surrogatepass") + b"\0")
-    h.update((len(payload) + sum(map(len, more))).to_bytes(8, "little"))
-    for piece in (payload, *more):
-        h.update(piece)
+    h.update(size.to_bytes(8, "little"))
+    return h
+
+
+def _sign(key: bytes, label: str, payload: bytes) -> bytes:
+    h = _signer(key, label, len(payload))
+    h.update(payload)
     return h.digest()
 
 
@@ -73,20 +78,30 @@ def write_blob(path: Path, obj, label: str) -> None:
     write_pieces(path, [marshal.dumps(obj)], label)
 
 
-def write_pieces(path: Path, pieces: list, label: str) -> None:
-    """``write_blob`` of the object whose marshal form is the concatenation of ``pieces`` (bytes-like): a large
-    part is signed and written as it is, not copied (``bytes_piece``)."""
+def write_pieces(path: Path, pieces: Iterable, label: str, size: int | None = None) -> None:
+    """``write_blob`` of the object whose marshal form is the concatenation of ``pieces`` (bytes-like), each
+    written as it comes: with ``size`` (their total length) given, ``pieces`` may be an iterator, so a large
+    part is never held whole (``bytes_head``); ValueError when they are not of that size."""
     key = cache_key()
     if key is None:
         raise ValueError("no cache key")
-    size = sum(map(len, pieces))
+    if size is None:
+        pieces = list(pieces)
+        size = sum(map(len, pieces))
+    h = _signer(key, label, size)
     with atomic_file(path, durable=False) as fh:
-        fh.write(MAGIC + size.to_bytes(8, "little") + _sign(key, label, *pieces))
+        fh.write(MAGIC + size.to_bytes(8, "little") + bytes(32))  # the signature, once known, over the zeros
+        n = 0
         for piece in pieces:
+            h.update(piece)
             fh.write(piece)
+            n += len(piece)
+        if n != size:
+            raise ValueError("a blob's pieces are not of the size given")
+        fh.seek(len(MAGIC) + 8)
+        fh.write(h.digest())
 
 
-def bytes_piece(data) -> bytes:
-    """The head of the marshal form of ``data`` (bytes-like, under 2 GB), which ``data`` itself then follows:
-    [head, data] as pieces of ``write_pieces`` store ``bytes(data)``."""
-    return b"s" + len(data).to_bytes(4, "little")
+def bytes_head(n: int) -> bytes:
+    """The head of the marshal form of ``n`` bytes (under 2 GB), which the bytes then follow (``write_pieces``)."""
+    return b"s" + n.to_bytes(4, "little")

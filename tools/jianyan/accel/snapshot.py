@@ -55,7 +55,7 @@ it), ``findings.bin`` (the findings on submissions of the loader and of each sto
 ``manifest.bin``, ``final.bin``, ``brief.bin`` (what a check of a change that lists only what it is about
 needs of final.bin: per-file counts and the errors, ``_brief``), ``layout.bin`` and ``out-<fmt>.bin`` (the final
 findings as json and text print them, with where each file's rows start: what a plain check prints for the
-files left as they were, ``_layout``, ``_rendered``) and ``dup/`` (dup/index/stored.py). Each .bin is a blob signed with this
+files left as they were, ``_layout``, ``_render_to``) and ``dup/`` (dup/index/stored.py). Each .bin is a blob signed with this
 machine's key (blobs.write_blob) under a label naming the commit, a random id of this snapshot (kept in
 meta.bin) and the part, so parts of two snapshots cannot be mixed; a folder is written under a temporary
 name and renamed; the newest KEEP snapshots are kept. Anything unreadable, unsigned or damaged means: no
@@ -70,6 +70,7 @@ import bisect
 import codecs
 import datetime as dt
 import hashlib
+import itertools
 import marshal
 import operator
 import os
@@ -84,7 +85,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from jianyan.accel.blobs import bytes_piece, read_blob, write_blob, write_pieces
+from jianyan.accel.blobs import bytes_head, read_blob, write_blob, write_pieces
 from jianyan.accel.loadcache import fingerprint, load_fast, load_registries_fast
 from jianyan.campaign.load import IGNORED_NAMES, Campaign, doc_reader
 from jianyan.campaign.owners import FILES as CODEOWNERS_FILES
@@ -381,16 +382,20 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
                        label(commit, ident, "brief"))
             layout = _layout(table, sorted(drafts))
             for fmt in UNIT_SEPARATORS:
+                # {"body": …, "at": …} in marshal's form, the body (130 MB at 100 000 drafts) never held whole:
+                # rendered into a scratch file, then copied into the signed blob
+                scratch = tmp / f".out-{fmt}.body"
                 try:
-                    rendered = _rendered(table, layout, fmt)
-                except UnicodeEncodeError:  # a path or message that is not text (a lone surrogate): not stored
-                    continue
-                # {"body": …, "at": …} in marshal's form, the body (130 MB at 100 000 drafts) written as it is
-                body = rendered["body"]
-                write_pieces(tmp / f"out-{fmt}.bin", [b"{" + marshal.dumps("body") + bytes_piece(body), body,
-                                                      marshal.dumps("at") + marshal.dumps(rendered["at"]) + b"0"],
-                             label(commit, ident, f"out-{fmt}"))
-                del rendered, body  # before the next format's
+                    try:
+                        at, size = _render_to(table, layout, fmt, scratch)
+                    except UnicodeEncodeError:  # a path or message that is not text (a lone surrogate): not stored
+                        continue
+                    head = b"{" + marshal.dumps("body") + bytes_head(size)
+                    tail = marshal.dumps("at") + marshal.dumps(at) + b"0"
+                    write_pieces(tmp / f"out-{fmt}.bin", itertools.chain([head], _read_back(scratch), [tail]),
+                                 label(commit, ident, f"out-{fmt}"), size=len(head) + size + len(tail))
+                finally:
+                    scratch.unlink(missing_ok=True)
                 layout["outputs"].append(fmt)
             write_blob(tmp / "layout.bin", layout, label(commit, ident, "layout"))
         save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
@@ -472,7 +477,7 @@ def _layout(table: Findings, drafts: list[str]) -> dict:
     """layout.bin: the files of the final findings (``paths``, sorted), the first row of each in the final
     table (``starts``, ``array("I")``, one more at the end), the count of each severity on each
     (``counts``, one ``array("I")`` a severity), the drafts, and the formats stored as printed
-    (``outputs``: out-<fmt>.bin, ``_rendered``)."""
+    (``outputs``: out-<fmt>.bin, ``_render_to``)."""
     paths: list[str] = []
     starts = array("I")
     counts = [array("I") for _ in SEVERITIES]
@@ -492,21 +497,31 @@ def _layout(table: Findings, drafts: list[str]) -> dict:
             "outputs": []}
 
 
-def _rendered(table: Findings, layout: dict, fmt: str) -> dict:
-    """out-<fmt>.bin: the final findings as ``fmt`` prints them (output.unit_rows), ``body`` (UTF-8), and where
-    the rows of each file of ``layout`` start in it (``at``, ``array("Q")``, one more at the end)."""
+def _render_to(table: Findings, layout: dict, fmt: str, path: Path) -> tuple[bytes, int]:
+    """The body of out-<fmt>.bin: the final findings as ``fmt`` prints them (output.unit_rows), UTF-8, written to
+    ``path`` as it is made; and where the rows of each file of ``layout`` start in it (``at``, ``array("Q")``
+    as bytes, one more at the end) and its length."""
     starts = array("I")
     starts.frombytes(layout["starts"])
-    body, at, row, k = bytearray(), array("Q"), 0, 0  # built in place: a large check's body is some 130 MB
-    for chunk in unit_rows(fmt, table):
-        for unit in chunk:
-            while k < len(starts) and starts[k] == row:
-                at.append(len(body))
-                k += 1
-            body += unit.encode()
-            row += 1
-    at.extend(len(body) for _ in range(k, len(starts)))
-    return {"body": body, "at": at.tobytes()}  # marshal stores a bytearray as bytes
+    at, row, k, size = array("Q"), 0, 0, 0
+    with open(path, "wb") as fh:
+        for chunk in unit_rows(fmt, table):
+            for unit in chunk:
+                while k < len(starts) and starts[k] == row:
+                    at.append(size)
+                    k += 1
+                data = unit.encode()
+                fh.write(data)
+                size += len(data)
+                row += 1
+    at.extend(size for _ in range(k, len(starts)))
+    return at.tobytes(), size
+
+
+def _read_back(path: Path, step: int = 1 << 20):
+    with open(path, "rb") as fh:
+        while piece := fh.read(step):
+            yield piece
 
 
 def _columns(raw: list[bytes], typecode: str, n: int) -> list[array]:
