@@ -328,13 +328,16 @@ class _Writer:
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
         texts = [["".join(x for x, _ in cell) for cell in row] for row in rows]
         _widths(t, column_widths(texts, style.TABLE))
-        for i, row in enumerate(rows):
-            _cant_split(t.rows[i])
+        # Cells row by row: python-docx's Table.cell(i, j) lays out the whole grid on every call
+        # (quadratic in the table's size), Row.cells lays out one row.
+        for i, (row, trow) in enumerate(zip(rows, t.rows)):
+            _cant_split(trow)
             if i == 0 and header:
-                _repeat_header(t.rows[i])
+                _repeat_header(trow)
+            row_cells = trow.cells
             for j in range(ncols):
                 runs = row[j] if j < len(row) else []
-                cell = t.cell(i, j)
+                cell = row_cells[j]
                 a = aligns[j] if j < len(aligns) else None
                 head = i == 0 and header
                 align = (WD_ALIGN_PARAGRAPH.CENTER if head or a == "center"
@@ -377,14 +380,15 @@ class _Writer:
                 _fonts(sq, BODY_FONT, style.TABLE)
                 sq.font.color.rgb = RGBColor.from_string(color.lstrip("#").upper())
                 _fonts(p.add_run(name + "　"), BODY_FONT, style.TABLE)
-        for i, (label, dark, light, value) in enumerate(rows, start=legend):
-            _cell_text(t.cell(i, 0), label, style.TABLE, align=WD_ALIGN_PARAGRAPH.RIGHT)
+        for (label, dark, light, value), row in zip(rows, t.rows[legend:]):
+            row_cells = row.cells  # one row laid out, not the grid for every cell (see ``table``)
+            _cell_text(row_cells[0], label, style.TABLE, align=WD_ALIGN_PARAGRAPH.RIGHT)
             for k in range(width):
                 if k < dark:
-                    _shade(t.cell(i, 1 + k), DARK.lstrip("#").upper())
+                    _shade(row_cells[1 + k], DARK.lstrip("#").upper())
                 elif k < dark + light:
-                    _shade(t.cell(i, 1 + k), LIGHT.lstrip("#").upper())
-            _cell_text(t.cell(i, width + 1), "  " + value, style.TABLE)
+                    _shade(row_cells[1 + k], LIGHT.lstrip("#").upper())
+            _cell_text(row_cells[width + 1], "  " + value, style.TABLE)
         self.paragraph([(caption, False)], "caption", set())
 
     def _letter_page(self) -> None:
