@@ -76,3 +76,17 @@ def test_text_and_annotations():
     assert gh[3].startswith("::notice file=%3Aodd%0Aname.md,title=pii.landline::电话 0531-1234%25,")
     assert gh[4:] == text
     assert output.summary_line(Findings.of(FOUND), 7) == "检查了 7 个文件：1 个错误，2 个警告，1 个提示。有错误须改正后才能合并。"
+
+
+def test_findings_finalized_a_range_of_paths_at_a_time_are_those_finalized_at_once(campaign, monkeypatch):
+    """A large campaign's findings are finalized a range of files at a time (pipeline._finalized), never all
+    as objects at once: the same findings, in the same order."""
+    from jianyan.accel import pipeline
+    monkeypatch.setenv("JIANYAN_CACHE", "0")
+    for item in sorted((campaign / "submissions").rglob("*.md"))[:8]:  # a warning or two on each
+        item.write_text(item.read_text(encoding="utf-8") + "\n联系电话13800138000,谢谢.\n\n第二段,也是.\n",
+                        encoding="utf-8")
+    whole = list(pipeline.check(campaign).every())
+    monkeypatch.setattr(pipeline, "FINALIZE_STEP", 7)
+    split = pipeline.check(campaign).every()
+    assert len(whole) > 3 * 7 and list(split) == whole

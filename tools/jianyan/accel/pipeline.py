@@ -229,13 +229,38 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
         for name, more in stored.items():
             found.setdefault(name, []).extend(more)
     # held as a table: 400 000 findings of a large campaign as a few columns, not one object each
-    findings = Findings.of(checks.finalize(campaign, ctx, (f for each in found.values() for f in each), drafts,
-                                           keep=selection.keeps(found)))
+    findings = _finalized(checks, campaign, ctx, found, drafts, selection.keeps(found))
     if part is None and only_paths is None and selection.families is None:  # a full check of everything
         snapshot.save(campaign, found, findings if base is None else None, today)
     del found
     return CheckResult(findings, part.files if part else len(campaign.submissions) + len(campaign.issues),
                        about(campaign, cs) if cs is not None else None)
+
+
+FINALIZE_STEP = 100_000  # findings finalized together (``_finalized``)
+
+
+def _finalized(checks, campaign: Campaign, ctx, found: dict, drafts: set[str], keep) -> Findings:
+    """``checks.finalize`` of every finding of ``found`` (family → findings), as a table: worked out for a
+    range of paths at a time (what it does to a finding depends only on the findings on the same file, and
+    the findings are sorted by path first), so that a large campaign's findings are never all objects at
+    once."""
+    tables = [Findings.of(each) for each in found.values()]
+    paths = sorted({p for t in tables for p in t.paths})
+    total = sum(map(len, tables))
+    if total <= FINALIZE_STEP:
+        return Findings.of(checks.finalize(campaign, ctx, (f for t in tables for f in t), drafts, keep=keep))
+    parts = -(-total // FINALIZE_STEP)
+    bounds = [paths[len(paths) * k // parts] for k in range(1, parts)]  # the first path of each later range
+    out = Findings()
+    for k in range(parts):
+        low, high = (bounds[k - 1] if k else None), (bounds[k] if k < len(bounds) else None)
+        rows = []
+        for t in tables:
+            on = bytes((low is None or p >= low) and (high is None or p < high) for p in t.paths)
+            rows.append(t.take([i for i, p in enumerate(t.path) if on[p]]))
+        out.add(Findings.of(checks.finalize(campaign, ctx, (f for t in rows for f in t), drafts, keep=keep)))
+    return out
 
 
 def _changed_only(checks) -> tuple[str, ...]:
