@@ -59,6 +59,10 @@ def test_files_at_a_commit_are_read_by_one_batch_process(tmp_path):
     for path, want in asked:
         assert repo.show(head, path) == want
     assert repo._batch is not None and repo._batch[1].poll() is None  # one process, still running
+    blob = git(root, "rev-parse", f"{head}:sub/b.md").stdout.strip()
+    names = [blob, f"{head}:sub/名 称.md", f"{head}:sub", "0" * 40, f"{head}:sub/none.md"]
+    assert repo.objects(names) == {blob: b"\xe4\xb9\x99\n", f"{head}:sub/名 称.md": "空格和中文\n".encode()}
+    assert repo.objects(["HEAD:sub/b.md"]) == {"HEAD:sub/b.md": b"\xe4\xb9\x99\n"}  # a ref: one git run
     (root / "sub" / "b.md").write_text("乙二\n", encoding="utf-8")
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qam", "three")
     assert repo.show("HEAD", "sub/b.md") == "乙二\n".encode() and repo.show(head, "sub/b.md") == b"\xe4\xb9\x99\n"

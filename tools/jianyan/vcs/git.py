@@ -185,7 +185,7 @@ class Git:
         asks for a dozen files: one git process instead of one each; a ref such as HEAD may move meanwhile,
         a commit's files never change); else of ``git cat-file blob``."""
         name = f"{rev}:{path}"
-        if len(rev) in (40, 64) and all(c in "0123456789abcdef" for c in rev) and "\n" not in path:
+        if _by_id(rev) and "\n" not in path:
             with self._lock:
                 found = self._ask(name)
             if found is not False:
@@ -320,10 +320,22 @@ class Git:
 
     def objects(self, names: list[str]) -> dict[str, bytes]:
         """The contents of the named blobs (ids, or ``rev:path``) that exist, by name; one
-        ``git cat-file --batch`` for all. A name holding a line break cannot be asked this way: ``show``."""
+        ``git cat-file --batch`` for all (named by commit or blob ids only: the one ``show`` keeps running).
+        A name holding a line break cannot be asked this way: ``show``."""
         wanted = list(dict.fromkeys(names))
         out: dict[str, bytes] = {}
         batch = [n for n in wanted if "\n" not in n]
+        if batch and all(_by_id(n.partition(":")[0]) for n in batch):
+            with self._lock:
+                for k, name in enumerate(batch):
+                    found = self._ask(name)
+                    if found is False:  # the kept process cannot answer: the rest in one run below
+                        batch = batch[k:]
+                        break
+                    if found is not None:
+                        out[name] = found
+                else:
+                    batch = []
         for name in wanted:
             if "\n" in name:
                 rev, _, path = name.partition(":")
@@ -415,6 +427,11 @@ def forget_soon() -> None:
         for proc in _SOON.popitem()[1]:
             proc.kill()
             proc.communicate()
+
+
+def _by_id(rev: str) -> bool:
+    """``rev`` is an object id (what it names never changes), not a ref."""
+    return len(rev) in (40, 64) and all(c in "0123456789abcdef" for c in rev)
 
 
 def _close(proc: subprocess.Popen) -> None:
