@@ -84,5 +84,30 @@ def test_index_file_blocks_are_read_and_checked_only_when_asked_for(tmp_path, ca
     with pytest.raises(S.DamagedIndex):
         fresh[6 * S.BLOCK // 8 + 1]
     assert not snap.exists() and "已损坏或不可信" in capsys.readouterr().err
+    assert not fresh.file.done[6]  # refused: asked again, refused again
+    with pytest.raises(S.DamagedIndex):
+        fresh[6 * S.BLOCK // 8 + 1]
     with pytest.raises(ValueError):  # another size: refused at once
         S._File(path, size - 8, digests[:-16], None)
+
+
+@pytest.mark.parametrize("key", [slice(None, None, -1), slice(900, 10, -7), slice(3, None, 5)])
+def test_a_reversed_or_strided_slice_of_a_stored_table_reads_its_blocks(tmp_path, key):
+    values, table = _stored(tmp_path)
+    assert table[key].tolist() == values[key].tolist()
+
+
+def test_a_mask_of_a_stored_table_reads_the_blocks_of_the_values_it_picks(tmp_path):
+    values, table = _stored(tmp_path)
+    mask = np.zeros(len(values), dtype=bool)
+    mask[[1, S.BLOCK // 8 * 4 + 2, len(values) - 1]] = True
+    assert table[mask].tolist() == values[mask].tolist()
+    with pytest.raises(TypeError):
+        table[np.array([1.5])]
+
+
+def _stored(tmp_path):
+    path = tmp_path / "t.bin"
+    values = np.random.default_rng(3).integers(0, 2**63, size=5 * S.BLOCK // 8 + 7).astype("<u8")
+    values.tofile(path)
+    return values, S._Table(S._File(path, *S._block_digests(path), None), "<u8", len(values))

@@ -2,9 +2,17 @@
 is the listing ``Git.diff`` gives, and one no check took is never used by a later check."""
 from __future__ import annotations
 
+import pytest
 from gitrepo import git
 
 from jianyan.vcs import git as G
+
+
+@pytest.fixture(autouse=True)
+def _forgotten():
+    """What a test started or remembered ends with it (as ``check`` ends it), never leaking into the next."""
+    yield
+    G.forget_soon()
 
 
 def _repo(tmp_path):
@@ -66,6 +74,22 @@ def test_files_at_a_commit_are_read_by_one_batch_process(tmp_path):
     (root / "sub" / "b.md").write_text("乙二\n", encoding="utf-8")
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qam", "three")
     assert repo.show("HEAD", "sub/b.md") == "乙二\n".encode() and repo.show(head, "sub/b.md") == b"\xe4\xb9\x99\n"
+
+
+def test_a_path_ending_in_a_carriage_return_is_not_read_as_another_file(tmp_path):
+    """git reads the batch's input a line at a time and drops a CR before the LF: "b.md\\r" would be read
+    as "b.md". Such a name is asked of ``git cat-file blob`` instead."""
+    root = _repo(tmp_path)
+    (root / "sub" / "b.md\r").write_bytes("回车\n".encode())
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.cn", "commit", "-qm", "cr")
+    repo = G.Git(root)
+    head = repo.head()
+    assert repo.show(head, "sub/b.md\r") == "回车\n".encode()
+    assert repo.show(head, "sub/b.md") == "乙\n".encode()
+    assert repo.show(head, "sub/none.md\r") is None
+    assert repo.objects([f"{head}:sub/b.md\r", f"{head}:sub/b.md", f"{head}:sub/none.md\r"]) == {
+        f"{head}:sub/b.md\r": "回车\n".encode(), f"{head}:sub/b.md": "乙\n".encode()}
 
 
 def test_git_answers_are_remembered_only_while_the_check_runs(tmp_path, monkeypatch):

@@ -1,5 +1,5 @@
 """Linear time measured as a ratio: the same work on a text and on one four times as long, in CPU
-seconds of this process. Linear work takes about four times as long, a quadratic step sixteen times:
+seconds of this thread (pytest-xdist's own thread in a worker is not charged). Linear work takes about four times as long, a quadratic step sixteen times:
 the ratio tells them apart at any size, so the texts can be small enough for a fast suite while a
 quadratic step still shows (issue 18's linear-time attacks)."""
 from __future__ import annotations
@@ -16,13 +16,15 @@ def cpu_seconds(work: Callable[[], object]) -> float:
     """CPU seconds of ``work()``, the garbage collector held off: a collection set off by the earlier
     allocations would be charged to whichever run it fell in, and make a ratio of fast runs noise (a
     full collection first would cost a tenth of a second in a worker that has run many tests)."""
+    was = gc.isenabled()
     gc.disable()
     try:
-        start = time.process_time()
+        start = time.thread_time()
         work()
-        return time.process_time() - start
+        return time.thread_time() - start
     finally:
-        gc.enable()
+        if was:
+            gc.enable()
 
 
 def short_and_long(work: Callable[[int], object], size: int, floor: float) -> tuple[float, float]:

@@ -139,7 +139,7 @@ def test_a_phrase_pattern_with_nested_repeats_is_refused(tmp_path: Path):
         next(x for x in text.split("\n") if "迈上新台阶" in x)) and "极慢" in f.message
 
 
-def test_fix_of_a_1mb_file_is_linear():
+def test_fix_is_linear_in_the_size_of_the_file():
     """fix_bytes, its diff and the count of what is left, on files a sixteenth and a quarter of 1 MB
     (a ratio, as above; 1 MB is the largest file): one long line, and many short lines where changed
     and unchanged ones alternate (difflib's matcher is quadratic there)."""

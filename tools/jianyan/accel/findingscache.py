@@ -77,11 +77,10 @@ class Together:
     ``start`` sets the workers going at once: the per-file families' runs then give nothing (an empty
     table), the other families (and the duplication check waiting for its features) run in this process
     meanwhile, and ``finish`` gives the per-file families' findings; ``stop`` ends the workers if
-    ``finish`` is not reached. Without ``start``, the first per-file family's run works them all out."""
+    ``finish`` is not reached."""
 
     def __init__(self, families) -> None:
         self.families = [f for f in families if f.per_file]
-        self.found: dict[str, Findings] | None = None
         self.running: _Running | None = None
 
     def start(self, campaign: Campaign, ctx: Context) -> None:
@@ -91,7 +90,12 @@ class Together:
     def finish(self) -> dict[str, Findings]:
         """The per-file families' findings (those ``start`` set going; none without it)."""
         running, self.running = self.running, None
-        return running.finish() if running is not None else {}
+        if running is None:
+            return {}
+        try:
+            return running.finish()
+        finally:
+            running.stop()  # the workers ended even when a chunk failed
 
     def stop(self) -> None:
         if self.running is not None:
@@ -101,11 +105,9 @@ class Together:
     def __call__(self, family: Family, campaign: Campaign, ctx: Context):
         if not family.per_file or family not in self.families:
             return cached_family(family, campaign, ctx)
-        if self.running is not None:
-            return Findings()  # given by ``finish``
-        if self.found is None:
-            self.found = _run(self.families, campaign, ctx)
-        return self.found.pop(family.name)
+        if self.running is None:
+            raise RuntimeError("Together.start comes first")
+        return Findings()  # given by ``finish``
 
 
 class _Cache:

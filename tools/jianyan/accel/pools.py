@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator, TypeVar
+
+from jianyan.errors import JianyanError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -33,51 +37,71 @@ def imap(fn: Callable[[T], R], items: Iterable[T], procs: int, *, chunksize: int
 
     The workers are forks of this process as it is now (module globals set before the call are
     theirs) or, with ``fresh`` (the modules the fork server imports first), new processes that hold
-    only what ``initializer(*initargs)`` gives them. The pool ends with the iteration."""
+    only what ``initializer(*initargs)`` gives them. The pool ends with the iteration; a worker that
+    dies (killed for want of memory, say) raises ``WorkersLost`` instead of leaving the caller waiting."""
+    running = _pool(fn, items, procs, chunksize, fresh, initializer, initargs)
+    return running.results() if running is not None else None
+
+
+class WorkersLost(JianyanError):
+    """A worker process ended before its work was done."""
+
+    def __init__(self) -> None:
+        super().__init__("检查用的工作进程意外退出（常见原因：内存不足，被系统终止），检查没有完成。"
+                         "请关闭其他占用内存的程序后重试；内存仍不够时，用 --only 分几次检查")
+
+
+class Background:
+    """Work set going in worker processes (``background``, ``imap``): ``results`` in order, each as soon
+    as it is in; ``stop`` ends the workers (after ``results`` ran out, or when they are not wanted after
+    all).
+
+    ``concurrent.futures``' pool rather than ``multiprocessing.Pool``: when a worker dies, the latter
+    starts another and waits for ever for the lost work; the former says so (``BrokenProcessPool``)."""
+
+    def __init__(self, pool: ProcessPoolExecutor, results: Iterator) -> None:
+        self.pool, self.running = pool, results
+
+    def results(self) -> Iterator:
+        try:
+            yield from self.running
+        except BrokenProcessPool:
+            raise WorkersLost() from None
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            # the executor has no public way to end busy workers before Python 3.14 (terminate_workers)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.kill()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def background(fn: Callable[[T], R], items: Iterable[T], procs: int) -> Background | None:
+    """``fn(item)`` of each item over forked workers that start on the items at once, while the caller
+    does other work; None when no processes are to be had."""
+    return _pool(fn, items, procs, 1, None, None, ())
+
+
+def _pool(fn, items, procs, chunksize, fresh, initializer, initargs) -> Background | None:
     try:
         if fresh is None:
             ctx = multiprocessing.get_context("fork")
         else:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(fresh)
-        pool = ctx.Pool(procs, initializer, initargs)
+        pool = ProcessPoolExecutor(procs, mp_context=ctx, initializer=initializer, initargs=initargs)
     except (OSError, ValueError):
         return None
-    return _results(pool, fn, items, chunksize)
-
-
-class Background:
-    """Work set going in worker processes (``background``): ``results`` in order, each as soon as it is in;
-    ``stop`` ends the workers (after ``results`` ran out, or when they are not wanted after all)."""
-
-    def __init__(self, pool, results) -> None:
-        self.pool, self.running = pool, results
-
-    def results(self) -> Iterator:
-        try:
-            yield from self.running
-        finally:
-            self.stop()
-
-    def stop(self) -> None:
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool = None
-
-
-def background(fn: Callable[[T], R], items: Iterable[T], procs: int) -> Background | None:
-    """``imap`` of forked workers that start on the items at once, while the caller does other work; None
-    when no processes are to be had."""
+    running = Background(pool, iter(()))
     try:
-        pool = multiprocessing.get_context("fork").Pool(procs)
-    except (OSError, ValueError):
+        running.running = pool.map(fn, items, chunksize=chunksize)  # the workers start here (forked: as this process is now)
+    except OSError:
+        running.stop()
         return None
-    return Background(pool, pool.imap(fn, items))
-
-
-def _results(pool, fn: Callable[[T], R], items: Iterable[T], chunksize: int) -> Iterator[R]:
-    with pool:
-        yield from pool.imap(fn, items, chunksize=chunksize)
+    return running
 
 
 def start(target: Callable[..., None], args: Iterable[tuple]) -> list[multiprocessing.Process]:

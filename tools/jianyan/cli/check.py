@@ -41,9 +41,9 @@ def check(paths: tuple[Path, ...], base: str | None, show_all: bool, fmt: str, f
     from jianyan.vcs.git import diff_soon, forget_soon  # lazy: subprocess; --help and other commands start without
     root = find_root()
     existing_paths(paths, root)
-    if base:  # git lists the change (a stat of every file) while the checks are imported
-        diff_soon(root, base)
     try:
+        if base:  # git lists the change (a stat of every file) while the checks are imported
+            diff_soon(root, base)
         from jianyan.accel import pipeline  # lazy: the checks, pydantic and numpy; --help and other commands start without
         from jianyan.render import output  # lazy: the render package (jinja2, the campaign model) only to print findings
         show_progress = sys.stderr.isatty() if progress is None else progress

@@ -185,7 +185,7 @@ class Git:
         asks for a dozen files: one git process instead of one each; a ref such as HEAD may move meanwhile,
         a commit's files never change); else of ``git cat-file blob``."""
         name = f"{rev}:{path}"
-        if _by_id(rev) and "\n" not in path:
+        if _by_id(rev) and _one_line(path):
             with self._lock:
                 found = self._ask(name)
             if found is not False:
@@ -321,10 +321,11 @@ class Git:
     def objects(self, names: list[str]) -> dict[str, bytes]:
         """The contents of the named blobs (ids, or ``rev:path``) that exist, by name; one
         ``git cat-file --batch`` for all (named by commit or blob ids only: the one ``show`` keeps running).
-        A name holding a line break cannot be asked this way: ``show``."""
+        A name holding a line break or a carriage return cannot be asked this way (git reads the batch a line at
+        a time and drops a CR before the LF): ``show``."""
         wanted = list(dict.fromkeys(names))
         out: dict[str, bytes] = {}
-        batch = [n for n in wanted if "\n" not in n]
+        batch = [n for n in wanted if _one_line(n)]
         if batch and all(_by_id(n.partition(":")[0]) for n in batch):
             with self._lock:
                 for k, name in enumerate(batch):
@@ -337,7 +338,7 @@ class Git:
                 else:
                     batch = []
         for name in wanted:
-            if "\n" in name:
+            if not _one_line(name):
                 rev, _, path = name.partition(":")
                 found = self.show(rev, path)
                 if found is not None:
@@ -434,6 +435,12 @@ def _by_id(rev: str) -> bool:
     return len(rev) in (40, 64) and all(c in "0123456789abcdef" for c in rev)
 
 
+def _one_line(name: str) -> bool:
+    """``name`` can be a line of ``git cat-file --batch``'s input: git reads it up to LF and drops a CR before
+    the LF, so a path holding either would name another file."""
+    return "\n" not in name and "\r" not in name
+
+
 def _close(proc: subprocess.Popen) -> None:
     """End a ``git cat-file --batch`` (its input closed: it exits)."""
     try:
@@ -441,6 +448,7 @@ def _close(proc: subprocess.Popen) -> None:
         proc.wait(timeout=5)
     except (OSError, subprocess.TimeoutExpired):
         proc.kill()
+        proc.wait()
     finally:
         proc.stdout.close()
 

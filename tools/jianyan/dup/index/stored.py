@@ -4,7 +4,8 @@ snapshot queries.
 ``save_index`` builds an ``engine.Index`` over a campaign's submissions with its tables (LSH band table,
 fingerprint table: tables.py) in the snapshot folder, and writes each entry's metadata as one marshal
 record with an offsets array. ``StoredIndex`` reads them: a query reads only the blocks it searches
-and the records of its candidates, whose features come from the feature cache (cache.py) by content key. ``Layered`` puts the texts read in this run beside it, hides the stored rows of files
+and the records of its candidates, whose features come from the feature cache (cache.py) by content
+key. ``Layered`` puts the texts read in this run beside it, hides the stored rows of files
 changed or deleted since, and answers as an index built over the whole campaign of now would;
 ``affected`` says which stored texts' answers a change can alter (a plain check reads those again).
 Texts are not kept: a stored entry's ``source`` is empty (only a query's own text is ever shown).
@@ -115,14 +116,16 @@ class _File:
         todo = blocks[~self.done[blocks]]
         if not len(todo):
             return
-        self.done[todo] = True  # undone below if a block is not as signed
         cut = np.flatnonzero(np.diff(todo) != 1) + 1  # runs of consecutive blocks: one read each
         digests, size, view, digest = self.digests, self.size, self.view, _block_digest
         for first, last in zip(todo[np.concatenate(([0], cut))].tolist(), todo[np.append(cut - 1, -1)].tolist()):
             a, b = first * BLOCK, min(size, (last + 1) * BLOCK)
             got = 0
-            while got < b - a and (more := os.preadv(self.fd, [view[a + got:b]], a + got)):  # read in place
-                got += more
+            try:
+                while got < b - a and (more := os.preadv(self.fd, [view[a + got:b]], a + got)):  # read in place
+                    got += more
+            except OSError:
+                got = -1
             ok = got == b - a
             if ok and first == last:
                 ok = digest(view[a:b]) == digests[16 * first:16 * first + 16]
@@ -130,10 +133,10 @@ class _File:
                 ok = all(digest(view[k:min(k + BLOCK, b)]) == digests[16 * j:16 * j + 16]
                          for j, k in zip(range(first, last + 1), range(a, b, BLOCK)))
             if not ok:
-                self.done[todo] = False
                 if self.owner is not None:
                     discard(self.owner)
-                raise DamagedIndex("a block of the stored index is not as signed")
+                raise DamagedIndex("a block of the stored index cannot be read or is not as signed")
+            self.done[first:last + 1] = True  # only blocks read and checked
 
 
 class _Table:
@@ -153,16 +156,21 @@ class _Table:
         size, at = self.dtype.itemsize, self.offset
         if isinstance(key, slice):
             a, b, step = key.indices(self.n)
-            if b > a:
-                self.file.need(at + a * size, at + b * size if step == 1 else at + (a + 1) * size)
-                if step != 1:
-                    self.file.need(at, at + self.n * size)
+            if step == 1 and b > a:
+                self.file.need(at + a * size, at + b * size)
+            elif step != 1:  # strided or reversed: the whole table (no index asks for these)
+                self.file.need(at, at + self.n * size)
         elif isinstance(key, (int, np.integer)):
             k = int(key) + (self.n if key < 0 else 0)
             if 0 <= k < self.n:
                 self.file.need(at + k * size, at + (k + 1) * size)
         else:
-            idx = np.asarray(key, dtype=np.int64).ravel()
+            idx = np.asarray(key)
+            if idx.dtype == bool:
+                idx = np.flatnonzero(idx)
+            elif idx.dtype.kind not in "iu":
+                raise TypeError(f"a stored table is indexed by an int, a slice, ints or a mask, not {idx.dtype}")
+            idx = idx.astype(np.int64).ravel()
             idx = np.where(idx < 0, idx + self.n, idx)
             idx = idx[(idx >= 0) & (idx < self.n)]
             if len(idx):
@@ -241,7 +249,8 @@ class _Rows:
 
 
 class StoredIndex(Index):
-    """An ``Index`` read from a snapshot folder (memory-mapped), not built: ``Index.__init__`` is not called."""
+    """An ``Index`` read from a snapshot folder, not built: ``Index.__init__`` is not called. Its tables are
+    read into this process's memory a block at a time, each block checked against its signature once."""
 
     def __init__(self, folder: Path, root: Path, min_chars: int, label: str, owner: Path | None = None):
         """ValueError (or OSError) when the index at ``folder`` is not the one signed as ``label``: its
@@ -270,6 +279,11 @@ class StoredIndex(Index):
         self.entries = _Rows(files["rows_off.npy"], files["rows.bin"], info["n"])
         self.feats = FeatureList(self.entries, Store(root))
 
+    def release(self) -> None:
+        """Nothing is given back: a block read was checked against its signature, and reading it again
+        would mean checking it again (a check of a change reads a few blocks; a plain check a few per
+        changed file)."""
+
     def row_after(self, path: str) -> int:
         """The first row whose path sorts at or after ``path`` (the rows are in the campaign's order:
         by path, as load.scan sorts the files)."""
@@ -289,7 +303,7 @@ class StoredIndex(Index):
         return [i for i, p in rows if i < len(self.entries) and self.entries[i].path == p]
 
     def _search(self, table: str, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """As ``Index._search``, reading one block of the memory-mapped table a value: the fence
+        """As ``Index._search``, reading one block of the stored table a value: the fence
         says which block, so a query touches a few pages instead of a binary search's dozens."""
         arr, fence = getattr(self, table), self.fences[table]
         n = len(arr)
