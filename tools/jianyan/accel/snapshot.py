@@ -50,8 +50,9 @@ byte for byte, on many changes).
 Layout: ``.jianyan-cache/snapshot-v<SNAPSHOT_FORMAT>/<commit>/`` with ``meta.bin`` (commit, day, tool
 fingerprint, context digest, issue and feedback keys, ids that differ from file names, date-dependent
 files, the duplication corpus's texts besides the submissions), ``rdeps.bin`` (key → files depending on
-it), ``findings.bin`` (the findings on submissions of the loader and of each stored family, before
-``finalize``: one ``findings.Findings`` table with a column naming each finding's family, and the drafts),
+it), ``findings.bin`` (the names of the loader and the stored families, and the drafts) and
+``findings-<name>.bin`` (the findings on submissions of each of them, before ``finalize``: a
+``findings.Findings`` table each, so that a check of some families reads only theirs),
 ``manifest.bin``, ``final.bin``, ``brief.bin`` (what a check of a change that lists only what it is about
 needs of final.bin: per-file counts and the errors, ``_brief``), ``layout.bin`` and ``out-<fmt>.bin`` (the final
 findings as json and text print them, with where each file's rows start: what a plain check prints for the
@@ -348,18 +349,16 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
         for rec in tracking_of(campaign).records:
             if rec.model is not None:
                 provides[rec.path] = [f"id:{rec.model.item}"]
-        # the findings on submissions of the loader and each stored family, as one table with a column
-        # naming the family of each (findings.bin)
+        # the findings on submissions of the loader and of each stored family, a table each (findings-<name>.bin:
+        # a check of some families reads only theirs)
         names = [LOADER.name, *(f.name for f in _stored_families(plain=final is not None))]
-        table, family = Findings(), bytearray()
         prefix = SUBMISSIONS_DIR + "/"
-        for k, name in enumerate(names):
+        tables = {}
+        for name in names:
             mine = Findings.of(found.get(name, ()))
             on = bytes(p.startswith(prefix) for p in mine.paths)
-            mine = mine.take([i for i, p in enumerate(mine.path) if on[p]])
-            table.add(mine)
-            family += bytes([k]) * len(mine)
-        stored = {"families": names, "table": table.to_marshal(), "family": bytes(family), "drafts": sorted(drafts)}
+            tables[name] = mine.take([i for i, p in enumerate(mine.path) if on[p]])
+        stored = {"families": names, "drafts": sorted(drafts)}
         reference_dir = settings.dup.reference_dir
         extras = [e for e in campaign_entries(campaign) if e.kind != "submission"]
         extras += reference_entries(root, reference_dir)[0]
@@ -373,6 +372,9 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
                 "extras": [record(e) for e in extras]}
         write_blob(tmp / "rdeps.bin", rdeps, label(commit, ident, "rdeps"))
         write_blob(tmp / "findings.bin", stored, label(commit, ident, "findings"))
+        for name, table in tables.items():
+            write_blob(tmp / f"findings-{name}.bin", table.to_marshal(), label(commit, ident, f"findings-{name}"))
+        del tables
         if final is not None:
             write_blob(tmp / "manifest.bin", manifest, label(commit, ident, "manifest"))
             table = Findings.of(final)
@@ -618,7 +620,8 @@ class Partial:
     campaign: Campaign
     read: set[str]                      # submission files read this run
     gone: set[str]                      # submission files deleted or renamed since the snapshot
-    findings: dict | None               # findings.bin (``rest``; a plain check of every family does without)
+    findings: dict | None               # findings.bin, with ``tables``: the findings-<name>.bin of the families
+    # that run (``rest``; a plain check of every family does without)
     files: int = 0                      # submission and issue files in the work tree
     index: object = None                # dup.stored.StoredIndex of the snapshot
     base: bool = True                   # a check of a change (--base): some findings are for it only
@@ -654,21 +657,16 @@ class Partial:
         and the drafts among those files. ``families``: only these check families run, besides the loader."""
         from jianyan.checks import FAMILIES, LOADER  # lazy: every check and numpy (see ``_stored_families``)
         skip = {name for name, f in FAMILIES.items() if self.base and CHANGED_ONLY & set(f.depends_on)}
-        names = self.findings["families"]
-        table = Findings.from_marshal(self.findings["table"])
-        family = self.findings["family"]
-        if len(family) != len(table) or (family and max(family) >= len(names)):
-            raise ValueError("a damaged findings.bin")
         unread = self.read | self.gone
-        keep_path = [p not in unread for p in table.paths]
-        wanted = [name == LOADER.name or ((families is None or name in families) and name not in skip)
-                  for name in names]
-        rows: dict[int, list[int]] = {}
-        for i, (p, k) in enumerate(zip(table.path, family)):
-            if keep_path[p] and wanted[k]:
-                rows.setdefault(k, []).append(i)
         out: dict[str, Findings] = {LOADER.name: Findings()}
-        out.update({names[k]: table.take(r) for k, r in rows.items()})
+        for name, stored in self.findings["tables"].items():
+            if name != LOADER.name and ((families is not None and name not in families) or name in skip):
+                continue
+            table = Findings.from_marshal(stored)
+            keep = [p not in unread for p in table.paths]
+            rows = [i for i, p in enumerate(table.path) if keep[p]]
+            if rows:
+                out[name] = table.take(rows)
         drafts = set(self.findings["drafts"]) - unread
         return out, drafts
 
@@ -864,8 +862,8 @@ def partial(root: Path, candidates: list[tuple[str, list[Change] | None]], git: 
         try:
             if changes is None:
                 changes = _changes_since(git, prefix, commit)
-            return _plan(root, where, meta, changes, progress, today or dt.date.today(), base, by_family=by_family,
-                         brief=brief)
+            return _plan(root, where, meta, changes, progress, today or dt.date.today(), base, families,
+                         by_family=by_family, brief=brief)
         except GitError:
             return None
         except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError, AttributeError):
@@ -1033,16 +1031,16 @@ def partial_plain(root: Path, start: Current, families, progress=None, today: dt
         return None
     try:
         return _plan(Path(root), start.where, start.meta, start.changes, progress, today or dt.date.today(), set(),
-                     now=start.now, by_family=by_family, fmt=fmt)
+                     families, now=start.now, by_family=by_family, fmt=fmt)
     except (OSError, ValueError, EOFError, TypeError, KeyError, IndexError, AttributeError):
         discard(start.where)
         return None
 
 
 def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, day: dt.date, base: set[str],
-          now: dict[str, tuple[int, int, bool]] | None = None, by_family: bool = True,
+          families, now: dict[str, tuple[int, int, bool]] | None = None, by_family: bool = True,
           brief: bool = False, fmt: str | None = None) -> Partial | None:
-    """The partial campaign for ``changes`` since the snapshot at ``where``; ``now``: the content folders
+    """The partial campaign for ``changes`` since the snapshot at ``where``, to run ``families`` on; ``now``: the content folders
     of a plain check (``scan``; None: a check of a change, --base); ``by_family``: as for ``partial_plain``;
     ``brief``: as for ``partial``; ``fmt``: as for ``partial_plain``. None (a full check) on a day before the
     snapshot's: it knows which findings depend on the day only for later days (``_timely``)."""
@@ -1131,7 +1129,14 @@ def _plan(root: Path, where: Path, meta: dict, changes: list[Change], progress, 
     short = _unblob(where / "brief.bin", label(meta["commit"], meta["id"], "brief")) \
         if whole and now is None and final is None else None
     layout = _unblob_soon(where / "layout.bin", label(meta["commit"], meta["id"], "layout")) if spliced else None
-    findings = _unblob(where / "findings.bin", label(meta["commit"], meta["id"], "findings")) if not whole else None
+    findings = None
+    if not whole:
+        from jianyan.checks import LOADER  # lazy: every check (read only for a check that runs them)
+        findings = _unblob(where / "findings.bin", label(meta["commit"], meta["id"], "findings"))
+        running = {LOADER.name, *(f.name for f in families)}
+        findings["tables"] = {
+            name: _unblob(where / f"findings-{name}.bin", label(meta["commit"], meta["id"], f"findings-{name}"))
+            for name in findings["families"] if name in running}
     return Partial(campaign, read, gone, findings, index=index, files=files, base=now is None, final=final,
                    brief=short, layout=layout, where=where, meta=meta)
 

@@ -28,7 +28,7 @@ from jianyan.errors import JianyanError
 from jianyan.fsutil import NotRegular, read_regular, write_atomic
 
 CACHE_DIR = ".jianyan-cache"
-SNAPSHOT_FORMAT = 6
+SNAPSHOT_FORMAT = 7
 SNAPSHOT_DIR = f"snapshot-v{SNAPSHOT_FORMAT}"  # under CACHE_DIR (snapshot.py)
 KEY_ENV = "JIANYAN_CACHE_KEY"
 KEY_SIZE = 32
