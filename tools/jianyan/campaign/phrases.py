@@ -12,6 +12,7 @@ exactly the syntax re.compile accepts (a separate ReDoS analyser would parse a d
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -112,14 +113,22 @@ def load(root: Path, relpath: str) -> tuple[PhraseBook | None, list[Finding]]:
     raw, refusal = read_registry(root, relpath)
     if raw is None:
         return None, [refusal]
+    book, findings = _read(relpath, raw)
+    return book, list(findings)
+
+
+@lru_cache(maxsize=4)
+def _read(relpath: str, raw: bytes) -> tuple[PhraseBook | None, tuple[Finding, ...]]:
+    """The phrase list ``raw`` read and validated, once for each text (the quality check loads it for
+    each group of documents it checks: accel/findingscache.py). The book is read, never changed."""
     parsed = read_yaml(relpath, raw)
     findings = list(parsed.findings)
     if not parsed.ok:
-        return None, findings
+        return None, tuple(findings)
     book, found = validate(PhraseBook, parsed, "schema")
     findings.extend(found)
     if book is None:
-        return None, findings
+        return None, tuple(findings)
     for kind in ("phrases", "intensifiers", "openings", "closings"):
         for i, entry in enumerate(getattr(book, kind)):
             for src in entry.source:
@@ -127,4 +136,4 @@ def load(root: Path, relpath: str) -> tuple[PhraseBook | None, list[Finding]]:
                     findings.append(error(relpath, parsed.line_of((kind, i, "source"), value=True), "schema.invalid",
                                           f"出处“{src}”没有在 sources 中登记。请在文件开头 sources 下补上它的说明，"
                                           f"或改用已登记的出处：{'、'.join(book.sources)}"))
-    return book, findings
+    return book, tuple(findings)

@@ -186,13 +186,14 @@ def _find_all(text: str, word: str) -> Iterator[int]:
 
 def empty_talk(body: Body, book: phrase_list.PhraseBook) -> tuple[list[Hit], list[list[Hit]]]:
     """Phrase hits and intensifier hits per sentence (only sentences with 2 or more), in body order."""
-    words = sorted((p.text for p in book.phrases), key=len, reverse=True)
-    boosters = sorted((p.text for p in book.intensifiers), key=len, reverse=True)
+    # most phrases are in no body: one C-level test each, and the lines look only for those present
+    words = sorted((p.text for p in book.phrases if p.text in body.text), key=len, reverse=True)
+    boosters = sorted((p.text for p in book.intensifiers if p.text in body.text), key=len, reverse=True)
     hits: list[Hit] = []
     stacks: list[list[Hit]] = []
-    for i, line in typography.text_lines(body.text):
+    for i, line in typography.text_lines(body.text) if words or boosters else ():
         taken: set[int] = set()
-        for w in (w for w in words if w in line):  # most phrases are in no line: one C-level test each
+        for w in (w for w in words if w in line):
             for at in _find_all(line, w):
                 if not taken.intersection(range(at, at + len(w))):
                     taken.update(range(at, at + len(w)))
@@ -398,14 +399,15 @@ def _check_focus(doc, body: Body, topics: dict[int, Topic], q: QualitySettings, 
         listed = "；".join(f"{n}.{topics[n].short}（{'、'.join(ws[:4])}）" for n, ws in spread.items())
         yield report("quality.multi_topic", doc.body_line,
                      f"一篇信息涉及 {len(spread)} 个重点选题：{listed}")
+    # 字数 never exceeds the length: a text no longer than a limit is not counted
     for b in body.paragraphs:
-        n = count_chars(b.text)
+        n = count_chars(b.text) if len(b.text) > q.paragraph_max else 0
         if n > q.paragraph_max:
             yield report("quality.long_paragraph", doc.body_line + b.line,
                          f"这一段有 {n} 字，超过 {q.paragraph_max} 字", body.column(b.line, b.text.strip()))
         line = b.line  # body line where the sentence starts, counted as the sentences go by
         for sentence in SENTENCE_END.split(b.text):
-            n = count_chars(sentence)
+            n = count_chars(sentence) if len(sentence) > q.sentence_max else 0
             if n > q.sentence_max:
                 at = line + sentence.count("\n", 0, len(sentence) - len(sentence.lstrip()))
                 yield report("quality.long_sentence", doc.body_line + at,

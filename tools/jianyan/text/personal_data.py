@@ -424,9 +424,11 @@ def _fold_char(ch: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _folding() -> tuple[dict[str, str], re.Pattern]:
-    """Every BMP character that reads differently (and all astral ones, folded when met)."""
-    table = {}
+def _folding() -> tuple[dict[int, str], re.Pattern]:
+    """The BMP characters that read as one other character (a ``str.translate`` table: each keeps its
+    offset), and a pattern of the others that read differently: dropped, read as several characters,
+    and all astral ones (folded when met)."""
+    one, other = {}, []
     for code in range(0x80, 0x10000):
         if 0xD800 <= code < 0xE000:
             continue
@@ -435,10 +437,11 @@ def _folding() -> tuple[dict[str, str], re.Pattern]:
                 and unicodedata.category(ch) not in _DROPPED:
             continue  # reads as itself (``_fold_char``): most of the BMP, told apart quickly
         folded = _fold_char(ch)
-        if folded != ch:
-            table[ch] = folded
-    chars = "".join(re.escape(c) for c in table)
-    return table, re.compile(f"[{chars}\U00010000-\U0010FFFF]+")
+        if len(folded) == 1 and folded != ch:
+            one[code] = folded
+        elif folded != ch:
+            other.append(re.escape(ch))
+    return one, re.compile(f"[{''.join(other)}\U00010000-\U0010FFFF]")
 
 
 def _fold(text: str, where: list[int]) -> tuple[str, list[int]]:
@@ -449,25 +452,10 @@ def _fold(text: str, where: list[int]) -> tuple[str, list[int]]:
         if new == text:
             break
         text = new
-    table, changing = _folding()
     if not text.isascii():
-        parts: list[str] = []
-        out: list[int] = []
-        pos = 0
-        for m in changing.finditer(text):
-            a, b = m.span()
-            parts.append(text[pos:a])
-            out.extend(where[pos:a])
-            for i in range(a, b):
-                c = text[i]
-                new = table[c] if c in table else _fold_char(c)
-                parts.append(new)
-                out.extend([where[i]] * len(new))
-            pos = b
-        if parts:
-            parts.append(text[pos:])
-            out.extend(where[pos:])
-            text, where = "".join(parts), out
+        one, other = _folding()  # each character folded on its own: what it reads as never reads differently
+        text = text.translate(one)
+        text, where = _sub(text, where, other, lambda m: _fold_char(m.group()))
         text, where = _sub(text, where, _CN_RUN, lambda m: m.group().translate(_CN_TABLE))
         text, where = _sub(text, where, _MIXED_RUN,
                            lambda m: m.group().translate(_CN_TABLE) if _HAS_CN_DIGIT.search(m.group()) else m.group())
@@ -528,9 +516,10 @@ def _rules(text: str, where: list[int], context: int) -> list[Match]:
             take("pii.email", m.start(), m.end(), m.group().replace("。", "."))
     runs = []
     for m in _RUN.finditer(text):
-        run = _Run(text, m)
-        if len(run.digits) >= 7:
-            runs.append(run)
+        if m.end() - m.start() >= 7:  # else fewer than 7 digits
+            run = _Run(text, m)
+            if len(run.digits) >= 7:
+                runs.append(run)
     for code, first, lengths, phone, accept in _NUMBER_RULES:
         for run in runs:
             for a, b, value in run.spans(first, lengths, phone, accept, taken):

@@ -54,6 +54,9 @@ _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]+")
 _HALF_MARK = re.compile(r"[,;:?!.]")
 _CORNER_RE = re.compile("[" + "".join(CORNER) + "]")
 _CURLY = re.compile("[“”]")
+# Every rule above edits one of these characters, or a space that _CJK_SPACE finds: a line with none
+# of them (most lines of prose) has nothing to find (masking only hides characters, never adds one).
+_MARKED = re.compile("[,;:?!.()\"'" + "".join(CORNER) + "“”０-９Ａ-Ｚａ-ｚ]")
 
 
 class Edit(NamedTuple):  # a tuple: a line of 1 MB can hold a million of them
@@ -176,10 +179,9 @@ def _spaces(m: str, punct: list[Edit]) -> list[Edit]:
     if not any(ch in m for ch in "，。；！？") and not punct:
         return []
     text_from = len(m) - len(m.lstrip())  # a space run before any text is indentation
-    titles = _Titles(m)
-    return [Edit(sm.start(), sm.end(), "", "quality.cjk_space", True, "汉字间空格")
-            for sm in _CJK_SPACE.finditer(m)
-            if sm.start() > text_from and not titles.inside(sm.start())]
+    spaces = [sm.span() for sm in _CJK_SPACE.finditer(m) if sm.start() > text_from]
+    titles = _Titles(m) if spaces else None
+    return [Edit(a, b, "", "quality.cjk_space", True, "汉字间空格") for a, b in spaces if not titles.inside(a)]
 
 
 class _Titles:
@@ -188,8 +190,8 @@ class _Titles:
     looked up by bisection, so a line with many spaces and titles stays linear."""
 
     def __init__(self, m: str) -> None:
-        self.opens = [i for i, ch in enumerate(m) if ch == "《"]
-        self.closes = [i for i, ch in enumerate(m) if ch == "》"]
+        self.opens = [t.start() for t in re.finditer("《", m)]
+        self.closes = [t.start() for t in re.finditer("》", m)]
 
     def inside(self, pos: int) -> bool:
         o, c = bisect_left(self.opens, pos), bisect_left(self.closes, pos)
@@ -205,6 +207,8 @@ def _fullwidth(m: str) -> list[Edit]:
 def scan_line(line: str, manual: bool = True) -> list[Edit]:
     """All typography problems on one body line, sorted by position; without ``manual``, curly
     quotes out of order (which only a person can fix) are not looked for."""
+    if not _MARKED.search(line) and not _CJK_SPACE.search(line):
+        return []
     m = masked(line)
     punct = _punct(m)
     edits = punct + _quotes(m, manual) + _spaces(m, punct) + _fullwidth(m)
