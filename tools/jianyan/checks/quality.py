@@ -23,6 +23,7 @@ from jianyan.text.markdown import tokens
 from jianyan.campaign.model import QualitySettings, Topic
 from jianyan.campaign.load import Campaign
 from jianyan.text.textcount import count_chars
+from jianyan.text.words import occurring
 from jianyan.checks.length import HARD_BODY_LIMIT
 from jianyan.checks.rules import RULES, Reporter
 
@@ -34,6 +35,7 @@ MARKER = re.compile(
 INLINE_POINT = re.compile(rf"(?:(?<=^)|(?<=[。；;！？\s]))[{NUMERALS}]+是")
 HEADING_NUMBER = re.compile(rf"^\s*(?:[{NUMERALS}]+、|（[{NUMERALS}]+）|\d+[.、．])")
 SENTENCE_END = re.compile(r"(?<=[。！？!?])")
+SENTENCE_MARK = re.compile(r"[。！？；!?;]")  # where empty_talk's sentences end (semicolons too)
 
 # Section words: in a heading, or (when no heading names the part) anywhere in the text.
 SECTION_HEADINGS = {
@@ -170,7 +172,7 @@ def _blocks(body: str) -> Iterator[Block]:
 def _sentences(line: str) -> Iterator[tuple[int, str]]:
     """(offset, sentence) of a raw line, split after 。！？；."""
     start = 0
-    for m in re.finditer(r"[。！？；!?;]", line):
+    for m in SENTENCE_MARK.finditer(line):
         yield start, line[start:m.end()]
         start = m.end()
     if line[start:].strip():
@@ -186,9 +188,10 @@ def _find_all(text: str, word: str) -> Iterator[int]:
 
 def empty_talk(body: Body, book: phrase_list.PhraseBook) -> tuple[list[Hit], list[list[Hit]]]:
     """Phrase hits and intensifier hits per sentence (only sentences with 2 or more), in body order."""
-    # most phrases are in no body: one C-level test each, and the lines look only for those present
-    words = sorted((p.text for p in book.phrases if p.text in body.text), key=len, reverse=True)
-    boosters = sorted((p.text for p in book.intensifiers if p.text in body.text), key=len, reverse=True)
+    # most phrases are in no body: the lines look only for those in it
+    present = occurring(tuple(p.text for p in (*book.phrases, *book.intensifiers)), body.text)
+    words = sorted((p.text for p in book.phrases if p.text in present), key=len, reverse=True)
+    boosters = sorted((p.text for p in book.intensifiers if p.text in present), key=len, reverse=True)
     hits: list[Hit] = []
     stacks: list[list[Hit]] = []
     for i, line in typography.text_lines(body.text) if words or boosters else ():
@@ -309,8 +312,8 @@ def points(blocks: Iterable[Block]) -> list[Point]:
 
 def is_concrete(text: str) -> bool:
     """A responsible body, a number or date, or a specific instrument (清单, 专项资金, 试点…)."""
-    bodies = [m.group() for m in BODY_RE.finditer(text) if not _VAGUE_BODY.search(m.group())]
-    return bool(bodies or NUMBER_RE.search(text) or INSTRUMENT_RE.search(text))
+    return bool(NUMBER_RE.search(text) or INSTRUMENT_RE.search(text)
+                or any(not _VAGUE_BODY.search(m.group()) for m in BODY_RE.finditer(text)))
 
 
 def is_vague(text: str, book: phrase_list.PhraseBook | None) -> bool:
@@ -386,8 +389,9 @@ def check_title(title: str) -> str | None:
 def topic_spread(text: str, topics: dict[int, Topic], min_keywords: int) -> dict[int, list[str]]:
     """Topics the text touches: topic number → distinct keywords found (only topics with enough)."""
     out = {}
+    present = occurring(tuple(k for topic in topics.values() for k in topic.keywords), text)
     for number, topic in sorted(topics.items()):
-        found = [k for k in topic.keywords if k in text]
+        found = [k for k in topic.keywords if k in present]
         if len(found) >= min_keywords:
             out[number] = found
     return out
