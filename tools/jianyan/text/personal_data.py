@@ -170,7 +170,11 @@ def find_personal_data(text: str, context: int = 8) -> list[Match]:
 
 
 def find_personal_data_in_markdown(markdown: str, context: int = 8) -> list[Match]:
-    """Personal data in a Markdown body as the site shows it; offsets in ``markdown``."""
+    """Personal data in a Markdown body as the site shows it; offsets in ``markdown``. Most bodies hold
+    none: their text is searched first without the offsets, which only a match needs."""
+    text, _, extras = _markdown_text(markdown, aligned=False)
+    if not _find(text, [0] * (len(text) + 1), extras, context):
+        return []
     text, where, extras = _markdown_text(markdown)
     return _find(text, where, extras, context)
 
@@ -215,9 +219,10 @@ def _atom_text(atom: str) -> str:
     return atom[1:] if atom.startswith("\\") else html.unescape(atom)
 
 
-def _markdown_text(markdown: str) -> tuple[str, list[int], list[tuple[str, int]]]:
+def _markdown_text(markdown: str, aligned: bool = True) -> tuple[str, list[int] | None, list[tuple[str, int]]]:
     """The body's rendered text (blocks joined by BLOCK), each character's source offset, and the
-    link targets with the offset of their link."""
+    link targets with the offset of their link; without ``aligned``, the same text and targets, and no
+    offsets (None, and 0 for each target)."""
     lines = markdown.split("\n")
     starts = [0]
     for line in lines:
@@ -248,25 +253,28 @@ def _markdown_text(markdown: str) -> tuple[str, list[int], list[tuple[str, int]]
         if text:
             if parts:
                 parts.append(BLOCK)
-                where.append(offs[0])
+                if aligned:
+                    where.append(offs[0])
             parts.append(text)
-            where.extend(offs[:len(text)])
+            if aligned:
+                where.extend(offs[:len(text)])
 
     for tok in html_tokens(markdown):
         if not tok.map:
             continue
         if tok.type == "inline":
-            text, offs = _inline(tok, content_map(tok.content, tok.map[0]), extras)
+            text, offs = _inline(tok, content_map(tok.content, tok.map[0]) if aligned else None, extras)
             add(text, offs)
         elif tok.type in ("fence", "code_block"):
             first = tok.map[0] + (tok.type == "fence")
-            add(tok.content, content_map(tok.content, first))
+            add(tok.content, content_map(tok.content, first) if aligned else None)
     where.append(len(markdown))
-    return "".join(parts), where, extras
+    return "".join(parts), where if aligned else None, extras
 
 
-def _inline(tok, cmap: list[int], extras: list[tuple[str, int]]) -> tuple[str, list[int]]:
-    """An inline token's rendered text, each character aligned with the source: the rendered text is
+def _inline(tok, cmap: list[int] | None, extras: list[tuple[str, int]]) -> tuple[str, list[int]]:
+    """An inline token's rendered text, each character aligned with the source (``cmap``: the source
+    offset of each character of its content; None: the text alone): the rendered text is
     the source minus markup, with references and escapes decoded, so each character is found at or a
     little after the previous one (a soft break is the next newline)."""
     src = tok.content
@@ -277,6 +285,8 @@ def _inline(tok, cmap: list[int], extras: list[tuple[str, int]]) -> tuple[str, l
     def emit(text: str) -> None:
         nonlocal p
         out.append(text)
+        if cmap is None:
+            return
         if src.startswith(text, p):  # the common case: a plain run of text
             offs.extend(cmap[p:p + len(text)])
             p += len(text)
@@ -291,7 +301,7 @@ def _inline(tok, cmap: list[int], extras: list[tuple[str, int]]) -> tuple[str, l
 
     for child in tok.children or ():
         kind = child.type
-        at = cmap[min(p, len(src))]
+        at = cmap[min(p, len(src))] if cmap is not None else 0
         if kind in ("link_open", "image"):  # the page holds a link's target, an image's path, a title
             if kind == "image" or child.info != "auto":  # an autolink's target is its text
                 extras.append((unquote(child.attrGet("src" if kind == "image" else "href") or ""), at))
@@ -424,10 +434,10 @@ def _fold_char(ch: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _folding() -> tuple[dict[int, str], re.Pattern]:
+def _folding() -> tuple[dict[int, str], re.Pattern, re.Pattern]:
     """The BMP characters that read as one other character (a ``str.translate`` table: each keeps its
-    offset), and a pattern of the others that read differently: dropped, read as several characters,
-    and all astral ones (folded when met)."""
+    offset) and a pattern of runs of them, and a pattern of the others that read differently: dropped,
+    read as several characters, and all astral ones (folded when met)."""
     one, other = {}, []
     for code in range(0x80, 0x10000):
         if 0xD800 <= code < 0xE000:
@@ -441,7 +451,8 @@ def _folding() -> tuple[dict[int, str], re.Pattern]:
             one[code] = folded
         elif folded != ch:
             other.append(re.escape(ch))
-    return one, re.compile(f"[{''.join(other)}\U00010000-\U0010FFFF]")
+    ones = "".join(re.escape(chr(code)) for code in one)
+    return one, re.compile(f"[{ones}]+"), re.compile(f"[{''.join(other)}\U00010000-\U0010FFFF]")
 
 
 def _fold(text: str, where: list[int]) -> tuple[str, list[int]]:
@@ -453,8 +464,9 @@ def _fold(text: str, where: list[int]) -> tuple[str, list[int]]:
             break
         text = new
     if not text.isascii():
-        one, other = _folding()  # each character folded on its own: what it reads as never reads differently
-        text = text.translate(one)
+        # each character folded on its own: what it reads as never reads differently
+        one, ones, other = _folding()
+        text = ones.sub(lambda m: m.group().translate(one), text)  # (a whole text's translate looks up every character)
         text, where = _sub(text, where, other, lambda m: _fold_char(m.group()))
         text, where = _sub(text, where, _CN_RUN, lambda m: m.group().translate(_CN_TABLE))
         text, where = _sub(text, where, _MIXED_RUN,
