@@ -464,9 +464,11 @@ def _fold(text: str, where: list[int]) -> tuple[str, list[int]]:
             break
         text = new
     if not text.isascii():
-        # each character folded on its own: what it reads as never reads differently
+        # Each character folded on its own (what one reads as reads as itself). Those read as one other
+        # character keep their offsets; only runs of them are translated (translating the whole text
+        # would look up every character).
         one, ones, other = _folding()
-        text = ones.sub(lambda m: m.group().translate(one), text)  # (a whole text's translate looks up every character)
+        text = ones.sub(lambda m: m.group().translate(one), text)
         text, where = _sub(text, where, other, lambda m: _fold_char(m.group()))
         text, where = _sub(text, where, _CN_RUN, lambda m: m.group().translate(_CN_TABLE))
         text, where = _sub(text, where, _MIXED_RUN,
