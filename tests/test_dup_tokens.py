@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import yaml
 
 from jianyan.dup import tokens
@@ -60,7 +62,7 @@ def test_prepare_uses_the_table_for_a_few_texts_and_writes_it_otherwise(tmp_path
     folder = tmp_path / ".jianyan-cache" / f"lexicon-v{tokens.FORMAT}"
     tokens.prepare(tmp_path, 1)  # no table yet: jieba is loaded …
     assert tokens._cutter is tokens._fast and not folder.exists()
-    tokens.keep_table(tmp_path)  # … and the table written once the texts are cut
+    tokens.keep_table(tmp_path, load=True)  # … and the table written once the texts are cut
     assert list(folder.glob("jieba-*.bin"))
     tokens.prepare(tmp_path, 1)
     assert tokens._cutter is not None and isinstance(tokens._cutter.FREQ, tokens.MappedFreq)
@@ -72,12 +74,15 @@ def test_prepare_uses_the_table_for_a_few_texts_and_writes_it_otherwise(tmp_path
     assert tokens._cutter is tokens._fast
 
 
-def test_fast_tokenizer_cuts_like_jieba():
+@pytest.mark.parametrize("which", ["rjieba", "Fast"])
+def test_fast_tokenizers_cut_like_jieba(which):
     """Every sample text, the edge cases, and 600 random slices of the sample texts (odd starts and
-    ends: half words, lone Latin letters, digits and punctuation)."""
+    ends: half words, lone Latin letters, digits and punctuation): rjieba's cut and ``Fast`` (used where
+    rjieba cannot be imported)."""
     import random
     jieba = tokens.jieba_ready()
-    fast = tokens.fast()
+    fast = tokens._rust() if which == "rjieba" else tokens._fast_class()(jieba.dt)
+    assert fast is not None
     texts = _texts()
     joined = "".join(texts)
     rng = random.Random(2021)
@@ -86,3 +91,14 @@ def test_fast_tokenizer_cuts_like_jieba():
         texts.append(joined[a:a + rng.randint(1, 300)])
     for text in texts:
         assert fast.lcut(text, HMM=False) == jieba.lcut(text, HMM=False), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而"
+                                             "黄河流域生态保护高质量发展乡村振兴建议加快龍門臺灣aZ09.%-_+#&，。！？：；、（）《》“” \n\t…—·ａ１😀")),
+               max_size=80))
+def test_rjieba_cuts_any_text_like_jieba(text):
+    """rjieba's words are jieba's on any mix of Han characters, Latin letters, digits, punctuation and spaces."""
+    rust = tokens._rust()
+    assert rust is not None
+    assert rust.lcut(text, HMM=False) == tokens.jieba_ready().lcut(text, HMM=False)

@@ -1,14 +1,18 @@
 """jieba, and the one way texts are cut (HMM off: new-word guessing costs 15-20 % speed and does not
-help matching). Many texts are cut by ``Fast``, jieba's own no-HMM algorithm in one pass (1.9 times
-as fast, the same words); a few, over a memory-mapped table of jieba's dictionary.
+help matching). Many texts are cut by rjieba (PyPI, the Python binding of jieba-rs, jieba's algorithm
+and dictionary in Rust: the same words, 16 times as fast as jieba and a tenth of a second to load,
+tests/test_dup_tokens.py compares them); where rjieba cannot be imported (a platform it has no wheel
+for), by ``Fast``, jieba's own no-HMM algorithm in one pass (1.9 times as fast as jieba, the same
+words); a few texts, over a memory-mapped table of jieba's dictionary.
 
 Loading jieba's prefix dictionary (about 350 000 words and their prefixes, unmarshalled into a dict)
 takes half a second, longer than a pull request's check spends on everything else. A check that cuts
 only a few texts therefore reads the same dictionary from a memory-mapped hash table in the cache
 (``.jianyan-cache/lexicon-v<FORMAT>/``): jieba's own algorithm runs unchanged over it, looking up only
 the words of those texts, so the cut is the same (tests/test_dup_tokens.py compares them). The table is
-written from the real dictionary whenever jieba has been loaded anyway (a cold check), and is keyed by
-jieba's version and dictionary file; without it, jieba is loaded as usual.
+written from the real dictionary by a cold check (``keep_table``: one of its workers loads jieba for it
+once its share is cut), and is keyed by jieba's version and dictionary file; without it, jieba is loaded
+as usual.
 
 Table file: a 64-byte header (magic, words, slots, total, signature), then ``slots`` uint32 (word
 number + 1, 0 for empty; open addressing on crc32 of the UTF-8 word, linear probing, at most half
@@ -20,6 +24,7 @@ not a regular file, is damaged or not signed here is discarded with a note and j
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import hmac
 import logging
 import mmap
@@ -46,7 +51,7 @@ MEMO_BLOCKS = 100_000  # Han blocks whose words the fast tokenizer remembers (ab
 
 _jieba = None
 _cutter = None  # the tokenizer in use: jieba's over the mapped table, or the fast one
-_fast = None    # the fast tokenizer (its score table is built once)
+_fast = None    # the tokenizer for many texts: rjieba's, or ``Fast`` (its score table is built once)
 _laid_out: tuple[str, bytes, list[bytes]] | None = None  # the last table laid out: (file name, head, parts)
 
 
@@ -92,23 +97,52 @@ def prepare(root: Path | None, texts: int) -> None:
     fast()
 
 
-def keep_table(root: Path | None) -> None:
-    """Write the table into the cache if jieba's dictionary is loaded in this process and the table
-    is not there yet (done after cutting, so that it overlaps other work)."""
+def keep_table(root: Path | None, load: bool = False) -> None:
+    """Write the table into the cache if it is not there yet and jieba's dictionary is loaded in this
+    process, or ``load``: loaded for it (done after cutting, so that it overlaps other work)."""
     folder = _folder(root)
-    if folder is not None and _fast is not None and cache_folder(folder, create=True) \
+    loaded = _jieba is not None and _jieba.dt.initialized
+    if folder is not None and (loaded or load and cache_key() is not None) and cache_folder(folder, create=True) \
             and not (folder / _name()).is_file():
+        jieba_ready()
         write_table(folder / _name())
         drop_old_versions(folder, "lexicon-v")
 
 
 def fast():
-    """Use (and return) the fast tokenizer over jieba's loaded dictionary; call before forking workers."""
+    """Use (and return) the tokenizer for many texts: rjieba's, else ``Fast`` over jieba's loaded
+    dictionary; call before forking workers (they share it)."""
     global _cutter, _fast
     if _fast is None:
-        _fast = _fast_class()(jieba_ready().dt)
+        _fast = _rust() or _fast_class()(jieba_ready().dt)
     _cutter = _fast
     return _fast
+
+
+class _Rust:
+    """rjieba's cut (jieba-rs): ``lcut(text, HMM=False)`` as jieba's."""
+
+    def __init__(self, module) -> None:
+        self.cut = module.cut
+
+    def lcut(self, sentence: str, cut_all: bool = False, HMM: bool = True) -> list[str]:  # noqa: N803 - jieba's
+        if cut_all or HMM:
+            return jieba_ready().lcut(sentence, cut_all, HMM)
+        return self.cut(sentence, hmm=False)
+
+
+def rust_available() -> bool:
+    """rjieba is installed (found without importing it)."""
+    return importlib.util.find_spec("rjieba") is not None
+
+
+def _rust() -> _Rust | None:
+    """rjieba's tokenizer, or None where it cannot be imported."""
+    try:
+        import rjieba  # lazy: 0.15 s to load its dictionary, which a check of a few texts does without
+    except ImportError:
+        return None
+    return _Rust(rjieba)
 
 
 def cut(text: str) -> list[str]:

@@ -24,7 +24,7 @@ from jianyan.accel.memory import trim
 from jianyan.dup import features as F
 from jianyan.dup.index.cache import Store, content_key, write_shard
 from jianyan.dup.normalise import normalise
-from jianyan.dup.tokens import cut, fast, keep_table, prepare
+from jianyan.dup.tokens import cut, fast, keep_table, prepare, rust_available
 
 PARALLEL_MIN = 64     # below this many texts to tokenise, one process is faster
 SHARD_ITEMS = 4096    # texts a worker holds before writing them as a shard (bounds its memory: ~60 MB)
@@ -54,8 +54,9 @@ def compute_all(texts: list[tuple[str, bool]]) -> list[F.Features]:
 def _work(jobs: list, read: Callable[[object], Text | None], known: Store, folder: Path,
           root: Path | None, table: str | None) -> None:
     """A worker's share: features of the jobs not in ``known``, written to ``folder`` as shards.
-    ``table``: also write jieba's dictionary as a mapped table (for the next pull request's check),
-    BEFORE the work (jieba is loaded for it: a cold cache), or AFTER it if jieba was loaded then."""
+    ``table``: also write jieba's dictionary as a mapped table when the cache has none (for the next pull
+    request's check), BEFORE the work (jieba's dictionary is loaded to cut: a cold cache without rjieba),
+    or AFTER it (loading jieba's dictionary for it if need be)."""
     if table == BEFORE:  # while this process is small: building the table takes 90 MB
         fast()
         keep_table(root)
@@ -63,7 +64,7 @@ def _work(jobs: list, read: Callable[[object], Text | None], known: Store, folde
     _features(jobs, read, known, folder)
     if table == AFTER:  # the features and texts freed, their pages given back
         trim()
-        keep_table(root)
+        keep_table(root, load=True)
 
 
 def _features(jobs: list, read: Callable[[object], Text | None], known: Store, folder: Path) -> None:
@@ -118,7 +119,7 @@ def fill(store: Store, todo: dict[bytes, tuple[str, bool]], root: Path | None,
     if not procs:
         for key, feats in zip(todo, compute_all(list(todo.values()))):
             store.put(key, feats)
-        keep_table(root)
+        keep_table(root, load=True)  # for the next check of a few texts (once: then it is in the cache)
         return
     scratch = None if store.folder else Path(tempfile.mkdtemp(prefix="jianyan-dup-"))
     folder = store.folder or scratch
@@ -128,7 +129,7 @@ def fill(store: Store, todo: dict[bytes, tuple[str, bool]], root: Path | None,
                              procs, table=None)
         except OSError:
             workers = []  # no processes to be had: computed below, in this process
-        keep_table(root)  # while the workers cut
+        keep_table(root, load=True)  # while the workers cut
         for p in workers:
             p.join()
         store.adopt(folder)  # memory-mapped: the scratch folder can go at once (Linux keeps the pages)
@@ -162,11 +163,12 @@ def read_submission(path: Path) -> Text | None:
 class Warmup:
     """Features of submission files computed in the background while the repository is read.
 
-    With an empty feature cache jieba is loaded here first, so that the workers share its dictionary
-    and this process writes the mapped table while it waits for them; otherwise most texts are
-    cached and a worker loads jieba only if it meets one that is not. Above SHARE_JIEBA_MAX files
+    With an empty feature cache the tokenizer is loaded here first, so that the workers share it (and,
+    without rjieba, this process writes jieba's mapped table while it waits for them); otherwise most
+    texts are cached and a worker loads it only if it meets one that is not. Above SHARE_JIEBA_MAX files
     each worker loads it (a second of work against minutes): this process, which holds the campaign,
-    then does not carry the dictionary's 80 MB as well."""
+    then does not carry jieba's dictionary (80 MB) as well. With rjieba, the first worker writes jieba's
+    table once its share is cut (``_work``)."""
 
     def __init__(self, root: Path, paths: Iterable[Path], processes: int | None = None):
         self.workers: list = []
@@ -180,7 +182,8 @@ class Warmup:
         shared = cold and len(jobs) <= SHARE_JIEBA_MAX
         if shared:
             prepare(root, len(jobs))
-        table = None if shared else (BEFORE if cold else AFTER)
+        rust = rust_available()
+        table = None if shared and not rust else (BEFORE if cold and not rust else AFTER)
         try:
             self.workers = _spawn(jobs, read_submission, store, store.folder, root, procs, table=table)
         except OSError:
