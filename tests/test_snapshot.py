@@ -197,6 +197,23 @@ def test_no_snapshot_of_a_dirty_work_tree(cli, tmp_path):
     assert not list((root / ".jianyan-cache").glob(f"{SNAPSHOT_DIR}/*/meta.bin"))
 
 
+def test_no_snapshot_when_its_index_writer_fails(main_repo, tmp_path, monkeypatch):
+    """The duplication index is written by a forked process while the rest of the snapshot is: when that
+    process fails, no snapshot is stored (nor half of one) and the check's output is as before."""
+    from jianyan.dup.index import stored
+    root = tmp_path / "c"
+    shutil.copytree(main_repo, root, symlinks=True)
+    shutil.rmtree(root / ".jianyan-cache" / SNAPSHOT_DIR)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(stored, "save_index", broken)
+    res = invoke(root, "check", "--format", "json")
+    assert res.out == (main_repo.parent / "main-findings.json").read_text(encoding="utf-8")
+    assert not list((root / ".jianyan-cache" / SNAPSHOT_DIR).iterdir())
+
+
 def test_a_new_day_reads_the_date_dependent_items_again(cli, main_repo, tmp_path):
     """Findings that depend on the date (an urgent item's waiting time, a date after today) are not
     taken from a snapshot stored on another day."""

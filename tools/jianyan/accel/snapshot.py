@@ -86,6 +86,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from jianyan.accel import pools
 from jianyan.accel.blobs import bytes_head, read_blob, write_blob, write_pieces
 from jianyan.accel.loadcache import fingerprint, load_fast, load_registries_fast
 from jianyan.campaign.load import IGNORED_NAMES, Campaign, doc_reader
@@ -322,7 +323,11 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
         tmp = Path(tempfile.mkdtemp(prefix=f".{commit[:12]}.", dir=top))
     except OSError:
         return
+    writer = None
     try:
+        ident = secrets.token_hex(8)
+        # the duplication index (the largest part) is written by a forked process meanwhile
+        writer = _index_soon(campaign, tmp / "dup", label(commit, ident, "dup"))
         settings = campaign.registries.settings
         manifest = _manifest(campaign) if final is not None else {}
         if manifest is None:
@@ -363,7 +368,6 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
         extras = [e for e in campaign_entries(campaign) if e.kind != "submission"]
         extras += reference_entries(root, reference_dir)[0]
         watched = sorted({*CODEOWNERS_FILES, *([settings.quality.phrases] if settings.quality.phrases else [])})
-        ident = secrets.token_hex(8)
         files = len(campaign.submissions) + len(campaign.issues)
         meta = {"format": FORMAT, "commit": commit, "tool": fingerprint(), "day": day.isoformat(),
                 "files": files, "id": ident, "provides": provides, "odd_ids": odd_ids, "timely": timely,
@@ -400,7 +404,12 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
                     scratch.unlink(missing_ok=True)
                 layout["outputs"].append(fmt)
             write_blob(tmp / "layout.bin", layout, label(commit, ident, "layout"))
-        save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
+        if writer is None:
+            save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
+        else:
+            writer.join()
+            if writer.exitcode != 0:
+                raise ValueError("the duplication index was not written")
         write_blob(tmp / "meta.bin", meta, label(commit, "", "meta"))  # last: a snapshot exists only once complete
         if os.path.lexists(final_place):
             remove_entry(final_place)  # a folder, or a link removed itself (never what it points to)
@@ -408,6 +417,30 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
         _prune(top)
     except (OSError, ValueError):
         shutil.rmtree(tmp, ignore_errors=True)
+    finally:
+        if writer is not None and writer.is_alive():  # the snapshot was given up: its index is not wanted
+            writer.kill()
+            writer.join()
+
+
+def _index_soon(campaign: Campaign, folder: Path, signed: str):
+    """A forked process writing ``save_index(campaign, folder, signed)`` (join it: exit code 0 once
+    written), or None when none can be started (the caller then writes it)."""
+    if not pools.processes(1, 1):
+        return None
+    try:
+        return pools.start(_write_index, [(campaign, folder, signed)])[0]
+    except OSError:
+        return None
+
+
+def _write_index(campaign: Campaign, folder: Path, signed: str) -> None:
+    from jianyan.dup.index.stored import save_index  # lazy: numpy (as ``save``)
+    try:
+        save_index(campaign, folder, signed)
+    except BaseException:  # noqa: BLE001 - the parent gives the snapshot up on a failure: no traceback
+        os._exit(1)
+    os._exit(0)
 
 
 def _prune(top: Path) -> None:
