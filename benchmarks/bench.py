@@ -254,18 +254,16 @@ proc = subprocess.Popen(sys.argv[2:])
 _, status, usage = os.wait4(proc.pid, 0)
 seconds = time.perf_counter() - t0
 with open(sys.argv[1], "w") as fh:
-    json.dump({"seconds": seconds, "maxrss_kb": usage.ru_maxrss, "cpu": usage.ru_utime + usage.ru_stime,
-               "exit": os.waitstatus_to_exitcode(status)}, fh)
+    json.dump({"seconds": seconds, "maxrss_kb": usage.ru_maxrss, "exit": os.waitstatus_to_exitcode(status)}, fh)
 """
 
 
 def measure(cmd: list[str], cwd: Path, runs: int, env: dict | None = None,
             before=None, log=None, beside: list[str] | None = None) -> dict:
-    """Median wall seconds, median CPU seconds (user and system, of the process and the children it
-    waited for: on a shared machine less noisy than the wall clock) and peak MB (max RSS of the same).
+    """Median wall seconds and peak MB (max RSS of the process and the children it waited for).
     ``beside``: a floor command run just before each run, its median kept as ``floor_seconds`` (on a
     busy machine a floor measured minutes earlier says little about the load of now)."""
-    times, cpus, peaks, code, out = [], [], [], None, ""
+    times, peaks, code, out = [], [], None, ""
     floors: list[float] = []
     full_env = {**os.environ, **(env or {}), "PYTHONIOENCODING": "utf-8"}
     for k in range(runs):
@@ -282,13 +280,11 @@ def measure(cmd: list[str], cwd: Path, runs: int, env: dict | None = None,
         finally:
             os.unlink(stats)
         times.append(got["seconds"])
-        cpus.append(got["cpu"])
         peaks.append(got["maxrss_kb"] / 1024)
         code, out = got["exit"], proc.stdout.decode("utf-8", "replace")
         if log and (runs > 1 or got["seconds"] > 5):
             log(f"    第 {k + 1}/{runs} 次：{got['seconds']:.2f} s，{got['maxrss_kb'] / 1024:.0f} MB")
-    got = {"seconds": round(statistics.median(times), 3), "cpu_seconds": round(statistics.median(cpus), 2),
-           "peak_mb": round(max(peaks), 1),
+    got = {"seconds": round(statistics.median(times), 3), "peak_mb": round(max(peaks), 1),
            "runs": runs, "all_seconds": [round(t, 3) for t in times], "exit": code, "_out": out}
     if floors:
         got.update(floor_seconds=round(statistics.median(floors), 3), floor_all_seconds=[round(t, 3) for t in floors])
@@ -496,8 +492,6 @@ def run(scales: list[int], runs: int, out_dir: Path, passages: list[str] | None 
         if to:  # against the floor measured beside it, when it was
             m["ratio"] = round(m["seconds"] / m.get("floor_seconds", M[to]["seconds"]), 3)
             m["ratio_to"] = to
-            if not m.get("floor_seconds"):  # the same ratio of CPU seconds, less noisy on a shared machine
-                m["cpu_ratio"] = round(m["cpu_seconds"] / max(M[to]["cpu_seconds"], 1e-6), 3)
         M[key] = m
         return m
 
@@ -712,16 +706,15 @@ def _ratios(results: dict) -> None:
 
 
 def table(results: dict) -> str:
-    rows = [("指标", "次数", "中位数 s", "CPU s", "峰值 MB", "比值", "CPU 比值", "相对于")]
+    rows = [("指标", "次数", "中位数 s", "峰值 MB", "比值", "相对于")]
     for key, m in results["metrics"].items():
         to = m.get("ratio_to", "") + (f"（相邻的下限 {m['floor_seconds']:.3f} s）" if "floor_seconds" in m else "")
-        rows.append((key, str(m.get("runs", "")), f"{m['seconds']:.3f}", f"{m.get('cpu_seconds', 0):.1f}",
-                     f"{m['peak_mb']:.0f}", str(m.get("ratio", "")), str(m.get("cpu_ratio", "")), to))
-    width = [max(len(r[i]) for r in rows) + 2 for i in range(len(rows[0]))]
+        rows.append((key, str(m.get("runs", "")), f"{m['seconds']:.3f}", f"{m['peak_mb']:.0f}",
+                     str(m.get("ratio", "")), to))
+    width = [max(len(r[i]) for r in rows) + 2 for i in range(6)]
     lines = ["".join(c.ljust(w) for c, w in zip(r, width)) for r in rows]
     lines.append(f"每项取中位数：快速项 {results['runs']} 次，1 万篇及以上的冷启动项 {results.get('slow_runs', 1)} 次，"
-                 "全部检查的冷启动每个规模 1 次；峰值为最大单个进程的常驻内存（max RSS）；CPU 为用户态加内核态的"
-                 "秒数（含子进程），CPU 比值与墙钟比值相对于同一基线（共用机器上，墙钟受别的负载影响，CPU 少受影响）")
+                 "全部检查的冷启动每个规模 1 次；峰值为最大单个进程的常驻内存（max RSS）")
     for n, b in results["baselines"].items():
         ds = b.get("datasketch", {})
         lines.append(f"基线 {n} 篇：datasketch pickle 加载+查询5篇 {ds.get('load_plus_query5_s', '—')} s，"

@@ -30,9 +30,6 @@ def test_bench_smoke_run_writes_results(tmp_path):
     for key in ("floor_jieba_init", "raw_jieba_2proc_40", "cold_check_dup_40", "pr_check_dup_40"):
         assert m[key]["seconds"] > 0 and m[key]["peak_mb"] > 0, key
     assert m["cold_check_dup_40"]["planted_found"] == m["cold_check_dup_40"]["planted"] > 0
-    # the cold measures' CPU seconds (workers included) beside the wall clock, as a ratio to the raw cut's
-    assert m["cold_check_dup_40"]["cpu_seconds"] > 0 and m["cold_check_dup_40"]["cpu_ratio"] > 0
-    assert "CPU 比值" in proc.stdout
     assert m["pr_check_dup_40"]["pr_dup_findings"] >= 1  # the PR copies an item
     assert res["baselines"]["40"]["difflib"]["planted_found"] >= 1
     assert res["accuracy"]["document"]["recall"] >= 0.95

@@ -197,6 +197,24 @@ def test_no_snapshot_of_a_dirty_work_tree(cli, tmp_path):
     assert not list((root / ".jianyan-cache").glob(f"{SNAPSHOT_DIR}/*/meta.bin"))
 
 
+def test_the_file_list_takes_the_documents_digests_from_the_load(main_repo, monkeypatch):
+    """A snapshot's file list (``_manifest``) has each file's digest; those of the submissions and issues are
+    the loader's, taken as it read them: only the other files (feedback records) are read again."""
+    import hashlib
+    from jianyan.accel import snapshot
+    from jianyan.accel.loadcache import load_fast
+    campaign = load_fast(main_repo, cache=False, lean=True)
+    read_again: list[str] = []
+    real = snapshot._read_digest
+    monkeypatch.setattr(snapshot, "_read_digest", lambda root, path: read_again.append(path) or real(root, path))
+    manifest = snapshot._manifest(campaign)
+    docs = {d.path for d in [*campaign.submissions, *campaign.issues]}
+    assert docs and docs <= set(manifest)
+    for path, (size, mtime, digest) in manifest.items():
+        assert digest == hashlib.blake2b((main_repo / path).read_bytes(), digest_size=16).digest(), path
+    assert read_again and not docs & set(read_again)
+
+
 def test_no_snapshot_when_its_index_writer_fails(main_repo, tmp_path, monkeypatch):
     """The duplication index is written by a forked process while the rest of the snapshot is: when that
     process fails, no snapshot is stored (nor half of one) and the check's output is as before."""

@@ -40,7 +40,7 @@ from jianyan.accel import pools
 from jianyan.accel.blobs import read_blob, write_blob
 from jianyan.accel.memory import trim
 from jianyan.campaign.frontmatter import ChangedWhileChecking, Parsed, decode, read_markdown, read_yaml
-from jianyan.campaign.load import Campaign, Doc, Reader, Registries, load_campaign, load_registries
+from jianyan.campaign.load import Campaign, Doc, Reader, Registries, content_digest, load_campaign, load_registries
 from jianyan.findings import Finding
 from jianyan.campaign.where import CACHE_DIR, cache_enabled, cache_folder, discard, drop_old_versions, find_root, remove_entry
 
@@ -66,8 +66,7 @@ def fingerprint() -> str:
     return _fingerprint
 
 
-def _digest(raw: bytes) -> bytes:
-    return hashlib.blake2b(raw, digest_size=16).digest()
+_digest = content_digest  # a file's key in the cache: the digest the loader keeps (``Campaign.digests``)
 
 
 def _shard_of(relpath: str) -> int:

@@ -89,7 +89,7 @@ from typing import Iterable
 from jianyan.accel import pools
 from jianyan.accel.blobs import bytes_head, read_blob, write_blob, write_pieces
 from jianyan.accel.loadcache import fingerprint, load_fast, load_registries_fast
-from jianyan.campaign.load import IGNORED_NAMES, Campaign, doc_reader
+from jianyan.campaign.load import IGNORED_NAMES, NOT_READ, Campaign, content_digest, doc_reader
 from jianyan.campaign.owners import FILES as CODEOWNERS_FILES
 from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SCHEMA_DIR, SUBMISSIONS_DIR, submission_path
 from jianyan.findings import SEVERITIES, Finding, Findings
@@ -186,8 +186,7 @@ def _is_doc(path: str) -> bool:
 
 # --- the content folders and the context --------------------------------------------------------------
 
-def _digest(raw: bytes) -> bytes:
-    return hashlib.blake2b(raw, digest_size=16).digest()
+_digest = content_digest  # a file's digest in the manifest: as the loader takes it
 
 
 def scan(root: Path) -> dict[str, tuple[int, int, bool]]:
@@ -289,12 +288,15 @@ def _manifest(campaign: Campaign) -> dict[str, tuple[int, int, bytes | None]] | 
     submission or issue is no longer as it was read."""
     root = Path(campaign.root)
     now = scan(root)
-    stamps = campaign.stamps
+    stamps, digests = campaign.stamps, campaign.digests
+    known: dict[str, bytes] = {}  # the digests of the documents as read (their files not read again)
     for i, doc in enumerate([*campaign.submissions, *campaign.issues]):
-        if stamps is not None and stamps[2 * i] >= 0 and now.get(doc.path, (None, None))[:2] != \
-                (stamps[2 * i], stamps[2 * i + 1]):
-            return None
-    return {path: (size, mtime, _read_digest(root, path) if regular else None)
+        if stamps is not None and stamps[2 * i] >= 0:
+            if now.get(doc.path, (None, None))[:2] != (stamps[2 * i], stamps[2 * i + 1]):
+                return None
+            if digests is not None and digests[16 * i:16 * i + 16] != NOT_READ:
+                known[doc.path] = digests[16 * i:16 * i + 16]
+    return {path: (size, mtime, known.get(path) or _read_digest(root, path) if regular else None)
             for path, (size, mtime, regular) in now.items()}
 
 
@@ -365,7 +367,7 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
             tables[name] = mine.take([i for i, p in enumerate(mine.path) if on[p]])
         stored = {"families": names, "drafts": sorted(drafts)}
         reference_dir = settings.dup.reference_dir
-        extras = [e for e in campaign_entries(campaign) if e.kind != "submission"]
+        extras = campaign_entries(campaign, submissions=False)
         extras += reference_entries(root, reference_dir)[0]
         watched = sorted({*CODEOWNERS_FILES, *([settings.quality.phrases] if settings.quality.phrases else [])})
         files = len(campaign.submissions) + len(campaign.issues)

@@ -19,6 +19,7 @@ Codes:
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 from array import array
@@ -144,6 +145,9 @@ class Campaign:
     # (size, mtime_ns) of each document's file as read, flat, in the order of [*submissions, *issues]
     # (-1 where it was not read): ``verify_unchanged`` tells an edit made during the run.
     stamps: array | None = None
+    # the BLAKE2b-128 digest of each document's bytes as read, in the same order (16 zero bytes where it was
+    # not read): a snapshot's file list (accel/snapshot.py ``_manifest``) without reading every file again
+    digests: bytes | None = None
 
     def submission(self, ident: str) -> Doc[Submission] | None:
         doc = self._by_id_sub.get(ident)
@@ -190,6 +194,14 @@ class Campaign:
                 raise ChangedWhileChecking(doc.path) from None
             if (now.st_size, now.st_mtime_ns) != (size, mtime):
                 raise ChangedWhileChecking(doc.path)
+
+
+NOT_READ = bytes(16)  # ``Campaign.digests`` of a document not read
+
+
+def content_digest(raw: bytes) -> bytes:
+    """The digest ``Campaign.digests`` keeps of a file's bytes."""
+    return hashlib.blake2b(raw, digest_size=16).digest()
 
 
 def rel(root: Path, path: Path) -> str:
@@ -426,6 +438,7 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
     done = 0
     docs: dict[str, list[Doc]] = {name: [] for name in folders}
     stamps = array("q")  # (size, mtime_ns) of each document as read, submissions then issues
+    digests = bytearray()  # and the digest of its bytes
     for name, (paths, model) in folders.items():
         for start in range(0, len(paths), LOAD_CHUNK):
             chunk = paths[start:start + LOAD_CHUNK]
@@ -453,9 +466,10 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
                         doc = source.keep(doc, total)
                     docs[name].append(doc)
                     stamps.extend(stamp)
+                    digests += NOT_READ if raw is None else content_digest(raw)
                     findings.extend(found)
     return Campaign(root, registries, docs[SUBMISSIONS_DIR], docs[ISSUES_DIR], unknown, findings, originals,
-                    partial=submissions is not None, stamps=stamps)
+                    partial=submissions is not None, stamps=stamps, digests=bytes(digests))
 
 
 def doc_reader(root: Path, registries: Registries | None) -> Callable[[str], Doc[Submission] | None]:

@@ -90,16 +90,17 @@ class Match:
 
 # --- the corpus -------------------------------------------------------------------------------
 
-def campaign_entries(campaign) -> list[Entry]:
-    """Valid submissions and published bulletin issues of a loaded campaign."""
+def campaign_entries(campaign, submissions: bool = True, issues: bool = True) -> list[Entry]:
+    """Valid submissions and published bulletin issues of a loaded campaign (``submissions``, ``issues``:
+    those of each kind, or none)."""
     out: list[Entry] = []
-    for doc in campaign.submissions:
+    for doc in campaign.submissions if submissions else ():
         s = doc.model
         if s is None:
             continue
         out.append(Entry("submission", s.id, doc.path, s.title, doc.read_body, True, doc.body_line, s.date,
                          s.status, s.review.reason if s.review else None, tuple(s.related)))
-    for doc in campaign.issues:
+    for doc in campaign.issues if issues else ():
         i = doc.model
         if i is None or i.status not in PUBLISHED:
             continue

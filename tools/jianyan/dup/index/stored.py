@@ -209,7 +209,7 @@ def save_index(campaign, folder: Path, label: str) -> None:
     list of files signed as ``label``."""
     folder.mkdir(parents=True)
     settings = campaign.registries.settings.dup
-    entries = [e for e in campaign_entries(campaign) if e.kind == "submission"]
+    entries = campaign_entries(campaign, issues=False)
     index = build(entries, campaign.root, settings.min_span_chars, prune=False, folder=folder / "tables")
     rows = [marshal.dumps(record(e)) for e in entries]
     np.save(folder / "rows_off.npy", np.cumsum([0] + [len(r) for r in rows], dtype=np.int64))
