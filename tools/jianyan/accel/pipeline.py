@@ -169,7 +169,8 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
     load = load or (lambda parallel: load_fast(root, parallel=parallel, lean=True))
     families = list(checks.FAMILIES.values()) if selection.families is None else \
         [checks.FAMILIES[name] for name in selection.families]
-    part = warm = cs = None
+    part = warm = cs = saving = None
+    everything = only_paths is None and selection.families is None  # every file, every family
     try:
         if base:  # changed paths first: other families (dup) look at ctx.changed
             cs = diff(root, base)
@@ -194,10 +195,16 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
         runner.start(campaign, ctx)  # their workers check while the other families (and dup) run here
         try:
             found = checks.collect(campaign, ctx, selection.families, runner=runner)
+            if part is None and everything:  # stored: its dup index written (forked) as the last findings come in
+                saving = snapshot.begin(campaign, plain=base is None)
             found.update(runner.finish())
         finally:
             runner.stop()
         campaign.verify_unchanged()  # a file saved during the run: its findings would mix two versions
+    except BaseException:
+        if saving is not None:
+            saving.give_up()
+        raise
     finally:
         if warm is not None:
             warm.stop()  # still running only when the duplication check did not need it
@@ -229,9 +236,14 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
         for name, more in stored.items():
             found.setdefault(name, []).extend(more)
     # held as a table: 400 000 findings of a large campaign as a few columns, not one object each
-    findings = _finalized(checks, campaign, ctx, found, drafts, selection.keeps(found))
-    if part is None and only_paths is None and selection.families is None:  # a full check of everything
-        snapshot.save(campaign, found, findings if base is None else None, today)
+    try:
+        findings = _finalized(checks, campaign, ctx, found, drafts, selection.keeps(found))
+    except BaseException:
+        if saving is not None:
+            saving.give_up()
+        raise
+    if saving is not None:
+        snapshot.save(campaign, found, findings if base is None else None, today, begun=saving)
     del found
     return CheckResult(findings, part.files if part else len(campaign.submissions) + len(campaign.issues),
                        about(campaign, cs) if cs is not None else None)

@@ -300,36 +300,67 @@ def _manifest(campaign: Campaign) -> dict[str, tuple[int, int, bytes | None]] | 
             for path, (size, mtime, regular) in now.items()}
 
 
-def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Finding] | None,
-         today: dt.date | None = None) -> None:
-    """Store a full check of a clean work tree (``found``: each family's findings before ``finalize``, as
-    ``checks.collect`` gives them; ``final``: what a plain check reports, None for a check of a change,
-    whose snapshot serves only checks of changes). Never raises."""
-    from jianyan.checks import FAMILIES, LOADER  # lazy: every check and numpy; ``unchanged`` does without them
-    from jianyan.dup.index.engine import campaign_entries, reference_entries  # lazy: numpy (as above)
-    from jianyan.dup.index.stored import record, save_index  # lazy: numpy (as above)
+@dataclass
+class Saving:
+    """A snapshot being stored (``begin``): its scratch folder, the commit it is of, its id and the forked
+    process writing its duplication index (None: ``save`` writes it)."""
+
+    tmp: Path
+    commit: str
+    ident: str
+    plain: bool
+    writer: object | None
+
+    def give_up(self) -> None:
+        """Stop the index writer and remove the scratch folder (the snapshot is not stored)."""
+        if self.writer is not None and self.writer.is_alive():
+            self.writer.kill()
+            self.writer.join()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def begin(campaign: Campaign, plain: bool) -> Saving | None:
+    """Start storing the full check of ``campaign`` (``plain``: a check without --base, see ``save``) when it
+    is of a clean work tree: the duplication index, the largest part, is written by a forked process while
+    the check goes on (its features must all be in the cache: call once the duplication check is done). None
+    when no snapshot is to be stored."""
+    from jianyan.checks import FAMILIES  # lazy: every check and numpy; ``unchanged`` does without them
     root = Path(campaign.root)
     if campaign.partial or campaign.registries is None or not cache_enabled(root) or not supports(FAMILIES.values()):
-        return
+        return None
     commit = clean_commit(root)
     if commit is None:
-        return
-    day = today or dt.date.today()
+        return None
     top = folder_of(root)
-    final_place = top / commit
-    if final is None and os.path.lexists(final_place):
-        return  # a plain check's snapshot serves both kinds of check: kept
+    if not plain and os.path.lexists(top / commit):
+        return None  # a plain check's snapshot serves both kinds of check: kept
     if not cache_folder(top, create=True):  # no symlink on the way is followed
-        return
+        return None
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{commit[:12]}.", dir=top))
     except OSError:
+        return None
+    ident = secrets.token_hex(8)
+    return Saving(tmp, commit, ident, plain, _index_soon(campaign, tmp / "dup", label(commit, ident, "dup")))
+
+
+def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Finding] | None,
+         today: dt.date | None = None, begun: Saving | None = None) -> None:
+    """Store a full check of a clean work tree (``found``: each family's findings before ``finalize``, as
+    ``checks.collect`` gives them; ``final``: what a plain check reports, None for a check of a change,
+    whose snapshot serves only checks of changes; ``begun``: what ``begin`` started, if it was called).
+    Never raises."""
+    from jianyan.checks import LOADER  # lazy: every check and numpy; ``unchanged`` does without them
+    from jianyan.dup.index.engine import campaign_entries, reference_entries  # lazy: numpy (as above)
+    from jianyan.dup.index.stored import record, save_index  # lazy: numpy (as above)
+    saving = begun if begun is not None else begin(campaign, final is not None)
+    if saving is None:
         return
-    writer = None
+    root, day = Path(campaign.root), today or dt.date.today()
+    tmp, commit, ident, writer = saving.tmp, saving.commit, saving.ident, saving.writer
+    final_place = folder_of(root) / commit
+    kept = False  # the snapshot is in place
     try:
-        ident = secrets.token_hex(8)
-        # the duplication index (the largest part) is written by a forked process meanwhile
-        writer = _index_soon(campaign, tmp / "dup", label(commit, ident, "dup"))
         settings = campaign.registries.settings
         manifest = _manifest(campaign) if final is not None else {}
         if manifest is None:
@@ -416,13 +447,13 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
         if os.path.lexists(final_place):
             remove_entry(final_place)  # a folder, or a link removed itself (never what it points to)
         os.replace(tmp, final_place)
-        _prune(top)
+        kept = True
+        _prune(folder_of(root))
     except (OSError, ValueError):
-        shutil.rmtree(tmp, ignore_errors=True)
+        pass
     finally:
-        if writer is not None and writer.is_alive():  # the snapshot was given up: its index is not wanted
-            writer.kill()
-            writer.join()
+        if not kept:
+            saving.give_up()
 
 
 def _index_soon(campaign: Campaign, folder: Path, signed: str):
