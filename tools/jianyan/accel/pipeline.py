@@ -169,8 +169,9 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
     load = load or (lambda parallel: load_fast(root, parallel=parallel, lean=True))
     families = list(checks.FAMILIES.values()) if selection.families is None else \
         [checks.FAMILIES[name] for name in selection.families]
-    part = warm = cs = saving = None
+    part = warm = cs = None
     everything = only_paths is None and selection.families is None  # every file, every family
+    begun: list[snapshot.Saving | None] = []  # the snapshot being stored (``snapshot.begin``), once begun
     try:
         if base:  # changed paths first: other families (dup) look at ctx.changed
             cs = diff(root, base)
@@ -188,22 +189,27 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
         campaign = part.campaign if part else load(not (warm and warm.busy))
         if cs is not None:
             pair_renames(campaign, cs)
+        stores = part is None and everything  # a full check of everything: its snapshot is stored
+
+        def begin() -> None:  # the snapshot's dup index written (forked) while the comparing goes on
+            if stores and not begun:
+                begun.append(snapshot.begin(campaign, plain=base is None))
+
         ctx = checks.Context(only=only_paths, changed=cs.paths if cs else None, today=today, base=base,
                              changeset=cs, protected_severity=protected_severity(cs) if cs else None,
-                             progress=say, dup_warmup=warm, dup_stored=part.dup if part else None)
+                             progress=say, dup_warmup=warm, dup_stored=part.dup if part else None, dup_indexed=begin)
         runner = Together(families)
         runner.start(campaign, ctx)  # their workers check while the other families (and dup) run here
         try:
             found = checks.collect(campaign, ctx, selection.families, runner=runner)
-            if part is None and everything:  # stored: its dup index written (forked) as the last findings come in
-                saving = snapshot.begin(campaign, plain=base is None)
+            begin()  # (when the duplication check had nothing to compare)
             found.update(runner.finish())
         finally:
             runner.stop()
         campaign.verify_unchanged()  # a file saved during the run: its findings would mix two versions
     except BaseException:
-        if saving is not None:
-            saving.give_up()
+        if begun and begun[0] is not None:
+            begun[0].give_up()
         raise
     finally:
         if warm is not None:
@@ -236,6 +242,7 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
         for name, more in stored.items():
             found.setdefault(name, []).extend(more)
     # held as a table: 400 000 findings of a large campaign as a few columns, not one object each
+    saving = begun[0] if begun else None
     try:
         findings = _finalized(checks, campaign, ctx, found, drafts, selection.keeps(found))
     except BaseException:

@@ -45,6 +45,8 @@ class Context:
     progress: Callable[[str], None] | None = None  # a note for the user while a long check runs
     dup_warmup: Warmup | None = None  # the submissions' features being computed (dup.warm_up)
     dup_stored: tuple | None = None  # a snapshot's duplication index and the paths it must not offer
+    dup_indexed: Callable[[], None] | None = None  # called by the duplication check once every text's features
+    # are in the feature cache, before it compares them (the fast path then starts storing its snapshot)
 
     def in_scope(self, path: str) -> bool:
         return self.only is None or path in self.only

@@ -61,6 +61,8 @@ def check(campaign: Campaign, ctx) -> Iterator[Finding]:
         return
     # with a snapshot (accel/snapshot.py) the texts not read this run are in its stored index
     analysis = Analysis.run(campaign, progress=ctx.progress, stored=ctx.dup_stored, warmup=ctx.dup_warmup)
+    if ctx.dup_indexed is not None:
+        ctx.dup_indexed()
     for problem in analysis.problems:
         yield Finding(settings_path, line, None, ERROR, "dup.reference_dir", problem)
     for res in analysis.results(analysis.queries(queries_paths)):
