@@ -673,7 +673,8 @@ def _ratios(results: dict) -> None:
     for key, m in M.items():
         if key.startswith(("pr_check_dup_", "pr_check_all_")):
             checks[f"{key} ≤ {TARGETS['pr_check_vs_floor']}× 下限"] = m["ratio"] <= TARGETS["pr_check_vs_floor"]
-        if key.startswith(("cold_check_all_", "cold_check_dup_", "cold_dup_core_")) and key.endswith(("_10000", "_100000")):
+        if key.startswith(("cold_check_all_", "cold_check_dup_", "cold_dup_core_")) \
+                and key.endswith(("_10000", "_100000")):
             checks[f"{key} ≤ {TARGETS['cold_vs_raw_jieba']}× 分词基线"] = m["ratio"] <= TARGETS["cold_vs_raw_jieba"]
         if key.startswith("warm_check_") and key.endswith(("_10000", "_100000")):
             target = TARGETS["warm_check_vs_floor_10k" if key.endswith("_10000") else "warm_check_vs_floor_100k"]

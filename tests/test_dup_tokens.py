@@ -60,7 +60,7 @@ def test_damaged_table_is_ignored(tmp_path, table):
 def test_prepare_uses_the_table_for_a_few_texts_and_writes_it_otherwise(tmp_path, monkeypatch):
     (tmp_path / ".gitignore").write_text(".jianyan-cache/\n", encoding="utf-8")
     folder = tmp_path / ".jianyan-cache" / f"lexicon-v{tokens.FORMAT}"
-    tokens.prepare(tmp_path, 1)  # no table yet: jieba is loaded …
+    tokens.prepare(tmp_path, 1)  # no table yet: the tokenizer for many texts …
     assert tokens._cutter is tokens._fast and not folder.exists()
     tokens.keep_table(tmp_path, load=True)  # … and the table written once the texts are cut
     assert list(folder.glob("jieba-*.bin"))

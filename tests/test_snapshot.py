@@ -215,6 +215,18 @@ def test_the_file_list_takes_the_documents_digests_from_the_load(main_repo, monk
     assert read_again and not docs & set(read_again)
 
 
+def test_a_check_of_a_change_with_nothing_to_compare_stores_its_snapshot(main_repo, tmp_path):
+    """A check of a change that changes no submission (no snapshot to start from) compares nothing: its
+    snapshot is still stored, the duplication index written after the warm-up, not beside it."""
+    root = _branch(main_repo, tmp_path / "pr", lambda r: _edit(r, ISSUE, "items: [2021-jiusan-001, ", "items: ["))
+    shutil.rmtree(root / ".jianyan-cache")
+    res = invoke(root, "check", "--base", "main", "--format", "json")
+    assert res.code in (0, 1), res
+    head = git(root, "rev-parse", "HEAD").stdout.strip()
+    assert (root / ".jianyan-cache" / SNAPSHOT_DIR / head / "dup" / "info.bin").is_file()
+    assert not list((root / ".jianyan-cache" / SNAPSHOT_DIR).glob(".*"))  # no scratch folder left
+
+
 def test_no_snapshot_when_its_index_writer_fails(main_repo, tmp_path, monkeypatch):
     """The duplication index is written by a forked process while the rest of the snapshot is: when that
     process fails, no snapshot is stored (nor half of one) and the check's output is as before."""

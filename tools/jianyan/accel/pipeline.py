@@ -191,9 +191,9 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
             pair_renames(campaign, cs)
         stores = part is None and everything  # a full check of everything: its snapshot is stored
 
-        def begin() -> None:  # the snapshot's dup index written (forked) while the comparing goes on
+        def begin(fork: bool = True) -> None:  # the snapshot's dup index written (forked) while the comparing goes on
             if stores and not begun:
-                begun.append(snapshot.begin(campaign, plain=base is None))
+                begun.append(snapshot.begin(campaign, plain=base is None, fork=fork))
 
         ctx = checks.Context(only=only_paths, changed=cs.paths if cs else None, today=today, base=base,
                              changeset=cs, protected_severity=protected_severity(cs) if cs else None,
@@ -202,7 +202,7 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
         runner.start(campaign, ctx)  # their workers check while the other families (and dup) run here
         try:
             found = checks.collect(campaign, ctx, selection.families, runner=runner)
-            begin()  # (when the duplication check had nothing to compare)
+            begin(fork=False)  # the duplication check had nothing to compare: the warm-up may still be cutting
             found.update(runner.finish())
         finally:
             runner.stop()

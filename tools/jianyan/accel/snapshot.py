@@ -72,6 +72,7 @@ import codecs
 import datetime as dt
 import hashlib
 import itertools
+import multiprocessing.process
 import marshal
 import operator
 import os
@@ -308,8 +309,7 @@ class Saving:
     tmp: Path
     commit: str
     ident: str
-    plain: bool
-    writer: object | None
+    writer: multiprocessing.process.BaseProcess | None
 
     def give_up(self) -> None:
         """Stop the index writer and remove the scratch folder (the snapshot is not stored)."""
@@ -319,11 +319,11 @@ class Saving:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def begin(campaign: Campaign, plain: bool) -> Saving | None:
+def begin(campaign: Campaign, plain: bool, fork: bool = True) -> Saving | None:
     """Start storing the full check of ``campaign`` (``plain``: a check without --base, see ``save``) when it
-    is of a clean work tree: the duplication index, the largest part, is written by a forked process while
-    the check goes on (its features must all be in the cache: call once the duplication check is done). None
-    when no snapshot is to be stored."""
+    is of a clean work tree: with ``fork``, the duplication index, the largest part, is written by a forked
+    process while the check goes on (its features must all be in the cache: call once the duplication check
+    has built its index); else ``save`` writes it. None when no snapshot is to be stored."""
     from jianyan.checks import FAMILIES  # lazy: every check and numpy; ``unchanged`` does without them
     root = Path(campaign.root)
     if campaign.partial or campaign.registries is None or not cache_enabled(root) or not supports(FAMILIES.values()):
@@ -341,7 +341,7 @@ def begin(campaign: Campaign, plain: bool) -> Saving | None:
     except OSError:
         return None
     ident = secrets.token_hex(8)
-    return Saving(tmp, commit, ident, plain, _index_soon(campaign, tmp / "dup", label(commit, ident, "dup")))
+    return Saving(tmp, commit, ident, _index_soon(campaign, tmp / "dup", label(commit, ident, "dup")) if fork else None)
 
 
 def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Finding] | None,
@@ -437,6 +437,8 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
                     scratch.unlink(missing_ok=True)
                 layout["outputs"].append(fmt)
             write_blob(tmp / "layout.bin", layout, label(commit, ident, "layout"))
+        if clean_commit(root) != commit:  # a file committed or changed since the check began storing
+            raise ValueError("the work tree changed")
         if writer is None:
             save_index(campaign, tmp / "dup", label(commit, ident, "dup"))
         else:

@@ -1,8 +1,8 @@
 """jieba, and the one way texts are cut (HMM off: new-word guessing costs 15-20 % speed and does not
 help matching). Many texts are cut by rjieba (PyPI, the Python binding of jieba-rs, jieba's algorithm
 and dictionary in Rust: the same words, 16 times as fast as jieba and a tenth of a second to load,
-tests/test_dup_tokens.py compares them); where rjieba cannot be imported (a platform it has no wheel
-for), by ``Fast``, jieba's own no-HMM algorithm in one pass (1.9 times as fast as jieba, the same
+tests/test_dup_tokens.py compares them); where rjieba cannot be imported (installed without the
+dependencies), by ``Fast``, jieba's own no-HMM algorithm in one pass (1.9 times as fast as jieba, the same
 words); a few texts, over a memory-mapped table of jieba's dictionary.
 
 Loading jieba's prefix dictionary (about 350 000 words and their prefixes, unmarshalled into a dict)
@@ -83,8 +83,7 @@ def jieba_ready():
 
 def prepare(root: Path | None, texts: int) -> None:
     """Choose how the coming ``texts`` are cut: over the mapped table when they are few and the table
-    is in the cache; otherwise with jieba loaded and ``fast()`` (``keep_table`` then writes the table
-    for next time)."""
+    is in the cache; otherwise with ``fast()`` (``keep_table`` then writes the table for next time)."""
     global _cutter
     folder = _folder(root)
     if folder is not None and texts <= FEW and cache_folder(folder):  # a symlink there: removed, not followed

@@ -115,7 +115,7 @@ def fill(store: Store, todo: dict[bytes, tuple[str, bool]], root: Path | None,
     if not todo:
         return
     procs = pools.processes(len(todo), PARALLEL_MIN, processes)
-    prepare(root, len(todo))  # before forking: the workers share jieba's dictionary
+    prepare(root, len(todo))  # before forking: the workers share the tokenizer
     if not procs:
         for key, feats in zip(todo, compute_all(list(todo.values()))):
             store.put(key, feats)
