@@ -66,9 +66,6 @@ def fingerprint() -> str:
     return _fingerprint
 
 
-_digest = content_digest  # a file's key in the cache: the digest the loader keeps (``Campaign.digests``)
-
-
 def _shard_of(relpath: str) -> int:
     return hashlib.blake2b(relpath.encode("utf-8", "surrogatepass"), digest_size=2).digest()[0] % SHARDS
 
@@ -219,9 +216,9 @@ def _restore(relpath: str, raw: bytes, rec) -> Packed | None:
     return Packed(relpath, record, text, body_start, body_line, [Finding(*f) for f in findings])
 
 
-def _parse(reader: Reader, item: tuple[str, bytes]):
-    relpath, raw = item
-    return relpath, _digest(raw), _record(reader(relpath, raw))
+def _parse(reader: Reader, item: tuple[str, bytes, bytes]):
+    relpath, raw, digest = item
+    return relpath, digest, _record(reader(relpath, raw))
 
 
 PARALLEL_MIN = 256  # below this many files to parse, forking costs more than it saves
@@ -266,12 +263,13 @@ class LoadCache:
         """``frontmatter.read_markdown`` through the cache."""
         return self.read(relpath, raw, read_markdown)
 
-    def read(self, relpath: str, raw: bytes, reader: Reader) -> Parsed:
-        """``reader(relpath, raw)`` through the cache (one reader per cache), ``Packed`` when it can be."""
+    def read(self, relpath: str, raw: bytes, reader: Reader, digest: bytes | None = None) -> Parsed:
+        """``reader(relpath, raw)`` through the cache (one reader per cache), ``Packed`` when it can be;
+        ``digest``: ``content_digest(raw)``, if the caller has it (the file's key in the cache)."""
         self.seen.add(relpath)
         k = _shard_of(relpath)
         shard = self._shard(k)
-        digest = _digest(raw)
+        digest = content_digest(raw) if digest is None else digest
         hit = shard.get(relpath)
         if type(hit) is tuple and len(hit) == 2 and hit[0] == digest:
             try:
@@ -291,13 +289,14 @@ class LoadCache:
         self.dirty.add(k)
         return parsed
 
-    def prefetch(self, items: list[tuple[str, bytes]], reader: Reader = read_markdown) -> None:
-        """Parse, over all cores, the files among ``items`` (path, bytes) the cache does not hold."""
+    def prefetch(self, items: list[tuple[str, bytes, bytes]], reader: Reader = read_markdown) -> None:
+        """Parse, over all cores, the files among ``items`` (path, bytes, their ``content_digest``) the
+        cache does not hold."""
         todo = []
-        for relpath, raw in items:
+        for relpath, raw, digest in items:
             hit = self._shard(_shard_of(relpath)).get(relpath)
-            if not (type(hit) is tuple and len(hit) == 2 and hit[0] == _digest(raw)):
-                todo.append((relpath, raw))
+            if not (type(hit) is tuple and len(hit) == 2 and hit[0] == digest):
+                todo.append((relpath, raw, digest))
         procs = pools.processes(len(todo), PARALLEL_MIN)
         parsed = pools.imap(partial(_parse, reader), todo, procs, chunksize=64) if procs else None
         for relpath, digest, rec in parsed or ():  # none: ``read`` parses them one by one
@@ -356,11 +355,11 @@ class CachedSource:
             self.stores[reader] = LoadCache(self.root if self.cache else None, part=_PARTS[reader])
         return self.stores[reader]
 
-    def parse(self, files: list[tuple[str, bytes]], reader: Reader) -> Iterator[Parsed]:
+    def parse(self, files: list[tuple[str, bytes, bytes]], reader: Reader) -> Iterator[Parsed]:
         store = self.store(reader)
         if self.parallel:
             store.prefetch(files, reader)
-        return (store.read(relpath, raw, reader) for relpath, raw in files)
+        return (store.read(relpath, raw, reader, digest) for relpath, raw, digest in files)
 
     def keep(self, doc: Doc, total: int) -> Doc:
         if doc.model is not None:

@@ -170,7 +170,6 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
     families = list(checks.FAMILIES.values()) if selection.families is None else \
         [checks.FAMILIES[name] for name in selection.families]
     part = warm = cs = None
-    everything = only_paths is None and selection.families is None  # every file, every family
     begun: list[snapshot.Saving | None] = []  # the snapshot being stored (``snapshot.begin``), once begun
     try:
         if base:  # changed paths first: other families (dup) look at ctx.changed
@@ -189,7 +188,7 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
         campaign = part.campaign if part else load(not (warm and warm.busy))
         if cs is not None:
             pair_renames(campaign, cs)
-        stores = part is None and everything  # a full check of everything: its snapshot is stored
+        stores = part is None and only_paths is None and selection.families is None  # a full check: stored
 
         def begin(fork: bool = True) -> None:  # the snapshot's dup index written (forked) while the comparing goes on
             if stores and not begun:

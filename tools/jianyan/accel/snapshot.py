@@ -187,9 +187,6 @@ def _is_doc(path: str) -> bool:
 
 # --- the content folders and the context --------------------------------------------------------------
 
-_digest = content_digest  # a file's digest in the manifest: as the loader takes it
-
-
 def scan(root: Path) -> dict[str, tuple[int, int, bool]]:
     """Every entry below the content folders: path → (size, modification time in ns, whether a regular
     file); a symlink is listed as it is, never followed. OSError when a folder cannot be read."""
@@ -210,7 +207,7 @@ def scan(root: Path) -> dict[str, tuple[int, int, bool]]:
 
 def _read_digest(root: Path, path: str) -> bytes | None:
     try:
-        return _digest(read_regular(Path(root) / path, READ_MAX))
+        return content_digest(read_regular(Path(root) / path, READ_MAX))  # as the loader takes it
     except (OSError, NotRegular):
         return None
 

@@ -87,8 +87,9 @@ Reader = Callable[[str, bytes], Parsed]  # frontmatter.read_markdown or read_yam
 class ParseSource(Protocol):
     """Where ``load_campaign`` gets the parses of the files it reads, and how it keeps its documents."""
 
-    def parse(self, files: list[tuple[str, bytes]], reader: Reader) -> Iterable[Parsed]:
-        """``reader(path, raw)`` of each (repository path, bytes) of ``files``, in their order."""
+    def parse(self, files: list[tuple[str, bytes, bytes]], reader: Reader) -> Iterable[Parsed]:
+        """``reader(path, raw)`` of each (repository path, bytes, ``content_digest`` of the bytes) of ``files``,
+        in their order."""
 
     def keep(self, doc: Doc, total: int) -> Doc:
         """The validated document as the campaign holds it (same answers), one of ``total`` read."""
@@ -97,8 +98,8 @@ class ParseSource(Protocol):
 class ReadEach:
     """The plain ``ParseSource``: each file parsed when asked for, each document kept as read."""
 
-    def parse(self, files: list[tuple[str, bytes]], reader: Reader) -> Iterator[Parsed]:
-        return (reader(relpath, raw) for relpath, raw in files)
+    def parse(self, files: list[tuple[str, bytes, bytes]], reader: Reader) -> Iterator[Parsed]:
+        return (reader(relpath, raw) for relpath, raw, _ in files)
 
     def keep(self, doc: Doc, total: int) -> Doc:
         return doc
@@ -296,7 +297,7 @@ def load_registries(root: Path, source: ParseSource | None = None) -> tuple[Regi
     source = source or ReadEach()
 
     def read(relpath: str, raw: bytes) -> Parsed:
-        return next(iter(source.parse([(relpath, raw)], read_yaml)))
+        return next(iter(source.parse([(relpath, raw, content_digest(raw))], read_yaml)))
 
     findings: list[Finding] = []
     parsed_files: dict[str, Parsed] = {}
@@ -445,8 +446,8 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
             # read a chunk, then have the source parse what was read (in this order), then build the docs
             reads = {path: read_content(root, path, limit) for path, special in chunk
                      if path.suffix == ".md" and not special and path.name not in IGNORED_NAMES}
-            parses = iter(source.parse([(rel(root, p), raw) for p, (raw, _, _) in reads.items() if raw is not None],
-                                       read_markdown))
+            sums = {p: content_digest(raw) for p, (raw, _, _) in reads.items() if raw is not None}
+            parses = iter(source.parse([(rel(root, p), reads[p][0], d) for p, d in sums.items()], read_markdown))
             for path, special in chunk:
                 done += 1
                 if progress:
@@ -466,7 +467,7 @@ def load_campaign(root: Path | None = None, progress: Callable[[int, int], None]
                         doc = source.keep(doc, total)
                     docs[name].append(doc)
                     stamps.extend(stamp)
-                    digests += NOT_READ if raw is None else content_digest(raw)
+                    digests += sums.get(path, NOT_READ)
                     findings.extend(found)
     return Campaign(root, registries, docs[SUBMISSIONS_DIR], docs[ISSUES_DIR], unknown, findings, originals,
                     partial=submissions is not None, stamps=stamps, digests=bytes(digests))
