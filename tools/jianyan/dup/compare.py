@@ -58,9 +58,28 @@ def _token_mask(matched_shingles: np.ndarray, ntok: int) -> np.ndarray:
     return np.convolve(matched_shingles.astype(np.int8), np.ones(K, dtype=np.int8))[:ntok] > 0
 
 
-def _kept_spans(f: Features, sh: np.ndarray, other: np.ndarray, common: np.ndarray | None,
+def member(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """``np.isin(values, table)`` for a sorted ``table`` of distinct values: one binary search each
+    (np.isin sorts both arrays together on every call; a query verifies thousands of pairs)."""
+    if len(table) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(table, values)
+    at[at == len(table)] = 0
+    return table[at] == values
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` (sorted, distinct), without its bookkeeping."""
+    out = np.sort(values)
+    if len(out) > 1:
+        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+    return out
+
+
+def _kept_spans(f: Features, matched: np.ndarray, common: np.ndarray | None,
                 min_chars: int) -> list[tuple[int, int]]:
-    matched = np.isin(sh, other, kind="sort")
+    """The copied spans of ``f`` whose shingles are ``matched``, long enough and not stock phrases
+    (``common``: the corpus's common fingerprints, sorted)."""
     spans = []
     lengths = f.ends - f.starts
     for lo, hi in runs(_token_mask(matched, len(f.hashes))):
@@ -69,27 +88,31 @@ def _kept_spans(f: Features, sh: np.ndarray, other: np.ndarray, common: np.ndarr
         if common is not None and len(common):
             inside = (f.fp_pos >= lo) & (f.fp_pos < hi - K + 1)
             fps = f.fp_hash[inside]
-            if len(fps) and np.isin(fps, common).mean() >= 0.5:
+            if len(fps) and member(fps, common).mean() >= 0.5:
                 continue
         spans.append((lo, hi))
     return spans
 
 
 def compare(q: Features, d: Features, min_chars: int, common: np.ndarray | None = None,
-            sq: np.ndarray | None = None, uq: np.ndarray | None = None) -> Pair:
-    """Compare query ``q`` with ``d`` exactly (``sq``/``uq``: the query's shingles, precomputed)."""
-    sq = shingles(q.hashes) if sq is None else sq
-    uq = np.unique(sq) if uq is None else uq
+            sq: np.ndarray | None = None, uq: np.ndarray | None = None, inv: np.ndarray | None = None) -> Pair:
+    """Compare query ``q`` with ``d`` exactly (``sq``, ``uq``, ``inv``: the query's shingles, their
+    distinct values sorted and where each shingle is among them, as ``np.unique(sq, return_inverse=True)``
+    gives, precomputed for a query compared with many texts; ``common``: sorted)."""
+    if sq is None or uq is None or inv is None:
+        sq = shingles(q.hashes)
+        uq, inv = np.unique(sq, return_inverse=True)
     sd = shingles(d.hashes)
-    ud = np.unique(sd)
+    ud = distinct(sd)
     if len(uq) == 0 or len(ud) == 0:
         return Pair(0.0, 0.0, 0.0, mask=np.zeros(len(q.hashes), dtype=bool))
-    inter = np.intersect1d(uq, ud, assume_unique=True).size
+    shared = member(uq, ud)
+    inter = int(shared.sum())
     pair = Pair(inter / (len(uq) + len(ud) - inter), inter / len(uq), inter / len(ud))
     mask = np.zeros(len(q.hashes), dtype=bool)
     if inter:
-        pair.spans = _kept_spans(q, sq, ud, common, min_chars)
-        pair.other_spans = _kept_spans(d, sd, uq, common, min_chars)
+        pair.spans = _kept_spans(q, shared[inv], common, min_chars)
+        pair.other_spans = _kept_spans(d, member(sd, uq), common, min_chars)
         for lo, hi in pair.spans:
             mask[lo:hi] = True
     pair.mask = mask
