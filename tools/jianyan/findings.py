@@ -154,6 +154,12 @@ class Findings:
         self.column.extend(other.column)
         self.severity += other.severity
 
+    def settle(self) -> None:
+        """Drop the lookups ``extend`` and ``add`` keep to intern strings (made again if rows are added
+        later): a finished table of a large campaign's 400 000 findings need not carry a dict of its
+        140 000 distinct messages."""
+        self._ix = None
+
     def take(self, rows: Iterable[int]) -> "Findings":
         """The findings at ``rows`` (indices, in that order), sharing this table's strings."""
         rows = rows if isinstance(rows, (list, array, range)) else list(rows)

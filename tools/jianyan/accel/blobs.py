@@ -69,13 +69,44 @@ def read_blob(path: Path, label: str, limit: int = MAX_BLOB):
     return None
 
 
-def write_blob(path: Path, obj, label: str) -> None:
+def write_blob(path: Path, obj, label: str, large: bool = False) -> None:
     """``obj`` (marshal-able) signed under ``label`` to ``path``, atomically (fsutil.atomic_file);
-    ValueError when there is no key to sign with."""
+    ValueError when there is no key to sign with. ``large``: ``obj`` is made of tuples, dicts, long lists and
+    values none of which is shared (a findings table, ``Findings.to_marshal``): it is written in pieces,
+    never held whole in its marshal form (the quality findings of 100 000 drafts: 60 MB at once)."""
     key = cache_key()
     if key is None:
         raise ValueError("no cache key")
-    write_pieces(path, [marshal.dumps(obj)], label)
+    if large:
+        write_pieces(path, _pieces(obj), label, size=sum(map(len, _pieces(obj))))
+    else:
+        write_pieces(path, [marshal.dumps(obj)], label)
+
+
+LIST_PIECE = 4096  # items of a long list marshalled at a time (``_pieces``)
+
+
+def _pieces(obj):
+    """``marshal.dumps(obj)``, in pieces of marshal's version 2 (no back-references: pieces made apart join
+    up; an object met twice is written twice, hence only for values never shared). Hand-written because
+    marshal has no incremental writer; its format is documented in CPython's Python/marshal.c."""
+    kind = type(obj)
+    if kind is tuple or (kind is list and len(obj) <= LIST_PIECE):
+        yield (b"(" if kind is tuple else b"[") + len(obj).to_bytes(4, "little")
+        for value in obj:
+            yield from _pieces(value)
+    elif kind is list:
+        yield b"[" + len(obj).to_bytes(4, "little")
+        for a in range(0, len(obj), LIST_PIECE):
+            yield marshal.dumps(obj[a:a + LIST_PIECE], 2)[5:]  # the items, without their own list's head
+    elif kind is dict:
+        yield b"{"
+        for key, value in obj.items():
+            yield from _pieces(key)
+            yield from _pieces(value)
+        yield b"0"
+    else:
+        yield marshal.dumps(obj, 2)
 
 
 def write_pieces(path: Path, pieces: Iterable, label: str, size: int | None = None) -> None:

@@ -407,13 +407,14 @@ def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Findin
         write_blob(tmp / "rdeps.bin", rdeps, label(commit, ident, "rdeps"))
         write_blob(tmp / "findings.bin", stored, label(commit, ident, "findings"))
         for name, table in tables.items():
-            write_blob(tmp / f"findings-{name}.bin", table.to_marshal(), label(commit, ident, f"findings-{name}"))
+            write_blob(tmp / f"findings-{name}.bin", table.to_marshal(), label(commit, ident, f"findings-{name}"),
+                       large=True)
         del tables
         if final is not None:
             write_blob(tmp / "manifest.bin", manifest, label(commit, ident, "manifest"))
             table = Findings.of(final)
             write_blob(tmp / "final.bin", {"table": table.to_marshal(), "drafts": sorted(drafts)},
-                       label(commit, ident, "final"))
+                       label(commit, ident, "final"), large=True)
             write_blob(tmp / "brief.bin", _brief(table, sorted(drafts), _changed_only_codes()),
                        label(commit, ident, "brief"))
             layout = _layout(table, sorted(drafts))
