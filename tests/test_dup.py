@@ -5,6 +5,10 @@ import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from helpers.items import ORIGINAL, body_of, near_copy, write_item
 
 from jianyan.dup.normalise import normalise
@@ -192,3 +196,35 @@ def test_accuracy_evaluation_on_sample_texts():
     assert r["document"]["precision"] >= 0.95 and r["document"]["recall"] >= 0.95, r
     assert r["span_verbatim"]["precision"] >= 0.95 and r["span_verbatim"]["recall"] >= 0.95, r
     assert r["span_light_edits"]["precision"] >= 0.90 and r["span_light_edits"]["recall"] >= 0.85, r
+
+
+# --- the vectorised steps of the features and of comparing, against numpy's plain definitions ---
+
+def _reference_winnow(sh, w):
+    if len(sh) <= w:
+        i = int(np.argmin(sh))
+        return sh[i:i + 1], np.array([i])
+    win = np.lib.stride_tricks.sliding_window_view(sh, w)
+    pos = np.unique(np.argmin(win, axis=1) + np.arange(len(sh) - w + 1))
+    return sh[pos], pos
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=60), st.integers(1, 6))
+def test_winnow_takes_each_windows_leftmost_minimum(values, w):
+    """Small values make ties everywhere: the leftmost minimum of each window is the fingerprint."""
+    from jianyan.dup.features import winnow
+    sh = np.array(values, dtype=np.uint64)
+    got_h, got_p = winnow(sh, w)
+    want_h, want_p = _reference_winnow(sh, w)
+    assert got_p.tolist() == want_p.tolist() and got_h.tolist() == want_h.tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 5), max_size=40),
+       st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 5), max_size=40))
+def test_member_and_distinct_are_isin_and_unique(values, table):
+    from jianyan.dup.compare import distinct, member
+    v, t = np.array(values, dtype=np.uint64), np.array(table, dtype=np.uint64)
+    assert distinct(t).tolist() == np.unique(t).tolist()
+    assert member(v, distinct(t)).tolist() == np.isin(v, t).tolist()

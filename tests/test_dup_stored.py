@@ -111,3 +111,21 @@ def _stored(tmp_path):
     values = np.random.default_rng(3).integers(0, 2**63, size=5 * S.BLOCK // 8 + 7).astype("<u8")
     values.tofile(path)
     return values, S._Table(S._File(path, *S._block_digests(path), None), "<u8", len(values))
+
+
+def test_a_stored_index_opened_reads_none_of_its_tables(tmp_path):
+    """The tables of a stored index stay unread when the index takes them (only the memmaps of an index
+    built or opened in a worker are turned into plain arrays): a check of a change reads a few blocks."""
+    from jianyan.dup.index.engine import Index
+    path = tmp_path / "fp.bin"
+    values = np.arange(4 * S.BLOCK // 8, dtype="<u8")
+    values.tofile(path)
+    size, digests = S._block_digests(path)
+    tables = {name: S._Table(S._File(path, size, digests, None), "<u8", len(values))
+              for name in ("band_keys", "band_doc", "fp", "fp_doc")}
+    index = Index.__new__(Index)
+    index._use(tables)
+    assert index.fp is tables["fp"] and not any(t.file.done.any() for t in tables.values())
+    mapped = np.memmap(path, dtype="<u8", mode="r")
+    index._use({name: mapped for name in tables})
+    assert type(index.fp) is np.ndarray and index.tables["fp"] is mapped

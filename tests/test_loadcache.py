@@ -221,26 +221,3 @@ def test_a_text_let_go_is_read_once_for_the_checks_asking_in_a_row(campaign, mon
     assert reads == [first.path]
     assert second.body and first.body
     assert reads == [first.path, second.path, first.path]
-
-
-def test_a_large_blob_written_in_pieces_reads_back_the_same(tmp_path, monkeypatch):
-    """``write_blob(large=True)`` writes a findings table (and the dicts around it) in pieces of marshal's
-    version 2: what is read back is what was written, list by list, whatever the pieces' size."""
-    import random
-
-    from jianyan.accel import blobs
-    from jianyan.findings import Findings, error, warning
-    monkeypatch.setattr(blobs, "cache_key", lambda: b"k" * 32)
-    monkeypatch.setattr(blobs, "LIST_PIECE", 3)
-    rng = random.Random(5)
-    table = Findings.of([(error if rng.random() < 0.3 else warning)(
-        f"submissions/2021/x{rng.randrange(9)}.md", rng.randrange(1, 99) if rng.random() < 0.9 else None,
-        f"quality.c{rng.randrange(4)}", f"第{rng.randrange(30)}处“{chr(0x4E00 + rng.randrange(999))}”😀")
-        for _ in range(200)])
-    value = ("context", {"paths": [f"p{i}" for i in range(10)], "keys": [bytes([i]) * 16 for i in range(10)],
-                         "ends": b"\x01\x02", "table": table.to_marshal(), "none": None, "n": -2**40, "x": 1.5})
-    blobs.write_blob(tmp_path / "t.bin", value, "label", large=True)
-    got = blobs.read_blob(tmp_path / "t.bin", "label")
-    assert got == value
-    assert Findings.from_marshal(got[1]["table"]) == table
-    assert blobs.read_blob(tmp_path / "t.bin", "another label") is None  # still signed for its label

@@ -23,6 +23,7 @@ from jianyan.campaign.where import cache_key, discard
 MAGIC = b"jianyan-blob-1\0\0"
 _HEAD = len(MAGIC) + 8 + 32
 MAX_BLOB = 1 << 30  # larger is damage: a load shard of 100 000 files holds about 10 MB, a finding about 300 B
+LIST_PIECE = 4096  # items of a long list marshalled at a time (``write_blob(large=True)``)
 
 
 def _signer(key: bytes, label: str, size: int):
@@ -71,9 +72,9 @@ def read_blob(path: Path, label: str, limit: int = MAX_BLOB):
 
 def write_blob(path: Path, obj, label: str, large: bool = False) -> None:
     """``obj`` (marshal-able) signed under ``label`` to ``path``, atomically (fsutil.atomic_file);
-    ValueError when there is no key to sign with. ``large``: ``obj`` is made of tuples, dicts, long lists and
-    values none of which is shared (a findings table, ``Findings.to_marshal``): it is written in pieces,
-    never held whole in its marshal form (the quality findings of 100 000 drafts: 60 MB at once)."""
+    ValueError when there is no key to sign with. ``large``: ``obj`` (tuples, dicts, long lists; a findings
+    table, ``Findings.to_marshal``) is written in pieces, never held whole in its marshal form (the quality
+    findings of 100 000 drafts: 60 MB at once); its marshal form is made twice (once to know its size)."""
     key = cache_key()
     if key is None:
         raise ValueError("no cache key")
@@ -83,13 +84,12 @@ def write_blob(path: Path, obj, label: str, large: bool = False) -> None:
         write_pieces(path, [marshal.dumps(obj)], label)
 
 
-LIST_PIECE = 4096  # items of a long list marshalled at a time (``_pieces``)
-
 
 def _pieces(obj):
-    """``marshal.dumps(obj)``, in pieces of marshal's version 2 (no back-references: pieces made apart join
-    up; an object met twice is written twice, hence only for values never shared). Hand-written because
-    marshal has no incremental writer; its format is documented in CPython's Python/marshal.c."""
+    """``marshal.dumps(obj, 2)``, in pieces: version 2 has no back-references, so pieces made apart join up
+    (an object met twice is written, and read back, once each time; a container holding itself is not
+    supported); bytes are given as they are, not copied. Hand-written because marshal has no incremental
+    writer; its format is CPython's Python/marshal.c."""
     kind = type(obj)
     if kind is tuple or (kind is list and len(obj) <= LIST_PIECE):
         yield (b"(" if kind is tuple else b"[") + len(obj).to_bytes(4, "little")
@@ -99,6 +99,9 @@ def _pieces(obj):
         yield b"[" + len(obj).to_bytes(4, "little")
         for a in range(0, len(obj), LIST_PIECE):
             yield marshal.dumps(obj[a:a + LIST_PIECE], 2)[5:]  # the items, without their own list's head
+    elif kind is bytes:
+        yield bytes_head(len(obj))
+        yield obj
     elif kind is dict:
         yield b"{"
         for key, value in obj.items():

@@ -189,9 +189,10 @@ class _Cache:
             paths.append(p)
             keys.append(fresh[p])
             ends.append(n)
-        if not runs and len(take) == len(found) and all(map(int.__eq__, take, range(len(take)))):
-            table = found  # every finding computed, already in the order stored: no copy (a large campaign's
-            # quality findings are about 30 MB)
+        # every finding computed, already in the order stored: the table itself, not a copy (a large
+        # campaign's quality findings are about 30 MB)
+        if not runs and take == array("I", range(len(found))):
+            table = found
         else:
             table = Findings()
             table.add(self.table.take_runs(runs))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from jianyan.dup.features import K, Features, shingles
+from jianyan.dup.features import K, Features, shingles, squeeze
 
 GAP = 3  # tokens
 
@@ -70,10 +70,7 @@ def member(values: np.ndarray, table: np.ndarray) -> np.ndarray:
 
 def distinct(values: np.ndarray) -> np.ndarray:
     """``np.unique(values)`` (sorted, distinct), without its bookkeeping."""
-    out = np.sort(values)
-    if len(out) > 1:
-        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
-    return out
+    return squeeze(np.sort(values))
 
 
 def _kept_spans(f: Features, matched: np.ndarray, common: np.ndarray | None,
@@ -99,8 +96,8 @@ def compare(q: Features, d: Features, min_chars: int, common: np.ndarray | None 
     """Compare query ``q`` with ``d`` exactly (``sq``, ``uq``, ``inv``: the query's shingles, their
     distinct values sorted and where each shingle is among them, as ``np.unique(sq, return_inverse=True)``
     gives, precomputed for a query compared with many texts; ``common``: sorted)."""
-    if sq is None or uq is None or inv is None:
-        sq = shingles(q.hashes)
+    sq = shingles(q.hashes) if sq is None else sq
+    if uq is None or inv is None:
         uq, inv = np.unique(sq, return_inverse=True)
     sd = shingles(d.hashes)
     ud = distinct(sd)

@@ -141,8 +141,15 @@ def winnow(sh: np.ndarray, w: int = W) -> tuple[np.ndarray, np.ndarray]:
         low = np.where(lower, sh[j:j + m], low)
     # the windows' minima move right only (a later window's leftmost minimum is never before an
     # earlier one's), so each position's repeats are adjacent
-    pos = best[np.concatenate(([True], best[1:] != best[:-1]))]
+    pos = squeeze(best)
     return sh[pos], pos.astype(np.int32)
+
+
+def squeeze(values: np.ndarray) -> np.ndarray:
+    """``values`` with each run of equal neighbours kept once (sorted values: their distinct ones)."""
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
 
 
 def quoted_mask(starts: np.ndarray, ends: np.ndarray, ranges: list[tuple[int, int]]) -> np.ndarray:

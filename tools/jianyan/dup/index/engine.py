@@ -325,10 +325,12 @@ class Index:
         self._use(build_tables(self.feats, folder))
 
     def _use(self, tables: dict[str, np.ndarray]) -> None:
-        self.tables = tables  # the memmaps, whose pages ``release`` gives back
-        # plain views of the same pages for the queries: slicing a numpy.memmap costs a Python-level
+        self.tables = tables  # as opened: memmaps (whose pages ``release`` gives back), or a stored index's
+        # tables read block by block (stored.py)
+        # a memmap's plain view of the same pages for the queries: slicing a numpy.memmap costs a Python-level
         # __getitem__ and __array_finalize__ each time (a third of a query's time at 100 000 texts)
-        self.plain = {name: np.asarray(arr) for name, arr in tables.items()}
+        self.plain = {name: arr.view(np.ndarray) if isinstance(arr, np.memmap) else arr
+                      for name, arr in tables.items()}
         for name in ("band_keys", "band_doc", "fp", "fp_doc"):
             setattr(self, name, self.plain[name])
 
