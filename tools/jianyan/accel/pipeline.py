@@ -266,19 +266,17 @@ def _finalized(checks, campaign: Campaign, ctx, found: dict, drafts: set[str], k
     tables = [Findings.of(each) for each in found.values()]
     paths = sorted({p for t in tables for p in t.paths})
     total = sum(map(len, tables))
-    if total <= FINALIZE_STEP:
-        out = Findings.of(checks.finalize(campaign, ctx, (f for t in tables for f in t), drafts, keep=keep))
-        out.settle()
-        return out
-    parts = -(-total // FINALIZE_STEP)
+    parts = max(1, -(-total // FINALIZE_STEP))
     bounds = [paths[len(paths) * k // parts] for k in range(1, parts)]  # the first path of each later range
     out = Findings()
     for k in range(parts):
         low, high = (bounds[k - 1] if k else None), (bounds[k] if k < len(bounds) else None)
-        rows = []
-        for t in tables:
-            on = bytes((low is None or p >= low) and (high is None or p < high) for p in t.paths)
-            rows.append(t.take([i for i, p in enumerate(t.path) if on[p]]))
+        rows = tables
+        if parts > 1:
+            rows = []
+            for t in tables:
+                on = bytes((low is None or p >= low) and (high is None or p < high) for p in t.paths)
+                rows.append(t.take([i for i, p in enumerate(t.path) if on[p]]))
         out.add(Findings.of(checks.finalize(campaign, ctx, (f for t in rows for f in t), drafts, keep=keep)))
     out.settle()
     return out
