@@ -2,13 +2,19 @@
 through the cache is the one a plain load gives, and a packed parse answers as the parse it stands for."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import multiprocessing
+import sys
 from pathlib import Path
+
+import pytest
 
 from jianyan.accel import findingscache, loadcache
 from jianyan.accel.loadcache import load_fast
+from jianyan.campaign import scaffold
 from jianyan.campaign.frontmatter import read_markdown
+from jianyan.campaign.model import Submission
 from jianyan.campaign.load import load_campaign
 
 ITEM = "submissions/2021/minge/2021-minge-001.md"
@@ -199,7 +205,33 @@ def test_packed_file_answers_as_before():
     assert after.data == before.data and after.data["review"]["reason"] == "no"
     assert after == before
     record = len(marshal.dumps((before.data, before.key_pos, before.value_pos)))
-    assert record < 1000
+    assert record < 1000 and len(after.record) < record / 2  # deflated
+
+
+def test_a_file_laid_out_as_jianyan_new_writes_it_is_kept_in_a_small_record():
+    text = scaffold.render("2021-minge-017", "关于加快发展县域经济的建议", ["王某某"], "minge", 3, "problem",
+                           dt.date(2021, 4, 2), "13800000000", "draft")
+    parsed = loadcache.pack(read_markdown("submissions/2021/minge/2021-minge-017.md", text.encode()))
+    loadcache._DECODED[:] = [None, None]
+    assert len(parsed.record) < 160 and parsed.data["title"] == "关于加快发展县域经济的建议"
+    assert parsed.line_of(("contact",)) == 11 and parsed.findings == ()
+
+
+def test_a_shared_model_equals_the_model_and_cannot_be_changed():
+    """``share`` gives an equal model holding its values compactly (a key-sharing dictionary: smaller than
+    pydantic's); setting a field fails instead of changing the set of fields every model shares."""
+    model = Submission.model_validate({"id": "2021-minge-001", "title": "关于加快发展的建议", "submitter": ["王某某"],
+                                       "unit": "minge", "topic": "1", "status": "submitted", "date": "2021-03-01",
+                                       "kind": "suggestion", "review": {"by": "张某", "date": "2021-03-05"}})
+    shared = loadcache.share(model)
+    again = loadcache.share(model.model_copy())
+    assert shared == model and shared is not model and shared.model_dump() == model.model_dump()
+    assert shared.review == model.review and shared.review is not model.review
+    assert shared.__pydantic_fields_set__ is again.__pydantic_fields_set__
+    assert shared.unit is again.unit and shared.date is again.date
+    assert sys.getsizeof(shared.__dict__) < sys.getsizeof(model.__dict__)
+    with pytest.raises(AttributeError):
+        shared.title = "关于另一件事的建议"
 
 
 def test_a_file_that_did_not_parse_stays_not_ok_when_packed():

@@ -186,7 +186,7 @@ class Parsed:
 
     def _fields(self) -> tuple:
         return (self.path, self.data, self.key_pos, self.value_pos, self.text, self.body_start, self.body_line,
-                self.findings)
+                list(self.findings))  # (a packed parse holds them as a tuple)
 
     def __eq__(self, other: object) -> bool:
         return self._fields() == other._fields() if isinstance(other, Parsed) else NotImplemented
