@@ -176,16 +176,25 @@ class _Cache:
                 paths.append(p)
                 keys.append(self.keys[k])
                 ends.append(n)
-        rows = {p: array("I") for p in fresh}
-        of = [rows.get(p) for p in found.paths]
+        # the rows of the documents of ``fresh``, in its order: a counting sort (an array a document would
+        # cost 100 000 arrays at 100 000 files)
+        order = {p: k for k, p in enumerate(fresh)}
+        rank = [order.get(p, -1) for p in found.paths]
+        counts = [0] * (len(fresh) + 1)  # the last one counts the rows of documents not in ``fresh``
+        for p in found.path:
+            counts[rank[p]] += 1
+        first, at = array("I"), 0
+        for c in counts[:-1]:
+            first.append(at)
+            at += c
+        take = array("I", bytes(4 * at))
         for i, p in enumerate(found.path):
-            got = of[p]
-            if got is not None:
-                got.append(i)
-        take = array("I")
-        for p, got in rows.items():
-            take += got
-            n += len(got)
+            r = rank[p]
+            if r >= 0:
+                take[first[r]] = i
+                first[r] += 1
+        for p, k in order.items():
+            n += counts[k]
             paths.append(p)
             keys.append(fresh[p])
             ends.append(n)

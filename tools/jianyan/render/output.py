@@ -57,13 +57,12 @@ def _json(doc, **kw) -> str:
 CHUNK = 4096  # findings a chunk of streamed output holds
 
 
-def _used(strings: list[str], column, encode: Callable[[str], str]) -> list[str] | dict[int, str]:
-    """``encode`` of each string of a table (``Findings.paths`` or ``messages``) that ``column`` refers to,
-    by index: a table taken from a larger one (a check of a change lists a few of 400 000 stored findings)
-    shares its strings, most of which it does not use."""
-    if len(column) * 2 >= len(strings):
-        return [encode(x) for x in strings]
-    return {k: encode(strings[k]) for k in set(column)}
+def _encoded(strings: list[str], column, rows: range, encode: Callable[[str], str]) -> dict[int, str]:
+    """``encode`` of each string of a table (``Findings.paths`` or ``messages``) that rows ``rows`` of ``column``
+    refer to, by index. Made a chunk at a time: a large check's 200 000 distinct messages are never all held
+    encoded at once (40 MB at 100 000 drafts), and a table taken from a larger one (a check of a change lists
+    a few of 400 000 stored findings) encodes only the strings it uses."""
+    return {k: encode(strings[k]) for k in set(column[rows.start:rows.stop])}
 
 
 def _chunks(n: int) -> Iterator[range]:
@@ -73,10 +72,10 @@ def _chunks(n: int) -> Iterator[range]:
 
 def _text_rows(t: Findings) -> Iterator[list[str]]:
     """The text lines of ``t``, a chunk at a time (each path and message made visible once)."""
-    paths, messages = _used(t.paths, t.path, _text_path), _used(t.messages, t.message, visible)
     sev = [s for s in SEVERITIES]
     path, line, column, severity, code, message, codes = t.path, t.line, t.column, t.severity, t.code, t.message, t.codes
     for rows in _chunks(len(t)):
+        paths, messages = _encoded(t.paths, path, rows, _text_path), _encoded(t.messages, message, rows, visible)
         yield [f"{paths[path[i]]}:{line[i] if line[i] > 0 else 1}:{column[i] if column[i] > 0 else 1}: "
                f"{sev[severity[i]]}: {messages[message[i]]} [{codes[code[i]]}]" for i in rows]
 
@@ -121,11 +120,11 @@ def left_out_of(warnings: int, infos: int, files: int) -> str:
 def _json_rows(t: Findings) -> Iterator[list[str]]:
     """The JSON objects of ``t``, a chunk at a time (each path, code and message encoded once), each formatted
     as json.dumps writes it (``{"path": …, "line": …, …}``)."""
-    paths, messages = _used(t.paths, t.path, _json_str), _used(t.messages, t.message, _json_str)
     codes = [_json_str(c) for c in t.codes]
     sev = [_json_str(s) for s in SEVERITIES]
     path, line, column, severity, code, message = t.path, t.line, t.column, t.severity, t.code, t.message
     for rows in _chunks(len(t)):
+        paths, messages = _encoded(t.paths, path, rows, _json_str), _encoded(t.messages, message, rows, _json_str)
         yield [f'{{"path": {paths[path[i]]}, "line": {"null" if line[i] == -1 else line[i]}, '
                f'"column": {"null" if column[i] == -1 else column[i]}, "severity": {sev[severity[i]]}, '
                f'"code": {codes[code[i]]}, "message": {messages[message[i]]}}}' for i in rows]
@@ -191,12 +190,12 @@ def github_chunks(findings: Sequence[Finding]) -> Iterator[str]:
     """Workflow commands; Gitea shows no annotations, so the plain text lines follow them."""
     t = Findings.of(findings)
     level = {ERROR: "error", WARNING: "warning", INFO: "notice"}
-    files = _used(t.paths, t.path, lambda p: f"file={_gh_escape_prop(p)}")
     titles = [f"title={_gh_escape_prop(c)}" for c in t.codes]
-    messages = _used(t.messages, t.message, _gh_escape_data)
     heads = [f"::{level[s]} " for s in SEVERITIES]
     path, line, column, severity, code, message = t.path, t.line, t.column, t.severity, t.code, t.message
     for rows in _chunks(len(t)):
+        files = _encoded(t.paths, path, rows, lambda p: f"file={_gh_escape_prop(p)}")
+        messages = _encoded(t.messages, message, rows, _gh_escape_data)
         yield "".join(f"{heads[severity[i]]}{files[path[i]]}{f',line={line[i]}' if line[i] > 0 else ''}"
                       f"{f',col={column[i]}' if column[i] > 0 else ''},{titles[code[i]]}::{messages[message[i]]}\n"
                       for i in rows)
