@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import os
+import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -215,6 +218,41 @@ def test_a_file_laid_out_as_jianyan_new_writes_it_is_kept_in_a_small_record():
     loadcache._DECODED[:] = [None, None]
     assert len(parsed.record) < 160 and parsed.data["title"] == "关于加快发展县域经济的建议"
     assert parsed.line_of(("contact",)) == 11 and parsed.findings == ()
+
+
+def test_the_records_preset_is_the_same_bytes_in_another_process():
+    """Records deflated by the parsing workers are inflated here, and the load cache's by the next run: the
+    preset is the same bytes in a process with another hash seed that interned its strings first (a process
+    is the point)."""
+    code = ("import sys; held = [sys.intern(s) for s in ('id', 'title', 'unit', 'submitted', '2021-03-01')]; "
+            "from jianyan.accel import loadcache; sys.stdout.write(loadcache._preset().hex())")
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout
+    assert got == loadcache._preset().hex()
+
+
+def test_a_stored_record_deflated_with_another_preset_is_parsed_again(campaign):
+    """A load cache whose records another preset deflated (another build of the tool under the same key) is
+    not trusted: the files are parsed again, with the same campaign as a plain load."""
+    root = ignore_cache(campaign)
+    load_fast(root)
+    cache = loadcache.LoadCache(root)
+    for k in range(loadcache.SHARDS):
+        shard = cache._shard(k)
+        for path, (digest, (record, *rest)) in list(shard.items()):
+            other = zlib.compressobj(zdict=b"another preset")
+            raw = zlib.decompressobj(zdict=loadcache._preset()).decompress(record)
+            shard[path] = (digest, (other.compress(raw) + other.flush(), *rest))
+        cache.dirty.add(k)
+    cache.save()
+    loadcache._DECODED[:] = [None, None]
+    plain = load_campaign(root)
+    store = loadcache.LoadCache(root)
+    for doc in plain.submissions:
+        store.read_markdown(doc.path, (root / doc.path).read_bytes())
+    assert store.hits == 0 and store.misses == len(plain.submissions) > 0
+    again = load_fast(root)
+    assert [(d.path, d.parsed, d.model) for d in again.submissions] ==            [(d.path, d.parsed, d.model) for d in plain.submissions]
 
 
 def test_a_shared_model_equals_the_model_and_cannot_be_changed():

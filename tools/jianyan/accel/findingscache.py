@@ -187,7 +187,7 @@ class _Cache:
         for c in counts[:-1]:
             first.append(at)
             at += c
-        take = array("I", bytes(4 * at))
+        take = array("I", [0]) * at
         for i, p in enumerate(found.path):
             r = rank[p]
             if r >= 0:

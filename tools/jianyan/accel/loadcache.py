@@ -18,8 +18,8 @@ discarded with a note and rebuilt, and an entry is only used when the file's byt
 value: the cache is never trusted blindly and can always be deleted (``make clean``).
 
 Held compactly (``Packed``, ``share``): a campaign of 100 000 files holds each document's parse as one
-marshal record and its model's common values once, and with ``lean`` not even the texts, read again
-from the files when a check asks for one.
+deflated marshal record (about 90 bytes), its model's common values once and its fields in a key-sharing
+dictionary, and with ``lean`` not even the texts, read again from the files when a check asks for one.
 """
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ class Packed(Parsed):
     __slots__ = ("record", "_ok", "_text", "_root", "_digest")
 
     def __init__(self, path: str, record: bytes, text: str, body_start: int, body_line: int,
-                 findings: list[Finding]) -> None:
+                 findings: Iterable[Finding]) -> None:
         self.path, self.record, self._text = path, record, text
         # a tuple: most files have no reader's findings, and the empty tuple is one object for them all
         self.body_start, self.body_line, self.findings = body_start, body_line, tuple(findings)
@@ -175,9 +175,11 @@ def pack(parsed: Parsed) -> Parsed:
     return packed
 
 
-# marshal's version 2 for the records and their preset: no back-references, whose bytes depend on how many
-# references the values had (the preset must be the same bytes in every process), and a record repeats
-# the preset's bytes wherever it has what the preset has (deflated, 90 bytes where version 4 gives 160)
+# marshal's version 2 for the records and their preset: it writes neither back-references nor interned
+# strings (version 3 and later do both, and how many references a value has and whether a string is
+# interned depend on what the process ran before: the preset must be the same bytes in every process), and
+# a record repeats the preset's bytes wherever it has what the preset has (deflated, 90 bytes where
+# version 4 gives 160)
 RECORD_MARSHAL = 2
 
 
@@ -187,15 +189,18 @@ def _preset() -> bytes:
     lays it out (its keys, their order, the positions of its values), so that a record spends its bytes
     on what is its own. Fixed by the code (the load cache is keyed by the code): records written by one
     run are read by the next, and by the workers that parse for this one: the same bytes in every
-    process. marshal writes an interned string with another type byte, and whether a string is interned
-    depends on what the process ran before: the reader makes every string of two characters or more a
-    new object, never interned, and no string here is a single character (Python keeps one object for
-    each, interned or not): topic 12, not 1."""
+    process (RECORD_MARSHAL). A stored record deflated with another preset is parsed again (``_restore``)."""
     from jianyan.campaign.scaffold import render  # lazy: the scaffold is only wanted for this
-    text = render("2021-unit-001", "关于的建议", ["某某"], "unit", 12, "suggestion", dt.date(2021, 3, 1), None,
+    text = render("2021-unit-001", "关于的建议", ["某某"], "unit", 1, "suggestion", dt.date(2021, 3, 1), None,
                   "submitted")
     parsed = read_markdown("submissions/2021/unit/2021-unit-001.md", text.encode("utf-8"))
     return marshal.dumps((parsed.data, parsed.key_pos, parsed.value_pos), RECORD_MARSHAL)
+
+
+@cache
+def _preset_id() -> bytes:
+    """What a record deflated with ``_preset`` holds at bytes 2 to 6 (zlib's DICTID: the preset's Adler-32)."""
+    return zlib.adler32(_preset()).to_bytes(4, "big")
 
 
 SHARED_MAX_CHARS = 12  # strings up to this long (units, statuses, kinds, names; not ids) are kept once
@@ -248,8 +253,8 @@ def _record(parsed: Parsed):
 def _restore(relpath: str, raw: bytes, rec) -> Packed | None:
     record, body_start, body_line, findings = rec
     text, _ = decode(relpath, raw)  # deterministic; its findings are among the cached ones
-    if text is None or type(record) is not bytes:
-        return None
+    if text is None or type(record) is not bytes or record[2:6] != _preset_id():
+        return None  # (deflated with another preset: inflating it would fail at the first question)
     return Packed(relpath, record, text, body_start, body_line, [Finding(*f) for f in findings])
 
 
