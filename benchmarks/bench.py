@@ -526,7 +526,7 @@ def run(scales: list[int], runs: int, out_dir: Path, passages: list[str] | None 
         shutil.rmtree(tmp, ignore_errors=True)
     _ratios(results)
     out_dir.mkdir(parents=True, exist_ok=True)
-    from jianyan.fsutil import write_atomic
+    from jianyan.core.fsutil import write_atomic
     write_atomic(out_dir / "results.json", json.dumps(results, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return results
 

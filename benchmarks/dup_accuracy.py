@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from jianyan.findings import ERROR, WARNING
+from jianyan.core.findings import ERROR, WARNING
 from jianyan.campaign.model import DupSettings
 from jianyan.dup.analysis import SOURCE, Analysis, span_source
 from jianyan.dup.index.engine import Entry, build

@@ -219,7 +219,7 @@ def test_gitlab_and_sarif_formats(campaign, cli):
 
 
 def test_fingerprint_ignores_numbers_that_change_by_themselves():
-    from jianyan.findings import warning
+    from jianyan.core.findings import warning
     from jianyan.render.output import fingerprint
     day1 = warning("feedback/2021/a.yaml", 16, "schema.overdue", "省科技厅 办理时限已过（已逾期 12 天）")
     day2 = warning("feedback/2021/a.yaml", 16, "schema.overdue", "省科技厅 办理时限已过（已逾期 13 天）")

@@ -8,7 +8,7 @@ import pytest
 from conftest import run_cli
 
 from jianyan import checks
-from jianyan.findings import CATEGORIES
+from jianyan.core.findings import CATEGORIES
 
 # What click prints in English when its messages leak through.
 ENGLISH = re.compile(r"Error|Usage|Try '|Invalid value|Missing|No such|Got unexpected|requires an|"

@@ -1,4 +1,4 @@
-"""One error base (jianyan.errors.JianyanError) and one handler (cli.common.MainGroup): every failure a user
+"""One error base (jianyan.core.errors.JianyanError) and one handler (cli.common.MainGroup): every failure a user
 can meet is a JianyanError, and the handler prints its Chinese message and exits with its code."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from jianyan.campaign.edit import EditError
 from jianyan.campaign.frontmatter import ChangedWhileChecking
 from jianyan.cli.common import Failure, MainGroup
 from jianyan.cli.i18n import UsageFailure
-from jianyan.errors import EXIT_FINDINGS, EXIT_USAGE, JianyanError
+from jianyan.core.errors import EXIT_FINDINGS, EXIT_USAGE, JianyanError
 from jianyan.importing.docxread import TooLarge
 from jianyan.importing.feedback import SheetFailure
 from jianyan.importing.word import ImportFailure

@@ -16,7 +16,7 @@ from jianyan import checks
 from jianyan.accel import findingscache, snapshot
 from jianyan.campaign.load import load_campaign
 from jianyan.checks.common import today
-from jianyan.findings import CATEGORIES
+from jianyan.core.findings import CATEGORIES
 from jianyan.vcs.git import Git
 
 PACKAGE = Path(checks.__file__).resolve().parents[1]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from jianyan.fsutil import atomic_file, write_atomic
+from jianyan.core.fsutil import atomic_file, write_atomic
 
 
 def test_the_file_appears_whole_and_only_when_the_block_ends(tmp_path):

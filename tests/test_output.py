@@ -6,7 +6,7 @@ import marshal
 
 import pytest
 
-from jianyan.findings import Finding, Findings, error, info, warning
+from jianyan.core.findings import Finding, Findings, error, info, warning
 from jianyan.render import output
 
 FOUND = [

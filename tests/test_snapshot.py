@@ -22,7 +22,7 @@ from conftest import copy_campaign, invoke
 from gitrepo import git
 
 from jianyan.campaign.where import SNAPSHOT_DIR
-from jianyan.findings import Findings
+from jianyan.core.findings import Findings
 
 A = "submissions/2021/minge/2021-minge-001.md"          # adopted in 2021-001
 B = "submissions/2021/jiusan/2021-jiusan-001.md"        # adopted in 2021-003
@@ -524,7 +524,7 @@ def test_a_large_blob_written_in_pieces_reads_back_the_same(tmp_path, monkeypatc
     import random
 
     from jianyan.accel import blobs
-    from jianyan.findings import Findings, error, warning
+    from jianyan.core.findings import Findings, error, warning
     monkeypatch.setattr(blobs, "cache_key", lambda: b"k" * 32)
     monkeypatch.setattr(blobs, "LIST_PIECE", 3)
     rng = random.Random(5)

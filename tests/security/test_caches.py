@@ -276,7 +276,7 @@ def test_rewritten_snapshot_cannot_drop_an_error(repo, expected, kind):
     """The issue's attack: the snapshot's findings without the pii.mobile error, digest recomputed, in
     each stored form a check reads them from (final.bin, brief.bin, the printed rows, the pii family's
     table that a check of some families reads)."""
-    from jianyan.findings import Findings
+    from jianyan.core.findings import Findings
     path = snap(repo) / "final.bin"
     final = _payload(path)
     table = Findings.from_marshal(final["table"])  # the findings the full check reported, as columns
@@ -328,7 +328,7 @@ def test_parts_of_two_snapshots_cannot_be_mixed(repo):
 def test_edited_findings_cache_cannot_drop_an_error(repo, expected):
     path = next((repo / CACHE).glob("findings-v*/pii.bin"))
     from array import array
-    from jianyan.findings import Findings
+    from jianyan.core.findings import Findings
     context, stored = _payload(path)
     table, ends = Findings.from_marshal(stored["table"]), array("I", stored["ends"])
     k = stored["paths"].index(PHONE)

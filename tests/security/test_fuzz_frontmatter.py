@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from jianyan import cli
-from jianyan.findings import CATEGORIES, SEVERITIES
+from jianyan.core.findings import CATEGORIES, SEVERITIES
 from jianyan.campaign.frontmatter import FRONT_MATTER_VALUES, MAX_DEPTH, read_markdown, read_yaml
 from jianyan.campaign.model import Issue, Submission
 from jianyan.campaign.load import to_doc

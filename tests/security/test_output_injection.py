@@ -18,7 +18,7 @@ import lintdata
 from conftest import copy_campaign
 from jianyan.render import output
 from jianyan.cli import main
-from jianyan.findings import Finding, error, warning
+from jianyan.core.findings import Finding, error, warning
 
 # Strings an attacker controls: a file name, or a front-matter key that a message quotes.
 ATTACKS = {

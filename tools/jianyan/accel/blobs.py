@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from jianyan.fsutil import NotRegular, atomic_file, open_regular, read_exactly
+from jianyan.core.fsutil import NotRegular, atomic_file, open_regular, read_exactly
 from jianyan.campaign.where import cache_key, discard
 
 MAGIC = b"jianyan-blob-1\0\0"

@@ -26,9 +26,9 @@ from jianyan.accel.loadcache import FORMAT, Packed, fingerprint
 from jianyan.accel import pools
 from jianyan.campaign.load import Campaign
 from jianyan.checks import Context, Family
-from jianyan.findings import Finding, Findings
+from jianyan.core.findings import Finding, Findings
 from jianyan.text.markdown import shared_parses
-from jianyan.fsutil import read_regular
+from jianyan.core.fsutil import read_regular
 from jianyan.campaign.where import CACHE_DIR, cache_enabled, cache_folder, discard, drop_old_versions
 
 PARALLEL_MIN = 256  # below this many documents to check, forking costs more than it saves

@@ -42,7 +42,7 @@ from jianyan.accel.blobs import read_blob, write_blob
 from jianyan.accel.memory import trim
 from jianyan.campaign.frontmatter import ChangedWhileChecking, Parsed, decode, read_markdown, read_yaml
 from jianyan.campaign.load import Campaign, Doc, Reader, Registries, content_digest, load_campaign, load_registries
-from jianyan.findings import Finding
+from jianyan.core.findings import Finding
 from jianyan.campaign.where import CACHE_DIR, cache_enabled, cache_folder, discard, drop_old_versions, find_root, remove_entry
 
 FORMAT = 3

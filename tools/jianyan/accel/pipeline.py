@@ -23,7 +23,7 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 from jianyan.accel import snapshot
 from jianyan.accel.loadcache import load_fast
 from jianyan.campaign.load import Campaign
-from jianyan.findings import ERROR, INFO, SEVERITIES, WARNING, Finding, Findings
+from jianyan.core.findings import ERROR, INFO, SEVERITIES, WARNING, Finding, Findings
 from jianyan.render import output
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator, TypeVar
 
-from jianyan.errors import JianyanError
+from jianyan.core.errors import JianyanError
 
 T = TypeVar("T")
 R = TypeVar("R")

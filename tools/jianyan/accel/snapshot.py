@@ -93,8 +93,8 @@ from jianyan.accel.loadcache import fingerprint, load_fast, load_registries_fast
 from jianyan.campaign.load import IGNORED_NAMES, NOT_READ, Campaign, content_digest, doc_reader
 from jianyan.campaign.owners import FILES as CODEOWNERS_FILES
 from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SCHEMA_DIR, SUBMISSIONS_DIR, submission_path
-from jianyan.findings import SEVERITIES, Finding, Findings
-from jianyan.fsutil import NotRegular, read_regular
+from jianyan.core.findings import SEVERITIES, Finding, Findings
+from jianyan.core.fsutil import NotRegular, read_regular
 from jianyan.render.output import UNIT_SEPARATORS, spliced, unit_rows
 from jianyan.tracking.feedback import tracking_of
 from jianyan.vcs.git import Change, Git, GitError

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jianyan.campaign.edit import EditError, edit_file, yaml_scalar
-from jianyan.errors import JianyanError
-from jianyan.fsutil import write_atomic
+from jianyan.core.errors import JianyanError
+from jianyan.core.fsutil import write_atomic
 from jianyan.text.markdown import block_texts, parser
 from jianyan.campaign.model import Article, Issue, Source, Submission
 from jianyan.campaign.load import Campaign, Doc

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jianyan.errors import JianyanError
+from jianyan.core.errors import JianyanError
 from jianyan.campaign.frontmatter import read_yaml
 from jianyan.campaign.paths import registry_path
 

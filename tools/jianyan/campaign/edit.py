@@ -26,7 +26,7 @@ from typing import Any, Mapping, Sequence
 import yaml
 
 from jianyan.campaign.frontmatter import _StrComposer, read_markdown
-from jianyan.errors import JianyanError
+from jianyan.core.errors import JianyanError
 
 KeyPath = tuple[str, ...]
 _LINE_SPLIT = re.compile(r"(\r\n|\r|\n)")

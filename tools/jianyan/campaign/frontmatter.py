@@ -35,8 +35,8 @@ from typing import Any
 
 import yaml
 
-from jianyan.errors import JianyanError
-from jianyan.findings import Finding, error, warning
+from jianyan.core.errors import JianyanError
+from jianyan.core.findings import Finding, error, warning
 
 BOM = b"\xef\xbb\xbf"
 FENCE = "---"

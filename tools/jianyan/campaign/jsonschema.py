@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 from jianyan.campaign.model import Issue, MembersFile, QuotasFile, ReasonsFile, RolesFile, Settings, Submission, TopicsFile, UnitsFile
 from jianyan.campaign.paths import JSON_SCHEMA_DIR
 MODELS: dict[str, type[BaseModel]] = {

@@ -29,8 +29,8 @@ from typing import Callable, Generic, Iterable, Iterator, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from jianyan.findings import Finding, error
-from jianyan.fsutil import NotRegular, read_regular
+from jianyan.core.findings import Finding, error
+from jianyan.core.fsutil import NotRegular, read_regular
 from jianyan.campaign.calendar import Calendar, load_calendar
 from jianyan.campaign.frontmatter import ChangedWhileChecking, Parsed, read_markdown, read_yaml
 from jianyan.campaign.model import (Issue, Member, MembersFile, Person, QuotasFile, Reason, ReasonsFile, RolesFile, Settings,

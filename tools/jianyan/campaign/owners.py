@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 from jianyan.campaign.load import Registries
 from jianyan.campaign.paths import FEEDBACK_DIR, ISSUES_DIR, SCHEMA_DIR, SUBMISSIONS_DIR
 

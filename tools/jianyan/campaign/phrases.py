@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from jianyan.findings import Finding, error
+from jianyan.core.findings import Finding, error
 from jianyan.campaign.frontmatter import read_yaml
 from jianyan.campaign.model import Strict, Text
 from jianyan.campaign.load import read_registry

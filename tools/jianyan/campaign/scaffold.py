@@ -5,8 +5,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from jianyan.errors import JianyanError
-from jianyan.fsutil import write_atomic
+from jianyan.core.errors import JianyanError
+from jianyan.core.fsutil import write_atomic
 from jianyan.campaign.model import KINDS, Settings
 from jianyan.campaign.load import Registries
 from jianyan.campaign.paths import SUBMISSIONS_DIR, submission_path

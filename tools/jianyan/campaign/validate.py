@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from jianyan.findings import Finding, error
+from jianyan.core.findings import Finding, error
 from jianyan.campaign.frontmatter import Parsed
 from jianyan.campaign.model import KINDS, UNIT_KINDS
 from jianyan.campaign.steps import CHINESE_KEYS, ROLES, SUBMISSION_STATUSES

@@ -24,8 +24,8 @@ from pathlib import Path
 
 # The settings file marks a campaign root; campaign.paths imports nothing from jianyan, so this stays light.
 from jianyan.campaign.paths import SETTINGS_FILE
-from jianyan.errors import JianyanError
-from jianyan.fsutil import NotRegular, read_regular, write_atomic
+from jianyan.core.errors import JianyanError
+from jianyan.core.fsutil import NotRegular, read_regular, write_atomic
 
 CACHE_DIR = ".jianyan-cache"
 SNAPSHOT_FORMAT = 7

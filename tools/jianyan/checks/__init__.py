@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, AbstractSet, Callable, Iterable, Mapping
 
-from jianyan.errors import JianyanError
-from jianyan.findings import CATEGORIES, Finding
+from jianyan.core.errors import JianyanError
+from jianyan.core.findings import CATEGORIES, Finding
 from jianyan.campaign.load import Campaign
 from jianyan.checks import feedback, length, refs, status, workflow
 from jianyan.checks import owners as owners_files

@@ -19,7 +19,7 @@ from typing import Iterator
 from jianyan.dup.analysis import SERIES, Analysis, ItemResult, describe, first_span, pct
 from jianyan.dup.index.engine import reference_entries
 from jianyan.dup.index.parallel import Warmup
-from jianyan.findings import ERROR, INFO, WARNING, Finding
+from jianyan.core.findings import ERROR, INFO, WARNING, Finding
 from jianyan.campaign.load import Campaign, scan
 from jianyan.campaign.paths import SETTINGS_FILE, SUBMISSIONS_DIR
 

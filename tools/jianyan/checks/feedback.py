@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
-from jianyan.findings import Finding, error, info, warning
+from jianyan.core.findings import Finding, error, info, warning
 from jianyan.campaign.calendar import COUNT_WORDS
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.campaign.paths import feedback_path

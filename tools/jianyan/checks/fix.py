@@ -16,7 +16,7 @@ from typing import Iterator
 
 from jianyan.text import typography
 from jianyan.campaign.frontmatter import BOM, FENCE, FENCE_END
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 from jianyan.campaign.paths import ISSUES_DIR, SUBMISSIONS_DIR
 from jianyan.campaign.steps import BODY_FROZEN, ISSUE_FROZEN
 

@@ -24,7 +24,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Iterator
 
-from jianyan.findings import Finding, error, warning
+from jianyan.core.findings import Finding, error, warning
 from jianyan.text.markdown import plain_text
 from jianyan.campaign.load import Campaign
 from jianyan.campaign.paths import issue_path

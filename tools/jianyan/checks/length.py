@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from jianyan.findings import Finding, error, warning
+from jianyan.core.findings import Finding, error, warning
 from jianyan.text.markdown import plain_text
 from jianyan.campaign.load import Campaign
 from jianyan.text.textcount import count_chars

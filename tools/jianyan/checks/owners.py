@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from jianyan.findings import Finding, error
+from jianyan.core.findings import Finding, error
 from jianyan.campaign.owners import FILES, outdated
 from jianyan.campaign.load import Campaign
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from jianyan.findings import Finding, error
+from jianyan.core.findings import Finding, error
 from jianyan.text.personal_data import (LABELS, Match, find_personal_data, find_personal_data_in_markdown, line_col,
                              mask)
 from jianyan.campaign.load import Campaign

@@ -14,7 +14,7 @@ import datetime as dt
 import difflib
 from typing import Iterator
 
-from jianyan.findings import Finding, error, info, warning
+from jianyan.core.findings import Finding, error, info, warning
 from jianyan.campaign.calendar import COUNT_WORDS
 from jianyan.campaign.members import member_index
 from jianyan.campaign.model import Submission

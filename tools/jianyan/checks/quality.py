@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 
 from jianyan.campaign import phrases as phrase_list
 from jianyan.text import typography
-from jianyan.findings import Finding
+from jianyan.core.findings import Finding
 from jianyan.text.markdown import tokens
 from jianyan.campaign.model import QualitySettings, Topic
 from jianyan.campaign.load import Campaign

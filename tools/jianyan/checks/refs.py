@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 from typing import Iterator
 
-from jianyan.findings import Finding, error, warning
+from jianyan.core.findings import Finding, error, warning
 from jianyan.campaign.model import ID_RE
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.campaign.paths import issue_path, submission_path

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jianyan.findings import ERROR, INFO, WARNING, Finding
+from jianyan.core.findings import ERROR, INFO, WARNING, Finding
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
-from jianyan.findings import Finding, error, warning
+from jianyan.core.findings import Finding, error, warning
 from jianyan.campaign.calendar import CALENDAR_FILE, CalendarError
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.campaign.model import Settings, Submission

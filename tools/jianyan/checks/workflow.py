@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from jianyan.campaign import owners
-from jianyan.findings import Finding, error, info, warning
+from jianyan.core.findings import Finding, error, info, warning
 from jianyan.campaign.frontmatter import Parsed, read_markdown, read_yaml
 from jianyan.vcs.git import Change, Git, GitError, signers_file
 from jianyan.campaign.model import RolesFile, Settings, UnitsFile

@@ -8,7 +8,7 @@ import click
 
 from jianyan.cli.common import existing_paths, load
 from jianyan.cli.i18n import Choice, Command, PathType
-from jianyan.errors import EXIT_FINDINGS, EXIT_OK
+from jianyan.core.errors import EXIT_FINDINGS, EXIT_OK
 from jianyan.campaign.where import find_root
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from jianyan.cli.i18n import Choice, ChineseType, Group, INT
-from jianyan.errors import EXIT_FINDINGS, EXIT_USAGE, JianyanError
+from jianyan.core.errors import EXIT_FINDINGS, EXIT_USAGE, JianyanError
 
 
 class Failure(JianyanError):

@@ -8,7 +8,7 @@ import click
 
 from jianyan.cli.common import Failure, load_with_registries
 from jianyan.cli.i18n import Group, PathType
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 
 
 class _DupGroup(Group):

@@ -18,7 +18,7 @@ import stat
 
 import click
 
-from jianyan.errors import JianyanError
+from jianyan.core.errors import JianyanError
 
 HELP_OPTION_TEXT = "显示本帮助并退出。"
 OPTIONS_METAVAR = "[选项]"

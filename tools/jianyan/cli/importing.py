@@ -8,8 +8,8 @@ import click
 
 from jianyan.cli.common import Failure, existing_paths, load, require_registries, split_names, submission_options
 from jianyan.cli.i18n import Choice, Command, PathType
-from jianyan.errors import EXIT_FINDINGS, EXIT_OK
-from jianyan.findings import ERROR
+from jianyan.core.errors import EXIT_FINDINGS, EXIT_OK
+from jianyan.core.findings import ERROR
 
 
 @click.command("import", cls=Command)

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from jianyan.cli.i18n import Command, PathType
-from jianyan.errors import EXIT_FINDINGS
-from jianyan.findings import ERROR
+from jianyan.core.errors import EXIT_FINDINGS
+from jianyan.core.findings import ERROR
 
 
 @click.command("init", cls=Command)

@@ -11,7 +11,7 @@ import click
 from jianyan.campaign.steps import ISSUE_FROZEN, ISSUE_STATUSES
 from jianyan.cli.common import DATE, Failure, load, load_with_registries
 from jianyan.cli.i18n import Choice, ChineseType, Group, IntRange, PathType
-from jianyan.errors import EXIT_FINDINGS
+from jianyan.core.errors import EXIT_FINDINGS
 
 _BETWEEN_IDS = re.compile(r"[,，、\s]+")
 COMBINE_EXAMPLE = "--combine 2021-minge-001,2021-nongye-001"

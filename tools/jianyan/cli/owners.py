@@ -7,7 +7,7 @@ import click
 
 from jianyan.cli.common import load, require_registries
 from jianyan.cli.i18n import Command
-from jianyan.errors import EXIT_FINDINGS, EXIT_OK
+from jianyan.core.errors import EXIT_FINDINGS, EXIT_OK
 
 
 @click.command("owners", cls=Command)

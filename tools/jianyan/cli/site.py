@@ -8,7 +8,7 @@ import click
 
 from jianyan.cli.common import load_with_registries
 from jianyan.cli.i18n import Command, PathType
-from jianyan.errors import EXIT_FINDINGS
+from jianyan.core.errors import EXIT_FINDINGS
 
 
 @click.command("site", cls=Command)

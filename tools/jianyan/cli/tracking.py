@@ -10,8 +10,8 @@ import click
 
 from jianyan.cli.common import DATE, Failure, as_of_day, documents, load_with_registries, require_records
 from jianyan.cli.i18n import Choice, Command, Group, INT, PathType
-from jianyan.errors import EXIT_FINDINGS
-from jianyan.fsutil import write_atomic
+from jianyan.core.errors import EXIT_FINDINGS
+from jianyan.core.fsutil import write_atomic
 
 
 def _campaign():

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from jianyan.fsutil import NotRegular, atomic_file, open_regular
+from jianyan.core.fsutil import NotRegular, atomic_file, open_regular
 from jianyan.campaign.where import CACHE_DIR, cache_enabled, cache_folder, cache_key, discard, drop_old_versions
 
 FORMAT = 2

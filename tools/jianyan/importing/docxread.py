@@ -21,7 +21,7 @@ from statistics import median
 import docx
 from lxml import etree
 
-from jianyan.errors import JianyanError
+from jianyan.core.errors import JianyanError
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"

@@ -34,10 +34,10 @@ import yaml
 from jianyan.checks import Context
 from jianyan.checks.feedback import check as check_feedback
 from jianyan.campaign.edit import yaml_scalar
-from jianyan.errors import JianyanError
-from jianyan.findings import ERROR
+from jianyan.core.errors import JianyanError
+from jianyan.core.findings import ERROR
 from jianyan.campaign.frontmatter import compose_limited
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 from jianyan.campaign.model import ID_RE
 from jianyan.render.office import MACRO_SUFFIXES, PackageRefused, check_package, csv_text, formula_like, xlsx_bytes
 from jianyan.campaign.load import Campaign

@@ -19,8 +19,8 @@ from jianyan import checks
 from jianyan.campaign import jsonschema, owners
 from jianyan.campaign.calendar import CALENDAR_FILE
 from jianyan.campaign.scaffold import create
-from jianyan.errors import JianyanError
-from jianyan.fsutil import write_atomic
+from jianyan.core.errors import JianyanError
+from jianyan.core.fsutil import write_atomic
 from jianyan.render import opendata
 from jianyan.render.env import PACKAGE_TEMPLATES, environment, render
 from jianyan.campaign.load import load_campaign, load_registries

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from jianyan.errors import JianyanError
+from jianyan.core.errors import JianyanError
 from jianyan.importing.docxread import DocxContent, Para, Segment, Table, TooLarge, read_docx
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 from jianyan.campaign.model import KINDS, Submission
 from jianyan.render.office import MACRO_SUFFIXES, PackageRefused, check_package
 from jianyan.campaign.load import Registries, is_original

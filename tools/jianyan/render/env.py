@@ -22,7 +22,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from jianyan.campaign.steps import ROLES
-from jianyan.errors import JianyanError
+from jianyan.core.errors import JianyanError
 from jianyan.render import style
 from jianyan.text import titles
 

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 from jianyan.tracking.ledger import LEDGER_COLUMNS, ledger
 from jianyan.render.office import csv_text, xlsx_bytes
 from jianyan.campaign.load import Campaign

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 from jianyan.campaign.model import Issue
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.render.context import issue_context

@@ -20,7 +20,7 @@ from typing import Any
 
 from jianyan.campaign.load import Campaign
 from jianyan.campaign.paths import JSON_SCHEMA_DIR
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 from jianyan.render.office import csv_text
 
 API_DIR = "api"

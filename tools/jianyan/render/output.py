@@ -19,7 +19,7 @@ from json.encoder import encode_basestring as _encode_str  # what json.dumps(str
 from typing import Callable, Iterable, Iterator, Sequence
 
 from jianyan import __version__
-from jianyan.findings import ERROR, INFO, SEVERITIES, WARNING, Finding, Findings
+from jianyan.core.findings import ERROR, INFO, SEVERITIES, WARNING, Finding, Findings
 
 FORMATS = ("text", "json", "github", "gitlab", "sarif")
 SEVERITY_ZH = {ERROR: "错误", WARNING: "警告", INFO: "提示"}

@@ -30,7 +30,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from jianyan.errors import JianyanError
+from jianyan.core.errors import JianyanError
 from jianyan.render import style
 
 FONTS_CONF = Path(__file__).resolve().parent.parent / "data" / "fonts.conf"

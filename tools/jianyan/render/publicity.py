@@ -27,9 +27,9 @@ from jianyan.campaign.bulletin import article_of
 from jianyan.campaign.load import Campaign, Doc
 from jianyan.campaign.model import KINDS
 from jianyan.campaign.steps import SUBMISSION_STATUSES
-from jianyan.errors import EXIT_FINDINGS, JianyanError
-from jianyan.findings import Finding
-from jianyan.fsutil import write_atomic
+from jianyan.core.errors import EXIT_FINDINGS, JianyanError
+from jianyan.core.findings import Finding
+from jianyan.core.fsutil import write_atomic
 from jianyan.render.docmd import to_docx
 from jianyan.render.env import TemplateFailure, cn_number, environment, render
 from jianyan.render.reports import Outputs, ReportFailure, count_word, file_stem

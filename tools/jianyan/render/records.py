@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jianyan.errors import JianyanError
-from jianyan.fsutil import write_atomic
+from jianyan.core.errors import JianyanError
+from jianyan.core.fsutil import write_atomic
 from jianyan.tracking.ledger import ItemState, instruction_counts, item_states, zh_date
 from jianyan.campaign.members import member_index, normalise
 from jianyan.campaign.model import Member

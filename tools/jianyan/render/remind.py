@@ -13,7 +13,7 @@ from typing import Any
 
 from jianyan.campaign.calendar import UNITS, days_text
 from jianyan.campaign.load import Campaign
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 from jianyan.render.reports import (Outputs, _follow_up, _instruction, _issue_ref, _render_all, campaign_context,
                                     file_stem)
 from jianyan.tracking.feedback import HANDLING_ROLES, follow_ups, latest_progress, percent_on

@@ -14,10 +14,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from jianyan.errors import JianyanError
+from jianyan.core.errors import JianyanError
 from jianyan.render.charts import Bar, Chart, svg
 from jianyan.render.docmd import number_figures, to_docx, to_html
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 from jianyan.tracking.ledger import (ItemState, Period, counts_row, handling_note, instruction_counts,
                                      item_states, overdue_days, percent_text, units_table, zh_date)
 from jianyan.campaign.calendar import days_text

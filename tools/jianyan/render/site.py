@@ -39,9 +39,9 @@ from markupsafe import Markup
 
 from jianyan.checks import pii
 from jianyan.checks.rules import RULES
-from jianyan.errors import JianyanError
-from jianyan.findings import Finding, error
-from jianyan.fsutil import process_alive, write_atomic
+from jianyan.core.errors import JianyanError
+from jianyan.core.findings import Finding, error
+from jianyan.core.fsutil import process_alive, write_atomic
 from jianyan.text.markdown import plain_text, to_html
 from jianyan.campaign.model import KINDS, UNIT_KINDS
 from jianyan.campaign.paths import ISSUES_DIR

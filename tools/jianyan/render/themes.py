@@ -12,7 +12,7 @@ from typing import Any
 
 from jianyan.campaign.load import Campaign
 from jianyan.campaign.steps import SUBMISSION_STATUSES
-from jianyan.fsutil import write_atomic
+from jianyan.core.fsutil import write_atomic
 from jianyan.render.docmd import to_docx, to_html
 from jianyan.render.env import TemplateFailure, cn_number, environment, render
 from jianyan.render.reports import Outputs, ReportFailure, campaign_context, period_text, report_period

@@ -16,8 +16,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from jianyan.errors import JianyanError
-from jianyan.fsutil import write_atomic
+from jianyan.core.errors import JianyanError
+from jianyan.core.fsutil import write_atomic
 from jianyan.campaign.calendar import UNITS, days_text
 from jianyan.campaign.load import Campaign
 from jianyan.render.env import TemplateFailure, environment, render

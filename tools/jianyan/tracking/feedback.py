@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from jianyan.findings import Finding
+from jianyan.core.findings import Finding
 from jianyan.campaign.frontmatter import read_yaml
 from jianyan.campaign.model import ID_RE, ISSUE_ID_RE, Bool, Date, Strict, Text
 from jianyan.campaign.load import IGNORED_NAMES, Campaign, Doc, read_content, refused, rel, scan, to_doc, unreadable

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from jianyan.errors import JianyanError
+from jianyan.core.errors import JianyanError
 
 SHALLOW_HINT = "请用 git fetch --unshallow 取得完整历史，或在 CI 中设置 fetch-depth: 0（GitLab：GIT_DEPTH: 0）"
 

@@ -26,7 +26,7 @@ from typing import Iterable
 
 import numpy as np
 
-from jianyan.fsutil import NotRegular, atomic_file, open_regular, read_exactly
+from jianyan.core.fsutil import NotRegular, atomic_file, open_regular, read_exactly
 from jianyan.campaign.where import CACHE_DIR, cache_enabled, cache_folder, cache_key, discard, drop_old_versions
 from jianyan.dup.features import PERMS, VERSION, Features
 

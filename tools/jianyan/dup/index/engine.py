@@ -22,7 +22,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from jianyan.fsutil import process_alive
+from jianyan.core.fsutil import process_alive
 from jianyan.campaign.where import cache_folder, remove_entry
 from jianyan.accel.memory import trim
 from jianyan.dup import features as F

@@ -38,7 +38,7 @@ from jianyan.dup.index.cache import Store
 from jianyan.dup.index.engine import (MIN_SHARED_FP, _BAND_SALT, Entry, FeatureList, Index, Match, _band_hashes,
                                       _ranges, build, campaign_entries, shared_needed, verify)
 from jianyan.campaign.where import discard
-from jianyan.fsutil import open_regular
+from jianyan.core.fsutil import open_regular
 from jianyan.accel.blobs import read_blob, write_blob
 from jianyan.dup.index.tables import FENCE, INFO, MAX_INFO
 

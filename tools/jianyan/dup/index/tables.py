@@ -24,7 +24,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from jianyan.fsutil import open_regular, read_regular
+from jianyan.core.fsutil import open_regular, read_regular
 
 PART_ROWS = 1 << 18   # rows sorted in memory at a time (3 MB of records, 15 MB with the sort's temporaries)
 CHUNK_ROWS = 1 << 18  # rows read at a time when a table is passed over again
