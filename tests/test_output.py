@@ -6,7 +6,7 @@ import marshal
 
 import pytest
 
-from jianyan.core.findings import Finding, Findings, error, info, warning
+from jianyan.core.findings import INFO, WARNING, Finding, Findings, error, info, warning
 from jianyan.render import output
 
 FOUND = [
@@ -78,15 +78,29 @@ def test_text_and_annotations():
     assert output.summary_line(Findings.of(FOUND), 7) == "检查了 7 个文件：1 个错误，2 个警告，1 个提示。有错误须改正后才能合并。"
 
 
-def test_findings_finalized_a_range_of_paths_at_a_time_are_those_finalized_at_once(campaign, monkeypatch):
-    """A large campaign's findings are finalized a range of files at a time (pipeline._finalized), never all
-    as objects at once: the same findings, in the same order."""
-    from jianyan.accel import pipeline
+def test_finalized_findings_are_the_same_in_any_order_given(campaign, monkeypatch):
+    """``checks.finalize`` works on the columns of a table: the findings it gives (each once, in
+    ``Finding.sort_key`` order, ties in one fixed order) do not depend on the order they came in, nor on
+    their coming as objects or as a table."""
+    import random
+
+    from jianyan import checks
+    from jianyan.campaign.load import load_campaign
     monkeypatch.setenv("JIANYAN_CACHE", "0")
     for item in sorted((campaign / "submissions").rglob("*.md"))[:8]:  # a warning or two on each
         item.write_text(item.read_text(encoding="utf-8") + "\n联系电话13800138000,谢谢.\n\n第二段,也是.\n",
                         encoding="utf-8")
-    whole = list(pipeline.check(campaign).every())
-    monkeypatch.setattr(pipeline, "FINALIZE_STEP", 7)
-    split = pipeline.check(campaign).every()
-    assert len(whole) > 3 * 7 and list(split) == whole
+    camp = load_campaign(campaign)
+    ctx = checks.Context()
+    found = [f for each in checks.collect(camp, ctx).values() for f in each]
+    path = found[0].path
+    ties = [Finding(path, None, None, INFO, "quality.tie", "同一处"), Finding(path, 0, 0, INFO, "quality.tie", "同一处"),
+            Finding(path, 0, 0, WARNING, "quality.tie", "同一处")]
+    given = found + ties + found[:5]  # repeats count once
+    whole = list(checks.finalize(camp, ctx, given))
+    assert len(whole) == len(set(found)) + 3 and whole == sorted(whole, key=Finding.sort_key)
+    assert [f for f in whole if f.code == "quality.tie"] == [ties[0], ties[2], ties[1]]  # None before 0; by severity
+    for seed in range(3):
+        random.Random(seed).shuffle(given)
+        assert list(checks.finalize(camp, ctx, given)) == whole
+        assert list(checks.finalize(camp, ctx, Findings.of(given))) == whole

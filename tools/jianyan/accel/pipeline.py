@@ -22,6 +22,7 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 
 from jianyan.accel import snapshot
 from jianyan.accel.loadcache import load_fast
+from jianyan.accel.memory import collector_off
 from jianyan.campaign.load import Campaign
 from jianyan.core.findings import ERROR, INFO, SEVERITIES, WARNING, Finding, Findings
 from jianyan.render import output
@@ -148,11 +149,12 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
                     found = found.take([i for i, p in enumerate(found.path) if keep[p]])
                 return CheckResult(found, files if only_paths is None else len(only_paths))
         from jianyan.dup.index.stored import Incomplete  # lazy: numpy, which the unchanged path above does without
-        try:
-            result = _check(root, only_paths, base, only, say, load, today, start, focus, fmt)
-        except (Incomplete, snapshot.Damaged):  # a stored text's features are gone from their cache, or a part of
-            # the snapshot read late is damaged (then removed): check without the snapshot
-            result = _check(root, only_paths, base, only, say, load, today, None, focus, fmt)
+        with collector_off():  # the campaign and its findings live until the end: not walked meanwhile
+            try:
+                result = _check(root, only_paths, base, only, say, load, today, start, focus, fmt)
+            except (Incomplete, snapshot.Damaged):  # a stored text's features are gone from their cache, or a
+                # part of the snapshot read late is damaged (then removed): check without the snapshot
+                result = _check(root, only_paths, base, only, say, load, today, None, focus, fmt)
         return result if only_paths is None else replace(result, files=len(only_paths))
     finally:
         snapshot.forget_soon()  # what the reading threads read for a path not taken
@@ -255,31 +257,14 @@ def _check(root: Path, only_paths: set[str] | None, base: str | None, only: list
                        about(campaign, cs) if cs is not None else None)
 
 
-FINALIZE_STEP = 100_000  # findings finalized together (``_finalized``)
-
-
 def _finalized(checks, campaign: Campaign, ctx, found: dict, drafts: set[str], keep) -> Findings:
-    """``checks.finalize`` of every finding of ``found`` (family → findings), as a table: worked out for a
-    range of paths at a time (what it does to a finding depends only on the findings on the same file, and
-    the findings are sorted by path first), so that a large campaign's findings are never all objects at
-    once."""
-    tables = [Findings.of(each) for each in found.values()]
-    paths = sorted({p for t in tables for p in t.paths})
-    total = sum(map(len, tables))
-    parts = max(1, -(-total // FINALIZE_STEP))
-    bounds = [paths[len(paths) * k // parts] for k in range(1, parts)]  # the first path of each later range
-    out = Findings()
-    for k in range(parts):
-        low, high = (bounds[k - 1] if k else None), (bounds[k] if k < len(bounds) else None)
-        rows = tables
-        if parts > 1:
-            rows = []
-            for t in tables:
-                on = bytes((low is None or p >= low) and (high is None or p < high) for p in t.paths)
-                rows.append(t.take([i for i, p in enumerate(t.path) if on[p]]))
-        out.add(Findings.of(checks.finalize(campaign, ctx, (f for t in rows for f in t), drafts, keep=keep)))
-    out.settle()
-    return out
+    """``checks.finalize`` of every finding of ``found`` (family → findings), given as one table: a large
+    campaign's findings are never all objects at once."""
+    table = Findings()
+    for each in found.values():
+        table.add(Findings.of(each))
+    table.settle()
+    return checks.finalize(campaign, ctx, table, drafts, keep=keep)
 
 
 def _changed_only(checks) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator, TypeVar
 
+from jianyan.accel.memory import forked
 from jianyan.core.errors import JianyanError
 
 T = TypeVar("T")
@@ -92,7 +93,7 @@ def _pool(fn, items, procs, chunksize, fresh, initializer, initargs) -> Backgrou
         else:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(fresh)
-        pool = ProcessPoolExecutor(procs, mp_context=ctx, initializer=initializer, initargs=initargs)
+        pool = ProcessPoolExecutor(procs, mp_context=ctx, initializer=_begin, initargs=(initializer, initargs))
     except (OSError, ValueError):
         return None
     running = Background(pool, iter(()))
@@ -110,7 +111,19 @@ def start(target: Callable[..., None], args: Iterable[tuple]) -> list[multiproce
     ctx = multiprocessing.get_context("fork")
     out = []
     for a in args:
-        p = ctx.Process(target=target, args=a, daemon=True)
+        p = ctx.Process(target=_run, args=(target, *a), daemon=True)
         p.start()
         out.append(p)
     return out
+
+
+def _begin(initializer: Callable | None, initargs: tuple) -> None:
+    """A pool worker's first step (memory.forked), then the caller's ``initializer``."""
+    forked()
+    if initializer is not None:
+        initializer(*initargs)
+
+
+def _run(target: Callable[..., None], *args) -> None:
+    forked()
+    target(*args)

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, AbstractSet, Callable, Iterable, Mapping
 
 from jianyan.core.errors import JianyanError
-from jianyan.core.findings import CATEGORIES, Finding
+from jianyan.core.findings import CATEGORIES, ERROR, SEVERITIES, WARNING, Finding, Findings
 from jianyan.campaign.load import Campaign
 from jianyan.checks import feedback, length, refs, status, workflow
 from jianyan.checks import owners as owners_files
@@ -210,7 +210,7 @@ def collect(campaign: Campaign, ctx: Context, families: Iterable[str] | None = N
 
 
 def run(campaign: Campaign, ctx: Context | None = None, families: Iterable[str] | None = None,
-        runner: Runner = run_family) -> list[Finding]:
+        runner: Runner = run_family) -> Findings:
     """Loader findings plus every family's findings, severity-adjusted, sorted, deduplicated."""
     ctx = ctx or Context()
     found = collect(campaign, ctx, families, runner)
@@ -226,34 +226,53 @@ def withheld(broken: Iterable[str]) -> set[str]:
 
 
 def finalize(campaign: Campaign, ctx: Context, findings: Iterable[Finding],
-             drafts: Iterable[str] = (), keep: Callable[[Finding], bool] | None = None) -> list[Finding]:
+             drafts: Iterable[str] = (), keep: Callable[[Finding], bool] | None = None) -> Findings:
     """Severity overrides, withheld and repeated findings, scope, sorting. ``drafts``: paths of drafts
     besides the loaded ones (files whose findings come from a snapshot); ``keep``: which findings to report
-    (``Selection.keeps``), decided after every finding was seen."""
+    (``Selection.keeps``), decided after every finding was seen.
+
+    Worked out on the columns of a ``Findings`` table (what becomes of a finding depends on its code and
+    its path, decided once for each distinct one), not on one object per finding: a check of 100 000 drafts
+    finalizes 400 000 findings."""
     overrides = campaign.registries.settings.severity if campaign.registries else {}
     # With --base, workflow.* severities come from the base revision: a change cannot switch off its own check.
     protected = ctx.protected_severity
     drafts = {d.path for d in (*campaign.submissions, *campaign.issues)
               if d.model is not None and d.model.status == "draft"} | set(drafts)
-    findings = list(findings)
+    table = Findings.of(findings)
     hidden = withheld(campaign.registries.broken if campaign.registries else ())
-    if hidden:
-        findings = [f for f in findings if f.code not in hidden]
+
+    def level(code: str) -> str | None:  # "off", a severity, or None: as found
+        if code in hidden:
+            return "off"
+        chosen = protected if protected is not None and code.startswith("workflow.") else overrides
+        return chosen.get(code) or chosen.get(code.split(".")[0])
+
+    levels = [level(c) for c in table.codes]
+    usable = bytes(ctx.in_scope(p) for p in table.paths)
+    draft = bytes(p in drafts for p in table.paths)
     # A value that fails validation needs one message, not also the YAML-typing warning.
-    invalid = {(f.path, f.line) for f in findings if f.code == "schema.invalid"}
-    result: set[Finding] = set()
-    for f in findings:
-        if f.code == "yaml.implicit_type" and (f.path, f.line) in invalid:
+    invalid_code = _index(table.codes, "schema.invalid")
+    implicit_code = _index(table.codes, "yaml.implicit_type")
+    invalid = {(p, line) for p, line, c in zip(table.path, table.line, table.code) if c == invalid_code} \
+        if invalid_code is not None and levels[invalid_code] != "off" else set()
+    rows, severity = [], bytearray()
+    for i, (p, line, s, c) in enumerate(zip(table.path, table.line, table.severity, table.code)):
+        chosen = levels[c]
+        if chosen == "off" or not usable[p] or (c == implicit_code and (p, line) in invalid) \
+                or (keep is not None and not keep(table[i])):
             continue
-        if not ctx.in_scope(f.path) or (keep is not None and not keep(f)):
-            continue
-        table = protected if protected is not None and f.code.startswith("workflow.") else overrides
-        level = table.get(f.code) or table.get(f.code.split(".")[0])
-        if level == "off":
-            continue
-        if level == "error" and f.path in drafts:
-            level = "warning"  # strict at review, loose at draft: an override never makes a draft fail
-        if level:
-            f = replace(f, severity=level)
-        result.add(f)
-    return sorted(result, key=Finding.sort_key)
+        if chosen == ERROR and draft[p]:
+            chosen = WARNING  # strict at review, loose at draft: an override never makes a draft fail
+        rows.append(i)
+        severity.append(SEVERITIES.index(chosen) if chosen else s)
+    kept = table.take(rows)
+    kept.severity = severity
+    return kept.ordered()
+
+
+def _index(values: list[str], value: str) -> int | None:
+    try:
+        return values.index(value)
+    except ValueError:
+        return None

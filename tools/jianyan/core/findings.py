@@ -67,6 +67,17 @@ def _make(path, line, column, severity, code, message) -> Finding:
     return f
 
 
+def _ranks(values: list[str]) -> list[int]:
+    """Each value's place in the sorted values (equal values: the same place)."""
+    out = [0] * len(values)
+    rank, last = -1, None
+    for k in sorted(range(len(values)), key=values.__getitem__):
+        if rank < 0 or values[k] != last:
+            rank, last = rank + 1, values[k]
+        out[k] = rank
+    return out
+
+
 class Findings:
     """Findings held compactly: one column per field instead of one object per finding, the paths, codes
     and messages interned in tables (a check of 100 000 drafts has about 400 000 findings, but 100 000
@@ -217,6 +228,27 @@ class Findings:
         line, column = self.line[i], self.column[i]
         return (self.paths[self.path[i]], line if line > 0 else 0, column if column > 0 else 0,
                 self.codes[self.code[i]], self.messages[self.message[i]])
+
+    def ordered(self) -> "Findings":
+        """These findings in ``Finding.sort_key`` order, each once (rows equal in every field are one
+        finding). Rows the sort key does not tell apart (a line given as None and as 0, or two severities)
+        are put in one fixed order: line, column, then severity."""
+        import numpy as np  # lazy: the commands that print stored findings do without numpy
+
+        def ranked(col: array, values: list[str]) -> np.ndarray:
+            return np.array(_ranks(values), dtype=np.int64)[np.frombuffer(col, dtype=col.typecode)] \
+                if len(col) else np.zeros(0, dtype=np.int64)
+
+        line, column = (np.frombuffer(c, dtype=c.typecode) for c in (self.line, self.column))
+        severity = np.frombuffer(bytes(self.severity), dtype=np.uint8)
+        # the last key sorts first
+        keys = (severity, column, line, ranked(self.message, self.messages), ranked(self.code, self.codes),
+                np.maximum(column, 0), np.maximum(line, 0), ranked(self.path, self.paths))
+        order = np.lexsort(keys)
+        repeated = np.zeros(len(order), dtype=bool)
+        if len(order):
+            repeated[1:] = np.logical_and.reduce([k[order[1:]] == k[order[:-1]] for k in keys])
+        return self.take(order[~repeated].tolist())
 
     def count(self, severity: str) -> int:
         return self.severity.count(SEVERITIES.index(severity))
