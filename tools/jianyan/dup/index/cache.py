@@ -163,14 +163,19 @@ class Shard:
     def record(self, row: int) -> tuple[bytes, int, int]:
         """The raw record of ``row``, its token and fingerprint counts; ValueError when it is not the
         one signed."""
-        at, tokens, fps = (int(x) for x in self.index[row, :3])
-        data = os.pread(self.fd, _layout(tokens, fps)[1], at)
+        return self._record(row)[:3]
+
+    def _record(self, row: int) -> tuple[bytes, int, int, tuple]:
+        """``record(row)`` and the record's layout (``_layout``)."""
+        at, tokens, fps = self.index[row, :3].tolist()
+        layout, size = _layout(tokens, fps)
+        data = os.pread(self.fd, size, at)
         if not self.checked[row]:
             sign = _sign(self.key, self.raw_keys[row].tobytes(), tokens, fps, data)
             if not hmac.compare_digest(sign.tobytes(), self.index[row, 3:].tobytes()):
                 raise ValueError("damaged shard")
             self.checked[row] = True
-        return data, tokens, fps
+        return data, tokens, fps, layout
 
     def check(self, row: int) -> bool:
         """Whether ``row``'s record is the one signed (read once a process)."""
@@ -195,8 +200,8 @@ class Shard:
         raise KeyError(name)
 
     def features(self, row: int) -> Features:
-        data, tokens, fps = self.record(row)
-        arrays = {name: np.frombuffer(data, dtype, count, at) for name, dtype, count, at in _layout(tokens, fps)[0]}
+        data, _, _, layout = self._record(row)
+        arrays = {name: np.frombuffer(data, dtype, count, at) for name, dtype, count, at in layout}
         return Features(**arrays)
 
 

@@ -422,6 +422,9 @@ class Index:
 
 def verify(index, q: F.Features, cands: Iterable[int], common: np.ndarray, floor: float) -> list[Match]:
     """Compare ``q`` exactly with each candidate of ``index``; the matches, most copied text first."""
+    cands = list(cands)
+    if not cands:  # most texts of a campaign: nothing to compare, nothing to prepare
+        return []
     sq = F.shingles(q.hashes)
     uq, inv = np.unique(sq, return_inverse=True)
     out = []
