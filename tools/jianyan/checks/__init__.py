@@ -11,6 +11,7 @@ pseudo-family, so that every code has a family. ``run`` applies the settings' se
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, AbstractSet, Callable, Iterable, Mapping
@@ -256,7 +257,7 @@ def finalize(campaign: Campaign, ctx: Context, findings: Iterable[Finding],
     implicit_code = _index(table.codes, "yaml.implicit_type")
     invalid = {(p, line) for p, line, c in zip(table.path, table.line, table.code) if c == invalid_code} \
         if invalid_code is not None and levels[invalid_code] != "off" else set()
-    rows, severity = [], bytearray()
+    rows, severity = array("I"), bytearray()  # 400 000 rows: 1.6 MB, not a list of int objects
     for i, (p, line, s, c) in enumerate(zip(table.path, table.line, table.severity, table.code)):
         chosen = levels[c]
         if chosen == "off" or not usable[p] or (c == implicit_code and (p, line) in invalid) \

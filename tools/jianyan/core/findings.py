@@ -235,20 +235,27 @@ class Findings:
         are put in one fixed order: line, column, then severity."""
         import numpy as np  # lazy: the commands that print stored findings do without numpy
 
-        def ranked(col: array, values: list[str]) -> np.ndarray:
-            return np.array(_ranks(values), dtype=np.int64)[np.frombuffer(col, dtype=col.typecode)] \
-                if len(col) else np.zeros(0, dtype=np.int64)
+        def view(col) -> np.ndarray:
+            return np.frombuffer(col, dtype=np.uint8 if isinstance(col, bytearray) else col.typecode)
 
-        line, column = (np.frombuffer(c, dtype=c.typecode) for c in (self.line, self.column))
-        severity = np.frombuffer(bytes(self.severity), dtype=np.uint8)
+        def ranked(col: array, values: list[str]) -> np.ndarray:
+            return np.array(_ranks(values), dtype=np.int32)[view(col)] if len(col) else np.zeros(0, dtype=np.int32)
+
+        line, column = view(self.line), view(self.column)
         # the last key sorts first
-        keys = (severity, column, line, ranked(self.message, self.messages), ranked(self.code, self.codes),
-                np.maximum(column, 0), np.maximum(line, 0), ranked(self.path, self.paths))
+        keys = (view(self.severity), column, line, ranked(self.message, self.messages),
+                ranked(self.code, self.codes), np.maximum(column, 0), np.maximum(line, 0), ranked(self.path, self.paths))
         order = np.lexsort(keys)
         repeated = np.zeros(len(order), dtype=bool)
         if len(order):
             repeated[1:] = np.logical_and.reduce([k[order[1:]] == k[order[:-1]] for k in keys])
-        return self.take(order[~repeated].tolist())
+        del keys
+        rows = order[~repeated]
+        cols = [view(c)[rows].tobytes() for c in (self.path, self.line, self.column, self.severity, self.code,
+                                                   self.message)]
+        return Findings(self.paths, self.codes, self.messages, *(array(c.typecode, b) for c, b in
+                                                                  zip((self.path, self.line, self.column), cols[:3])),
+                        bytearray(cols[3]), array(self.code.typecode, cols[4]), array(self.message.typecode, cols[5]))
 
     def count(self, severity: str) -> int:
         return self.severity.count(SEVERITIES.index(severity))
