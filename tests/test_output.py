@@ -104,3 +104,20 @@ def test_finalized_findings_are_the_same_in_any_order_given(campaign, monkeypatc
         random.Random(seed).shuffle(given)
         assert list(checks.finalize(camp, ctx, given)) == whole
         assert list(checks.finalize(camp, ctx, Findings.of(given))) == whole
+
+
+@pytest.mark.parametrize("level", [None, "off"])
+def test_a_value_that_fails_validation_is_not_also_reported_as_typed_by_yaml(campaign, level):
+    """One message for a bad value (schema.invalid), not also yaml.implicit_type on its line, whatever level
+    the settings give schema.invalid: switched off, neither is reported."""
+    from jianyan import checks
+    from jianyan.campaign.load import load_campaign
+    camp = load_campaign(campaign)
+    if level:
+        camp.registries.settings.severity["schema.invalid"] = level
+    path = "submissions/2021/minge/2021-minge-001.md"
+    given = [Finding(path, 5, None, "error", "schema.invalid", "日期写法不对"),
+             Finding(path, 5, 7, WARNING, "yaml.implicit_type", "被读成了日期"),
+             Finding(path, 6, 7, WARNING, "yaml.implicit_type", "被读成了数字")]
+    got = [(f.code, f.line) for f in checks.finalize(camp, checks.Context(), given)]
+    assert got == ([] if level else [("schema.invalid", 5)]) + [("yaml.implicit_type", 6)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, AbstractSet, Callable, Iterable, Mapping
 
@@ -256,7 +256,7 @@ def finalize(campaign: Campaign, ctx: Context, findings: Iterable[Finding],
     invalid_code = _index(table.codes, "schema.invalid")
     implicit_code = _index(table.codes, "yaml.implicit_type")
     invalid = {(p, line) for p, line, c in zip(table.path, table.line, table.code) if c == invalid_code} \
-        if invalid_code is not None and levels[invalid_code] != "off" else set()
+        if invalid_code is not None and "schema.invalid" not in hidden else set()  # even when set to "off"
     rows, severity = array("I"), bytearray()  # 400 000 rows: 1.6 MB, not a list of int objects
     for i, (p, line, s, c) in enumerate(zip(table.path, table.line, table.severity, table.code)):
         chosen = levels[c]
