@@ -44,13 +44,20 @@ def test_collector_back_on_when_the_check_fails(campaign, monkeypatch):
     assert gc.isenabled()
 
 
-def _collector_state(_: int) -> tuple[int, int]:
-    return gc.get_freeze_count(), gc.get_threshold()[0]
+def _collector_state(_: int) -> tuple[int, int, bool]:
+    return gc.get_freeze_count(), gc.get_threshold()[0], gc.isenabled()
 
 
-def test_a_forked_worker_does_not_walk_what_it_inherited():
+@pytest.mark.parametrize("during_a_check", [False, True])
+def test_a_forked_worker_does_not_walk_what_it_inherited(during_a_check):
+    """A worker freezes what it inherited and collects its own garbage, also when forked while a check runs
+    with the collector off (else its garbage would pile up until it ends)."""
     inherited = [_Node() for _ in range(100)]  # tracked objects the workers inherit
     threshold = gc.get_threshold()
-    got = list(pools.imap(_collector_state, range(4), 2))
-    assert all(frozen >= len(inherited) and first == memory.WORKER_THRESHOLD for frozen, first in got)
-    assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold  # the parent's own collector as it was
+    if during_a_check:
+        with memory.collector_off():
+            got = list(pools.imap(_collector_state, range(4), 2))
+    else:
+        got = list(pools.imap(_collector_state, range(4), 2))
+    assert all(frozen >= len(inherited) and first == memory.WORKER_THRESHOLD and on for frozen, first, on in got)
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == threshold and gc.isenabled()  # the parent's as it was

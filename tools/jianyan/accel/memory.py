@@ -59,6 +59,8 @@ WORKER_THRESHOLD = 20_000  # new objects between a worker's youngest collections
 
 def forked() -> None:
     """In a worker just forked: what it inherited is never walked by its collections (nor its pages copied
-    by them), and its own objects are walked less often. The parent's collector is not affected."""
+    by them), and its own objects are walked less often; the collector is on, even when the worker was
+    forked while a check ran with it off (``collector_off``). The parent's collector is not affected."""
     gc.freeze()
     gc.set_threshold(WORKER_THRESHOLD, *gc.get_threshold()[1:])
+    gc.enable()

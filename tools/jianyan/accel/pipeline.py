@@ -153,7 +153,10 @@ def check(root: Path, paths: Iterable[Path] = (), base: str | None = None, only:
             try:
                 result = _check(root, only_paths, base, only, say, load, today, start, focus, fmt)
             except (Incomplete, snapshot.Damaged):  # a stored text's features are gone from their cache, or a
-                # part of the snapshot read late is damaged (then removed): check without the snapshot
+                # part of the snapshot read late is damaged (then removed): check without the snapshot, once
+                # the failed try is let go (its traceback holds the campaign it loaded)
+                result = None
+            if result is None:
                 result = _check(root, only_paths, base, only, say, load, today, None, focus, fmt)
         return result if only_paths is None else replace(result, files=len(only_paths))
     finally:

@@ -341,7 +341,7 @@ def begin(campaign: Campaign, plain: bool, fork: bool = True) -> Saving | None:
     return Saving(tmp, commit, ident, _index_soon(campaign, tmp / "dup", label(commit, ident, "dup")) if fork else None)
 
 
-def save(campaign: Campaign, found: dict[str, list[Finding]], final: list[Finding] | None,
+def save(campaign: Campaign, found: dict[str, list[Finding]], final: Findings | None,
          today: dt.date | None = None, begun: Saving | None = None) -> None:
     """Store a full check of a clean work tree (``found``: each family's findings before ``finalize``, as
     ``checks.collect`` gives them; ``final``: what a plain check reports, None for a check of a change,
@@ -637,7 +637,7 @@ class Output:
 
 
 def _output(where: Path, meta: dict, layout: dict, fmt: str, runs: list[tuple[int, int]],
-            fresh: list[Finding]) -> Output:
+            fresh: Findings | list[Finding]) -> Output:
     """The ``Output`` of the stored rows of the files ``layout["paths"][a:b]`` for each run ``(a, b)`` and the
     rows of ``fresh`` (sorted, none of them on those files), in order."""
     if fmt not in layout["outputs"]:  # not stored (a path or message that is not text): not damaged
@@ -740,7 +740,7 @@ class Partial:
         """The draft submissions among the files not read this run (a plain check's)."""
         return set((self.final or self.brief or self.layout)["drafts"]) - self.read - self.gone
 
-    def spliced(self, fresh: list[Finding], fmt: str) -> Output | None:
+    def spliced(self, fresh: Findings, fmt: str) -> Output | None:
         """What a plain check of every file prints as ``fmt`` (``reported(fresh, …)`` printed), from the stored
         rows of out-<fmt>.bin; None when a finding of this run is on a stored submission not read this run
         (only the whole merge says whether it is the stored one)."""
@@ -767,7 +767,7 @@ class Partial:
         except NotStored:
             return None
 
-    def focused(self, fresh: list[Finding], about: frozenset[str], drop: tuple[str, ...]):
+    def focused(self, fresh: Findings, about: frozenset[str], drop: tuple[str, ...]):
         """What ``reported(fresh, …, drop)`` followed by ``pipeline.CheckResult.focus`` gives, worked out
         from brief.bin without the stored findings on the files left out: the findings listed (on the
         files in ``about``, every error, every workflow code; ``Findings``) and the counts ``(errors,
@@ -819,7 +819,7 @@ class Partial:
         shown.sort(key=operator.itemgetter(0, 1))  # stable: a stored finding before a fresh one that sorts alike
         return Findings.of([f for _, _, f in shown]), (*totals, left_files + len(others))
 
-    def reported(self, fresh: list[Finding], in_scope, drop: tuple[str, ...] | None = None) -> Findings:
+    def reported(self, fresh: Findings, in_scope, drop: tuple[str, ...] | None = None) -> Findings:
         """A plain check's findings: ``fresh`` (this run's, as ``checks.finalize`` gives them, with
         ``stored_drafts``) and what the full check reported on every submission not read this run, in
         scope, in ``finalize``'s order. A finding on such a file that a check of this run made again is

@@ -236,7 +236,7 @@ class Findings:
         import numpy as np  # lazy: the commands that print stored findings do without numpy
 
         def view(col) -> np.ndarray:
-            return np.frombuffer(col, dtype=np.uint8 if isinstance(col, bytearray) else col.typecode)
+            return np.frombuffer(col, dtype=np.uint8 if isinstance(col, (bytes, bytearray)) else col.typecode)
 
         def ranked(col: array, values: list[str]) -> np.ndarray:
             return np.array(_ranks(values), dtype=np.int32)[view(col)] if len(col) else np.zeros(0, dtype=np.int32)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jianyan import checks
+from jianyan.core.findings import Findings
 from jianyan.campaign import jsonschema, owners
 from jianyan.campaign.calendar import CALENDAR_FILE
 from jianyan.campaign.scaffold import create
@@ -215,6 +216,6 @@ def init(target: Path, empty: bool = False, source: Path | None = None, git: boo
     return result
 
 
-def run_check(root: Path) -> list:
+def run_check(root: Path) -> Findings:
     """Findings of `jianyan check` on the new repository (in process)."""
     return checks.run(load_campaign(root))
