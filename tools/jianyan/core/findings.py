@@ -239,7 +239,7 @@ class Findings:
             return np.frombuffer(col, dtype=np.uint8 if isinstance(col, (bytes, bytearray)) else col.typecode)
 
         def ranked(col: array, values: list[str]) -> np.ndarray:
-            return np.array(_ranks(values), dtype=np.int32)[view(col)] if len(col) else np.zeros(0, dtype=np.int32)
+            return np.array(_ranks(values), dtype=np.int32)[view(col)]
 
         line, column = view(self.line), view(self.column)
         # the last key sorts first
@@ -250,12 +250,7 @@ class Findings:
         if len(order):
             repeated[1:] = np.logical_and.reduce([k[order[1:]] == k[order[:-1]] for k in keys])
         del keys
-        rows = order[~repeated]
-        cols = [view(c)[rows].tobytes() for c in (self.path, self.line, self.column, self.severity, self.code,
-                                                   self.message)]
-        return Findings(self.paths, self.codes, self.messages, *(array(c.typecode, b) for c, b in
-                                                                  zip((self.path, self.line, self.column), cols[:3])),
-                        bytearray(cols[3]), array(self.code.typecode, cols[4]), array(self.message.typecode, cols[5]))
+        return self.take(array("I", order[~repeated].astype(np.uint32).tobytes()))
 
     def count(self, severity: str) -> int:
         return self.severity.count(SEVERITIES.index(severity))
